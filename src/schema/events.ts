@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+/**
+ * The single source of truth for what tastebud stores. Types are inferred from these schemas; the JSON
+ * Schema files (`tastebud schema`) and, later, the HTTP validation and OpenAPI document are generated from
+ * them. A new event kind is a new schema here plus a new table in the store's migrations.
+ */
+
+export const endReasons = ["completed", "skipped", "barge-in", "error", "interrupted", "unknown"] as const;
+
+export const playContextSchema = z
+  .object({
+    deviceType: z.string().min(1).optional().describe("e.g. speaker, phone, tv, car, desktop"),
+    hasScreen: z.boolean().optional(),
+    extra: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .optional()
+      .describe("free key/values, e.g. activity or device state"),
+  })
+  .strict();
+
+export const playEventSchema = z
+  .object({
+    eventId: z.string().min(1).max(200).optional().describe("stable id; re-ingesting an id adds nothing"),
+    user: z.string().min(1).max(200),
+    item: z.string().min(1).max(1000).describe("item id; for songs without an id, `artist|track`"),
+    endTime: z.iso
+      .datetime({ offset: true, local: true })
+      .describe("when playback stopped (ISO 8601; without an offset it is taken as UTC)"),
+    playedMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000),
+    itemLengthMs: z.number().int().positive().optional(),
+    weight: z
+      .number()
+      .finite()
+      .optional()
+      .describe("for sources that give counts or ratings instead of single plays; see the ingest presets"),
+    context: playContextSchema.optional(),
+    requestText: z.string().max(2000).optional(),
+    endReason: z.enum(endReasons).optional(),
+  })
+  .strict();
+
+export type PlayEvent = z.infer<typeof playEventSchema>;
+export type PlayContext = z.infer<typeof playContextSchema>;
+
+export const itemKinds = ["song", "video", "movie", "podcast", "audiobook", "book", "artist", "other"] as const;
+
+export const catalogueItemSchema = z
+  .object({
+    id: z.string().min(1).max(1000),
+    title: z.string().min(1),
+    creators: z.array(z.string().min(1)).default([]),
+    kind: z.enum(itemKinds).default("song"),
+    lengthMs: z.number().int().positive().optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    attributes: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("external ids and other attributes, e.g. spotifyUri"),
+  })
+  .strict();
+
+export type CatalogueItem = z.infer<typeof catalogueItemSchema>;
+export type CatalogueItemInput = z.input<typeof catalogueItemSchema>;
+
+/** Escapes `|` and `\` in a name so that `artist|track` ids are unambiguous. */
+export function escapeIdPart(name: string): string {
+  return name.replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
+}
+
+/** The id of a song known only by its artist and title, identical across Spotify's two export formats. */
+export function songId(artist: string, track: string): string {
+  return `${escapeIdPart(artist)}|${escapeIdPart(track)}`;
+}
+
+/** Splits an `artist|track` id back into its parts (inverse of songId); null when it is not one. */
+export function parseSongId(id: string): { artist: string; track: string } | null {
+  let i = 0;
+  let artist = "";
+  while (i < id.length) {
+    const ch = id[i];
+    if (ch === "\\" && i + 1 < id.length) {
+      artist += id[i + 1];
+      i += 2;
+    } else if (ch === "|") {
+      const rest = id.slice(i + 1);
+      return { artist, track: rest.replace(/\\(.)/g, "$1") };
+    } else {
+      artist += ch;
+      i++;
+    }
+  }
+  return null;
+}
