@@ -1,0 +1,292 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import type { CatalogueItem } from "../../schema/events.js";
+import {
+  type AppendResult,
+  type EventStore,
+  type IngestRunRecord,
+  type KeyedPlayEvent,
+  type ModelRegistryEntry,
+  type PlayColumns,
+  StoreError,
+  type TimeWindow,
+} from "../event-store.js";
+import { latestSchemaVersion, migrations } from "./migrations.js";
+
+/**
+ * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
+ * process gets StoreError("locked") naming the holder instead of a crash.
+ */
+export class DuckDbEventStore implements EventStore {
+  private constructor(
+    readonly location: string,
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDbEventStore> {
+    const location = path === ":memory:" ? path : resolve(path);
+    if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(location);
+    } catch (err) {
+      throw translateOpenError(location, err);
+    }
+    const conn = await instance.connect();
+    const store = new DuckDbEventStore(location, instance, conn);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.conn.run(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)",
+    );
+    const rows = await this.conn.runAndReadAll("SELECT coalesce(max(version), 0)::INTEGER FROM schema_migrations");
+    const current = rows.getColumns()[0][0] as number;
+    if (current > latestSchemaVersion) {
+      throw new StoreError(
+        "schema",
+        `store ${this.location} has schema version ${current}, newer than this tastebud (${latestSchemaVersion}); upgrade tastebud`,
+      );
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await this.transaction(async () => {
+        await this.conn.run(m.sql);
+        const stmt = await this.conn.prepare("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)");
+        stmt.bindInteger(1, m.version);
+        stmt.bindVarchar(2, m.description);
+        await stmt.run();
+      });
+    }
+    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`);
+  }
+
+  async schemaVersion(): Promise<number> {
+    const r = await this.conn.runAndReadAll("SELECT max(version)::INTEGER FROM schema_migrations");
+    return r.getColumns()[0][0] as number;
+  }
+
+  private async transaction<T>(body: () => Promise<T>): Promise<T> {
+    await this.conn.run("BEGIN TRANSACTION");
+    try {
+      const result = await body();
+      await this.conn.run("COMMIT");
+      return result;
+    } catch (err) {
+      await this.conn.run("ROLLBACK");
+      throw err;
+    }
+  }
+
+  async appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult> {
+    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+    // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
+    // point leaves either the whole batch or none of it. INSERT OR IGNORE on the key makes it idempotent.
+    await this.conn.run("DELETE FROM plays_staging");
+    const a = await this.conn.createAppender("plays_staging", "main", "temp");
+    for (const { key, event, source } of batch) {
+      a.appendUHugeInt(key);
+      appendOptionalVarchar(a, event.eventId);
+      a.appendVarchar(event.user);
+      a.appendVarchar(event.item);
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(event.endTime)) * 1000n));
+      a.appendBigInt(BigInt(event.playedMs));
+      if (event.itemLengthMs === undefined) a.appendNull();
+      else a.appendBigInt(BigInt(event.itemLengthMs));
+      if (event.weight === undefined) a.appendNull();
+      else a.appendDouble(event.weight);
+      appendOptionalVarchar(a, event.context?.deviceType);
+      if (event.context?.hasScreen === undefined) a.appendNull();
+      else a.appendBoolean(event.context.hasScreen);
+      appendOptionalVarchar(a, event.context?.extra ? JSON.stringify(event.context.extra) : undefined);
+      appendOptionalVarchar(a, event.requestText);
+      appendOptionalVarchar(a, event.endReason);
+      a.appendVarchar(source);
+      a.endRow();
+    }
+    a.closeSync();
+    const inserted = await this.transaction(async () => {
+      const r = await this.conn.run("INSERT OR IGNORE INTO plays SELECT *, current_timestamp FROM plays_staging");
+      return r.rowsChanged;
+    });
+    await this.conn.run("DELETE FROM plays_staging");
+    return { inserted, duplicates: batch.length - inserted };
+  }
+
+  async upsertItems(items: readonly CatalogueItem[]): Promise<number> {
+    if (items.length === 0) return 0;
+    await this.conn.run(
+      "CREATE TEMP TABLE IF NOT EXISTS items_staging (item_id VARCHAR, title VARCHAR, creators VARCHAR, kind VARCHAR, length_ms BIGINT, tags VARCHAR, attributes VARCHAR)",
+    );
+    await this.conn.run("DELETE FROM items_staging");
+    const a = await this.conn.createAppender("items_staging", "main", "temp");
+    const seen = new Set<string>();
+    for (let k = items.length - 1; k >= 0; k--) {
+      const item = items[k];
+      if (seen.has(item.id)) continue; // the last fact about an item in a batch wins
+      seen.add(item.id);
+      a.appendVarchar(item.id);
+      a.appendVarchar(item.title);
+      a.appendVarchar(JSON.stringify(item.creators));
+      a.appendVarchar(item.kind);
+      if (item.lengthMs === undefined) a.appendNull();
+      else a.appendBigInt(BigInt(item.lengthMs));
+      a.appendVarchar(JSON.stringify(item.tags));
+      a.appendVarchar(JSON.stringify(item.attributes));
+      a.endRow();
+    }
+    a.closeSync();
+    return this.transaction(async () => {
+      const r = await this.conn.run(`
+        INSERT OR REPLACE INTO items
+        SELECT item_id, title, from_json(creators, '["VARCHAR"]'), kind, length_ms, from_json(tags, '["VARCHAR"]'), attributes
+        FROM items_staging`);
+      return r.rowsChanged;
+    });
+  }
+
+  async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
+    const conditions: string[] = [];
+    if (window.fromMs !== undefined) conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
+    if (window.toMs !== undefined) conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+    // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
+    await this.conn.run(
+      "CREATE OR REPLACE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
+    );
+    await this.conn.run(
+      "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
+    );
+    const users = (await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")).getColumns()[0] as string[];
+    const items = (await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")).getColumns()[0] as string[];
+    const reader = await this.conn.runAndReadAll(`
+      SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
+             coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
+      FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
+      ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+    const cols = reader.getColumns() as number[][];
+    await this.conn.run("DROP TABLE scan; DROP TABLE scan_users; DROP TABLE scan_items");
+    return {
+      users,
+      items,
+      userIndex: Int32Array.from(cols[0]),
+      itemIndex: Int32Array.from(cols[1]),
+      endTimeMs: Float64Array.from(cols[2]),
+      playedMs: Float64Array.from(cols[3]),
+      itemLengthMs: Float64Array.from(cols[4]),
+      weight: Float64Array.from(cols[5]),
+    };
+  }
+
+  async countPlays(): Promise<number> {
+    const r = await this.conn.runAndReadAll("SELECT count(*)::DOUBLE FROM plays");
+    return r.getColumns()[0][0] as number;
+  }
+
+  async getItems(ids?: readonly string[]): Promise<CatalogueItem[]> {
+    let sql = "SELECT item_id, title, to_json(creators)::VARCHAR, kind, length_ms::DOUBLE, to_json(tags)::VARCHAR, attributes FROM items";
+    if (ids) {
+      if (ids.length === 0) return [];
+      await this.conn.run("CREATE OR REPLACE TEMP TABLE wanted_items (item_id VARCHAR)");
+      const a = await this.conn.createAppender("wanted_items", "main", "temp");
+      for (const id of ids) {
+        a.appendVarchar(id);
+        a.endRow();
+      }
+      a.closeSync();
+      sql += " WHERE item_id IN (SELECT item_id FROM wanted_items)";
+    }
+    const rows = (await this.conn.runAndReadAll(sql)).getRows();
+    return rows.map((r) => ({
+      id: r[0] as string,
+      title: r[1] as string,
+      creators: JSON.parse(r[2] as string),
+      kind: r[3] as CatalogueItem["kind"],
+      ...(r[4] === null ? {} : { lengthMs: r[4] as number }),
+      tags: JSON.parse(r[5] as string),
+      attributes: JSON.parse(r[6] as string),
+    }));
+  }
+
+  async recordIngestRun(run: IngestRunRecord): Promise<void> {
+    const stmt = await this.conn.prepare(
+      "INSERT INTO ingest_runs VALUES (make_timestamp($1::BIGINT), make_timestamp($2::BIGINT), $3, $4, $5, $6, $7)",
+    );
+    stmt.bind([
+      BigInt(run.startedAt.getTime()) * 1000n,
+      BigInt(run.finishedAt.getTime()) * 1000n,
+      JSON.stringify(run.sources),
+      run.preset,
+      run.accepted,
+      run.rejected,
+      run.duplicates,
+    ]);
+    await stmt.run();
+  }
+
+  async registerModel(entry: ModelRegistryEntry): Promise<void> {
+    await this.transaction(async () => {
+      if (entry.isCurrent) await this.conn.run("UPDATE models SET is_current = false WHERE is_current");
+      const stmt = await this.conn.prepare(
+        "INSERT OR REPLACE INTO models VALUES ($1, $2, make_timestamp($3::BIGINT), $4, $5, $6)",
+      );
+      stmt.bind([
+        entry.version,
+        entry.path,
+        BigInt(entry.createdAt.getTime()) * 1000n,
+        JSON.stringify(entry.config ?? null),
+        JSON.stringify(entry.metrics ?? null),
+        entry.isCurrent ?? false,
+      ]);
+      await stmt.run();
+    });
+  }
+
+  async currentModel(): Promise<ModelRegistryEntry | null> {
+    const all = await this.listModels();
+    return all.find((m) => m.isCurrent) ?? null;
+  }
+
+  async listModels(): Promise<ModelRegistryEntry[]> {
+    const rows = (
+      await this.conn.runAndReadAll(
+        "SELECT version, path, epoch_ms(created_at)::DOUBLE, config, metrics, is_current FROM models ORDER BY created_at",
+      )
+    ).getRows();
+    return rows.map((r) => ({
+      version: r[0] as string,
+      path: r[1] as string,
+      createdAt: new Date(r[2] as number),
+      config: JSON.parse(r[3] as string),
+      metrics: JSON.parse(r[4] as string),
+      isCurrent: r[5] as boolean,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function appendOptionalVarchar(a: { appendNull(): void; appendVarchar(v: string): void }, v: string | undefined): void {
+  if (v === undefined) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+function translateOpenError(location: string, err: unknown): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  const lock = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+  if (lock) {
+    return new StoreError(
+      "locked",
+      `store ${location} is in use by another process (${lock[1]}, PID ${lock[2]}); stop it, or if it is a tastebud server, send the request to that server`,
+    );
+  }
+  return new StoreError("io", `cannot open store ${location}: ${message.split("\n")[0]}`);
+}

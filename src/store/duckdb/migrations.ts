@@ -1,0 +1,57 @@
+/**
+ * Schema versions of the embedded store, applied in order inside one transaction each. Never edit a
+ * migration that has shipped: add the next one. A new event kind is a new migration with its own table.
+ */
+export const migrations: ReadonlyArray<{ version: number; description: string; sql: string }> = [
+  {
+    version: 1,
+    description: "plays, catalogue, model registry, ingest runs",
+    sql: `
+      CREATE TABLE plays (
+        event_key UHUGEINT PRIMARY KEY,
+        event_id VARCHAR,
+        user_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        end_time TIMESTAMP NOT NULL,
+        played_ms BIGINT NOT NULL,
+        item_length_ms BIGINT,
+        weight DOUBLE,
+        device_type VARCHAR,
+        has_screen BOOLEAN,
+        context_extra VARCHAR,
+        request_text VARCHAR,
+        end_reason VARCHAR,
+        source VARCHAR,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      );
+      CREATE TABLE items (
+        item_id VARCHAR PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        creators VARCHAR[] NOT NULL,
+        kind VARCHAR NOT NULL,
+        length_ms BIGINT,
+        tags VARCHAR[] NOT NULL,
+        attributes VARCHAR NOT NULL
+      );
+      CREATE TABLE models (
+        version VARCHAR PRIMARY KEY,
+        path VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        config VARCHAR NOT NULL,
+        metrics VARCHAR NOT NULL,
+        is_current BOOLEAN NOT NULL DEFAULT false
+      );
+      CREATE TABLE ingest_runs (
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        sources VARCHAR NOT NULL,
+        preset VARCHAR NOT NULL,
+        accepted BIGINT NOT NULL,
+        rejected BIGINT NOT NULL,
+        duplicates BIGINT NOT NULL
+      );
+    `,
+  },
+];
+
+export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { PlayEvent } from "../schema/events.js";
+import { OccurrenceCounter } from "./event-key.js";
+import type { EventStore } from "./event-store.js";
+
+/** The one suite every EventStore adapter must pass (call it from the adapter's own test file). */
+export function testEventStore(name: string, open: () => Promise<EventStore>): void {
+  const plays: PlayEvent[] = [
+    { user: "a", item: "x", endTime: "2024-01-01T10:00:00Z", playedMs: 200_000 },
+    { user: "a", item: "y", endTime: "2024-01-01T10:05:00Z", playedMs: 4_000 },
+    // Same minute, same track, different ms: distinct plays, both kept.
+    { user: "b", item: "x", endTime: "2024-01-02T10:00:00Z", playedMs: 1_000 },
+    { user: "b", item: "x", endTime: "2024-01-02T10:00:00Z", playedMs: 2_000 },
+    // Identical twice in one file: two plays.
+    { user: "b", item: "y", endTime: "2024-01-03T10:00:00Z", playedMs: 0 },
+    { user: "b", item: "y", endTime: "2024-01-03T10:00:00Z", playedMs: 0 },
+    { eventId: "e1", user: "c", item: "z", endTime: "2024-01-04T10:00:00Z", playedMs: 50_000, weight: 2 },
+  ];
+  const keyed = () => {
+    const counter = new OccurrenceCounter();
+    return plays.map((event) => ({ key: counter.keyFor(event), event, source: "test" }));
+  };
+
+  describe(`EventStore conformance: ${name}`, () => {
+    it("appends once and skips re-ingested events", async () => {
+      const store = await open();
+      try {
+        expect(await store.appendPlays(keyed())).toEqual({ inserted: 7, duplicates: 0 });
+        expect(await store.appendPlays(keyed())).toEqual({ inserted: 0, duplicates: 7 });
+        expect(await store.countPlays()).toBe(7);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("scans a time window as dense columns", async () => {
+      const store = await open();
+      try {
+        await store.appendPlays(keyed());
+        const all = await store.scanPlays();
+        expect(all.users).toEqual(["a", "b", "c"]);
+        expect(all.items).toEqual(["x", "y", "z"]);
+        expect(Array.from(all.playedMs)).toEqual([200_000, 4_000, 1_000, 2_000, 0, 0, 50_000]);
+        expect(all.userIndex[6]).toBe(2);
+        expect(Number.isNaN(all.weight[0])).toBe(true);
+        expect(all.weight[6]).toBe(2);
+        const window = await store.scanPlays({
+          fromMs: Date.parse("2024-01-02T00:00:00Z"),
+          toMs: Date.parse("2024-01-04T00:00:00Z"),
+        });
+        expect(window.users).toEqual(["b"]);
+        expect(window.userIndex.length).toBe(4);
+        expect(window.endTimeMs[0]).toBe(Date.parse("2024-01-02T10:00:00Z"));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("keeps the catalogue, last fact wins", async () => {
+      const store = await open();
+      try {
+        await store.upsertItems([
+          { id: "x", title: "Hello", creators: ["Adele"], kind: "song", tags: ["pop"], attributes: {} },
+          { id: "y", title: "Hello", creators: ["Lionel Richie"], kind: "song", tags: [], attributes: {} },
+        ]);
+        await store.upsertItems([
+          { id: "x", title: "Hello", creators: ["Adele"], kind: "song", tags: ["pop"], lengthMs: 295_000, attributes: { spotifyUri: "spotify:track:1" } },
+        ]);
+        const items = await store.getItems();
+        expect(items).toHaveLength(2);
+        expect(items.find((i) => i.id === "x")?.attributes.spotifyUri).toBe("spotify:track:1");
+        expect((await store.getItems(["y"]))[0].creators).toEqual(["Lionel Richie"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("records model versions and the current one", async () => {
+      const store = await open();
+      try {
+        expect(await store.currentModel()).toBeNull();
+        await store.registerModel({ version: "v1", path: "/m/v1", createdAt: new Date(1e12), config: { k: 50 }, metrics: {}, isCurrent: true });
+        await store.registerModel({ version: "v2", path: "/m/v2", createdAt: new Date(1e12 + 1), config: { k: 8 }, metrics: {}, isCurrent: true });
+        expect((await store.currentModel())?.version).toBe("v2");
+        expect((await store.listModels()).map((m) => m.version)).toEqual(["v1", "v2"]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,91 @@
+import type { CatalogueItem, PlayEvent } from "../schema/events.js";
+
+/**
+ * The small interface every event store adapter implements. The embedded DuckDB store is the default; a
+ * server-backed adapter can come later without touching the pipeline, engine or adapters above it.
+ * A new kind of event (requests, impressions, conversions, item-to-item edges) is a new table, a new
+ * migration and a new pair of append/scan methods here, not a rewrite.
+ */
+export interface EventStore {
+  readonly location: string;
+  /** Appends one batch in a single transaction; events already stored (same key) are skipped. */
+  appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult>;
+  /** Inserts or updates catalogue items (later facts about an item overwrite earlier ones). */
+  upsertItems(items: readonly CatalogueItem[]): Promise<number>;
+  /** Plays in a time window, as columns with users and items mapped to dense indices. */
+  scanPlays(window?: TimeWindow): Promise<PlayColumns>;
+  countPlays(): Promise<number>;
+  getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
+  recordIngestRun(run: IngestRunRecord): Promise<void>;
+  registerModel(entry: ModelRegistryEntry): Promise<void>;
+  currentModel(): Promise<ModelRegistryEntry | null>;
+  listModels(): Promise<ModelRegistryEntry[]>;
+  close(): Promise<void>;
+}
+
+export interface KeyedPlayEvent {
+  /** 128-bit dedupe key (see eventKey). */
+  key: bigint;
+  event: PlayEvent;
+  /** Where the row came from (file path or "http"), kept for provenance. */
+  source: string;
+}
+
+export interface AppendResult {
+  inserted: number;
+  duplicates: number;
+}
+
+export interface TimeWindow {
+  /** Inclusive lower bound, epoch ms. */
+  fromMs?: number;
+  /** Exclusive upper bound, epoch ms. */
+  toMs?: number;
+}
+
+/**
+ * Plays as parallel typed arrays (no per-event objects): what the dataset builder and evaluation need.
+ * `userIndex[k]` indexes `users`, `itemIndex[k]` indexes `items`. Rows are ordered by end time.
+ */
+export interface PlayColumns {
+  users: string[];
+  items: string[];
+  userIndex: Int32Array;
+  itemIndex: Int32Array;
+  endTimeMs: Float64Array;
+  playedMs: Float64Array;
+  /** 0 when unknown. */
+  itemLengthMs: Float64Array;
+  /** NaN when the event carries no explicit weight. */
+  weight: Float64Array;
+}
+
+export interface IngestRunRecord {
+  startedAt: Date;
+  finishedAt: Date;
+  sources: string[];
+  preset: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export interface ModelRegistryEntry {
+  version: string;
+  path: string;
+  createdAt: Date;
+  config: unknown;
+  metrics: unknown;
+  isCurrent?: boolean;
+}
+
+/** A user-facing failure of the store (locked, wrong schema version, ...), shown as one line. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: "locked" | "schema" | "io",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
