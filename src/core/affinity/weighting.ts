@@ -79,7 +79,12 @@ export function thresholdFor(rule: LabelRule, itemLengthMs: number): number {
  * Normalised confidence x ∈ [0, 1]: positives (min(d, cap) − τ)/(cap − τ), negatives (τ − d)/τ.
  * `itemLengthMs` (0 when unknown) lowers the cap to the item's length.
  */
-export function playConfidence(playedMs: number, thresholdMs: number, capMs: number, itemLengthMs = 0): number {
+export function playConfidence(
+  playedMs: number,
+  thresholdMs: number,
+  capMs: number,
+  itemLengthMs = 0,
+): number {
   if (playedMs < thresholdMs) return thresholdMs > 0 ? (thresholdMs - playedMs) / thresholdMs : 1;
   const cap = itemLengthMs > thresholdMs ? Math.min(capMs, itemLengthMs) : capMs;
   if (cap <= thresholdMs) return 1;

@@ -1,0 +1,222 @@
+import { type AffinityBlend, blendProbability, blendScore, defaultBlend, fitBlend } from "./blend.js";
+import { type BprOptions, defaultBprOptions, trainBpr } from "./bpr.js";
+import { type FoldedCells, findCell, foldPlays, itemPopularity, type PlayTable } from "./cells.js";
+import { type FactorModel, factorScore } from "./factor-model.js";
+import { buildPairwiseSet, defaultPairwiseOptions, type PairwiseOptions } from "./pairwise-set.js";
+import { defaultLabelRule, type LabelRule, thresholdFor } from "./weighting.js";
+
+export interface TrainConfig {
+  rule: LabelRule;
+  pairwise: PairwiseOptions;
+  bpr: Omit<BprOptions, "onEpoch">;
+  /**
+   * Share of each user's latest training plays held back to fit the blend (then the factorization is
+   * trained again on everything). 0 skips the fit and uses a fixed blend.
+   */
+  calibrationShare: number;
+}
+
+export const defaultTrainConfig: TrainConfig = {
+  rule: defaultLabelRule,
+  pairwise: defaultPairwiseOptions,
+  bpr: defaultBprOptions,
+  calibrationShare: 0.1,
+};
+
+export interface TimedPlayTable extends PlayTable {
+  endTimeMs: Float64Array;
+}
+
+/** Everything needed to serve affinities: factors, the users' folded history, popularity and the blend. */
+export interface AffinityModel {
+  users: string[];
+  items: string[];
+  factors: FactorModel;
+  history: FoldedCells;
+  /** Long plays per item. */
+  popularity: Float64Array;
+  /** Smoothed share of an item's plays that went past the threshold: the prior for unknown users. */
+  itemLongRate: Float32Array;
+  /** Smoothed share of each user's plays that went past the threshold. */
+  userLongRate: Float32Array;
+  globalLongRate: number;
+  blend: AffinityBlend;
+  rule: LabelRule;
+}
+
+export type AffinitySource = "personal" | "popularity" | "unknown-item";
+
+export interface AffinityScore {
+  /** Estimated probability that the user plays the item past the threshold. */
+  affinity: number;
+  /** The user's own mean label·weight with the item (0 if never played). */
+  history: number;
+  /** The factorization's raw score (b_i + p_u·q_i), null when it cannot score the pair. */
+  mf: number | null;
+  plays: number;
+  source: AffinitySource;
+}
+
+export type TrainProgress = (phase: "calibration" | "final", done: number, total: number) => void;
+
+/** Trains the factorization and the blend (see TrainConfig.calibrationShare). Pure: no I/O. */
+export function trainAffinityModel(
+  plays: TimedPlayTable,
+  users: string[],
+  items: string[],
+  config: TrainConfig = defaultTrainConfig,
+  onProgress?: TrainProgress,
+): AffinityModel {
+  let blend = defaultBlend();
+  if (config.calibrationShare > 0) {
+    const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
+    const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
+    const fitFactors = trainBpr(buildPairwiseSet(fitCells, config.pairwise), {
+      ...config.bpr,
+      onEpoch: (e, n) => {
+        onProgress?.("calibration", e, n);
+        return undefined;
+      },
+    });
+    blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
+  }
+  const cells = foldPlays(plays, config.rule);
+  const factors = trainBpr(buildPairwiseSet(cells, config.pairwise), {
+    ...config.bpr,
+    onEpoch: (e, n) => {
+      onProgress?.("final", e, n);
+      return undefined;
+    },
+  });
+  return assembleModel(users, items, factors, cells, blend, config.rule);
+}
+
+export function assembleModel(
+  users: string[],
+  items: string[],
+  factors: FactorModel,
+  cells: FoldedCells,
+  blend: AffinityBlend,
+  rule: LabelRule,
+): AffinityModel {
+  const popularity = itemPopularity(cells);
+  const rates = longRates(cells);
+  const globalLongRate = rates.global;
+  const itemLongRate = rates.item;
+  const userLongRate = rates.user;
+  return {
+    users,
+    items,
+    factors,
+    history: cells,
+    popularity,
+    itemLongRate,
+    userLongRate,
+    globalLongRate,
+    blend,
+    rule,
+  };
+}
+
+/**
+ * Share of plays past the threshold per user and per item, each shrunk toward the global share by a
+ * Beta prior worth 2 plays, so a user or item seen once is not called certain.
+ */
+export function longRates(
+  cells: FoldedCells,
+  globalRate?: number,
+): { user: Float32Array; item: Float32Array; global: number } {
+  const userLong = new Float64Array(cells.nUsers);
+  const userPlays = new Float64Array(cells.nUsers);
+  const itemLong = new Float64Array(cells.nItems);
+  const itemPlays = new Float64Array(cells.nItems);
+  let longTotal = 0;
+  let playTotal = 0;
+  for (let u = 0; u < cells.nUsers; u++) {
+    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
+      const i = cells.items[c];
+      userLong[u] += cells.longCount[c];
+      userPlays[u] += cells.count[c];
+      itemLong[i] += cells.longCount[c];
+      itemPlays[i] += cells.count[c];
+      longTotal += cells.longCount[c];
+      playTotal += cells.count[c];
+    }
+  }
+  const global = globalRate ?? (playTotal > 0 ? longTotal / playTotal : 0.5);
+  const user = Float32Array.from(userLong, (l, u) => (l + 2 * global) / (userPlays[u] + 2));
+  const item = Float32Array.from(itemLong, (l, i) => (l + 2 * global) / (itemPlays[i] + 2));
+  return { user, item, global };
+}
+
+/** Marks (1) the latest `share` of each user's plays; rows are assumed ordered by time within a user. */
+export function latestShareOfEachUser(plays: TimedPlayTable, share: number): Uint8Array {
+  const n = plays.userIndex.length;
+  const perUser = new Int32Array(plays.nUsers);
+  for (let r = 0; r < n; r++) perUser[plays.userIndex[r]]++;
+  const order = Array.from({ length: n }, (_, r) => r).sort(
+    (a, b) => plays.endTimeMs[a] - plays.endTimeMs[b] || a - b,
+  );
+  const seen = new Int32Array(plays.nUsers);
+  const marked = new Uint8Array(n);
+  for (const r of order) {
+    const u = plays.userIndex[r];
+    const keep = Math.floor(perUser[u] * (1 - share));
+    if (seen[u]++ >= keep) marked[r] = 1;
+  }
+  return marked;
+}
+
+function fitBlendOnHeldOut(
+  plays: TimedPlayTable,
+  heldOut: Uint8Array,
+  cells: FoldedCells,
+  factors: FactorModel,
+  rule: LabelRule,
+): AffinityBlend {
+  const cellMf = new Float64Array(cells.items.length);
+  const cellHistory = new Float64Array(cells.items.length);
+  for (let u = 0; u < cells.nUsers; u++) {
+    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
+      cellMf[c] = factorScore(factors, u, cells.items[c]);
+      cellHistory[c] = cells.sum[c] / cells.count[c];
+    }
+  }
+  const itemSeen = new Uint8Array(plays.nItems);
+  for (let c = 0; c < cells.items.length; c++) itemSeen[cells.items[c]] = 1;
+  const mf: number[] = [];
+  const history: number[] = [];
+  const count: number[] = [];
+  const duration: number[] = [];
+  const long: number[] = [];
+  for (let r = 0; r < heldOut.length; r++) {
+    if (!heldOut[r]) continue;
+    const u = plays.userIndex[r];
+    const i = plays.itemIndex[r];
+    if (cells.rowPtr[u + 1] === cells.rowPtr[u] || !itemSeen[i]) continue;
+    const c = findCell(cells, u, i);
+    const n = c < 0 ? 0 : cells.count[c];
+    mf.push(factorScore(factors, u, i));
+    history.push(c < 0 ? 0 : cells.sum[c] / n);
+    count.push(n);
+    const w = plays.weight[r];
+    duration.push(Number.isNaN(w) ? plays.playedMs[r] : w);
+    long.push(
+      (Number.isNaN(w) ? plays.playedMs[r] >= thresholdFor(rule, plays.itemLengthMs[r]) : w > 0) ? 1 : 0,
+    );
+  }
+  return fitBlend({ mf: cellMf, history: cellHistory }, { mf, history, plays: count, duration, long });
+}
+
+/** Affinity of user index u (or -1 when unknown) for item index i (or -1 when unknown). */
+export function scoreAffinity(model: AffinityModel, u: number, i: number): AffinityScore {
+  if (i < 0)
+    return { affinity: model.globalLongRate, history: 0, mf: null, plays: 0, source: "unknown-item" };
+  if (u < 0) return { affinity: model.itemLongRate[i], history: 0, mf: null, plays: 0, source: "popularity" };
+  const c = findCell(model.history, u, i);
+  const plays = c < 0 ? 0 : model.history.count[c];
+  const history = c < 0 ? 0 : model.history.sum[c] / plays;
+  const mf = factorScore(model.factors, u, i);
+  const affinity = blendProbability(model.blend, blendScore(model.blend, mf, history, plays));
+  return { affinity, history, mf, plays, source: "personal" };
+}

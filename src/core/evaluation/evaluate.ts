@@ -1,0 +1,344 @@
+import {
+  type AffinityModel,
+  defaultTrainConfig,
+  scoreAffinity,
+  type TimedPlayTable,
+  type TrainConfig,
+  trainAffinityModel,
+} from "../affinity/affinity-model.js";
+import { findCell, foldPlays } from "../affinity/cells.js";
+import { type FactorModel, factorScore, scoreAllItems, userVector } from "../affinity/factor-model.js";
+import { buildPairwiseSet } from "../affinity/pairwise-set.js";
+import { thresholdFor } from "../affinity/weighting.js";
+import { defaultWrmfOptions, trainWrmf, type WrmfOptions } from "../affinity/wrmf.js";
+import {
+  aucMannWhitney,
+  averagePrecisionAtK,
+  kendallTauB,
+  ndcgAtK,
+  pearson,
+  recallAtK,
+  spearman,
+  topK,
+} from "../metrics/index.js";
+import { Random } from "../random.js";
+import { type Split, subsetPlays } from "./split.js";
+
+/** Correlation and ranking metrics of one scorer over the held-out plays (keys as `tastebud eval --json`). */
+export interface MetricSet {
+  spearman: number;
+  spearmanPerUser: number;
+  pearson: number;
+  kendall: number;
+  auc: number;
+  "ndcg@10": number | null;
+  "recall@10": number | null;
+  "map@10": number | null;
+  coverage: number | null;
+  scored: number;
+}
+
+export interface ModelMetrics extends MetricSet {
+  /** Held-out plays of items the user had played in training. */
+  replay: MetricSet;
+  /** Held-out plays of items new to the user. */
+  new: MetricSet;
+}
+
+export interface EvaluationReport {
+  model: ModelMetrics;
+  baselines: { popularity: ModelMetrics; history: ModelMetrics; mf: ModelMetrics; wrmf: ModelMetrics };
+  split: Split["description"];
+  counts: {
+    trainPlays: number;
+    heldOutPlays: number;
+    scoredPlays: number;
+    skipShare: number;
+    users: number;
+    scoredUsers: number;
+    rankedUsers: number;
+    items: number;
+  };
+}
+
+export interface EvaluationConfig {
+  train: TrainConfig;
+  wrmf: Partial<WrmfOptions>;
+  /** Which baselines to fit (WRMF costs the most). */
+  withWrmf: boolean;
+  k: number;
+}
+
+export const defaultEvaluationConfig: EvaluationConfig = {
+  train: defaultTrainConfig,
+  wrmf: defaultWrmfOptions,
+  withWrmf: true,
+  k: 10,
+};
+
+export type EvaluationProgress = (phase: string, done: number, total: number) => void;
+
+/** A way to score pairs: one pair at a time (for held-out plays) and a whole row (for top-N). */
+interface Scorer {
+  pair(u: number, i: number): number;
+  row(u: number, out: Float32Array): Float32Array;
+}
+
+/**
+ * Trains tastebud's model and the baselines on the training side of a split and scores the held-out side,
+ * following reference-figures.md: a held-out play is scored when its user and its item both appear in
+ * training; top-N metrics rank, for each user, all training items the user has not played in training,
+ * against the user's held-out items with a long play that are new to the user.
+ */
+export function evaluateSplit(
+  plays: TimedPlayTable,
+  users: string[],
+  items: string[],
+  split: Split,
+  config: EvaluationConfig = defaultEvaluationConfig,
+  onProgress?: EvaluationProgress,
+): EvaluationReport {
+  const train = subsetPlays(plays, split.isTrain, 1);
+  const test = subsetPlays(plays, split.isTrain, 0);
+  const model = trainAffinityModel(train, users, items, config.train, (phase, done, total) =>
+    onProgress?.(`train ${phase}`, done, total),
+  );
+  const scorers: Record<string, Scorer> = {
+    model: blendScorer(model),
+    popularity: popularityScorer(model),
+    history: historyScorer(model),
+    mf: factorScorer(model.factors),
+  };
+  if (config.withWrmf) {
+    const wrmfCells = foldPlays(train, config.train.rule);
+    const wrmf = trainWrmf(buildPairwiseSet(wrmfCells, config.train.pairwise), {
+      ...config.wrmf,
+      onIteration: (done, total) => onProgress?.("train wrmf", done, total),
+    });
+    scorers.wrmf = factorScorer(wrmf);
+  }
+  const results: Record<string, ModelMetrics> = {};
+  const held = heldOutView(model, test);
+  const names = Object.keys(scorers);
+  names.forEach((name, n) => {
+    onProgress?.("score", n, names.length);
+    results[name] = metricsFor(scorers[name], model, held, config.k);
+  });
+  onProgress?.("score", names.length, names.length);
+  const empty = results.model;
+  return {
+    model: results.model,
+    baselines: {
+      popularity: results.popularity,
+      history: results.history,
+      mf: results.mf,
+      wrmf: results.wrmf ?? nullMetrics(empty),
+    },
+    split: split.description,
+    counts: {
+      trainPlays: train.userIndex.length,
+      heldOutPlays: test.userIndex.length,
+      scoredPlays: held.rows.length,
+      skipShare: held.rows.length ? 1 - held.long.reduce((a, b) => a + b, 0) / held.rows.length : 0,
+      users: users.length,
+      scoredUsers: new Set(held.rows.map((r) => test.userIndex[r])).size,
+      rankedUsers: held.relevant.size,
+      items: items.length,
+    },
+  };
+}
+
+function nullMetrics(shape: ModelMetrics): ModelMetrics {
+  const blank = (m: MetricSet): MetricSet =>
+    Object.fromEntries(Object.keys(m).map((k) => [k, null])) as unknown as MetricSet;
+  return { ...blank(shape), replay: blank(shape.replay), new: blank(shape.new) };
+}
+
+interface HeldOutView {
+  /** Rows of the held-out table that are scored. */
+  rows: number[];
+  users: Int32Array;
+  items: Int32Array;
+  /** What the scores are correlated with: ms played, or the explicit weight for sources without durations. */
+  target: Float64Array;
+  long: number[];
+  replay: Uint8Array;
+  /** Per user: held-out items with a long play, new to the user, in the training catalogue. */
+  relevant: Map<number, Set<number>>;
+  trainItem: Uint8Array;
+}
+
+function heldOutView(model: AffinityModel, test: TimedPlayTable): HeldOutView {
+  const cells = model.history;
+  const trainItem = new Uint8Array(cells.nItems);
+  for (let c = 0; c < cells.items.length; c++) trainItem[cells.items[c]] = 1;
+  const rows: number[] = [];
+  const relevant = new Map<number, Set<number>>();
+  for (let r = 0; r < test.userIndex.length; r++) {
+    const u = test.userIndex[r];
+    const i = test.itemIndex[r];
+    const userKnown = cells.rowPtr[u + 1] > cells.rowPtr[u];
+    if (!userKnown || !trainItem[i]) continue;
+    rows.push(r);
+    const w = test.weight[r];
+    const long = Number.isNaN(w) ? test.playedMs[r] >= thresholdFor(model.rule, test.itemLengthMs[r]) : w > 0;
+    if (long && findCell(cells, u, i) < 0) {
+      const set = relevant.get(u) ?? new Set<number>();
+      set.add(i);
+      relevant.set(u, set);
+    }
+  }
+  const users = Int32Array.from(rows, (r) => test.userIndex[r]);
+  const items = Int32Array.from(rows, (r) => test.itemIndex[r]);
+  const target = Float64Array.from(rows, (r) =>
+    Number.isNaN(test.weight[r]) ? test.playedMs[r] : test.weight[r],
+  );
+  const long = rows.map((r) => {
+    const w = test.weight[r];
+    return (Number.isNaN(w) ? test.playedMs[r] >= thresholdFor(model.rule, test.itemLengthMs[r]) : w > 0)
+      ? 1
+      : 0;
+  });
+  const replay = Uint8Array.from(rows, (_, k) => (findCell(cells, users[k], items[k]) >= 0 ? 1 : 0));
+  return { rows, users, items, target, long, replay, relevant, trainItem };
+}
+
+function metricsFor(scorer: Scorer, model: AffinityModel, held: HeldOutView, k: number): ModelMetrics {
+  const scores = Float64Array.from(held.rows, (_, n) => scorer.pair(held.users[n], held.items[n]));
+  const all = correlationMetrics(scores, held, () => true);
+  const ranking = rankingMetrics(scorer, model, held, k);
+  return {
+    ...all,
+    ...ranking,
+    replay: { ...correlationMetrics(scores, held, (n) => held.replay[n] === 1), ...nullRanking() },
+    new: { ...correlationMetrics(scores, held, (n) => held.replay[n] === 0), ...ranking },
+  };
+}
+
+function nullRanking() {
+  return { "ndcg@10": null, "recall@10": null, "map@10": null, coverage: null };
+}
+
+function correlationMetrics(
+  allScores: Float64Array,
+  held: HeldOutView,
+  keep: (n: number) => boolean,
+): Omit<MetricSet, "ndcg@10" | "recall@10" | "map@10" | "coverage"> {
+  const idx: number[] = [];
+  for (let n = 0; n < allScores.length; n++) if (keep(n)) idx.push(n);
+  const s = Float64Array.from(idx, (n) => allScores[n]);
+  const t = Float64Array.from(idx, (n) => held.target[n]);
+  const l = Uint8Array.from(idx, (n) => held.long[n]);
+  const byUser = new Map<number, number[]>();
+  for (const n of idx) {
+    const u = held.users[n];
+    const list = byUser.get(u) ?? [];
+    list.push(n);
+    byUser.set(u, list);
+  }
+  let perUser = 0;
+  for (const list of byUser.values()) {
+    perUser += spearman(
+      Float64Array.from(list, (n) => allScores[n]),
+      Float64Array.from(list, (n) => held.target[n]),
+    );
+  }
+  const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : 0);
+  return {
+    spearman: round(spearman(s, t)),
+    spearmanPerUser: round(byUser.size ? perUser / byUser.size : 0),
+    pearson: round(pearson(s, t)),
+    kendall: round(kendallTauB(s, t)),
+    auc: round(aucMannWhitney(s, l)),
+    scored: idx.length,
+  };
+}
+
+function rankingMetrics(scorer: Scorer, model: AffinityModel, held: HeldOutView, k: number) {
+  const cells = model.history;
+  const nItems = cells.nItems;
+  const rng = new Random(12345);
+  const tieBreak = new Float32Array(nItems);
+  const row = new Float32Array(nItems);
+  const recommended = new Uint8Array(nItems);
+  let ndcg = 0;
+  let recall = 0;
+  let map = 0;
+  let ranked = 0;
+  let rankedUsersForCoverage = 0;
+  const own = new Uint8Array(nItems);
+  for (let u = 0; u < cells.nUsers; u++) {
+    if (cells.rowPtr[u + 1] === cells.rowPtr[u]) continue;
+    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) own[cells.items[c]] = 1;
+    for (let i = 0; i < nItems; i++) tieBreak[i] = rng.next();
+    scorer.row(u, row);
+    const top = topK(row, k, (i) => own[i] === 1 || held.trainItem[i] === 0, tieBreak);
+    for (const i of top) recommended[i] = 1;
+    rankedUsersForCoverage++;
+    const relevant = held.relevant.get(u);
+    if (relevant && relevant.size > 0) {
+      ndcg += ndcgAtK(top, relevant, k);
+      recall += recallAtK(top, relevant, k);
+      map += averagePrecisionAtK(top, relevant, k);
+      ranked++;
+    }
+    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) own[cells.items[c]] = 0;
+  }
+  let catalogue = 0;
+  let covered = 0;
+  for (let i = 0; i < nItems; i++) {
+    if (!held.trainItem[i]) continue;
+    catalogue++;
+    covered += recommended[i];
+  }
+  const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  return {
+    "ndcg@10": ranked ? round(ndcg / ranked) : null,
+    "recall@10": ranked ? round(recall / ranked) : null,
+    "map@10": ranked ? round(map / ranked) : null,
+    coverage: rankedUsersForCoverage && catalogue ? round(covered / catalogue) : null,
+  };
+}
+
+function factorScorer(m: FactorModel): Scorer {
+  return {
+    pair: (u, i) => factorScore(m, u, i),
+    row: (u, out) => scoreAllItems(m, userVector(m, u), out),
+  };
+}
+
+function blendScorer(model: AffinityModel): Scorer {
+  return {
+    pair: (u, i) => scoreAffinity(model, u, i).affinity,
+    row: (u, out) => {
+      for (let i = 0; i < model.items.length; i++) out[i] = scoreAffinity(model, u, i).affinity;
+      return out;
+    },
+  };
+}
+
+function popularityScorer(model: AffinityModel): Scorer {
+  return {
+    pair: (_u, i) => model.popularity[i],
+    row: (_u, out) => {
+      for (let i = 0; i < out.length; i++) out[i] = model.popularity[i];
+      return out;
+    },
+  };
+}
+
+function historyScorer(model: AffinityModel): Scorer {
+  const cells = model.history;
+  return {
+    pair: (u, i) => {
+      const c = findCell(cells, u, i);
+      return c < 0 ? 0 : cells.sum[c] / cells.count[c];
+    },
+    row: (u, out) => {
+      out.fill(0);
+      for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++)
+        out[cells.items[c]] = cells.sum[c] / cells.count[c];
+      return out;
+    },
+  };
+}
