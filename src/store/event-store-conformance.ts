@@ -64,7 +64,15 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
           { id: "y", title: "Hello", creators: ["Lionel Richie"], kind: "song", tags: [], attributes: {} },
         ]);
         await store.upsertItems([
-          { id: "x", title: "Hello", creators: ["Adele"], kind: "song", tags: ["pop"], lengthMs: 295_000, attributes: { spotifyUri: "spotify:track:1" } },
+          {
+            id: "x",
+            title: "Hello",
+            creators: ["Adele"],
+            kind: "song",
+            tags: ["pop"],
+            lengthMs: 295_000,
+            attributes: { spotifyUri: "spotify:track:1" },
+          },
         ]);
         const items = await store.getItems();
         expect(items).toHaveLength(2);
@@ -79,8 +87,22 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       const store = await open();
       try {
         expect(await store.currentModel()).toBeNull();
-        await store.registerModel({ version: "v1", path: "/m/v1", createdAt: new Date(1e12), config: { k: 50 }, metrics: {}, isCurrent: true });
-        await store.registerModel({ version: "v2", path: "/m/v2", createdAt: new Date(1e12 + 1), config: { k: 8 }, metrics: {}, isCurrent: true });
+        await store.registerModel({
+          version: "v1",
+          path: "/m/v1",
+          createdAt: new Date(1e12),
+          config: { k: 50 },
+          metrics: {},
+          isCurrent: true,
+        });
+        await store.registerModel({
+          version: "v2",
+          path: "/m/v2",
+          createdAt: new Date(1e12 + 1),
+          config: { k: 8 },
+          metrics: {},
+          isCurrent: true,
+        });
         expect((await store.currentModel())?.version).toBe("v2");
         expect((await store.listModels()).map((m) => m.version)).toEqual(["v1", "v2"]);
       } finally {

@@ -67,6 +67,8 @@ export interface EvaluationConfig {
   /** Which baselines to fit (WRMF costs the most). */
   withWrmf: boolean;
   k: number;
+  /** Receives the model trained on the training side (e.g. to compare it with a simulator's truth). */
+  onTrained?: (model: AffinityModel) => void;
 }
 
 export const defaultEvaluationConfig: EvaluationConfig = {
@@ -103,6 +105,7 @@ export function evaluateSplit(
   const model = trainAffinityModel(train, users, items, config.train, (phase, done, total) =>
     onProgress?.(`train ${phase}`, done, total),
   );
+  config.onTrained?.(model);
   const scorers: Record<string, Scorer> = {
     model: blendScorer(model),
     popularity: popularityScorer(model),

@@ -3,12 +3,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { testEventStore } from "../event-store-conformance.js";
 import { StoreError } from "../event-store.js";
+import { testEventStore } from "../event-store-conformance.js";
 import { DuckDbEventStore } from "./duckdb-store.js";
 
 testEventStore("duckdb in memory", () => DuckDbEventStore.open(":memory:"));
-testEventStore("duckdb file", () => DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb")));
+testEventStore("duckdb file", () =>
+  DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb")),
+);
 
 describe("DuckDbEventStore", () => {
   it("migrates a new file to the latest schema and reopens it", async () => {
@@ -31,7 +33,9 @@ describe("DuckDbEventStore", () => {
         try { await DuckDbEventStore.open(${JSON.stringify(path)}); console.log("opened"); }
         catch (e) { console.log(e.name + ": " + e.message); }`;
       const out = await new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let text = "";
         child.stdout.on("data", (d) => (text += d));
         child.stderr.on("data", (d) => (text += d));

@@ -44,7 +44,9 @@ export class DuckDbEventStore implements EventStore {
     await this.conn.run(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)",
     );
-    const rows = await this.conn.runAndReadAll("SELECT coalesce(max(version), 0)::INTEGER FROM schema_migrations");
+    const rows = await this.conn.runAndReadAll(
+      "SELECT coalesce(max(version), 0)::INTEGER FROM schema_migrations",
+    );
     const current = rows.getColumns()[0][0] as number;
     if (current > latestSchemaVersion) {
       throw new StoreError(
@@ -56,13 +58,17 @@ export class DuckDbEventStore implements EventStore {
       if (m.version <= current) continue;
       await this.transaction(async () => {
         await this.conn.run(m.sql);
-        const stmt = await this.conn.prepare("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)");
+        const stmt = await this.conn.prepare(
+          "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",
+        );
         stmt.bindInteger(1, m.version);
         stmt.bindVarchar(2, m.description);
         await stmt.run();
       });
     }
-    await this.conn.run(`CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`);
+    await this.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`,
+    );
   }
 
   async schemaVersion(): Promise<number> {
@@ -110,7 +116,9 @@ export class DuckDbEventStore implements EventStore {
     }
     a.closeSync();
     const inserted = await this.transaction(async () => {
-      const r = await this.conn.run("INSERT OR IGNORE INTO plays SELECT *, current_timestamp FROM plays_staging");
+      const r = await this.conn.run(
+        "INSERT OR IGNORE INTO plays SELECT *, current_timestamp FROM plays_staging",
+      );
       return r.rowsChanged;
     });
     await this.conn.run("DELETE FROM plays_staging");
@@ -151,8 +159,10 @@ export class DuckDbEventStore implements EventStore {
 
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
-    if (window.fromMs !== undefined) conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
-    if (window.toMs !== undefined) conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    if (window.fromMs !== undefined)
+      conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
+    if (window.toMs !== undefined)
+      conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
     // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
@@ -162,8 +172,12 @@ export class DuckDbEventStore implements EventStore {
     await this.conn.run(
       "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
     );
-    const users = (await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")).getColumns()[0] as string[];
-    const items = (await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")).getColumns()[0] as string[];
+    const users = (
+      await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
+    ).getColumns()[0] as string[];
+    const items = (
+      await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
+    ).getColumns()[0] as string[];
     const reader = await this.conn.runAndReadAll(`
       SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
              coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
@@ -189,7 +203,8 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async getItems(ids?: readonly string[]): Promise<CatalogueItem[]> {
-    let sql = "SELECT item_id, title, to_json(creators)::VARCHAR, kind, length_ms::DOUBLE, to_json(tags)::VARCHAR, attributes FROM items";
+    let sql =
+      "SELECT item_id, title, to_json(creators)::VARCHAR, kind, length_ms::DOUBLE, to_json(tags)::VARCHAR, attributes FROM items";
     if (ids) {
       if (ids.length === 0) return [];
       await this.conn.run("CREATE OR REPLACE TEMP TABLE wanted_items (item_id VARCHAR)");
@@ -274,7 +289,10 @@ export class DuckDbEventStore implements EventStore {
   }
 }
 
-function appendOptionalVarchar(a: { appendNull(): void; appendVarchar(v: string): void }, v: string | undefined): void {
+function appendOptionalVarchar(
+  a: { appendNull(): void; appendVarchar(v: string): void },
+  v: string | undefined,
+): void {
   if (v === undefined) a.appendNull();
   else a.appendVarchar(v);
 }

@@ -1,0 +1,80 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { toTrainConfig, trainSettingsSchema } from "../../config.js";
+import { simulateWorld } from "../../core/simulate/index.js";
+import { songId } from "../../schema/events.js";
+import { UsageError } from "../errors.js";
+import { formatEvaluation } from "../format.js";
+import { number } from "../options.js";
+import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+import { writeWorld } from "./simulate.js";
+
+export function demoCommand(program: Command): void {
+  program
+    .command("demo")
+    .description("the whole loop in one go: simulate a world (or read your export), ingest, evaluate, train, answer")
+    .argument("[path]", "your own export (file or folder) instead of the simulated world")
+    .option("--preset <name>", "format of your export (default spotify)", "spotify")
+    .option("--user <name>", "your user name, for exports without one", "me")
+    .option("--store <path>", "store for the demo", "./tastebud-demo.duckdb")
+    .option("--out <dir>", "where the simulated world is written", "./tastebud-demo")
+    .option("--users <n>", "simulated users", number("users"), 300)
+    .option("--items <n>", "simulated items", number("items"), 2000)
+    .option("--days <n>", "simulated days", number("days"), 60)
+    .option("--seed <n>", "random seed", number("seed"), 1)
+    .action(async (path: string | undefined, opts) => {
+      const started = Date.now();
+      const progress = new Progress();
+      const say = (text: string) => {
+        progress.stop();
+        console.log(text);
+      };
+      let truth: ReturnType<typeof simulateWorld>["truth"] | undefined;
+      await withEngine({ store: opts.store }, async (engine) => {
+        if (path) {
+          say(`1. reading ${path} (preset ${opts.preset}) into ${opts.store}`);
+          const s = await engine.ingest([path], {
+            preset: opts.preset,
+            user: opts.user,
+            rejectsPath: `${opts.store}.rejects.jsonl`,
+            onProgress: (p) => progress.update("ingest rows", p.rowsRead, p.rowsRead),
+          });
+          say(`   ${s.accepted} new plays, ${s.duplicates} already stored, ${s.rejected} rejected`);
+        } else {
+          say(`1. simulating ${opts.users} listeners x ${opts.items} songs over ${opts.days} days (seed ${opts.seed}) -> ${opts.out}`);
+          const world = simulateWorld({ users: opts.users, items: opts.items, days: opts.days, seed: opts.seed });
+          truth = world.truth;
+          const files = writeWorld(world, resolve(opts.out));
+          const s = await engine.ingest([files.events], {
+            rejectsPath: `${opts.store}.rejects.jsonl`,
+            onProgress: (p) => progress.update("ingest rows", p.rowsRead, world.events.length),
+          });
+          await engine.store.upsertItems(world.catalogue.map((c) => ({ creators: [], kind: "song", tags: [], attributes: {}, ...c })));
+          say(`   ${s.accepted} new plays stored, ${s.duplicates} already there (ingest is idempotent)`);
+        }
+        const config = toTrainConfig(trainSettingsSchema.parse({}));
+        say("2. evaluating: train on each user's first 80% of plays, score the rest against play durations");
+        const report = await engine.evaluate({ splitPerUser: 0.8 }, config, {
+          truth,
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
+        say(formatEvaluation(report));
+        say("\n3. training on everything and publishing the model");
+        const trained = await engine.train(config, (phase, done, total) => progress.update(phase, done, total));
+        say(`   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`);
+        const current = await engine.currentModel();
+        if (!current) throw new UsageError("training produced no model");
+        const users = current.model.users;
+        const sample = path ? [opts.user] : users.slice(0, 3);
+        say('\n4. "play Hello": Adele or Lionel Richie? (probability of a play past 30 s)');
+        for (const user of sample) {
+          const answer = await engine.affinity(user, [songId("Adele", "Hello"), songId("Lionel Richie", "Hello")]);
+          const [a, l] = answer.items;
+          const pick = a.affinity >= l.affinity ? "Adele" : "Lionel Richie";
+          say(`   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}`);
+        }
+        say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`);
+      });
+    });
+}

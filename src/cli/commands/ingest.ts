@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { presetHelp, presetNames } from "../../ingest/index.js";
+import { catalogueItemSchema } from "../../schema/events.js";
+import { exitCodes, UsageError } from "../errors.js";
+import { addStoreOptions } from "../options.js";
+import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+
+export function ingestCommand(program: Command): void {
+  const cmd = program
+    .command("ingest")
+    .description("read plays from files or folders into the store (CSV, CSV.gz, JSONL, JSON, Parquet)")
+    .argument("[paths...]", "files or folders to read")
+    .option("--preset <name>", `source format: ${presetNames.join(", ")}`)
+    .option("--user <name>", "the owner of a personal export (Spotify JSON files carry no user)")
+    .option("--format <name>", "force a file format: csv, jsonl, json, parquet")
+    .option("--map <pairs>", "column mapping, e.g. user=uid,item=track_id,playedMs=ms")
+    .option("--default-end-time <time>", "end time for sources without times (e.g. Last.fm counts)")
+    .option("--catalogue <path>", "also upsert catalogue items from this JSON lines file")
+    .option("--rejects <path>", "where rejected rows go (default <store>.rejects.jsonl)")
+    .option("--batch-size <n>", "rows per transaction", "20000")
+    .option("--json", "print a JSON summary")
+    .addHelpText(
+      "after",
+      `\nPresets:\n${Object.entries(presetHelp)
+        .map(([name, text]) => `  ${name}: ${text}`)
+        .join("\n\n")}\n\nExit codes: 0 all rows stored, 3 some rows rejected (the rest stored), 1 the ingest failed, 4 store in use.`,
+    );
+  addStoreOptions(cmd).action(async (paths: string[], opts) => {
+    if (paths.length === 0 && !opts.catalogue) throw new UsageError("give at least one file or folder to ingest");
+    const map = parseMap(opts.map);
+    const batchSize = Number(opts.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError("--batch-size expects a positive whole number");
+    await withEngine(opts, async (engine) => {
+      const progress = new Progress(!opts.json);
+      let items = 0;
+      if (opts.catalogue) items += await ingestCatalogue(engine.store, opts.catalogue);
+      const rejectsPath = opts.rejects ?? `${opts.store}.rejects.jsonl`;
+      const summary =
+        paths.length === 0
+          ? { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null }
+          : await engine.ingest(paths, {
+              preset: opts.preset,
+              user: opts.user,
+              format: opts.format,
+              map,
+              defaultEndTime: opts.defaultEndTime,
+              rejectsPath,
+              batchSize,
+              onProgress: (p) => progress.update("ingest rows", p.rowsRead, Math.max(p.rowsRead, 1)),
+            });
+      progress.stop();
+      const out = {
+        accepted: summary.accepted,
+        rejected: summary.rejected,
+        duplicates: summary.duplicates,
+        rejectsFile: summary.rejectsFile,
+        items: summary.items + items,
+        storedPlays: await engine.store.countPlays(),
+      };
+      if (opts.json) console.log(JSON.stringify(out));
+      else {
+        console.log(
+          `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${opts.store}`,
+        );
+        if (out.rejectsFile) console.log(`rejected rows (line, field, reason): ${out.rejectsFile}`);
+      }
+      if (summary.rejected > 0) process.exitCode = exitCodes.someRowsRejected;
+    });
+  });
+}
+
+function parseMap(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  const map: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const [ours, theirs] = pair.split("=").map((s) => s.trim());
+    if (!ours || !theirs) throw new UsageError(`--map expects field=column pairs separated by commas, got "${pair}"`);
+    map[ours] = theirs;
+  }
+  return map;
+}
+
+async function ingestCatalogue(store: { upsertItems: (items: never[]) => Promise<number> }, path: string): Promise<number> {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const items = [];
+  for (let n = 0; n < lines.length; n++) {
+    if (!lines[n].trim()) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(lines[n]);
+    } catch {
+      throw new UsageError(`${path} line ${n + 1}: not valid JSON`);
+    }
+    const parsed = catalogueItemSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UsageError(`${path} line ${n + 1}, field ${issue.path.join(".") || "row"}: ${issue.message}`);
+    }
+    items.push(parsed.data);
+  }
+  return store.upsertItems(items as never[]);
+}

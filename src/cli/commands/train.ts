@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { toTrainConfig } from "../../config.js";
+import { addModelOptions, addStoreOptions, trainSettingsFrom } from "../options.js";
+import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+
+export function trainCommand(program: Command): void {
+  const cmd = program
+    .command("train")
+    .description("train the affinity model on every stored play; saves a new model version and makes it current")
+    .option("--json", "print a JSON summary");
+  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+    const settings = trainSettingsFrom(opts);
+    await withEngine(opts, async (engine) => {
+      const progress = new Progress(!opts.json);
+      const result = await engine.train(toTrainConfig(settings), (phase, done, total) => progress.update(phase, done, total));
+      progress.stop();
+      if (opts.json) console.log(JSON.stringify({ ...result, settings }));
+      else
+        console.log(
+          `model ${result.version}: ${result.plays} plays, ${result.users} users, ${result.items} items, ${result.seconds.toFixed(1)} s -> ${result.path}`,
+        );
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import type { AblationRow } from "../core/evaluation/ablation.js";
+import type { EvaluationReport, ModelMetrics } from "../core/evaluation/evaluate.js";
+import type { TruthReport } from "../core/evaluation/truth.js";
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "    -" : v.toFixed(3).padStart(6));
+
+/** The eval report as a table for people. */
+export function formatEvaluation(report: EvaluationReport & { truth?: TruthReport }): string {
+  const rows: Array<[string, ModelMetrics]> = [
+    ["tastebud (blend)", report.model],
+    ["factorization (mf)", report.baselines.mf],
+    ["history", report.baselines.history],
+    ["popularity", report.baselines.popularity],
+    ["wrmf", report.baselines.wrmf],
+  ];
+  const head =
+    "model                 spearman  per-user  kendall     auc  sp.replay  sp.new  ndcg@10  recall@10  map@10  coverage";
+  const lines = rows.map(
+    ([name, m]) =>
+      `${name.padEnd(20)}  ${fmt(m.spearman)}    ${fmt(m.spearmanPerUser)}   ${fmt(m.kendall)}  ${fmt(m.auc)}     ${fmt(m.replay.spearman)}  ${fmt(m.new.spearman)}   ${fmt(m["ndcg@10"])}     ${fmt(m["recall@10"])}  ${fmt(m["map@10"])}    ${fmt(m.coverage)}`,
+  );
+  const c = report.counts;
+  const out = [
+    `split: ${JSON.stringify(report.split)}`,
+    `train ${c.trainPlays} plays, held out ${c.heldOutPlays}, scored ${c.scoredPlays} (users ${c.scoredUsers}, skip share ${c.skipShare.toFixed(3)}); top-10 ranked for ${c.rankedUsers} users`,
+    "",
+    head,
+    ...lines,
+  ];
+  if (report.truth) {
+    const t = report.truth;
+    out.push(
+      "",
+      `agreement with the simulator's true affinities (mean per-user Spearman over ${t.users} users):`,
+      `  tastebud (blend)   all ${fmt(t.model.all)}   new to user ${fmt(t.model.new)}`,
+      `  factorization      all ${fmt(t.mf.all)}   new to user ${fmt(t.mf.new)}`,
+      `  popularity         all ${fmt(t.popularity.all)}   new to user ${fmt(t.popularity.new)}`,
+    );
+  }
+  return out.join("\n");
+}
+
+export function formatAblation(rows: AblationRow[]): string {
+  const head = "data   weighting  seeds  spearman  (range)          per-user  kendall     auc  sp.new  ndcg@10";
+  const lines = rows.map(
+    (r) =>
+      `${(r.positivesOnly ? "P" : "P+N").padEnd(5)}  ${r.weighting.padEnd(9)}  ${String(r.seeds).padStart(5)}  ${fmt(r.spearman)}    ${r.spearmanMin.toFixed(3)}..${r.spearmanMax.toFixed(3)}  ${fmt(r.spearmanPerUser)}   ${fmt(r.kendall)}  ${fmt(r.auc)}  ${fmt(r.spearmanNew)}   ${fmt(r["ndcg@10"])}`,
+  );
+  const best = rows.filter((r) => !r.positivesOnly).sort((a, b) => b.spearman - a.spearman)[0];
+  return [head, ...lines, "", `best weighting by pooled Spearman: ${best?.weighting}`].join("\n");
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { type TrainConfig, defaultTrainConfig } from "./core/affinity/affinity-model.js";
+import { weightingNames } from "./core/affinity/weighting.js";
+
+/**
+ * Model settings, declared once: the CLI's train/eval flags, the HTTP train body and the model manifest
+ * all read this schema. Defaults follow reference-figures.md (and the weighting chosen by the ablation).
+ */
+export const trainSettingsSchema = z
+  .object({
+    factors: z.number().int().min(1).max(1024).default(defaultTrainConfig.bpr.factors),
+    epochs: z.number().int().min(0).max(10_000).default(defaultTrainConfig.bpr.epochs),
+    learningRate: z.number().positive().max(10).default(defaultTrainConfig.bpr.learningRate),
+    regularization: z.number().min(0).max(10).default(defaultTrainConfig.bpr.regularization),
+    seed: z.number().int().min(0).default(0),
+    weighting: z.enum(weightingNames).default(defaultTrainConfig.rule.weighting),
+    positivesOnly: z.boolean().default(false),
+    thresholdMs: z.number().min(0).default(defaultTrainConfig.rule.thresholdMs),
+    relativeThreshold: z.number().gt(0).max(1).optional(),
+    capMs: z.number().positive().default(defaultTrainConfig.rule.capMs),
+    weightFloor: z.number().min(0).max(1).default(defaultTrainConfig.rule.floor),
+    cellCap: z.number().positive().default(defaultTrainConfig.pairwise.cellCap),
+    calibrationShare: z.number().min(0).max(0.5).default(defaultTrainConfig.calibrationShare),
+  })
+  .strict();
+
+export type TrainSettings = z.infer<typeof trainSettingsSchema>;
+
+export function toTrainConfig(s: TrainSettings): TrainConfig {
+  return {
+    rule: {
+      thresholdMs: s.thresholdMs,
+      relativeThreshold: s.relativeThreshold,
+      capMs: s.capMs,
+      weighting: s.weighting,
+      floor: s.weightFloor,
+    },
+    pairwise: { positivesOnly: s.positivesOnly, cellCap: s.cellCap },
+    bpr: {
+      factors: s.factors,
+      epochs: s.epochs,
+      learningRate: s.learningRate,
+      regularization: s.regularization,
+      initStd: defaultTrainConfig.bpr.initStd,
+      seed: s.seed,
+    },
+    calibrationShare: s.calibrationShare,
+  };
+}
+
+export const splitSettingsSchema = z
+  .object({
+    splitDate: z.iso.datetime({ offset: true, local: true }).or(z.iso.date()).optional(),
+    split: z.number().gt(0).lt(1).optional(),
+    splitPerUser: z.number().gt(0).lt(1).optional(),
+    splitRandom: z.number().gt(0).lt(1).optional(),
+  })
+  .strict()
+  .refine((s) => [s.splitDate, s.split, s.splitPerUser, s.splitRandom].filter((v) => v !== undefined).length <= 1, {
+    message: "give at most one of splitDate, split, splitPerUser, splitRandom",
+  });
+
+export type SplitSettings = z.infer<typeof splitSettingsSchema>;

@@ -1,0 +1,176 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { AffinityModel } from "../core/affinity/affinity-model.js";
+import type { AffinityBlend } from "../core/affinity/blend.js";
+import type { LabelRule } from "../core/affinity/weighting.js";
+
+/** What `manifest.json` in a model version folder holds, beside the binary arrays. */
+export interface ModelManifest {
+  format: "tastebud-affinity-model";
+  formatVersion: 1;
+  version: string;
+  createdAt: string;
+  config: unknown;
+  dataWindow: { plays: number; users: number; items: number; from: string | null; to: string | null };
+  metrics: unknown;
+  rule: LabelRule;
+  blend: AffinityBlend;
+  globalLongRate: number;
+  factors: number;
+  nUsers: number;
+  nItems: number;
+  nCells: number;
+  /** File name -> element type, so a reader can check what it maps. */
+  arrays: Record<string, "float32" | "int32" | "float64">;
+}
+
+type ArrayFields = Record<string, Float32Array | Int32Array | Float64Array>;
+
+function modelArrays(m: AffinityModel): ArrayFields {
+  return {
+    "user-factors.f32": m.factors.userFactors,
+    "item-factors.f32": m.factors.itemFactors,
+    "item-bias.f32": m.factors.itemBias,
+    "history-row-ptr.i32": m.history.rowPtr,
+    "history-items.i32": m.history.items,
+    "history-sum.f32": m.history.sum,
+    "history-count.i32": m.history.count,
+    "history-long-count.i32": m.history.longCount,
+    "popularity.f64": m.popularity,
+    "item-long-rate.f32": m.itemLongRate,
+    "user-long-rate.f32": m.userLongRate,
+  };
+}
+
+function writeFileSynced(path: string, data: Uint8Array | string): void {
+  const fd = openSync(path, "w");
+  try {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    let at = 0;
+    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a model version atomically: everything goes into a temporary folder, each file fsynced, and the
+ * folder is renamed into place last. A crash leaves at most a `.tmp-*` folder, never a half-written
+ * version; `loadModel` ignores such folders.
+ */
+export function saveModel(
+  modelsDir: string,
+  version: string,
+  model: AffinityModel,
+  meta: Pick<ModelManifest, "config" | "dataWindow" | "metrics">,
+): string {
+  mkdirSync(modelsDir, { recursive: true });
+  const finalDir = join(modelsDir, version);
+  if (existsSync(finalDir)) throw new Error(`model version ${version} already exists in ${modelsDir}`);
+  const tmpDir = join(modelsDir, `.tmp-${version}-${process.pid}`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  mkdirSync(tmpDir);
+  const arrays = modelArrays(model);
+  const manifest: ModelManifest = {
+    format: "tastebud-affinity-model",
+    formatVersion: 1,
+    version,
+    createdAt: new Date().toISOString(),
+    ...meta,
+    rule: model.rule,
+    blend: model.blend,
+    globalLongRate: model.globalLongRate,
+    factors: model.factors.factors,
+    nUsers: model.factors.nUsers,
+    nItems: model.factors.nItems,
+    nCells: model.history.items.length,
+    arrays: Object.fromEntries(
+      Object.entries(arrays).map(([name, a]) => [
+        name,
+        a instanceof Float32Array ? "float32" : a instanceof Int32Array ? "int32" : "float64",
+      ]),
+    ),
+  };
+  for (const [name, a] of Object.entries(arrays)) {
+    writeFileSynced(join(tmpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  writeFileSynced(join(tmpDir, "users.json"), JSON.stringify(model.users));
+  writeFileSynced(join(tmpDir, "items.json"), JSON.stringify(model.items));
+  // The manifest is written last inside the temporary folder; the rename publishes the whole version.
+  writeFileSynced(join(tmpDir, "manifest.json"), JSON.stringify(manifest, null, 2));
+  renameSync(tmpDir, finalDir);
+  const dirFd = openSync(modelsDir, "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+  return finalDir;
+}
+
+function readArray<T extends Float32Array | Int32Array | Float64Array>(
+  path: string,
+  ctor: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+): T {
+  const buf = readFileSync(path);
+  // Copy into a fresh, aligned buffer: Node's pooled Buffers may not be aligned for typed-array views.
+  const copy = new ArrayBuffer(buf.byteLength);
+  new Uint8Array(copy).set(buf);
+  return new ctor(copy, 0, buf.byteLength / ctor.BYTES_PER_ELEMENT);
+}
+
+export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {
+  const manifestPath = join(dir, "manifest.json");
+  if (!existsSync(manifestPath)) throw new Error(`no model at ${dir} (manifest.json missing)`);
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as ModelManifest;
+  if (manifest.format !== "tastebud-affinity-model" || manifest.formatVersion !== 1) {
+    throw new Error(`model at ${dir} has an unknown format (${manifest.format} v${manifest.formatVersion})`);
+  }
+  const f32 = (name: string) => readArray(join(dir, name), Float32Array);
+  const i32 = (name: string) => readArray(join(dir, name), Int32Array);
+  const users = JSON.parse(readFileSync(join(dir, "users.json"), "utf8")) as string[];
+  const items = JSON.parse(readFileSync(join(dir, "items.json"), "utf8")) as string[];
+  const model: AffinityModel = {
+    users,
+    items,
+    factors: {
+      nUsers: manifest.nUsers,
+      nItems: manifest.nItems,
+      factors: manifest.factors,
+      userFactors: f32("user-factors.f32"),
+      itemFactors: f32("item-factors.f32"),
+      itemBias: f32("item-bias.f32"),
+    },
+    history: {
+      nUsers: manifest.nUsers,
+      nItems: manifest.nItems,
+      rowPtr: i32("history-row-ptr.i32"),
+      items: i32("history-items.i32"),
+      sum: f32("history-sum.f32"),
+      count: i32("history-count.i32"),
+      longCount: i32("history-long-count.i32"),
+    },
+    popularity: readArray(join(dir, "popularity.f64"), Float64Array),
+    itemLongRate: f32("item-long-rate.f32"),
+    userLongRate: f32("user-long-rate.f32"),
+    globalLongRate: manifest.globalLongRate,
+    blend: manifest.blend,
+    rule: manifest.rule,
+  };
+  if (model.factors.userFactors.length !== manifest.nUsers * manifest.factors || users.length !== manifest.nUsers) {
+    throw new Error(`model at ${dir} is inconsistent: user factor table does not match its manifest`);
+  }
+  if (model.factors.itemFactors.length !== manifest.nItems * manifest.factors || items.length !== manifest.nItems) {
+    throw new Error(`model at ${dir} is inconsistent: item factor table does not match its manifest`);
+  }
+  return { model, manifest };
+}
+
+/** A sortable, unique version name: v<UTC timestamp>-<random>. */
+export function newModelVersion(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").replace("T", "-");
+  return `v${stamp}-${Math.floor(Math.random() * 0xffffff)
+    .toString(16)
+    .padStart(6, "0")}`;
+}
