@@ -1,0 +1,14 @@
+/** Seeded simulated worlds with ground truth, for testing and benchmarking the taste model. */
+export { trueAffinity } from "./model.js";
+export { GENRES, TOPICS } from "./names.js";
+export { type SimulationTruthJson, simulationTruthJsonSchema, truthFromJson, truthToJson } from "./truth.js";
+export {
+  defaultSimulationOptions,
+  type ResolvedSimulationOptions,
+  resolveOptions,
+  type SimulatedRequest,
+  type SimulatedWorld,
+  type SimulationOptions,
+  type SimulationTruth,
+} from "./types.js";
+export { simulateWorld } from "./world.js";
