@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type TrainConfig, defaultTrainConfig } from "./core/affinity/affinity-model.js";
+import { defaultTrainConfig, type TrainConfig } from "./core/affinity/affinity-model.js";
 import { weightingNames } from "./core/affinity/weighting.js";
 
 /**
@@ -56,8 +56,11 @@ export const splitSettingsSchema = z
     splitRandom: z.number().gt(0).lt(1).optional(),
   })
   .strict()
-  .refine((s) => [s.splitDate, s.split, s.splitPerUser, s.splitRandom].filter((v) => v !== undefined).length <= 1, {
-    message: "give at most one of splitDate, split, splitPerUser, splitRandom",
-  });
+  .refine(
+    (s) => [s.splitDate, s.split, s.splitPerUser, s.splitRandom].filter((v) => v !== undefined).length <= 1,
+    {
+      message: "give at most one of splitDate, split, splitPerUser, splitRandom",
+    },
+  );
 
 export type SplitSettings = z.infer<typeof splitSettingsSchema>;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { SplitSettings } from "./config.js";
 import {
   type AffinityModel,
   type AffinitySource,
@@ -23,8 +24,7 @@ import {
 import { compareWithTruth, type TruthReport } from "./core/evaluation/truth.js";
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
-import type { SplitSettings } from "./config.js";
-import { ingestIntoStore, type IngestRunOptions, type IngestSummary } from "./pipeline/ingest.js";
+import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
@@ -40,7 +40,13 @@ export interface EngineOptions {
 export interface AffinityAnswer {
   user: string;
   model: string | null;
-  items: Array<{ item: string; affinity: number; history: number; mf: number | null; source: AffinitySource }>;
+  items: Array<{
+    item: string;
+    affinity: number;
+    history: number;
+    mf: number | null;
+    source: AffinitySource;
+  }>;
 }
 
 export interface TrainResult {
@@ -56,8 +62,12 @@ export interface TrainResult {
  * The library's face: a store and its current model. CLI, HTTP and web are thin adapters over this.
  */
 export class Engine {
-  private loaded: { model: AffinityModel; manifest: ModelManifest; userIndex: Map<string, number>; itemIndex: Map<string, number> } | null =
-    null;
+  private loaded: {
+    model: AffinityModel;
+    manifest: ModelManifest;
+    userIndex: Map<string, number>;
+    itemIndex: Map<string, number>;
+  } | null = null;
 
   private constructor(
     readonly store: EventStore,
@@ -66,7 +76,9 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const store = await DuckDbEventStore.open(options.store);
-    const modelsDir = options.models ?? (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`);
+    const modelsDir =
+      options.models ??
+      (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`);
     return new Engine(store, modelsDir);
   }
 
@@ -101,7 +113,14 @@ export class Engine {
       },
       metrics: {},
     });
-    await this.store.registerModel({ version, path, createdAt: new Date(), config, metrics: {}, isCurrent: true });
+    await this.store.registerModel({
+      version,
+      path,
+      createdAt: new Date(),
+      config,
+      metrics: {},
+      isCurrent: true,
+    });
     this.loaded = null;
     return {
       version,

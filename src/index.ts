@@ -1,8 +1,15 @@
 /** The public surface of the tastebud library. */
-export { Engine, type EngineOptions, type AffinityAnswer, type TrainResult } from "./engine.js";
-export { trainSettingsSchema, type TrainSettings, toTrainConfig, splitSettingsSchema } from "./config.js";
-export { playEventSchema, catalogueItemSchema, songId, type PlayEvent, type CatalogueItem } from "./schema/events.js";
-export type { EventStore } from "./store/event-store.js";
-export { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
+
+export { splitSettingsSchema, type TrainSettings, toTrainConfig, trainSettingsSchema } from "./config.js";
 export * from "./core/affinity/weighting.js";
 export { simulateWorld } from "./core/simulate/world.js";
+export { type AffinityAnswer, Engine, type EngineOptions, type TrainResult } from "./engine.js";
+export {
+  type CatalogueItem,
+  catalogueItemSchema,
+  type PlayEvent,
+  playEventSchema,
+  songId,
+} from "./schema/events.js";
+export { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
+export type { EventStore } from "./store/event-store.js";

@@ -2,7 +2,8 @@ import type { AblationRow } from "../core/evaluation/ablation.js";
 import type { EvaluationReport, ModelMetrics } from "../core/evaluation/evaluate.js";
 import type { TruthReport } from "../core/evaluation/truth.js";
 
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? "    -" : v.toFixed(3).padStart(6));
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined ? "    -" : v.toFixed(3).padStart(6);
 
 /** The eval report as a table for people. */
 export function formatEvaluation(report: EvaluationReport & { truth?: TruthReport }): string {
@@ -41,7 +42,8 @@ export function formatEvaluation(report: EvaluationReport & { truth?: TruthRepor
 }
 
 export function formatAblation(rows: AblationRow[]): string {
-  const head = "data   weighting  seeds  spearman  (range)          per-user  kendall     auc  sp.new  ndcg@10";
+  const head =
+    "data   weighting  seeds  spearman  (range)          per-user  kendall     auc  sp.new  ndcg@10";
   const lines = rows.map(
     (r) =>
       `${(r.positivesOnly ? "P" : "P+N").padEnd(5)}  ${r.weighting.padEnd(9)}  ${String(r.seeds).padStart(5)}  ${fmt(r.spearman)}    ${r.spearmanMin.toFixed(3)}..${r.spearmanMax.toFixed(3)}  ${fmt(r.spearmanPerUser)}   ${fmt(r.kendall)}  ${fmt(r.auc)}  ${fmt(r.spearmanNew)}   ${fmt(r["ndcg@10"])}`,

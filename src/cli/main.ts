@@ -22,7 +22,16 @@ export function buildProgram(): Command {
       "after",
       "\nExit codes: 0 ok, 1 failure, 2 usage error, 3 some input rows rejected (the rest stored), 4 store in use by another process.",
     );
-  for (const add of [ingestCommand, trainCommand, evalCommand, affinityCommand, simulateCommand, demoCommand, modelsCommand, schemaCommand]) {
+  for (const add of [
+    ingestCommand,
+    trainCommand,
+    evalCommand,
+    affinityCommand,
+    simulateCommand,
+    demoCommand,
+    modelsCommand,
+    schemaCommand,
+  ]) {
     add(program);
   }
   for (const cmd of program.commands) cmd.exitOverride();

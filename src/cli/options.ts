@@ -14,7 +14,8 @@ export function addStoreOptions(cmd: Command): Command {
 export function number(name: string) {
   return (value: string) => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${value}"`);
+    if (value.trim() === "" || !Number.isFinite(n))
+      throw new UsageError(`--${name} expects a number, got "${value}"`);
     return n;
   };
 }
@@ -24,18 +25,37 @@ export function addModelOptions(cmd: Command): Command {
   const d = trainSettingsSchema.parse({});
   return cmd
     .option("--factors <k>", "latent factors", number("factors"), d.factors)
-    .option("--epochs <n>", "training epochs (one epoch = as many pairs as labelled cells)", number("epochs"), d.epochs)
+    .option(
+      "--epochs <n>",
+      "training epochs (one epoch = as many pairs as labelled cells)",
+      number("epochs"),
+      d.epochs,
+    )
     .option("--learning-rate <lr>", "SGD learning rate", number("learning-rate"), d.learningRate)
     .option("--regularization <reg>", "L2 regularisation", number("regularization"), d.regularization)
     .option("--seed <n>", "random seed", number("seed"), d.seed)
     .option("--weighting <name>", `confidence weighting: ${weightingNames.join(", ")}`, d.weighting)
     .option("--positives-only", "plain BPR on long plays only (ignores skips)", false)
     .option("--threshold-ms <ms>", "plays shorter than this are skips", number("threshold-ms"), d.thresholdMs)
-    .option("--relative-threshold <share>", "threshold as a share of the item's length where known (video)", number("relative-threshold"))
+    .option(
+      "--relative-threshold <share>",
+      "threshold as a share of the item's length where known (video)",
+      number("relative-threshold"),
+    )
     .option("--cap-ms <ms>", "plays longer than this carry no more confidence", number("cap-ms"), d.capMs)
     .option("--weight-floor <w>", "smallest weight of a labelled play", number("weight-floor"), d.weightFloor)
-    .option("--cell-cap <w>", "cap on a (user, item) cell's summed weight before normalising", number("cell-cap"), d.cellCap)
-    .option("--calibration-share <share>", "share of each user's latest plays used to fit the blend (0 = fixed blend)", number("calibration-share"), d.calibrationShare);
+    .option(
+      "--cell-cap <w>",
+      "cap on a (user, item) cell's summed weight before normalising",
+      number("cell-cap"),
+      d.cellCap,
+    )
+    .option(
+      "--calibration-share <share>",
+      "share of each user's latest plays used to fit the blend (0 = fixed blend)",
+      number("calibration-share"),
+      d.calibrationShare,
+    );
 }
 
 export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings {

@@ -20,7 +20,11 @@ export class Progress {
       if (!this.bar || label !== this.label) {
         this.bar?.stop();
         this.bar = new cliProgress.SingleBar(
-          { format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`, stream: process.stderr, hideCursor: true },
+          {
+            format: `${label.padEnd(22)} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}`,
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         this.bar.start(Math.max(total, 1), done);

@@ -34,7 +34,11 @@ export interface IngestSummary {
  * committed batch and no part of the one in flight; running the same ingest again completes it, since
  * already stored events are skipped by key. Rejected rows go to the rejects file and never stop the run.
  */
-export async function ingestIntoStore(store: EventStore, paths: string[], options: IngestRunOptions): Promise<IngestSummary> {
+export async function ingestIntoStore(
+  store: EventStore,
+  paths: string[],
+  options: IngestRunOptions,
+): Promise<IngestSummary> {
   const startedAt = new Date();
   const batchSize = options.batchSize ?? 20_000;
   const counter = new OccurrenceCounter();

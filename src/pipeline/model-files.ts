@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { AffinityModel } from "../core/affinity/affinity-model.js";
 import type { AffinityBlend } from "../core/affinity/blend.js";
@@ -158,10 +168,16 @@ export function loadModel(dir: string): { model: AffinityModel; manifest: ModelM
     blend: manifest.blend,
     rule: manifest.rule,
   };
-  if (model.factors.userFactors.length !== manifest.nUsers * manifest.factors || users.length !== manifest.nUsers) {
+  if (
+    model.factors.userFactors.length !== manifest.nUsers * manifest.factors ||
+    users.length !== manifest.nUsers
+  ) {
     throw new Error(`model at ${dir} is inconsistent: user factor table does not match its manifest`);
   }
-  if (model.factors.itemFactors.length !== manifest.nItems * manifest.factors || items.length !== manifest.nItems) {
+  if (
+    model.factors.itemFactors.length !== manifest.nItems * manifest.factors ||
+    items.length !== manifest.nItems
+  ) {
     throw new Error(`model at ${dir} is inconsistent: item factor table does not match its manifest`);
   }
   return { model, manifest };
@@ -169,7 +185,11 @@ export function loadModel(dir: string): { model: AffinityModel; manifest: ModelM
 
 /** A sortable, unique version name: v<UTC timestamp>-<random>. */
 export function newModelVersion(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").replace("T", "-");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "")
+    .replace("T", "-");
   return `v${stamp}-${Math.floor(Math.random() * 0xffffff)
     .toString(16)
     .padStart(6, "0")}`;

@@ -27,7 +27,11 @@ export const playEventSchema = z
     endTime: z.iso
       .datetime({ offset: true, local: true })
       .describe("when playback stopped (ISO 8601; without an offset it is taken as UTC)"),
-    playedMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000),
+    playedMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600 * 1000),
     itemLengthMs: z.number().int().positive().optional(),
     weight: z
       .number()
@@ -43,7 +47,16 @@ export const playEventSchema = z
 export type PlayEvent = z.infer<typeof playEventSchema>;
 export type PlayContext = z.infer<typeof playContextSchema>;
 
-export const itemKinds = ["song", "video", "movie", "podcast", "audiobook", "book", "artist", "other"] as const;
+export const itemKinds = [
+  "song",
+  "video",
+  "movie",
+  "podcast",
+  "audiobook",
+  "book",
+  "artist",
+  "other",
+] as const;
 
 export const catalogueItemSchema = z
   .object({

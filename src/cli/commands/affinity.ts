@@ -6,9 +6,16 @@ import { withEngine } from "../run.js";
 export function affinityCommand(program: Command): void {
   const cmd = program
     .command("affinity")
-    .description("probability that a user plays each item past the threshold, with its history and factorization parts")
+    .description(
+      "probability that a user plays each item past the threshold, with its history and factorization parts",
+    )
     .requiredOption("--user <id>", "user id")
-    .option("--item <id>", "item id (repeatable); songs without ids are `artist|track`", (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      "--item <id>",
+      "item id (repeatable); songs without ids are `artist|track`",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (opts) => {
     if (opts.item.length === 0) throw new UsageError("give at least one --item");

@@ -13,7 +13,9 @@ import { writeWorld } from "./simulate.js";
 export function demoCommand(program: Command): void {
   program
     .command("demo")
-    .description("the whole loop in one go: simulate a world (or read your export), ingest, evaluate, train, answer")
+    .description(
+      "the whole loop in one go: simulate a world (or read your export), ingest, evaluate, train, answer",
+    )
     .argument("[path]", "your own export (file or folder) instead of the simulated world")
     .option("--preset <name>", "format of your export (default spotify)", "spotify")
     .option("--user <name>", "your user name, for exports without one", "me")
@@ -42,15 +44,24 @@ export function demoCommand(program: Command): void {
           });
           say(`   ${s.accepted} new plays, ${s.duplicates} already stored, ${s.rejected} rejected`);
         } else {
-          say(`1. simulating ${opts.users} listeners x ${opts.items} songs over ${opts.days} days (seed ${opts.seed}) -> ${opts.out}`);
-          const world = simulateWorld({ users: opts.users, items: opts.items, days: opts.days, seed: opts.seed });
+          say(
+            `1. simulating ${opts.users} listeners x ${opts.items} songs over ${opts.days} days (seed ${opts.seed}) -> ${opts.out}`,
+          );
+          const world = simulateWorld({
+            users: opts.users,
+            items: opts.items,
+            days: opts.days,
+            seed: opts.seed,
+          });
           truth = world.truth;
           const files = writeWorld(world, resolve(opts.out));
           const s = await engine.ingest([files.events], {
             rejectsPath: `${opts.store}.rejects.jsonl`,
             onProgress: (p) => progress.update("ingest rows", p.rowsRead, world.events.length),
           });
-          await engine.store.upsertItems(world.catalogue.map((c) => ({ creators: [], kind: "song", tags: [], attributes: {}, ...c })));
+          await engine.store.upsertItems(
+            world.catalogue.map((c) => ({ creators: [], kind: "song", tags: [], attributes: {}, ...c })),
+          );
           say(`   ${s.accepted} new plays stored, ${s.duplicates} already there (ingest is idempotent)`);
         }
         const config = toTrainConfig(trainSettingsSchema.parse({}));
@@ -61,20 +72,31 @@ export function demoCommand(program: Command): void {
         });
         say(formatEvaluation(report));
         say("\n3. training on everything and publishing the model");
-        const trained = await engine.train(config, (phase, done, total) => progress.update(phase, done, total));
-        say(`   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`);
+        const trained = await engine.train(config, (phase, done, total) =>
+          progress.update(phase, done, total),
+        );
+        say(
+          `   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`,
+        );
         const current = await engine.currentModel();
         if (!current) throw new UsageError("training produced no model");
         const users = current.model.users;
         const sample = path ? [opts.user] : users.slice(0, 3);
         say('\n4. "play Hello": Adele or Lionel Richie? (probability of a play past 30 s)');
         for (const user of sample) {
-          const answer = await engine.affinity(user, [songId("Adele", "Hello"), songId("Lionel Richie", "Hello")]);
+          const answer = await engine.affinity(user, [
+            songId("Adele", "Hello"),
+            songId("Lionel Richie", "Hello"),
+          ]);
           const [a, l] = answer.items;
           const pick = a.affinity >= l.affinity ? "Adele" : "Lionel Richie";
-          say(`   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}`);
+          say(
+            `   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}`,
+          );
         }
-        say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`);
+        say(
+          `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`,
+        );
       });
     });
 }

@@ -11,15 +11,28 @@ import { withEngine } from "../run.js";
 export function evalCommand(program: Command): void {
   const cmd = program
     .command("eval")
-    .description("train on earlier plays and score later ones: Spearman with play duration, AUC, top-10 metrics, vs baselines")
+    .description(
+      "train on earlier plays and score later ones: Spearman with play duration, AUC, top-10 metrics, vs baselines",
+    )
     .option("--split-date <date>", "train on plays before this date (ISO 8601)")
     .option("--split <share>", "cut at this quantile of all plays' times (default 0.8)", number("split"))
-    .option("--split-per-user <share>", "cut at this quantile of each user's own plays' times", number("split-per-user"))
-    .option("--split-random <share>", "random split of user-item pairs (sources without times)", number("split-random"))
+    .option(
+      "--split-per-user <share>",
+      "cut at this quantile of each user's own plays' times",
+      number("split-per-user"),
+    )
+    .option(
+      "--split-random <share>",
+      "random split of user-item pairs (sources without times)",
+      number("split-random"),
+    )
     .option("--ablation", "train every weighting x (P-only, P+N) and print the ablation table")
     .option("--seeds <n>", "runs per ablation variant (median shown)", number("seeds"), 3)
     .option("--no-wrmf", "skip the WRMF baseline")
-    .option("--truth <file>", "a simulator truth.json: also compare the learned ranking with the true affinities")
+    .option(
+      "--truth <file>",
+      "a simulator truth.json: also compare the learned ranking with the true affinities",
+    )
     .option("--json", "print JSON");
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
     const settings = trainSettingsFrom(opts);
@@ -35,7 +48,8 @@ export function evalCommand(program: Command): void {
       const progress = new Progress(!opts.json);
       const config = toTrainConfig(settings);
       if (opts.ablation) {
-        if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new UsageError("--seeds expects a positive whole number");
+        if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
+          throw new UsageError("--seeds expects a positive whole number");
         const rows = await engine.ablation(split.data, config, opts.seeds, (done, total, label) =>
           progress.update(`ablation ${label}`.trim(), done, total),
         );

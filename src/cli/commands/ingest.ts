@@ -25,13 +25,17 @@ export function ingestCommand(program: Command): void {
       "after",
       `\nPresets:\n${Object.entries(presetHelp)
         .map(([name, text]) => `  ${name}: ${text}`)
-        .join("\n\n")}\n\nExit codes: 0 all rows stored, 3 some rows rejected (the rest stored), 1 the ingest failed, 4 store in use.`,
+        .join(
+          "\n\n",
+        )}\n\nExit codes: 0 all rows stored, 3 some rows rejected (the rest stored), 1 the ingest failed, 4 store in use.`,
     );
   addStoreOptions(cmd).action(async (paths: string[], opts) => {
-    if (paths.length === 0 && !opts.catalogue) throw new UsageError("give at least one file or folder to ingest");
+    if (paths.length === 0 && !opts.catalogue)
+      throw new UsageError("give at least one file or folder to ingest");
     const map = parseMap(opts.map);
     const batchSize = Number(opts.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError("--batch-size expects a positive whole number");
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new UsageError("--batch-size expects a positive whole number");
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
       let items = 0;
@@ -76,13 +80,17 @@ function parseMap(text: string | undefined): Record<string, string> | undefined 
   const map: Record<string, string> = {};
   for (const pair of text.split(",")) {
     const [ours, theirs] = pair.split("=").map((s) => s.trim());
-    if (!ours || !theirs) throw new UsageError(`--map expects field=column pairs separated by commas, got "${pair}"`);
+    if (!ours || !theirs)
+      throw new UsageError(`--map expects field=column pairs separated by commas, got "${pair}"`);
     map[ours] = theirs;
   }
   return map;
 }
 
-async function ingestCatalogue(store: { upsertItems: (items: never[]) => Promise<number> }, path: string): Promise<number> {
+async function ingestCatalogue(
+  store: { upsertItems: (items: never[]) => Promise<number> },
+  path: string,
+): Promise<number> {
   const lines = readFileSync(path, "utf8").split("\n");
   const items = [];
   for (let n = 0; n < lines.length; n++) {

@@ -12,11 +12,14 @@ export const jsonSchemas = () => ({
 export function schemaCommand(program: Command): void {
   program
     .command("schema")
-    .description("print the JSON Schema of play events, catalogue items and train settings (generated from the zod schemas)")
+    .description(
+      "print the JSON Schema of play events, catalogue items and train settings (generated from the zod schemas)",
+    )
     .argument("[name]", "playEvent, catalogueItem or trainSettings (default all)")
     .action((name?: string) => {
       const all = jsonSchemas();
-      if (name && !(name in all)) throw new Error(`unknown schema "${name}"; choose ${Object.keys(all).join(", ")}`);
+      if (name && !(name in all))
+        throw new Error(`unknown schema "${name}"; choose ${Object.keys(all).join(", ")}`);
       console.log(JSON.stringify(name ? all[name as keyof typeof all] : all, null, 2));
     });
 }

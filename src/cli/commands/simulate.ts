@@ -5,7 +5,10 @@ import { type SimulatedWorld, simulateWorld, truthToJson } from "../../core/simu
 import { number } from "../options.js";
 
 /** Writes a simulated world as files `ingest` reads: events.jsonl, catalogue.jsonl and truth.json. */
-export function writeWorld(world: SimulatedWorld, outDir: string): { events: string; catalogue: string; truth: string } {
+export function writeWorld(
+  world: SimulatedWorld,
+  outDir: string,
+): { events: string; catalogue: string; truth: string } {
   mkdirSync(outDir, { recursive: true });
   const events = join(outDir, "events.jsonl");
   const catalogue = join(outDir, "catalogue.jsonl");
@@ -29,7 +32,13 @@ export function simulateCommand(program: Command): void {
     .action((opts) => {
       const world = simulateWorld({ users: opts.users, items: opts.items, days: opts.days, seed: opts.seed });
       const files = writeWorld(world, resolve(opts.out));
-      const summary = { events: world.events.length, items: world.catalogue.length, users: world.truth.users.length, requests: world.truth.requests.length, files };
+      const summary = {
+        events: world.events.length,
+        items: world.catalogue.length,
+        users: world.truth.users.length,
+        requests: world.truth.requests.length,
+        files,
+      };
       if (opts.json) console.log(JSON.stringify(summary));
       else
         console.log(

@@ -7,13 +7,17 @@ import { withEngine } from "../run.js";
 export function trainCommand(program: Command): void {
   const cmd = program
     .command("train")
-    .description("train the affinity model on every stored play; saves a new model version and makes it current")
+    .description(
+      "train the affinity model on every stored play; saves a new model version and makes it current",
+    )
     .option("--json", "print a JSON summary");
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
-      const result = await engine.train(toTrainConfig(settings), (phase, done, total) => progress.update(phase, done, total));
+      const result = await engine.train(toTrainConfig(settings), (phase, done, total) =>
+        progress.update(phase, done, total),
+      );
       progress.stop();
       if (opts.json) console.log(JSON.stringify({ ...result, settings }));
       else

@@ -33,7 +33,13 @@ describe("blend", () => {
   it("learns a large kappa when the factorization predicts better than a short history", () => {
     const rng = new Random(4);
     const cells = { mf: [] as number[], history: [] as number[] };
-    const held = { mf: [] as number[], history: [] as number[], plays: [] as number[], duration: [] as number[], long: [] as number[] };
+    const held = {
+      mf: [] as number[],
+      history: [] as number[],
+      plays: [] as number[],
+      duration: [] as number[],
+      long: [] as number[],
+    };
     for (let n = 0; n < 3000; n++) {
       const truth = rng.normal();
       cells.mf.push(truth);

@@ -45,7 +45,12 @@ describe("trainBpr", () => {
   it("learns the planted taste well enough to rank unseen pairs", () => {
     const model = trainBpr(set, { factors: 8, epochs: 30, seed: 1 });
     const scores = heldOut.map(([u, i]) => factorScore(model, u, i));
-    expect(aucMannWhitney(scores, heldOut.map(([, , liked]) => liked))).toBeGreaterThan(0.9);
+    expect(
+      aucMannWhitney(
+        scores,
+        heldOut.map(([, , liked]) => liked),
+      ),
+    ).toBeGreaterThan(0.9);
   });
 
   it("is deterministic for a seed and differs across seeds", () => {
@@ -60,7 +65,8 @@ describe("trainBpr", () => {
     // One user, item 0 loved, item 1 skipped many times, items 2..19 unplayed (popular with others).
     const rows: Array<[number, number, number]> = [[0, 0, 300_000]];
     for (let k = 0; k < 5; k++) rows.push([0, 1, 1_000]);
-    for (let u = 1; u < 20; u++) for (let i = 0; i < 20; i++) if ((u + i) % 3 === 0) rows.push([u, i, 200_000]);
+    for (let u = 1; u < 20; u++)
+      for (let i = 0; i < 20; i++) if ((u + i) % 3 === 0) rows.push([u, i, 200_000]);
     const t: PlayTable = {
       nUsers: 20,
       nItems: 20,
@@ -82,8 +88,16 @@ describe("trainWrmf", () => {
   // Pointwise least squares ranks less sharply than BPR here (random would be 0.5).
   it("learns the planted taste too", () => {
     const { plays, heldOut } = plantedWorld(11);
-    const model = trainWrmf(buildPairwiseSet(foldPlays(plays, defaultLabelRule)), { factors: 8, iterations: 10 });
+    const model = trainWrmf(buildPairwiseSet(foldPlays(plays, defaultLabelRule)), {
+      factors: 8,
+      iterations: 10,
+    });
     const scores = heldOut.map(([u, i]) => factorScore(model, u, i));
-    expect(aucMannWhitney(scores, heldOut.map(([, , liked]) => liked))).toBeGreaterThan(0.85);
+    expect(
+      aucMannWhitney(
+        scores,
+        heldOut.map(([, , liked]) => liked),
+      ),
+    ).toBeGreaterThan(0.85);
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * Benchmarks print one JSON object and append it, with the commit id, to bench/results.jsonl.
+ *   npm run bench                 # all of the below
+ *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
+ *   npm run bench -- train        # BPR training samples/s on the same plays
+ * Figures are medians over runs; compare ratios measured in one run, not across machines.
+ */
+import { execSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { trainBpr } from "../src/core/affinity/bpr.js";
+import { foldPlays } from "../src/core/affinity/cells.js";
+import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
+import { defaultLabelRule } from "../src/core/affinity/weighting.js";
+import { simulateWorld } from "../src/core/simulate/world.js";
+import { ingestIntoStore } from "../src/pipeline/ingest.js";
+import { playTableFromColumns } from "../src/pipeline/train.js";
+import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+
+const which = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const wants = (name: string) => which.length === 0 || which.includes(name);
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function commit(): string {
+  try {
+    return execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-"));
+  const result: Record<string, unknown> = {
+    bench: "foundation",
+    commit: commit(),
+    at: new Date().toISOString(),
+    node: process.version,
+  };
+  try {
+    log("simulating ~1M plays ...");
+    const t0 = performance.now();
+    const world = simulateWorld({ users: 3000, items: 10_000, days: 60, seed: 7 });
+    result.simulate = { events: world.events.length, seconds: (performance.now() - t0) / 1000 };
+    const eventsPath = join(dir, "events.jsonl");
+    writeFileSync(eventsPath, `${world.events.map((e) => JSON.stringify(e)).join("\n")}\n`);
+    const storePath = join(dir, "bench.duckdb");
+    const store = await DuckDbEventStore.open(storePath);
+    try {
+      if (wants("ingest") || wants("train")) {
+        log(`ingesting ${world.events.length} plays ...`);
+        const t1 = performance.now();
+        const summary = await ingestIntoStore(store, [eventsPath], {
+          rejectsPath: join(dir, "rejects.jsonl"),
+        });
+        const seconds = (performance.now() - t1) / 1000;
+        const t2 = performance.now();
+        const again = await ingestIntoStore(store, [eventsPath], { rejectsPath: join(dir, "rejects.jsonl") });
+        const againSeconds = (performance.now() - t2) / 1000;
+        result.ingest = {
+          events: summary.accepted,
+          seconds,
+          eventsPerSec: Math.round(summary.accepted / seconds),
+          reingestDuplicates: again.duplicates,
+          reingestEventsPerSec: Math.round(again.duplicates / againSeconds),
+        };
+      }
+      if (wants("train")) {
+        const t3 = performance.now();
+        const columns = await store.scanPlays();
+        const scanSeconds = (performance.now() - t3) / 1000;
+        const plays = playTableFromColumns(columns);
+        const t4 = performance.now();
+        const set = buildPairwiseSet(foldPlays(plays, defaultLabelRule));
+        const buildSeconds = (performance.now() - t4) / 1000;
+        const runs: number[] = [];
+        for (let run = 0; run < 3; run++) {
+          const t = performance.now();
+          trainBpr(set, { factors: 50, epochs: 1, seed: run });
+          runs.push(set.items.length / ((performance.now() - t) / 1000));
+          log(`train run ${run + 1}: ${Math.round(runs[run])} samples/s`);
+        }
+        result.train = {
+          cells: set.items.length,
+          factors: 50,
+          scanSeconds,
+          datasetBuildSeconds: buildSeconds,
+          samplesPerSec: Math.round(median(runs)),
+          bytesPerInteraction: Math.round(pairwiseBytesPerInteraction(set) * 100) / 100,
+          peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        };
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const line = JSON.stringify(result);
+  appendFileSync(new URL("./results.jsonl", import.meta.url), `${line}\n`);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+await main();

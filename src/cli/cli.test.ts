@@ -1,0 +1,226 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Random } from "../core/random.js";
+
+const main = new URL("./main.ts", import.meta.url).pathname;
+
+function start(args: string[]): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = start(args);
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** 1,000 plays with about 1% malformed rows of several kinds. */
+function writeMalformedCsv(path: string): { valid: number; bad: Array<{ line: number; field: string }> } {
+  const rng = new Random(99);
+  const lines = ["user,item,endTime,playedMs"];
+  const bad: Array<{ line: number; field: string }> = [];
+  let valid = 0;
+  for (let n = 0; n < 1000; n++) {
+    const line = lines.length + 1;
+    const t = new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString();
+    if (n % 100 === 37) {
+      const kind = (n / 100) | 0;
+      if (kind % 3 === 0) {
+        lines.push(`u${n % 7},song${n % 50},${t},abc`);
+        bad.push({ line, field: "playedMs" });
+      } else if (kind % 3 === 1) {
+        lines.push(`u${n % 7},,${t},1000`);
+        bad.push({ line, field: "item" });
+      } else {
+        lines.push(`u${n % 7},song${n % 50},not-a-date,1000`);
+        bad.push({ line, field: "endTime" });
+      }
+      continue;
+    }
+    lines.push(`u${n % 7},song${n % 50},${t},${Math.floor(rng.next() * 300_000)}`);
+    valid++;
+  }
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return { valid, bad };
+}
+
+describe("tastebud CLI", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-cli-"));
+  const store = join(dir, "t.duckdb");
+
+  it("stores every valid row of a file with ~1% bad rows, reports each bad one, exits 3, and adds nothing on re-ingest", async () => {
+    const csv = join(dir, "plays.csv");
+    const { valid, bad } = writeMalformedCsv(csv);
+    const rejects = join(dir, "rejects.jsonl");
+    const first = await run(["ingest", csv, "--store", store, "--rejects", rejects, "--json"]);
+    expect(first.code).toBe(3);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({
+      accepted: valid,
+      rejected: bad.length,
+      duplicates: 0,
+      rejectsFile: rejects,
+    });
+    const rows = readFileSync(rejects, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => ({ line: r.line, field: r.field }))).toEqual(bad);
+    for (const r of rows) {
+      expect(r.file).toContain("plays.csv");
+      expect(r.reason.length).toBeGreaterThan(5);
+      expect(typeof r.raw).toBe("string");
+    }
+    const again = await run(["ingest", csv, "--store", store, "--rejects", rejects, "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: valid, storedPlays: valid });
+  });
+
+  it("says a usage mistake in one line with exit code 2", async () => {
+    const r = await run(["train", "--store", store, "--factors", "lots"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--factors");
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  it("fails cleanly when a file is missing, keeping the store usable", async () => {
+    const r = await run(["ingest", join(dir, "nope.csv"), "--store", store]);
+    expect(r.code).toBe(1);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("tastebud: "));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("nope.csv");
+    expect(r.stderr).not.toContain("    at ");
+  });
+});
+
+describe("tastebud CLI on a simulated world", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-sim-"));
+  const store = join(dir, "sim.duckdb");
+  const world = join(dir, "world");
+
+  beforeAll(async () => {
+    const sim = await run([
+      "simulate",
+      "--users",
+      "60",
+      "--items",
+      "300",
+      "--days",
+      "20",
+      "--seed",
+      "3",
+      "--out",
+      world,
+      "--json",
+    ]);
+    expect(sim.code).toBe(0);
+    const ing = await run([
+      "ingest",
+      join(world, "events.jsonl"),
+      "--catalogue",
+      join(world, "catalogue.jsonl"),
+      "--store",
+      store,
+      "--json",
+    ]);
+    expect(ing.code).toBe(0);
+  });
+
+  it("trains a model version atomically and answers affinity with its parts", async () => {
+    const train = await run(["train", "--store", store, "--factors", "16", "--epochs", "20", "--json"]);
+    expect(train.code).toBe(0);
+    const t = JSON.parse(train.stdout);
+    const versions = readdirSync(`${store}.models`);
+    expect(versions).toEqual([t.version]);
+    expect(existsSync(join(t.path, "manifest.json"))).toBe(true);
+    const events = readFileSync(join(world, "events.jsonl"), "utf8")
+      .split("\n", 50)
+      .map((l) => JSON.parse(l));
+    const user = events[0].user as string;
+    const r = await run([
+      "affinity",
+      "--store",
+      store,
+      "--user",
+      user,
+      "--item",
+      events[0].item,
+      "--item",
+      "Adele|Hello",
+      "--item",
+      "no-such-item",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const answer = JSON.parse(r.stdout);
+    expect(answer.user).toBe(user);
+    expect(answer.items).toHaveLength(3);
+    expect(answer.items[0]).toMatchObject({ item: events[0].item, source: "personal" });
+    expect(answer.items[0].affinity).toBeGreaterThan(0);
+    expect(answer.items[0].affinity).toBeLessThan(1);
+    expect(answer.items[2]).toMatchObject({ source: "unknown-item", mf: null });
+    const stranger = JSON.parse(
+      (await run(["affinity", "--store", store, "--user", "nobody", "--item", "Adele|Hello", "--json"]))
+        .stdout,
+    );
+    expect(stranger.items[0].source).toBe("popularity");
+  });
+
+  it("prints the eval report as JSON with every metric key", async () => {
+    const r = await run([
+      "eval",
+      "--store",
+      store,
+      "--split-per-user",
+      "0.8",
+      "--factors",
+      "16",
+      "--epochs",
+      "20",
+      "--truth",
+      join(world, "truth.json"),
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const keys = [
+      "spearman",
+      "spearmanPerUser",
+      "pearson",
+      "kendall",
+      "auc",
+      "ndcg@10",
+      "recall@10",
+      "map@10",
+      "coverage",
+      "scored",
+    ];
+    for (const m of [report.model, ...Object.values(report.baselines)] as Array<Record<string, unknown>>) {
+      for (const k of keys) expect(m).toHaveProperty(k);
+      expect(m).toHaveProperty("replay.spearman");
+      expect(m).toHaveProperty("new.spearman");
+    }
+    expect(Object.keys(report.baselines).sort()).toEqual(["history", "mf", "popularity", "wrmf"]);
+    expect(report.split).toEqual({ kind: "per-user", share: 0.8 });
+    expect(report.truth.model.all).toBeGreaterThan(report.truth.popularity.all);
+  });
+
+  it("tells a second process that the store is in use (exit 4)", async () => {
+    const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "400", "--json"]);
+    try {
+      await new Promise((r) => setTimeout(r, 2500));
+      const r = await run(["train", "--store", store]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/in use by another process .*PID \d+/);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { simulateWorld } from "../core/simulate/index.js";
+import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
+import { ingestIntoStore } from "./ingest.js";
+
+const cli = new URL("../cli/main.ts", import.meta.url).pathname;
+
+describe("ingestIntoStore", () => {
+  it("a killed ingest keeps whole batches only, and running it again completes it without duplicates", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-kill-"));
+    const world = simulateWorld({ users: 400, items: 1500, days: 40, seed: 5 });
+    const total = world.events.length;
+    const file = join(dir, "events.jsonl");
+    writeFileSync(file, `${world.events.map((e) => JSON.stringify(e)).join("\n")}\n`);
+    const store = join(dir, "k.duckdb");
+    const batch = 7_000;
+    expect(total % batch).not.toBe(0);
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", cli, "ingest", file, "--store", store, "--batch-size", String(batch)],
+      {
+        stdio: "ignore",
+      },
+    );
+    await new Promise((r) => setTimeout(r, 3_500));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("close", r));
+
+    const s = await DuckDbEventStore.open(store);
+    try {
+      const afterKill = await s.countPlays();
+      // Either the kill came first (whole batches only) or the ingest had already finished.
+      expect(afterKill % batch === 0 || afterKill === total).toBe(true);
+      const again = await ingestIntoStore(s, [file], { rejectsPath: join(dir, "r.jsonl"), batchSize: batch });
+      expect(again.accepted).toBe(total - afterKill);
+      expect(again.duplicates).toBe(afterKill);
+      expect(await s.countPlays()).toBe(total);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("keeps the catalogue facts a source carries", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-items-"));
+    const file = join(dir, "StreamingHistory0.json");
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { endTime: "2024-02-01 10:00", artistName: "Adele", trackName: "Hello", msPlayed: 200_000 },
+        { endTime: "2024-02-01 10:05", artistName: "AC|DC", trackName: "T.N.T.", msPlayed: 3_000 },
+      ]),
+    );
+    const s = await DuckDbEventStore.open(":memory:");
+    try {
+      const summary = await ingestIntoStore(s, [file], {
+        preset: "spotify",
+        user: "me",
+        rejectsPath: join(dir, "r.jsonl"),
+      });
+      expect(summary).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, rejectsFile: null });
+      const items = await s.getItems();
+      expect(items.map((i) => i.id).sort()).toEqual(["AC\\|DC|T.N.T.", "Adele|Hello"]);
+      expect(items.find((i) => i.id === "Adele|Hello")).toMatchObject({
+        title: "Hello",
+        creators: ["Adele"],
+      });
+    } finally {
+      await s.close();
+    }
+  });
+});
