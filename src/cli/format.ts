@@ -48,6 +48,6 @@ export function formatAblation(rows: AblationRow[]): string {
     (r) =>
       `${(r.positivesOnly ? "P" : "P+N").padEnd(5)}  ${r.weighting.padEnd(9)}  ${String(r.seeds).padStart(5)}  ${fmt(r.spearman)}    ${r.spearmanMin.toFixed(3)}..${r.spearmanMax.toFixed(3)}  ${fmt(r.spearmanPerUser)}   ${fmt(r.kendall)}  ${fmt(r.auc)}  ${fmt(r.spearmanNew)}   ${fmt(r["ndcg@10"])}`,
   );
-  const best = rows.filter((r) => !r.positivesOnly).sort((a, b) => b.spearman - a.spearman)[0];
+  const best = rows.filter((r) => !r.positivesOnly).sort((a, b) => (b.spearman ?? 0) - (a.spearman ?? 0))[0];
   return [head, ...lines, "", `best weighting by pooled Spearman: ${best?.weighting}`].join("\n");
 }

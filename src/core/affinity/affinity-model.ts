@@ -49,6 +49,11 @@ export type AffinitySource = "personal" | "popularity" | "unknown-item";
 export interface AffinityScore {
   /** Estimated probability that the user plays the item past the threshold. */
   affinity: number;
+  /**
+   * The blend's score before calibration: the same order as `affinity`, without the saturation of a
+   * probability near 0 or 1, so rankings use this.
+   */
+  score: number;
   /** The user's own mean label·weight with the item (0 if never played). */
   history: number;
   /** The factorization's raw score (b_i + p_u·q_i), null when it cannot score the pair. */
@@ -210,13 +215,24 @@ function fitBlendOnHeldOut(
 
 /** Affinity of user index u (or -1 when unknown) for item index i (or -1 when unknown). */
 export function scoreAffinity(model: AffinityModel, u: number, i: number): AffinityScore {
-  if (i < 0)
-    return { affinity: model.globalLongRate, history: 0, mf: null, plays: 0, source: "unknown-item" };
-  if (u < 0) return { affinity: model.itemLongRate[i], history: 0, mf: null, plays: 0, source: "popularity" };
+  if (i < 0) {
+    const p = model.globalLongRate;
+    return { affinity: p, score: logit(p), history: 0, mf: null, plays: 0, source: "unknown-item" };
+  }
+  if (u < 0) {
+    const p = model.itemLongRate[i];
+    return { affinity: p, score: logit(p), history: 0, mf: null, plays: 0, source: "popularity" };
+  }
   const c = findCell(model.history, u, i);
   const plays = c < 0 ? 0 : model.history.count[c];
   const history = c < 0 ? 0 : model.history.sum[c] / plays;
   const mf = factorScore(model.factors, u, i);
-  const affinity = blendProbability(model.blend, blendScore(model.blend, mf, history, plays));
-  return { affinity, history, mf, plays, source: "personal" };
+  const score = blendScore(model.blend, mf, history, plays);
+  const affinity = blendProbability(model.blend, score);
+  return { affinity, score, history, mf, plays, source: "personal" };
+}
+
+function logit(p: number): number {
+  const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+  return Math.log(q / (1 - q));
 }

@@ -103,11 +103,19 @@ export function leastSquaresLine(x: ArrayLike<number>, y: ArrayLike<number>): [n
   return [my - b * mx, b];
 }
 
-/** One-feature logistic regression p = σ(a + b·s) by Newton's method (with a tiny ridge for stability). */
+/**
+ * One-feature logistic regression p = σ(a + b·s) by Newton's method, with Platt's smoothed targets
+ * (N₊+1)/(N₊+2) and 1/(N₋+2) instead of 1 and 0, so that held-out plays of one class only (sources
+ * without skips, like play counts) give finite parameters instead of a probability stuck at 1.
+ */
 export function plattFit(s: ArrayLike<number>, y: ArrayLike<number>, iterations = 50): [number, number] {
   let a = 0;
   let b = 0;
   const n = s.length;
+  let positives = 0;
+  for (let r = 0; r < n; r++) positives += y[r] > 0 ? 1 : 0;
+  const hi = (positives + 1) / (positives + 2);
+  const lo = 1 / (n - positives + 2);
   for (let it = 0; it < iterations; it++) {
     let ga = 0;
     let gb = 0;
@@ -116,7 +124,7 @@ export function plattFit(s: ArrayLike<number>, y: ArrayLike<number>, iterations 
     let hbb = 1e-6;
     for (let r = 0; r < n; r++) {
       const p = 1 / (1 + Math.exp(-(a + b * s[r])));
-      const e = y[r] - p;
+      const e = (y[r] > 0 ? hi : lo) - p;
       const v = p * (1 - p);
       ga += e;
       gb += e * s[r];

@@ -36,7 +36,7 @@ export function runAblation(
   let done = 0;
   return variants.map(({ weighting, positivesOnly }) => {
     const runs: MetricSet[] = [];
-    const newSpearman: number[] = [];
+    const newSpearman: Array<number | null> = [];
     for (let seed = 0; seed < seeds; seed++) {
       const config: EvaluationConfig = {
         train: {
@@ -58,7 +58,7 @@ export function runAblation(
     }
     onProgress?.(done, total, "");
     const med = (key: keyof MetricSet) => median(runs.map((r) => r[key] as number | null));
-    const spearmans = runs.map((r) => r.spearman);
+    const spearmans = runs.map((r) => r.spearman ?? 0);
     return {
       weighting,
       positivesOnly,

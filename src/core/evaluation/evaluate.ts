@@ -25,12 +25,13 @@ import { Random } from "../random.js";
 import { type Split, subsetPlays } from "./split.js";
 
 /** Correlation and ranking metrics of one scorer over the held-out plays (keys as `tastebud eval --json`). */
+/** A metric is null where it is undefined (no plays scored, or no skips to tell from long plays). */
 export interface MetricSet {
-  spearman: number;
-  spearmanPerUser: number;
-  pearson: number;
-  kendall: number;
-  auc: number;
+  spearman: number | null;
+  spearmanPerUser: number | null;
+  pearson: number | null;
+  kendall: number | null;
+  auc: number | null;
   "ndcg@10": number | null;
   "recall@10": number | null;
   "map@10": number | null;
@@ -246,7 +247,7 @@ function correlationMetrics(
       Float64Array.from(list, (n) => held.target[n]),
     );
   }
-  const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : 0);
+  const round = (v: number) => (Number.isFinite(v) && idx.length > 1 ? Math.round(v * 1e4) / 1e4 : null);
   return {
     spearman: round(spearman(s, t)),
     spearmanPerUser: round(byUser.size ? perUser / byUser.size : 0),
@@ -312,9 +313,10 @@ function factorScorer(m: FactorModel): Scorer {
 
 function blendScorer(model: AffinityModel): Scorer {
   return {
-    pair: (u, i) => scoreAffinity(model, u, i).affinity,
+    // The uncalibrated score: same order as the probability, but no ties from saturation near 0 or 1.
+    pair: (u, i) => scoreAffinity(model, u, i).score,
     row: (u, out) => {
-      for (let i = 0; i < model.items.length; i++) out[i] = scoreAffinity(model, u, i).affinity;
+      for (let i = 0; i < model.items.length; i++) out[i] = scoreAffinity(model, u, i).score;
       return out;
     },
   };
