@@ -213,9 +213,10 @@ describe("tastebud CLI on a simulated world", () => {
   });
 
   it("tells a second process that the store is in use (exit 4)", async () => {
-    const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "400", "--json"]);
+    const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "400"]);
     try {
-      await new Promise((r) => setTimeout(r, 2500));
+      // Its first progress line means it has opened the store.
+      await new Promise((r) => holder.stderr?.once("data", r));
       const r = await run(["train", "--store", store]);
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(/in use by another process .*PID \d+/);
