@@ -14,13 +14,17 @@ const shared = new URL("../../shared/data/", import.meta.url).pathname;
 const spotifyCsv = join(shared, "spotify-personal-streaming-history/plays.csv.gz");
 const movielens = join(shared, "movielens-100k/u.data");
 const lastfm = join(shared, "lastfm-hetrec2011/user_artists.dat");
-const config = (overrides = {}) => toTrainConfig(trainSettingsSchema.parse({ weighting: "linear", ...overrides }));
+const config = (overrides = {}) =>
+  toTrainConfig(trainSettingsSchema.parse({ weighting: "linear", ...overrides }));
 const rejects = () => join(mkdtempSync(join(tmpdir(), "tastebud-real-")), "rejects.jsonl");
 
 describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206,029 plays)", () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tastebud-models-")) });
+    engine = await Engine.open({
+      store: ":memory:",
+      models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
+    });
     const s = await engine.ingest([spotifyCsv], { preset: "spotify", rejectsPath: rejects() });
     // One row has an empty artist: rejected by rule, everything else stored.
     expect(s).toMatchObject({ accepted: 206_028, rejected: 1 });
@@ -31,24 +35,30 @@ describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206
   it.each([
     ["per-user", { splitPerUser: 0.8 }, { mf: 0.223, history: 0.273, scored: 28_239 }],
     ["global", { split: 0.8 }, { mf: 0.111, history: 0.101, scored: 5_824 }],
-  ])("%s split: factorization and history within 0.03 of the reference; the blend at least as good", async (_name, split, ref) => {
-    const report = await engine.evaluate(split, config(), { withWrmf: false });
-    const { model, baselines } = report;
-    // The one row with an empty artist is rejected by rule; the reference kept it.
-    expect(Math.abs(report.counts.scoredPlays - ref.scored)).toBeLessThanOrEqual(2);
-    expect(Math.abs(baselines.mf.spearman! - ref.mf)).toBeLessThan(0.03);
-    expect(Math.abs(baselines.history.spearman! - ref.history)).toBeLessThan(0.03);
-    // The served blend: at least history overall (within seed noise, 0.005), and the factorization's
-    // order on items new to the user (so its Spearman there is the factorization's).
-    expect(model.spearman!).toBeGreaterThan(baselines.history.spearman! - 0.005);
-    expect(model.new.spearman!).toBeGreaterThanOrEqual(baselines.mf.new.spearman! - 1e-9);
-    expect(baselines.popularity.spearman!).toBeLessThan(baselines.history.spearman!);
-  });
+  ])(
+    "%s split: factorization and history within 0.03 of the reference; the blend at least as good",
+    async (_name, split, ref) => {
+      const report = await engine.evaluate(split, config(), { withWrmf: false });
+      const { model, baselines } = report;
+      // The one row with an empty artist is rejected by rule; the reference kept it.
+      expect(Math.abs(report.counts.scoredPlays - ref.scored)).toBeLessThanOrEqual(2);
+      expect(Math.abs(baselines.mf.spearman! - ref.mf)).toBeLessThan(0.03);
+      expect(Math.abs(baselines.history.spearman! - ref.history)).toBeLessThan(0.03);
+      // The served blend: at least history overall (within seed noise, 0.005), and the factorization's
+      // order on items new to the user (so its Spearman there is the factorization's).
+      expect(model.spearman!).toBeGreaterThan(baselines.history.spearman! - 0.005);
+      expect(model.new.spearman!).toBeGreaterThanOrEqual(baselines.mf.new.spearman! - 1e-9);
+      expect(baselines.popularity.spearman!).toBeLessThan(baselines.history.spearman!);
+    },
+  );
 });
 
 describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its timestamps", () => {
   it("ratings as weights: the model orders held-out ratings far better than chance", async () => {
-    const engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tastebud-models-")) });
+    const engine = await Engine.open({
+      store: ":memory:",
+      models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
+    });
     try {
       const s = await engine.ingest([movielens], { preset: "movielens", rejectsPath: rejects() });
       expect(s.accepted).toBe(100_000);
@@ -64,18 +74,26 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
   });
 });
 
-describe.skipIf(!existsSync(lastfm))("Last.fm HetRec 2011 play counts, random split of user-artist pairs", () => {
-  it("play counts as weights: the factorization finds held-out artists far better than chance", async () => {
-    const engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tastebud-models-")) });
-    try {
-      const s = await engine.ingest([lastfm], { preset: "lastfm", rejectsPath: rejects() });
-      expect(s.accepted).toBe(92_834);
-      const report = await engine.evaluate({ splitRandom: 0.8 }, config({ epochs: 20 }), { withWrmf: false });
-      // Every held-out pair is new to its user here, so the top-10 metrics are the test.
-      expect(report.model["ndcg@10"]).toBeGreaterThan(0.1);
-      expect(report.baselines.mf["recall@10"]!).toBeGreaterThan(report.baselines.history["recall@10"]!);
-    } finally {
-      await engine.close();
-    }
-  });
-});
+describe.skipIf(!existsSync(lastfm))(
+  "Last.fm HetRec 2011 play counts, random split of user-artist pairs",
+  () => {
+    it("play counts as weights: the factorization finds held-out artists far better than chance", async () => {
+      const engine = await Engine.open({
+        store: ":memory:",
+        models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
+      });
+      try {
+        const s = await engine.ingest([lastfm], { preset: "lastfm", rejectsPath: rejects() });
+        expect(s.accepted).toBe(92_834);
+        const report = await engine.evaluate({ splitRandom: 0.8 }, config({ epochs: 20 }), {
+          withWrmf: false,
+        });
+        // Every held-out pair is new to its user here, so the top-10 metrics are the test.
+        expect(report.model["ndcg@10"]).toBeGreaterThan(0.1);
+        expect(report.baselines.mf["recall@10"]!).toBeGreaterThan(report.baselines.history["recall@10"]!);
+      } finally {
+        await engine.close();
+      }
+    });
+  },
+);
