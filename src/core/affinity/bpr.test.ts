@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { aucMannWhitney } from "../metrics/correlation.js";
 import { Random } from "../random.js";
 import { trainBpr } from "./bpr.js";
-import { foldPlays, type PlayTable } from "./cells.js";
+import { foldPlays, playTableFromRows } from "./cells.js";
 import { factorScore } from "./factor-model.js";
 import { buildPairwiseSet } from "./pairwise-set.js";
 import { defaultLabelRule } from "./weighting.js";
@@ -26,16 +26,7 @@ function plantedWorld(seed: number) {
       else if (r < 0.3) heldOut.push([u, i, liked]);
     }
   }
-  const plays: PlayTable = {
-    nUsers,
-    nItems,
-    userIndex: Int32Array.from(rows, (r) => r[0]),
-    itemIndex: Int32Array.from(rows, (r) => r[1]),
-    playedMs: Float64Array.from(rows, (r) => r[2]),
-    itemLengthMs: new Float64Array(rows.length),
-    weight: new Float64Array(rows.length).fill(Number.NaN),
-  };
-  return { plays, heldOut };
+  return { plays: playTableFromRows(rows, nUsers, nItems), heldOut };
 }
 
 describe("trainBpr", () => {
@@ -67,15 +58,7 @@ describe("trainBpr", () => {
     for (let k = 0; k < 5; k++) rows.push([0, 1, 1_000]);
     for (let u = 1; u < 20; u++)
       for (let i = 0; i < 20; i++) if ((u + i) % 3 === 0) rows.push([u, i, 200_000]);
-    const t: PlayTable = {
-      nUsers: 20,
-      nItems: 20,
-      userIndex: Int32Array.from(rows, (r) => r[0]),
-      itemIndex: Int32Array.from(rows, (r) => r[1]),
-      playedMs: Float64Array.from(rows, (r) => r[2]),
-      itemLengthMs: new Float64Array(rows.length),
-      weight: new Float64Array(rows.length).fill(Number.NaN),
-    };
+    const t = playTableFromRows(rows, 20, 20);
     const cells = foldPlays(t, defaultLabelRule);
     const pn = trainBpr(buildPairwiseSet(cells), { factors: 8, epochs: 200, seed: 2 });
     let below = 0;

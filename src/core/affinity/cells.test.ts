@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { findCell, foldPlays, historyMean, itemPopularity, type PlayTable } from "./cells.js";
+import { findCell, foldPlays, historyMean, itemPopularity, playTableFromRows } from "./cells.js";
 import { buildPairwiseSet, containsSorted, pairwiseBytesPerInteraction } from "./pairwise-set.js";
 import { defaultLabelRule } from "./weighting.js";
 
-function table(rows: Array<[number, number, number, number?]>, nUsers: number, nItems: number): PlayTable {
-  return {
-    nUsers,
-    nItems,
-    userIndex: Int32Array.from(rows, (r) => r[0]),
-    itemIndex: Int32Array.from(rows, (r) => r[1]),
-    playedMs: Float64Array.from(rows, (r) => r[2]),
-    itemLengthMs: new Float64Array(rows.length),
-    weight: Float64Array.from(rows, (r) => r[3] ?? Number.NaN),
-  };
-}
+const table = playTableFromRows;
 
 describe("foldPlays", () => {
   const plays = table(

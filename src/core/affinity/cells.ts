@@ -13,6 +13,23 @@ export interface PlayTable {
   weight: Float64Array;
 }
 
+/** A play table from small [user, item, playedMs, weight?] rows: for tests, examples and tiny inputs. */
+export function playTableFromRows(
+  rows: ReadonlyArray<readonly [number, number, number, number?]>,
+  nUsers: number,
+  nItems: number,
+): PlayTable {
+  return {
+    nUsers,
+    nItems,
+    userIndex: Int32Array.from(rows, (r) => r[0]),
+    itemIndex: Int32Array.from(rows, (r) => r[1]),
+    playedMs: Float64Array.from(rows, (r) => r[2]),
+    itemLengthMs: new Float64Array(rows.length),
+    weight: Float64Array.from(rows, (r) => r[3] ?? Number.NaN),
+  };
+}
+
 /**
  * Every (user, item) pair with at least one play, folded into one cell: CSR by user, items ascending
  * within a row. `sum` is Σ label·w over the pair's plays (the reference's folding rule), `count` the
