@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { splitSettingsSchema, toTrainConfig } from "../../config.js";
 import { truthFromJson } from "../../core/simulate/index.js";
 import { UsageError } from "../errors.js";
 import { formatAblation, formatEvaluation } from "../format.js";
 import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../options.js";
+import { ablationSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 
@@ -28,6 +29,7 @@ export function evalCommand(program: Command): void {
     )
     .option("--ablation", "train every weighting x (P-only, P+N) and print the ablation table")
     .option("--seeds <n>", "runs per ablation variant (median shown)", number("seeds"), 3)
+    .option("--plot <file.svg>", "with --ablation: also draw the table as an SVG bar chart")
     .option("--no-wrmf", "skip the WRMF baseline")
     .option(
       "--truth <file>",
@@ -54,6 +56,17 @@ export function evalCommand(program: Command): void {
           progress.update(`ablation ${label}`.trim(), done, total),
         );
         progress.stop();
+        if (opts.plot) {
+          const splitName =
+            Object.entries(split.data)
+              .filter(([, v]) => v !== undefined)
+              .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${v}`)
+              .join(", ") || "split 0.8";
+          writeFileSync(
+            opts.plot,
+            ablationSvg(rows, `Weighting ablation, ${splitName}, median of ${opts.seeds} seeds`),
+          );
+        }
         console.log(opts.json ? JSON.stringify({ ablation: rows }) : formatAblation(rows));
         return;
       }
