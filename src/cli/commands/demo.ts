@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
-import { simulateWorld } from "../../core/simulate/index.js";
+import { simulateWorld, trueAffinity } from "../../core/simulate/index.js";
 import { songId } from "../../schema/events.js";
 import { UsageError } from "../errors.js";
 import { formatEvaluation } from "../format.js";
@@ -90,8 +90,17 @@ export function demoCommand(program: Command): void {
           ]);
           const [a, l] = answer.items;
           const pick = a.affinity >= l.affinity ? "Adele" : "Lionel Richie";
+          let truthNote = "";
+          if (truth) {
+            const world = { truth };
+            const u = truth.users.indexOf(user);
+            const [ta, tl] = [songId("Adele", "Hello"), songId("Lionel Richie", "Hello")].map((id) =>
+              trueAffinity(world, u, world.truth.items.indexOf(id)),
+            );
+            truthNote = `; true affinity ${ta.toFixed(3)} vs ${tl.toFixed(3)} -> ${ta >= tl ? "Adele" : "Lionel Richie"}`;
+          }
           say(
-            `   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}`,
+            `   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}${truthNote}`,
           );
         }
         say(
