@@ -15,18 +15,39 @@ import {
   evaluateSplit,
 } from "./core/evaluation/evaluate.js";
 import {
+  evaluateResolution,
+  type ResolutionCase,
+  type ResolutionReport,
+} from "./core/evaluation/resolution.js";
+import {
   type Split,
   splitAtGlobalQuantile,
   splitAtPerUserQuantile,
   splitByDate,
   splitRandomPairs,
+  subsetPlays,
 } from "./core/evaluation/split.js";
 import { compareWithTruth, type TruthReport } from "./core/evaluation/truth.js";
+import { CatalogueIndex } from "./core/matching/index.js";
+import {
+  buildCatalogueView,
+  type CatalogueView,
+  filterMask,
+  type ItemFilter,
+} from "./core/serving/catalogue-view.js";
+import { explainAffinity, recommendItems, type ServeSource, similarItems } from "./core/serving/recommend.js";
+import {
+  type ResolvedCandidate,
+  type ResolveStrategy,
+  rankCandidates,
+  textCandidates,
+} from "./core/serving/resolve.js";
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
 import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
+import type { PlayContext } from "./schema/events.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 import type { EventStore } from "./store/event-store.js";
 
@@ -62,12 +83,8 @@ export interface TrainResult {
  * The library's face: a store and its current model. CLI, HTTP and web are thin adapters over this.
  */
 export class Engine {
-  private loaded: {
-    model: AffinityModel;
-    manifest: ModelManifest;
-    userIndex: Map<string, number>;
-    itemIndex: Map<string, number>;
-  } | null = null;
+  /** The serving model: replaced by one assignment, so a request that holds it finishes on it. */
+  private loaded: ServingModel | null = null;
 
   private constructor(
     readonly store: EventStore,
@@ -174,6 +191,43 @@ export class Engine {
     };
   }
 
+  /**
+   * Resolution accuracy on held-out requests: train on the training side of the split, then resolve each
+   * later request and check the top candidate against what was meant (the simulator's truth when given,
+   * else the item the user went on to play).
+   */
+  async evaluateResolution(
+    split: SplitSettings,
+    config: TrainConfig,
+    options: { truth?: SimulationTruth; onProgress?: EvaluationProgress } = {},
+  ): Promise<ResolutionReport> {
+    const { plays, users, items, cut } = await this.splitData(split, config.bpr.seed);
+    const train = subsetPlays(plays, cut.isTrain, 1);
+    const model = trainAffinityModel(train, users, items, config, (phase, done, total) =>
+      options.onProgress?.(`train ${phase}`, done, total),
+    );
+    // A request is held out when it comes at or after its user's first held-out play.
+    const firstHeldOut = new Map<string, number>();
+    for (let r = 0; r < cut.isTrain.length; r++) {
+      if (cut.isTrain[r]) continue;
+      const user = users[plays.userIndex[r]];
+      const t = plays.endTimeMs[r];
+      if (t < (firstHeldOut.get(user) ?? Number.POSITIVE_INFINITY)) firstHeldOut.set(user, t);
+    }
+    const intended = new Map((options.truth?.requests ?? []).map((q) => [q.eventId, q.intendedItem]));
+    const cases: ResolutionCase[] = [];
+    for (const row of await this.store.scanPlayRequests()) {
+      if (row.endTimeMs < (firstHeldOut.get(row.user) ?? Number.POSITIVE_INFINITY)) continue;
+      cases.push({
+        user: row.user,
+        text: row.requestText,
+        intended: (row.eventId && intended.get(row.eventId)) || row.item,
+      });
+    }
+    const view = buildCatalogueView(model, await this.store.getItems());
+    return evaluateResolution(model, view, new CatalogueIndex(view.all), cases, config.bpr.seed);
+  }
+
   async ablation(
     split: SplitSettings,
     config: TrainConfig,
@@ -196,19 +250,137 @@ export class Engine {
     return { plays, users: columns.users, items: columns.items, cut };
   }
 
-  /** Loads the store's current model (cached until the next train). */
-  async currentModel() {
+  /** Loads the store's current model with its catalogue (cached until the next train or reload). */
+  async currentModel(): Promise<ServingModel | null> {
     if (this.loaded) return this.loaded;
     const entry = await this.store.currentModel();
     if (!entry) return null;
-    const { model, manifest } = loadModel(entry.path);
-    this.loaded = {
+    this.loaded = await this.loadServing(entry.path);
+    return this.loaded;
+  }
+
+  /** Re-reads the registry and swaps in its current model atomically (used after a train elsewhere). */
+  async reloadModel(): Promise<ServingModel | null> {
+    const entry = await this.store.currentModel();
+    if (!entry) return null;
+    if (this.loaded?.manifest.version !== entry.version) this.loaded = await this.loadServing(entry.path);
+    return this.loaded;
+  }
+
+  private async loadServing(path: string): Promise<ServingModel> {
+    const { model, manifest } = loadModel(path);
+    const catalogue = await this.store.getItems();
+    const view = buildCatalogueView(model, catalogue);
+    return {
       model,
       manifest,
+      view,
+      matcher: new CatalogueIndex(view.all),
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
-    return this.loaded;
+  }
+
+  private async requireModel(): Promise<ServingModel> {
+    const current = await this.currentModel();
+    if (!current) throw new NoModelError();
+    return current;
+  }
+
+  /**
+   * Ranks the candidate entities for a free-text request ("play hello by adele"), or for the given
+   * candidate ids, by text match and then this user's affinity; each with a confidence and its reasons.
+   */
+  async resolve(user: string, request: string, options: ResolveOptions = {}): Promise<ResolveAnswer> {
+    const current = await this.requireModel();
+    const u = current.userIndex.get(user) ?? -1;
+    const candidates = textCandidates(current.matcher, request, options.candidates, options.limit ?? 10);
+    const ranked = rankCandidates(current.model, current.view, u, candidates, options.strategy ?? "personal");
+    return {
+      user,
+      request,
+      model: current.manifest.version,
+      source: u < 0 ? "popularity" : "personal",
+      rewritten: null,
+      candidates: ranked,
+    };
+  }
+
+  /** Top-n items for a user; an unknown user gets the most played items (source popularity). */
+  async recommend(user: string, options: RecommendRequest = {}): Promise<ItemListAnswer> {
+    const current = await this.requireModel();
+    const u = current.userIndex.get(user) ?? -1;
+    const exclude = new Set<number>();
+    if (Array.isArray(options.exclude)) {
+      for (const id of options.exclude) {
+        const i = current.itemIndex.get(id);
+        if (i !== undefined) exclude.add(i);
+      }
+    }
+    const result = recommendItems(current.model, u, {
+      n: options.n ?? 10,
+      excludePlayed: (options.exclude ?? "played") === "played",
+      exclude,
+      allow: filterMask(current.view, options.filter),
+    });
+    return {
+      user,
+      model: current.manifest.version,
+      source: result.source,
+      items: result.items.map((r) =>
+        describe(current, r.index, { affinity: round(r.affinity), score: round(r.score) }),
+      ),
+    };
+  }
+
+  /** Items like this one (cosine of the factorization's item vectors); an unknown item gets popular ones. */
+  async similar(item: string, options: { n?: number; filter?: ItemFilter } = {}): Promise<ItemListAnswer> {
+    const current = await this.requireModel();
+    const i = current.itemIndex.get(item);
+    const n = options.n ?? 10;
+    const allow = filterMask(current.view, options.filter);
+    if (i === undefined) {
+      const popular = recommendItems(current.model, -1, { n, excludePlayed: false, allow });
+      return {
+        item,
+        model: current.manifest.version,
+        source: "unknown-item",
+        items: popular.items.map((r) =>
+          describe(current, r.index, { similarity: null, score: round(r.score) }),
+        ),
+      };
+    }
+    return {
+      item,
+      model: current.manifest.version,
+      source: "personal",
+      items: similarItems(current.model, i, n, allow).map((r) =>
+        describe(current, r.index, { similarity: round(r.similarity), score: round(r.similarity) }),
+      ),
+    };
+  }
+
+  /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
+  async explain(user: string, item: string) {
+    const current = await this.requireModel();
+    const u = current.userIndex.get(user) ?? -1;
+    const i = current.itemIndex.get(item) ?? -1;
+    const e = explainAffinity(current.model, u, i);
+    return {
+      user,
+      item,
+      model: current.manifest.version,
+      source: e.source,
+      affinity: round(e.affinity),
+      history: { plays: e.history.plays, mean: round(e.history.mean) },
+      mf: e.mf === null ? null : round(e.mf),
+      becauseOf: e.becauseOf.map((b) => ({
+        item: current.model.items[b.index],
+        similarity: round(b.similarity),
+        history: round(b.history),
+        pull: round(b.pull),
+      })),
+    };
   }
 
   /**
@@ -216,8 +388,7 @@ export class Engine {
    * item's popularity prior and unknown items the global rate, each said in `source`.
    */
   async affinity(user: string, items: string[]): Promise<AffinityAnswer> {
-    const current = await this.currentModel();
-    if (!current) throw new Error("no trained model yet: run `tastebud train` first");
+    const current = await this.requireModel();
     const u = current.userIndex.get(user) ?? -1;
     return {
       user,
@@ -234,6 +405,71 @@ export class Engine {
       }),
     };
   }
+}
+
+/** No model has been trained on this store yet. */
+export class NoModelError extends Error {
+  constructor() {
+    super("no trained model yet: run `tastebud train` first");
+    this.name = "NoModelError";
+  }
+}
+
+export interface ServingModel {
+  model: AffinityModel;
+  manifest: ModelManifest;
+  view: CatalogueView;
+  matcher: CatalogueIndex;
+  userIndex: Map<string, number>;
+  itemIndex: Map<string, number>;
+}
+
+export interface ResolveOptions {
+  /** Rank these item ids instead of searching the catalogue. */
+  candidates?: string[];
+  limit?: number;
+  /** "personal" (default); "popularity" and "random" are the baselines the evaluation compares with. */
+  strategy?: ResolveStrategy;
+  context?: PlayContext;
+}
+
+export interface ResolveAnswer {
+  user: string;
+  request: string;
+  model: string;
+  source: ServeSource;
+  /** How the request was rewritten before resolution (query rewriting comes later; null = not rewritten). */
+  rewritten: null | { from: string; to: string; by: string };
+  candidates: ResolvedCandidate[];
+}
+
+export interface RecommendRequest {
+  n?: number;
+  /** "played" (default) leaves out what the user played; a list leaves out those ids; "none" keeps all. */
+  exclude?: "played" | "none" | string[];
+  filter?: ItemFilter;
+  context?: PlayContext;
+}
+
+export interface ItemListAnswer {
+  user?: string;
+  item?: string;
+  model: string;
+  source: ServeSource;
+  items: Array<
+    { item: string; title: string; creators: readonly string[]; kind: string } & Record<string, unknown>
+  >;
+}
+
+function describe(current: ServingModel, index: number, extra: Record<string, unknown>) {
+  const entry = current.view.byModelIndex[index];
+  return {
+    item: current.model.items[index],
+    title: entry?.title ?? current.model.items[index],
+    creators: entry?.creators ?? [],
+    kind: entry?.kind ?? "other",
+    ...extra,
+  };
 }
 
 function round(x: number): number {

@@ -7,6 +7,7 @@ import { evalCommand } from "./commands/eval.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
 import { schemaCommand } from "./commands/schema.js";
+import { explainCommand, recommendCommand, resolveCommand, similarCommand } from "./commands/serving.js";
 import { simulateCommand } from "./commands/simulate.js";
 import { trainCommand } from "./commands/train.js";
 import { describeError, exitCodes, UsageError } from "./errors.js";
@@ -27,6 +28,10 @@ export function buildProgram(): Command {
     trainCommand,
     evalCommand,
     affinityCommand,
+    resolveCommand,
+    recommendCommand,
+    similarCommand,
+    explainCommand,
     simulateCommand,
     demoCommand,
     modelsCommand,

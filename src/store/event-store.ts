@@ -15,6 +15,8 @@ export interface EventStore {
   /** Plays in a time window, as columns with users and items mapped to dense indices. */
   scanPlays(window?: TimeWindow): Promise<PlayColumns>;
   countPlays(): Promise<number>;
+  /** Plays that started from a spoken or typed request, oldest first. */
+  scanPlayRequests(window?: TimeWindow): Promise<PlayRequestRow[]>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;
@@ -29,6 +31,16 @@ export interface KeyedPlayEvent {
   event: PlayEvent;
   /** Where the row came from (file path or "http"), kept for provenance. */
   source: string;
+}
+
+export interface PlayRequestRow {
+  eventId: string | null;
+  user: string;
+  item: string;
+  endTimeMs: number;
+  requestText: string;
+  deviceType: string | null;
+  hasScreen: boolean | null;
 }
 
 export interface AppendResult {

@@ -31,6 +31,7 @@ export function evalCommand(program: Command): void {
     .option("--seeds <n>", "runs per ablation variant (median shown)", number("seeds"), 3)
     .option("--plot <file.svg>", "with --ablation: also draw the table as an SVG bar chart")
     .option("--no-wrmf", "skip the WRMF baseline")
+    .option("--resolution", "resolution accuracy of held-out requests: tastebud vs popularity-only vs random")
     .option(
       "--truth <file>",
       "a simulator truth.json: also compare the learned ranking with the true affinities",
@@ -49,6 +50,29 @@ export function evalCommand(program: Command): void {
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
       const config = toTrainConfig(settings);
+      if (opts.resolution) {
+        const splitData = Object.values(split.data).some((v) => v !== undefined)
+          ? split.data
+          : { splitPerUser: 0.8 };
+        const report = await engine.evaluateResolution(splitData, config, {
+          truth,
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
+        progress.stop();
+        if (opts.json) console.log(JSON.stringify(report));
+        else {
+          const a = report.accuracy;
+          const b = report.ambiguousAccuracy;
+          console.log(
+            `resolution of ${report.requests} held-out requests (${report.ambiguous} ambiguous by text):`,
+          );
+          console.log(`  tastebud   ${a.tastebud.toFixed(3)}   ambiguous only ${b.tastebud.toFixed(3)}`);
+          console.log(`  popularity ${a.popularity.toFixed(3)}   ambiguous only ${b.popularity.toFixed(3)}`);
+          console.log(`  random     ${a.random.toFixed(3)}   ambiguous only ${b.random.toFixed(3)}`);
+          console.log(`  intended entity among the text candidates: ${report.candidateRecall.toFixed(3)}`);
+        }
+        return;
+      }
       if (opts.ablation) {
         if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
           throw new UsageError("--seeds expects a positive whole number");

@@ -9,6 +9,7 @@ import {
   type KeyedPlayEvent,
   type ModelRegistryEntry,
   type PlayColumns,
+  type PlayRequestRow,
   StoreError,
   type TimeWindow,
 } from "../event-store.js";
@@ -195,6 +196,27 @@ export class DuckDbEventStore implements EventStore {
       itemLengthMs: Float64Array.from(cols[4]),
       weight: Float64Array.from(cols[5]),
     };
+  }
+
+  async scanPlayRequests(window: TimeWindow = {}): Promise<PlayRequestRow[]> {
+    const conditions = ["request_text IS NOT NULL"];
+    if (window.fromMs !== undefined) conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
+    if (window.toMs !== undefined) conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    const rows = (
+      await this.conn.runAndReadAll(
+        `SELECT event_id, user_id, item_id, epoch_ms(end_time)::DOUBLE, request_text, device_type, has_screen
+         FROM plays WHERE ${conditions.join(" AND ")} ORDER BY end_time, event_key`,
+      )
+    ).getRows();
+    return rows.map((r) => ({
+      eventId: r[0] as string | null,
+      user: r[1] as string,
+      item: r[2] as string,
+      endTimeMs: r[3] as number,
+      requestText: r[4] as string,
+      deviceType: r[5] as string | null,
+      hasScreen: r[6] as boolean | null,
+    }));
   }
 
   async countPlays(): Promise<number> {

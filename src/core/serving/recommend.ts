@@ -1,0 +1,153 @@
+import { type AffinityModel, scoreAffinity } from "../affinity/affinity-model.js";
+import { blendProbability, blendScore } from "../affinity/blend.js";
+import { factorScore, scoreAllItems, userVector } from "../affinity/factor-model.js";
+import { topK } from "../metrics/ranking.js";
+
+/** How an answer was made: from the user's own model, or a stated fallback. */
+export type ServeSource = "personal" | "popularity" | "unknown-item";
+
+export interface ScoredItem {
+  /** Model item index. */
+  index: number;
+  /** Probability of a play past the threshold (for a fallback: the item's share of long plays). */
+  affinity: number;
+  /** The ranking score (same order as affinity within one answer). */
+  score: number;
+}
+
+export interface RecommendOptions {
+  n: number;
+  /** Leave out what the user has already played. */
+  excludePlayed: boolean;
+  /** Model item indices to leave out. */
+  exclude?: ReadonlySet<number>;
+  /** 1 = eligible (from a filter); null = all. */
+  allow?: Uint8Array | null;
+}
+
+/**
+ * Top-n items for user index u. A known user gets the blend: the factorization for items new to them and
+ * history shrunk toward it for items they know, so with excludePlayed false their favourites compete with
+ * discoveries. An unknown user (u = -1) gets the most played items, ranked by long plays.
+ */
+export function recommendItems(
+  model: AffinityModel,
+  u: number,
+  options: RecommendOptions,
+): { source: ServeSource; items: ScoredItem[] } {
+  const nItems = model.items.length;
+  const allow = options.allow ?? null;
+  const excluded = (i: number) => (allow !== null && allow[i] === 0) || (options.exclude?.has(i) ?? false);
+  if (u < 0) {
+    const scores = Float32Array.from(
+      model.popularity,
+      (p, i) => Math.log1p(p) + model.itemLongRate[i] * 1e-3,
+    );
+    const top = topK(scores, options.n, excluded);
+    return {
+      source: "popularity",
+      items: Array.from(top, (i) => ({ index: i, affinity: model.itemLongRate[i], score: scores[i] })),
+    };
+  }
+  const blend = model.blend;
+  // Items new to the user: the blend is α + β·m, monotone in the factorization's score m.
+  const scores = scoreAllItems(model.factors, userVector(model.factors, u), new Float32Array(nItems));
+  for (let i = 0; i < nItems; i++) scores[i] = blend.alpha + blend.beta * scores[i];
+  const cells = model.history;
+  const played = new Set<number>();
+  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
+    const i = cells.items[c];
+    played.add(i);
+    const n = cells.count[c];
+    scores[i] = blendScore(blend, factorScore(model.factors, u, i), cells.sum[c] / n, n);
+  }
+  const top = topK(scores, options.n, (i) => excluded(i) || (options.excludePlayed && played.has(i)));
+  return {
+    source: "personal",
+    items: Array.from(top, (i) => ({
+      index: i,
+      affinity: blendProbability(blend, scores[i]),
+      score: scores[i],
+    })),
+  };
+}
+
+/** Items whose factor vectors point the same way as item i's (cosine), best first. */
+export function similarItems(
+  model: AffinityModel,
+  i: number,
+  n: number,
+  allow: Uint8Array | null = null,
+): Array<{ index: number; similarity: number }> {
+  const k = model.factors.factors;
+  const q = model.factors.itemFactors;
+  const norms = itemNorms(model);
+  const scores = new Float32Array(model.items.length);
+  const qi = i * k;
+  const ni = norms[i] || 1;
+  for (let j = 0, qj = 0; j < model.items.length; j++, qj += k) {
+    let dot = 0;
+    for (let f = 0; f < k; f++) dot += q[qi + f] * q[qj + f];
+    scores[j] = dot / (ni * (norms[j] || 1));
+  }
+  const top = topK(scores, n, (j) => j === i || (allow !== null && allow[j] === 0));
+  return Array.from(top, (j) => ({ index: j, similarity: scores[j] }));
+}
+
+const normCache = new WeakMap<AffinityModel, Float32Array>();
+
+function itemNorms(model: AffinityModel): Float32Array {
+  let norms = normCache.get(model);
+  if (!norms) {
+    const k = model.factors.factors;
+    const q = model.factors.itemFactors;
+    norms = new Float32Array(model.items.length);
+    for (let j = 0; j < norms.length; j++) {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += q[j * k + f] ** 2;
+      norms[j] = Math.sqrt(s);
+    }
+    normCache.set(model, norms);
+  }
+  return norms;
+}
+
+export interface Explanation {
+  affinity: number;
+  source: ServeSource;
+  history: { plays: number; mean: number };
+  mf: number | null;
+  /** The user's played items most alike to this one, weighted by how much the user liked them. */
+  becauseOf: Array<{ index: number; similarity: number; history: number; pull: number }>;
+}
+
+/**
+ * Why user u gets item i's affinity: their own history with it, the factorization's score, and which of
+ * their plays pulled it up (cosine of item vectors x the user's history with the played item).
+ */
+export function explainAffinity(model: AffinityModel, u: number, i: number, n = 5): Explanation {
+  const s = scoreAffinity(model, u, i);
+  const base = {
+    affinity: s.affinity,
+    source: s.source as ServeSource,
+    history: { plays: s.plays, mean: s.history },
+    mf: s.mf,
+  };
+  if (u < 0 || i < 0) return { ...base, becauseOf: [] };
+  const cells = model.history;
+  const k = model.factors.factors;
+  const q = model.factors.itemFactors;
+  const norms = itemNorms(model);
+  const pulls: Explanation["becauseOf"] = [];
+  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
+    const j = cells.items[c];
+    if (j === i) continue;
+    let dot = 0;
+    for (let f = 0; f < k; f++) dot += q[i * k + f] * q[j * k + f];
+    const similarity = dot / ((norms[i] || 1) * (norms[j] || 1));
+    const history = cells.sum[c] / cells.count[c];
+    pulls.push({ index: j, similarity, history, pull: similarity * history });
+  }
+  pulls.sort((a, b) => b.pull - a.pull);
+  return { ...base, becauseOf: pulls.slice(0, n) };
+}

@@ -1,0 +1,138 @@
+import { type AffinityModel, scoreAffinity } from "../affinity/affinity-model.js";
+import type { CatalogueIndex, MatchCandidate } from "../matching/index.js";
+import type { CatalogueView } from "./catalogue-view.js";
+import type { ServeSource } from "./recommend.js";
+
+export type ResolveStrategy = "personal" | "popularity" | "random";
+
+export interface ResolveReason {
+  factor: "text" | "personal-affinity" | "popularity" | "context" | "taught-preference";
+  value: number;
+  detail: string;
+}
+
+export interface ResolvedCandidate {
+  item: string;
+  title: string;
+  creators: readonly string[];
+  kind: string;
+  /** The combined score the candidates are ranked by. */
+  score: number;
+  /** Softmax share of this candidate among all candidates: how sure the choice is. */
+  confidence: number;
+  textScore: number;
+  matchedSpan: [number, number] | null;
+  affinity: number | null;
+  source: ServeSource;
+  reasons: ResolveReason[];
+}
+
+/**
+ * How much a better text match counts against preference. Scores add 10·ln(textScore): a request naming
+ * the creator ("hello by adele", text 1.0 vs about 0.76 for the other Hello) outweighs a preference gap
+ * of 2.7 logits, while equal titles leave the choice to the listener's taste.
+ */
+const TEXT_WEIGHT = 10;
+
+/**
+ * Ranks the candidate entities of a request for user u (-1 when unknown): text match first, then the
+ * user's affinity (personal), or the item's popularity (unknown user or the popularity strategy).
+ */
+export function rankCandidates(
+  model: AffinityModel,
+  view: CatalogueView,
+  u: number,
+  candidates: ReadonlyArray<
+    Pick<MatchCandidate, "itemId" | "score"> & { matchedSpan?: [number, number] | null }
+  >,
+  strategy: ResolveStrategy = "personal",
+  randomDraw: () => number = Math.random,
+): ResolvedCandidate[] {
+  const totalPopularity = model.popularity.reduce((a, b) => a + b, 0) + 1;
+  const ranked = candidates.map((c) => {
+    const at = view.byId.get(c.itemId);
+    const entry = at === undefined ? null : view.all[at];
+    const i = at === undefined ? -1 : view.modelIndexOf[at];
+    const textScore = Math.max(c.score, 1e-6);
+    const reasons: ResolveReason[] = [
+      { factor: "text", value: round(textScore), detail: `text match ${textScore.toFixed(2)}` },
+    ];
+    const popularity = i >= 0 ? model.popularity[i] : 0;
+    const popularityTerm = Math.log((popularity + 1) / totalPopularity);
+    let preference: number;
+    let affinity: number | null = null;
+    let source: ServeSource;
+    if (strategy === "random") {
+      preference = randomDraw();
+      source = "popularity";
+    } else if (strategy === "popularity" || u < 0) {
+      preference = popularityTerm;
+      source = i >= 0 ? "popularity" : "unknown-item";
+      reasons.push({
+        factor: "popularity",
+        value: popularity,
+        detail: `${popularity} long plays by all listeners`,
+      });
+    } else {
+      const s = scoreAffinity(model, u, i);
+      affinity = s.affinity;
+      source = s.source;
+      preference = s.score;
+      reasons.push({
+        factor: "personal-affinity",
+        value: round(s.affinity),
+        detail:
+          s.source === "personal"
+            ? s.plays > 0
+              ? `played ${s.plays} times before (history ${s.history.toFixed(2)}); affinity ${s.affinity.toFixed(2)}`
+              : `never played; taste model says ${s.affinity.toFixed(2)}`
+            : "item not in the model yet; global prior",
+      });
+    }
+    return {
+      item: c.itemId,
+      title: entry?.title ?? c.itemId,
+      creators: entry?.creators ?? [],
+      kind: entry?.kind ?? "other",
+      score: TEXT_WEIGHT * Math.log(textScore) + preference,
+      confidence: 0,
+      textScore: round(textScore),
+      matchedSpan: c.matchedSpan ?? null,
+      affinity: affinity === null ? null : round(affinity),
+      source,
+      reasons,
+    };
+  });
+  ranked.sort((a, b) => b.score - a.score || a.item.localeCompare(b.item));
+  const top = ranked.length ? ranked[0].score : 0;
+  const z = ranked.reduce((sum, r) => sum + Math.exp(r.score - top), 0);
+  for (const r of ranked) {
+    r.confidence = round(Math.exp(r.score - top) / z);
+    r.score = round(r.score);
+  }
+  return ranked;
+}
+
+/** Text candidates for a free-text request (matcher), or the given candidate ids with full text score. */
+export function textCandidates(
+  index: CatalogueIndex,
+  request: string,
+  candidateIds?: readonly string[],
+  limit = 10,
+): Array<Pick<MatchCandidate, "itemId" | "score"> & { matchedSpan: [number, number] | null }> {
+  if (candidateIds?.length) {
+    const matched = new Map(index.match(request, { limit: 50 }).map((m) => [m.itemId, m]));
+    return candidateIds.map((id) => ({
+      itemId: id,
+      score: matched.get(id)?.score ?? 1,
+      matchedSpan: matched.get(id)?.matchedSpan ?? null,
+    }));
+  }
+  return index
+    .match(request, { limit })
+    .map((m) => ({ itemId: m.itemId, score: m.score, matchedSpan: m.matchedSpan }));
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

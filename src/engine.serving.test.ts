@@ -1,0 +1,100 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toTrainConfig, trainSettingsSchema } from "./config.js";
+import { simulateWorld } from "./core/simulate/index.js";
+import { Engine, NoModelError } from "./engine.js";
+import { catalogueItemSchema } from "./schema/events.js";
+import { OccurrenceCounter } from "./store/event-key.js";
+
+describe("Engine serving on a simulated world", () => {
+  const world = simulateWorld({ users: 200, items: 1000, days: 40, seed: 11 });
+  let engine: Engine;
+  const config = toTrainConfig(trainSettingsSchema.parse({ factors: 24, epochs: 30 }));
+
+  beforeAll(async () => {
+    engine = await Engine.open({
+      store: ":memory:",
+      models: mkdtempSync(join(tmpdir(), "tastebud-serving-")),
+    });
+    await expect(engine.recommend("u0001")).rejects.toBeInstanceOf(NoModelError);
+    const counter = new OccurrenceCounter();
+    await engine.store.appendPlays(
+      world.events.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
+    );
+    await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
+    await engine.train(config);
+  });
+  afterAll(() => engine.close());
+
+  it("recommends unplayed items to a known user, most liked first", async () => {
+    const user = world.truth.users[5];
+    const answer = await engine.recommend(user, { n: 10 });
+    expect(answer.source).toBe("personal");
+    expect(answer.items).toHaveLength(10);
+    const played = new Set(world.events.filter((e) => e.user === user).map((e) => e.item));
+    for (const r of answer.items) expect(played.has(r.item)).toBe(false);
+    const affinities = answer.items.map((r) => Number(r.affinity));
+    expect([...affinities].sort((a, b) => b - a)).toEqual(affinities);
+    const withPlayed = await engine.recommend(user, { n: 10, exclude: "none" });
+    expect(withPlayed.items.some((r) => played.has(r.item))).toBe(true);
+  });
+
+  it("falls back to popularity for an unknown user, and says so", async () => {
+    const answer = await engine.recommend("someone-new", { n: 5 });
+    expect(answer.source).toBe("popularity");
+    expect(answer.items).toHaveLength(5);
+  });
+
+  it("honours filters by kind, tag and creator", async () => {
+    const user = world.truth.users[7];
+    const videos = await engine.recommend(user, { n: 5, filter: { kind: "video" } });
+    for (const r of videos.items) expect(r.kind).toBe("video");
+    const tag = world.catalogue[0].tags?.[0] ?? "pop";
+    const tagged = await engine.recommend(user, { n: 5, filter: { tags: [tag] } });
+    const byId = new Map(world.catalogue.map((c) => [c.id, c]));
+    for (const r of tagged.items) expect(byId.get(r.item)?.tags).toContain(tag);
+    const adele = await engine.recommend(user, { n: 5, exclude: "none", filter: { creators: ["adele"] } });
+    for (const r of adele.items) expect(r.creators).toContain("Adele");
+  });
+
+  it("finds similar items and explains an affinity", async () => {
+    const item = world.events[0].item;
+    const similar = await engine.similar(item, { n: 5 });
+    expect(similar.source).toBe("personal");
+    expect(similar.items).toHaveLength(5);
+    expect(similar.items.map((r) => r.item)).not.toContain(item);
+    expect((await engine.similar("no-such-item", { n: 3 })).source).toBe("unknown-item");
+    const e = await engine.explain(world.events[0].user, item);
+    expect(e.source).toBe("personal");
+    expect(e.history.plays).toBeGreaterThan(0);
+    expect(e.becauseOf.length).toBeGreaterThan(0);
+  });
+
+  it('resolves "play hello" to both Hellos, ranked, with reasons', async () => {
+    const answer = await engine.resolve(world.truth.users[3], "play hello");
+    const hellos = answer.candidates.filter((c) => c.title === "Hello");
+    expect(hellos.map((c) => c.creators[0]).sort()).toEqual(["Adele", "Lionel Richie"]);
+    expect(answer.candidates[0].title).toBe("Hello");
+    for (const c of hellos) {
+      expect(c.reasons.map((r) => r.factor)).toEqual(["text", "personal-affinity"]);
+      expect(c.matchedSpan).toEqual([5, 10]);
+    }
+    expect(answer.candidates[0].confidence).toBeGreaterThanOrEqual(answer.candidates[1].confidence);
+    const named = await engine.resolve(world.truth.users[3], "play hello by lionel richie");
+    expect(named.candidates[0].item).toBe("Lionel Richie|Hello");
+    const stranger = await engine.resolve("someone-new", "play hello");
+    expect(stranger.source).toBe("popularity");
+    expect(stranger.candidates[0].reasons.map((r) => r.factor)).toContain("popularity");
+  });
+
+  it("resolves held-out requests better than popularity-only and random (simulator truth)", async () => {
+    const report = await engine.evaluateResolution({ splitPerUser: 0.8 }, config, { truth: world.truth });
+    expect(report.requests).toBeGreaterThan(1000);
+    expect(report.candidateRecall).toBeGreaterThan(0.95);
+    expect(report.accuracy.tastebud).toBeGreaterThan(report.accuracy.popularity);
+    expect(report.ambiguousAccuracy.tastebud).toBeGreaterThan(report.ambiguousAccuracy.popularity + 0.03);
+    expect(report.ambiguousAccuracy.popularity).toBeGreaterThan(report.ambiguousAccuracy.random);
+  });
+});
