@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { addStoreOptions } from "../options.js";
-import { withEngine } from "../run.js";
+import { withReader } from "../run.js";
 
 export function affinityCommand(program: Command): void {
   const cmd = program
@@ -19,7 +19,7 @@ export function affinityCommand(program: Command): void {
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (opts) => {
     if (opts.item.length === 0) throw new UsageError("give at least one --item");
-    await withEngine(opts, async (engine) => {
+    await withReader(opts, async (engine) => {
       const answer = await engine.affinity(opts.user, opts.item);
       if (opts.json) {
         console.log(JSON.stringify(answer));

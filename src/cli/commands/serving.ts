@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
-import { withEngine } from "../run.js";
+import { withReader } from "../run.js";
 
 const list = (v: string | undefined) =>
   v
@@ -27,7 +27,7 @@ export function resolveCommand(program: Command): void {
     )
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (request: string, opts) => {
-    await withEngine(opts, async (engine) => {
+    await withReader(opts, async (engine) => {
       const answer = await engine.resolve(opts.user, request, {
         candidates: opts.candidate.length ? opts.candidate : undefined,
       });
@@ -61,7 +61,7 @@ export function recommendCommand(program: Command): void {
   addStoreOptions(cmd).action(async (opts) => {
     if (!Number.isInteger(opts.n) || opts.n < 1 || opts.n > 1000)
       throw new UsageError("-n expects a whole number from 1 to 1000");
-    await withEngine(opts, async (engine) => {
+    await withReader(opts, async (engine) => {
       const answer = await engine.recommend(opts.user, {
         n: opts.n,
         exclude: opts.includePlayed ? "none" : "played",
@@ -89,7 +89,7 @@ export function similarCommand(program: Command): void {
     .option("-n <n>", "how many", number("n"), 10)
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (opts) => {
-    await withEngine(opts, async (engine) => {
+    await withReader(opts, async (engine) => {
       const answer = await engine.similar(opts.item, { n: opts.n });
       if (opts.json) {
         console.log(JSON.stringify(answer));
@@ -114,7 +114,7 @@ export function explainCommand(program: Command): void {
     .requiredOption("--item <id>", "item id")
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (opts) => {
-    await withEngine(opts, async (engine) => {
+    await withReader(opts, async (engine) => {
       const e = await engine.explain(opts.user, opts.item);
       if (opts.json) {
         console.log(JSON.stringify(e));

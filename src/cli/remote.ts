@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Engine } from "../engine.js";
+
+/** The calls a read-only CLI command needs, served by a local Engine or by a running server. */
+export type EngineReader = Pick<Engine, "resolve" | "recommend" | "similar" | "affinity" | "explain">;
+
+/** Where `tastebud serve` announces itself while it owns a store. */
+export function serverFilePath(store: string): string {
+  return `${resolve(store)}.server.json`;
+}
+
+/** The server that holds this store, if one is running. */
+export function runningServer(store: string): { url: string; pid: number } | null {
+  const path = serverFilePath(store);
+  if (!existsSync(path)) return null;
+  try {
+    const info = JSON.parse(readFileSync(path, "utf8")) as { url: string; pid: number };
+    process.kill(info.pid, 0); // throws when no such process: a stale file from a killed server
+    return info;
+  } catch {
+    return null;
+  }
+}
+
+/** The Engine's read calls over the server's HTTP API (see src/server). */
+export class RemoteEngine implements EngineReader {
+  constructor(
+    private readonly url: string,
+    private readonly apiKey?: string,
+  ) {}
+
+  private async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const response = await fetch(new URL(path, this.url), {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const payload = (await response.json().catch(() => ({}))) as { message?: string; error?: string };
+    if (!response.ok)
+      throw new Error(
+        `server ${this.url} answered ${response.status}: ${payload.message ?? payload.error ?? "error"}`,
+      );
+    return payload as T;
+  }
+
+  resolve(user: string, request: string, options: Parameters<Engine["resolve"]>[2] = {}) {
+    return this.call<Awaited<ReturnType<Engine["resolve"]>>>("POST", "/v1/resolve", {
+      user,
+      request,
+      ...(options.candidates ? { candidates: options.candidates } : {}),
+    });
+  }
+
+  recommend(user: string, options: Parameters<Engine["recommend"]>[1] = {}) {
+    const q = new URLSearchParams();
+    if (options.n) q.set("n", String(options.n));
+    if (typeof options.exclude === "string") q.set("exclude", options.exclude);
+    if (options.filter?.kind) q.set("kind", options.filter.kind);
+    if (options.filter?.tags?.length) q.set("tags", options.filter.tags.join(","));
+    if (options.filter?.creators?.length) q.set("creators", options.filter.creators.join(","));
+    return this.call<Awaited<ReturnType<Engine["recommend"]>>>(
+      "GET",
+      `/v1/users/${encodeURIComponent(user)}/recommendations?${q}`,
+    );
+  }
+
+  similar(item: string, options: Parameters<Engine["similar"]>[1] = {}) {
+    const q = new URLSearchParams(options.n ? { n: String(options.n) } : {});
+    return this.call<Awaited<ReturnType<Engine["similar"]>>>(
+      "GET",
+      `/v1/items/${encodeURIComponent(item)}/similar?${q}`,
+    );
+  }
+
+  affinity(user: string, items: string[]) {
+    return this.call<Awaited<ReturnType<Engine["affinity"]>>>(
+      "POST",
+      `/v1/users/${encodeURIComponent(user)}/affinity`,
+      { items },
+    );
+  }
+
+  explain(user: string, item: string) {
+    const q = new URLSearchParams({ item });
+    return this.call<Awaited<ReturnType<Engine["explain"]>>>(
+      "GET",
+      `/v1/users/${encodeURIComponent(user)}/explain?${q}`,
+    );
+  }
+}
