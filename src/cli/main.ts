@@ -7,6 +7,7 @@ import { evalCommand } from "./commands/eval.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
 import { schemaCommand } from "./commands/schema.js";
+import { serveCommand } from "./commands/serve.js";
 import { explainCommand, recommendCommand, resolveCommand, similarCommand } from "./commands/serving.js";
 import { simulateCommand } from "./commands/simulate.js";
 import { trainCommand } from "./commands/train.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     recommendCommand,
     similarCommand,
     explainCommand,
+    serveCommand,
     simulateCommand,
     demoCommand,
     modelsCommand,

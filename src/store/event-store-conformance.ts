@@ -33,6 +33,18 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("scans an empty store as empty columns", async () => {
+      const store = await open();
+      try {
+        const empty = await store.scanPlays();
+        expect(empty.users).toEqual([]);
+        expect(empty.userIndex.length).toBe(0);
+        expect(await store.scanPlayRequests()).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("scans a time window as dense columns", async () => {
       const store = await open();
       try {

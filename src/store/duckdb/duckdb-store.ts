@@ -173,18 +173,20 @@ export class DuckDbEventStore implements EventStore {
     await this.conn.run(
       "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
     );
-    const users = (
+    const users = ((
       await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
-    ).getColumns()[0] as string[];
-    const items = (
+    ).getColumns()[0] ?? []) as string[];
+    const items = ((
       await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
-    ).getColumns()[0] as string[];
+    ).getColumns()[0] ?? []) as string[];
     const reader = await this.conn.runAndReadAll(`
       SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
              coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
       FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
       ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
-    const cols = reader.getColumns() as number[][];
+    // An empty result has no columns at all.
+    const cols =
+      reader.currentRowCount === 0 ? [[], [], [], [], [], []] : (reader.getColumns() as number[][]);
     await this.conn.run("DROP TABLE scan; DROP TABLE scan_users; DROP TABLE scan_items");
     return {
       users,
@@ -200,8 +202,10 @@ export class DuckDbEventStore implements EventStore {
 
   async scanPlayRequests(window: TimeWindow = {}): Promise<PlayRequestRow[]> {
     const conditions = ["request_text IS NOT NULL"];
-    if (window.fromMs !== undefined) conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
-    if (window.toMs !== undefined) conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    if (window.fromMs !== undefined)
+      conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
+    if (window.toMs !== undefined)
+      conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
     const rows = (
       await this.conn.runAndReadAll(
         `SELECT event_id, user_id, item_id, epoch_ms(end_time)::DOUBLE, request_text, device_type, has_screen
