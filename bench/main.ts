@@ -3,6 +3,7 @@
  *   npm run bench                 # all of the below
  *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- train        # BPR training samples/s on the same plays
+ *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { execSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { serveBench } from "./serve.js";
 
 const which = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const wants = (name: string) => which.length === 0 || which.includes(name);
@@ -36,6 +38,18 @@ function commit(): string {
 }
 
 async function main() {
+  if (which.includes("serve")) {
+    const result = {
+      bench: "serve",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await serveBench()),
+    };
+    appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-"));
   const result: Record<string, unknown> = {
     bench: "foundation",

@@ -16,7 +16,9 @@ import { defaultLabelRule } from "../src/core/affinity/weighting.js";
 import { hitsAtK, ndcgAtK, topK } from "../src/core/metrics/index.js";
 
 const args = process.argv.slice(2);
-const dataDir = args.includes("--data") ? args[args.indexOf("--data") + 1] : new URL("../../shared/data/movielens-100k/split-pos4", import.meta.url).pathname;
+const dataDir = args.includes("--data")
+  ? args[args.indexOf("--data") + 1]
+  : new URL("../../shared/data/movielens-100k/split-pos4", import.meta.url).pathname;
 
 function readPairs(path: string): Array<[string, string, number]> {
   return readFileSync(path, "utf8")
@@ -67,14 +69,24 @@ function evaluate(model: FactorModel) {
     n++;
     for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) own[cells.items[c]] = 0;
   }
-  return { "ndcg@10": Math.round((ndcg / n) * 1e4) / 1e4, "precision@10": Math.round((hits / denom) * 1e4) / 1e4, users: n };
+  return {
+    "ndcg@10": Math.round((ndcg / n) * 1e4) / 1e4,
+    "precision@10": Math.round((hits / denom) * 1e4) / 1e4,
+    users: n,
+  };
 }
 
 const results: Record<string, unknown> = {};
 for (const seed of [0]) {
   const t0 = performance.now();
-  results.bpr = { ...evaluate(trainBpr(set, { factors: 50, epochs: 100, seed })), seconds: (performance.now() - t0) / 1000 };
+  results.bpr = {
+    ...evaluate(trainBpr(set, { factors: 50, epochs: 100, seed })),
+    seconds: (performance.now() - t0) / 1000,
+  };
   const t1 = performance.now();
-  results.warp = { ...evaluate(trainWarp(set, { factors: 50, epochs: 20, seed })), seconds: (performance.now() - t1) / 1000 };
+  results.warp = {
+    ...evaluate(trainWarp(set, { factors: 50, epochs: 20, seed })),
+    seconds: (performance.now() - t1) / 1000,
+  };
 }
 console.log(JSON.stringify({ bench: "quality", data: "movielens-100k split-pos4", ...results }, null, 2));

@@ -44,6 +44,7 @@ import {
 } from "./core/serving/resolve.js";
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
+import { createTopN, type TopN } from "./core/topn/index.js";
 import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
@@ -56,6 +57,8 @@ export interface EngineOptions {
   store: string;
   /** Folder of model versions; default `<store>.models` beside the store. */
   models?: string;
+  /** Serve top-N from an approximate index (usearch HNSW) when the catalogue has more items (default 50,000). */
+  approximateAbove?: number;
 }
 
 export interface AffinityAnswer {
@@ -89,6 +92,7 @@ export class Engine {
   private constructor(
     readonly store: EventStore,
     readonly modelsDir: string,
+    private readonly approximateAbove: number,
   ) {}
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -96,7 +100,7 @@ export class Engine {
     const modelsDir =
       options.models ??
       (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`);
-    return new Engine(store, modelsDir);
+    return new Engine(store, modelsDir, options.approximateAbove ?? 50_000);
   }
 
   async close(): Promise<void> {
@@ -276,6 +280,7 @@ export class Engine {
       manifest,
       view,
       matcher: new CatalogueIndex(view.all),
+      topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
@@ -318,6 +323,7 @@ export class Engine {
       }
     }
     const result = recommendItems(current.model, u, {
+      topN: current.topN,
       n: options.n ?? 10,
       excludePlayed: (options.exclude ?? "played") === "played",
       exclude,
@@ -420,6 +426,8 @@ export interface ServingModel {
   manifest: ModelManifest;
   view: CatalogueView;
   matcher: CatalogueIndex;
+  /** Top-N searcher: an exact scan, or an approximate index above the configured catalogue size. */
+  topN: TopN;
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
 }

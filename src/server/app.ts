@@ -166,7 +166,14 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   if (!(Number.isInteger(maxBatch) && maxBatch > 0))
     throw new ServerConfigError("max batch must be a positive whole number");
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, return503OnClosing: true });
+  // Fastify's two info lines per request cost more than a recommendation itself; requests are counted in
+  // /metrics and logged here at debug level (and failures at warn), see the onResponse hook.
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    return503OnClosing: true,
+    disableRequestLogging: true,
+  });
   const metrics = new Metrics();
   const storeLock = new Mutex();
   /** Plays in the store: counted once when ready, then kept up to date by this server's writes. */
@@ -238,6 +245,14 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    const entry = {
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (reply.statusCode >= 500) request.log.warn(entry, "request failed");
+    else request.log.debug(entry, "request");
   });
 
   app.addHook("onReady", async () => {

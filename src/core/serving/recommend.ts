@@ -1,7 +1,8 @@
 import { type AffinityModel, scoreAffinity } from "../affinity/affinity-model.js";
 import { blendProbability, blendScore } from "../affinity/blend.js";
-import { factorScore, scoreAllItems, userVector } from "../affinity/factor-model.js";
+import { factorScore, userVector } from "../affinity/factor-model.js";
 import { topK } from "../metrics/ranking.js";
+import { createTopN, type TopN } from "../topn/index.js";
 
 /** How an answer was made: from the user's own model, or a stated fallback. */
 export type ServeSource = "personal" | "popularity" | "unknown-item";
@@ -16,6 +17,8 @@ export interface ScoredItem {
 }
 
 export interface RecommendOptions {
+  /** The model's top-N searcher (exact scan or approximate index); default an exact scan. */
+  topN?: TopN;
   n: number;
   /** Leave out what the user has already played. */
   excludePlayed: boolean;
@@ -50,26 +53,32 @@ export function recommendItems(
     };
   }
   const blend = model.blend;
-  // Items new to the user: the blend is α + β·m, monotone in the factorization's score m.
-  const scores = scoreAllItems(model.factors, userVector(model.factors, u), new Float32Array(nItems));
-  for (let i = 0; i < nItems; i++) scores[i] = blend.alpha + blend.beta * scores[i];
   const cells = model.history;
   const played = new Set<number>();
-  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
-    const i = cells.items[c];
-    played.add(i);
-    const n = cells.count[c];
-    scores[i] = blendScore(blend, factorScore(model.factors, u, i), cells.sum[c] / n, n);
+  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) played.add(cells.items[c]);
+  // Items new to the user: the blend is α + β·m, monotone in the factorization's score m, so the top-n
+  // new items are the factorization's top-n with the played ones left out.
+  const topN = options.topN ?? createTopN(model.factors, { approximateAbove: Number.POSITIVE_INFINITY });
+  const fresh = topN.recommend(userVector(model.factors, u), options.n, {
+    exclude: (i) => played.has(i) || excluded(i),
+    allow: allow ?? undefined,
+  });
+  const found: ScoredItem[] = Array.from(fresh.items, (i, r) => {
+    const score = blend.alpha + blend.beta * fresh.scores[r];
+    return { index: i, affinity: blendProbability(blend, score), score };
+  });
+  if (!options.excludePlayed) {
+    // Known items compete on their blended score (history shrunk toward the factorization).
+    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
+      const i = cells.items[c];
+      if (excluded(i)) continue;
+      const n = cells.count[c];
+      const score = blendScore(blend, factorScore(model.factors, u, i), cells.sum[c] / n, n);
+      found.push({ index: i, affinity: blendProbability(blend, score), score });
+    }
+    found.sort((a, b) => b.score - a.score || a.index - b.index);
   }
-  const top = topK(scores, options.n, (i) => excluded(i) || (options.excludePlayed && played.has(i)));
-  return {
-    source: "personal",
-    items: Array.from(top, (i) => ({
-      index: i,
-      affinity: blendProbability(blend, scores[i]),
-      score: scores[i],
-    })),
-  };
+  return { source: "personal", items: found.slice(0, options.n) };
 }
 
 /** Items whose factor vectors point the same way as item i's (cosine), best first. */

@@ -1,0 +1,210 @@
+/**
+ * Serving benchmark: a 100k-item, 50-factor model behind `tastebud serve` on loopback, driven for a
+ * bounded time by autocannon (recommendations, then resolve), next to the in-process cost of the same
+ * calls. Run: npm run bench -- serve
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { assembleModel } from "../src/core/affinity/affinity-model.js";
+import { defaultBlend } from "../src/core/affinity/blend.js";
+import { foldPlays, playTableFromRows } from "../src/core/affinity/cells.js";
+import { defaultLabelRule } from "../src/core/affinity/weighting.js";
+import { Random } from "../src/core/random.js";
+import { randomFactorModel } from "../src/core/topn/index.js";
+import { Engine } from "../src/engine.js";
+import { newModelVersion, saveModel } from "../src/pipeline/model-files.js";
+import { songId } from "../src/schema/events.js";
+
+const ITEMS = 100_000;
+const USERS = 5_000;
+const FACTORS = 50;
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+async function buildStore(dir: string): Promise<string> {
+  const rng = new Random(5);
+  const factors = randomFactorModel(USERS, ITEMS, FACTORS, 3, { clusters: 64 });
+  const rows: Array<[number, number, number]> = [];
+  for (let u = 0; u < USERS; u++)
+    for (let k = 0; k < 20; k++) rows.push([u, rng.int(ITEMS), rng.int(300_000)]);
+  const cells = foldPlays(playTableFromRows(rows, USERS, ITEMS), defaultLabelRule);
+  const words = [
+    "love",
+    "night",
+    "road",
+    "fire",
+    "blue",
+    "dream",
+    "river",
+    "light",
+    "heart",
+    "storm",
+    "gold",
+    "rain",
+  ];
+  const items = Array.from({ length: ITEMS }, (_, i) =>
+    i === 0
+      ? songId("Adele", "Hello")
+      : i === 1
+        ? songId("Lionel Richie", "Hello")
+        : songId(`Artist ${i % 9000}`, `${words[i % 12]} ${words[(i >> 4) % 12]} ${i}`),
+  );
+  const users = Array.from({ length: USERS }, (_, u) => `user${u}`);
+  const model = assembleModel(users, items, factors, cells, defaultBlend(), defaultLabelRule);
+  const store = join(dir, "serve.duckdb");
+  const engine = await Engine.open({ store });
+  try {
+    const version = newModelVersion();
+    const path = saveModel(`${store}.models`, version, model, {
+      config: {},
+      dataWindow: { plays: rows.length, users: USERS, items: ITEMS, from: null, to: null },
+      metrics: {},
+    });
+    await engine.store.registerModel({
+      version,
+      path,
+      createdAt: new Date(),
+      config: {},
+      metrics: {},
+      isCurrent: true,
+    });
+    await engine.store.upsertItems(
+      items.map((id) => {
+        const [creator, title] = id.split("|");
+        return { id, title, creators: [creator], kind: "song" as const, tags: [], attributes: {} };
+      }),
+    );
+  } finally {
+    await engine.close();
+  }
+  return store;
+}
+
+async function inProcess(store: string) {
+  const engine = await Engine.open({ store });
+  try {
+    const t0 = performance.now();
+    const current = await engine.currentModel();
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const rec: number[] = [];
+    const res: number[] = [];
+    for (let q = 0; q < 2000; q++) {
+      const a = performance.now();
+      await engine.recommend(`user${q % USERS}`, { n: 10 });
+      rec.push(performance.now() - a);
+      const b = performance.now();
+      await engine.resolve(`user${q % USERS}`, q % 2 ? "play hello" : `play dream river ${q}`);
+      res.push(performance.now() - b);
+    }
+    return {
+      loadSeconds,
+      index: current?.topN.kind,
+      indexRecallAt10: current?.topN.recall,
+      recommendMs: { p50: quantile(rec, 0.5), p99: quantile(rec, 0.99) },
+      resolveMs: { p50: quantile(res, 0.5), p99: quantile(res, 0.99) },
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {
+  const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", cli, "serve", "--store", store, "--host", "127.0.0.1", "--port", "0"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const file = `${store}.server.json`;
+  for (let t = 0; t < 600; t++) {
+    if (existsSync(file)) {
+      const { url } = JSON.parse(readFileSync(file, "utf8"));
+      const health = await fetch(new URL("/healthz", url)).catch(() => null);
+      if (health?.ok && ((await health.json()) as { model: string | null }).model) return { child, url };
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  child.kill();
+  throw new Error("server did not start");
+}
+
+function drive(url: string, requests: autocannon.Request[], seconds: number) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    autocannon({ url, connections: 16, duration: seconds, requests }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
+  });
+}
+
+export async function serveBench(seconds = 10) {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-serve-bench-"));
+  try {
+    log(`building a ${ITEMS}-item, ${FACTORS}-factor model ...`);
+    const store = await buildStore(dir);
+    log("in-process calls ...");
+    const local = await inProcess(store);
+    log("starting the server ...");
+    const { child, url } = await startServer(store);
+    try {
+      let n = 0;
+      log(`recommendations for ${seconds} s ...`);
+      const rec = await drive(
+        url,
+        [
+          {
+            method: "GET",
+            setupRequest: (r) => ({ ...r, path: `/v1/users/user${n++ % USERS}/recommendations?n=10` }),
+          },
+        ],
+        seconds,
+      );
+      log(`resolve for ${seconds} s ...`);
+      const res = await drive(
+        url,
+        [
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            setupRequest: (r) => ({
+              ...r,
+              path: "/v1/resolve",
+              body: JSON.stringify({
+                user: `user${n++ % USERS}`,
+                request: n % 2 ? "play hello" : "play dream river",
+              }),
+            }),
+          },
+        ],
+        seconds,
+      );
+      const summary = (r: autocannon.Result) => ({
+        requestsPerSec: Math.round(r.requests.average),
+        latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
+        errors: r.errors + r.non2xx,
+        total: r.requests.total,
+      });
+      return {
+        items: ITEMS,
+        factors: FACTORS,
+        connections: 16,
+        seconds,
+        inProcess: local,
+        http: { recommendations: summary(rec), resolve: summary(res) },
+      };
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.on("close", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

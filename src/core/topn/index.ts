@@ -1,0 +1,13 @@
+export { ApproximateIndex, type ApproximateIndexOptions, measureRecall } from "./ann.js";
+export {
+  type Exclusion,
+  exactTopN,
+  forgetItemNorms,
+  itemInverseNorms,
+  itemScore,
+  similarItems,
+  type TopNOptions,
+  type TopNResult,
+} from "./exact.js";
+export { createTopN, type TopN, type TopNConfig } from "./facade.js";
+export { type RandomModelOptions, randomFactorModel } from "./synthetic.js";
