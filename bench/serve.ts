@@ -139,8 +139,9 @@ async function startServer(store: string): Promise<{ child: ChildProcess; url: s
 
 function drive(url: string, requests: autocannon.Request[], seconds: number) {
   return new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon({ url, connections: 16, duration: seconds, requests }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    autocannon(
+      { url, connections: Number(process.env.CONNECTIONS ?? 16), duration: seconds, requests },
+      (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
 }

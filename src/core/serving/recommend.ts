@@ -38,7 +38,6 @@ export function recommendItems(
   u: number,
   options: RecommendOptions,
 ): { source: ServeSource; items: ScoredItem[] } {
-  const nItems = model.items.length;
   const allow = options.allow ?? null;
   const excluded = (i: number) => (allow !== null && allow[i] === 0) || (options.exclude?.has(i) ?? false);
   if (u < 0) {
