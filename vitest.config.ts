@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // The server checks every response against its schema under test (off in production for speed).
+    env: { TASTEBUD_CHECK_RESPONSES: "1" },
   },
 });

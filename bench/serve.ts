@@ -196,7 +196,7 @@ export async function serveBench(seconds = 10) {
       return {
         items: ITEMS,
         factors: FACTORS,
-        connections: 16,
+        connections: Number(process.env.CONNECTIONS ?? 16),
         seconds,
         inProcess: local,
         http: { recommendations: summary(rec), resolve: summary(res) },
