@@ -119,7 +119,20 @@ async function startServer(store: string): Promise<{ child: ChildProcess; url: s
   const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", cli, "serve", "--store", store, "--host", "127.0.0.1", "--port", "0"],
+    [
+      // SERVER_PROF=dir writes a CPU profile of the server (read it with Chrome's DevTools).
+      ...(process.env.SERVER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SERVER_PROF}`] : []),
+      "--import",
+      "tsx",
+      cli,
+      "serve",
+      "--store",
+      store,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
@@ -157,6 +170,9 @@ export async function serveBench(seconds = 10) {
     const { child, url } = await startServer(store);
     try {
       let n = 0;
+      // The same server's cheapest route, driven the same way: the ceiling this machine sets, in the same run.
+      log(`baseline /healthz for ${seconds} s ...`);
+      const baseline = await drive(url, [{ method: "GET", path: "/healthz" }], seconds);
       log(`recommendations for ${seconds} s ...`);
       const rec = await drive(
         url,
@@ -199,7 +215,13 @@ export async function serveBench(seconds = 10) {
         connections: Number(process.env.CONNECTIONS ?? 16),
         seconds,
         inProcess: local,
-        http: { recommendations: summary(rec), resolve: summary(res) },
+        http: {
+          baselineHealthz: summary(baseline),
+          recommendations: summary(rec),
+          resolve: summary(res),
+          recommendationsVsBaseline:
+            Math.round((rec.requests.average / baseline.requests.average) * 1000) / 1000,
+        },
       };
     } finally {
       child.kill("SIGTERM");
