@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "./config.js";
+import { spearman } from "./core/metrics/index.js";
 import { simulateWorld } from "./core/simulate/index.js";
 import { Engine, NoModelError } from "./engine.js";
 import { catalogueItemSchema } from "./schema/events.js";
@@ -87,6 +88,42 @@ describe("Engine serving on a simulated world", () => {
     const stranger = await engine.resolve("someone-new", "play hello");
     expect(stranger.source).toBe("popularity");
     expect(stranger.candidates[0].reasons.map((r) => r.factor)).toContain("popularity");
+  });
+
+  it("folds a new user's plays in without retraining: recommendations move toward what they played", async () => {
+    // The newcomer plays what an existing listener loved: their recommendations should come to resemble
+    // that listener's, and stop being the popularity list an unknown user gets.
+    const model = (await engine.currentModel())!;
+    const mentor = world.truth.users[9];
+    const loved = world.events.filter((e) => e.user === mentor && e.playedMs > 120_000).slice(0, 30);
+    const before = await engine.recommend("newcomer", { n: 20 });
+    expect(before.source).toBe("popularity");
+    const answer = await engine.foldIn(
+      "newcomer",
+      loved.map((e) => ({ ...e, user: "newcomer", eventId: undefined })),
+    );
+    expect(answer).toMatchObject({ source: "folded-in", model: model.manifest.version, unknownItems: 0 });
+    expect(answer.ms).toBeLessThan(50);
+    const after = await engine.recommend("newcomer", { n: 20 });
+    expect(after.source).toBe("folded-in");
+    // Compared with the ranking the model gives the listener whose plays were copied, over every item:
+    // the newcomer's affinities move from the popularity prior to that listener's.
+    const all = model.model.items;
+    const mentorScores = (await engine.affinity(mentor, all)).items.map((r) => r.affinity);
+    const agreement = (answer: Awaited<ReturnType<Engine["affinity"]>>) =>
+      spearman(
+        answer.items.map((r) => r.affinity),
+        mentorScores,
+      );
+    const beforeAgreement = agreement(await engine.affinity("stranger", all));
+    const afterAgreement = agreement(await engine.affinity("newcomer", all));
+    expect(afterAgreement).toBeGreaterThan(beforeAgreement + 0.2);
+    expect(afterAgreement).toBeGreaterThan(0.5);
+    const played = new Set(loved.map((e) => e.item));
+    for (const r of after.items) expect(played.has(r.item)).toBe(false);
+    expect((await engine.affinity("newcomer", [loved[0].item])).items[0].source).toBe("folded-in");
+    // The served model itself is unchanged, and the overlay goes with the next model.
+    expect((await engine.currentModel())!.manifest.version).toBe(model.manifest.version);
   });
 
   it("resolves held-out requests better than popularity-only and random (simulator truth)", async () => {

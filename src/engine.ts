@@ -1,12 +1,18 @@
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { SplitSettings } from "./config.js";
 import {
   type AffinityModel,
   type AffinitySource,
   scoreAffinity,
+  scoreUserItem,
   type TrainConfig,
   trainAffinityModel,
+  type UserState,
+  userState,
 } from "./core/affinity/affinity-model.js";
+import { playContribution } from "./core/affinity/cells.js";
+import { foldInUser } from "./core/affinity/fold-in.js";
 import { type AblationRow, runAblation } from "./core/evaluation/ablation.js";
 import {
   defaultEvaluationConfig,
@@ -48,7 +54,7 @@ import { createTopN, type TopN } from "./core/topn/index.js";
 import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
-import type { PlayContext } from "./schema/events.js";
+import type { PlayContext, PlayEvent } from "./schema/events.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 import type { EventStore } from "./store/event-store.js";
 
@@ -97,9 +103,11 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const store = await DuckDbEventStore.open(options.store);
-    const modelsDir =
+    // Absolute, so the registry's paths do not depend on where a later process starts.
+    const modelsDir = resolve(
       options.models ??
-      (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`);
+        (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`),
+    );
     return new Engine(store, modelsDir, options.approximateAbove ?? 50_000);
   }
 
@@ -254,6 +262,70 @@ export class Engine {
     return { plays, users: columns.users, items: columns.items, cut };
   }
 
+  /** The user as scoring sees them: a folded-in overlay, the model's own row, or null when unknown. */
+  private userFor(current: ServingModel, user: string): UserState | null {
+    const overlay = current.overlays.get(user);
+    if (overlay) return overlay;
+    const u = current.userIndex.get(user);
+    return u === undefined ? null : userState(current.model, u);
+  }
+
+  /**
+   * Folds a user's new plays into the served model without retraining: their history is extended and
+   * their vector solved in closed form with the item factors fixed (see foldInUser). The model version
+   * stays as it was; the result is an overlay on it, answered with source "folded-in", and dropped when
+   * the next model (trained on the stored plays) is loaded. Plays of items the model does not know are
+   * counted but cannot move the vector.
+   */
+  async foldIn(user: string, plays: readonly PlayEvent[]): Promise<FoldInAnswer> {
+    const started = performance.now();
+    const current = await this.requireModel();
+    const base = this.userFor(current, user);
+    const cells = new Map<number, { sum: number; count: number }>();
+    if (base) {
+      for (let c = 0; c < base.items.length; c++)
+        cells.set(base.items[c], { sum: base.sum[c], count: base.count[c] });
+    }
+    let unknownItems = 0;
+    for (const play of plays) {
+      const i = current.itemIndex.get(play.item);
+      if (i === undefined) {
+        unknownItems++;
+        continue;
+      }
+      const cell = cells.get(i) ?? { sum: 0, count: 0 };
+      cell.sum += playContribution(
+        current.model.rule,
+        play.playedMs,
+        play.itemLengthMs ?? 0,
+        play.weight ?? Number.NaN,
+      );
+      cell.count++;
+      cells.set(i, cell);
+    }
+    const items = Int32Array.from([...cells.keys()].sort((a, b) => a - b));
+    const history = {
+      items,
+      sum: Float32Array.from(items, (i) => cells.get(i)!.sum),
+      count: Int32Array.from(items, (i) => cells.get(i)!.count),
+    };
+    const overlay: UserState = {
+      ...history,
+      vector: foldInUser(current.model, history),
+      source: "folded-in",
+    };
+    current.overlays.set(user, overlay);
+    return {
+      user,
+      model: current.manifest.version,
+      source: "folded-in",
+      plays: plays.length,
+      unknownItems,
+      items: items.length,
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+  }
+
   /** Loads the store's current model with its catalogue (cached until the next train or reload). */
   async currentModel(): Promise<ServingModel | null> {
     if (this.loaded) return this.loaded;
@@ -272,7 +344,9 @@ export class Engine {
   }
 
   private async loadServing(path: string): Promise<ServingModel> {
-    const { model, manifest } = loadModel(path);
+    // Versions registered by earlier releases may be relative to the store's folder.
+    const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
+    const { model, manifest } = loadModel(found);
     const catalogue = await this.store.getItems();
     const view = buildCatalogueView(model, catalogue);
     return {
@@ -281,6 +355,7 @@ export class Engine {
       view,
       matcher: new CatalogueIndex(view.all),
       topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
+      overlays: new Map(),
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
@@ -298,14 +373,20 @@ export class Engine {
    */
   async resolve(user: string, request: string, options: ResolveOptions = {}): Promise<ResolveAnswer> {
     const current = await this.requireModel();
-    const u = current.userIndex.get(user) ?? -1;
+    const state = this.userFor(current, user);
     const candidates = textCandidates(current.matcher, request, options.candidates, options.limit ?? 10);
-    const ranked = rankCandidates(current.model, current.view, u, candidates, options.strategy ?? "personal");
+    const ranked = rankCandidates(
+      current.model,
+      current.view,
+      state,
+      candidates,
+      options.strategy ?? "personal",
+    );
     return {
       user,
       request,
       model: current.manifest.version,
-      source: u < 0 ? "popularity" : "personal",
+      source: state?.source ?? "popularity",
       rewritten: null,
       candidates: ranked,
     };
@@ -314,7 +395,6 @@ export class Engine {
   /** Top-n items for a user; an unknown user gets the most played items (source popularity). */
   async recommend(user: string, options: RecommendRequest = {}): Promise<ItemListAnswer> {
     const current = await this.requireModel();
-    const u = current.userIndex.get(user) ?? -1;
     const exclude = new Set<number>();
     if (Array.isArray(options.exclude)) {
       for (const id of options.exclude) {
@@ -322,7 +402,7 @@ export class Engine {
         if (i !== undefined) exclude.add(i);
       }
     }
-    const result = recommendItems(current.model, u, {
+    const result = recommendItems(current.model, this.userFor(current, user), {
       topN: current.topN,
       n: options.n ?? 10,
       excludePlayed: (options.exclude ?? "played") === "played",
@@ -346,7 +426,7 @@ export class Engine {
     const n = options.n ?? 10;
     const allow = filterMask(current.view, options.filter);
     if (i === undefined) {
-      const popular = recommendItems(current.model, -1, { n, excludePlayed: false, allow });
+      const popular = recommendItems(current.model, null, { n, excludePlayed: false, allow });
       return {
         item,
         model: current.manifest.version,
@@ -395,12 +475,14 @@ export class Engine {
    */
   async affinity(user: string, items: string[]): Promise<AffinityAnswer> {
     const current = await this.requireModel();
-    const u = current.userIndex.get(user) ?? -1;
+    const state = this.userFor(current, user);
     return {
       user,
       model: current.manifest.version,
       items: items.map((item) => {
-        const s = scoreAffinity(current.model, u, current.itemIndex.get(item) ?? -1);
+        const i = current.itemIndex.get(item) ?? -1;
+        const s =
+          state && i >= 0 ? scoreUserItem(current.model, state, i) : scoreAffinity(current.model, -1, i);
         return {
           item,
           affinity: round(s.affinity),
@@ -428,8 +510,20 @@ export interface ServingModel {
   matcher: CatalogueIndex;
   /** Top-N searcher: an exact scan, or an approximate index above the configured catalogue size. */
   topN: TopN;
+  /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
+  overlays: Map<string, UserState>;
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
+}
+
+export interface FoldInAnswer {
+  user: string;
+  model: string;
+  source: "folded-in";
+  plays: number;
+  unknownItems: number;
+  items: number;
+  ms: number;
 }
 
 export interface ResolveOptions {

@@ -434,6 +434,38 @@ describe("documentation and operations", () => {
   });
 });
 
+describe("fold-in on ingest", () => {
+  it("with foldIn, a new user's posted plays change their recommendations before any training", async () => {
+    const folding = buildApp(engine, { apiKey: KEY, foldIn: true });
+    try {
+      const before = (
+        await folding.inject({ method: "GET", url: "/v1/users/fresh-listener/recommendations?n=5" })
+      ).json();
+      expect(before.source).toBe("popularity");
+      const current = await engine.currentModel();
+      const items = current!.model.items.slice(0, 8);
+      const posted = await folding.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: auth,
+        payload: {
+          events: items.map((item, n) => play({ user: "fresh-listener", item, eventId: `fold-${n}` })),
+        },
+      });
+      expect(posted.statusCode).toBe(202);
+      expect(posted.json()).toMatchObject({ accepted: 8, foldedIn: ["fresh-listener"] });
+      const after = (
+        await folding.inject({ method: "GET", url: "/v1/users/fresh-listener/recommendations?n=5" })
+      ).json();
+      expect(after.source).toBe("folded-in");
+      expect(after.model).toBe(before.model);
+      for (const r of after.items) expect(items).not.toContain(r.item);
+    } finally {
+      await folding.close();
+    }
+  });
+});
+
 describe("training jobs", () => {
   it("retrains in the background while recommendations keep flowing, then serves the new model", async () => {
     const oldVersion = (await app.inject({ url: "/healthz" })).json().model;

@@ -17,6 +17,7 @@ import {
 } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type Engine, NoModelError } from "../engine.js";
+import type { PlayEvent } from "../schema/events.js";
 import { playEventSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import { type KeyedPlayEvent, StoreError } from "../store/event-store.js";
@@ -61,6 +62,11 @@ export interface AppOptions {
   host?: string;
   /** Least time between two training progress log lines (default 5 s). */
   progressLogIntervalMs?: number;
+  /**
+   * Fold the plays of each accepted batch into their users' vectors at once (Engine.foldIn), so new users
+   * and new plays change answers before the next training. Default false.
+   */
+  foldIn?: boolean;
 }
 
 export const defaultBodyLimit = 16 * 1024 * 1024;
@@ -373,11 +379,19 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
           : { inserted: 0, duplicates: 0 };
         if (eventsStored !== null) eventsStored += stored.inserted;
         if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
+        let foldedIn: string[] | undefined;
+        if (options.foldIn && stored.inserted > 0 && (await engine.currentModel())) {
+          const byUser = new Map<string, PlayEvent[]>();
+          for (const { event } of batch) byUser.set(event.user, [...(byUser.get(event.user) ?? []), event]);
+          for (const [user, plays] of byUser) await engine.foldIn(user, plays);
+          foldedIn = [...byUser.keys()];
+        }
         return reply.code(202).send({
           accepted: stored.inserted,
           duplicates: stored.duplicates,
           rejected: rejects.length,
           rejects,
+          ...(foldedIn ? { foldedIn } : {}),
         });
       },
     );

@@ -9,7 +9,7 @@ import { itemKinds, playContextSchema, playEventSchema } from "../schema/events.
  */
 
 const id = z.string().min(1).max(1000);
-const source = z.enum(["personal", "popularity", "unknown-item"]);
+const source = z.enum(["personal", "folded-in", "popularity", "unknown-item"]);
 
 export const errorSchema = z
   .object({
@@ -33,6 +33,10 @@ export const eventsResponseSchema = z.object({
   accepted: z.number().int().describe("new plays stored"),
   duplicates: z.number().int().describe("plays already stored (same eventId, or same fields)"),
   rejected: z.number().int().describe("rows that failed validation"),
+  foldedIn: z
+    .array(z.string())
+    .optional()
+    .describe("users whose vectors were updated from this batch (servers started with --fold-in)"),
   rejects: z.array(
     z.object({
       index: z.number().int(),

@@ -19,7 +19,8 @@ export function serveCommand(program: Command): void {
     )
     .option("--body-limit <bytes>", "largest request body", number("body-limit"), defaultBodyLimit)
     .option("--max-batch <n>", "most events in one POST /v1/events", number("max-batch"), defaultMaxBatch)
-    .option("--log-level <level>", "fatal, error, warn, info, debug or trace", "info");
+    .option("--log-level <level>", "fatal, error, warn, info, debug or trace", "info")
+    .option("--fold-in", "fold each accepted batch of plays into its users' vectors at once (no retraining)");
   addStoreOptions(cmd).action(async (opts) => {
     if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
       throw new UsageError("--port expects a whole number from 0 to 65535");
@@ -43,6 +44,7 @@ export function serveCommand(program: Command): void {
       apiKey: opts.apiKey || null,
       bodyLimit: opts.bodyLimit,
       maxBatch: opts.maxBatch,
+      foldIn: Boolean(opts.foldIn),
       logger: { level: opts.logLevel },
     });
     await server.closed;

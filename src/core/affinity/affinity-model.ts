@@ -44,7 +44,62 @@ export interface AffinityModel {
   rule: LabelRule;
 }
 
-export type AffinitySource = "personal" | "popularity" | "unknown-item";
+/** personal: the served model knows the user; folded-in: the user's vector was solved after training. */
+export type AffinitySource = "personal" | "folded-in" | "popularity" | "unknown-item";
+
+/**
+ * One user as scoring sees them: their factor vector and their folded history (items ascending). For a
+ * user the model was trained on these are views into the model; for a folded-in user (new plays since the
+ * model was trained) they are an overlay, and the served model itself stays immutable.
+ */
+export interface UserState {
+  vector: Float32Array;
+  items: Int32Array;
+  sum: Float32Array;
+  count: Int32Array;
+  source: "personal" | "folded-in";
+}
+
+export function userState(model: AffinityModel, u: number): UserState {
+  const k = model.factors.factors;
+  const { rowPtr, items, sum, count } = model.history;
+  const lo = rowPtr[u];
+  const hi = rowPtr[u + 1];
+  return {
+    vector: model.factors.userFactors.subarray(u * k, (u + 1) * k),
+    items: items.subarray(lo, hi),
+    sum: sum.subarray(lo, hi),
+    count: count.subarray(lo, hi),
+    source: "personal",
+  };
+}
+
+/** Position of item i in a user's sorted history, or -1. */
+export function findInState(state: UserState, i: number): number {
+  let lo = 0;
+  let hi = state.items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = state.items[mid];
+    if (v === i) return mid;
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The blend for a user state and a model item index. */
+export function scoreUserItem(model: AffinityModel, state: UserState, i: number): AffinityScore {
+  const c = findInState(state, i);
+  const plays = c < 0 ? 0 : state.count[c];
+  const history = c < 0 ? 0 : state.sum[c] / plays;
+  const k = model.factors.factors;
+  const q = model.factors.itemFactors;
+  let mf = model.factors.itemBias[i];
+  for (let f = 0; f < k; f++) mf += state.vector[f] * q[i * k + f];
+  const score = blendScore(model.blend, mf, history, plays);
+  return { affinity: blendProbability(model.blend, score), score, history, mf, plays, source: state.source };
+}
 
 export interface AffinityScore {
   /** Estimated probability that the user plays the item past the threshold. */
@@ -223,13 +278,7 @@ export function scoreAffinity(model: AffinityModel, u: number, i: number): Affin
     const p = model.itemLongRate[i];
     return { affinity: p, score: logit(p), history: 0, mf: null, plays: 0, source: "popularity" };
   }
-  const c = findCell(model.history, u, i);
-  const plays = c < 0 ? 0 : model.history.count[c];
-  const history = c < 0 ? 0 : model.history.sum[c] / plays;
-  const mf = factorScore(model.factors, u, i);
-  const score = blendScore(model.blend, mf, history, plays);
-  const affinity = blendProbability(model.blend, score);
-  return { affinity, score, history, mf, plays, source: "personal" };
+  return scoreUserItem(model, userState(model, u), i);
 }
 
 function logit(p: number): number {

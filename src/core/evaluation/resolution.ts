@@ -1,4 +1,4 @@
-import type { AffinityModel } from "../affinity/affinity-model.js";
+import { type AffinityModel, userState } from "../affinity/affinity-model.js";
 import type { CatalogueIndex } from "../matching/index.js";
 import { Random } from "../random.js";
 import type { CatalogueView } from "../serving/catalogue-view.js";
@@ -47,8 +47,9 @@ export function evaluateResolution(
     const isAmbiguous = candidates.filter((x) => x.score >= best - 1e-9).length > 1;
     if (isAmbiguous) ambiguous++;
     const u = userIndex.get(c.user) ?? -1;
+    const user = u < 0 ? null : userState(model, u);
     for (const [name, strategy] of strategies) {
-      const ranked = rankCandidates(model, view, u, candidates, strategy, () => rng.next());
+      const ranked = rankCandidates(model, view, user, candidates, strategy, () => rng.next());
       if (ranked[0]?.item === c.intended) {
         hits[name]++;
         if (isAmbiguous) ambiguousHits[name]++;

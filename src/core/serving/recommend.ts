@@ -1,11 +1,15 @@
-import { type AffinityModel, scoreAffinity } from "../affinity/affinity-model.js";
-import { blendProbability, blendScore } from "../affinity/blend.js";
-import { factorScore, userVector } from "../affinity/factor-model.js";
+import {
+  type AffinityModel,
+  scoreAffinity,
+  scoreUserItem,
+  type UserState,
+} from "../affinity/affinity-model.js";
+import { blendProbability } from "../affinity/blend.js";
 import { topK } from "../metrics/ranking.js";
 import { createTopN, type TopN } from "../topn/index.js";
 
 /** How an answer was made: from the user's own model, or a stated fallback. */
-export type ServeSource = "personal" | "popularity" | "unknown-item";
+export type ServeSource = "personal" | "folded-in" | "popularity" | "unknown-item";
 
 export interface ScoredItem {
   /** Model item index. */
@@ -35,12 +39,12 @@ export interface RecommendOptions {
  */
 export function recommendItems(
   model: AffinityModel,
-  u: number,
+  user: UserState | null,
   options: RecommendOptions,
 ): { source: ServeSource; items: ScoredItem[] } {
   const allow = options.allow ?? null;
   const excluded = (i: number) => (allow !== null && allow[i] === 0) || (options.exclude?.has(i) ?? false);
-  if (u < 0) {
+  if (user === null) {
     const scores = Float32Array.from(
       model.popularity,
       (p, i) => Math.log1p(p) + model.itemLongRate[i] * 1e-3,
@@ -52,13 +56,11 @@ export function recommendItems(
     };
   }
   const blend = model.blend;
-  const cells = model.history;
-  const played = new Set<number>();
-  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) played.add(cells.items[c]);
+  const played = new Set<number>(user.items);
   // Items new to the user: the blend is α + β·m, monotone in the factorization's score m, so the top-n
   // new items are the factorization's top-n with the played ones left out.
   const topN = options.topN ?? createTopN(model.factors, { approximateAbove: Number.POSITIVE_INFINITY });
-  const fresh = topN.recommend(userVector(model.factors, u), options.n, {
+  const fresh = topN.recommend(user.vector, options.n, {
     exclude: (i) => played.has(i) || excluded(i),
     allow: allow ?? undefined,
   });
@@ -68,16 +70,14 @@ export function recommendItems(
   });
   if (!options.excludePlayed) {
     // Known items compete on their blended score (history shrunk toward the factorization).
-    for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
-      const i = cells.items[c];
+    for (const i of user.items) {
       if (excluded(i)) continue;
-      const n = cells.count[c];
-      const score = blendScore(blend, factorScore(model.factors, u, i), cells.sum[c] / n, n);
-      found.push({ index: i, affinity: blendProbability(blend, score), score });
+      const s = scoreUserItem(model, user, i);
+      found.push({ index: i, affinity: s.affinity, score: s.score });
     }
     found.sort((a, b) => b.score - a.score || a.index - b.index);
   }
-  return { source: "personal", items: found.slice(0, options.n) };
+  return { source: user.source, items: found.slice(0, options.n) };
 }
 
 /** Items whose factor vectors point the same way as item i's (cosine), best first. */

@@ -1,4 +1,9 @@
-import { type AffinityModel, scoreAffinity } from "../affinity/affinity-model.js";
+import {
+  type AffinityModel,
+  scoreAffinity,
+  scoreUserItem,
+  type UserState,
+} from "../affinity/affinity-model.js";
 import type { CatalogueIndex, MatchCandidate } from "../matching/index.js";
 import type { CatalogueView } from "./catalogue-view.js";
 import type { ServeSource } from "./recommend.js";
@@ -41,7 +46,7 @@ const TEXT_WEIGHT = 10;
 export function rankCandidates(
   model: AffinityModel,
   view: CatalogueView,
-  u: number,
+  user: UserState | null,
   candidates: ReadonlyArray<
     Pick<MatchCandidate, "itemId" | "score"> & { matchedSpan?: [number, number] | null }
   >,
@@ -65,7 +70,7 @@ export function rankCandidates(
     if (strategy === "random") {
       preference = randomDraw();
       source = "popularity";
-    } else if (strategy === "popularity" || u < 0) {
+    } else if (strategy === "popularity" || user === null) {
       preference = popularityTerm;
       source = i >= 0 ? "popularity" : "unknown-item";
       reasons.push({
@@ -74,7 +79,7 @@ export function rankCandidates(
         detail: `${popularity} long plays by all listeners`,
       });
     } else {
-      const s = scoreAffinity(model, u, i);
+      const s = i < 0 ? scoreAffinity(model, 0, -1) : scoreUserItem(model, user, i);
       affinity = s.affinity;
       source = s.source;
       preference = s.score;
@@ -82,7 +87,7 @@ export function rankCandidates(
         factor: "personal-affinity",
         value: round(s.affinity),
         detail:
-          s.source === "personal"
+          s.source === "personal" || s.source === "folded-in"
             ? s.plays > 0
               ? `played ${s.plays} times before (history ${s.history.toFixed(2)}); affinity ${s.affinity.toFixed(2)}`
               : `never played; taste model says ${s.affinity.toFixed(2)}`
