@@ -8,6 +8,7 @@ import { weightingNames } from "./core/affinity/weighting.js";
  */
 export const trainSettingsSchema = z
   .object({
+    loss: z.enum(["bpr", "warp"]).default("bpr"),
     factors: z.number().int().min(1).max(1024).default(defaultTrainConfig.bpr.factors),
     epochs: z.number().int().min(0).max(10_000).default(defaultTrainConfig.bpr.epochs),
     learningRate: z.number().positive().max(10).default(defaultTrainConfig.bpr.learningRate),
@@ -28,6 +29,7 @@ export type TrainSettings = z.infer<typeof trainSettingsSchema>;
 
 export function toTrainConfig(s: TrainSettings): TrainConfig {
   return {
+    loss: s.loss,
     rule: {
       thresholdMs: s.thresholdMs,
       relativeThreshold: s.relativeThreshold,

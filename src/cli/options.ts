@@ -24,6 +24,11 @@ export function number(name: string) {
 export function addModelOptions(cmd: Command): Command {
   const d = trainSettingsSchema.parse({});
   return cmd
+    .option(
+      "--loss <name>",
+      "pairwise loss: bpr (P > U > N tiers) or warp (rank-weighted, for top-N)",
+      d.loss,
+    )
     .option("--factors <k>", "latent factors", number("factors"), d.factors)
     .option(
       "--epochs <n>",
@@ -60,6 +65,7 @@ export function addModelOptions(cmd: Command): Command {
 
 export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings {
   const parsed = trainSettingsSchema.safeParse({
+    loss: opts.loss,
     factors: opts.factors,
     epochs: opts.epochs,
     learningRate: opts.learningRate,

@@ -55,33 +55,19 @@ export async function ingestIntoStore(
     lastReport = now;
     options.onProgress({ file: currentFile, rowsRead, ...summary });
   };
-  // The append of one batch runs inside DuckDB (its own threads) while the next batch is read and
-  // validated here: at most one append is in flight, so batches still commit in order, one transaction each.
-  let pending: Promise<void> | null = null;
-  const settle = async () => {
-    if (pending) {
-      const p = pending;
-      pending = null;
-      await p;
-    }
-  };
-  const flush = async (wait = false) => {
-    await settle();
+  const flush = async () => {
     // Items first, so a committed play's item facts are never missing.
     if (items.length) {
       summary.items += await store.upsertItems(items);
       items = [];
     }
     if (batch.length) {
-      const sending = batch;
+      const r = await store.appendPlays(batch);
+      summary.accepted += r.inserted;
+      summary.duplicates += r.duplicates;
       batch = [];
-      pending = store.appendPlays(sending).then((r) => {
-        summary.accepted += r.inserted;
-        summary.duplicates += r.duplicates;
-        report();
-      });
     }
-    if (wait) await settle();
+    report();
   };
   try {
     for await (const record of readSource(paths, options)) {
@@ -108,10 +94,10 @@ export async function ingestIntoStore(
       batch.push({ key: counter.keyFor(record.event), event: record.event, source: record.file });
       if (batch.length >= batchSize) await flush();
     }
-    await flush(true);
+    await flush();
   } catch (err) {
     // A whole-file failure (missing file, broken JSON document) still keeps every valid row read before it.
-    await flush(true);
+    await flush();
     throw err;
   } finally {
     if (rejects) {

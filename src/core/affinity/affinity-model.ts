@@ -2,10 +2,20 @@ import { type AffinityBlend, blendProbability, blendScore, defaultBlend, fitBlen
 import { type BprOptions, defaultBprOptions, trainBpr } from "./bpr.js";
 import { type FoldedCells, findCell, foldPlays, itemPopularity, type PlayTable } from "./cells.js";
 import { type FactorModel, factorScore } from "./factor-model.js";
-import { buildPairwiseSet, defaultPairwiseOptions, type PairwiseOptions } from "./pairwise-set.js";
+import {
+  buildPairwiseSet,
+  defaultPairwiseOptions,
+  type PairwiseOptions,
+  type PairwiseSet,
+} from "./pairwise-set.js";
+import { trainWarp } from "./warp.js";
 import { defaultLabelRule, type LabelRule, thresholdFor } from "./weighting.js";
 
+/** The pairwise loss: BPR over P ≻ U ≻ N (default), or WARP (rank-weighted, Adagrad; see warp.ts). */
+export type PairwiseLoss = "bpr" | "warp";
+
 export interface TrainConfig {
+  loss?: PairwiseLoss;
   rule: LabelRule;
   pairwise: PairwiseOptions;
   bpr: Omit<BprOptions, "onEpoch">;
@@ -131,7 +141,7 @@ export function trainAffinityModel(
   if (config.calibrationShare > 0) {
     const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
     const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
-    const fitFactors = trainBpr(buildPairwiseSet(fitCells, config.pairwise), {
+    const fitFactors = trainFactors(config, buildPairwiseSet(fitCells, config.pairwise), {
       ...config.bpr,
       onEpoch: (e, n) => {
         onProgress?.("calibration", e, n);
@@ -141,7 +151,7 @@ export function trainAffinityModel(
     blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
   }
   const cells = foldPlays(plays, config.rule);
-  const factors = trainBpr(buildPairwiseSet(cells, config.pairwise), {
+  const factors = trainFactors(config, buildPairwiseSet(cells, config.pairwise), {
     ...config.bpr,
     onEpoch: (e, n) => {
       onProgress?.("final", e, n);
@@ -149,6 +159,21 @@ export function trainAffinityModel(
     },
   });
   return assembleModel(users, items, factors, cells, blend, config.rule);
+}
+
+function trainFactors(config: TrainConfig, set: PairwiseSet, options: Partial<BprOptions>): FactorModel {
+  if (config.loss === "warp") {
+    // WARP's defaults differ from BPR's (smaller regularisation, Adagrad); the factors, epochs, seed and
+    // learning rate given by the user apply to both.
+    return trainWarp(set, {
+      factors: options.factors,
+      epochs: options.epochs,
+      seed: options.seed,
+      learningRate: options.learningRate,
+      onEpoch: options.onEpoch,
+    });
+  }
+  return trainBpr(set, options);
 }
 
 export function assembleModel(

@@ -6,6 +6,7 @@ import { foldPlays, playTableFromRows } from "./cells.js";
 import { factorScore } from "./factor-model.js";
 import { buildPairwiseSet } from "./pairwise-set.js";
 import { defaultLabelRule } from "./weighting.js";
+import { trainWarp } from "./warp.js";
 import { trainWrmf } from "./wrmf.js";
 
 /**
@@ -64,6 +65,18 @@ describe("trainBpr", () => {
     let below = 0;
     for (let j = 2; j < 20; j++) if (factorScore(pn, 0, 1) < factorScore(pn, 0, j)) below++;
     expect(below).toBeGreaterThanOrEqual(15);
+  });
+});
+
+describe("trainWarp", () => {
+  it("learns the planted taste, deterministically for a seed", () => {
+    const { plays, heldOut } = plantedWorld(13);
+    const set = buildPairwiseSet(foldPlays(plays, defaultLabelRule));
+    const model = trainWarp(set, { factors: 8, epochs: 30, seed: 4 });
+    const scores = heldOut.map(([u, i]) => factorScore(model, u, i));
+    expect(aucMannWhitney(scores, heldOut.map(([, , liked]) => liked))).toBeGreaterThan(0.9);
+    const again = trainWarp(set, { factors: 8, epochs: 30, seed: 4 });
+    expect(Array.from(again.itemFactors)).toEqual(Array.from(model.itemFactors));
   });
 });
 
