@@ -5,8 +5,8 @@ import { trainBpr } from "./bpr.js";
 import { foldPlays, playTableFromRows } from "./cells.js";
 import { factorScore } from "./factor-model.js";
 import { buildPairwiseSet } from "./pairwise-set.js";
-import { defaultLabelRule } from "./weighting.js";
 import { trainWarp } from "./warp.js";
+import { defaultLabelRule } from "./weighting.js";
 import { trainWrmf } from "./wrmf.js";
 
 /**
@@ -74,7 +74,12 @@ describe("trainWarp", () => {
     const set = buildPairwiseSet(foldPlays(plays, defaultLabelRule));
     const model = trainWarp(set, { factors: 8, epochs: 30, seed: 4 });
     const scores = heldOut.map(([u, i]) => factorScore(model, u, i));
-    expect(aucMannWhitney(scores, heldOut.map(([, , liked]) => liked))).toBeGreaterThan(0.9);
+    expect(
+      aucMannWhitney(
+        scores,
+        heldOut.map(([, , liked]) => liked),
+      ),
+    ).toBeGreaterThan(0.9);
     const again = trainWarp(set, { factors: 8, epochs: 30, seed: 4 });
     expect(Array.from(again.itemFactors)).toEqual(Array.from(model.itemFactors));
   });
