@@ -2,7 +2,7 @@
  * Benchmarks print one JSON object and append it, with the commit id, to bench/results.jsonl.
  *   npm run bench                 # all of the below
  *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
- *   npm run bench -- train        # BPR training samples/s on the same plays
+ *   npm run bench -- train        # BPR samples/s, memory on ../shared/data/synth-2m (issue 4's anchors)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
@@ -19,8 +19,9 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { serveBench } from "./serve.js";
+import { trainBench } from "./train.js";
 
-const which = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const which = process.argv.slice(2).filter((a, k, all) => !a.startsWith("--") && all[k - 1] !== "--data");
 const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -38,6 +39,22 @@ function commit(): string {
 }
 
 async function main() {
+  if (which.includes("train")) {
+    const args = process.argv.slice(2);
+    const data = args.includes("--data")
+      ? args[args.indexOf("--data") + 1]
+      : new URL("../../shared/data/synth-2m/interactions.csv.gz", import.meta.url).pathname;
+    const result = {
+      bench: "train",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...trainBench(data),
+    };
+    appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+    console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return;
+  }
   if (which.includes("serve")) {
     const result = {
       bench: "serve",
@@ -67,7 +84,7 @@ async function main() {
     const storePath = join(dir, "bench.duckdb");
     const store = await DuckDbEventStore.open(storePath);
     try {
-      if (wants("ingest") || wants("train")) {
+      if (wants("ingest")) {
         log(`ingesting ${world.events.length} plays ...`);
         const t1 = performance.now();
         const summary = await ingestIntoStore(store, [eventsPath], {
@@ -85,7 +102,7 @@ async function main() {
           reingestEventsPerSec: Math.round(again.duplicates / againSeconds),
         };
       }
-      if (wants("train")) {
+      if (wants("ingest")) {
         const t3 = performance.now();
         const columns = await store.scanPlays();
         const scanSeconds = (performance.now() - t3) / 1000;
