@@ -1,6 +1,13 @@
 import { type AffinityBlend, blendProbability, blendScore, defaultBlend, fitBlend } from "./blend.js";
 import { type BprOptions, defaultBprOptions, trainBpr } from "./bpr.js";
-import { type FoldedCells, findCell, foldPlays, itemPopularity, type PlayTable } from "./cells.js";
+import {
+  type FoldedCells,
+  findCell,
+  foldPlays,
+  indexOfSorted,
+  itemPopularity,
+  type PlayTable,
+} from "./cells.js";
 import { type FactorModel, factorScore } from "./factor-model.js";
 import {
   buildPairwiseSet,
@@ -86,16 +93,7 @@ export function userState(model: AffinityModel, u: number): UserState {
 
 /** Position of item i in a user's sorted history, or -1. */
 export function findInState(state: UserState, i: number): number {
-  let lo = 0;
-  let hi = state.items.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = state.items[mid];
-    if (v === i) return mid;
-    if (v < i) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return indexOfSorted(state.items, 0, state.items.length, i);
 }
 
 /** The blend for a user state and a model item index. */

@@ -137,18 +137,22 @@ function grow<T extends Int32Array | Float32Array>(a: T, size: number): T {
   return b;
 }
 
-/** Position of `item` in user u's row of cells, or -1. Rows are sorted, so this is a binary search. */
-export function findCell(cells: { rowPtr: Int32Array; items: Int32Array }, u: number, item: number): number {
-  let lo = cells.rowPtr[u];
-  let hi = cells.rowPtr[u + 1] - 1;
+/** Position of `item` in the ascending `items[lo, hi)`, or -1 (binary search). */
+export function indexOfSorted(items: Int32Array, lo: number, hi: number, item: number): number {
+  hi--;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = cells.items[mid];
+    const v = items[mid];
     if (v === item) return mid;
     if (v < item) lo = mid + 1;
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** Position of `item` in user u's row of cells, or -1. Rows are sorted, so this is a binary search. */
+export function findCell(cells: { rowPtr: Int32Array; items: Int32Array }, u: number, item: number): number {
+  return indexOfSorted(cells.items, cells.rowPtr[u], cells.rowPtr[u + 1], item);
 }
 
 /** The history baseline for one cell: the mean of label·w over the user's plays of the item (0 if none). */

@@ -1,4 +1,4 @@
-import type { FoldedCells } from "./cells.js";
+import { type FoldedCells, indexOfSorted } from "./cells.js";
 
 /**
  * The tiers BPR samples from, per user: P (liked), N (disliked), and implicitly U (everything else).
@@ -81,15 +81,7 @@ export function buildPairwiseSet(
 
 /** True when item is in [lo, hi) of the sorted `items`. */
 export function containsSorted(items: Int32Array, lo: number, hi: number, item: number): boolean {
-  hi--;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = items[mid];
-    if (v === item) return true;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return indexOfSorted(items, lo, hi, item) >= 0;
 }
 
 /** Bytes held per interaction by the set (for the memory report). */
