@@ -66,3 +66,13 @@ export const splitSettingsSchema = z
   );
 
 export type SplitSettings = z.infer<typeof splitSettingsSchema>;
+
+/** "a, b,c" -> ["a", "b", "c"]: list-valued flags and query parameters (tags, creators). */
+export function commaList(value: string | undefined): string[] | undefined {
+  if (!value) return undefined;
+  const items = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}

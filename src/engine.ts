@@ -41,7 +41,7 @@ import {
   filterMask,
   type ItemFilter,
 } from "./core/serving/catalogue-view.js";
-import { explainAffinity, recommendItems, type ServeSource, similarItems } from "./core/serving/recommend.js";
+import { explainAffinity, recommendItems, type ServeSource } from "./core/serving/recommend.js";
 import {
   type ResolvedCandidate,
   type ResolveStrategy,
@@ -50,7 +50,7 @@ import {
 } from "./core/serving/resolve.js";
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
-import { createTopN, type TopN } from "./core/topn/index.js";
+import { createTopN, similarItems, type TopN } from "./core/topn/index.js";
 import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
@@ -436,12 +436,13 @@ export class Engine {
         ),
       };
     }
+    const similar = similarItems(current.model.factors, i, n, { allow: allow ?? undefined });
     return {
       item,
       model: current.manifest.version,
       source: "personal",
-      items: similarItems(current.model, i, n, allow).map((r) =>
-        describe(current, r.index, { similarity: round(r.similarity), score: round(r.similarity) }),
+      items: Array.from(similar.items, (j, r) =>
+        describe(current, j, { similarity: round(similar.scores[r]), score: round(similar.scores[r]) }),
       ),
     };
   }

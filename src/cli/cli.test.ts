@@ -213,7 +213,8 @@ describe("tastebud CLI on a simulated world", () => {
   });
 
   it("tells a second process that the store is in use (exit 4)", async () => {
-    const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "400"]);
+    // Enough epochs that it still holds the store however slowly the second process starts; killed below.
+    const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "5000"]);
     try {
       // Its first progress line means it has opened the store.
       await new Promise((r) => holder.stderr?.once("data", r));

@@ -16,6 +16,7 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { commaList } from "../config.js";
 import { type Engine, NoModelError } from "../engine.js";
 import type { PlayEvent } from "../schema/events.js";
 import { playEventSchema } from "../schema/events.js";
@@ -134,14 +135,6 @@ const eventsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data) =
 
 const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, errorSchema])) as Record<number, typeof errorSchema>;
-
-const list = (v: string | undefined) =>
-  v
-    ? v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
 
 const statusCodes: Record<number, string> = {
   400: "bad-request",
@@ -429,7 +422,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         const answer = await engine.recommend(request.params.id, {
           n: q.n,
           exclude: q.exclude,
-          filter: { kind: q.kind, tags: list(q.tags), creators: list(q.creators) },
+          filter: { kind: q.kind, tags: commaList(q.tags), creators: commaList(q.creators) },
         });
         return answer as z.output<typeof recommendResponseSchema>;
       },
@@ -450,7 +443,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         const q = request.query;
         const answer = await engine.similar(request.params.id, {
           n: q.n,
-          filter: { kind: q.kind, tags: list(q.tags), creators: list(q.creators) },
+          filter: { kind: q.kind, tags: commaList(q.tags), creators: commaList(q.creators) },
         });
         return answer as z.output<typeof similarResponseSchema>;
       },

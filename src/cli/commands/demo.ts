@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { simulateWorld, trueAffinity } from "../../core/simulate/index.js";
-import { songId } from "../../schema/events.js";
+import { catalogueItemSchema, songId } from "../../schema/events.js";
 import { UsageError } from "../errors.js";
 import { formatEvaluation } from "../format.js";
 import { number } from "../options.js";
@@ -59,9 +59,7 @@ export function demoCommand(program: Command): void {
             rejectsPath: `${opts.store}.rejects.jsonl`,
             onProgress: (p) => progress.update("ingest rows", p.rowsRead, world.events.length),
           });
-          await engine.store.upsertItems(
-            world.catalogue.map((c) => ({ creators: [], kind: "song", tags: [], attributes: {}, ...c })),
-          );
+          await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
           say(`   ${s.accepted} new plays stored, ${s.duplicates} already there (ingest is idempotent)`);
         }
         const config = toTrainConfig(trainSettingsSchema.parse({}));

@@ -1,15 +1,8 @@
 import type { Command } from "commander";
+import { commaList } from "../../config.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { withReader } from "../run.js";
-
-const list = (v: string | undefined) =>
-  v
-    ? v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
 
 export function resolveCommand(program: Command): void {
   const cmd = program
@@ -65,7 +58,7 @@ export function recommendCommand(program: Command): void {
       const answer = await engine.recommend(opts.user, {
         n: opts.n,
         exclude: opts.includePlayed ? "none" : "played",
-        filter: { kind: opts.kind, tags: list(opts.tags), creators: list(opts.creators) },
+        filter: { kind: opts.kind, tags: commaList(opts.tags), creators: commaList(opts.creators) },
       });
       if (opts.json) {
         console.log(JSON.stringify(answer));

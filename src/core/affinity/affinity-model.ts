@@ -1,3 +1,4 @@
+import { itemScore } from "../topn/exact.js";
 import { type AffinityBlend, blendProbability, blendScore, defaultBlend, fitBlend } from "./blend.js";
 import { type BprOptions, defaultBprOptions, trainBpr } from "./bpr.js";
 import {
@@ -101,10 +102,7 @@ export function scoreUserItem(model: AffinityModel, state: UserState, i: number)
   const c = findInState(state, i);
   const plays = c < 0 ? 0 : state.count[c];
   const history = c < 0 ? 0 : state.sum[c] / plays;
-  const k = model.factors.factors;
-  const q = model.factors.itemFactors;
-  let mf = model.factors.itemBias[i];
-  for (let f = 0; f < k; f++) mf += state.vector[f] * q[i * k + f];
+  const mf = itemScore(model.factors, state.vector, i);
   const score = blendScore(model.blend, mf, history, plays);
   return { affinity: blendProbability(model.blend, score), score, history, mf, plays, source: state.source };
 }

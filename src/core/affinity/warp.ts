@@ -1,5 +1,5 @@
 import { Random } from "../random.js";
-import type { BprOptions } from "./bpr.js";
+import { type BprOptions, defaultBprOptions } from "./bpr.js";
 import { createFactorModel, type FactorModel } from "./factor-model.js";
 import { containsSorted, type PairwiseSet } from "./pairwise-set.js";
 
@@ -12,12 +12,9 @@ export interface WarpOptions extends Omit<BprOptions, "onEpoch"> {
 }
 
 export const defaultWarpOptions: WarpOptions = {
-  factors: 50,
+  ...defaultBprOptions,
   epochs: 20,
-  learningRate: 0.05,
   regularization: 0.0001,
-  initStd: 0.1,
-  seed: 0,
   maxSampled: 10,
   margin: 1,
 };

@@ -6,7 +6,7 @@ import {
   type TrainConfig,
   trainAffinityModel,
 } from "../affinity/affinity-model.js";
-import { findCell, foldPlays } from "../affinity/cells.js";
+import { findCell, foldPlays, historyMean } from "../affinity/cells.js";
 import { type FactorModel, factorScore, scoreAllItems, userVector } from "../affinity/factor-model.js";
 import { buildPairwiseSet } from "../affinity/pairwise-set.js";
 import { thresholdFor } from "../affinity/weighting.js";
@@ -335,10 +335,7 @@ function popularityScorer(model: AffinityModel): Scorer {
 function historyScorer(model: AffinityModel): Scorer {
   const cells = model.history;
   return {
-    pair: (u, i) => {
-      const c = findCell(cells, u, i);
-      return c < 0 ? 0 : cells.sum[c] / cells.count[c];
-    },
+    pair: (u, i) => historyMean(cells, u, i),
     row: (u, out) => {
       out.fill(0);
       for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++)

@@ -6,7 +6,7 @@ import {
 } from "../affinity/affinity-model.js";
 import { blendProbability } from "../affinity/blend.js";
 import { topK } from "../metrics/ranking.js";
-import { createTopN, type TopN } from "../topn/index.js";
+import { createTopN, itemInverseNorms, itemScore, type TopN } from "../topn/index.js";
 
 /** How an answer was made: from the user's own model, or a stated fallback. */
 export type ServeSource = "personal" | "folded-in" | "popularity" | "unknown-item";
@@ -80,46 +80,6 @@ export function recommendItems(
   return { source: user.source, items: found.slice(0, options.n) };
 }
 
-/** Items whose factor vectors point the same way as item i's (cosine), best first. */
-export function similarItems(
-  model: AffinityModel,
-  i: number,
-  n: number,
-  allow: Uint8Array | null = null,
-): Array<{ index: number; similarity: number }> {
-  const k = model.factors.factors;
-  const q = model.factors.itemFactors;
-  const norms = itemNorms(model);
-  const scores = new Float32Array(model.items.length);
-  const qi = i * k;
-  const ni = norms[i] || 1;
-  for (let j = 0, qj = 0; j < model.items.length; j++, qj += k) {
-    let dot = 0;
-    for (let f = 0; f < k; f++) dot += q[qi + f] * q[qj + f];
-    scores[j] = dot / (ni * (norms[j] || 1));
-  }
-  const top = topK(scores, n, (j) => j === i || (allow !== null && allow[j] === 0));
-  return Array.from(top, (j) => ({ index: j, similarity: scores[j] }));
-}
-
-const normCache = new WeakMap<AffinityModel, Float32Array>();
-
-function itemNorms(model: AffinityModel): Float32Array {
-  let norms = normCache.get(model);
-  if (!norms) {
-    const k = model.factors.factors;
-    const q = model.factors.itemFactors;
-    norms = new Float32Array(model.items.length);
-    for (let j = 0; j < norms.length; j++) {
-      let s = 0;
-      for (let f = 0; f < k; f++) s += q[j * k + f] ** 2;
-      norms[j] = Math.sqrt(s);
-    }
-    normCache.set(model, norms);
-  }
-  return norms;
-}
-
 export interface Explanation {
   affinity: number;
   source: ServeSource;
@@ -144,15 +104,15 @@ export function explainAffinity(model: AffinityModel, u: number, i: number, n = 
   if (u < 0 || i < 0) return { ...base, becauseOf: [] };
   const cells = model.history;
   const k = model.factors.factors;
-  const q = model.factors.itemFactors;
-  const norms = itemNorms(model);
+  const inverseNorms = itemInverseNorms(model.factors);
+  const itemVector = model.factors.itemFactors.subarray(i * k, (i + 1) * k);
   const pulls: Explanation["becauseOf"] = [];
   for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
     const j = cells.items[c];
     if (j === i) continue;
-    let dot = 0;
-    for (let f = 0; f < k; f++) dot += q[i * k + f] * q[j * k + f];
-    const similarity = dot / ((norms[i] || 1) * (norms[j] || 1));
+    // Cosine of the two item vectors (0 when either is all zeros).
+    const similarity =
+      itemScore(model.factors, itemVector, j, false) * (inverseNorms[i] * inverseNorms[j] || 0);
     const history = cells.sum[c] / cells.count[c];
     pulls.push({ index: j, similarity, history, pull: similarity * history });
   }

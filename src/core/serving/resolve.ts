@@ -79,7 +79,7 @@ export function rankCandidates(
         detail: `${popularity} long plays by all listeners`,
       });
     } else {
-      const s = i < 0 ? scoreAffinity(model, 0, -1) : scoreUserItem(model, user, i);
+      const s = i < 0 ? scoreAffinity(model, -1, -1) : scoreUserItem(model, user, i);
       affinity = s.affinity;
       source = s.source;
       preference = s.score;
