@@ -51,7 +51,12 @@ import {
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
 import { createTopN, similarItems, type TopN } from "./core/topn/index.js";
-import { type IngestRunOptions, type IngestSummary, ingestIntoStore } from "./pipeline/ingest.js";
+import {
+  type IngestRunOptions,
+  type IngestSummary,
+  ingestIntoStore,
+  ingestRequestsIntoStore,
+} from "./pipeline/ingest.js";
 import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
 import type { PlayContext, PlayEvent } from "./schema/events.js";
@@ -117,6 +122,14 @@ export class Engine {
 
   ingest(paths: string[], options: IngestRunOptions): Promise<IngestSummary> {
     return ingestIntoStore(this.store, paths, options);
+  }
+
+  /** Reads request events (voice or text turns) from JSONL/JSON files into the store. */
+  ingestRequests(
+    paths: string[],
+    options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
+  ): Promise<IngestSummary> {
+    return ingestRequestsIntoStore(this.store, paths, options);
   }
 
   /** Trains on every stored play, saves a new model version atomically and makes it current. */

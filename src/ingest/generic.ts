@@ -36,6 +36,7 @@ export const genericFields = [
   "endReason",
   "eventId",
   "deviceType",
+  "requestId",
 ] as const;
 export type GenericField = (typeof genericFields)[number];
 
@@ -114,7 +115,7 @@ function shortRow(
 
 /**
  * One generic row to a validated PlayEvent. Fields are checked in the order user, item, endTime, playedMs,
- * itemLengthMs, weight, context/deviceType, requestText, endReason, eventId; the first bad one is reported.
+ * itemLengthMs, weight, context/deviceType, requestText, endReason, eventId, requestId; the first bad one is reported.
  * `width` is the header's column count (CSV) so that a short row can be named as such.
  */
 function convert(row: Row, k: Keys, ctx: ReadContext, width: number): PlayEvent | Bad {
@@ -183,6 +184,12 @@ function convert(row: Row, k: Keys, ctx: ReadContext, width: number): PlayEvent 
     const v = toText(raw, "eventId");
     if (v instanceof Bad) return v;
     event.eventId = v;
+  }
+  raw = at(row, k.requestId);
+  if (!isMissing(raw)) {
+    const v = toText(raw, "requestId");
+    if (v instanceof Bad) return v;
+    event.requestId = v;
   }
   return validateEvent(event);
 }

@@ -90,6 +90,9 @@ describe("surelyValid", () => {
       { extra: { a: [1] } },
       { extra: { a: true } },
       { colour: "red" },
+      { deviceState: "playing", activity: "cooking" },
+      { deviceState: "" },
+      { activity: "x".repeat(101) },
     ];
     let agreedValid = 0;
     for (let i = 0; i < 5000; i++) {
@@ -104,6 +107,7 @@ describe("surelyValid", () => {
         requestText: pick([undefined, "", "x".repeat(2001)]),
         endReason: pick([undefined, "completed", "bored"]),
         eventId: pick([undefined, "", "e", "x".repeat(201)]),
+        requestId: pick([undefined, "", "r1", "x".repeat(201)]),
       } as PlayEvent;
       for (const k of Object.keys(e) as (keyof PlayEvent)[]) if (e[k] === undefined) delete e[k];
       if (surelyValid(e)) {

@@ -177,15 +177,24 @@ function isCanonicalTime(s: string): boolean {
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   return d <= (m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
 }
-const CONTEXT_KEYS: ReadonlySet<string> = new Set(["deviceType", "hasScreen", "extra"]);
+const CONTEXT_KEYS: ReadonlySet<string> = new Set([
+  "deviceType",
+  "hasScreen",
+  "deviceState",
+  "activity",
+  "extra",
+]);
 
 function surelyValidContext(c: unknown): boolean {
   if (typeof c !== "object" || c === null || Array.isArray(c)) return false;
   for (const key in c) {
     if (!CONTEXT_KEYS.has(key)) return false;
   }
-  const { deviceType, hasScreen, extra } = c as Record<string, unknown>;
+  const { deviceType, hasScreen, deviceState, activity, extra } = c as Record<string, unknown>;
   if (deviceType !== undefined && (typeof deviceType !== "string" || deviceType.length === 0)) return false;
+  for (const v of [deviceState, activity]) {
+    if (v !== undefined && (typeof v !== "string" || v.length === 0 || v.length > 100)) return false;
+  }
   if (hasScreen !== undefined && typeof hasScreen !== "boolean") return false;
   if (extra !== undefined) {
     if (typeof extra !== "object" || extra === null || Array.isArray(extra)) return false;
@@ -207,7 +216,19 @@ function surelyValidContext(c: unknown): boolean {
  * than PlayEvent's (the readers build it).
  */
 export function surelyValid(e: PlayEvent): boolean {
-  const { user, item, endTime, playedMs, itemLengthMs, weight, context, requestText, endReason, eventId } = e;
+  const {
+    user,
+    item,
+    endTime,
+    playedMs,
+    itemLengthMs,
+    weight,
+    context,
+    requestText,
+    endReason,
+    eventId,
+    requestId,
+  } = e;
   return (
     typeof user === "string" &&
     user.length >= 1 &&
@@ -225,7 +246,10 @@ export function surelyValid(e: PlayEvent): boolean {
     (context === undefined || surelyValidContext(context)) &&
     (requestText === undefined || (typeof requestText === "string" && requestText.length <= 2000)) &&
     (endReason === undefined || END_REASONS.has(endReason)) &&
-    (eventId === undefined || (typeof eventId === "string" && eventId.length >= 1 && eventId.length <= 200))
+    (eventId === undefined ||
+      (typeof eventId === "string" && eventId.length >= 1 && eventId.length <= 200)) &&
+    (requestId === undefined ||
+      (typeof requestId === "string" && requestId.length >= 1 && requestId.length <= 200))
   );
 }
 

@@ -1,9 +1,10 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { type IngestOptions, readSource } from "../ingest/index.js";
+import { readRequestSource } from "../ingest/requests.js";
 import { type CatalogueItem, catalogueItemSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
-import type { EventStore, KeyedPlayEvent } from "../store/event-store.js";
+import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
 
 export interface IngestRunOptions extends IngestOptions {
   /** Where rejected rows go, as JSON lines. Created only when a row is rejected. */
@@ -29,6 +30,26 @@ export interface IngestSummary {
   rejectsFile: string | null;
 }
 
+/** The rejects file, created at the first rejected row (a clean ingest leaves none behind). */
+class RejectsFile {
+  private stream: WriteStream | null = null;
+  constructor(private readonly path: string) {}
+
+  /** Writes the reject without its `kind`; returns the file's path. */
+  write(record: { kind: "reject" }): string {
+    this.stream ??= createWriteStream(this.path, { flags: "w" });
+    const { kind: _kind, ...rest } = record;
+    this.stream.write(`${JSON.stringify(rest)}\n`);
+    return this.path;
+  }
+
+  async close(): Promise<void> {
+    if (!this.stream) return;
+    this.stream.end();
+    await finished(this.stream);
+  }
+}
+
 /**
  * Reads sources and appends their plays in batches, each batch one transaction: a kill keeps every
  * committed batch and no part of the one in flight; running the same ingest again completes it, since
@@ -45,7 +66,7 @@ export async function ingestIntoStore(
   let currentFile = "";
   let batch: KeyedPlayEvent[] = [];
   let items: CatalogueItem[] = [];
-  let rejects: WriteStream | null = null;
+  const rejects = new RejectsFile(options.rejectsPath);
   const summary: IngestSummary = { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null };
   let rowsRead = 0;
   let lastReport = 0;
@@ -83,12 +104,7 @@ export async function ingestIntoStore(
       }
       if (record.kind === "reject") {
         summary.rejected++;
-        if (!rejects) {
-          rejects = createWriteStream(options.rejectsPath, { flags: "w" });
-          summary.rejectsFile = options.rejectsPath;
-        }
-        const { kind: _kind, ...rest } = record;
-        rejects.write(`${JSON.stringify(rest)}\n`);
+        summary.rejectsFile = rejects.write(record);
         continue;
       }
       batch.push({ key: counter.keyFor(record.event), event: record.event, source: record.file });
@@ -100,11 +116,7 @@ export async function ingestIntoStore(
     await flush();
     throw err;
   } finally {
-    if (rejects) {
-      const stream: WriteStream = rejects;
-      stream.end();
-      await finished(stream);
-    }
+    await rejects.close();
   }
   report(true);
   await store.recordIngestRun({
@@ -112,6 +124,64 @@ export async function ingestIntoStore(
     finishedAt: new Date(),
     sources: paths,
     preset: options.preset ?? "tastebud",
+    accepted: summary.accepted,
+    rejected: summary.rejected,
+    duplicates: summary.duplicates,
+  });
+  return summary;
+}
+
+/**
+ * The same contract for request events (voice or text turns): batches of one transaction each, rejects to
+ * the rejects file with their line and field, re-ingest adds nothing (the key is the requestId).
+ */
+export async function ingestRequestsIntoStore(
+  store: EventStore,
+  paths: string[],
+  options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
+): Promise<IngestSummary> {
+  const startedAt = new Date();
+  const batchSize = options.batchSize ?? 20_000;
+  const summary: IngestSummary = { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null };
+  let batch: SourcedRequestEvent[] = [];
+  const rejects = new RejectsFile(options.rejectsPath);
+  let rowsRead = 0;
+  let currentFile = "";
+  const flush = async () => {
+    if (batch.length) {
+      const r = await store.appendRequests(batch);
+      summary.accepted += r.inserted;
+      summary.duplicates += r.duplicates;
+      batch = [];
+    }
+    options.onProgress?.({ file: currentFile, rowsRead, ...summary });
+  };
+  try {
+    for await (const records of readRequestSource(paths)) {
+      for (const record of records) {
+        rowsRead++;
+        currentFile = record.file;
+        if (record.kind === "reject") {
+          summary.rejected++;
+          summary.rejectsFile = rejects.write(record);
+          continue;
+        }
+        batch.push({ event: record.event, source: record.file });
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+    await flush();
+  } catch (err) {
+    await flush();
+    throw err;
+  } finally {
+    await rejects.close();
+  }
+  await store.recordIngestRun({
+    startedAt,
+    finishedAt: new Date(),
+    sources: paths,
+    preset: "requests",
     accepted: summary.accepted,
     rejected: summary.rejected,
     duplicates: summary.duplicates,

@@ -12,6 +12,13 @@ export const playContextSchema = z
   .object({
     deviceType: z.string().min(1).optional().describe("e.g. speaker, phone, tv, car, desktop"),
     hasScreen: z.boolean().optional(),
+    deviceState: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("what the device was doing, e.g. idle, playing, timer, alarm, call"),
+    activity: z.string().min(1).max(100).optional().describe("e.g. cooking, driving, workout"),
     extra: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
@@ -40,11 +47,58 @@ export const playEventSchema = z
       .describe("for sources that give counts or ratings instead of single plays; see the ingest presets"),
     context: playContextSchema.optional(),
     requestText: z.string().max(2000).optional(),
+    requestId: z.string().min(1).max(200).optional().describe("the request event that started this play"),
     endReason: z.enum(endReasons).optional(),
   })
   .strict();
 
 export type PlayEvent = z.infer<typeof playEventSchema>;
+
+/** How the assistant answered a request. */
+export const responseKinds = ["play", "answer", "clarify", "error", "dont-know", "none"] as const;
+export type ResponseKind = (typeof responseKinds)[number];
+
+const probability = z.number().min(0).max(1);
+
+/**
+ * One turn of a voice or text assistant: what was heard, how it was understood, what was answered and how
+ * the user reacted. Defect and rephrase detection, query rewriting and failure point isolation learn from
+ * these; plays started by a request carry its `requestId`.
+ */
+export const requestEventSchema = z
+  .object({
+    requestId: z.string().min(1).max(200).describe("stable id; re-ingesting an id adds nothing"),
+    user: z.string().min(1).max(200),
+    device: z.string().min(1).max(200).optional().describe("device id; sessions are per user and device"),
+    time: z.iso
+      .datetime({ offset: true, local: true })
+      .describe("when the request was made (ISO 8601; without an offset it is taken as UTC)"),
+    text: z.string().min(1).max(2000).describe("the utterance as recognised (ASR output) or typed"),
+    asrConfidence: probability.optional(),
+    intent: z.string().min(1).max(100).optional().describe("NLU intent, e.g. PlayMusic, PlayVideo, ReadBook"),
+    intentConfidence: probability.optional(),
+    resolvedItem: z.string().min(1).max(1000).optional().describe("catalogue id the request resolved to"),
+    responseKind: z.enum(responseKinds).default("play"),
+    bargeIn: z.boolean().default(false).describe("the user interrupted the answer"),
+    playedMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600 * 1000)
+      .optional()
+      .describe("how long the answer played, when it was a play"),
+    rewrittenFrom: z
+      .string()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe("the original text when the assistant served a rewrite"),
+    context: playContextSchema.optional(),
+  })
+  .strict();
+
+export type RequestEvent = z.infer<typeof requestEventSchema>;
+export type RequestEventInput = z.input<typeof requestEventSchema>;
 export type PlayContext = z.infer<typeof playContextSchema>;
 
 export const itemKinds = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PlayEvent } from "../schema/events.js";
+import { type PlayEvent, type RequestEvent, requestEventSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "./event-key.js";
 import type { EventStore } from "./event-store.js";
 
@@ -90,6 +90,91 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         expect(items).toHaveLength(2);
         expect(items.find((i) => i.id === "x")?.attributes.spotifyUri).toBe("spotify:track:1");
         expect((await store.getItems(["y"]))[0].creators).toEqual(["Lionel Richie"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("stores request events once, in time order, with every field back", async () => {
+      const requests: RequestEvent[] = [
+        requestEventSchema.parse({
+          requestId: "r2",
+          user: "a",
+          device: "kitchen",
+          time: "2024-01-01T10:00:20Z",
+          text: "play the movie hunger games",
+          asrConfidence: 0.91,
+          intent: "PlayVideo",
+          intentConfidence: 0.8,
+          resolvedItem: "movie-hg",
+          playedMs: 600_000,
+          rewrittenFrom: "play hunger games",
+          context: { deviceType: "tv", hasScreen: true, deviceState: "idle", extra: { room: "living" } },
+        }),
+        requestEventSchema.parse({
+          requestId: "r1",
+          user: "a",
+          time: "2024-01-01T10:00:00Z",
+          text: "play hunger games",
+          responseKind: "error",
+          bargeIn: true,
+        }),
+      ];
+      const store = await open();
+      try {
+        const batch = requests.map((event) => ({ event, source: "test" }));
+        expect(await store.appendRequests(batch)).toEqual({ inserted: 2, duplicates: 0 });
+        expect(await store.appendRequests(batch)).toEqual({ inserted: 0, duplicates: 2 });
+        expect(await store.countRequests()).toBe(2);
+        const back = await store.scanRequests();
+        expect(back.map((r) => r.requestId)).toEqual(["r1", "r2"]);
+        expect(back[1]).toEqual({ ...requests[0], time: "2024-01-01T10:00:20.000Z" });
+        expect(back[0]).toEqual({ ...requests[1], time: "2024-01-01T10:00:00.000Z" });
+        const later = await store.scanRequests({ fromMs: Date.parse("2024-01-01T10:00:10Z") });
+        expect(later.map((r) => r.requestId)).toEqual(["r2"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("keeps a play's request link and device state", async () => {
+      const store = await open();
+      try {
+        const event: PlayEvent = {
+          user: "a",
+          item: "x",
+          endTime: "2024-01-01T10:00:00Z",
+          playedMs: 1000,
+          requestId: "r1",
+          context: { deviceType: "speaker", deviceState: "timer", activity: "cooking" },
+        };
+        const r = await store.appendPlays([
+          { key: new OccurrenceCounter().keyFor(event), event, source: "t" },
+        ]);
+        expect(r.inserted).toBe(1);
+        expect(await store.countPlays()).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("lists, and removes, a user's preference facts", async () => {
+      const store = await open();
+      try {
+        await store.addPreference({ id: "p1", user: "a", createdAtMs: 1e12, fact: { tag: "country" } });
+        await store.addPreference({ id: "p2", user: "a", createdAtMs: 1e12 + 5, fact: { tag: "jazz" } });
+        await store.addPreference({ id: "p3", user: "b", createdAtMs: 1e12, fact: { tag: "pop" } });
+        expect((await store.listPreferences("a")).map((p) => p.id)).toEqual(["p1", "p2"]);
+        expect((await store.listPreferences("a"))[0]).toEqual({
+          id: "p1",
+          user: "a",
+          createdAtMs: 1e12,
+          fact: { tag: "country" },
+        });
+        expect(await store.removePreference("a", "p3")).toBe(false);
+        expect(await store.removePreference("a", "p1")).toBe(true);
+        expect(await store.removePreference("a", "p1")).toBe(false);
+        expect((await store.listPreferences("a")).map((p) => p.id)).toEqual(["p2"]);
       } finally {
         await store.close();
       }

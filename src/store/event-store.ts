@@ -1,4 +1,4 @@
-import type { CatalogueItem, PlayEvent } from "../schema/events.js";
+import type { CatalogueItem, PlayEvent, RequestEvent } from "../schema/events.js";
 
 /**
  * The small interface every event store adapter implements. The embedded DuckDB store is the default; a
@@ -17,6 +17,17 @@ export interface EventStore {
   countPlays(): Promise<number>;
   /** Plays that started from a spoken or typed request, oldest first. */
   scanPlayRequests(window?: TimeWindow): Promise<PlayRequestRow[]>;
+  /** Appends request events in one transaction; a requestId already stored is skipped. */
+  appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult>;
+  /** Request events in a time window, oldest first (ties by requestId). */
+  scanRequests(window?: TimeWindow): Promise<RequestEvent[]>;
+  countRequests(): Promise<number>;
+  /** Stores a taught preference fact (any JSON the preferences core defines) for a user. */
+  addPreference(record: PreferenceRecord): Promise<void>;
+  /** A user's preference facts that were not removed, oldest first. */
+  listPreferences(user: string): Promise<PreferenceRecord[]>;
+  /** Marks a fact removed (kept for audit); false when the user has no such live fact. */
+  removePreference(user: string, factId: string): Promise<boolean>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;
@@ -31,6 +42,20 @@ export interface KeyedPlayEvent {
   event: PlayEvent;
   /** Where the row came from (file path or "http"), kept for provenance. */
   source: string;
+}
+
+export interface SourcedRequestEvent {
+  event: RequestEvent;
+  /** Where the row came from (file path or "http"). */
+  source: string;
+}
+
+export interface PreferenceRecord {
+  id: string;
+  user: string;
+  createdAtMs: number;
+  /** The fact as the preferences core defines it, stored as JSON. */
+  fact: unknown;
 }
 
 export interface PlayRequestRow {

@@ -18,6 +18,7 @@ export function ingestCommand(program: Command): void {
     .option("--map <pairs>", "column mapping, e.g. user=uid,item=track_id,playedMs=ms")
     .option("--default-end-time <time>", "end time for sources without times (e.g. Last.fm counts)")
     .option("--catalogue <path>", "also upsert catalogue items from this JSON lines file")
+    .option("--requests", "the files hold request events (voice or text turns, JSONL or JSON), not plays")
     .option("--rejects <path>", "where rejected rows go (default <store>.rejects.jsonl)")
     .option("--batch-size <n>", "rows per transaction", "20000")
     .option("--json", "print a JSON summary")
@@ -41,19 +42,23 @@ export function ingestCommand(program: Command): void {
       let items = 0;
       if (opts.catalogue) items += await ingestCatalogue(engine.store, opts.catalogue);
       const rejectsPath = opts.rejects ?? `${opts.store}.rejects.jsonl`;
+      const onProgress = (p: { rowsRead: number }) =>
+        progress.update("ingest rows", p.rowsRead, Math.max(p.rowsRead, 1));
       const summary =
         paths.length === 0
           ? { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null }
-          : await engine.ingest(paths, {
-              preset: opts.preset,
-              user: opts.user,
-              format: opts.format,
-              map,
-              defaultEndTime: opts.defaultEndTime,
-              rejectsPath,
-              batchSize,
-              onProgress: (p) => progress.update("ingest rows", p.rowsRead, Math.max(p.rowsRead, 1)),
-            });
+          : opts.requests
+            ? await engine.ingestRequests(paths, { rejectsPath, batchSize, onProgress })
+            : await engine.ingest(paths, {
+                preset: opts.preset,
+                user: opts.user,
+                format: opts.format,
+                map,
+                defaultEndTime: opts.defaultEndTime,
+                rejectsPath,
+                batchSize,
+                onProgress,
+              });
       progress.stop();
       const out = {
         accepted: summary.accepted,
@@ -62,11 +67,14 @@ export function ingestCommand(program: Command): void {
         rejectsFile: summary.rejectsFile,
         items: summary.items + items,
         storedPlays: await engine.store.countPlays(),
+        storedRequests: await engine.store.countRequests(),
       };
       if (opts.json) console.log(JSON.stringify(out));
       else {
         console.log(
-          `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${opts.store}`,
+          opts.requests
+            ? `stored ${out.accepted} new requests, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedRequests} requests in ${opts.store}`
+            : `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${opts.store}`,
         );
         if (out.rejectsFile) console.log(`rejected rows (line, field, reason): ${out.rejectsFile}`);
       }

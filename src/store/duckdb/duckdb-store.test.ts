@@ -2,10 +2,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
+import { OccurrenceCounter } from "../event-key.js";
 import { StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
 import { DuckDbEventStore } from "./duckdb-store.js";
+import { latestSchemaVersion, migrations } from "./migrations.js";
 
 testEventStore("duckdb in memory", () => DuckDbEventStore.open(":memory:"));
 testEventStore("duckdb file", () =>
@@ -21,6 +24,33 @@ describe("DuckDbEventStore", () => {
     const again = await DuckDbEventStore.open(path);
     expect(await again.schemaVersion()).toBe(v);
     await again.close();
+  });
+
+  it("upgrades a version-1 store in place, keeping its plays", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    const old = await DuckDBInstance.create(path);
+    const conn = await old.connect();
+    await conn.run(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)",
+    );
+    await conn.run(migrations[0].sql);
+    await conn.run("INSERT INTO schema_migrations (version, description) VALUES (1, 'v1')");
+    await conn.run(
+      "INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms) VALUES (1, 'a', 'x', TIMESTAMP '2024-01-01 10:00:00', 5000)",
+    );
+    conn.closeSync();
+    old.closeSync();
+    const store = await DuckDbEventStore.open(path);
+    try {
+      expect(await store.schemaVersion()).toBe(latestSchemaVersion);
+      expect(await store.countPlays()).toBe(1);
+      const event = { user: "b", item: "y", endTime: "2024-01-02T10:00:00Z", playedMs: 1, requestId: "r" };
+      await store.appendPlays([{ key: new OccurrenceCounter().keyFor(event), event, source: "t" }]);
+      const cols = await store.scanPlays();
+      expect(cols.users).toEqual(["a", "b"]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("tells a second process that the store is held, naming the holder", async () => {

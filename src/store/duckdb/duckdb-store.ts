@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { CatalogueItem } from "../../schema/events.js";
+import type { CatalogueItem, RequestEvent } from "../../schema/events.js";
 import {
   type AppendResult,
   type EventStore,
@@ -10,6 +10,8 @@ import {
   type ModelRegistryEntry,
   type PlayColumns,
   type PlayRequestRow,
+  type PreferenceRecord,
+  type SourcedRequestEvent,
   StoreError,
   type TimeWindow,
 } from "../event-store.js";
@@ -55,8 +57,10 @@ export class DuckDbEventStore implements EventStore {
         `store ${this.location} has schema version ${current}, newer than this tastebud (${latestSchemaVersion}); upgrade tastebud`,
       );
     }
+    let migrated = false;
     for (const m of migrations) {
       if (m.version <= current) continue;
+      migrated = true;
       await this.transaction(async () => {
         await this.conn.run(m.sql);
         const stmt = await this.conn.prepare(
@@ -67,6 +71,9 @@ export class DuckDbEventStore implements EventStore {
         await stmt.run();
       });
     }
+    // Schema changes go into the file now rather than sit in the WAL: a kill before the next checkpoint
+    // would otherwise leave DDL for DuckDB to replay, which this version fails to do.
+    if (migrated && this.location !== ":memory:") await this.conn.run("CHECKPOINT");
     await this.conn.run(
       `CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`,
     );
@@ -113,13 +120,14 @@ export class DuckDbEventStore implements EventStore {
       appendOptionalVarchar(a, event.requestText);
       appendOptionalVarchar(a, event.endReason);
       a.appendVarchar(source);
+      appendOptionalVarchar(a, event.requestId);
+      appendOptionalVarchar(a, event.context?.deviceState);
+      appendOptionalVarchar(a, event.context?.activity);
       a.endRow();
     }
     a.closeSync();
     const inserted = await this.transaction(async () => {
-      const r = await this.conn.run(
-        "INSERT OR IGNORE INTO plays SELECT *, current_timestamp FROM plays_staging",
-      );
+      const r = await this.conn.run("INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging");
       return r.rowsChanged;
     });
     await this.conn.run("DELETE FROM plays_staging");
@@ -223,6 +231,121 @@ export class DuckDbEventStore implements EventStore {
     }));
   }
 
+  async appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult> {
+    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+    await this.conn.run(
+      "CREATE TEMP TABLE IF NOT EXISTS requests_staging AS SELECT * EXCLUDE (ingested_at) FROM requests LIMIT 0",
+    );
+    await this.conn.run("DELETE FROM requests_staging");
+    const a = await this.conn.createAppender("requests_staging", "main", "temp");
+    const optionalDouble = (v: number | undefined) => (v === undefined ? a.appendNull() : a.appendDouble(v));
+    for (const { event, source } of batch) {
+      a.appendVarchar(event.requestId);
+      a.appendVarchar(event.user);
+      appendOptionalVarchar(a, event.device);
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(event.time)) * 1000n));
+      a.appendVarchar(event.text);
+      optionalDouble(event.asrConfidence);
+      appendOptionalVarchar(a, event.intent);
+      optionalDouble(event.intentConfidence);
+      appendOptionalVarchar(a, event.resolvedItem);
+      a.appendVarchar(event.responseKind);
+      a.appendBoolean(event.bargeIn);
+      if (event.playedMs === undefined) a.appendNull();
+      else a.appendBigInt(BigInt(event.playedMs));
+      appendOptionalVarchar(a, event.rewrittenFrom);
+      appendOptionalVarchar(a, event.context ? JSON.stringify(event.context) : undefined);
+      a.appendVarchar(source);
+      a.endRow();
+    }
+    a.closeSync();
+    // Several rows with one requestId in a batch: the first wins, like a re-ingest.
+    const inserted = await this.transaction(async () => {
+      const r = await this.conn.run(`
+        INSERT OR IGNORE INTO requests BY NAME
+        SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY request_id) AS rn FROM requests_staging)
+        WHERE rn = 1`);
+      return r.rowsChanged;
+    });
+    await this.conn.run("DELETE FROM requests_staging");
+    return { inserted, duplicates: batch.length - inserted };
+  }
+
+  async scanRequests(window: TimeWindow = {}): Promise<RequestEvent[]> {
+    const conditions: string[] = [];
+    if (window.fromMs !== undefined)
+      conditions.push(`time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
+    if (window.toMs !== undefined)
+      conditions.push(`time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+    const rows = (
+      await this.conn.runAndReadAll(`
+        SELECT request_id, user_id, device_id, epoch_ms(time)::DOUBLE, text, asr_confidence, intent,
+               intent_confidence, resolved_item, response_kind, barge_in, played_ms::DOUBLE, rewritten_from, context
+        FROM requests ${where} ORDER BY time, request_id`)
+    ).getRows();
+    return rows.map((r) => {
+      const event: RequestEvent = {
+        requestId: r[0] as string,
+        user: r[1] as string,
+        time: new Date(r[3] as number).toISOString(),
+        text: r[4] as string,
+        responseKind: r[9] as RequestEvent["responseKind"],
+        bargeIn: r[10] as boolean,
+      };
+      if (r[2] !== null) event.device = r[2] as string;
+      if (r[5] !== null) event.asrConfidence = r[5] as number;
+      if (r[6] !== null) event.intent = r[6] as string;
+      if (r[7] !== null) event.intentConfidence = r[7] as number;
+      if (r[8] !== null) event.resolvedItem = r[8] as string;
+      if (r[11] !== null) event.playedMs = r[11] as number;
+      if (r[12] !== null) event.rewrittenFrom = r[12] as string;
+      if (r[13] !== null) event.context = JSON.parse(r[13] as string);
+      return event;
+    });
+  }
+
+  async countRequests(): Promise<number> {
+    const r = await this.conn.runAndReadAll("SELECT count(*)::DOUBLE FROM requests");
+    return r.getColumns()[0][0] as number;
+  }
+
+  async addPreference(record: PreferenceRecord): Promise<void> {
+    const stmt = await this.conn.prepare(
+      "INSERT OR REPLACE INTO preferences VALUES ($1, $2, make_timestamp($3::BIGINT), $4, NULL)",
+    );
+    stmt.bind([
+      record.id,
+      record.user,
+      BigInt(Math.trunc(record.createdAtMs)) * 1000n,
+      JSON.stringify(record.fact),
+    ]);
+    await stmt.run();
+  }
+
+  async listPreferences(user: string): Promise<PreferenceRecord[]> {
+    const stmt = await this.conn.prepare(
+      "SELECT fact_id, user_id, epoch_ms(created_at)::DOUBLE, fact FROM preferences WHERE user_id = $1 AND removed_at IS NULL ORDER BY created_at, fact_id",
+    );
+    stmt.bind([user]);
+    const rows = (await stmt.runAndReadAll()).getRows();
+    return rows.map((r) => ({
+      id: r[0] as string,
+      user: r[1] as string,
+      createdAtMs: r[2] as number,
+      fact: JSON.parse(r[3] as string),
+    }));
+  }
+
+  async removePreference(user: string, factId: string): Promise<boolean> {
+    const stmt = await this.conn.prepare(
+      "UPDATE preferences SET removed_at = current_timestamp WHERE user_id = $1 AND fact_id = $2 AND removed_at IS NULL",
+    );
+    stmt.bind([user, factId]);
+    const r = await stmt.run();
+    return r.rowsChanged > 0;
+  }
+
   async countPlays(): Promise<number> {
     const r = await this.conn.runAndReadAll("SELECT count(*)::DOUBLE FROM plays");
     return r.getColumns()[0][0] as number;
@@ -321,6 +444,11 @@ function appendOptionalVarchar(
 ): void {
   if (v === undefined) a.appendNull();
   else a.appendVarchar(v);
+}
+
+/** Epoch ms of an ISO time; one without an offset is UTC, as the schema says. */
+function parseEventTime(time: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`);
 }
 
 function translateOpenError(location: string, err: unknown): Error {

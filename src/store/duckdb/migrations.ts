@@ -52,6 +52,41 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 2,
+    description:
+      "request events (voice/text turns), plays linked to requests, device state, taught preferences",
+    sql: `
+      ALTER TABLE plays ADD COLUMN request_id VARCHAR;
+      ALTER TABLE plays ADD COLUMN device_state VARCHAR;
+      ALTER TABLE plays ADD COLUMN activity VARCHAR;
+      CREATE TABLE requests (
+        request_id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        device_id VARCHAR,
+        time TIMESTAMP NOT NULL,
+        text VARCHAR NOT NULL,
+        asr_confidence DOUBLE,
+        intent VARCHAR,
+        intent_confidence DOUBLE,
+        resolved_item VARCHAR,
+        response_kind VARCHAR NOT NULL,
+        barge_in BOOLEAN NOT NULL,
+        played_ms BIGINT,
+        rewritten_from VARCHAR,
+        context VARCHAR,
+        source VARCHAR,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      );
+      CREATE TABLE preferences (
+        fact_id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        fact VARCHAR NOT NULL,
+        removed_at TIMESTAMP
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;
