@@ -262,6 +262,50 @@ describe("request errors", () => {
   });
 });
 
+describe("POST /v1/requests", () => {
+  const turn = (id: string, extra: object = {}) => ({
+    requestId: id,
+    user: "voice-user",
+    time: "2024-02-01T08:00:00Z",
+    text: "play hello",
+    ...extra,
+  });
+
+  it("stores request events once and rejects bad rows by JSON path", async () => {
+    const requests = [turn("q1"), turn("q2", { intentConfidence: 2 }), turn("q3", { bargeIn: true })];
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/requests",
+      headers: auth,
+      payload: { requests },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 2, duplicates: 0, rejected: 1 });
+    expect(res.json().rejects[0].path).toBe("requests[1].intentConfidence");
+    const again = await app.inject({
+      method: "POST",
+      url: "/v1/requests",
+      headers: auth,
+      payload: { requests },
+    });
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, rejected: 1 });
+    const stored = await engine.store.scanRequests();
+    expect(stored.filter((r) => r.user === "voice-user").map((r) => [r.requestId, r.bargeIn])).toEqual([
+      ["q1", false],
+      ["q3", true],
+    ]);
+  });
+
+  it("needs the API key", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/requests",
+      payload: { requests: [turn("q9")] },
+    });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
 describe("POST /v1/events", () => {
   it("stores a batch once: a retried batch with event ids adds nothing", async () => {
     const events = Array.from({ length: 20 }, (_, k) =>
@@ -346,6 +390,7 @@ describe("documentation and operations", () => {
         "/healthz",
         "/metrics",
         "/v1/events",
+        "/v1/requests",
         "/v1/items/{id}/similar",
         "/v1/jobs/{id}",
         "/v1/resolve",

@@ -19,7 +19,7 @@ import { z } from "zod";
 import { commaList } from "../config.js";
 import { type Engine, NoModelError } from "../engine.js";
 import type { PlayEvent } from "../schema/events.js";
-import { playEventSchema } from "../schema/events.js";
+import { playEventSchema, requestEventSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import { type KeyedPlayEvent, StoreError } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
@@ -41,6 +41,9 @@ import {
   jobSchema,
   recommendQuery,
   recommendResponseSchema,
+  requestsBodySchema,
+  requestsEnvelopeSchema,
+  requestsResponseSchema,
   resolveBodySchema,
   resolveResponseSchema,
   similarQuery,
@@ -132,6 +135,34 @@ const eventsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data) =
   if (result.success) return { value: result.data };
   return { error: new RequestValidationError(result.error.issues) };
 };
+
+const requestsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data) => {
+  const result = requestsEnvelopeSchema.safeParse(data);
+  if (result.success) return { value: result.data };
+  return { error: new RequestValidationError(result.error.issues) };
+};
+
+/** Validates the rows of a batch one by one: the valid ones, and a reject with a JSON path for each other. */
+function validateRows<T>(rows: unknown[], schema: z.ZodType<T>, field: string) {
+  const valid: T[] = [];
+  const rejects: Array<{ index: number; path: string; reason: string }> = [];
+  rows.forEach((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) {
+      valid.push(parsed.data);
+      return;
+    }
+    const [first, ...more] = parsed.error.issues;
+    rejects.push({
+      index,
+      path: jsonPath([field, index, ...first.path]),
+      reason: more.length
+        ? `${first.message} (and ${more.length} more: ${more.map((i) => jsonPath(i.path, `${field}[${index}]`)).join(", ")})`
+        : first.message,
+    });
+  });
+  return { valid, rejects };
+}
 
 const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, errorSchema])) as Record<number, typeof errorSchema>;
@@ -350,23 +381,12 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
           );
         }
         const counter = new OccurrenceCounter();
-        const batch: KeyedPlayEvent[] = [];
-        const rejects: Array<{ index: number; path: string; reason: string }> = [];
-        rows.forEach((row, index) => {
-          const parsed = playEventSchema.safeParse(row);
-          if (parsed.success) {
-            batch.push({ key: counter.keyFor(parsed.data), event: parsed.data, source: "http" });
-            return;
-          }
-          const [first, ...more] = parsed.error.issues;
-          rejects.push({
-            index,
-            path: jsonPath(["events", index, ...first.path]),
-            reason: more.length
-              ? `${first.message} (and ${more.length} more: ${more.map((i) => jsonPath(i.path, `events[${index}]`)).join(", ")})`
-              : first.message,
-          });
-        });
+        const { valid, rejects } = validateRows(rows, playEventSchema, "events");
+        const batch: KeyedPlayEvent[] = valid.map((event) => ({
+          key: counter.keyFor(event),
+          event,
+          source: "http",
+        }));
         const stored = batch.length
           ? await storeLock.run(() => engine.store.appendPlays(batch))
           : { inserted: 0, duplicates: 0 };
@@ -385,6 +405,44 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
           rejected: rejects.length,
           rejects,
           ...(foldedIn ? { foldedIn } : {}),
+        });
+      },
+    );
+
+    api.post(
+      "/v1/requests",
+      {
+        onRequest: requireKey,
+        validatorCompiler: requestsEnvelopeValidator as never,
+        schema: {
+          tags: ["events"],
+          summary: "append a batch of request events (voice or text turns)",
+          description: `Each row is validated on its own, as for /v1/events; a requestId already stored adds nothing. At most ${maxBatch} events per batch.`,
+          security: writeSecurity,
+          body: requestsBodySchema,
+          response: { 202: requestsResponseSchema, ...errorResponses(400, 401, 413) },
+        },
+      },
+      async (request, reply) => {
+        const rows = (request.body as unknown as { requests: unknown[] }).requests;
+        if (rows.length > maxBatch) {
+          throw new HttpError(
+            413,
+            "batch-too-large",
+            `at most ${maxBatch} request events per batch, got ${rows.length}: split the batch`,
+          );
+        }
+        const { valid, rejects } = validateRows(rows, requestEventSchema, "requests");
+        const stored = valid.length
+          ? await storeLock.run(() =>
+              engine.store.appendRequests(valid.map((event) => ({ event, source: "http" }))),
+            )
+          : { inserted: 0, duplicates: 0 };
+        return reply.code(202).send({
+          accepted: stored.inserted,
+          duplicates: stored.duplicates,
+          rejected: rejects.length,
+          rejects,
         });
       },
     );

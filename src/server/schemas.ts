@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { trainSettingsSchema } from "../config.js";
-import { itemKinds, playContextSchema, playEventSchema } from "../schema/events.js";
+import { itemKinds, playContextSchema, playEventSchema, requestEventSchema } from "../schema/events.js";
 
 /**
  * The HTTP API's request and response schemas. Events and train settings are the library's own schemas
@@ -28,6 +28,26 @@ export const eventsBodySchema = z.object({
 
 /** What is checked before the rows: an object with an `events` array. */
 export const eventsEnvelopeSchema = z.object({ events: z.array(z.unknown()) }).strict();
+
+/** Documented shape of POST /v1/requests (rows validated one by one, like events). */
+export const requestsBodySchema = z.object({
+  requests: z.array(requestEventSchema).describe("request events; invalid rows are rejected one by one"),
+});
+
+export const requestsEnvelopeSchema = z.object({ requests: z.array(z.unknown()) }).strict();
+
+export const requestsResponseSchema = z.object({
+  accepted: z.number().int().describe("new request events stored"),
+  duplicates: z.number().int().describe("request events already stored (same requestId)"),
+  rejected: z.number().int().describe("rows that failed validation"),
+  rejects: z.array(
+    z.object({
+      index: z.number().int(),
+      path: z.string().describe("JSON path of the first problem, e.g. requests[3].asrConfidence"),
+      reason: z.string(),
+    }),
+  ),
+});
 
 export const eventsResponseSchema = z.object({
   accepted: z.number().int().describe("new plays stored"),
