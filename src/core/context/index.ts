@@ -1,0 +1,12 @@
+export {
+  type ContextFacts,
+  type ContextLift,
+  type ContextObservation,
+  type ContextPriorOptions,
+  ContextPriors,
+  type ContextPriorsJson,
+  contextFeatures,
+  defaultContextPriorOptions,
+  describeLifts,
+  timeFeatures,
+} from "./context-priors.js";
