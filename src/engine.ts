@@ -13,6 +13,12 @@ import {
 } from "./core/affinity/affinity-model.js";
 import { playContribution } from "./core/affinity/cells.js";
 import { foldInUser } from "./core/affinity/fold-in.js";
+import {
+  type ContextObservation,
+  ContextPriors,
+  type ContextPriorsJson,
+  describeLifts,
+} from "./core/context/index.js";
 import { type AblationRow, runAblation } from "./core/evaluation/ablation.js";
 import {
   defaultEvaluationConfig,
@@ -43,6 +49,7 @@ import {
 } from "./core/serving/catalogue-view.js";
 import { explainAffinity, recommendItems, type ServeSource } from "./core/serving/recommend.js";
 import {
+  type CandidateAdjuster,
   type ResolvedCandidate,
   type ResolveStrategy,
   rankCandidates,
@@ -57,7 +64,13 @@ import {
   ingestIntoStore,
   ingestRequestsIntoStore,
 } from "./pipeline/ingest.js";
-import { loadModel, type ModelManifest, newModelVersion, saveModel } from "./pipeline/model-files.js";
+import {
+  loadModel,
+  loadModelExtra,
+  type ModelManifest,
+  newModelVersion,
+  saveModel,
+} from "./pipeline/model-files.js";
 import { playTableFromColumns } from "./pipeline/train.js";
 import type { PlayContext, PlayEvent } from "./schema/events.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
@@ -132,6 +145,23 @@ export class Engine {
     return ingestRequestsIntoStore(this.store, paths, options);
   }
 
+  /**
+   * What context priors learn from: request turns that went well (a play not barged in on and not cut
+   * short) and plays that carry a device context and ran long, each with its item's kind.
+   */
+  private async contextObservations(): Promise<ContextObservation[]> {
+    const kinds = new Map((await this.store.getItems()).map((i) => [i.id, i.kind]));
+    const out: ContextObservation[] = [];
+    for (const r of await this.store.scanRequests()) {
+      if (r.responseKind !== "play" || !r.resolvedItem || r.bargeIn) continue;
+      if (r.playedMs !== undefined && r.playedMs < 30_000) continue;
+      const kind = kinds.get(r.resolvedItem);
+      if (!kind) continue;
+      out.push({ user: r.user, timeMs: Date.parse(r.time), context: r.context, kind, item: r.resolvedItem });
+    }
+    return out;
+  }
+
   /** Trains on every stored play, saves a new model version atomically and makes it current. */
   async train(config: TrainConfig, onProgress?: EvaluationProgress): Promise<TrainResult> {
     const started = Date.now();
@@ -142,19 +172,28 @@ export class Engine {
     const model = trainAffinityModel(plays, columns.users, columns.items, config, (phase, done, total) =>
       onProgress?.(`train ${phase}`, done, total),
     );
+    onProgress?.("context priors", 0, 1);
+    const contextPriors = ContextPriors.learn(await this.contextObservations());
     const version = newModelVersion();
     const times = columns.endTimeMs;
-    const path = saveModel(this.modelsDir, version, model, {
-      config,
-      dataWindow: {
-        plays: times.length,
-        users: columns.users.length,
-        items: columns.items.length,
-        from: times.length ? new Date(times[0]).toISOString() : null,
-        to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
+    const extras = contextPriors.observations > 0 ? { contextPriors: contextPriors.toJSON() } : {};
+    const path = saveModel(
+      this.modelsDir,
+      version,
+      model,
+      {
+        config,
+        dataWindow: {
+          plays: times.length,
+          users: columns.users.length,
+          items: columns.items.length,
+          from: times.length ? new Date(times[0]).toISOString() : null,
+          to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
+        },
+        metrics: {},
       },
-      metrics: {},
-    });
+      extras,
+    );
     await this.store.registerModel({
       version,
       path,
@@ -360,6 +399,7 @@ export class Engine {
     // Versions registered by earlier releases may be relative to the store's folder.
     const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
     const { model, manifest } = loadModel(found);
+    const priorsJson = loadModelExtra(found, manifest, "contextPriors") as ContextPriorsJson | null;
     const catalogue = await this.store.getItems();
     const view = buildCatalogueView(model, catalogue);
     return {
@@ -369,6 +409,7 @@ export class Engine {
       matcher: new CatalogueIndex(view.all),
       topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
       overlays: new Map(),
+      contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
@@ -388,12 +429,20 @@ export class Engine {
     const current = await this.requireModel();
     const state = this.userFor(current, user);
     const candidates = textCandidates(current.matcher, request, options.candidates, options.limit ?? 10);
+    const adjusters: CandidateAdjuster[] = [];
+    if (options.context && current.contextPriors && options.useContext !== false) {
+      adjusters.push(
+        contextAdjuster(current.contextPriors, user, options.context, options.timeMs ?? Date.now()),
+      );
+    }
     const ranked = rankCandidates(
       current.model,
       current.view,
       state,
       candidates,
       options.strategy ?? "personal",
+      Math.random,
+      adjusters,
     );
     return {
       user,
@@ -526,6 +575,8 @@ export interface ServingModel {
   topN: TopN;
   /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
   overlays: Map<string, UserState>;
+  /** Learned from logged turns at training time; null when the store had none with a context. */
+  contextPriors: ContextPriors | null;
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
 }
@@ -546,7 +597,12 @@ export interface ResolveOptions {
   limit?: number;
   /** "personal" (default); "popularity" and "random" are the baselines the evaluation compares with. */
   strategy?: ResolveStrategy;
+  /** Where the request was made; learned context priors weigh the candidates' kinds and items. */
   context?: PlayContext;
+  /** When the request was made (default now), for time of day and day of week. */
+  timeMs?: number;
+  /** false ranks without context priors (the evaluation's baseline). */
+  useContext?: boolean;
 }
 
 export interface ResolveAnswer {
@@ -575,6 +631,19 @@ export interface ItemListAnswer {
   items: Array<
     { item: string; title: string; creators: readonly string[]; kind: string } & Record<string, unknown>
   >;
+}
+
+function contextAdjuster(
+  priors: ContextPriors,
+  user: string,
+  context: PlayContext,
+  timeMs: number,
+): CandidateAdjuster {
+  return (c) => {
+    const { value, lifts } = priors.score(user, { kind: c.kind, item: c.item }, context, timeMs);
+    if (lifts.length === 0) return null;
+    return { value, reasons: [{ factor: "context", value: round(value), detail: describeLifts(lifts) }] };
+  };
 }
 
 function describe(current: ServingModel, index: number, extra: Record<string, unknown>) {

@@ -32,6 +32,8 @@ export interface ModelManifest {
   nCells: number;
   /** File name -> element type, so a reader can check what it maps. */
   arrays: Record<string, "float32" | "int32" | "float64">;
+  /** Side models learned with this version (e.g. "contextPriors"), each in `<name>.json`. */
+  extras?: string[];
 }
 
 type ArrayFields = Record<string, Float32Array | Int32Array | Float64Array>;
@@ -74,6 +76,7 @@ export function saveModel(
   version: string,
   model: AffinityModel,
   meta: Pick<ModelManifest, "config" | "dataWindow" | "metrics">,
+  extras: Record<string, unknown> = {},
 ): string {
   mkdirSync(modelsDir, { recursive: true });
   const finalDir = join(modelsDir, version);
@@ -101,12 +104,17 @@ export function saveModel(
         a instanceof Float32Array ? "float32" : a instanceof Int32Array ? "int32" : "float64",
       ]),
     ),
+    extras: Object.keys(extras),
   };
   for (const [name, a] of Object.entries(arrays)) {
     writeFileSynced(join(tmpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
   writeFileSynced(join(tmpDir, "users.json"), JSON.stringify(model.users));
   writeFileSynced(join(tmpDir, "items.json"), JSON.stringify(model.items));
+  for (const [name, value] of Object.entries(extras)) {
+    if (!/^[a-zA-Z][a-zA-Z0-9-]*$/.test(name)) throw new Error(`bad name for a model extra: ${name}`);
+    writeFileSynced(join(tmpDir, `${name}.json`), JSON.stringify(value));
+  }
   // The manifest is written last inside the temporary folder; the rename publishes the whole version.
   writeFileSynced(join(tmpDir, "manifest.json"), JSON.stringify(manifest, null, 2));
   renameSync(tmpDir, finalDir);
@@ -128,6 +136,12 @@ function readArray<T extends Float32Array | Int32Array | Float64Array>(
   const copy = new ArrayBuffer(buf.byteLength);
   new Uint8Array(copy).set(buf);
   return new ctor(copy, 0, buf.byteLength / ctor.BYTES_PER_ELEMENT);
+}
+
+/** A side model saved with a version, or null when this version has none by that name. */
+export function loadModelExtra(dir: string, manifest: ModelManifest, name: string): unknown {
+  if (!manifest.extras?.includes(name)) return null;
+  return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
 }
 
 export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {

@@ -458,8 +458,9 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         },
       },
       async (request) => {
-        const { user, request: text, candidates, limit, context } = request.body;
-        const answer = await engine.resolve(user, text, { candidates, limit, context });
+        const { user, request: text, candidates, limit, context, time } = request.body;
+        const timeMs = time === undefined ? undefined : Date.parse(time);
+        const answer = await engine.resolve(user, text, { candidates, limit, context, timeMs });
         return answer as z.output<typeof resolveResponseSchema>;
       },
     );

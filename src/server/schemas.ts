@@ -124,6 +124,12 @@ export const resolveBodySchema = z
     candidates: z.array(id).min(1).max(1000).optional().describe("rank these item ids instead of searching"),
     limit: z.number().int().min(1).max(100).optional().describe("most candidates returned (default 10)"),
     context: playContextSchema.optional(),
+    time: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe(
+        "when the request was made (default now): time of day and day of week weigh with the context",
+      ),
   })
   .strict();
 
@@ -142,6 +148,7 @@ export const resolveResponseSchema = z.object({
       matchedSpan: z.tuple([z.number(), z.number()]).nullable(),
       affinity: z.number().nullable(),
       source,
+      excluded: z.boolean().optional().describe("ruled out by a taught preference; listed last"),
       reasons: z.array(
         z.object({
           factor: z.enum(["text", "personal-affinity", "popularity", "context", "taught-preference"]),

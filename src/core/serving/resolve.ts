@@ -30,7 +30,25 @@ export interface ResolvedCandidate {
   affinity: number | null;
   source: ServeSource;
   reasons: ResolveReason[];
+  /** Set when a taught "never"/"dislike" rules the candidate out; it is listed last with confidence 0. */
+  excluded?: boolean;
 }
+
+/** What context or a taught preference does to one candidate: logits to add, or a hard exclusion. */
+export interface CandidateAdjustment {
+  value: number;
+  excluded?: boolean;
+  reasons: ResolveReason[];
+}
+
+/** Called once per candidate with its catalogue facts; null when it has nothing to say. */
+export type CandidateAdjuster = (candidate: {
+  item: string;
+  kind: string;
+  title: string;
+  creators: readonly string[];
+  tags: readonly string[];
+}) => CandidateAdjustment | null;
 
 /**
  * How much a better text match counts against preference. Scores add 10·ln(textScore): a request naming
@@ -52,6 +70,7 @@ export function rankCandidates(
   >,
   strategy: ResolveStrategy = "personal",
   randomDraw: () => number = Math.random,
+  adjusters: readonly CandidateAdjuster[] = [],
 ): ResolvedCandidate[] {
   const totalPopularity = totalLongPlays(model);
   const ranked = candidates.map((c) => {
@@ -94,12 +113,29 @@ export function rankCandidates(
             : "item not in the model yet; global prior",
       });
     }
-    return {
+    const facts = {
       item: c.itemId,
       title: entry?.title ?? c.itemId,
       creators: entry?.creators ?? [],
       kind: entry?.kind ?? "other",
-      score: TEXT_WEIGHT * Math.log(textScore) + preference,
+      tags: entry?.tags ?? [],
+    };
+    let adjustment = 0;
+    let excluded = false;
+    for (const adjust of adjusters) {
+      const a = adjust(facts);
+      if (!a) continue;
+      adjustment += a.value;
+      excluded ||= a.excluded === true;
+      reasons.push(...a.reasons);
+    }
+    return {
+      item: c.itemId,
+      title: facts.title,
+      creators: facts.creators,
+      kind: facts.kind,
+      excluded,
+      score: TEXT_WEIGHT * Math.log(textScore) + preference + adjustment,
       confidence: 0,
       textScore: round(textScore),
       matchedSpan: c.matchedSpan ?? null,
@@ -108,14 +144,18 @@ export function rankCandidates(
       reasons,
     };
   });
-  ranked.sort((a, b) => b.score - a.score || a.item.localeCompare(b.item));
+  // An excluded candidate ("never play ...") ranks below every other but is still listed, so a caller
+  // sees that it matched and why it was not chosen.
+  ranked.sort(
+    (a, b) => Number(a.excluded) - Number(b.excluded) || b.score - a.score || a.item.localeCompare(b.item),
+  );
   const top = ranked.length ? ranked[0].score : 0;
-  const z = ranked.reduce((sum, r) => sum + Math.exp(r.score - top), 0);
+  const z = ranked.reduce((sum, r) => sum + (r.excluded ? 0 : Math.exp(r.score - top)), 0) || 1;
   for (const r of ranked) {
-    r.confidence = round(Math.exp(r.score - top) / z);
+    r.confidence = r.excluded ? 0 : round(Math.exp(r.score - top) / z);
     r.score = round(r.score);
   }
-  return ranked;
+  return ranked.map(({ excluded, ...r }) => (excluded ? { ...r, excluded } : r));
 }
 
 /** Text candidates for a free-text request (matcher), or the given candidate ids with full text score. */
