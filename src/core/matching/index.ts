@@ -20,4 +20,5 @@ export {
   type Span,
 } from "./request.js";
 export { creatorSimilarity, damerauLevenshtein, editSimilarity } from "./similarity.js";
+export { trigramDice, trigrams } from "./trigram-index.js";
 export { stripVersion } from "./version.js";

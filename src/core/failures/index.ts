@@ -1,0 +1,20 @@
+export { type ClassificationReport, classificationReport } from "./confusion.js";
+export {
+  type FailureBreakdown,
+  FailurePointClassifier,
+  type FailurePointModelJson,
+  failureBreakdown,
+  ruleBaselineLabels,
+} from "./failure-points.js";
+export {
+  defaultSoftmaxOptions,
+  SoftmaxRegression,
+  type SoftmaxRegressionOptions,
+} from "./softmax-regression.js";
+export {
+  type TurnCatalogue,
+  type TurnFeatureOptions,
+  turnCatalogue,
+  turnFeatureNames,
+  turnFeatures,
+} from "./turn-features.js";
