@@ -11,4 +11,5 @@ export {
   type SimulationOptions,
   type SimulationTruth,
 } from "./types.js";
+export * from "./voice/index.js";
 export { simulateWorld } from "./world.js";
