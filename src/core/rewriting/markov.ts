@@ -1,0 +1,597 @@
+/**
+ * Precomputed rewrites from an absorbing Markov chain (methods.md 2a; Ponnusamy et al., AAAI 2020).
+ * Transient states are normalized utterances, absorbing states SUCCESS and FAILURE; transitions are pooled
+ * over all users' reformulation chains. For a source s the fundamental-matrix row N_s = e_s (I - Q)^-1 is
+ * found by summing e_s Q^k over the states reachable from s until the mass still in transit is negligible
+ * (never a global inverse), and the rewrite is the state r != s contributing most to s's success,
+ * N_sr * R_r,SUCCESS, if it passes the guardrails.
+ */
+import { normalizeText } from "../matching/normalize.js";
+import {
+  type LabelledTurn,
+  type ReformulationChain,
+  reformulationChains,
+  type SessionOptions,
+} from "./sessions.js";
+
+export interface RewriteGuardrails {
+  /** Distinct users seen at the source. */
+  minSupportUsers: number;
+  /** Distinct users whose chain went from the source to the rewrite (directly or not). */
+  minPathUsers: number;
+  /** 1 - R_s,SUCCESS from the source served as-is: how often the source itself fails. */
+  minDefectRate: number;
+  /** B_s,FAILURE, the source's absorption into FAILURE when served as-is. */
+  minFailureProbability: number;
+  /** R_r,SUCCESS: how often the rewrite succeeds at once. */
+  minRewriteSuccess: number;
+  /** R_r,SUCCESS - R_s,SUCCESS. */
+  minGain: number;
+}
+
+export interface RewriteTableOptions extends RewriteGuardrails {
+  /**
+   * "user": each user's transitions out of a state add up to one vote, so P(a -> b) is the mean over the
+   * users seen at a of their own transition shares. "count": raw transition counts.
+   */
+  weighting: "user" | "count";
+  /** Cap on the Neumann terms e_s Q^k summed per source (K). */
+  maxSteps: number;
+  /** Stop summing once the probability mass still in transit falls below this. */
+  tolerance: number;
+  /**
+   * A transition carrying less mass than this is not followed (its mass is dropped and counted in
+   * `maxResidual`): keeps the work per source bounded when hubs ("google", "play music") have thousands of
+   * successors. 0 follows everything.
+   */
+  prune: number;
+}
+
+/**
+ * Defaults scaled to hundreds of users, not millions (the paper: support >= 10 customers, B_FAILURE >= 0.5,
+ * R_r >= 0.7, gain >= 0.2, path users >= 3). Three users at a source and two who went on to the rewrite
+ * still rule out one person's habit (the personal layer's business); R_r >= 0.6 instead of 0.7 because
+ * rates from a handful of users are noisy, while the gain of 0.2 over the source is kept. Weighting
+ * "user": heavy users (search logs have users with thousands of queries) must not outvote the rest.
+ */
+export const defaultRewriteOptions: RewriteTableOptions = {
+  minSupportUsers: 3,
+  minPathUsers: 2,
+  minDefectRate: 0.5,
+  // Off by default: users who rephrase until they succeed leave a broken source with a low B_FAILURE, so
+  // it is the source's own defect rate that says it needs fixing; raise this where giving up is common.
+  minFailureProbability: 0,
+  minRewriteSuccess: 0.6,
+  minGain: 0.2,
+  weighting: "user",
+  maxSteps: 200,
+  tolerance: 1e-9,
+  prune: 1e-6,
+};
+
+export interface RewriteRule {
+  source: string;
+  rewrite: string;
+  /** Distinct users seen at the source. */
+  support: number;
+  /** Distinct users who went from the source to the rewrite within one chain. */
+  pathUsers: number;
+  /** B_s,SUCCESS with the source served as-is. */
+  sourceSuccess: number;
+  /** B_s,FAILURE with the source served as-is. */
+  sourceFailure: number;
+  /** R_s,SUCCESS with the source served as-is. */
+  sourceDirectSuccess: number;
+  /** R_r,SUCCESS. */
+  rewriteSuccess: number;
+  /** R_r,SUCCESS - R_s,SUCCESS. */
+  gain: number;
+  /** N_sr: expected visits to the rewrite starting from the source. */
+  visits: number;
+  /** N_sr * R_r,SUCCESS: the rewrite's share of the source's success absorption. */
+  contribution: number;
+}
+
+export type RejectionReason =
+  | "support"
+  | "defectRate"
+  | "failureProbability"
+  | "noCandidate"
+  | "pathUsers"
+  | "rewriteSuccess"
+  | "gain";
+
+export interface RewriteStats {
+  chains: number;
+  steps: number;
+  users: number;
+  states: number;
+  /** Distinct transient -> transient transitions. */
+  edges: number;
+  /** Sources with at least one transition to another state, i.e. something to rewrite to. */
+  sources: number;
+  rules: number;
+  /**
+   * Sources turned down, by the first guardrail that stopped them (when no successor of a source could
+   * pass, by the furthest any got: path users, then rewrite success, then gain).
+   */
+  rejected: Record<RejectionReason, number>;
+  /** Largest probability mass left in transit when a source's sum stopped: bounds the error of B and N. */
+  maxResidual: number;
+}
+
+export interface RewriteTableJson {
+  format: "tastebud-rewrites";
+  version: 1;
+  options: RewriteTableOptions;
+  stats: RewriteStats;
+  rules: RewriteRule[];
+}
+
+/** Source -> rewrite, exact match on the normalized utterance, applied once before resolution. */
+export class RewriteTable {
+  private readonly bySource: Map<string, RewriteRule>;
+
+  constructor(
+    readonly rules: readonly RewriteRule[],
+    readonly stats: RewriteStats,
+    readonly options: RewriteTableOptions,
+  ) {
+    this.bySource = new Map(rules.map((r) => [r.source, r]));
+  }
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  /** The rule for an utterance, if any; the text is normalized first. */
+  lookup(text: string): RewriteRule | undefined {
+    return this.bySource.get(normalizeText(text));
+  }
+
+  toJSON(): RewriteTableJson {
+    return {
+      format: "tastebud-rewrites",
+      version: 1,
+      options: this.options,
+      stats: this.stats,
+      rules: [...this.rules],
+    };
+  }
+
+  static fromJSON(json: unknown): RewriteTable {
+    const j = json as Partial<RewriteTableJson> | null;
+    if (j?.format !== "tastebud-rewrites" || j.version !== 1 || !Array.isArray(j.rules)) {
+      throw new Error("not a tastebud rewrite table (format tastebud-rewrites, version 1)");
+    }
+    for (const r of j.rules) {
+      if (typeof r?.source !== "string" || typeof r.rewrite !== "string" || r.source === r.rewrite) {
+        throw new Error(`bad rewrite rule: ${JSON.stringify(r)}`);
+      }
+    }
+    return new RewriteTable(j.rules, j.stats as RewriteStats, { ...defaultRewriteOptions, ...j.options });
+  }
+}
+
+const SUCCESS = -1;
+const FAILURE = -2;
+
+/** One state's outgoing probabilities, for a source's as-is row (the shared rows live in flat arrays). */
+interface Row {
+  cols: Int32Array;
+  vals: Float64Array;
+  self: number;
+  success: number;
+  failure: number;
+}
+
+/**
+ * Builds the table from reformulation chains, or from labelled turns (cut into chains first with
+ * `sessionGapMs`). Deterministic: ties go to the lexicographically smaller rewrite.
+ */
+export function buildRewriteTable(
+  input: readonly ReformulationChain[] | readonly LabelledTurn[],
+  options: Partial<RewriteTableOptions> & { sessionGapMs?: number } = {},
+): RewriteTable {
+  const { sessionGapMs, ...rest } = options;
+  const opts: RewriteTableOptions = { ...defaultRewriteOptions, ...rest };
+  const chains = isChains(input)
+    ? input
+    : reformulationChains(input as readonly LabelledTurn[], { gapMs: sessionGapMs } satisfies SessionOptions);
+
+  // One transition per step, to the next step or to the chain's absorbing outcome. Flat arrays: the
+  // states of chain c are tFrom[chainStart[c] .. chainStart[c + 1]).
+  const stateId = new Map<string, number>();
+  const names: string[] = [];
+  const userId = new Map<string, number>();
+  let nSteps = 0;
+  for (const c of chains) nSteps += c.steps.length;
+  const tFrom = new Int32Array(nSteps);
+  const tTo = new Int32Array(nSteps);
+  const tUser = new Int32Array(nSteps);
+  const tByRewrite = new Uint8Array(nSteps);
+  const chainStart = new Int32Array(chains.length + 1);
+  let t = 0;
+  for (let c = 0; c < chains.length; c++) {
+    const chain = chains[c];
+    let u = userId.get(chain.user);
+    if (u === undefined) {
+      u = userId.size;
+      userId.set(chain.user, u);
+    }
+    chainStart[c] = t;
+    const steps = chain.steps;
+    for (let i = 0; i < steps.length; i++) {
+      let id = stateId.get(steps[i].state);
+      if (id === undefined) {
+        id = names.length;
+        stateId.set(steps[i].state, id);
+        names.push(steps[i].state);
+      }
+      tFrom[t + i] = id;
+      tUser[t + i] = u;
+      if (i > 0) {
+        tTo[t + i - 1] = id;
+        tByRewrite[t + i - 1] = steps[i].byRewrite ? 1 : 0;
+      }
+    }
+    t += steps.length;
+    if (steps.length > 0) tTo[t - 1] = chain.outcome === "SUCCESS" ? SUCCESS : FAILURE;
+  }
+  chainStart[chains.length] = t;
+  const n = names.length;
+
+  // Transitions ordered by (source, user) and by (source, target), with stable counting sorts.
+  const byUser = countingOrder(tUser, userId.size, null);
+  const bySourceUser = countingOrder(tFrom, n, byUser);
+  const toKey = tTo.map((to) => to + 2); // SUCCESS, FAILURE -> 1, 0
+  const bySourceTarget = countingOrder(tFrom, n, countingOrder(toKey, n + 2, null));
+
+  // Weight of each transition, support and total votes per state. "user": a user's transitions out of a
+  // state share one vote, so a heavy user repeating a -> b cannot outvote many others.
+  const weight = new Float64Array(nSteps);
+  const support = new Int32Array(n);
+  const votes = new Float64Array(n);
+  const sourceStart = new Int32Array(n + 1); // state s's transitions: bySourceUser[sourceStart[s] ..]
+  sourceStart[n] = nSteps;
+  for (let k = 0; k < nSteps; ) {
+    const s = tFrom[bySourceUser[k]];
+    const u = tUser[bySourceUser[k]];
+    if (support[s] === 0) sourceStart[s] = k;
+    let j = k;
+    while (j < nSteps && tFrom[bySourceUser[j]] === s && tUser[bySourceUser[j]] === u) j++;
+    const w = opts.weighting === "user" ? 1 / (j - k) : 1;
+    for (let m = k; m < j; m++) weight[bySourceUser[m]] = w;
+    support[s]++;
+    votes[s] += opts.weighting === "user" ? 1 : j - k;
+    k = j;
+  }
+
+  // Q without its diagonal in CSR form; the diagonal (a user repeating the same words) and R apart.
+  const rowStart = new Int32Array(n + 1);
+  const col = new Int32Array(nSteps);
+  const val = new Float64Array(nSteps);
+  const selfLoop = new Float64Array(n);
+  const toSuccess = new Float64Array(n);
+  const toFailure = new Float64Array(n);
+  let e = 0;
+  for (let k = 0; k < nSteps; ) {
+    const s = tFrom[bySourceTarget[k]];
+    rowStart[s] = e;
+    while (k < nSteps && tFrom[bySourceTarget[k]] === s) {
+      const to = tTo[bySourceTarget[k]];
+      let w = 0;
+      for (; k < nSteps && tFrom[bySourceTarget[k]] === s && tTo[bySourceTarget[k]] === to; k++) {
+        w += weight[bySourceTarget[k]];
+      }
+      const p = w / votes[s];
+      if (to === SUCCESS) toSuccess[s] = p;
+      else if (to === FAILURE) toFailure[s] = p;
+      else if (to === s) selfLoop[s] = p;
+      else {
+        col[e] = to;
+        val[e++] = p;
+      }
+    }
+  }
+  // Every state has a transition (each step has one), so every row start was set above.
+  rowStart[n] = e;
+  // Long rows largest-first, so that pruning stops at the first transition below the threshold.
+  const transientOut = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const a = rowStart[s];
+    const b = rowStart[s + 1];
+    let sum = 0;
+    for (let k = a; k < b; k++) sum += val[k];
+    transientOut[s] = sum;
+    if (b - a <= 16) continue;
+    const idx = Array.from({ length: b - a }, (_, k) => a + k).sort(
+      (x, y) => val[y] - val[x] || col[x] - col[y],
+    );
+    const cs = idx.map((k) => col[k]);
+    const vs = idx.map((k) => val[k]);
+    col.set(cs, a);
+    val.set(vs, a);
+  }
+  let edges = e;
+  for (let s = 0; s < n; s++) if (selfLoop[s] > 0) edges++;
+  const hasRewrittenEdges = new Uint8Array(n);
+  for (let k = 0; k < nSteps; k++) if (tByRewrite[k]) hasRewrittenEdges[tFrom[k]] = 1;
+
+  /** The row of s without the assistant's rewrites: s as it fares when served as-is; null if never. */
+  const asIsRow = (s: number): Row | null => {
+    const perUser = new Map<number, Map<number, number>>();
+    for (let i = sourceStart[s]; i < sourceStart[s + 1]; i++) {
+      const k = bySourceUser[i];
+      if (tByRewrite[k]) continue;
+      let m = perUser.get(tUser[k]);
+      if (!m) {
+        m = new Map();
+        perUser.set(tUser[k], m);
+      }
+      m.set(tTo[k], (m.get(tTo[k]) ?? 0) + 1);
+    }
+    if (perUser.size === 0) return null;
+    const acc = new Map<number, number>();
+    let total = 0;
+    for (const m of perUser.values()) {
+      let userTotal = 0;
+      for (const c of m.values()) userTotal += c;
+      for (const [to, c] of m)
+        acc.set(to, (acc.get(to) ?? 0) + (opts.weighting === "user" ? c / userTotal : c));
+      total += opts.weighting === "user" ? 1 : userTotal;
+    }
+    const targets = [...acc.keys()].filter((to) => to >= 0 && to !== s).sort((x, y) => x - y);
+    return {
+      cols: Int32Array.from(targets),
+      vals: Float64Array.from(targets, (to) => acc.get(to)! / total),
+      self: (acc.get(s) ?? 0) / total,
+      success: (acc.get(SUCCESS) ?? 0) / total,
+      failure: (acc.get(FAILURE) ?? 0) / total,
+    };
+  };
+
+  const rejected: Record<RejectionReason, number> = {
+    support: 0,
+    defectRate: 0,
+    failureProbability: 0,
+    noCandidate: 0,
+    pathUsers: 0,
+    rewriteSuccess: 0,
+    gain: 0,
+  };
+
+  // Sources passing the guardrails that need no solve. The as-is row is the counterfactual "not
+  // rewritten"; it falls back to the shared row when the source was never served as-is.
+  const asIsRows = new Map<number, Row>();
+  const candidates: number[] = [];
+  let nSources = 0;
+  for (let s = 0; s < n; s++) {
+    if (rowStart[s + 1] === rowStart[s]) continue;
+    nSources++;
+    const asIs = hasRewrittenEdges[s] ? asIsRow(s) : null;
+    if (support[s] < opts.minSupportUsers) rejected.support++;
+    else if (1 - (asIs ? asIs.success : toSuccess[s]) < opts.minDefectRate) rejected.defectRate++;
+    else {
+      candidates.push(s);
+      if (asIs) asIsRows.set(s, asIs);
+    }
+  }
+
+  // Distinct users going s ~> r inside one chain, for candidate sources only.
+  const isCandidate = new Uint8Array(n);
+  for (const s of candidates) isCandidate[s] = 1;
+  const pathUsers = new Map<number, Map<number, Set<number>>>();
+  for (let c = 0; c < chains.length; c++) {
+    const end = chainStart[c + 1];
+    for (let i = chainStart[c]; i + 1 < end; i++) {
+      const s = tFrom[i];
+      if (!isCandidate[s]) continue;
+      let targets = pathUsers.get(s);
+      if (!targets) {
+        targets = new Map();
+        pathUsers.set(s, targets);
+      }
+      for (let j = i + 1; j < end; j++) {
+        if (tFrom[j] === s) continue;
+        let users = targets.get(tFrom[j]);
+        if (!users) {
+          users = new Set();
+          targets.set(tFrom[j], users);
+        }
+        users.add(tUser[i]);
+      }
+    }
+  }
+
+  // Work arrays for the sparse sums, reset through the touched list.
+  const visits = new Float64Array(n);
+  let residual = new Float64Array(n);
+  let nextResidual = new Float64Array(n);
+  const touched: number[] = [];
+  const inVisits = new Uint8Array(n);
+  let maxResidual = 0;
+
+  /**
+   * N_s restricted to the states reachable from s: sums e_s Q^k until the mass in transit is below the
+   * tolerance, each state's self-loop summed in closed form (a user repeating the same words would
+   * otherwise need hundreds of terms). `visits` holds N_s until the next call; `touched` lists its support.
+   */
+  const solve = (s: number, sourceRow: Row | undefined) => {
+    for (const j of touched) {
+      visits[j] = 0;
+      inVisits[j] = 0;
+    }
+    touched.length = 0;
+    let active = [s];
+    residual[s] = 1;
+    let success = 0;
+    let failure = 0;
+    let dropped = 0;
+    let mass = 1;
+    const prune = opts.prune;
+    for (let step = 0; step < opts.maxSteps && mass > opts.tolerance; step++) {
+      const next: number[] = [];
+      for (const j of active) {
+        const r = residual[j];
+        residual[j] = 0;
+        if (!inVisits[j]) {
+          inVisits[j] = 1;
+          touched.push(j);
+        }
+        const own = j === s && sourceRow;
+        const m = r / Math.max(1 - (own ? sourceRow.self : selfLoop[j]), 1e-12);
+        visits[j] += m;
+        success += m * (own ? sourceRow.success : toSuccess[j]);
+        failure += m * (own ? sourceRow.failure : toFailure[j]);
+        const cols = own ? sourceRow.cols : col;
+        const vals = own ? sourceRow.vals : val;
+        const a = own ? 0 : rowStart[j];
+        const b = own ? cols.length : rowStart[j + 1];
+        const sorted = !own && b - a > 16;
+        let pushed = 0;
+        for (let k = a; k < b; k++) {
+          const v = m * vals[k];
+          if (v < prune) {
+            if (sorted) break; // the rest of a long shared row is smaller still
+            continue;
+          }
+          const to = cols[k];
+          if (nextResidual[to] === 0) next.push(to);
+          nextResidual[to] += v;
+          pushed += v;
+        }
+        const out = own ? sourceRow.vals.reduce((x, y) => x + y, 0) : transientOut[j];
+        dropped += Math.max(0, m * out - pushed);
+      }
+      const swap = residual;
+      residual = nextResidual;
+      nextResidual = swap;
+      active = next;
+      mass = 0;
+      for (const j of active) mass += residual[j];
+    }
+    for (const j of active) residual[j] = 0;
+    if (mass + dropped > maxResidual) maxResidual = mass + dropped;
+    return { success, failure };
+  };
+
+  const rules: RewriteRule[] = [];
+  for (const s of candidates) {
+    const asIs = asIsRows.get(s);
+    const direct = asIs ? asIs.success : toSuccess[s];
+    // Whatever r* turns out to be, it must be a state some users went on to from s and pass the
+    // guardrails that need no solve; when no such state exists the solve is skipped (most sources).
+    if (opts.minPathUsers >= 1) {
+      let reason: RejectionReason = "pathUsers";
+      for (const [r, users] of pathUsers.get(s) ?? []) {
+        if (users.size < opts.minPathUsers) continue;
+        if (toSuccess[r] < opts.minRewriteSuccess) {
+          if (reason === "pathUsers") reason = "rewriteSuccess";
+        } else if (toSuccess[r] - direct < opts.minGain) reason = "gain";
+        else {
+          reason = "noCandidate"; // marks "viable"
+          break;
+        }
+      }
+      if (reason !== "noCandidate") {
+        rejected[reason]++;
+        continue;
+      }
+    }
+    // The failure guardrail and the baseline judge the source as-is; the choice of rewrite uses every
+    // path out of it, the assistant's rewrites included.
+    const base = asIs ? solve(s, asIs) : null;
+    const all = solve(s, undefined);
+    const sourceSuccess = (base ?? all).success;
+    const sourceFailure = (base ?? all).failure;
+    if (sourceFailure < opts.minFailureProbability) {
+      rejected.failureProbability++;
+      continue;
+    }
+    // r* = argmax over r != s of N_sr R_r,SUCCESS (ties to the smaller text), then the guardrails on r*
+    // alone: a weaker route that happens to pass them is not what rescues this source's users.
+    let best = -1;
+    let bestContribution = 0;
+    for (const r of touched) {
+      if (r === s) continue;
+      const contribution = visits[r] * toSuccess[r];
+      if (
+        contribution > bestContribution ||
+        (contribution === bestContribution && best >= 0 && names[r] < names[best])
+      ) {
+        if (contribution === 0) continue;
+        best = r;
+        bestContribution = contribution;
+      }
+    }
+    if (best < 0) {
+      rejected.noCandidate++;
+      continue;
+    }
+    const users = pathUsers.get(s)?.get(best)?.size ?? 0;
+    const rewriteSuccess = toSuccess[best];
+    const gain = rewriteSuccess - direct;
+    const reason: RejectionReason | null =
+      users < opts.minPathUsers
+        ? "pathUsers"
+        : rewriteSuccess < opts.minRewriteSuccess
+          ? "rewriteSuccess"
+          : gain < opts.minGain
+            ? "gain"
+            : null;
+    if (reason) {
+      rejected[reason]++;
+      continue;
+    }
+    rules.push({
+      source: names[s],
+      rewrite: names[best],
+      support: support[s],
+      pathUsers: users,
+      sourceSuccess,
+      sourceFailure,
+      sourceDirectSuccess: direct,
+      rewriteSuccess,
+      gain,
+      visits: visits[best],
+      contribution: bestContribution,
+    });
+  }
+  rules.sort((x, y) => y.support - x.support || y.pathUsers - x.pathUsers || (x.source < y.source ? -1 : 1));
+
+  const stats: RewriteStats = {
+    chains: chains.length,
+    steps: nSteps,
+    users: userId.size,
+    states: n,
+    edges,
+    sources: nSources,
+    rules: rules.length,
+    rejected,
+    maxResidual,
+  };
+  return new RewriteTable(rules, stats, opts);
+}
+
+/**
+ * Stable counting sort of positions by integer keys in [0, range): `within` (an earlier order) is kept
+ * among equal keys, so sorting by the minor key first and the major key last orders by both.
+ */
+function countingOrder(keys: Int32Array, range: number, within: Int32Array | null): Int32Array {
+  const count = new Int32Array(range + 1);
+  for (let k = 0; k < keys.length; k++) count[keys[k] + 1]++;
+  for (let v = 0; v < range; v++) count[v + 1] += count[v];
+  const out = new Int32Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const pos = within ? within[k] : k;
+    out[count[keys[pos]]++] = pos;
+  }
+  return out;
+}
+
+function isChains(
+  input: readonly ReformulationChain[] | readonly LabelledTurn[],
+): input is ReformulationChain[] {
+  return input.length > 0 && "steps" in input[0];
+}
