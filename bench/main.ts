@@ -2,7 +2,8 @@
  * Benchmarks print one JSON object and append it, with the commit id, to bench/results.jsonl.
  *   npm run bench                 # all of the below
  *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
- *   npm run bench -- train        # BPR samples/s, memory on ../shared/data/synth-2m (issue 4's anchors)
+ *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
+ *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
@@ -10,7 +11,7 @@ import { execSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { trainBpr } from "../src/core/affinity/bpr.js";
+import { defaultBprKernel, trainBpr } from "../src/core/affinity/bpr.js";
 import { foldPlays } from "../src/core/affinity/cells.js";
 import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
@@ -21,7 +22,11 @@ import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
 
-const which = process.argv.slice(2).filter((a, k, all) => !a.startsWith("--") && all[k - 1] !== "--data");
+/** Flags that take a value (the value is not a benchmark name). */
+const valued = ["--data", "--runs", "--threads"];
+const which = process.argv
+  .slice(2)
+  .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
 const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -41,15 +46,20 @@ function commit(): string {
 async function main() {
   if (which.includes("train")) {
     const args = process.argv.slice(2);
-    const data = args.includes("--data")
-      ? args[args.indexOf("--data") + 1]
-      : new URL("../../shared/data/synth-2m/interactions.csv.gz", import.meta.url).pathname;
+    const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+    const data =
+      flag("--data") ?? new URL("../../shared/data/synth-2m/interactions.csv.gz", import.meta.url).pathname;
     const result = {
       bench: "train",
       commit: commit(),
       at: new Date().toISOString(),
       node: process.version,
-      ...trainBench(data),
+      ...(await trainBench(data, {
+        runs: flag("--runs") ? Number(flag("--runs")) : undefined,
+        threads: flag("--threads") ? Number(flag("--threads")) : undefined,
+        quality: !args.includes("--no-quality"),
+        als: !args.includes("--no-als"),
+      })),
     };
     appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
     console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
@@ -120,6 +130,7 @@ async function main() {
         result.train = {
           cells: set.items.length,
           factors: 50,
+          kernel: defaultBprKernel(set, 50),
           scanSeconds,
           datasetBuildSeconds: buildSeconds,
           samplesPerSec: Math.round(median(runs)),

@@ -22,6 +22,10 @@ export const trainSettingsSchema = z
     weightFloor: z.number().min(0).max(1).default(defaultTrainConfig.rule.floor),
     cellCap: z.number().positive().default(defaultTrainConfig.pairwise.cellCap),
     calibrationShare: z.number().min(0).max(0.5).default(defaultTrainConfig.calibrationShare),
+    // Absent: wasm where WebAssembly SIMD is available, else reference (see BprKernel).
+    kernel: z.enum(["wasm", "reference"]).optional(),
+    // 0 = every core. Default 1 keeps a model reproducible from its settings (see TrainConfig.threads).
+    threads: z.number().int().min(0).max(256).default(1),
   })
   .strict();
 
@@ -45,8 +49,10 @@ export function toTrainConfig(s: TrainSettings): TrainConfig {
       regularization: s.regularization,
       initStd: defaultTrainConfig.bpr.initStd,
       seed: s.seed,
+      kernel: s.kernel,
     },
     calibrationShare: s.calibrationShare,
+    threads: s.threads,
   };
 }
 

@@ -60,7 +60,8 @@ export function addModelOptions(cmd: Command): Command {
       "share of each user's latest plays used to fit the blend (0 = fixed blend)",
       number("calibration-share"),
       d.calibrationShare,
-    );
+    )
+    .option("--kernel <name>", "BPR loop: wasm (SIMD; the default where available) or reference");
 }
 
 export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings {
@@ -79,11 +80,15 @@ export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings 
     weightFloor: opts.weightFloor,
     cellCap: opts.cellCap,
     calibrationShare: opts.calibrationShare,
+    kernel: opts.kernel,
+    threads: opts.threads,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = String(issue.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw new UsageError(`--${flag}: ${issue.message}`);
   }
+  if (parsed.data.kernel === "reference" && parsed.data.threads !== 1)
+    throw new UsageError("--threads: the reference kernel runs on one thread (use --kernel wasm)");
   return parsed.data;
 }

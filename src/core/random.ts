@@ -27,6 +27,11 @@ export class Random {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The sfc32 state words (a, b, c, d), so a kernel outside JS (bpr.wat) can continue this very stream. */
+  state(): [number, number, number, number] {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

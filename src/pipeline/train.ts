@@ -1,5 +1,7 @@
-import type { TimedPlayTable } from "../core/affinity/affinity-model.js";
+import { type FactorTrainer, type TimedPlayTable, trainFactors } from "../core/affinity/affinity-model.js";
 import type { PlayColumns } from "../store/event-store.js";
+import { trainBprThreaded } from "./threads/bpr-threads.js";
+import { resolveThreads } from "./threads/workers.js";
 
 /** The store's columns as the core's play table (no copies: the typed arrays are shared). */
 export function playTableFromColumns(columns: PlayColumns): TimedPlayTable {
@@ -14,3 +16,13 @@ export function playTableFromColumns(columns: PlayColumns): TimedPlayTable {
     endTimeMs: columns.endTimeMs,
   };
 }
+
+/**
+ * The factor trainer of Engine.train: BPR on `config.threads` worker threads (see trainBprThreaded), any
+ * other loss or one thread as the core trains it.
+ */
+export const trainFactorsOnThreads: FactorTrainer = async (config, set, options) => {
+  const threads = resolveThreads(config.threads ?? 1);
+  if (config.loss === "warp" || threads <= 1) return trainFactors(config, set, options);
+  return trainBprThreaded(set, { ...options, threads });
+};

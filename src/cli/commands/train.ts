@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { toTrainConfig } from "../../config.js";
-import { addModelOptions, addStoreOptions, trainSettingsFrom } from "../options.js";
+import { toTrainConfig, trainSettingsSchema } from "../../config.js";
+import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../options.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 
@@ -10,7 +10,13 @@ export function trainCommand(program: Command): void {
     .description(
       "train the affinity model on every stored play; saves a new model version and makes it current",
     )
-    .option("--json", "print a JSON summary");
+    .option("--json", "print a JSON summary")
+    .option(
+      "--threads <n>",
+      "BPR worker threads, 0 = every core (more than 1 is faster but not reproducible from the seed)",
+      number("threads"),
+      trainSettingsSchema.parse({}).threads,
+    );
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {

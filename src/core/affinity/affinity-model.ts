@@ -26,7 +26,14 @@ export interface TrainConfig {
   loss?: PairwiseLoss;
   rule: LabelRule;
   pairwise: PairwiseOptions;
+  /** BPR's settings, WARP's shared ones too; `kernel` picks the BPR loop (see BprKernel). */
   bpr: Omit<BprOptions, "onEpoch">;
+  /**
+   * Threads for BPR (Hogwild workers over shared factors; 0 = every core). Default 1: a trained model is
+   * then reproducible from its config and seed, which Hogwild's timing-dependent updates are not. Only
+   * Node's training pipeline (Engine.train) runs threads; the core's trainAffinityModel is one-thread.
+   */
+  threads?: number;
   /**
    * Share of each user's latest training plays held back to fit the blend (then the factorization is
    * trained again on everything). 0 skips the fit and uses a fixed blend.
@@ -125,7 +132,7 @@ export interface AffinityScore {
 
 export type TrainProgress = (phase: "calibration" | "final", done: number, total: number) => void;
 
-/** Trains the factorization and the blend (see TrainConfig.calibrationShare). Pure: no I/O. */
+/** Trains the factorization and the blend (see TrainConfig.calibrationShare). Pure: no I/O, one thread. */
 export function trainAffinityModel(
   plays: TimedPlayTable,
   users: string[],
@@ -133,31 +140,83 @@ export function trainAffinityModel(
   config: TrainConfig = defaultTrainConfig,
   onProgress?: TrainProgress,
 ): AffinityModel {
+  const steps = affinitySteps(plays, users, items, config, onProgress);
+  let step = steps.next();
+  while (!step.done) step = steps.next(trainFactors(config, step.value.set, step.value.options));
+  return step.value;
+}
+
+/** Trains one factorization of the pipeline: the core's trainFactors, or e.g. BPR on worker threads. */
+export type FactorTrainer = (
+  config: TrainConfig,
+  set: PairwiseSet,
+  options: Partial<BprOptions>,
+) => Promise<FactorModel>;
+
+/** trainAffinityModel with the factorizations trained by `train` (which may run off this thread). */
+export async function trainAffinityModelWith(
+  train: FactorTrainer,
+  plays: TimedPlayTable,
+  users: string[],
+  items: string[],
+  config: TrainConfig = defaultTrainConfig,
+  onProgress?: TrainProgress,
+): Promise<AffinityModel> {
+  const steps = affinitySteps(plays, users, items, config, onProgress);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await train(config, step.value.set, step.value.options));
+  return step.value;
+}
+
+interface FactorJob {
+  set: PairwiseSet;
+  options: Partial<BprOptions>;
+}
+
+/** The training recipe; it yields each factorization it needs and is sent back the trained model. */
+function* affinitySteps(
+  plays: TimedPlayTable,
+  users: string[],
+  items: string[],
+  config: TrainConfig,
+  onProgress?: TrainProgress,
+): Generator<FactorJob, AffinityModel, FactorModel> {
   let blend = defaultBlend();
   if (config.calibrationShare > 0) {
     const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
     const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
-    const fitFactors = trainFactors(config, buildPairwiseSet(fitCells, config.pairwise), {
-      ...config.bpr,
-      onEpoch: (e, n) => {
-        onProgress?.("calibration", e, n);
-        return undefined;
+    const fitFactors = yield {
+      set: buildPairwiseSet(fitCells, config.pairwise),
+      options: {
+        ...config.bpr,
+        onEpoch: (e, n) => {
+          onProgress?.("calibration", e, n);
+          return undefined;
+        },
       },
-    });
+    };
     blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
   }
   const cells = foldPlays(plays, config.rule);
-  const factors = trainFactors(config, buildPairwiseSet(cells, config.pairwise), {
-    ...config.bpr,
-    onEpoch: (e, n) => {
-      onProgress?.("final", e, n);
-      return undefined;
+  const factors = yield {
+    set: buildPairwiseSet(cells, config.pairwise),
+    options: {
+      ...config.bpr,
+      onEpoch: (e, n) => {
+        onProgress?.("final", e, n);
+        return undefined;
+      },
     },
-  });
+  };
   return assembleModel(users, items, factors, cells, blend, config.rule);
 }
 
-function trainFactors(config: TrainConfig, set: PairwiseSet, options: Partial<BprOptions>): FactorModel {
+/** One factorization with the config's loss, on this thread. */
+export function trainFactors(
+  config: TrainConfig,
+  set: PairwiseSet,
+  options: Partial<BprOptions>,
+): FactorModel {
   if (config.loss === "warp") {
     // WARP's defaults differ from BPR's (smaller regularisation, Adagrad); the factors, epochs, seed and
     // learning rate given by the user apply to both.

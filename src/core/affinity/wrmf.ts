@@ -23,7 +23,8 @@ export const defaultWrmfOptions: WrmfOptions = {
   seed: 0,
 };
 
-interface SideMatrix {
+/** One side's observed cells, CSR by row (users, or items). */
+export interface SideMatrix {
   rowPtr: Int32Array;
   cols: Int32Array;
   confidence: Float32Array;
@@ -39,12 +40,8 @@ interface SideMatrix {
 export function trainWrmf(set: PairwiseSet, options: Partial<WrmfOptions> = {}): FactorModel {
   const o = { ...defaultWrmfOptions, ...options };
   const k = o.factors;
-  const model = createFactorModel(set.nUsers, set.nItems, k);
-  const rng = new Random(o.seed);
-  for (let x = 0; x < model.userFactors.length; x++) model.userFactors[x] = rng.normal() * 0.01;
-  for (let x = 0; x < model.itemFactors.length; x++) model.itemFactors[x] = rng.normal() * 0.01;
-  const byUser = userSide(set, o.alpha);
-  const byItem = transpose(byUser, set.nItems);
+  const model = initWrmfFactors(set, o);
+  const { byUser, byItem } = wrmfSides(set, o.alpha);
   const scratch = new CgScratch(k);
   for (let it = 0; it < o.iterations; it++) {
     solveSide(model.userFactors, model.itemFactors, byUser, set.nUsers, k, o, scratch);
@@ -52,6 +49,21 @@ export function trainWrmf(set: PairwiseSet, options: Partial<WrmfOptions> = {}):
     o.onIteration?.(it + 1, o.iterations);
   }
   return model;
+}
+
+/** The starting factors (small normal noise from the seed). */
+export function initWrmfFactors(set: PairwiseSet, o: WrmfOptions): FactorModel {
+  const model = createFactorModel(set.nUsers, set.nItems, o.factors);
+  const rng = new Random(o.seed);
+  for (let x = 0; x < model.userFactors.length; x++) model.userFactors[x] = rng.normal() * 0.01;
+  for (let x = 0; x < model.itemFactors.length; x++) model.itemFactors[x] = rng.normal() * 0.01;
+  return model;
+}
+
+/** The observed cells by user and by item, each with its confidence and preference. */
+export function wrmfSides(set: PairwiseSet, alpha: number): { byUser: SideMatrix; byItem: SideMatrix } {
+  const byUser = userSide(set, alpha);
+  return { byUser, byItem: transpose(byUser, set.nItems) };
 }
 
 function userSide(set: PairwiseSet, alpha: number): SideMatrix {
@@ -88,14 +100,15 @@ function transpose(m: SideMatrix, nCols: number): SideMatrix {
   return { rowPtr, cols, confidence, preference };
 }
 
-class CgScratch {
+/** Per-thread working vectors of the CG solves; `gram` is YᵀY + λI for the side being solved. */
+export class CgScratch {
   readonly gram: Float64Array;
   readonly r: Float64Array;
   readonly p: Float64Array;
   readonly ap: Float64Array;
   readonly x: Float64Array;
-  constructor(k: number) {
-    this.gram = new Float64Array(k * k);
+  constructor(k: number, gram: Float64Array = new Float64Array(k * k)) {
+    this.gram = gram;
     this.r = new Float64Array(k);
     this.p = new Float64Array(k);
     this.ap = new Float64Array(k);
@@ -113,8 +126,12 @@ function solveSide(
   o: WrmfOptions,
   s: CgScratch,
 ): void {
-  const { gram, r, p, ap, x } = s;
-  // YᵀY + λI, shared by every row.
+  gramMatrix(Y, k, o.regularization, s.gram);
+  solveRows(X, Y, m, 0, nRows, k, o, s);
+}
+
+/** YᵀY + λI into `gram` (k × k, row-major), shared by every row of a side. */
+export function gramMatrix(Y: Float32Array, k: number, regularization: number, gram: Float64Array): void {
   gram.fill(0);
   const nY = Y.length / k;
   for (let j = 0; j < nY; j++) {
@@ -126,10 +143,27 @@ function solveSide(
     }
   }
   for (let a = 0; a < k; a++) {
-    gram[a * k + a] += o.regularization;
+    gram[a * k + a] += regularization;
     for (let b = 0; b < a; b++) gram[a * k + b] = gram[b * k + a];
   }
-  for (let row = 0; row < nRows; row++) {
+}
+
+/**
+ * Rows [from, to) of X given the fixed Y and s.gram: each row alone (rows of a side do not depend on each
+ * other), so threads may solve disjoint ranges at once and get the sequential result.
+ */
+export function solveRows(
+  X: Float32Array,
+  Y: Float32Array,
+  m: SideMatrix,
+  from: number,
+  to: number,
+  k: number,
+  o: Pick<WrmfOptions, "cgSteps">,
+  s: CgScratch,
+): void {
+  const { gram, r, p, ap, x } = s;
+  for (let row = from; row < to; row++) {
     const xo = row * k;
     for (let f = 0; f < k; f++) x[f] = X[xo + f];
     // r = Yᵀ C p − (YᵀY + λI + Yᵀ(C − I)Y) x

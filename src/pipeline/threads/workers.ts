@@ -1,0 +1,63 @@
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+
+/** Threads to use for a requested count: 0 or undefined = every core (os.availableParallelism()). */
+export function resolveThreads(threads: number | undefined): number {
+  return threads === undefined || threads <= 0 ? availableParallelism() : Math.floor(threads);
+}
+
+// From dist/ a worker is plain .js. From source (vitest, tsx) it is .ts and needs tsx's loader, which
+// Node 20 does not apply to a worker's entry through execArgv, so a one-line bootstrap registers it first.
+const fromSource = import.meta.url.endsWith(".ts");
+
+function startWorker(name: string, data: unknown): Worker {
+  const url = new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url);
+  if (!fromSource) return new Worker(url, { workerData: data });
+  // The ESM build of tsx/esm/api (require.resolve finds the CommonJS one, whose register() cannot run here).
+  const tsxDir = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
+  const tsx = pathToFileURL(join(tsxDir, "dist/esm/api/index.mjs")).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+/**
+ * A worker thread of this folder (bpr-worker, wrmf-worker) that answers each message it is sent with one
+ * message when the work is done: run() resolves then, or rejects if the worker fails or exits.
+ */
+export class ThreadWorker {
+  private readonly worker: Worker;
+  private pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+
+  constructor(name: "bpr-worker" | "wrmf-worker", data: unknown) {
+    this.worker = startWorker(name, data);
+    this.worker.on("message", () => this.settle(null));
+    this.worker.on("error", (e) => this.settle(e));
+    this.worker.on("exit", (code) => this.settle(new Error(`a ${name} thread exited (code ${code})`)));
+  }
+
+  run(message: unknown): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.worker.removeAllListeners("exit");
+    await this.worker.terminate();
+  }
+
+  private settle(error: Error | null): void {
+    const p = this.pending;
+    this.pending = null;
+    if (error) this.failure ??= error;
+    if (!p) return;
+    if (error) p.reject(error);
+    else p.resolve();
+  }
+}
