@@ -8,6 +8,7 @@ import {
   scoreUserItem,
   type TrainConfig,
   trainAffinityModel,
+  trainAffinityModelWith,
   type UserState,
   userState,
 } from "./core/affinity/affinity-model.js";
@@ -42,6 +43,33 @@ import {
 import { compareWithTruth, type TruthReport } from "./core/evaluation/truth.js";
 import { CatalogueIndex } from "./core/matching/index.js";
 import {
+  adjustResolvedCandidates,
+  catalogueVocabulary,
+  detectTeachableMoments,
+  intersectMasks,
+  type ListedPreference,
+  listPreferences,
+  mergePreference,
+  type NowPlaying,
+  type PreferenceContext,
+  type PreferenceEffectSummary,
+  type PreferenceFact,
+  type PreferenceVocabulary,
+  parsePreference,
+  preferenceFactSchema,
+  preferenceMasks,
+  rerankWithPreferences,
+  type TeachableMoment,
+  toPreferenceFact,
+} from "./core/preferences/index.js";
+import type {
+  RewriteRule,
+  RewriteStats,
+  RewriteTable,
+  RewriteTableOptions,
+} from "./core/rewriting/markov.js";
+import { mineRewrites } from "./core/rewriting/mine.js";
+import {
   buildCatalogueView,
   type CatalogueView,
   filterMask,
@@ -58,6 +86,7 @@ import {
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
 import { createTopN, similarItems, type TopN } from "./core/topn/index.js";
+import { turnFromEvent } from "./core/voice/turn.js";
 import {
   type IngestRunOptions,
   type IngestSummary,
@@ -71,7 +100,8 @@ import {
   newModelVersion,
   saveModel,
 } from "./pipeline/model-files.js";
-import { playTableFromColumns } from "./pipeline/train.js";
+import { loadCurrentRewriteTable, saveRewriteTable } from "./pipeline/rewrite-files.js";
+import { playTableFromColumns, trainFactorsOnThreads } from "./pipeline/train.js";
 import type { PlayContext, PlayEvent } from "./schema/events.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 import type { EventStore } from "./store/event-store.js";
@@ -112,6 +142,9 @@ export interface TrainResult {
 export class Engine {
   /** The serving model: replaced by one assignment, so a request that holds it finishes on it. */
   private loaded: ServingModel | null = null;
+  private readonly preferenceCache = new Map<string, PreferenceFact[]>();
+  /** The current rewrite table: undefined until first needed, null when none was built. */
+  private rewrites: { version: string; table: RewriteTable } | null | undefined;
 
   private constructor(
     readonly store: EventStore,
@@ -162,6 +195,45 @@ export class Engine {
     return out;
   }
 
+  /**
+   * The offline rewrite batch (methods.md 2a): mines the stored request log for reformulations that turned
+   * defective requests into successful ones and writes the table atomically as the current one. From then
+   * on resolve rewrites a request that matches a source exactly, and says so.
+   */
+  async buildRewrites(
+    options: { table?: Partial<RewriteTableOptions> & { sessionGapMs?: number }; top?: number } = {},
+  ): Promise<{
+    version: string;
+    path: string;
+    turns: number;
+    defective: number;
+    rules: number;
+    stats: RewriteStats;
+    top: RewriteRule[];
+  }> {
+    const turns = (await this.store.scanRequests()).map(turnFromEvent);
+    if (turns.length === 0)
+      throw new Error("the store holds no request events yet: ingest some with --requests");
+    const { table, verdicts } = mineRewrites(turns, { table: options.table });
+    const saved = saveRewriteTable(this.modelsDir, table);
+    this.rewrites = { version: saved.version, table };
+    const top = [...table.rules].sort((a, b) => b.support - a.support || b.gain - a.gain);
+    return {
+      ...saved,
+      turns: turns.length,
+      defective: verdicts.filter((v) => v.defective).length,
+      rules: table.size,
+      stats: table.stats,
+      top: top.slice(0, options.top ?? 20),
+    };
+  }
+
+  /** The current rewrite table (the newest built), or null. */
+  async currentRewrites(): Promise<{ version: string; table: RewriteTable } | null> {
+    if (this.rewrites === undefined) this.rewrites = loadCurrentRewriteTable(this.modelsDir);
+    return this.rewrites;
+  }
+
   /** Trains on every stored play, saves a new model version atomically and makes it current. */
   async train(config: TrainConfig, onProgress?: EvaluationProgress): Promise<TrainResult> {
     const started = Date.now();
@@ -169,8 +241,13 @@ export class Engine {
     const columns = await this.store.scanPlays();
     if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
     const plays = playTableFromColumns(columns);
-    const model = trainAffinityModel(plays, columns.users, columns.items, config, (phase, done, total) =>
-      onProgress?.(`train ${phase}`, done, total),
+    const model = await trainAffinityModelWith(
+      trainFactorsOnThreads,
+      plays,
+      columns.users,
+      columns.items,
+      config,
+      (phase, done, total) => onProgress?.(`train ${phase}`, done, total),
     );
     onProgress?.("context priors", 0, 1);
     const contextPriors = ContextPriors.learn(await this.contextObservations());
@@ -428,14 +505,18 @@ export class Engine {
   async resolve(user: string, request: string, options: ResolveOptions = {}): Promise<ResolveAnswer> {
     const current = await this.requireModel();
     const state = this.userFor(current, user);
-    const candidates = textCandidates(current.matcher, request, options.candidates, options.limit ?? 10);
+    const rule =
+      options.rewrite === false ? undefined : (await this.currentRewrites())?.table.lookup(request);
+    const rewritten = rule ? { from: request, to: rule.rewrite, by: "markov" } : null;
+    const text = rule ? rule.rewrite : request;
+    const candidates = textCandidates(current.matcher, text, options.candidates, options.limit ?? 10);
     const adjusters: CandidateAdjuster[] = [];
     if (options.context && current.contextPriors && options.useContext !== false) {
       adjusters.push(
         contextAdjuster(current.contextPriors, user, options.context, options.timeMs ?? Date.now()),
       );
     }
-    const ranked = rankCandidates(
+    const contextRanked = rankCandidates(
       current.model,
       current.view,
       state,
@@ -444,13 +525,24 @@ export class Engine {
       Math.random,
       adjusters,
     );
+    const facts = options.usePreferences === false ? [] : await this.preferenceFacts(user);
+    const { candidates: ranked, blocked } = facts.length
+      ? adjustResolvedCandidates(
+          contextRanked,
+          (id) => itemOf(current, id),
+          facts,
+          options.timeMs ?? Date.now(),
+          { request: text, context: preferenceContext(options.context) },
+        )
+      : { candidates: contextRanked, blocked: [] };
     return {
       user,
       request,
       model: current.manifest.version,
       source: state?.source ?? "popularity",
-      rewritten: null,
+      rewritten,
       candidates: ranked,
+      blocked,
     };
   }
 
@@ -464,20 +556,62 @@ export class Engine {
         if (i !== undefined) exclude.add(i);
       }
     }
-    const result = recommendItems(current.model, this.userFor(current, user), {
+    const n = options.n ?? 10;
+    const now = options.timeMs ?? Date.now();
+    const facts = options.usePreferences === false ? [] : await this.preferenceFacts(user);
+    const context = options.useContext === false ? undefined : options.context;
+    const masks = facts.length
+      ? preferenceMasks(current.view.byModelIndex, facts, now, { context: preferenceContext(context) })
+      : null;
+    const allow = intersectMasks(filterMask(current.view, options.filter), masks?.allow ?? null);
+    const priors = context ? current.contextPriors : null;
+    // Preferences and context re-rank, so fetch more than n for them to choose from.
+    const fetch = masks || priors ? Math.max(3 * n, n + 20) : n;
+    const state = this.userFor(current, user);
+    const query = {
       topN: current.topN,
-      n: options.n ?? 10,
       excludePlayed: (options.exclude ?? "played") === "played",
       exclude,
-      allow: filterMask(current.view, options.filter),
-    });
+    };
+    const result = recommendItems(current.model, state, { ...query, n: fetch, allow });
+    let scored = result.items;
+    if (masks?.boosted) {
+      // "More jazz": the liked items beyond the plain top-n get their chance too.
+      const boosted = recommendItems(current.model, state, {
+        ...query,
+        n: fetch,
+        allow: intersectMasks(allow, masks.boosted),
+      });
+      const seen = new Set(scored.map((r) => r.index));
+      scored = [...scored, ...boosted.items.filter((r) => !seen.has(r.index))];
+    }
+    const reranked = rerankWithPreferences(
+      scored.map((r) => {
+        const item = current.view.byModelIndex[r.index];
+        const lift =
+          priors && item ? priors.score(user, { kind: item.kind, item: item.id }, context, now) : null;
+        return { ...r, score: r.score + (lift?.value ?? 0), context: lift };
+      }),
+      (r) => current.view.byModelIndex[r.index],
+      facts,
+      now,
+      { context: preferenceContext(context) },
+    );
     return {
       user,
       model: current.manifest.version,
       source: result.source,
-      items: result.items.map((r) =>
-        describe(current, r.index, { affinity: round(r.affinity), score: round(r.score) }),
+      items: reranked.items.slice(0, n).map(({ entry: r, score, reasons }) =>
+        describe(current, r.index, {
+          affinity: round(r.affinity),
+          score: round(score),
+          ...(reasons.length ? { preferences: reasons } : {}),
+          ...(r.context && r.context.lifts.length
+            ? { context: { value: round(r.context.value), detail: describeLifts(r.context.lifts) } }
+            : {}),
+        }),
       ),
+      ...(masks ? { preferences: masks.effects } : {}),
     };
   }
 
@@ -507,6 +641,94 @@ export class Engine {
         describe(current, j, { similarity: round(similar.scores[r]), score: round(similar.scores[r]) }),
       ),
     };
+  }
+
+  /** A user's live preference facts, cached: this process is the store's only writer. */
+  private async preferenceFacts(user: string): Promise<PreferenceFact[]> {
+    let facts = this.preferenceCache.get(user);
+    if (!facts) {
+      facts = (await this.store.listPreferences(user)).map((r) => preferenceFactSchema.parse(r.fact));
+      this.preferenceCache.set(user, facts);
+    }
+    return facts;
+  }
+
+  /** The vocabulary preference statements are read against: the served catalogue, or the stored one. */
+  private async preferenceVocabulary(): Promise<PreferenceVocabulary> {
+    const current = await this.currentModel();
+    if (current) {
+      current.vocabulary ??= catalogueVocabulary(current.view.all, { index: current.matcher });
+      return current.vocabulary;
+    }
+    return catalogueVocabulary(await this.store.getItems());
+  }
+
+  /**
+   * Reads a taste statement ("I don't like country", "more Adele", "never play Christmas songs") into
+   * preference facts, stores them (a newer statement about the same thing replaces the older one) and
+   * applies them from the very next resolve and recommend.
+   */
+  async teachPreference(
+    user: string,
+    text: string,
+    options: { nowMs?: number; nowPlaying?: NowPlaying; timeZoneOffsetMinutes?: number } = {},
+  ): Promise<{ facts: ListedPreference[]; replaced: string[] } | { error: string }> {
+    const now = options.nowMs ?? Date.now();
+    const parsed = parsePreference(text, now, await this.preferenceVocabulary(), options);
+    if ("error" in parsed) return parsed;
+    let facts = await this.preferenceFacts(user);
+    const added: PreferenceFact[] = [];
+    const replaced: string[] = [];
+    for (const draft of parsed.facts) {
+      const fact = toPreferenceFact(user, draft);
+      const merged = mergePreference(facts, fact);
+      for (const old of merged.replaced) {
+        await this.store.removePreference(user, old.id);
+        replaced.push(old.id);
+      }
+      await this.store.addPreference({ id: fact.id, user, createdAtMs: fact.createdAtMs, fact });
+      facts = merged.facts;
+      added.push(fact);
+    }
+    this.preferenceCache.set(user, facts);
+    const listed = listPreferences(added, now);
+    return { facts: listed, replaced };
+  }
+
+  /** A user's taught preferences, newest first, each with whether it still applies. */
+  async listPreferences(user: string, options: { includeExpired?: boolean; nowMs?: number } = {}) {
+    return listPreferences(await this.preferenceFacts(user), options.nowMs ?? Date.now(), options);
+  }
+
+  /** Forgets one taught preference; false when the user has no such fact. */
+  async removePreference(user: string, id: string): Promise<boolean> {
+    const removed = await this.store.removePreference(user, id);
+    this.preferenceCache.delete(user);
+    return removed;
+  }
+
+  /**
+   * Moments in a user's recent turns where asking "should I remember that?" makes sense: the same request
+   * repeated, or explicit dissatisfaction ("no, not that one").
+   */
+  async teachableMoments(
+    user: string,
+    options: { nowMs?: number; windowMs?: number } = {},
+  ): Promise<TeachableMoment[]> {
+    const now = options.nowMs ?? Date.now();
+    const windowMs = options.windowMs ?? 30 * 60_000;
+    const turns = (await this.store.scanRequests({ fromMs: now - windowMs, toMs: now + 1 }))
+      .filter((r) => r.user === user)
+      .map(turnFromEvent);
+    const current = await this.currentModel();
+    return detectTeachableMoments(turns, now, {
+      describeItem: current
+        ? (id: string) => {
+            const item = itemOf(current, id);
+            return item ? { title: item.title, creators: item.creators } : null;
+          }
+        : undefined,
+    });
   }
 
   /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
@@ -577,6 +799,8 @@ export interface ServingModel {
   overlays: Map<string, UserState>;
   /** Learned from logged turns at training time; null when the store had none with a context. */
   contextPriors: ContextPriors | null;
+  /** Built at the first taught preference. */
+  vocabulary?: PreferenceVocabulary;
   userIndex: Map<string, number>;
   itemIndex: Map<string, number>;
 }
@@ -603,6 +827,10 @@ export interface ResolveOptions {
   timeMs?: number;
   /** false ranks without context priors (the evaluation's baseline). */
   useContext?: boolean;
+  /** false ignores the user's taught preferences. */
+  usePreferences?: boolean;
+  /** false resolves the text as given, without the learned rewrite table. */
+  rewrite?: boolean;
 }
 
 export interface ResolveAnswer {
@@ -610,9 +838,11 @@ export interface ResolveAnswer {
   request: string;
   model: string;
   source: ServeSource;
-  /** How the request was rewritten before resolution (query rewriting comes later; null = not rewritten). */
+  /** How the request was rewritten before resolution (by the learned rewrite table); null = not rewritten. */
   rewritten: null | { from: string; to: string; by: string };
   candidates: ResolvedCandidate[];
+  /** Candidates a taught "never" rules out even when named; an application may ask "play it anyway?". */
+  blocked: ResolvedCandidate[];
 }
 
 export interface RecommendRequest {
@@ -621,6 +851,10 @@ export interface RecommendRequest {
   exclude?: "played" | "none" | string[];
   filter?: ItemFilter;
   context?: PlayContext;
+  /** When (default now): for context priors and preference scopes and expiry. */
+  timeMs?: number;
+  useContext?: boolean;
+  usePreferences?: boolean;
 }
 
 export interface ItemListAnswer {
@@ -631,6 +865,18 @@ export interface ItemListAnswer {
   items: Array<
     { item: string; title: string; creators: readonly string[]; kind: string } & Record<string, unknown>
   >;
+  /** What each taught preference did to this answer. */
+  preferences?: PreferenceEffectSummary[];
+}
+
+function itemOf(current: ServingModel, id: string) {
+  const at = current.view.byId.get(id);
+  return at === undefined ? null : current.view.all[at];
+}
+
+function preferenceContext(context: PlayContext | undefined): PreferenceContext | undefined {
+  if (!context) return undefined;
+  return { deviceType: context.deviceType, activity: context.activity };
 }
 
 function contextAdjuster(

@@ -173,6 +173,56 @@ describe("tastebud CLI on a simulated world", () => {
     expect(stranger.items[0].source).toBe("popularity");
   });
 
+  it("teaches, lists and forgets a preference, and recommend obeys it", async () => {
+    const user = JSON.parse(readFileSync(join(world, "events.jsonl"), "utf8").split("\n", 1)[0]).user;
+    const add = await run([
+      "prefs",
+      "add",
+      user,
+      "never",
+      "play",
+      "christmas",
+      "songs",
+      "--store",
+      store,
+      "--json",
+    ]);
+    expect(add.code).toBe(0);
+    const fact = JSON.parse(add.stdout).facts[0];
+    expect(fact).toMatchObject({ polarity: "never", target: { type: "tag", value: "christmas" } });
+    const recs = JSON.parse(
+      (
+        await run([
+          "recommend",
+          "--user",
+          user,
+          "-n",
+          "40",
+          "--tags",
+          "christmas,pop",
+          "--store",
+          store,
+          "--json",
+        ])
+      ).stdout,
+    );
+    const catalogue = readFileSync(join(world, "catalogue.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    const christmas = new Set(catalogue.filter((c) => c.tags?.includes("christmas")).map((c) => c.id));
+    expect(recs.items.length).toBeGreaterThan(0);
+    for (const r of recs.items) expect(christmas.has(r.item)).toBe(false);
+    expect(recs.preferences[0].reason).toMatch(/never play christmas songs/i);
+    const list = await run(["prefs", "list", user, "--store", store, "--json"]);
+    expect(JSON.parse(list.stdout).preferences.map((p: { id: string }) => p.id)).toEqual([fact.id]);
+    expect((await run(["prefs", "rm", user, fact.id, "--store", store])).code).toBe(0);
+    expect((await run(["prefs", "rm", user, fact.id, "--store", store])).code).toBe(1);
+    const nonsense = await run(["prefs", "add", user, "what", "time", "is", "it?", "--store", store]);
+    expect(nonsense.code).toBe(1);
+    expect(nonsense.stderr).toMatch(/not a preference/);
+  });
+
   it("prints the eval report as JSON with every metric key", async () => {
     const r = await run([
       "eval",

@@ -6,6 +6,8 @@ import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
+import { prefsCommand } from "./commands/prefs.js";
+import { rewritesCommand } from "./commands/rewrites.js";
 import { schemaCommand } from "./commands/schema.js";
 import { serveCommand } from "./commands/serve.js";
 import { explainCommand, recommendCommand, resolveCommand, similarCommand } from "./commands/serving.js";
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
     recommendCommand,
     similarCommand,
     explainCommand,
+    prefsCommand,
+    rewritesCommand,
     serveCommand,
     simulateCommand,
     demoCommand,

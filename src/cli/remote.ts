@@ -52,6 +52,7 @@ export class RemoteEngine implements EngineReader {
       user,
       request,
       ...(options.candidates ? { candidates: options.candidates } : {}),
+      ...(options.context ? { context: options.context } : {}),
     });
   }
 
@@ -62,6 +63,11 @@ export class RemoteEngine implements EngineReader {
     if (options.filter?.kind) q.set("kind", options.filter.kind);
     if (options.filter?.tags?.length) q.set("tags", options.filter.tags.join(","));
     if (options.filter?.creators?.length) q.set("creators", options.filter.creators.join(","));
+    const c = options.context;
+    if (c?.deviceType) q.set("deviceType", c.deviceType);
+    if (c?.hasScreen !== undefined) q.set("hasScreen", String(c.hasScreen));
+    if (c?.deviceState) q.set("deviceState", c.deviceState);
+    if (c?.activity) q.set("activity", c.activity);
     return this.call<Awaited<ReturnType<Engine["recommend"]>>>(
       "GET",
       `/v1/users/${encodeURIComponent(user)}/recommendations?${q}`,

@@ -262,6 +262,86 @@ describe("request errors", () => {
   });
 });
 
+describe("taught preferences over HTTP", () => {
+  const tagsOf = async () => {
+    const items = await engine.store.getItems();
+    return new Map(items.map((i) => [i.id, i.tags]));
+  };
+
+  it('"I don\'t like country": no country in the next recommendations, the reason says why, removing it brings them back', async () => {
+    const tags = await tagsOf();
+    const current = await engine.currentModel();
+    // A listener whose top 30 holds country items, so the preference has something to do.
+    let user = "";
+    let before: Array<{ item: string }> = [];
+    for (const u of current!.model.users) {
+      const res = await app.inject({ url: `/v1/users/${u}/recommendations?n=30` });
+      const items = res.json().items as Array<{ item: string }>;
+      if (items.some((r) => tags.get(r.item)?.includes("country"))) {
+        user = u;
+        before = items;
+        break;
+      }
+    }
+    expect(user).not.toBe("");
+    const taught = await app.inject({
+      method: "POST",
+      url: `/v1/users/${user}/preferences`,
+      headers: auth,
+      payload: { text: "I don't like country" },
+    });
+    expect(taught.statusCode).toBe(201);
+    const fact = taught.json().facts[0];
+    expect(fact).toMatchObject({
+      polarity: "dislike",
+      target: { type: "tag", value: "country" },
+      active: true,
+    });
+
+    const after = await app.inject({ url: `/v1/users/${user}/recommendations?n=30` });
+    const answer = after.json();
+    expect(answer.items).toHaveLength(30);
+    for (const r of answer.items) expect(tags.get(r.item)).not.toContain("country");
+    expect(answer.preferences[0].reason).toMatch(/I don't like country/);
+    expect(answer.preferences[0].items).toBeGreaterThan(0);
+
+    const listed = await app.inject({ url: `/v1/users/${user}/preferences` });
+    expect(listed.json().preferences.map((p: { id: string }) => p.id)).toEqual([fact.id]);
+    const removed = await app.inject({
+      method: "DELETE",
+      url: `/v1/users/${user}/preferences/${fact.id}`,
+      headers: auth,
+    });
+    expect(removed.statusCode).toBe(204);
+    const back = await app.inject({ url: `/v1/users/${user}/recommendations?n=30` });
+    expect(back.json().items.map((r: { item: string }) => r.item)).toEqual(before.map((r) => r.item));
+    expect(back.json().preferences).toBeUndefined();
+    const again = await app.inject({
+      method: "DELETE",
+      url: `/v1/users/${user}/preferences/${fact.id}`,
+      headers: auth,
+    });
+    expect(again.statusCode).toBe(404);
+  });
+
+  it("says what is not a preference, and needs the key to teach", async () => {
+    const bad = await app.inject({
+      method: "POST",
+      url: `/v1/users/${knownUser}/preferences`,
+      headers: auth,
+      payload: { text: "what time is it?" },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().message).toMatch(/not a preference/);
+    const noKey = await app.inject({
+      method: "POST",
+      url: `/v1/users/${knownUser}/preferences`,
+      payload: { text: "I like jazz" },
+    });
+    expect(noKey.statusCode).toBe(401);
+  });
+});
+
 describe("POST /v1/requests", () => {
   const turn = (id: string, extra: object = {}) => ({
     requestId: id,
@@ -391,6 +471,8 @@ describe("documentation and operations", () => {
         "/metrics",
         "/v1/events",
         "/v1/requests",
+        "/v1/rewrites",
+        "/v1/rewrites/build",
         "/v1/items/{id}/similar",
         "/v1/jobs/{id}",
         "/v1/resolve",
@@ -398,6 +480,9 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/affinity",
         "/v1/users/{id}/explain",
         "/v1/users/{id}/recommendations",
+        "/v1/users/{id}/preferences",
+        "/v1/users/{id}/preferences/{factId}",
+        "/v1/users/{id}/teachable-moments",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

@@ -18,7 +18,7 @@ import {
 import { z } from "zod";
 import { commaList } from "../config.js";
 import { type Engine, NoModelError } from "../engine.js";
-import type { PlayEvent } from "../schema/events.js";
+import type { PlayContext, PlayEvent } from "../schema/events.js";
 import { playEventSchema, requestEventSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import { type KeyedPlayEvent, StoreError } from "../store/event-store.js";
@@ -39,6 +39,9 @@ import {
   itemParams,
   jobParams,
   jobSchema,
+  preferenceParams,
+  preferencesQuery,
+  preferencesResponseSchema,
   recommendQuery,
   recommendResponseSchema,
   requestsBodySchema,
@@ -46,8 +49,14 @@ import {
   requestsResponseSchema,
   resolveBodySchema,
   resolveResponseSchema,
+  rewritesBuildBodySchema,
+  rewritesBuildResponseSchema,
+  rewritesResponseSchema,
   similarQuery,
   similarResponseSchema,
+  teachableMomentsResponseSchema,
+  teachBodySchema,
+  teachResponseSchema,
   trainBodySchema,
   trainResponseSchema,
   userParams,
@@ -141,6 +150,21 @@ const requestsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data)
   if (result.success) return { value: result.data };
   return { error: new RequestValidationError(result.error.issues) };
 };
+
+/** The request's context from query parameters; undefined when none was given. */
+function contextFromQuery(q: {
+  deviceType?: string;
+  hasScreen?: "true" | "false";
+  deviceState?: string;
+  activity?: string;
+}): PlayContext | undefined {
+  const context: PlayContext = {};
+  if (q.deviceType) context.deviceType = q.deviceType;
+  if (q.hasScreen) context.hasScreen = q.hasScreen === "true";
+  if (q.deviceState) context.deviceState = q.deviceState;
+  if (q.activity) context.activity = q.activity;
+  return Object.keys(context).length ? context : undefined;
+}
 
 /** Validates the rows of a batch one by one: the valid ones, and a reject with a JSON path for each other. */
 function validateRows<T>(rows: unknown[], schema: z.ZodType<T>, field: string) {
@@ -333,8 +357,10 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's API key" } },
       },
       tags: [
-        { name: "events", description: "ingest plays" },
+        { name: "events", description: "ingest plays and request events" },
         { name: "serving", description: "answers from the current model" },
+        { name: "preferences", description: "what users teach in words, and when to ask" },
+        { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
       ],
@@ -482,8 +508,130 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
           n: q.n,
           exclude: q.exclude,
           filter: { kind: q.kind, tags: commaList(q.tags), creators: commaList(q.creators) },
+          context: contextFromQuery(q),
         });
         return answer as z.output<typeof recommendResponseSchema>;
+      },
+    );
+
+    api.post(
+      "/v1/rewrites/build",
+      {
+        onRequest: requireKey,
+        schema: {
+          tags: ["rewrites"],
+          summary: "mine the stored request log for query rewrites and make the table current",
+          security: writeSecurity,
+          body: rewritesBuildBodySchema,
+          response: { 200: rewritesBuildResponseSchema, ...errorResponses(400, 401, 409) },
+        },
+      },
+      async (request) => {
+        const { sessionGapMs, ...table } = request.body;
+        try {
+          const result = await storeLock.run(() =>
+            engine.buildRewrites({ table: { ...table, ...(sessionGapMs ? { sessionGapMs } : {}) } }),
+          );
+          const { path: _path, stats: _stats, ...answer } = result;
+          return answer;
+        } catch (err) {
+          if (err instanceof Error && /no request events/.test(err.message))
+            throw new HttpError(409, "no-requests", err.message);
+          throw err;
+        }
+      },
+    );
+
+    api.get(
+      "/v1/rewrites",
+      {
+        schema: {
+          tags: ["rewrites"],
+          summary: "the current rewrite table (source -> rewrite, with support and success rates)",
+          response: { 200: rewritesResponseSchema },
+        },
+      },
+      async () => {
+        const current = await engine.currentRewrites();
+        return { version: current?.version ?? null, rules: current ? [...current.table.rules] : [] };
+      },
+    );
+
+    api.post(
+      "/v1/users/:id/preferences",
+      {
+        onRequest: requireKey,
+        schema: {
+          tags: ["preferences"],
+          summary: 'teach a preference in words ("I don\'t like country"); applied from the next answer on',
+          security: writeSecurity,
+          params: userParams,
+          body: teachBodySchema,
+          response: { 201: teachResponseSchema, ...errorResponses(400, 401, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { text, nowPlaying, timeZoneOffsetMinutes } = request.body;
+        const result = await storeLock.run(() =>
+          engine.teachPreference(request.params.id, text, { nowPlaying, timeZoneOffsetMinutes }),
+        );
+        if ("error" in result) throw new HttpError(422, "not-a-preference", result.error);
+        return reply.code(201).send(result as z.output<typeof teachResponseSchema>);
+      },
+    );
+
+    api.get(
+      "/v1/users/:id/preferences",
+      {
+        schema: {
+          tags: ["preferences"],
+          summary: "the preferences a user taught, newest first",
+          params: userParams,
+          querystring: preferencesQuery,
+          response: { 200: preferencesResponseSchema, ...errorResponses(400) },
+        },
+      },
+      async (request) => {
+        const preferences = await engine.listPreferences(request.params.id, {
+          includeExpired: request.query.includeExpired === "true",
+        });
+        return { user: request.params.id, preferences } as z.output<typeof preferencesResponseSchema>;
+      },
+    );
+
+    api.delete(
+      "/v1/users/:id/preferences/:factId",
+      {
+        onRequest: requireKey,
+        schema: {
+          tags: ["preferences"],
+          summary: "forget one taught preference",
+          security: writeSecurity,
+          params: preferenceParams,
+          response: { 204: z.null(), ...errorResponses(401, 404) },
+        },
+      },
+      async (request, reply) => {
+        const { id, factId } = request.params;
+        const removed = await storeLock.run(() => engine.removePreference(id, factId));
+        if (!removed) throw new HttpError(404, "not-found", `user ${id} has no preference ${factId}`);
+        return reply.code(204).send(null);
+      },
+    );
+
+    api.get(
+      "/v1/users/:id/teachable-moments",
+      {
+        schema: {
+          tags: ["preferences"],
+          summary: 'moments in the last half hour worth asking "should I remember that?" about',
+          params: userParams,
+          response: { 200: teachableMomentsResponseSchema, ...errorResponses(400) },
+        },
+      },
+      async (request) => {
+        const moments = await storeLock.run(() => engine.teachableMoments(request.params.id));
+        return { user: request.params.id, moments };
       },
     );
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { trainSettingsSchema } from "../config.js";
+import { preferenceFactSchema } from "../core/preferences/index.js";
 import { itemKinds, playContextSchema, playEventSchema, requestEventSchema } from "../schema/events.js";
 
 /**
@@ -89,6 +90,15 @@ export const recommendQuery = z
       .default("played")
       .describe("played (default) leaves out what the user has played; none keeps it"),
     ...filterQuery,
+    deviceType: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("context: the device asking, e.g. tv, speaker"),
+    hasScreen: z.enum(["true", "false"]).optional().describe("context: whether the device has a screen"),
+    deviceState: z.string().min(1).max(100).optional().describe("context: e.g. idle, playing, timer"),
+    activity: z.string().min(1).max(100).optional().describe("context: e.g. cooking, workout"),
   })
   .strict();
 
@@ -107,7 +117,33 @@ export const recommendResponseSchema = z.object({
   user: z.string(),
   model: z.string().describe("model version that answered"),
   source,
-  items: z.array(z.object({ ...listedItem, affinity: z.number(), score: z.number() })),
+  items: z.array(
+    z.object({
+      ...listedItem,
+      affinity: z.number(),
+      score: z.number(),
+      preferences: z
+        .array(z.string())
+        .optional()
+        .describe("taught preferences that moved this item, in words"),
+      context: z
+        .object({ value: z.number(), detail: z.string() })
+        .optional()
+        .describe("what the request's context did to this item (logits) and why"),
+    }),
+  ),
+  preferences: z
+    .array(
+      z.object({
+        factId: z.string(),
+        polarity: z.string(),
+        effect: z.string(),
+        items: z.number().int(),
+        reason: z.string(),
+      }),
+    )
+    .optional()
+    .describe("what each of the user's taught preferences did to this answer"),
 });
 
 export const similarResponseSchema = z.object({
@@ -133,31 +169,34 @@ export const resolveBodySchema = z
   })
   .strict();
 
+const resolvedCandidateSchema = z.object({
+  ...listedItem,
+  score: z.number(),
+  confidence: z.number().describe("softmax share among the candidates"),
+  textScore: z.number(),
+  matchedSpan: z.tuple([z.number(), z.number()]).nullable(),
+  affinity: z.number().nullable(),
+  source,
+  excluded: z.boolean().optional().describe("ruled out by a taught preference; listed last"),
+  reasons: z.array(
+    z.object({
+      factor: z.enum(["text", "personal-affinity", "popularity", "context", "taught-preference"]),
+      value: z.number(),
+      detail: z.string(),
+    }),
+  ),
+});
+
 export const resolveResponseSchema = z.object({
   user: z.string(),
   request: z.string(),
   model: z.string(),
   source,
   rewritten: z.object({ from: z.string(), to: z.string(), by: z.string() }).nullable(),
-  candidates: z.array(
-    z.object({
-      ...listedItem,
-      score: z.number(),
-      confidence: z.number().describe("softmax share among the candidates"),
-      textScore: z.number(),
-      matchedSpan: z.tuple([z.number(), z.number()]).nullable(),
-      affinity: z.number().nullable(),
-      source,
-      excluded: z.boolean().optional().describe("ruled out by a taught preference; listed last"),
-      reasons: z.array(
-        z.object({
-          factor: z.enum(["text", "personal-affinity", "popularity", "context", "taught-preference"]),
-          value: z.number(),
-          detail: z.string(),
-        }),
-      ),
-    }),
-  ),
+  candidates: z.array(resolvedCandidateSchema),
+  blocked: z
+    .array(resolvedCandidateSchema)
+    .describe('candidates a taught "never" rules out even when named (ask "play it anyway?")'),
 });
 
 export const affinityBodySchema = z.object({ items: z.array(id).min(1).max(10_000) }).strict();
@@ -232,3 +271,93 @@ export const healthSchema = z.object({
 });
 
 export type JobView = z.infer<typeof jobSchema>;
+
+export const teachBodySchema = z
+  .object({
+    text: z
+      .string()
+      .min(1)
+      .max(500)
+      .describe('a taste statement: "I don\'t like country", "more Adele", "never play Christmas songs"'),
+    nowPlaying: z
+      .object({ id: z.string().min(1), title: z.string().min(1), creators: z.array(z.string()).optional() })
+      .optional()
+      .describe('what is playing, so "I love this song" knows what "this" is'),
+    timeZoneOffsetMinutes: z.number().int().min(-840).max(840).optional(),
+  })
+  .strict();
+
+const listedPreferenceSchema = preferenceFactSchema.extend({
+  active: z.boolean().describe("false once expired"),
+  description: z.string(),
+});
+
+export const teachResponseSchema = z.object({
+  facts: z.array(listedPreferenceSchema),
+  replaced: z.array(z.string()).describe("ids of older facts about the same thing that these replace"),
+});
+
+export const preferencesResponseSchema = z.object({
+  user: z.string(),
+  preferences: z.array(listedPreferenceSchema),
+});
+
+export const preferencesQuery = z
+  .object({ includeExpired: z.enum(["true", "false"]).default("false") })
+  .strict();
+
+export const preferenceParams = z.object({
+  id: id.describe("user id"),
+  factId: id.describe("preference id"),
+});
+
+export const teachableMomentsResponseSchema = z.object({
+  user: z.string(),
+  moments: z.array(
+    z.object({
+      kind: z.string(),
+      suggestion: z.string().describe('the question to ask, e.g. "should I remember that?"'),
+      turnIds: z.array(z.string()),
+      request: z.string().optional(),
+      meant: z.string().optional(),
+      meantItem: z.string().optional(),
+      proposal: z.string().optional().describe("a statement to POST to /preferences if the user says yes"),
+    }),
+  ),
+});
+
+const rewriteRuleSchema = z.object({
+  source: z.string(),
+  rewrite: z.string(),
+  support: z.number().int().describe("distinct users who said the source"),
+  pathUsers: z.number().int().describe("distinct users who went from the source to the rewrite"),
+  sourceSuccess: z.number(),
+  sourceFailure: z.number(),
+  sourceDirectSuccess: z.number().describe("how often the source worked at once"),
+  rewriteSuccess: z.number().describe("how often the rewrite worked at once"),
+  gain: z.number(),
+  visits: z.number(),
+  contribution: z.number(),
+});
+
+export const rewritesBuildBodySchema = z
+  .object({
+    minSupportUsers: z.number().int().min(1).optional(),
+    minPathUsers: z.number().int().min(1).optional(),
+    minGain: z.number().min(0).max(1).optional(),
+    sessionGapMs: z.number().int().min(1000).max(3_600_000).optional(),
+  })
+  .strict();
+
+export const rewritesBuildResponseSchema = z.object({
+  version: z.string(),
+  turns: z.number().int(),
+  defective: z.number().int(),
+  rules: z.number().int(),
+  top: z.array(rewriteRuleSchema),
+});
+
+export const rewritesResponseSchema = z.object({
+  version: z.string().nullable().describe("null when no table was built yet"),
+  rules: z.array(rewriteRuleSchema),
+});

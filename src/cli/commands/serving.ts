@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { commaList } from "../../config.js";
+import type { PlayContext } from "../../schema/events.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { withReader } from "../run.js";
@@ -19,16 +20,19 @@ export function resolveCommand(program: Command): void {
       [],
     )
     .option("--json", "print JSON");
+  addContextOptions(cmd);
   addStoreOptions(cmd).action(async (request: string, opts) => {
     await withReader(opts, async (engine) => {
       const answer = await engine.resolve(opts.user, request, {
         candidates: opts.candidate.length ? opts.candidate : undefined,
+        context: contextOf(opts),
       });
       if (opts.json) {
         console.log(JSON.stringify(answer));
         return;
       }
       console.log(`"${request}" for ${answer.user} (${answer.source}, model ${answer.model})`);
+      if (answer.rewritten) console.log(`  rewritten to "${answer.rewritten.to}" (${answer.rewritten.by})`);
       if (answer.candidates.length === 0) console.log("  no catalogue item matches");
       for (const c of answer.candidates) {
         console.log(
@@ -36,6 +40,7 @@ export function resolveCommand(program: Command): void {
         );
         for (const r of c.reasons) console.log(`         ${r.factor}: ${r.detail}`);
       }
+      for (const c of answer.blocked ?? []) console.log(`  blocked: ${c.title} [${c.item}]`);
     });
   });
 }
@@ -51,6 +56,7 @@ export function recommendCommand(program: Command): void {
     .option("--tags <tags>", "only items with any of these tags (comma separated)")
     .option("--creators <names>", "only items by any of these creators (comma separated)")
     .option("--json", "print JSON");
+  addContextOptions(cmd);
   addStoreOptions(cmd).action(async (opts) => {
     if (!Number.isInteger(opts.n) || opts.n < 1 || opts.n > 1000)
       throw new UsageError("-n expects a whole number from 1 to 1000");
@@ -59,6 +65,7 @@ export function recommendCommand(program: Command): void {
         n: opts.n,
         exclude: opts.includePlayed ? "none" : "played",
         filter: { kind: opts.kind, tags: commaList(opts.tags), creators: commaList(opts.creators) },
+        context: contextOf(opts),
       });
       if (opts.json) {
         console.log(JSON.stringify(answer));
@@ -69,7 +76,9 @@ export function recommendCommand(program: Command): void {
         console.log(
           `  ${Number(r.affinity).toFixed(3)}  ${r.title} by ${r.creators.join(", ") || "?"}  [${r.item}]`,
         );
+        for (const why of (r.preferences as string[] | undefined) ?? []) console.log(`         ${why}`);
       }
+      for (const p of answer.preferences ?? []) console.log(`  preference: ${p.reason}`);
     });
   });
 }
@@ -124,4 +133,28 @@ export function explainCommand(program: Command): void {
       }
     });
   });
+}
+
+/** --device-type, --screen/--no-screen, --device-state, --activity: where the request is made. */
+function addContextOptions(cmd: Command): Command {
+  return cmd
+    .option("--device-type <type>", "context: the device asking (tv, speaker, phone, car, ...)")
+    .option("--screen", "context: the device has a screen")
+    .option("--no-screen", "context: the device has no screen")
+    .option("--device-state <state>", "context: what the device is doing (idle, playing, timer, ...)")
+    .option("--activity <activity>", "context: what the user is doing (cooking, workout, ...)");
+}
+
+function contextOf(opts: {
+  deviceType?: string;
+  screen?: boolean;
+  deviceState?: string;
+  activity?: string;
+}): PlayContext | undefined {
+  const context: PlayContext = {};
+  if (opts.deviceType) context.deviceType = opts.deviceType;
+  if (opts.screen !== undefined) context.hasScreen = opts.screen;
+  if (opts.deviceState) context.deviceState = opts.deviceState;
+  if (opts.activity) context.activity = opts.activity;
+  return Object.keys(context).length ? context : undefined;
 }

@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { type SimulatedWorld, simulateWorld, truthToJson } from "../../core/simulate/index.js";
+import {
+  type SimulatedWorld,
+  simulateVoice,
+  simulateWorld,
+  summarizeVoiceWorld,
+  truthToJson,
+  voiceWorldToFiles,
+} from "../../core/simulate/index.js";
 import { number } from "../options.js";
 
 /** Writes a simulated world as files `ingest` reads: events.jsonl, catalogue.jsonl and truth.json. */
@@ -27,9 +34,38 @@ export function simulateCommand(program: Command): void {
     .option("--items <n>", "catalogue items", number("items"), 2000)
     .option("--days <n>", "days of listening", number("days"), 60)
     .option("--seed <n>", "random seed", number("seed"), 1)
+    .option(
+      "--voice",
+      "simulate a voice assistant instead: requests.jsonl (turns), plays.jsonl, catalogue.jsonl, truth.json (defaults 700 users, 28 days)",
+    )
+    .option("--drift-day <n>", "voice: from this day on some utterances change meaning", number("drift-day"))
     .requiredOption("--out <dir>", "output folder")
     .option("--json", "print a JSON summary")
-    .action((opts) => {
+    .action((opts, cmd: Command) => {
+      if (opts.voice) {
+        const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
+        const world = simulateVoice({
+          seed: opts.seed,
+          ...(given("users") ? { users: opts.users } : {}),
+          ...(given("items") ? { items: opts.items } : {}),
+          ...(given("days") ? { days: opts.days } : {}),
+          ...(opts.driftDay !== undefined ? { driftDay: opts.driftDay } : {}),
+        });
+        const out = resolve(opts.out);
+        mkdirSync(out, { recursive: true });
+        const files: Record<string, string> = {};
+        for (const [name, text] of Object.entries(voiceWorldToFiles(world))) {
+          files[name] = join(out, name);
+          writeFileSync(files[name], text);
+        }
+        const summary = { ...summarizeVoiceWorld(world), files };
+        if (opts.json) console.log(JSON.stringify(summary));
+        else
+          console.log(
+            `simulated ${world.requests.length} voice turns and ${world.plays.length} plays -> ${out}\ningest with: tastebud ingest ${files["plays.jsonl"]} --catalogue ${files["catalogue.jsonl"]} && tastebud ingest --requests ${files["requests.jsonl"]}`,
+          );
+        return;
+      }
       const world = simulateWorld({ users: opts.users, items: opts.items, days: opts.days, seed: opts.seed });
       const files = writeWorld(world, resolve(opts.out));
       const summary = {

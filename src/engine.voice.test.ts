@@ -1,0 +1,101 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toTrainConfig, trainSettingsSchema } from "./config.js";
+import { simulateVoice } from "./core/simulate/index.js";
+import { Engine } from "./engine.js";
+import { catalogueItemSchema } from "./schema/events.js";
+import { buildApp } from "./server/app.js";
+import { OccurrenceCounter } from "./store/event-key.js";
+
+/** The rewrite path end to end: request log in the store -> rewrites build -> resolve rewrites, over HTTP too. */
+describe("Engine on a simulated voice assistant", () => {
+  const world = simulateVoice({ users: 200, days: 14, items: 600, seed: 5 });
+  let engine: Engine;
+  let app: FastifyInstance;
+  const KEY = "k";
+
+  beforeAll(async () => {
+    engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tastebud-voice-")) });
+    await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
+    const counter = new OccurrenceCounter();
+    await engine.store.appendPlays(
+      world.plays.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
+    );
+    await engine.store.appendRequests(world.requests.map((event) => ({ event, source: "sim" })));
+    await engine.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5 })));
+    app = buildApp(engine, { apiKey: KEY });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await engine?.close();
+  });
+
+  it("answers without rewriting before a table is built", async () => {
+    const answer = await engine.resolve("u0001", "play hello");
+    expect(answer.rewritten).toBeNull();
+    expect((await app.inject({ url: "/v1/rewrites" })).json()).toEqual({ version: null, rules: [] });
+  });
+
+  it("builds a rewrite table from the request log and applies it before resolution, saying so", async () => {
+    const built = await app.inject({
+      method: "POST",
+      url: "/v1/rewrites/build",
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: {},
+    });
+    expect(built.statusCode).toBe(200);
+    const result = built.json();
+    expect(result.turns).toBe(world.requests.length);
+    expect(result.rules).toBeGreaterThan(3);
+    const rule = result.top[0];
+    expect(rule.rewrite).not.toBe(rule.source);
+    expect(rule.rewriteSuccess - rule.sourceDirectSuccess).toBeGreaterThanOrEqual(0.2);
+
+    const answer = await engine.resolve("u0001", rule.source);
+    expect(answer.rewritten).toEqual({ from: rule.source, to: rule.rewrite, by: "markov" });
+    const plain = await engine.resolve("u0001", rule.source, { rewrite: false });
+    expect(plain.rewritten).toBeNull();
+    const http = await app.inject({
+      method: "POST",
+      url: "/v1/resolve",
+      payload: { user: "u0001", request: rule.source },
+    });
+    expect(http.json().rewritten.to).toBe(rule.rewrite);
+    expect((await app.inject({ url: "/v1/rewrites" })).json().rules.length).toBe(result.rules);
+  });
+
+  it("most mined rewrites point at what the users of the source meant", async () => {
+    const current = await engine.currentRewrites();
+    const rules = current?.table.rules ?? [];
+    // For each rule: among the simulated turns that said the source, what did their speakers mean, and
+    // does resolving the rewrite find it (judged by the simulator's own assistant-independent truth)?
+    const meant = new Map<string, Map<string, number>>();
+    world.requests.forEach((r, k) => {
+      const item = world.truth[k].intendedItem;
+      if (!item) return;
+      const key = r.text
+        .toLowerCase()
+        .replace(/[^a-z0-9 ]/g, "")
+        .trim();
+      const m = meant.get(key) ?? new Map<string, number>();
+      m.set(item, (m.get(item) ?? 0) + 1);
+      meant.set(key, m);
+    });
+    let right = 0;
+    let judged = 0;
+    for (const rule of rules) {
+      const m = meant.get(rule.source);
+      if (!m) continue;
+      const top = [...m].sort((a, b) => b[1] - a[1])[0][0];
+      const answer = await engine.resolve("someone", rule.source, { usePreferences: false });
+      judged++;
+      if (answer.candidates[0]?.item === top) right++;
+    }
+    expect(judged).toBeGreaterThan(3);
+    expect(right / judged).toBeGreaterThan(0.6);
+  });
+});
