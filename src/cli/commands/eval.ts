@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { splitSettingsSchema, toTrainConfig } from "../../config.js";
+import { evaluateRewrites, type RewriteEvaluationReport } from "../../core/evaluation/rewrites.js";
 import { truthFromJson } from "../../core/simulate/index.js";
 import { UsageError } from "../errors.js";
 import { formatAblation, formatEvaluation } from "../format.js";
@@ -36,8 +37,38 @@ export function evalCommand(program: Command): void {
       "--truth <file>",
       "a simulator truth.json: also compare the learned ranking with the true affinities",
     )
+    .option(
+      "--rewrites",
+      "on the simulated voice assistant (not the store): rephrase detection, Markov rewrites, online rewriting, self-awareness under drift",
+    )
+    .option("--sim-seed <n>", "with --rewrites: the simulated world's seed", number("sim-seed"), 1)
+    .option("--sim-users <n>", "with --rewrites: simulated users", number("sim-users"), 300)
+    .option(
+      "--sim-days <n>",
+      "with --rewrites: simulated days (the second half is held out)",
+      number("sim-days"),
+      28,
+    )
     .option("--json", "print JSON");
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+    if (opts.rewrites) {
+      for (const key of ["simSeed", "simUsers", "simDays"] as const) {
+        if (!Number.isInteger(opts[key]) || opts[key] < (key === "simSeed" ? 0 : 2))
+          throw new UsageError(
+            `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} expects a whole number`,
+          );
+      }
+      const progress = new Progress(!opts.json);
+      const report = evaluateRewrites({
+        seed: opts.simSeed,
+        users: opts.simUsers,
+        days: opts.simDays,
+        onProgress: (phase, done, total) => progress.update(phase, done, total),
+      });
+      progress.stop();
+      console.log(opts.json ? JSON.stringify(report) : formatRewrites(report));
+      return;
+    }
     const settings = trainSettingsFrom(opts);
     const split = splitSettingsSchema.safeParse({
       splitDate: opts.splitDate,
@@ -103,4 +134,24 @@ export function evalCommand(program: Command): void {
       console.log(opts.json ? JSON.stringify(report) : formatEvaluation(report));
     });
   });
+}
+
+function formatRewrites(r: RewriteEvaluationReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const ratio = (x: number | null) => (x === null ? "no losses" : x.toFixed(1));
+  const lines = [
+    `simulated voice assistant: ${r.world.users} users, ${r.world.days} days (seed ${r.world.seed}); learned on ${r.world.trainDays} days, judged on ${r.world.heldOutDays} held-out days (${r.world.heldOutTurns} turns)`,
+    `detection   defects P ${r.detection.defects.precision.toFixed(3)} R ${r.detection.defects.recall.toFixed(3)}; rephrases P ${r.detection.rephrases.precision.toFixed(3)} R ${r.detection.rephrases.recall.toFixed(3)}`,
+    `markov      ${r.markov.rules} rewrites; defect rate ${pct(r.markov.defectRateWithout)} -> ${pct(r.markov.defectRate)} (${pct(r.markov.defectChange)}); win/loss ${r.markov.wins}/${r.markov.losses} = ${ratio(r.markov.winLossRatio)}`,
+    `online      global ${pct(r.online.global.defectChange)} (win/loss ${ratio(r.online.global.winLossRatio)}); global + personal ${pct(r.online.globalPersonal.defectChange)} (win/loss ${ratio(r.online.globalPersonal.winLossRatio)})`,
+    `self-aware  meanings change on day ${r.selfAware.driftDay}: ${r.selfAware.withdrawn.length} of ${r.selfAware.liveRules} rewrites withdrawn (${r.selfAware.withdrawnBeforeDrift} before the change)`,
+  ];
+  for (const w of r.selfAware.withdrawn)
+    lines.push(
+      `            day ${w.day}: "${w.source}" -> "${w.rewrite}" (rewritten ${w.rewrittenSuccess.toFixed(2)} vs original ${w.originalSuccess.toFixed(2)})`,
+    );
+  lines.push("top rewrites:");
+  for (const t of r.markov.top)
+    lines.push(`  "${t.source}" -> "${t.rewrite}" (${t.support} users, gain ${t.gain.toFixed(2)})`);
+  return lines.join("\n");
 }
