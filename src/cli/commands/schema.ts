@@ -1,11 +1,14 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { trainSettingsSchema } from "../../config.js";
-import { catalogueItemSchema, playEventSchema } from "../../schema/events.js";
+import { preferenceFactSchema } from "../../core/preferences/index.js";
+import { catalogueItemSchema, playEventSchema, requestEventSchema } from "../../schema/events.js";
 
 export const jsonSchemas = () => ({
   playEvent: z.toJSONSchema(playEventSchema, { io: "input" }),
   catalogueItem: z.toJSONSchema(catalogueItemSchema, { io: "input" }),
+  requestEvent: z.toJSONSchema(requestEventSchema, { io: "input" }),
+  preferenceFact: z.toJSONSchema(preferenceFactSchema, { io: "input" }),
   trainSettings: z.toJSONSchema(trainSettingsSchema, { io: "input" }),
 });
 
@@ -15,7 +18,10 @@ export function schemaCommand(program: Command): void {
     .description(
       "print the JSON Schema of play events, catalogue items and train settings (generated from the zod schemas)",
     )
-    .argument("[name]", "playEvent, catalogueItem or trainSettings (default all)")
+    .argument(
+      "[name]",
+      "playEvent, requestEvent, catalogueItem, preferenceFact or trainSettings (default all)",
+    )
     .action((name?: string) => {
       const all = jsonSchemas();
       if (name && !(name in all))
