@@ -13,6 +13,7 @@
  * Quality: NDCG@10 / precision@10 per loss on MovieLens split-pos4 (bench/quality.ts), median of 3 seeds,
  * and BPR's on the `all` threads (threadedQuality).
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { gunzipSync } from "node:zlib";
@@ -160,7 +161,9 @@ export async function trainBench(dataPath: string, options: Partial<TrainBenchOp
   // Ratios per run (each run's figures share the machine's state), then the median.
   const ratio = (k: string) =>
     round(median(epochSeconds[k].map((s, r) => epochSeconds.reference1[r] / s)), 3);
-  const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const benchProcessPeakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+  const peakRssMB = trainingPeakRss(dataPath, 1);
+  const peakRssMBAll = trainingPeakRss(dataPath, o.threads);
   let quality: Record<string, unknown> | undefined;
   let threadedQuality: Record<string, unknown> | undefined;
   if (o.quality) {
@@ -188,8 +191,12 @@ export async function trainBench(dataPath: string, options: Partial<TrainBenchOp
     /** Start to the end of the first epoch: initialisation, the copy into wasm memory, starting workers. */
     firstEpochSeconds: Object.fromEntries(names.map((k) => [k, round(median(firstEpochSeconds[k]), 3)])),
     perRunSecondsPerEpoch: Object.fromEntries(names.map((k) => [k, epochSeconds[k].map((s) => round(s, 4))])),
-    /** The whole process: data loading and folding included, every trainer's model too. */
+    /** Loading, folding and one epoch on 1 thread, alone in a child process (bench/train-rss.ts). */
     peakRssMB,
+    /** The same on the `all` threads. */
+    peakRssMBAll,
+    /** This process, holding the data and every trainer's model and memory until the collector runs. */
+    benchProcessPeakRssMB,
     bytesPerInteraction: round(pairwiseBytesPerInteraction(set), 2),
     /** The wasm kernel's memory per interaction: a copy of the set plus the padded factor tables. */
     kernelBytesPerInteraction: round(bprLayout(set, factors).bytes / n, 2),
@@ -257,6 +264,20 @@ async function threadedBprQuality(threads: number) {
       runs,
     },
   };
+}
+
+/** Peak RSS (MB) of bench/train-rss.ts in a child process started like this one (tsx's loader included). */
+function trainingPeakRss(dataPath: string, threads: number): number | null {
+  const script = new URL("./train-rss.ts", import.meta.url).pathname;
+  const out = spawnSync(process.execPath, [...process.execArgv, script, dataPath, String(threads)], {
+    encoding: "utf8",
+  });
+  try {
+    return JSON.parse(out.stdout.trim().split("\n").pop() ?? "").peakRssMB;
+  } catch {
+    process.stderr.write(`train-rss.ts failed: ${out.stderr}\n`);
+    return null;
+  }
 }
 
 function round(x: number, digits: number): number {

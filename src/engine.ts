@@ -606,7 +606,7 @@ export class Engine {
           affinity: round(r.affinity),
           score: round(score),
           ...(reasons.length ? { preferences: reasons } : {}),
-          ...(r.context && r.context.lifts.length
+          ...(r.context?.lifts.length
             ? { context: { value: round(r.context.value), detail: describeLifts(r.context.lifts) } }
             : {}),
         }),
