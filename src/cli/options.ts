@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { type TrainSettings, trainSettingsSchema } from "../config.js";
+import { epochsFor, learningRateFor, type TrainSettings, trainSettingsSchema } from "../config.js";
 import { weightingNames } from "../core/affinity/weighting.js";
 import { UsageError } from "./errors.js";
 
@@ -32,11 +32,14 @@ export function addModelOptions(cmd: Command): Command {
     .option("--factors <k>", "latent factors", number("factors"), d.factors)
     .option(
       "--epochs <n>",
-      "training epochs (one epoch = as many pairs as labelled cells)",
+      `training epochs, one = as many pairs as labelled cells (default ${epochsFor("bpr")} for bpr, ${epochsFor("warp")} for warp)`,
       number("epochs"),
-      d.epochs,
     )
-    .option("--learning-rate <lr>", "SGD learning rate", number("learning-rate"), d.learningRate)
+    .option(
+      "--learning-rate <lr>",
+      `learning rate (default ${learningRateFor("bpr")} for bpr, ${learningRateFor("warp")} for warp)`,
+      number("learning-rate"),
+    )
     .option("--regularization <reg>", "L2 regularisation", number("regularization"), d.regularization)
     .option("--seed <n>", "random seed", number("seed"), d.seed)
     .option("--weighting <name>", `confidence weighting: ${weightingNames.join(", ")}`, d.weighting)
