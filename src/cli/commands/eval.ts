@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { splitSettingsSchema, toTrainConfig } from "../../config.js";
 import { evaluateRewrites, type RewriteEvaluationReport } from "../../core/evaluation/rewrites.js";
+import { evaluateVoiceContext, type VoiceContextReport } from "../../core/evaluation/voice-context.js";
 import { truthFromJson } from "../../core/simulate/index.js";
 import { UsageError } from "../errors.js";
 import { formatAblation, formatEvaluation } from "../format.js";
@@ -41,32 +42,48 @@ export function evalCommand(program: Command): void {
       "--rewrites",
       "on the simulated voice assistant (not the store): rephrase detection, Markov rewrites, online rewriting, self-awareness under drift",
     )
-    .option("--sim-seed <n>", "with --rewrites: the simulated world's seed", number("sim-seed"), 1)
-    .option("--sim-users <n>", "with --rewrites: simulated users", number("sim-users"), 300)
+    .option(
+      "--context",
+      "on the simulated voice assistant (not the store): resolution with vs without context, failure point isolation vs a rule baseline",
+    )
+    .option("--sim-seed <n>", "with --rewrites/--context: the simulated world's seed", number("sim-seed"), 1)
+    .option(
+      "--sim-users <n>",
+      "simulated users (default 300 for --rewrites, 700 for --context)",
+      number("sim-users"),
+    )
     .option(
       "--sim-days <n>",
-      "with --rewrites: simulated days (the second half is held out)",
+      "simulated days (default 28; --rewrites holds out the second half, --context the last 7)",
       number("sim-days"),
-      28,
     )
     .option("--json", "print JSON");
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
-    if (opts.rewrites) {
+    if (opts.rewrites || opts.context) {
+      if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");
       for (const key of ["simSeed", "simUsers", "simDays"] as const) {
-        if (!Number.isInteger(opts[key]) || opts[key] < (key === "simSeed" ? 0 : 2))
+        const v = opts[key];
+        if (v !== undefined && (!Number.isInteger(v) || v < (key === "simSeed" ? 0 : 2)))
           throw new UsageError(
             `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} expects a whole number`,
           );
       }
       const progress = new Progress(!opts.json);
-      const report = evaluateRewrites({
+      const onProgress = (phase: string, done: number, total: number) => progress.update(phase, done, total);
+      const world = {
         seed: opts.simSeed,
-        users: opts.simUsers,
-        days: opts.simDays,
-        onProgress: (phase, done, total) => progress.update(phase, done, total),
-      });
-      progress.stop();
-      console.log(opts.json ? JSON.stringify(report) : formatRewrites(report));
+        ...(opts.simUsers !== undefined ? { users: opts.simUsers } : {}),
+        ...(opts.simDays !== undefined ? { days: opts.simDays } : {}),
+      };
+      if (opts.rewrites) {
+        const report = evaluateRewrites({ ...world, onProgress });
+        progress.stop();
+        console.log(opts.json ? JSON.stringify(report) : formatRewrites(report));
+      } else {
+        const report = evaluateVoiceContext(world, onProgress);
+        progress.stop();
+        console.log(opts.json ? JSON.stringify(report) : formatContext(report));
+      }
       return;
     }
     const settings = trainSettingsFrom(opts);
@@ -153,5 +170,29 @@ function formatRewrites(r: RewriteEvaluationReport): string {
   lines.push("top rewrites:");
   for (const t of r.markov.top)
     lines.push(`  "${t.source}" -> "${t.rewrite}" (${t.support} users, gain ${t.gain.toFixed(2)})`);
+  return lines.join("\n");
+}
+
+function formatContext(r: VoiceContextReport): string {
+  const acc = (x: { withContext: number; withoutContext: number; popularity: number; cases: number }) =>
+    `${x.withContext.toFixed(3)} with context, ${x.withoutContext.toFixed(3)} without, popularity ${x.popularity.toFixed(3)} (${x.cases} requests)`;
+  const lines = [
+    `simulated voice assistant: ${r.world.users} users, ${r.world.days} days (seed ${r.world.seed}); learned on ${r.world.trainDays} days, judged on ${r.world.heldOutDays} (${r.world.heldOutTurns} turns)`,
+    "resolution, top-1 accuracy on first attempts:",
+    `  titles shared across kinds  ${acc(r.resolution.crossKind)}`,
+    `  all ambiguous titles        ${acc(r.resolution.ambiguous)}`,
+    `  all requests                ${acc(r.resolution.all)}`,
+    `failure point isolation: macro-F1 ${r.failurePoints.macroF1.classifier.toFixed(3)} (classifier) vs ${r.failurePoints.macroF1.ruleBaseline.toFixed(3)} (rules)`,
+  ];
+  const labels = r.failurePoints.classifier.labels;
+  lines.push(
+    `  F1 classifier/rules  ${labels.map((l) => `${l} ${r.failurePoints.classifier.perClass[l].f1.toFixed(2)}/${r.failurePoints.ruleBaseline.perClass[l].f1.toFixed(2)}`).join("  ")}`,
+  );
+  lines.push(`  confusion (rows truth, columns predicted: ${labels.join(" ")})`);
+  for (const t of labels)
+    lines.push(
+      `    ${t.padEnd(10)} ${labels.map((p) => String(r.failurePoints.classifier.confusion[t][p]).padStart(6)).join("")}`,
+    );
+  lines.push(`most failing stage (predicted): ${r.failures.predicted.worstStage ?? "none"}`);
   return lines.join("\n");
 }

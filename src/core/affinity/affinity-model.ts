@@ -350,15 +350,37 @@ function fitBlendOnHeldOut(
 
 /** Affinity of user index u (or -1 when unknown) for item index i (or -1 when unknown). */
 export function scoreAffinity(model: AffinityModel, u: number, i: number): AffinityScore {
+  // A prior's score is put on the blend's scale (the score whose calibrated probability is the prior), so
+  // that candidates scored by the blend and by a prior rank against each other fairly.
   if (i < 0) {
     const p = model.globalLongRate;
-    return { affinity: p, score: logit(p), history: 0, mf: null, plays: 0, source: "unknown-item" };
+    return {
+      affinity: p,
+      score: scoreOfProbability(model, p),
+      history: 0,
+      mf: null,
+      plays: 0,
+      source: "unknown-item",
+    };
   }
   if (u < 0) {
     const p = model.itemLongRate[i];
-    return { affinity: p, score: logit(p), history: 0, mf: null, plays: 0, source: "popularity" };
+    return {
+      affinity: p,
+      score: scoreOfProbability(model, p),
+      history: 0,
+      mf: null,
+      plays: 0,
+      source: "popularity",
+    };
   }
   return scoreUserItem(model, userState(model, u), i);
+}
+
+/** Inverse of blendProbability; falls back to the logit when the calibration is flat. */
+function scoreOfProbability(model: AffinityModel, p: number): number {
+  const { plattIntercept, plattSlope } = model.blend;
+  return Math.abs(plattSlope) > 1e-6 ? (logit(p) - plattIntercept) / plattSlope : logit(p);
 }
 
 function logit(p: number): number {

@@ -2,11 +2,13 @@
  * Context-conditioned priors over what a request means: learned from logged successful turns, per user
  * where there is evidence and global otherwise. A feature is one fact about the context (device type, screen
  * or not, device state, activity, time of day, day of week); a target is an item kind ("movie") or an item.
- * The prior of a target in a context is a naive-Bayes sum of smoothed log-lifts, one per feature:
- *   lift(t | f) = ln( P(t | f) / P(t) ),
- * with P(t | f) shrunk toward P(t) by `globalStrength` pseudo-counts, and a user's own P_u(t | f) shrunk
- * toward the global P(t | f) by `userStrength`. Nothing is a hand-written rule: with no evidence every
- * lift is 0 and resolution is what it was without context.
+ * The pull of context on a candidate is a naive-Bayes sum of smoothed log rate ratios, one per feature:
+ *   lift(t | f) = ln( (n(t, f) + s) / (E[n(t, f)] + s) ),
+ * observed over expected count of t among f's observations (a kind at its overall share, an item at its
+ * share within its kind), with s = `globalStrength` pseudo-counts; a user's own ratio is shrunk toward the
+ * crowd's by `userStrength`. The sum is multiplied by a scale fitted on the observations (features such as
+ * "tv" and "screen" say the same thing, and a plain naive-Bayes sum would count it twice). Nothing is a
+ * hand-written rule: with no evidence every lift is 0 and resolution is what it was without context.
  */
 
 export interface ContextFacts {
@@ -26,20 +28,26 @@ export interface ContextObservation {
 }
 
 export interface ContextPriorOptions {
-  /** Pseudo-counts pulling P(t | f) toward P(t) (default 5). */
+  /** Pseudo-counts pulling a feature's observed count of a target toward the expected one (default 5). */
   globalStrength: number;
-  /** Pseudo-counts pulling a user's P_u(t | f) toward the global P(t | f) (default 5). */
+  /** The same for an item's ratio within its kind: items have few observations each (default 20). */
+  itemStrength: number;
+  /** Pseudo-counts pulling a user's own ratio toward the crowd's (default 20). */
   userStrength: number;
-  /** The sum of lifts is kept within ±maxLift logits, so context sways but never dictates (default 4). */
+  /** The scaled sum of lifts is kept within ±maxLift logits, so context sways but never dictates (default 4). */
   maxLift: number;
+  /** Multiplier of the summed lifts; null fits it to the observations (default null). */
+  scale: number | null;
   /** Hours east of UTC of the users' clocks, for time of day and day of week (default 0). */
   utcOffsetHours: number;
 }
 
 export const defaultContextPriorOptions: ContextPriorOptions = {
   globalStrength: 5,
-  userStrength: 5,
+  itemStrength: 20,
+  userStrength: 20,
   maxLift: 4,
+  scale: null,
   utcOffsetHours: 0,
 };
 
@@ -84,6 +92,8 @@ function add(table: Table, features: readonly string[], targets: readonly string
 }
 
 const HOUR_MS = 3_600_000;
+/** Upper end of the scale search: beyond it context would be trusted more than its evidence says. */
+const MAX_SCALE = 2;
 
 /** Time of day in four parts and weekday/weekend, on the users' clock. */
 export function timeFeatures(timeMs: number, utcOffsetHours = 0): string[] {
@@ -114,6 +124,8 @@ const itemTarget = (item: string) => `item:${item}`;
 
 export interface ContextPriorsJson {
   options: ContextPriorOptions;
+  /** The multiplier in use (fitted or given); absent in files from before it existed, read as 1. */
+  scale?: number;
   global: SerializedTable;
   users: Record<string, SerializedTable>;
 }
@@ -129,17 +141,29 @@ export class ContextPriors {
     readonly options: ContextPriorOptions,
     private readonly global: Table,
     private readonly users: Map<string, Table>,
+    /** What the summed lifts are multiplied by. */
+    readonly scale: number,
   ) {}
 
   static learn(observations: Iterable<ContextObservation>, options: Partial<ContextPriorOptions> = {}) {
     const o = { ...defaultContextPriorOptions, ...options };
     const global = emptyTable();
     const users = new Map<string, Table>();
+    // Observations per distinct context and kind: few combinations, so the scale fit is cheap at any size.
+    const combos = new Map<string, Map<string, number>>();
     for (const ob of observations) {
       const features = contextFeatures(ob.context, ob.timeMs, o.utcOffsetHours);
       if (features.length === 0) continue;
-      const targets = [kindTarget(ob.kind), itemTarget(ob.item)];
+      const kind = kindTarget(ob.kind);
+      const targets = [kind, itemTarget(ob.item)];
       add(global, features, targets);
+      const key = features.join("\u0000");
+      let combo = combos.get(key);
+      if (!combo) {
+        combo = new Map();
+        combos.set(key, combo);
+      }
+      bump(combo, kind);
       let table = users.get(ob.user);
       if (!table) {
         table = emptyTable();
@@ -147,7 +171,68 @@ export class ContextPriors {
       }
       add(table, features, targets);
     }
-    return new ContextPriors(o, global, users);
+    const scale = o.scale ?? new ContextPriors(o, global, users, 1).fitScale(combos);
+    return new ContextPriors(o, global, users, scale);
+  }
+
+  /**
+   * The scale that makes the crowd's summed kind lifts best predict the kind asked for (maximum likelihood
+   * of a softmax over kinds, base rates plus scale × lifts). The log-likelihood is concave in the scale, so
+   * a golden-section search finds it.
+   */
+  private fitScale(combos: ReadonlyMap<string, ReadonlyMap<string, number>>): number {
+    const kinds = [...this.global.targetTotal.keys()].filter((t) => t.startsWith("kind:")).sort();
+    if (kinds.length < 2 || combos.size < 2) return 1;
+    const n = this.global.total;
+    const base = kinds.map((k) => Math.log(((this.global.targetTotal.get(k) ?? 0) + 1) / (n + kinds.length)));
+    const rows: Array<{ lifts: number[]; counts: number[] }> = [];
+    for (const [key, counts] of [...combos].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const features = key.split("\u0000");
+      rows.push({
+        lifts: kinds.map((k) =>
+          features.reduce(
+            (sum, f) => sum + Math.log(this.ratio(this.global, f, k, "", this.options.globalStrength, 1)),
+            0,
+          ),
+        ),
+        counts: kinds.map((k) => counts.get(k) ?? 0),
+      });
+    }
+    const logLikelihood = (a: number) => {
+      let ll = 0;
+      for (const { lifts, counts } of rows) {
+        const z = kinds.map((_, j) => base[j] + a * lifts[j]);
+        const max = Math.max(...z);
+        let sum = 0;
+        for (const v of z) sum += Math.exp(v - max);
+        const lse = max + Math.log(sum);
+        for (let j = 0; j < kinds.length; j++) if (counts[j] > 0) ll += counts[j] * (z[j] - lse);
+      }
+      return ll;
+    };
+    let lo = 0;
+    let hi = MAX_SCALE;
+    const g = (Math.sqrt(5) - 1) / 2;
+    let x1 = hi - g * (hi - lo);
+    let x2 = lo + g * (hi - lo);
+    let f1 = logLikelihood(x1);
+    let f2 = logLikelihood(x2);
+    while (hi - lo > 1e-3) {
+      if (f1 >= f2) {
+        hi = x2;
+        x2 = x1;
+        f2 = f1;
+        x1 = hi - g * (hi - lo);
+        f1 = logLikelihood(x1);
+      } else {
+        lo = x1;
+        x1 = x2;
+        f1 = f2;
+        x2 = lo + g * (hi - lo);
+        f2 = logLikelihood(x2);
+      }
+    }
+    return Math.round(((lo + hi) / 2) * 1000) / 1000;
   }
 
   /** Observations behind the priors (for reports). */
@@ -155,36 +240,47 @@ export class ContextPriors {
     return this.global.total;
   }
 
-  private globalShare(t: string): number {
-    // Add-one over targets seen, so an unseen target has a small but non-zero share.
-    return (
-      ((this.global.targetTotal.get(t) ?? 0) + 1) / (this.global.total + this.global.targetTotal.size + 1)
+  /**
+   * ln of the rate ratio of target t with feature f: observed count over the count expected if f did not
+   * matter, both with `strength` pseudo-counts at the prior ratio. A kind is expected at its overall share
+   * of f's observations; an item at its share within its kind, so an item's lift is only what it adds to
+   * its kind's, and an item never seen has no evidence either way (ratio = prior) instead of a penalty.
+   */
+  private ratio(table: Table, f: string, t: string, kind: string, strength: number, prior: number): number {
+    const row = table.byFeature.get(f);
+    const observed = row?.get(t) ?? 0;
+    let expected: number;
+    if (t.startsWith("kind:")) {
+      expected = ((table.featureTotal.get(f) ?? 0) * (table.targetTotal.get(t) ?? 0)) / (table.total || 1);
+    } else {
+      const k = kindTarget(kind);
+      const nk = table.targetTotal.get(k) ?? 0;
+      expected = nk === 0 ? 0 : ((row?.get(k) ?? 0) * (table.targetTotal.get(t) ?? 0)) / nk;
+    }
+    return (observed + strength * prior) / (expected + strength);
+  }
+
+  /** One feature's log-lift on a target, personal when the user has evidence for f. */
+  private lift(user: string | null, f: string, t: string, kind: string): ContextLift {
+    const item = t.startsWith("item:");
+    const global = this.ratio(
+      this.global,
+      f,
+      t,
+      kind,
+      item ? this.options.itemStrength : this.options.globalStrength,
+      1,
     );
-  }
-
-  private globalGiven(f: string, t: string): number {
-    const p = this.globalShare(t);
-    const n = this.global.featureTotal.get(f) ?? 0;
-    const nt = this.global.byFeature.get(f)?.get(t) ?? 0;
-    return (nt + this.options.globalStrength * p) / (n + this.options.globalStrength);
-  }
-
-  /** ln P(t | f) − ln P(t) for one feature, personal when the user has evidence for f. */
-  private lift(user: string | null, f: string, t: string): ContextLift {
-    const pGiven = this.globalGiven(f, t);
-    const p = this.globalShare(t);
     const own = user === null ? undefined : this.users.get(user);
-    const nf = own?.featureTotal.get(f) ?? 0;
-    if (!own || nf === 0) return { feature: f, target: t, lift: Math.log(pGiven / p), personal: false };
-    const s = this.options.userStrength;
-    const pu = ((own.byFeature.get(f)?.get(t) ?? 0) + s * pGiven) / (nf + s);
-    const puBase = ((own.targetTotal.get(t) ?? 0) + s * p) / (own.total + s);
-    return { feature: f, target: t, lift: Math.log(pu / puBase), personal: true };
+    if (!own?.featureTotal.get(f)) return { feature: f, target: t, lift: Math.log(global), personal: false };
+    // The user's ratio is shrunk toward the crowd's: with little evidence it is the crowd's.
+    const personal = this.ratio(own, f, t, kind, this.options.userStrength, global);
+    return { feature: f, target: t, lift: Math.log(personal), personal: true };
   }
 
   /**
-   * The context's pull on a candidate of this kind and id: a sum of per-feature lifts (kind and item),
-   * clamped to ±maxLift, with the lifts that made it.
+   * The context's pull on a candidate of this kind and id: the scaled sum of per-feature lifts (kind and
+   * item), clamped to ±maxLift, with the (unscaled) lifts that made it.
    */
   score(
     user: string | null,
@@ -198,13 +294,13 @@ export class ContextPriors {
     for (const f of features) {
       if (!this.global.featureTotal.has(f)) continue;
       for (const t of [kindTarget(candidate.kind), itemTarget(candidate.item)]) {
-        const l = this.lift(user, f, t);
+        const l = this.lift(user, f, t, candidate.kind);
         value += l.lift;
         lifts.push(l);
       }
     }
     const max = this.options.maxLift;
-    return { value: Math.max(-max, Math.min(max, value)), lifts };
+    return { value: Math.max(-max, Math.min(max, this.scale * value)), lifts };
   }
 
   toJSON(): ContextPriorsJson {
@@ -215,6 +311,7 @@ export class ContextPriors {
     });
     return {
       options: this.options,
+      scale: this.scale,
       global: ser(this.global),
       users: Object.fromEntries([...this.users].map(([u, t]) => [u, ser(t)])),
     };
@@ -238,6 +335,7 @@ export class ContextPriors {
       { ...defaultContextPriorOptions, ...json.options },
       de(json.global),
       new Map(Object.entries(json.users).map(([u, t]) => [u, de(t)])),
+      json.scale ?? 1,
     );
   }
 }

@@ -6,6 +6,7 @@ export {
   failureBreakdown,
   ruleBaselineLabels,
 } from "./failure-points.js";
+export { defaultMlpOptions, MlpClassifier, type MlpJson, type MlpOptions } from "./mlp.js";
 export {
   defaultSoftmaxOptions,
   SoftmaxRegression,

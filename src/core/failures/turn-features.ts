@@ -6,6 +6,10 @@ export interface TurnCatalogue {
   kindOf(item: string): string | undefined;
   /** How many catalogue items share this item's title (1 when it is unique). */
   sameTitleCount(item: string): number;
+  /** The item's title, normalized (for "were the title's words heard?"); absent: no such features. */
+  titleOf?(item: string): string | undefined;
+  /** Whether a normalized word occurs in any title or creator name (a stand-in for an ASR language model). */
+  knowsWord?(word: string): boolean;
 }
 
 export interface TurnFeatureOptions {
@@ -18,7 +22,18 @@ export interface TurnFeatureOptions {
 export const defaultTurnFeatureOptions: TurnFeatureOptions = { followUpGapMs: 60_000, shortPlayMs: 30_000 };
 
 const RESPONSE_KINDS = ["play", "answer", "clarify", "error", "dont-know", "none"] as const;
-const KIND_WORDS = /\b(song|track|album|movie|film|video|book|audiobook|podcast|episode|show|station)\b/;
+const ITEM_KINDS = ["song", "video", "movie", "podcast", "audiobook", "book", "other"] as const;
+/** Words that say what kind of thing is meant, verbs included ("read", "watch"). */
+const KIND_WORDS =
+  /\b(song|track|album|movie|film|video|book|audiobook|audio book|podcast|episode|show|station|read|watch)\b/;
+const BY = /\bby\b/;
+/** The words of requests themselves, which no title needs to contain. */
+const REQUEST_WORDS = new Set(
+  (
+    "play put on turn i want to hear listen let me watch read show the a an of and by in " +
+    "song track album movie film video book audio audiobook podcast episode station"
+  ).split(" "),
+);
 
 /** Names of the columns turnFeatures fills, in order (for reports and for checking a saved model). */
 export const turnFeatureNames = [
@@ -33,34 +48,76 @@ export const turnFeatureNames = [
   "playMissing",
   "words",
   "fewWords",
+  "saysKind",
+  "namesCreator",
+  "unknownWordShare",
   "resolvedMissing",
   "logSameTitle",
+  ...ITEM_KINDS.map((k) => `resolvedKind:${k}`),
+  "titleHeard",
   "hasScreen",
   "devicePlaying",
+  "looksDefective",
+  "defectiveLowAsr",
+  "defectiveLowIntent",
+  "defectiveSharedTitle",
   "hasNext",
   "logSecondsToNext",
   "nextTextSimilarity",
   "nextSoundSimilarity",
   "nextSameText",
   "nextSameItem",
+  "nextSameTitleOtherItem",
   "nextKindDiffers",
   "nextIntentDiffers",
   "nextAddsCreator",
   "nextAddsKindWord",
   "nextLooksSuccessful",
+  "nextAsrConfidence",
+  "nextTitleHeardHere",
   "hasPrevious",
   "previousTextSimilarity",
+  "isolated",
 ] as const;
 
 interface Prepared {
   norm: string;
   sound: string;
   words: number;
+  saysKind: boolean;
+  namesCreator: boolean;
+  unknownShare: number;
+  wordSet: Set<string>;
 }
 
-function prepare(text: string): Prepared {
+function prepare(text: string, catalogue: TurnCatalogue): Prepared {
   const norm = normalizeText(text);
-  return { norm, sound: phoneticPhrase(norm), words: norm === "" ? 0 : norm.split(" ").length };
+  const list = norm === "" ? [] : norm.split(" ");
+  let unknown = 0;
+  let content = 0;
+  if (catalogue.knowsWord) {
+    for (const w of list) {
+      if (REQUEST_WORDS.has(w)) continue;
+      content++;
+      if (!catalogue.knowsWord(w)) unknown++;
+    }
+  }
+  return {
+    norm,
+    sound: phoneticPhrase(norm),
+    words: list.length,
+    saysKind: KIND_WORDS.test(norm),
+    namesCreator: BY.test(norm),
+    unknownShare: content === 0 ? 0 : unknown / content,
+    wordSet: new Set(list),
+  };
+}
+
+/** Every word of the item's title occurs in the text: the words were heard as the catalogue spells them. */
+function titleHeard(item: string | undefined, text: Prepared, catalogue: TurnCatalogue): number {
+  const title = item === undefined ? undefined : catalogue.titleOf?.(item);
+  if (!title) return 0;
+  return title.split(" ").every((w) => text.wordSet.has(w)) ? 1 : 0;
 }
 
 function looksSuccessful(t: VoiceTurn, o: TurnFeatureOptions): boolean {
@@ -70,7 +127,9 @@ function looksSuccessful(t: VoiceTurn, o: TurnFeatureOptions): boolean {
 /**
  * One row of features per turn, from the turn itself and the user's reaction: the next turn of the same
  * user and device within the follow-up gap (how soon, how alike in text and sound, whether it names a creator
- * or a kind this one did not, whether it went well). Turns must be in time order.
+ * or a kind this one did not, whether it went well). Turns must be in time order. A few products of "this
+ * turn looks defective" with the stage signals let the linear classifier blame a stage only when something
+ * went wrong (low ASR confidence on a turn that then played fine is a recovered error, not a failure).
  */
 export function turnFeatures(
   turns: readonly VoiceTurn[],
@@ -80,7 +139,7 @@ export function turnFeatures(
   const o = { ...defaultTurnFeatureOptions, ...options };
   const d = turnFeatureNames.length;
   const out = new Float64Array(turns.length * d);
-  const prepared = turns.map((t) => prepare(t.text));
+  const prepared = turns.map((t) => prepare(t.text, catalogue));
   const next = new Int32Array(turns.length).fill(-1);
   const previous = new Int32Array(turns.length).fill(-1);
   const lastBySession = new Map<string, number>();
@@ -96,61 +155,83 @@ export function turnFeatures(
   for (let k = 0; k < turns.length; k++) {
     const t = turns[k];
     const p = prepared[k];
+    const n = next[k];
     const row: number[] = [];
-    row.push(t.asrConfidence ?? 1, t.asrConfidence === undefined ? 1 : 0);
-    row.push(t.intentConfidence ?? 1, t.intentConfidence === undefined ? 1 : 0);
+    const asr = t.asrConfidence ?? 1;
+    const intent = t.intentConfidence ?? 1;
+    row.push(asr, t.asrConfidence === undefined ? 1 : 0);
+    row.push(intent, t.intentConfidence === undefined ? 1 : 0);
     row.push(t.bargeIn ? 1 : 0);
     for (const kind of RESPONSE_KINDS) row.push(t.responseKind === kind ? 1 : 0);
     row.push(t.playedMs === undefined ? 0 : Math.log1p(t.playedMs / 1000));
     row.push(t.playedMs !== undefined && t.playedMs < o.shortPlayMs ? 1 : 0);
     row.push(t.playedMs === undefined ? 1 : 0);
     row.push(p.words, p.words <= 2 ? 1 : 0);
+    row.push(p.saysKind ? 1 : 0, p.namesCreator ? 1 : 0, p.unknownShare);
     row.push(t.resolvedItem ? 0 : 1);
-    row.push(t.resolvedItem ? Math.log(catalogue.sameTitleCount(t.resolvedItem)) : 0);
+    const sameTitle = t.resolvedItem ? Math.log(catalogue.sameTitleCount(t.resolvedItem)) : 0;
+    row.push(sameTitle);
+    const kind = t.resolvedItem ? catalogue.kindOf(t.resolvedItem) : undefined;
+    for (const k of ITEM_KINDS) row.push(kind === k ? 1 : 0);
+    row.push(titleHeard(t.resolvedItem, p, catalogue));
     row.push(t.context?.hasScreen ? 1 : 0);
     row.push(t.context?.deviceState === "playing" ? 1 : 0);
-    const n = next[k];
-    if (n < 0) {
-      row.push(0, Math.log1p(o.followUpGapMs / 1000), 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const u = n < 0 ? undefined : turns[n];
+    const q = n < 0 ? undefined : prepared[n];
+    const similarity = u && q ? trigramDice(p.norm, q.norm) : 0;
+    const defective = !looksSuccessful(t, o) || similarity >= 0.5 ? 1 : 0;
+    row.push(defective, defective * (1 - asr), defective * (1 - intent), defective * sameTitle);
+    if (!u || !q) {
+      row.push(0, Math.log1p(o.followUpGapMs / 1000), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     } else {
-      const u = turns[n];
-      const q = prepared[n];
-      const kindHere = t.resolvedItem ? catalogue.kindOf(t.resolvedItem) : undefined;
       const kindThere = u.resolvedItem ? catalogue.kindOf(u.resolvedItem) : undefined;
+      const titleHere = t.resolvedItem ? catalogue.titleOf?.(t.resolvedItem) : undefined;
+      const titleThere = u.resolvedItem ? catalogue.titleOf?.(u.resolvedItem) : undefined;
       row.push(1, Math.log1p((u.timeMs - t.timeMs) / 1000));
-      row.push(trigramDice(p.norm, q.norm), trigramDice(p.sound, q.sound), p.norm === q.norm ? 1 : 0);
+      row.push(similarity, trigramDice(p.sound, q.sound), p.norm === q.norm ? 1 : 0);
       row.push(t.resolvedItem !== undefined && t.resolvedItem === u.resolvedItem ? 1 : 0);
-      row.push(kindHere !== undefined && kindThere !== undefined && kindHere !== kindThere ? 1 : 0);
+      row.push(
+        titleHere !== undefined && titleHere === titleThere && t.resolvedItem !== u.resolvedItem ? 1 : 0,
+      );
+      row.push(kind !== undefined && kindThere !== undefined && kind !== kindThere ? 1 : 0);
       row.push(t.intent !== undefined && u.intent !== undefined && t.intent !== u.intent ? 1 : 0);
-      row.push(/\bby\b/.test(q.norm) && !/\bby\b/.test(p.norm) ? 1 : 0);
-      row.push(KIND_WORDS.test(q.norm) && !KIND_WORDS.test(p.norm) ? 1 : 0);
+      row.push(q.namesCreator && !p.namesCreator ? 1 : 0);
+      row.push(q.saysKind && !p.saysKind ? 1 : 0);
       row.push(looksSuccessful(u, o) ? 1 : 0);
+      row.push(u.asrConfidence ?? 1);
+      row.push(titleHeard(u.resolvedItem, p, catalogue));
     }
     const b = previous[k];
     row.push(b >= 0 ? 1 : 0, b >= 0 ? trigramDice(prepared[b].norm, p.norm) : 0);
+    row.push(b < 0 && n < 0 ? 1 : 0);
     out.set(row, k * d);
   }
   return out;
 }
 
-/** A TurnCatalogue over catalogue items (title, kind). */
+/** A TurnCatalogue over catalogue items (title, kind, creators). */
 export function turnCatalogue(
-  items: ReadonlyArray<{ id: string; title: string; kind?: string }>,
+  items: ReadonlyArray<{ id: string; title: string; kind?: string; creators?: readonly string[] }>,
 ): TurnCatalogue {
   const kind = new Map<string, string>();
-  const titleOf = new Map<string, string>();
+  const titles = new Map<string, string>();
   const perTitle = new Map<string, number>();
+  const words = new Set<string>();
   for (const i of items) {
     kind.set(i.id, i.kind ?? "song");
     const t = normalizeText(i.title);
-    titleOf.set(i.id, t);
+    titles.set(i.id, t);
     perTitle.set(t, (perTitle.get(t) ?? 0) + 1);
+    for (const w of t.split(" ")) words.add(w);
+    for (const c of i.creators ?? []) for (const w of normalizeText(c).split(" ")) words.add(w);
   }
   return {
     kindOf: (id) => kind.get(id),
     sameTitleCount: (id) => {
-      const t = titleOf.get(id);
+      const t = titles.get(id);
       return t === undefined ? 1 : (perTitle.get(t) ?? 1);
     },
+    titleOf: (id) => titles.get(id),
+    knowsWord: (w) => words.has(w),
   };
 }
