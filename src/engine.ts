@@ -41,6 +41,12 @@ import {
   subsetPlays,
 } from "./core/evaluation/split.js";
 import { compareWithTruth, type TruthReport } from "./core/evaluation/truth.js";
+import {
+  type FailureBreakdown,
+  FailurePointClassifier,
+  failureBreakdown,
+  turnCatalogue,
+} from "./core/failures/index.js";
 import { CatalogueIndex } from "./core/matching/index.js";
 import {
   adjustResolvedCandidates,
@@ -83,6 +89,7 @@ import {
   rankCandidates,
   textCandidates,
 } from "./core/serving/resolve.js";
+import { simulateVoice } from "./core/simulate/index.js";
 import { trueAffinity } from "./core/simulate/model.js";
 import type { SimulationTruth } from "./core/simulate/types.js";
 import { createTopN, similarItems, type TopN } from "./core/topn/index.js";
@@ -729,6 +736,42 @@ export class Engine {
           }
         : undefined,
     });
+  }
+
+  /**
+   * Which stage of the voice pipeline fails most, per intent and device, over the stored request log
+   * (failure point isolation, methods.md 3). Labels come from a classifier trained on turns whose failure
+   * points are known: given, or trained here on a simulated assistant (logs carry no such labels).
+   */
+  async failureReport(
+    options: {
+      classifier?: FailurePointClassifier;
+      window?: { fromMs?: number; toMs?: number };
+      seed?: number;
+    } = {},
+  ): Promise<FailureBreakdown & { classifier: "given" | "simulated"; labelled: Record<string, number> }> {
+    const turns = (await this.store.scanRequests(options.window)).map(turnFromEvent);
+    if (turns.length === 0)
+      throw new Error("the store holds no request events yet: ingest some with --requests");
+    const catalogue = turnCatalogue(await this.store.getItems());
+    let classifier = options.classifier;
+    if (!classifier) {
+      const world = simulateVoice({ seed: options.seed ?? 1, users: 400, days: 14 });
+      const simTurns = world.requests.map(turnFromEvent);
+      classifier = FailurePointClassifier.train(
+        simTurns,
+        world.truth.map((t) => t.label),
+        turnCatalogue(world.catalogue.map((c) => ({ id: c.id, title: c.title, kind: c.kind }))),
+      );
+    }
+    const labels = classifier.predict(turns, catalogue);
+    const labelled: Record<string, number> = {};
+    for (const l of labels) labelled[l] = (labelled[l] ?? 0) + 1;
+    return {
+      ...failureBreakdown(turns, labels),
+      classifier: options.classifier ? "given" : "simulated",
+      labelled,
+    };
   }
 
   /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "./config.js";
+import { FailurePointClassifier, failureBreakdown, turnCatalogue } from "./core/failures/index.js";
 import { simulateVoice } from "./core/simulate/index.js";
+import { turnFromEvent } from "./core/voice/turn.js";
 import { Engine } from "./engine.js";
 import { catalogueItemSchema } from "./schema/events.js";
 import { buildApp } from "./server/app.js";
@@ -66,6 +68,29 @@ describe("Engine on a simulated voice assistant", () => {
     });
     expect(http.json().rewritten.to).toBe(rule.rewrite);
     expect((await app.inject({ url: "/v1/rewrites" })).json().rules.length).toBe(result.rules);
+  });
+
+  it("reports which stage fails most in the stored log, close to the truth", async () => {
+    // Trained on another simulated assistant (other seed): the store's own labels are never seen.
+    const other = simulateVoice({ users: 200, days: 10, items: 600, seed: 9 });
+    const classifier = FailurePointClassifier.train(
+      other.requests.map(turnFromEvent),
+      other.truth.map((t) => t.label),
+      turnCatalogue(other.catalogue.map((c) => ({ id: c.id, title: c.title, kind: c.kind }))),
+    );
+    const report = await engine.failureReport({ classifier });
+    const truth = failureBreakdown(
+      world.requests.map(turnFromEvent),
+      world.truth.map((t) => t.label),
+    );
+    expect(report.turns).toBe(world.requests.length);
+    expect(report.classifier).toBe("given");
+    expect(Math.abs(report.failures - truth.failures) / truth.failures).toBeLessThan(0.15);
+    expect(report.worstStage).toBe(truth.worstStage);
+    for (const [intent, g] of Object.entries(truth.byIntent)) {
+      if (g.turns < 200) continue;
+      expect(Math.abs(report.byIntent[intent].failureRate - g.failureRate), intent).toBeLessThan(0.06);
+    }
   });
 
   it("most mined rewrites point at what the users of the source meant", async () => {

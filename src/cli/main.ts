@@ -4,6 +4,7 @@ import { StoreError } from "../store/event-store.js";
 import { affinityCommand } from "./commands/affinity.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
+import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
 import { prefsCommand } from "./commands/prefs.js";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     similarCommand,
     explainCommand,
     prefsCommand,
+    failuresCommand,
     rewritesCommand,
     serveCommand,
     simulateCommand,
