@@ -68,6 +68,7 @@ import {
   type TeachableMoment,
   toPreferenceFact,
 } from "./core/preferences/index.js";
+import { Random } from "./core/random.js";
 import type {
   RewriteRule,
   RewriteStats,
@@ -75,6 +76,10 @@ import type {
   RewriteTableOptions,
 } from "./core/rewriting/markov.js";
 import { mineRewrites } from "./core/rewriting/mine.js";
+import type { OnlineRewriter } from "./core/rewriting/online/online-rewriter.js";
+import { trainOnlineRewriter } from "./core/rewriting/online/train.js";
+import { signalReasons } from "./core/rewriting/rephrase.js";
+import { RewriteMonitor, type RewriteStatus } from "./core/rewriting/self-aware.js";
 import {
   buildCatalogueView,
   type CatalogueView,
@@ -109,7 +114,7 @@ import {
 } from "./pipeline/model-files.js";
 import { loadCurrentRewriteTable, saveRewriteTable } from "./pipeline/rewrite-files.js";
 import { playTableFromColumns, trainFactorsOnThreads } from "./pipeline/train.js";
-import type { PlayContext, PlayEvent } from "./schema/events.js";
+import type { PlayContext, PlayEvent, RequestEvent } from "./schema/events.js";
 import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 import type { EventStore } from "./store/event-store.js";
 
@@ -151,7 +156,11 @@ export class Engine {
   private loaded: ServingModel | null = null;
   private readonly preferenceCache = new Map<string, PreferenceFact[]>();
   /** The current rewrite table: undefined until first needed, null when none was built. */
-  private rewrites: { version: string; table: RewriteTable } | null | undefined;
+  private rewrites: { version: string; table: RewriteTable; monitor: RewriteMonitor } | null | undefined;
+  /** Draws the small hold-out share of requests served unrewritten (see RewriteMonitor). */
+  private readonly holdoutDraws = new Random(Date.now() >>> 0);
+  /** The online rewriter (global and personal layers), when enabled; it learns from observed turns. */
+  private online: OnlineRewriter | null = null;
 
   private constructor(
     readonly store: EventStore,
@@ -223,7 +232,7 @@ export class Engine {
       throw new Error("the store holds no request events yet: ingest some with --requests");
     const { table, verdicts } = mineRewrites(turns, { table: options.table });
     const saved = saveRewriteTable(this.modelsDir, table);
-    this.rewrites = { version: saved.version, table };
+    this.rewrites = { version: saved.version, table, monitor: RewriteMonitor.fromTable(table) };
     const top = [...table.rules].sort((a, b) => b.support - a.support || b.gain - a.gain);
     return {
       ...saved,
@@ -235,10 +244,64 @@ export class Engine {
     };
   }
 
+  /**
+   * Turns on online rewriting (methods.md 2e): a global layer of frequent successful requests and
+   * reformulations and a personal layer per user, learned from the stored request log, asked when the
+   * rewrite table has no exact match. It keeps learning from the turns passed to observeTurn. Training
+   * takes seconds on tens of thousands of turns, so servers enable it once at start.
+   */
+  async enableOnlineRewriting(): Promise<{ turns: number; rewriteGroups: number; keepGroups: number }> {
+    const turns = (await this.store.scanRequests()).map(turnFromEvent);
+    if (turns.length === 0)
+      throw new Error("the store holds no request events yet: ingest some with --requests");
+    const items = (await this.store.getItems()).map((i) => ({
+      id: i.id,
+      title: i.title,
+      creators: i.creators,
+      kind: i.kind,
+      tags: i.tags,
+    }));
+    const trained = trainOnlineRewriter(turns, {
+      catalogue: new CatalogueIndex(items),
+      items,
+      rewriter: { layers: { markov: false, global: true, personal: true } },
+    });
+    this.online = trained.rewriter;
+    return { turns: turns.length, rewriteGroups: trained.rewriteGroups, keepGroups: trained.keepGroups };
+  }
+
+  /**
+   * Learns from a turn as it happens: the online rewriter's personal layer, and the monitor of a table
+   * rewrite (a turn with `rewrittenFrom` counts for the rewrite, one of its source for the hold-out; success
+   * is no barge-in, error or short play).
+   */
+  observeTurn(event: RequestEvent): void {
+    const turn = turnFromEvent(event);
+    this.online?.observe(turn);
+    const monitor = this.rewrites?.monitor;
+    if (monitor) {
+      const source = event.rewrittenFrom ?? event.text;
+      if (monitor.status(source))
+        monitor.record(
+          source,
+          event.rewrittenFrom !== undefined,
+          signalReasons(turn, undefined).length === 0,
+        );
+    }
+  }
+
   /** The current rewrite table (the newest built), or null. */
-  async currentRewrites(): Promise<{ version: string; table: RewriteTable } | null> {
-    if (this.rewrites === undefined) this.rewrites = loadCurrentRewriteTable(this.modelsDir);
+  async currentRewrites(): Promise<{ version: string; table: RewriteTable; monitor: RewriteMonitor } | null> {
+    if (this.rewrites === undefined) {
+      const loaded = loadCurrentRewriteTable(this.modelsDir);
+      this.rewrites = loaded ? { ...loaded, monitor: RewriteMonitor.fromTable(loaded.table) } : null;
+    }
     return this.rewrites;
+  }
+
+  /** How each live rewrite is doing against its hold-out (self-awareness, methods.md 2b). */
+  async rewriteStatuses(): Promise<RewriteStatus[]> {
+    return (await this.currentRewrites())?.monitor.statuses() ?? [];
   }
 
   /** Trains on every stored play, saves a new model version atomically and makes it current. */
@@ -512,10 +575,19 @@ export class Engine {
   async resolve(user: string, request: string, options: ResolveOptions = {}): Promise<ResolveAnswer> {
     const current = await this.requireModel();
     const state = this.userFor(current, user);
-    const rule =
-      options.rewrite === false ? undefined : (await this.currentRewrites())?.table.lookup(request);
-    const rewritten = rule ? { from: request, to: rule.rewrite, by: "markov" } : null;
-    const text = rule ? rule.rewrite : request;
+    let rewritten: { from: string; to: string; by: string } | null = null;
+    if (options.rewrite !== false) {
+      const rewrites = await this.currentRewrites();
+      const rule = rewrites?.table.lookup(request);
+      // A table rule is served unless its monitor withdrew it, or this request falls in the hold-out share.
+      const decision = rule && rewrites ? rewrites.monitor.decide(request, this.holdoutDraws) : null;
+      if (rule && decision === "rewrite") rewritten = { from: request, to: rule.rewrite, by: "markov" };
+      else if (!rule && this.online) {
+        const r = this.online.rewrite({ user, text: request, timeMs: options.timeMs ?? Date.now() });
+        if (r.rewritten && r.layer) rewritten = { from: request, to: r.text, by: r.layer };
+      }
+    }
+    const text = rewritten ? rewritten.to : request;
     const candidates = textCandidates(current.matcher, text, options.candidates, options.limit ?? 10);
     const adjusters: CandidateAdjuster[] = [];
     if (options.context && current.contextPriors && options.useContext !== false) {
@@ -872,7 +944,7 @@ export interface ResolveOptions {
   useContext?: boolean;
   /** false ignores the user's taught preferences. */
   usePreferences?: boolean;
-  /** false resolves the text as given, without the learned rewrite table. */
+  /** false resolves the text as given, without the rewrite table or the online rewriter. */
   rewrite?: boolean;
 }
 
@@ -881,7 +953,7 @@ export interface ResolveAnswer {
   request: string;
   model: string;
   source: ServeSource;
-  /** How the request was rewritten before resolution (by the learned rewrite table); null = not rewritten. */
+  /** How the request was rewritten before resolution (by: markov, global or personal); null = not rewritten. */
   rewritten: null | { from: string; to: string; by: string };
   candidates: ResolvedCandidate[];
   /** Candidates a taught "never" rules out even when named; an application may ask "play it anyway?". */

@@ -464,6 +464,11 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
               engine.store.appendRequests(valid.map((event) => ({ event, source: "http" }))),
             )
           : { inserted: 0, duplicates: 0 };
+        // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
+        if (stored.duplicates === 0) {
+          for (const event of [...valid].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)))
+            engine.observeTurn(event);
+        }
         return reply.code(202).send({
           accepted: stored.inserted,
           duplicates: stored.duplicates,
@@ -553,7 +558,16 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
       },
       async () => {
         const current = await engine.currentRewrites();
-        return { version: current?.version ?? null, rules: current ? [...current.table.rules] : [] };
+        const monitor = (await engine.rewriteStatuses()).map((m) => ({
+          source: m.source,
+          rewrite: m.rewrite,
+          state: m.state,
+          pWin: m.pWin,
+          rewrittenSuccess: m.rewritten.mean,
+          originalSuccess: m.original.mean,
+          requests: m.requests,
+        }));
+        return { version: current?.version ?? null, rules: current ? [...current.table.rules] : [], monitor };
       },
     );
 

@@ -360,4 +360,19 @@ export const rewritesBuildResponseSchema = z.object({
 export const rewritesResponseSchema = z.object({
   version: z.string().nullable().describe("null when no table was built yet"),
   rules: z.array(rewriteRuleSchema),
+  monitor: z
+    .array(
+      z.object({
+        source: z.string(),
+        rewrite: z.string(),
+        state: z.enum(["trial", "confirmed", "withdrawn"]),
+        pWin: z.number().describe("P(the rewrite succeeds more often than the request as said)"),
+        rewrittenSuccess: z.number(),
+        originalSuccess: z.number().describe("from the hold-out share served unrewritten"),
+        requests: z.number(),
+      }),
+    )
+    .describe(
+      "each rewrite's outcomes since this server loaded the table (withdrawn ones are no longer served)",
+    ),
 });

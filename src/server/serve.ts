@@ -18,6 +18,8 @@ export interface ServeOptions extends Omit<AppOptions, "host" | "logger"> {
   logger?: FastifyServerOptions["logger"];
   /** Close gracefully on SIGINT and SIGTERM (default true). */
   handleSignals?: boolean;
+  /** Train the online rewriter from the stored request log before listening (Engine.enableOnlineRewriting). */
+  onlineRewriting?: boolean;
 }
 
 /** What `<store>.server.json` holds while a server runs on that store. */
@@ -78,6 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const engine = await Engine.open({ store: options.store, models: options.models });
   let app: FastifyInstance;
   try {
+    if (options.onlineRewriting) await engine.enableOnlineRewriting();
     app = buildApp(engine, {
       ...options,
       host,

@@ -20,7 +20,11 @@ export function serveCommand(program: Command): void {
     .option("--body-limit <bytes>", "largest request body", number("body-limit"), defaultBodyLimit)
     .option("--max-batch <n>", "most events in one POST /v1/events", number("max-batch"), defaultMaxBatch)
     .option("--log-level <level>", "fatal, error, warn, info, debug or trace", "info")
-    .option("--fold-in", "fold each accepted batch of plays into its users' vectors at once (no retraining)");
+    .option("--fold-in", "fold each accepted batch of plays into its users' vectors at once (no retraining)")
+    .option(
+      "--online-rewriting",
+      "learn the online query rewriter (global and personal layers) from the stored request log at start; it keeps learning from POST /v1/requests",
+    );
   addStoreOptions(cmd).action(async (opts) => {
     if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
       throw new UsageError("--port expects a whole number from 0 to 65535");
@@ -45,6 +49,7 @@ export function serveCommand(program: Command): void {
       bodyLimit: opts.bodyLimit,
       maxBatch: opts.maxBatch,
       foldIn: Boolean(opts.foldIn),
+      onlineRewriting: Boolean(opts.onlineRewriting),
       logger: { level: opts.logLevel },
     });
     await server.closed;
