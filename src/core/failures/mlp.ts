@@ -1,4 +1,5 @@
 import { Random } from "../random.js";
+import { standardize } from "./standardize.js";
 
 /**
  * A classifier with one hidden layer of ReLU units and a softmax output, trained by mini-batch Adam on
@@ -66,18 +67,8 @@ export class MlpClassifier {
   ): MlpClassifier {
     const o = { ...defaultMlpOptions, ...options };
     const n = labels.length;
-    if (n === 0) throw new Error("no rows to train on");
-    const d = x.length / n;
-    if (!Number.isInteger(d)) throw new Error("feature matrix size is not a multiple of the row count");
+    const { d, mean, scale, z } = standardize(x, n);
     const H = o.hidden;
-    const mean = new Float64Array(d);
-    const scale = new Float64Array(d);
-    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += x[r * d + j] / n;
-    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) scale[j] += (x[r * d + j] - mean[j]) ** 2 / n;
-    for (let j = 0; j < d; j++) scale[j] = scale[j] > 1e-12 ? 1 / Math.sqrt(scale[j]) : 0;
-    const z = new Float64Array(n * d);
-    for (let r = 0; r < n; r++)
-      for (let j = 0; j < d; j++) z[r * d + j] = (x[r * d + j] - mean[j]) * scale[j];
 
     const counts = new Float64Array(classes);
     for (const y of labels) counts[y]++;

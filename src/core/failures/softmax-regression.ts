@@ -1,4 +1,5 @@
 import { Random } from "../random.js";
+import { standardize } from "./standardize.js";
 
 /**
  * Multinomial logistic regression: P(class c | x) = softmax(W·x + b)_c, trained by full-batch gradient
@@ -51,17 +52,7 @@ export class SoftmaxRegression {
   ): SoftmaxRegression {
     const o = { ...defaultSoftmaxOptions, ...options };
     const n = labels.length;
-    if (n === 0) throw new Error("no rows to train on");
-    const d = x.length / n;
-    if (!Number.isInteger(d)) throw new Error("feature matrix size is not a multiple of the row count");
-    const mean = new Float64Array(d);
-    const scale = new Float64Array(d);
-    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) mean[j] += x[r * d + j] / n;
-    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) scale[j] += (x[r * d + j] - mean[j]) ** 2 / n;
-    for (let j = 0; j < d; j++) scale[j] = scale[j] > 1e-12 ? 1 / Math.sqrt(scale[j]) : 0;
-    const z = new Float64Array(n * d);
-    for (let r = 0; r < n; r++)
-      for (let j = 0; j < d; j++) z[r * d + j] = (x[r * d + j] - mean[j]) * scale[j];
+    const { d, mean, scale, z } = standardize(x, n);
 
     const counts = new Float64Array(classes);
     for (const y of labels) counts[y]++;
