@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifySchemaCompiler,
   type FastifyServerOptions,
+  LogController,
 } from "fastify";
 import {
   createJsonSchemaTransform,
@@ -226,7 +227,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     logger: options.logger ?? false,
     bodyLimit,
     return503OnClosing: true,
-    disableRequestLogging: true,
+    // (Fastify 5.10+ takes this through a LogController; the top-level option is deprecated.)
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const metrics = new Metrics();
   const storeLock = new Mutex();
