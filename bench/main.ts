@@ -7,8 +7,7 @@
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
-import { execSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultBprKernel, trainBpr } from "../src/core/affinity/bpr.js";
@@ -19,6 +18,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { appendResult, commit, median } from "./record.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
 
@@ -29,19 +29,6 @@ const which = process.argv
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
 const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function commit(): string {
-  try {
-    return execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
-}
 
 async function main() {
   if (which.includes("train")) {
@@ -61,7 +48,7 @@ async function main() {
         als: !args.includes("--no-als"),
       })),
     };
-    appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+    appendResult(result);
     console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return;
   }
@@ -73,7 +60,7 @@ async function main() {
       node: process.version,
       ...(await serveBench()),
     };
-    appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+    appendResult(result);
     console.log(JSON.stringify(result, null, 2));
     if (which.length === 1) return;
   }
@@ -144,8 +131,7 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const line = JSON.stringify(result);
-  appendFileSync(new URL("./results.jsonl", import.meta.url), `${line}\n`);
+  appendResult(result);
   console.log(JSON.stringify(result, null, 2));
 }
 

@@ -22,6 +22,7 @@ import { trainWarp } from "../src/core/affinity/warp.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
 import { hitsAtK, ndcgAtK, topK } from "../src/core/metrics/index.js";
 import { Random } from "../src/core/random.js";
+import { median } from "./record.js";
 
 export type Pair = [user: string, item: string, weight: number];
 
@@ -128,11 +129,6 @@ export function evaluateModel(model: FactorModel, split: QualitySplit, k = 10): 
     for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) own[cells.items[c]] = 0;
   }
   return { "ndcg@10": n ? ndcg / n : 0, "precision@10": denom ? hits / denom : 0 };
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -16,8 +16,6 @@
  * Peak RSS is this process's (process.resourceUsage().maxRSS, worker threads included), after each phase,
  * so the phase that raised it shows. Prints JSON and appends it, with the commit id, to bench/results.jsonl.
  */
-import { execSync } from "node:child_process";
-import { appendFileSync } from "node:fs";
 import { availableParallelism, freemem, loadavg, totalmem } from "node:os";
 import {
   defaultTrainConfig,
@@ -33,6 +31,7 @@ import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affin
 import { simulateInteractions } from "../src/core/simulate/interactions.js";
 import { resolveThreads } from "../src/pipeline/threads/workers.js";
 import { trainFactorsOnThreads } from "../src/pipeline/train.js";
+import { appendResult, commit, median } from "./record.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -75,19 +74,6 @@ function markMemory(after: string): void {
   };
   memory.push(entry);
   log(`  ${after}: rss ${entry.rssMB} MB, peak ${entry.peakRssMB} MB, heap ${entry.heapMB} MB`);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function commit(): string {
-  try {
-    return execSync("git rev-parse --short HEAD", { encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
 }
 
 interface Factorization {
@@ -325,8 +311,7 @@ async function main() {
       loadAverage: load,
     },
   };
-  if (!args.includes("--no-append"))
-    appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+  if (!args.includes("--no-append")) appendResult(result);
   console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }
 

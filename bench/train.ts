@@ -30,6 +30,7 @@ import { defaultLabelRule } from "../src/core/affinity/weighting.js";
 import { trainBprThreaded } from "../src/pipeline/threads/bpr-threads.js";
 import { trainWrmfThreaded } from "../src/pipeline/threads/wrmf-threads.js";
 import { evaluateModel, loadSplit, type QualityFigures, qualityBench } from "./quality.js";
+import { median } from "./record.js";
 
 /** A user,item,weight CSV (header first, optionally gzipped) parsed from its bytes: no line strings. */
 export function loadInteractions(path: string) {
@@ -81,11 +82,6 @@ function parseNumber(buf: Buffer, start: number, end: number): number {
     v = v * 10 + digit;
   }
   return v;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 export interface TrainBenchOptions {

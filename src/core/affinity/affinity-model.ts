@@ -181,33 +181,25 @@ function* affinitySteps(
   config: TrainConfig,
   onProgress?: TrainProgress,
 ): Generator<FactorJob, AffinityModel, FactorModel> {
-  let blend = defaultBlend();
-  if (config.calibrationShare > 0) {
-    const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
-    const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
-    const fitFactors = yield {
-      set: buildPairwiseSet(fitCells, config.pairwise),
-      options: {
-        ...config.bpr,
-        onEpoch: (e, n) => {
-          onProgress?.("calibration", e, n);
-          return undefined;
-        },
-      },
-    };
-    blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
-  }
-  const cells = foldPlays(plays, config.rule);
-  const factors = yield {
+  const job = (cells: FoldedCells, phase: "calibration" | "final"): FactorJob => ({
     set: buildPairwiseSet(cells, config.pairwise),
     options: {
       ...config.bpr,
       onEpoch: (e, n) => {
-        onProgress?.("final", e, n);
+        onProgress?.(phase, e, n);
         return undefined;
       },
     },
-  };
+  });
+  let blend = defaultBlend();
+  if (config.calibrationShare > 0) {
+    const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
+    const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
+    const fitFactors = yield job(fitCells, "calibration");
+    blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
+  }
+  const cells = foldPlays(plays, config.rule);
+  const factors = yield job(cells, "final");
   return assembleModel(users, items, factors, cells, blend, config.rule);
 }
 
@@ -239,20 +231,16 @@ export function assembleModel(
   blend: AffinityBlend,
   rule: LabelRule,
 ): AffinityModel {
-  const popularity = itemPopularity(cells);
   const rates = longRates(cells);
-  const globalLongRate = rates.global;
-  const itemLongRate = rates.item;
-  const userLongRate = rates.user;
   return {
     users,
     items,
     factors,
     history: cells,
-    popularity,
-    itemLongRate,
-    userLongRate,
-    globalLongRate,
+    popularity: itemPopularity(cells),
+    itemLongRate: rates.item,
+    userLongRate: rates.user,
+    globalLongRate: rates.global,
     blend,
     rule,
   };

@@ -1,5 +1,6 @@
 import type { AffinityModel, UserState } from "./affinity-model.js";
 import type { FactorModel } from "./factor-model.js";
+import { gramMatrix } from "./wrmf.js";
 
 export interface FoldInOptions {
   regularization: number;
@@ -17,15 +18,7 @@ function modelStatistics(m: FactorModel) {
   if (!cached) {
     const k = m.factors;
     const gram = new Float64Array(k * k);
-    const q = m.itemFactors;
-    for (let i = 0; i < m.nItems; i++) {
-      const o = i * k;
-      for (let a = 0; a < k; a++) {
-        const v = q[o + a];
-        for (let b = a; b < k; b++) gram[a * k + b] += v * q[o + b];
-      }
-    }
-    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) gram[a * k + b] = gram[b * k + a];
+    gramMatrix(m.itemFactors, k, 0, gram);
     let norms = 0;
     for (let u = 0; u < m.nUsers; u++) {
       let s = 0;

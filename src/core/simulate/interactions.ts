@@ -1,4 +1,5 @@
 import type { TimedPlayTable } from "../affinity/affinity-model.js";
+import { defaultLabelRule } from "../affinity/weighting.js";
 import { Random } from "../random.js";
 
 /**
@@ -59,7 +60,7 @@ export interface SimulatedInteractions extends TimedPlayTable {
 }
 
 /** Threshold of the default label rule: plays shorter than this are skips. */
-const THRESHOLD_MS = 30_000;
+const THRESHOLD_MS = defaultLabelRule.thresholdMs;
 /** Draws per wanted item before a user's remaining items are filled uniformly at random. */
 const DRAWS_PER_ITEM = 20;
 /** No user holds more than this share of the catalogue. */
@@ -273,24 +274,9 @@ export function aliasTable(weights: Float64Array): { draw: (rng: Random) => numb
 /** Fills `out` with a draw from a symmetric Dirichlet(alpha). */
 function dirichlet(rng: Random, alpha: number, out: Float64Array): void {
   let sum = 0;
-  for (let t = 0; t < out.length; t++) sum += out[t] = gamma(rng, alpha);
+  for (let t = 0; t < out.length; t++) sum += out[t] = rng.gamma(alpha);
   if (sum > 0) for (let t = 0; t < out.length; t++) out[t] /= sum;
   else out.fill(1 / out.length);
-}
-
-/** Gamma(shape, 1) by Marsaglia and Tsang, boosted for shape < 1. */
-function gamma(rng: Random, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * rng.next() ** (1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    const x = rng.normal();
-    let v = 1 + c * x;
-    if (v <= 0) continue;
-    v = v * v * v;
-    const u = rng.next();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-  }
 }
 
 function permutation(rng: Random, n: number): Int32Array {
