@@ -2,6 +2,7 @@ import type { RequestEvent } from "../../schema/events.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { Random } from "../random.js";
 import { type DefectVerdict, detectDefects, detectionQuality } from "../rewriting/defects.js";
+import type { RewriteTable } from "../rewriting/markov.js";
 import { mineRewrites } from "../rewriting/mine.js";
 import type { OnlineRewriter } from "../rewriting/online/online-rewriter.js";
 import { trainOnlineRewriter } from "../rewriting/online/train.js";
@@ -109,7 +110,13 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-function heldOutRate(world: VoiceWorld, split: number): { rate: number; n: number } {
+/** The Markov guardrails the options override (none when absent). */
+function minedTableOptions(o: RewriteEvaluationOptions): { minSupportUsers?: number } {
+  return o.minSupportUsers !== undefined ? { minSupportUsers: o.minSupportUsers } : {};
+}
+
+/** Share of the turns at or after `split` (epoch ms) that were defective (simulator truth), and their count. */
+export function heldOutRate(world: VoiceWorld, split: number): { rate: number; n: number } {
   let n = 0;
   let defects = 0;
   world.requests.forEach((r, i) => {
@@ -177,7 +184,7 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
   progress("markov table", 1);
   const mined = mineRewrites(trainTurns, {
     plays: trainPlays,
-    table: o.minSupportUsers !== undefined ? { minSupportUsers: o.minSupportUsers } : {},
+    table: minedTableOptions(o),
   });
   const table = mined.table;
   const markovWorld = simulateVoice({
@@ -276,24 +283,41 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
   };
 }
 
+/** A rewrite table served live under a RewriteMonitor, built from the log once `buildDay` days have passed. */
+export interface MonitoredRewrites {
+  policy: VoicePolicy;
+  /** The table built at buildDay (null before). */
+  readonly table: RewriteTable | null;
+  /** The monitor serving it (null before buildDay). */
+  readonly monitor: RewriteMonitor | null;
+  /** Day (since startMs) each withdrawn rule was withdrawn on, by source. */
+  readonly withdrawnDay: Map<string, number>;
+}
+
+export interface MonitoredRewriteOptions {
+  startMs: number;
+  buildDay: number;
+  rng: Random;
+  /** Builds the table from the turns seen so far. */
+  build: (seen: readonly VoiceTurn[]) => RewriteTable;
+  /** Called for each live rule's outcome before the monitor records it: the rule's source and the day. */
+  onOutcome?: (source: string, day: number) => void;
+}
+
 /**
- * The table mined from the first `buildDay` days is served under a RewriteMonitor; at driftDay new songs
- * named like ASR's systematic mishearings come out, so rewrites that undid the mishearing start to lose.
- * The monitor learns each rewrite's success from immediate signals (no barge-in, error or short play).
+ * The policy of self-awareness (methods.md 2b): until `buildDay` nothing is rewritten; then the table built
+ * from the log so far is served under a RewriteMonitor, which learns each rewrite's success from immediate
+ * signals (no barge-in, error or short play; a rephrase is only known later) and withdraws the losers.
  */
-function driftRun(o: RewriteEvaluationOptions, buildDay: number): RewriteEvaluationReport["selfAware"] {
-  const driftDay = o.driftDay ?? Math.floor((o.days * 3) / 4);
+export function monitoredRewritePolicy(o: MonitoredRewriteOptions): MonitoredRewrites {
   const seen: VoiceTurn[] = [];
-  const rng = new Random(o.seed + 1);
+  let table: RewriteTable | null = null;
   let monitor: RewriteMonitor | null = null;
-  const start = Date.parse(defaultVoiceOptions.startDate);
   const withdrawnDay = new Map<string, number>();
   const policy: VoicePolicy = {
     rewrite(turn) {
-      if (monitor === null && turn.timeMs >= start + buildDay * DAY_MS) {
-        const { table } = mineRewrites(seen, {
-          table: o.minSupportUsers !== undefined ? { minSupportUsers: o.minSupportUsers } : {},
-        });
+      if (monitor === null && turn.timeMs >= o.startMs + o.buildDay * DAY_MS) {
+        table = o.build(seen);
         // Scaled to a rule's few requests a day in a small world: a larger hold-out and a short memory.
         monitor = RewriteMonitor.fromTable(table, {
           holdout: 0.2,
@@ -303,7 +327,7 @@ function driftRun(o: RewriteEvaluationOptions, buildDay: number): RewriteEvaluat
         });
       }
       if (!monitor) return null;
-      const served = monitor.serve(turn.text, rng);
+      const served = monitor.serve(turn.text, o.rng);
       return served.decision === "rewrite" ? served.text : null;
     },
     observe(event: RequestEvent) {
@@ -313,11 +337,40 @@ function driftRun(o: RewriteEvaluationOptions, buildDay: number): RewriteEvaluat
       const source = event.rewrittenFrom ?? event.text;
       const before = monitor.status(source);
       if (!before || before.state === "withdrawn") return;
+      const day = Math.floor((turn.timeMs - o.startMs) / DAY_MS);
+      o.onOutcome?.(before.source, day);
       monitor.record(source, event.rewrittenFrom !== undefined, signalReasons(turn, undefined).length === 0);
-      if (monitor.status(source)?.state === "withdrawn")
-        withdrawnDay.set(before.source, Math.floor((turn.timeMs - start) / DAY_MS));
+      if (monitor.status(source)?.state === "withdrawn") withdrawnDay.set(before.source, day);
     },
   };
+  return {
+    policy,
+    get table() {
+      return table;
+    },
+    get monitor() {
+      return monitor;
+    },
+    withdrawnDay,
+  };
+}
+
+/**
+ * The table mined from the first `buildDay` days is served under a RewriteMonitor; at driftDay new songs
+ * named like ASR's systematic mishearings come out, so rewrites that undid the mishearing start to lose.
+ */
+function driftRun(o: RewriteEvaluationOptions, buildDay: number): RewriteEvaluationReport["selfAware"] {
+  const driftDay = o.driftDay ?? Math.floor((o.days * 3) / 4);
+  const run = monitoredRewritePolicy({
+    startMs: Date.parse(defaultVoiceOptions.startDate),
+    buildDay,
+    rng: new Random(o.seed + 1),
+    build: (seen) =>
+      mineRewrites(seen, {
+        table: minedTableOptions(o),
+      }).table,
+  });
+  const { policy, withdrawnDay } = run;
   simulateVoice({
     seed: o.seed + 100,
     users: o.users,
@@ -327,7 +380,7 @@ function driftRun(o: RewriteEvaluationOptions, buildDay: number): RewriteEvaluat
     driftShare: o.driftShare,
     policy,
   });
-  const m = monitor as RewriteMonitor | null;
+  const m = run.monitor;
   const withdrawn = (m?.withdrawn() ?? []).map((s) => ({
     source: s.source,
     rewrite: s.rewrite,

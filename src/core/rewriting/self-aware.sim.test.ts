@@ -5,17 +5,13 @@
  * mishearing start losing to the hold-out and must be withdrawn, after the change and not before.
  */
 import { describe, expect, it } from "vitest";
-import type { RequestEvent } from "../../schema/events.js";
+import { monitoredRewritePolicy } from "../evaluation/rewrites.js";
 import { normalizeText } from "../matching/normalize.js";
 import { Random } from "../random.js";
-import { simulateVoice, type VoicePolicy } from "../simulate/voice/index.js";
-import { turnFromEvent, type VoiceTurn } from "../voice/turn.js";
+import { simulateVoice } from "../simulate/voice/index.js";
 import { detectDefects } from "./defects.js";
-import { buildRewriteTable, type RewriteTable } from "./markov.js";
-import { signalReasons } from "./rephrase.js";
-import { RewriteMonitor } from "./self-aware.js";
+import { buildRewriteTable } from "./markov.js";
 
-const DAY = 86_400_000;
 const days = 20;
 const buildDay = 7;
 const driftDay = 10;
@@ -23,50 +19,24 @@ const driftDay = 10;
 describe("RewriteMonitor on the voice simulator, meaning changed halfway", () => {
   it("withdraws the rewrites the change broke, only after the change", () => {
     const start = Date.parse("2024-01-01T00:00:00Z");
-    const seen: VoiceTurn[] = [];
-    const rng = new Random(4);
-    let table: RewriteTable | null = null;
-    let monitor: RewriteMonitor | null = null;
-    const withdrawnDay = new Map<string, number>();
     const requestsAfterDrift = new Map<string, number>();
-
-    const policy: VoicePolicy = {
-      rewrite(turn) {
-        if (table === null && turn.timeMs >= start + buildDay * DAY) {
-          // Offline build on the logs so far, labelled by the defect detector.
-          const verdicts = detectDefects(seen);
-          table = buildRewriteTable(seen.map((t, k) => ({ ...t, defective: verdicts[k].defective })));
-          // Scaled to a rule's few requests a day here: a larger hold-out, fewer outcomes, short memory.
-          monitor = RewriteMonitor.fromTable(table, {
-            holdout: 0.2,
-            minRewritten: 10,
-            minHoldout: 4,
-            halfLife: 60,
-          });
-        }
-        if (!monitor) return null;
-        const served = monitor.serve(turn.text, rng);
-        return served.decision === "rewrite" ? served.text : null;
+    const run = monitoredRewritePolicy({
+      startMs: start,
+      buildDay,
+      rng: new Random(4),
+      // Offline build on the logs so far, labelled by the defect detector.
+      build: (seen) => {
+        const verdicts = detectDefects(seen);
+        return buildRewriteTable(seen.map((t, k) => ({ ...t, defective: verdicts[k].defective })));
       },
-      observe(event: RequestEvent) {
-        const turn = turnFromEvent(event);
-        seen.push(turn);
-        const source = event.rewrittenFrom ?? event.text;
-        const before = monitor?.status(source);
-        if (!monitor || !before || before.state === "withdrawn") return;
-        const day = Math.floor((turn.timeMs - start) / DAY);
-        if (day >= driftDay)
-          requestsAfterDrift.set(before.source, (requestsAfterDrift.get(before.source) ?? 0) + 1);
-        // Online outcome: no barge-in, error or short play (a rephrase is only known later).
-        monitor.record(
-          source,
-          event.rewrittenFrom !== undefined,
-          signalReasons(turn, undefined).length === 0,
-        );
-        if (monitor.status(source)!.state === "withdrawn") withdrawnDay.set(before.source, day);
+      onOutcome: (source, day) => {
+        if (day >= driftDay) requestsAfterDrift.set(source, (requestsAfterDrift.get(source) ?? 0) + 1);
       },
-    };
+    });
+    const { policy, withdrawnDay } = run;
     const world = simulateVoice({ users: 400, days, seed: 8, driftDay, driftShare: 0.3, policy });
+    const table = run.table;
+    const monitor = run.monitor;
 
     expect(table!.size).toBeGreaterThan(20);
     const released = world.driftItems.map((id) =>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { heldOutRate } from "../../evaluation/rewrites.js";
 import { CatalogueIndex } from "../../matching/catalogue-index.js";
 import { type SimulateVoiceOptions, simulateVoice, type VoiceWorld } from "../../simulate/voice/index.js";
 import { turnFromEvent } from "../../voice/turn.js";
@@ -26,16 +27,7 @@ describe("online rewriting in the loop of the voice simulator", () => {
   const catalogue = new CatalogueIndex(items);
   const verdicts = detectDefects(turns, { plays });
 
-  const heldOut = (w: VoiceWorld) => {
-    let n = 0;
-    let defects = 0;
-    w.requests.forEach((r, i) => {
-      if (Date.parse(r.time) < split) return;
-      n++;
-      if (w.truth[i].defective) defects++;
-    });
-    return defects / n;
-  };
+  const heldOut = (w: VoiceWorld) => heldOutRate(w, split).rate;
   const run = (rewriter: OnlineRewriter) => {
     let fired = 0;
     const world = simulateVoice({
