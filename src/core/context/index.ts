@@ -10,3 +10,4 @@ export {
   describeLifts,
   timeFeatures,
 } from "./context-priors.js";
+export { contextObservations } from "./observations.js";

@@ -6,7 +6,8 @@ import {
   userState,
 } from "../affinity/affinity-model.js";
 import { defaultBprOptions } from "../affinity/bpr.js";
-import { type ContextObservation, ContextPriors } from "../context/context-priors.js";
+import { ContextPriors } from "../context/context-priors.js";
+import { contextObservations } from "../context/observations.js";
 import {
   type ClassificationReport,
   classificationReport,
@@ -178,8 +179,8 @@ export function evaluateVoiceContext(
   const testTruth = world.truth.filter((_, k) => !isTrain[k]);
 
   phase(1);
-  const kinds = new Map(world.catalogue.map((c) => [c.id, c.kind ?? "song"]));
-  const priors = ContextPriors.learn(contextObservations(trainTurns, kinds));
+  const catalogue = turnCatalogue(world.catalogue);
+  const priors = ContextPriors.learn(contextObservations(trainTurns, catalogue.kindOf));
 
   phase(2);
   const model = trainOnPlays(world, new Set(trainTurns.map((t) => t.requestId)), o);
@@ -198,7 +199,6 @@ export function evaluateVoiceContext(
   const resolution = resolutionAccuracy(world, testTurns, testTruth, model, view, priors);
 
   phase(4);
-  const catalogue = turnCatalogue(world.catalogue);
   const classifier = FailurePointClassifier.train(
     trainTurns,
     trainTruth.map((t) => t.label),
@@ -241,22 +241,6 @@ export function evaluateVoiceContext(
       truth: failureBreakdown(testTurns, truthLabels),
     },
   };
-}
-
-/** What Engine.contextObservations keeps: plays not barged in on and not cut short, with the item's kind. */
-function contextObservations(
-  turns: readonly VoiceTurn[],
-  kinds: ReadonlyMap<string, string>,
-): ContextObservation[] {
-  const out: ContextObservation[] = [];
-  for (const t of turns) {
-    if (t.responseKind !== "play" || !t.resolvedItem || t.bargeIn) continue;
-    if (t.playedMs !== undefined && t.playedMs < 30_000) continue;
-    const kind = kinds.get(t.resolvedItem);
-    if (!kind) continue;
-    out.push({ user: t.user, timeMs: t.timeMs, context: t.context, kind, item: t.resolvedItem });
-  }
-  return out;
 }
 
 /**

@@ -8,11 +8,7 @@ export {
 } from "./failure-points.js";
 export { defaultMlpOptions, MlpClassifier, type MlpJson, type MlpOptions } from "./mlp.js";
 export {
-  defaultSoftmaxOptions,
-  SoftmaxRegression,
-  type SoftmaxRegressionOptions,
-} from "./softmax-regression.js";
-export {
+  looksSuccessful,
   type TurnCatalogue,
   type TurnFeatureOptions,
   turnCatalogue,

@@ -5,7 +5,8 @@ import { standardize } from "./standardize.js";
  * Multinomial logistic regression: P(class c | x) = softmax(W·x + b)_c, trained by full-batch gradient
  * descent with Adam and L2, on standardised features. Written here because the problem is tiny (a few
  * dozen features, six classes, tens of thousands of rows) and a dependency would weigh more than these
- * lines; deterministic for a seed.
+ * lines; deterministic for a seed. Not used in serving: it is the linear baseline the MLP's tests
+ * compare against (failure-points.ts uses mlp.ts), so it is left out of the folder's index.
  */
 export interface SoftmaxRegressionOptions {
   epochs: number;

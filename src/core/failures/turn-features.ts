@@ -120,7 +120,14 @@ function titleHeard(item: string | undefined, text: Prepared, catalogue: TurnCat
   return title.split(" ").every((w) => text.wordSet.has(w)) ? 1 : 0;
 }
 
-function looksSuccessful(t: VoiceTurn, o: TurnFeatureOptions): boolean {
+/**
+ * A play not barged in on and not cut short (a play of unknown length counts): the turn went well. What
+ * the features call a successful turn, and what context priors learn from.
+ */
+export function looksSuccessful(
+  t: Pick<VoiceTurn, "responseKind" | "bargeIn" | "playedMs">,
+  o: Pick<TurnFeatureOptions, "shortPlayMs"> = defaultTurnFeatureOptions,
+): boolean {
   return t.responseKind === "play" && !t.bargeIn && (t.playedMs === undefined || t.playedMs >= o.shortPlayMs);
 }
 

@@ -58,6 +58,8 @@ const WANT =
   "(?:play|give me|suggest|recommend|i want|i would like|id like|i need|id love|lets have|lets get|i want to hear|id like to hear|i would like to hear|we need|i could use|i could do with)";
 const FAN_NOUN = "(?:fan|fans|lover|lovers|person|guy|girl|head|nut|freak|enthusiast|buff)";
 const BIG = "(?:(?:big|huge|great|massive|die hard|diehard|lifelong|real|true|serious) )?";
+/** A statement ending in a fan noun ("I'm a Warriors fan"): never about a single title. */
+const ENDS_IN_FAN_NOUN = new RegExp(`${FAN_NOUN}$`);
 
 /** Statement shapes, in order: the first that fits decides. `t` is the target phrase. */
 const PATTERNS: Array<[PreferencePolarity, RegExp]> = [
@@ -459,7 +461,7 @@ export function parsePreference(
     if (m?.groups?.t) {
       polarity = p;
       t = m.groups.t;
-      fan = new RegExp(`${FAN_NOUN}$`).test(statement);
+      fan = ENDS_IN_FAN_NOUN.test(statement);
       break;
     }
   }

@@ -38,6 +38,11 @@ export interface TeachableMomentOptions {
 /** A play that ran this long without a barge-in was what the user wanted. */
 const SATISFIED_PLAY_MS = 30_000;
 
+/** An answer played at least SATISFIED_PLAY_MS with no barge-in (an unknown play length does not count). */
+function satisfiedPlay(t: VoiceTurn): boolean {
+  return t.resolvedItem !== undefined && !t.bargeIn && (t.playedMs ?? 0) >= SATISFIED_PLAY_MS;
+}
+
 const WAKE_AND_POLITENESS =
   /^(?:(?:alexa|hey google|ok google|okay google|hey siri|siri|computer|hey|ok|okay|please|can you|could you|would you|will you|i want to hear|id like to hear|lets hear)\s)+/;
 
@@ -144,20 +149,12 @@ export function detectTeachableMoments(
     (t) => latest.timeMs - t.timeMs <= repeatWindow && sameRequest(requestKey(t.text), key, minSimilarity),
   );
   // Playing the same thing again after it ran its course is a replay, not a failed request.
-  const replay = repeats.every(
-    (t) =>
-      t.resolvedItem !== undefined &&
-      t.resolvedItem === latest.resolvedItem &&
-      !t.bargeIn &&
-      (t.playedMs ?? 0) >= SATISFIED_PLAY_MS,
-  );
+  const replay = repeats.every((t) => satisfiedPlay(t) && t.resolvedItem === latest.resolvedItem);
   if (repeats.length === 0 || replay) return moments;
   const all = [...repeats, latest];
   // What the user settled on: the longest uninterrupted play among the answers, else the latest answer.
   // The latest answer counts only when it is new: the same answer again is why the user repeats.
-  const satisfied = [...all]
-    .filter((t) => t.resolvedItem !== undefined && !t.bargeIn && (t.playedMs ?? 0) >= SATISFIED_PLAY_MS)
-    .sort((a, b) => (b.playedMs ?? 0) - (a.playedMs ?? 0))[0];
+  const satisfied = [...all].filter(satisfiedPlay).sort((a, b) => (b.playedMs ?? 0) - (a.playedMs ?? 0))[0];
   const fresh = repeats.every((t) => t.resolvedItem !== latest.resolvedItem) ? latest : undefined;
   const settled = satisfied ?? fresh;
   const times = all.length === 2 ? "twice" : `${all.length} times`;

@@ -121,17 +121,15 @@ export function catalogueVocabulary(
     return byIdMap.get(id);
   };
 
-  function findTag(name: string): VocabularyMatch | null {
-    const norm = normalizeText(name);
-    if (norm === "") return null;
-    const exact = tags.get(norm) ?? tagsCompact.get(norm.replace(/ /g, ""));
-    if (exact) return { ...exact, score: 1 };
-    const plural = norm.endsWith("s") ? tags.get(norm.slice(0, -1)) : tags.get(`${norm}s`);
-    if (plural) return { ...plural, score: 0.98 };
-    if (norm.length < 5) return null;
+  /** The closest name at least minScore alike, capped below the exact matches. */
+  function bestFuzzy(
+    names: ReadonlyMap<string, Named>,
+    norm: string,
+    similarity: (a: string, b: string, min: number) => number,
+  ): VocabularyMatch | null {
     let best: VocabularyMatch | null = null;
-    for (const named of tags.values()) {
-      const score = Math.min(FUZZY_CAP, editSimilarity(norm, named.value, minScore));
+    for (const named of names.values()) {
+      const score = Math.min(FUZZY_CAP, similarity(norm, named.value, minScore));
       if (score >= minScore) {
         const m = { ...named, score };
         if (better(best, m)) best = m;
@@ -140,20 +138,23 @@ export function catalogueVocabulary(
     return best;
   }
 
+  function findTag(name: string): VocabularyMatch | null {
+    const norm = normalizeText(name);
+    if (norm === "") return null;
+    const exact = tags.get(norm) ?? tagsCompact.get(norm.replace(/ /g, ""));
+    if (exact) return { ...exact, score: 1 };
+    const plural = norm.endsWith("s") ? tags.get(norm.slice(0, -1)) : tags.get(`${norm}s`);
+    if (plural) return { ...plural, score: 0.98 };
+    if (norm.length < 5) return null;
+    return bestFuzzy(tags, norm, editSimilarity);
+  }
+
   function findCreator(name: string): VocabularyMatch | null {
     const norm = normalizeText(name);
     if (norm === "") return null;
     const exact = creators.get(norm);
     if (exact) return { ...exact, score: 1 };
-    let best: VocabularyMatch | null = null;
-    for (const named of creators.values()) {
-      const score = Math.min(FUZZY_CAP, creatorSimilarity(norm, named.value, minScore));
-      if (score >= minScore) {
-        const m = { ...named, score };
-        if (better(best, m)) best = m;
-      }
-    }
-    return best;
+    return bestFuzzy(creators, norm, creatorSimilarity);
   }
 
   function entityMatch(found: readonly VocabularyItem[], score: number): VocabularyMatch {
