@@ -15,9 +15,9 @@ import {
 import { playContribution } from "./core/affinity/cells.js";
 import { foldInUser } from "./core/affinity/fold-in.js";
 import {
-  type ContextObservation,
   ContextPriors,
   type ContextPriorsJson,
+  contextObservations,
   describeLifts,
 } from "./core/context/index.js";
 import { type AblationRow, runAblation } from "./core/evaluation/ablation.js";
@@ -125,6 +125,8 @@ export interface EngineOptions {
   models?: string;
   /** Serve top-N from an approximate index (usearch HNSW) when the catalogue has more items (default 50,000). */
   approximateAbove?: number;
+  /** Seed of the rewrite hold-out draws, for reproducible serving (default: the clock). */
+  seed?: number;
 }
 
 export interface AffinityAnswer {
@@ -158,7 +160,7 @@ export class Engine {
   /** The current rewrite table: undefined until first needed, null when none was built. */
   private rewrites: { version: string; table: RewriteTable; monitor: RewriteMonitor } | null | undefined;
   /** Draws the small hold-out share of requests served unrewritten (see RewriteMonitor). */
-  private readonly holdoutDraws = new Random(Date.now() >>> 0);
+  private readonly holdoutDraws: Random;
   /** The online rewriter (global and personal layers), when enabled; it learns from observed turns. */
   private online: OnlineRewriter | null = null;
 
@@ -166,7 +168,10 @@ export class Engine {
     readonly store: EventStore,
     readonly modelsDir: string,
     private readonly approximateAbove: number,
-  ) {}
+    seed: number,
+  ) {
+    this.holdoutDraws = new Random(seed);
+  }
 
   static async open(options: EngineOptions): Promise<Engine> {
     const store = await DuckDbEventStore.open(options.store);
@@ -175,7 +180,7 @@ export class Engine {
       options.models ??
         (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`),
     );
-    return new Engine(store, modelsDir, options.approximateAbove ?? 50_000);
+    return new Engine(store, modelsDir, options.approximateAbove ?? 50_000, options.seed ?? Date.now() >>> 0);
   }
 
   async close(): Promise<void> {
@@ -192,23 +197,6 @@ export class Engine {
     options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
   ): Promise<IngestSummary> {
     return ingestRequestsIntoStore(this.store, paths, options);
-  }
-
-  /**
-   * What context priors learn from: request turns that went well (a play not barged in on and not cut
-   * short) and plays that carry a device context and ran long, each with its item's kind.
-   */
-  private async contextObservations(): Promise<ContextObservation[]> {
-    const kinds = new Map((await this.store.getItems()).map((i) => [i.id, i.kind]));
-    const out: ContextObservation[] = [];
-    for (const r of await this.store.scanRequests()) {
-      if (r.responseKind !== "play" || !r.resolvedItem || r.bargeIn) continue;
-      if (r.playedMs !== undefined && r.playedMs < 30_000) continue;
-      const kind = kinds.get(r.resolvedItem);
-      if (!kind) continue;
-      out.push({ user: r.user, timeMs: Date.parse(r.time), context: r.context, kind, item: r.resolvedItem });
-    }
-    return out;
   }
 
   /**
@@ -320,7 +308,9 @@ export class Engine {
       (phase, done, total) => onProgress?.(`train ${phase}`, done, total),
     );
     onProgress?.("context priors", 0, 1);
-    const contextPriors = ContextPriors.learn(await this.contextObservations());
+    const kinds = new Map((await this.store.getItems()).map((i) => [i.id, i.kind]));
+    const turns = (await this.store.scanRequests()).map(turnFromEvent);
+    const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
     const version = newModelVersion();
     const times = columns.endTimeMs;
     const extras = contextPriors.observations > 0 ? { contextPriors: contextPriors.toJSON() } : {};
@@ -575,6 +565,7 @@ export class Engine {
   async resolve(user: string, request: string, options: ResolveOptions = {}): Promise<ResolveAnswer> {
     const current = await this.requireModel();
     const state = this.userFor(current, user);
+    const now = options.timeMs ?? Date.now();
     let rewritten: { from: string; to: string; by: string } | null = null;
     if (options.rewrite !== false) {
       const rewrites = await this.currentRewrites();
@@ -583,7 +574,7 @@ export class Engine {
       const decision = rule && rewrites ? rewrites.monitor.decide(request, this.holdoutDraws) : null;
       if (rule && decision === "rewrite") rewritten = { from: request, to: rule.rewrite, by: "markov" };
       else if (!rule && this.online) {
-        const r = this.online.rewrite({ user, text: request, timeMs: options.timeMs ?? Date.now() });
+        const r = this.online.rewrite({ user, text: request, timeMs: now });
         if (r.rewritten && r.layer) rewritten = { from: request, to: r.text, by: r.layer };
       }
     }
@@ -591,9 +582,7 @@ export class Engine {
     const candidates = textCandidates(current.matcher, text, options.candidates, options.limit ?? 10);
     const adjusters: CandidateAdjuster[] = [];
     if (options.context && current.contextPriors && options.useContext !== false) {
-      adjusters.push(
-        contextAdjuster(current.contextPriors, user, options.context, options.timeMs ?? Date.now()),
-      );
+      adjusters.push(contextAdjuster(current.contextPriors, user, options.context, now));
     }
     const contextRanked = rankCandidates(
       current.model,
@@ -606,13 +595,10 @@ export class Engine {
     );
     const facts = options.usePreferences === false ? [] : await this.preferenceFacts(user);
     const { candidates: ranked, blocked } = facts.length
-      ? adjustResolvedCandidates(
-          contextRanked,
-          (id) => itemOf(current, id),
-          facts,
-          options.timeMs ?? Date.now(),
-          { request: text, context: preferenceContext(options.context) },
-        )
+      ? adjustResolvedCandidates(contextRanked, (id) => itemOf(current, id), facts, now, {
+          request: text,
+          context: preferenceContext(options.context),
+        })
       : { candidates: contextRanked, blocked: [] };
     return {
       user,
@@ -796,9 +782,9 @@ export class Engine {
   ): Promise<TeachableMoment[]> {
     const now = options.nowMs ?? Date.now();
     const windowMs = options.windowMs ?? 30 * 60_000;
-    const turns = (await this.store.scanRequests({ fromMs: now - windowMs, toMs: now + 1 }))
-      .filter((r) => r.user === user)
-      .map(turnFromEvent);
+    const turns = (await this.store.scanRequests({ fromMs: now - windowMs, toMs: now + 1, user })).map(
+      turnFromEvent,
+    );
     const current = await this.currentModel();
     return detectTeachableMoments(turns, now, {
       describeItem: current

@@ -20,7 +20,11 @@ describe("Engine on a simulated voice assistant", () => {
   const KEY = "k";
 
   beforeAll(async () => {
-    engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tastebud-voice-")) });
+    engine = await Engine.open({
+      store: ":memory:",
+      models: mkdtempSync(join(tmpdir(), "tastebud-voice-")),
+      seed: 1,
+    });
     await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
     const counter = new OccurrenceCounter();
     await engine.store.appendPlays(

@@ -286,13 +286,16 @@ export async function readJsonDocument(file: string): Promise<unknown> {
   }
 }
 
+/** The rows of a JSON document that is an array, or an object holding one under `field`; else undefined. */
+export function jsonRows(doc: unknown, field: string): unknown[] | undefined {
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc !== "object" || doc === null) return undefined;
+  const rows = (doc as Record<string, unknown>)[field];
+  return Array.isArray(rows) ? rows : undefined;
+}
+
 export async function* readGenericJson(file: string, ctx: ReadContext): Batches {
-  const doc = await readJsonDocument(file);
-  const list = Array.isArray(doc)
-    ? doc
-    : typeof doc === "object" && doc !== null && Array.isArray((doc as { events?: unknown }).events)
-      ? (doc as { events: unknown[] }).events
-      : undefined;
+  const list = jsonRows(await readJsonDocument(file), "events");
   if (list === undefined)
     throw fileError(file, 'expected a JSON array of play events (or {"events": [...]})');
   const keys = objectKeys(ctx);

@@ -1,7 +1,7 @@
 import { type RequestEvent, requestEventSchema } from "../schema/events.js";
 import { arraySuffix, BATCH, rejectRecord } from "./context.js";
 import { fileError, lineBatches, listSourceFiles } from "./files.js";
-import { readJsonDocument } from "./generic.js";
+import { jsonRows, readJsonDocument } from "./generic.js";
 import { Bad, rawJson, show, truncateRaw } from "./values.js";
 
 /** A request event read from a file, or a rejected row (same shape as the play readers' rejects). */
@@ -54,12 +54,7 @@ async function* readJsonl(file: string): AsyncGenerator<RequestRecord[]> {
 }
 
 async function* readJsonArray(file: string): AsyncGenerator<RequestRecord[]> {
-  const doc = await readJsonDocument(file);
-  const list = Array.isArray(doc)
-    ? doc
-    : typeof doc === "object" && doc !== null && Array.isArray((doc as { requests?: unknown }).requests)
-      ? (doc as { requests: unknown[] }).requests
-      : undefined;
+  const list = jsonRows(await readJsonDocument(file), "requests");
   if (list === undefined)
     throw fileError(file, 'expected a JSON array of request events (or {"requests": [...]})');
   let out: RequestRecord[] = [];

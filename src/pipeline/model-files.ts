@@ -54,7 +54,8 @@ function modelArrays(m: AffinityModel): ArrayFields {
   };
 }
 
-function writeFileSynced(path: string, data: Uint8Array | string): void {
+/** Writes a whole file and fsyncs it before closing. */
+export function writeFileSynced(path: string, data: Uint8Array | string): void {
   const fd = openSync(path, "w");
   try {
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
@@ -118,13 +119,18 @@ export function saveModel(
   // The manifest is written last inside the temporary folder; the rename publishes the whole version.
   writeFileSynced(join(tmpDir, "manifest.json"), JSON.stringify(manifest, null, 2));
   renameSync(tmpDir, finalDir);
-  const dirFd = openSync(modelsDir, "r");
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  fsyncDir(modelsDir);
   return finalDir;
+}
+
+/** Fsyncs a folder, so a rename into it survives a crash. */
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readArray<T extends Float32Array | Int32Array | Float64Array>(

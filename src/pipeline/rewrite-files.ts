@@ -1,17 +1,7 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { RewriteTable } from "../core/rewriting/markov.js";
-import { newModelVersion } from "./model-files.js";
+import { fsyncDir, newModelVersion, writeFileSynced } from "./model-files.js";
 
 /** Rewrite tables live beside the model versions, one JSON file per build, newest name = current. */
 export function rewritesDir(modelsDir: string): string {
@@ -25,22 +15,9 @@ export function saveRewriteTable(modelsDir: string, table: RewriteTable): { vers
   const version = newModelVersion();
   const path = join(dir, `${version}.json`);
   const tmp = join(dir, `.tmp-${version}-${process.pid}`);
-  const fd = openSync(tmp, "w");
-  try {
-    const bytes = Buffer.from(JSON.stringify(table.toJSON()));
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeFileSynced(tmp, JSON.stringify(table.toJSON()));
   renameSync(tmp, path);
-  const dirFd = openSync(dir, "r");
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  fsyncDir(dir);
   return { version, path };
 }
 

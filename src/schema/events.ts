@@ -101,6 +101,21 @@ export type RequestEvent = z.infer<typeof requestEventSchema>;
 export type RequestEventInput = z.input<typeof requestEventSchema>;
 export type PlayContext = z.infer<typeof playContextSchema>;
 
+/** A request's context from its separately given parts (query parameters, CLI flags); undefined when none was given. */
+export function contextOfParts(parts: {
+  deviceType?: string;
+  hasScreen?: boolean;
+  deviceState?: string;
+  activity?: string;
+}): PlayContext | undefined {
+  const context: PlayContext = {};
+  if (parts.deviceType) context.deviceType = parts.deviceType;
+  if (parts.hasScreen !== undefined) context.hasScreen = parts.hasScreen;
+  if (parts.deviceState) context.deviceState = parts.deviceState;
+  if (parts.activity) context.activity = parts.activity;
+  return Object.keys(context).length ? context : undefined;
+}
+
 export const itemKinds = [
   "song",
   "video",

@@ -20,7 +20,7 @@ import { z } from "zod";
 import { commaList } from "../config.js";
 import { type Engine, NoModelError } from "../engine.js";
 import type { PlayContext, PlayEvent } from "../schema/events.js";
-import { playEventSchema, requestEventSchema } from "../schema/events.js";
+import { contextOfParts, playEventSchema, requestEventSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import { type KeyedPlayEvent, StoreError } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
@@ -129,28 +129,26 @@ export function checkServerConfig(options: { host?: string; apiKey?: string | nu
   }
 }
 
-/** Zod validation keeping each issue's path as an array, so the error answer can give JSON paths. */
+/** Parses with zod, keeping each issue's path as an array, so the error answer can give JSON paths. */
+function zodResult(schema: z.ZodType, data: unknown) {
+  const result = schema.safeParse(data);
+  if (result.success) return { value: result.data };
+  return { error: new RequestValidationError(result.error.issues) };
+}
+
+/** Zod validation of each route's own schema. */
 const zodValidator: FastifySchemaCompiler<z.ZodType> =
   ({ schema, httpPart }) =>
-  (data) => {
+  (data) =>
     // A request without a body reaches the validator as null: treat it as absent (POST /v1/train).
-    const result = schema.safeParse(httpPart === "body" && data === null ? undefined : data);
-    if (result.success) return { value: result.data };
-    return { error: new RequestValidationError(result.error.issues) };
-  };
+    zodResult(schema, httpPart === "body" && data === null ? undefined : data);
 
-/** POST /v1/events checks only the envelope; the rows are validated one by one in the handler. */
-const eventsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data) => {
-  const result = eventsEnvelopeSchema.safeParse(data);
-  if (result.success) return { value: result.data };
-  return { error: new RequestValidationError(result.error.issues) };
-};
-
-const requestsEnvelopeValidator: FastifySchemaCompiler<z.ZodType> = () => (data) => {
-  const result = requestsEnvelopeSchema.safeParse(data);
-  if (result.success) return { value: result.data };
-  return { error: new RequestValidationError(result.error.issues) };
-};
+/** Checks only a batch's envelope; the rows are validated one by one in the handler (POST /v1/events, /v1/requests). */
+const envelopeValidator =
+  (envelope: z.ZodType): FastifySchemaCompiler<z.ZodType> =>
+  () =>
+  (data) =>
+    zodResult(envelope, data);
 
 /** The request's context from query parameters; undefined when none was given. */
 function contextFromQuery(q: {
@@ -159,12 +157,12 @@ function contextFromQuery(q: {
   deviceState?: string;
   activity?: string;
 }): PlayContext | undefined {
-  const context: PlayContext = {};
-  if (q.deviceType) context.deviceType = q.deviceType;
-  if (q.hasScreen) context.hasScreen = q.hasScreen === "true";
-  if (q.deviceState) context.deviceState = q.deviceState;
-  if (q.activity) context.activity = q.activity;
-  return Object.keys(context).length ? context : undefined;
+  return contextOfParts({
+    deviceType: q.deviceType,
+    hasScreen: q.hasScreen ? q.hasScreen === "true" : undefined,
+    deviceState: q.deviceState,
+    activity: q.activity,
+  });
 }
 
 /** Validates the rows of a batch one by one: the valid ones, and a reject with a JSON path for each other. */
@@ -220,6 +218,17 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     throw new ServerConfigError("body limit must be a positive whole number of bytes");
   if (!(Number.isInteger(maxBatch) && maxBatch > 0))
     throw new ServerConfigError("max batch must be a positive whole number");
+  /** The rows of a batch body, refused with 413 beyond maxBatch. */
+  const batchRows = (rows: unknown[], noun: string): unknown[] => {
+    if (rows.length > maxBatch) {
+      throw new HttpError(
+        413,
+        "batch-too-large",
+        `at most ${maxBatch} ${noun} per batch, got ${rows.length}: split the batch`,
+      );
+    }
+    return rows;
+  };
 
   // Fastify's two info lines per request cost more than a recommendation itself; requests are counted in
   // /metrics and logged here at debug level (and failures at warn), see the onResponse hook.
@@ -389,7 +398,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
       "/v1/events",
       {
         onRequest: requireKey,
-        validatorCompiler: eventsEnvelopeValidator as never,
+        validatorCompiler: envelopeValidator(eventsEnvelopeSchema) as never,
         schema: {
           tags: ["events"],
           summary: "append a batch of plays",
@@ -400,14 +409,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         },
       },
       async (request, reply) => {
-        const rows = (request.body as unknown as { events: unknown[] }).events;
-        if (rows.length > maxBatch) {
-          throw new HttpError(
-            413,
-            "batch-too-large",
-            `at most ${maxBatch} events per batch, got ${rows.length}: split the batch`,
-          );
-        }
+        const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events");
         const counter = new OccurrenceCounter();
         const { valid, rejects } = validateRows(rows, playEventSchema, "events");
         const batch: KeyedPlayEvent[] = valid.map((event) => ({
@@ -441,7 +443,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
       "/v1/requests",
       {
         onRequest: requireKey,
-        validatorCompiler: requestsEnvelopeValidator as never,
+        validatorCompiler: envelopeValidator(requestsEnvelopeSchema) as never,
         schema: {
           tags: ["events"],
           summary: "append a batch of request events (voice or text turns)",
@@ -452,14 +454,10 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         },
       },
       async (request, reply) => {
-        const rows = (request.body as unknown as { requests: unknown[] }).requests;
-        if (rows.length > maxBatch) {
-          throw new HttpError(
-            413,
-            "batch-too-large",
-            `at most ${maxBatch} request events per batch, got ${rows.length}: split the batch`,
-          );
-        }
+        const rows = batchRows(
+          (request.body as unknown as { requests: unknown[] }).requests,
+          "request events",
+        );
         const { valid, rejects } = validateRows(rows, requestEventSchema, "requests");
         const stored = valid.length
           ? await storeLock.run(() =>

@@ -132,6 +132,8 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         expect(back[0]).toEqual({ ...requests[1], time: "2024-01-01T10:00:00.000Z" });
         const later = await store.scanRequests({ fromMs: Date.parse("2024-01-01T10:00:10Z") });
         expect(later.map((r) => r.requestId)).toEqual(["r2"]);
+        expect((await store.scanRequests({ user: "a" })).map((r) => r.requestId)).toEqual(["r1", "r2"]);
+        expect(await store.scanRequests({ user: "b", fromMs: 0 })).toEqual([]);
       } finally {
         await store.close();
       }

@@ -19,8 +19,8 @@ export interface EventStore {
   scanPlayRequests(window?: TimeWindow): Promise<PlayRequestRow[]>;
   /** Appends request events in one transaction; a requestId already stored is skipped. */
   appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult>;
-  /** Request events in a time window, oldest first (ties by requestId). */
-  scanRequests(window?: TimeWindow): Promise<RequestEvent[]>;
+  /** Request events in a time window (of one user, when given), oldest first (ties by requestId). */
+  scanRequests(window?: TimeWindow & { user?: string }): Promise<RequestEvent[]>;
   countRequests(): Promise<number>;
   /** Stores a taught preference fact (any JSON the preferences core defines) for a user. */
   addPreference(record: PreferenceRecord): Promise<void>;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { commaList } from "../../config.js";
-import type { PlayContext } from "../../schema/events.js";
+import { contextOfParts, type PlayContext } from "../../schema/events.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { withReader } from "../run.js";
@@ -151,10 +151,5 @@ function contextOf(opts: {
   deviceState?: string;
   activity?: string;
 }): PlayContext | undefined {
-  const context: PlayContext = {};
-  if (opts.deviceType) context.deviceType = opts.deviceType;
-  if (opts.screen !== undefined) context.hasScreen = opts.screen;
-  if (opts.deviceState) context.deviceState = opts.deviceState;
-  if (opts.activity) context.activity = opts.activity;
-  return Object.keys(context).length ? context : undefined;
+  return contextOfParts({ ...opts, hasScreen: opts.screen });
 }

@@ -271,18 +271,22 @@ export class DuckDbEventStore implements EventStore {
     return { inserted, duplicates: batch.length - inserted };
   }
 
-  async scanRequests(window: TimeWindow = {}): Promise<RequestEvent[]> {
+  async scanRequests(window: TimeWindow & { user?: string } = {}): Promise<RequestEvent[]> {
     const conditions: string[] = [];
     if (window.fromMs !== undefined)
       conditions.push(`time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
     if (window.toMs !== undefined)
       conditions.push(`time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
+    if (window.user !== undefined) conditions.push("user_id = $1");
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
     const rows = (
-      await this.conn.runAndReadAll(`
+      await this.conn.runAndReadAll(
+        `
         SELECT request_id, user_id, device_id, epoch_ms(time)::DOUBLE, text, asr_confidence, intent,
                intent_confidence, resolved_item, response_kind, barge_in, played_ms::DOUBLE, rewritten_from, context
-        FROM requests ${where} ORDER BY time, request_id`)
+        FROM requests ${where} ORDER BY time, request_id`,
+        window.user !== undefined ? [window.user] : undefined,
+      )
     ).getRows();
     return rows.map((r) => {
       const event: RequestEvent = {
