@@ -9,7 +9,8 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { buildRewriteTable, type RewriteTableOptions } from "../src/core/rewriting/markov.js";
+import { buildRewriteTable } from "../src/core/rewriting/markov.js";
+import type { RewriteTableOptions } from "../src/core/rewriting/rewrite-table.js";
 import {
   labelByQuickFollowUp,
   reformulationChains,

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { RewriteTable } from "../core/rewriting/markov.js";
+import { RewriteTable } from "../core/rewriting/rewrite-table.js";
 import { fsyncDir, newModelVersion, writeFileSynced } from "./model-files.js";
 
 /** Rewrite tables live beside the model versions, one JSON file per build, newest name = current. */

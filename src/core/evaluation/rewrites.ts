@@ -2,11 +2,11 @@ import type { RequestEvent } from "../../schema/events.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { Random } from "../random.js";
 import { type DefectVerdict, detectDefects, detectionQuality } from "../rewriting/defects.js";
-import type { RewriteTable } from "../rewriting/markov.js";
 import { mineRewrites } from "../rewriting/mine.js";
 import type { OnlineRewriter } from "../rewriting/online/online-rewriter.js";
 import { trainOnlineRewriter } from "../rewriting/online/train.js";
 import { signalReasons } from "../rewriting/rephrase.js";
+import type { RewriteTable } from "../rewriting/rewrite-table.js";
 import { RewriteMonitor } from "../rewriting/self-aware.js";
 import {
   defaultVoiceOptions,

@@ -8,7 +8,8 @@ import { createReadStream, existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildRewriteTable, type RewriteTable } from "./markov.js";
+import { buildRewriteTable } from "./markov.js";
+import type { RewriteTable } from "./rewrite-table.js";
 import {
   labelByQuickFollowUp,
   reformulationChains,

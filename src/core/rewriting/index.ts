@@ -13,17 +13,7 @@ export {
   type PrecisionRecall,
   precisionRecall,
 } from "./defects.js";
-export {
-  buildRewriteTable,
-  defaultRewriteOptions,
-  type RejectionReason,
-  type RewriteGuardrails,
-  type RewriteRule,
-  type RewriteStats,
-  RewriteTable,
-  type RewriteTableJson,
-  type RewriteTableOptions,
-} from "./markov.js";
+export { buildRewriteTable } from "./markov.js";
 export { type MineRewritesOptions, mineRewrites } from "./mine.js";
 export { GlobalIndex } from "./online/global-index.js";
 export {
@@ -45,6 +35,16 @@ export {
   type RephraseOptions,
   rephraseScore,
 } from "./rephrase.js";
+export {
+  defaultRewriteOptions,
+  type RejectionReason,
+  type RewriteGuardrails,
+  type RewriteRule,
+  type RewriteStats,
+  RewriteTable,
+  type RewriteTableJson,
+  type RewriteTableOptions,
+} from "./rewrite-table.js";
 export {
   type ArmPosterior,
   defaultMonitorOptions,

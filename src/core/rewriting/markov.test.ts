@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
-import { buildRewriteTable, RewriteTable, type RewriteTableOptions } from "./markov.js";
+import { buildRewriteTable } from "./markov.js";
+import { RewriteTable, type RewriteTableOptions } from "./rewrite-table.js";
 import type { ChainOutcome, LabelledTurn, ReformulationChain } from "./sessions.js";
 
 const chain = (user: string, states: string[], outcome: ChainOutcome, byRewrite: number[] = []) => ({

@@ -1,7 +1,8 @@
 import type { PlayEvent } from "../../schema/events.js";
 import type { VoiceTurn } from "../voice/turn.js";
 import { type DefectOptions, type DefectVerdict, detectDefects } from "./defects.js";
-import { buildRewriteTable, type RewriteTable, type RewriteTableOptions } from "./markov.js";
+import { buildRewriteTable } from "./markov.js";
+import type { RewriteTable, RewriteTableOptions } from "./rewrite-table.js";
 import type { LabelledTurn } from "./sessions.js";
 
 export interface MineRewritesOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
-import { RewriteTable } from "./markov.js";
+import { RewriteTable } from "./rewrite-table.js";
 import { defaultMonitorOptions, probabilityGreater, RewriteMonitor } from "./self-aware.js";
 
 /** Monte Carlo reference: X = G(a) / (G(a) + G(b)). */

@@ -13,7 +13,7 @@
  */
 import { normalizeText } from "../matching/normalize.js";
 import type { Random } from "../random.js";
-import type { RewriteTable } from "./markov.js";
+import type { RewriteTable } from "./rewrite-table.js";
 
 export interface MonitorOptions {
   /** Share of a live rewrite's requests served as said, to keep learning θ_s (ε). */

@@ -1,16 +1,10 @@
-import type {
-  CatalogueItemInput,
-  PlayContext,
-  PlayEvent,
-  RequestEvent,
-  ResponseKind,
-} from "../../../schema/events.js";
+import type { PlayContext, PlayEvent, RequestEvent, ResponseKind } from "../../../schema/events.js";
 import { Random } from "../../random.js";
 import type { FailureStage, TurnLabel } from "../../voice/turn.js";
 import { affinityLogit } from "../model.js";
 import { sigmoid } from "../sampling.js";
 import { simulateWorld } from "../world.js";
-import { CONFUSIONS, type Confusion, hear } from "./asr.js";
+import { CONFUSIONS, hear } from "./asr.js";
 import {
   type AssistantResponse,
   type AssistantState,
@@ -21,58 +15,16 @@ import {
 import { buildVoiceCatalogue, type VoiceCatalogue } from "./catalogue.js";
 import { playContext } from "./context.js";
 import { mixSeed } from "./hash.js";
-import {
-  type ResolvedVoiceOptions,
-  resolveVoiceOptions,
-  type VoiceOptions,
-  type VoicePolicy,
-} from "./options.js";
+import { MinHeap } from "./min-heap.js";
+import { type ResolvedVoiceOptions, resolveVoiceOptions, type VoicePolicy } from "./options.js";
 import { type Perceived, renderPlan, rephrasePlan, type UtterancePlan } from "./phrasing.js";
 import { type PlayReaction, type PlaySituation, reactToPlay } from "./reactions.js";
 import { type PlannedSession, planSessions, STREAM } from "./schedule.js";
 import type { FailureCause, Reaction, VoiceTurnTruth } from "./truth.js";
-import { buildVoiceUsers, popularityCdfs, type VoiceDevice, type VoiceUser } from "./users.js";
+import { buildVoiceUsers, popularityCdfs, type VoiceUser } from "./users.js";
+import type { SimulateVoiceOptions, VoiceModel, VoiceWorld } from "./world-types.js";
 
-/** The true taste model over the voice catalogue: a(u, i) = sigmoid(userFactors[u]·itemFactors[i] + itemBias[i]). */
-export interface VoiceModel {
-  users: string[];
-  items: string[];
-  dim: number;
-  userFactors: Float32Array;
-  itemFactors: Float32Array;
-  itemBias: Float32Array;
-}
-
-/** A user as the world reports it: devices and quirks (quirk items as catalogue ids). */
-export interface VoiceUserInfo {
-  id: string;
-  devices: VoiceDevice[];
-  quirks: Array<{ type: "nickname" | "mispronunciation"; item: string; phrase: string }>;
-}
-
-export interface VoiceWorld {
-  catalogue: CatalogueItemInput[];
-  /** Request events in time order; requestIds are stable across runs ("<session>-t<turn>"). */
-  requests: RequestEvent[];
-  /** Play events started by requests, in end-time order, each with its requestId. */
-  plays: PlayEvent[];
-  /** One per request, same order. */
-  truth: VoiceTurnTruth[];
-  users: VoiceUserInfo[];
-  days: number;
-  startDate: string;
-  options: ResolvedVoiceOptions;
-  model: VoiceModel;
-  /** The assistant the turns were answered by: replay texts with assistantRespond(text, context, assistant). */
-  assistant: AssistantState;
-  confusions: readonly Confusion[];
-  /** Items first requested on the drift day. */
-  driftItems: string[];
-}
-
-export interface SimulateVoiceOptions extends VoiceOptions {
-  policy?: VoicePolicy;
-}
+export type { SimulateVoiceOptions, VoiceModel, VoiceUserInfo, VoiceWorld } from "./world-types.js";
 
 /** Latency from the end of the request to the start of the answer. */
 const LATENCY_MS: [number, number] = [800, 2200];
@@ -160,7 +112,8 @@ export function simulateVoice(options: SimulateVoiceOptions = {}): VoiceWorld {
   const sessions = planSessions({ o, cat, users, userFactors, cdfs: popularityCdfs(cat), titleWords });
 
   const sim: Sim = { o, cat, users, userFactors, assistant, policy, requests: [], plays: [], truth: [] };
-  const heap = new RunHeap();
+  // Runs by next turn time, then by session order (deterministic ties).
+  const heap = new MinHeap<Run>((a, b) => a.next < b.next || (a.next === b.next && a.s.order < b.s.order));
   let nextSession = 0;
   for (;;) {
     const top = heap.peek();
@@ -565,51 +518,4 @@ function emitPlay(
     requestId,
     endReason: played.endReason,
   });
-}
-
-/** A binary min-heap of runs by next turn time, then by session order (deterministic ties). */
-class RunHeap {
-  private readonly items: Run[] = [];
-
-  private less(a: Run, b: Run): boolean {
-    return a.next < b.next || (a.next === b.next && a.s.order < b.s.order);
-  }
-
-  peek(): Run | undefined {
-    return this.items[0];
-  }
-
-  push(run: Run): void {
-    const a = this.items;
-    a.push(run);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-
-  pop(): Run | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l], a[m])) m = l;
-        if (r < a.length && this.less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
