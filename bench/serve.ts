@@ -91,16 +91,16 @@ async function inProcess(store: string) {
   const engine = await Engine.open({ store });
   try {
     const t0 = performance.now();
-    const current = await engine.currentModel();
+    const current = await engine.models.current();
     const loadSeconds = (performance.now() - t0) / 1000;
     const rec: number[] = [];
     const res: number[] = [];
     for (let q = 0; q < 2000; q++) {
       const a = performance.now();
-      await engine.recommend(`user${q % USERS}`, { n: 10 });
+      await engine.recommend.forUser(`user${q % USERS}`, { n: 10 });
       rec.push(performance.now() - a);
       const b = performance.now();
-      await engine.resolve(`user${q % USERS}`, q % 2 ? "play hello" : `play dream river ${q}`);
+      await engine.voice.resolve(`user${q % USERS}`, q % 2 ? "play hello" : `play dream river ${q}`);
       res.push(performance.now() - b);
     }
     return {

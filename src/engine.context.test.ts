@@ -63,27 +63,27 @@ describe("Engine: context priors learned from logged turns", () => {
       plays.map((event) => ({ key: counter.keyFor(event), event, source: "t" })),
     );
     await engine.store.appendRequests(requests.map((event) => ({ event, source: "t" })));
-    await engine.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 10 })));
+    await engine.affinity.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 10 })));
   });
   afterAll(() => engine.close());
 
   it("resolves the movie on a screen and the book on a speaker, and says why", async () => {
-    const tv = await engine.resolve("new-user", "play the hunger games", {
+    const tv = await engine.voice.resolve("new-user", "play the hunger games", {
       context: { deviceType: "tv", hasScreen: true },
     });
     expect(tv.candidates[0].item).toBe("hg-movie");
     const reason = tv.candidates[0].reasons.find((r) => r.factor === "context");
     expect(reason?.detail).toMatch(/movie/);
-    const speaker = await engine.resolve("new-user", "play the hunger games", {
+    const speaker = await engine.voice.resolve("new-user", "play the hunger games", {
       context: { deviceType: "speaker", hasScreen: false },
     });
     expect(speaker.candidates[0].item).toBe("hg-book");
   });
 
   it("without context, or with context turned off, context plays no part", async () => {
-    const plain = await engine.resolve("new-user", "play the hunger games");
+    const plain = await engine.voice.resolve("new-user", "play the hunger games");
     expect(plain.candidates.every((c) => c.reasons.every((r) => r.factor !== "context"))).toBe(true);
-    const off = await engine.resolve("new-user", "play the hunger games", {
+    const off = await engine.voice.resolve("new-user", "play the hunger games", {
       context: { deviceType: "tv", hasScreen: true },
       useContext: false,
     });

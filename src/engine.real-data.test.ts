@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206
       store: ":memory:",
       models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
     });
-    const s = await engine.ingest([spotifyCsv], { preset: "spotify", rejectsPath: rejects() });
+    const s = await engine.events.ingest([spotifyCsv], { preset: "spotify", rejectsPath: rejects() });
     // One row has an empty artist: rejected by rule, everything else stored.
     expect(s).toMatchObject({ accepted: 206_028, rejected: 1 });
   });
@@ -38,7 +38,7 @@ describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206
   ])(
     "%s split: factorization and history within 0.03 of the reference; the blend at least as good",
     async (_name, split, ref) => {
-      const report = await engine.evaluate(split, config(), { withWrmf: false });
+      const report = await engine.affinity.evaluate(split, config(), { withWrmf: false });
       const { model, baselines } = report;
       // The one row with an empty artist is rejected by rule; the reference kept it.
       expect(Math.abs(report.counts.scoredPlays - ref.scored)).toBeLessThanOrEqual(2);
@@ -60,9 +60,11 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
       models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
     });
     try {
-      const s = await engine.ingest([movielens], { preset: "movielens", rejectsPath: rejects() });
+      const s = await engine.events.ingest([movielens], { preset: "movielens", rejectsPath: rejects() });
       expect(s.accepted).toBe(100_000);
-      const report = await engine.evaluate({ split: 0.8 }, config({ epochs: 20 }), { withWrmf: false });
+      const report = await engine.affinity.evaluate({ split: 0.8 }, config({ epochs: 20 }), {
+        withWrmf: false,
+      });
       // Later ratings come mostly from users who joined later, so few held-out ratings are scorable.
       expect(report.counts.scoredPlays).toBeGreaterThan(2_000);
       // Popularity is a strong baseline here (about 0.39 Spearman, AUC 0.70); the model is level with it.
@@ -83,9 +85,9 @@ describe.skipIf(!existsSync(lastfm))(
         models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
       });
       try {
-        const s = await engine.ingest([lastfm], { preset: "lastfm", rejectsPath: rejects() });
+        const s = await engine.events.ingest([lastfm], { preset: "lastfm", rejectsPath: rejects() });
         expect(s.accepted).toBe(92_834);
-        const report = await engine.evaluate({ splitRandom: 0.8 }, config({ epochs: 20 }), {
+        const report = await engine.affinity.evaluate({ splitRandom: 0.8 }, config({ epochs: 20 }), {
           withWrmf: false,
         });
         // Every held-out pair is new to its user here, so the top-10 metrics are the test.

@@ -19,62 +19,66 @@ describe("Engine serving on a simulated world", () => {
       store: ":memory:",
       models: mkdtempSync(join(tmpdir(), "tastebud-serving-")),
     });
-    await expect(engine.recommend("u0001")).rejects.toBeInstanceOf(NoModelError);
+    await expect(engine.recommend.forUser("u0001")).rejects.toBeInstanceOf(NoModelError);
     const counter = new OccurrenceCounter();
     await engine.store.appendPlays(
       world.events.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
     );
     await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
-    await engine.train(config);
+    await engine.affinity.train(config);
   });
   afterAll(() => engine.close());
 
   it("recommends unplayed items to a known user, most liked first", async () => {
     const user = world.truth.users[5];
-    const answer = await engine.recommend(user, { n: 10 });
+    const answer = await engine.recommend.forUser(user, { n: 10 });
     expect(answer.source).toBe("personal");
     expect(answer.items).toHaveLength(10);
     const played = new Set(world.events.filter((e) => e.user === user).map((e) => e.item));
     for (const r of answer.items) expect(played.has(r.item)).toBe(false);
     const affinities = answer.items.map((r) => Number(r.affinity));
     expect([...affinities].sort((a, b) => b - a)).toEqual(affinities);
-    const withPlayed = await engine.recommend(user, { n: 10, exclude: "none" });
+    const withPlayed = await engine.recommend.forUser(user, { n: 10, exclude: "none" });
     expect(withPlayed.items.some((r) => played.has(r.item))).toBe(true);
   });
 
   it("falls back to popularity for an unknown user, and says so", async () => {
-    const answer = await engine.recommend("someone-new", { n: 5 });
+    const answer = await engine.recommend.forUser("someone-new", { n: 5 });
     expect(answer.source).toBe("popularity");
     expect(answer.items).toHaveLength(5);
   });
 
   it("honours filters by kind, tag and creator", async () => {
     const user = world.truth.users[7];
-    const videos = await engine.recommend(user, { n: 5, filter: { kind: "video" } });
+    const videos = await engine.recommend.forUser(user, { n: 5, filter: { kind: "video" } });
     for (const r of videos.items) expect(r.kind).toBe("video");
     const tag = world.catalogue[0].tags?.[0] ?? "pop";
-    const tagged = await engine.recommend(user, { n: 5, filter: { tags: [tag] } });
+    const tagged = await engine.recommend.forUser(user, { n: 5, filter: { tags: [tag] } });
     const byId = new Map(world.catalogue.map((c) => [c.id, c]));
     for (const r of tagged.items) expect(byId.get(r.item)?.tags).toContain(tag);
-    const adele = await engine.recommend(user, { n: 5, exclude: "none", filter: { creators: ["adele"] } });
+    const adele = await engine.recommend.forUser(user, {
+      n: 5,
+      exclude: "none",
+      filter: { creators: ["adele"] },
+    });
     for (const r of adele.items) expect(r.creators).toContain("Adele");
   });
 
   it("finds similar items and explains an affinity", async () => {
     const item = world.events[0].item;
-    const similar = await engine.similar(item, { n: 5 });
+    const similar = await engine.recommend.similar(item, { n: 5 });
     expect(similar.source).toBe("personal");
     expect(similar.items).toHaveLength(5);
     expect(similar.items.map((r) => r.item)).not.toContain(item);
-    expect((await engine.similar("no-such-item", { n: 3 })).source).toBe("unknown-item");
-    const e = await engine.explain(world.events[0].user, item);
+    expect((await engine.recommend.similar("no-such-item", { n: 3 })).source).toBe("unknown-item");
+    const e = await engine.affinity.explain(world.events[0].user, item);
     expect(e.source).toBe("personal");
     expect(e.history.plays).toBeGreaterThan(0);
     expect(e.becauseOf.length).toBeGreaterThan(0);
   });
 
   it('resolves "play hello" to both Hellos, ranked, with reasons', async () => {
-    const answer = await engine.resolve(world.truth.users[3], "play hello");
+    const answer = await engine.voice.resolve(world.truth.users[3], "play hello");
     const hellos = answer.candidates.filter((c) => c.title === "Hello");
     expect(hellos.map((c) => c.creators[0]).sort()).toEqual(["Adele", "Lionel Richie"]);
     expect(answer.candidates[0].title).toBe("Hello");
@@ -83,9 +87,9 @@ describe("Engine serving on a simulated world", () => {
       expect(c.matchedSpan).toEqual([5, 10]);
     }
     expect(answer.candidates[0].confidence).toBeGreaterThanOrEqual(answer.candidates[1].confidence);
-    const named = await engine.resolve(world.truth.users[3], "play hello by lionel richie");
+    const named = await engine.voice.resolve(world.truth.users[3], "play hello by lionel richie");
     expect(named.candidates[0].item).toBe("Lionel Richie|Hello");
-    const stranger = await engine.resolve("someone-new", "play hello");
+    const stranger = await engine.voice.resolve("someone-new", "play hello");
     expect(stranger.source).toBe("popularity");
     expect(stranger.candidates[0].reasons.map((r) => r.factor)).toContain("popularity");
   });
@@ -93,41 +97,43 @@ describe("Engine serving on a simulated world", () => {
   it("folds a new user's plays in without retraining: recommendations move toward what they played", async () => {
     // The newcomer plays what an existing listener loved: their recommendations should come to resemble
     // that listener's, and stop being the popularity list an unknown user gets.
-    const model = (await engine.currentModel())!;
+    const model = (await engine.models.current())!;
     const mentor = world.truth.users[9];
     const loved = world.events.filter((e) => e.user === mentor && e.playedMs > 120_000).slice(0, 30);
-    const before = await engine.recommend("newcomer", { n: 20 });
+    const before = await engine.recommend.forUser("newcomer", { n: 20 });
     expect(before.source).toBe("popularity");
-    const answer = await engine.foldIn(
+    const answer = await engine.affinity.foldIn(
       "newcomer",
       loved.map((e) => ({ ...e, user: "newcomer", eventId: undefined })),
     );
     expect(answer).toMatchObject({ source: "folded-in", model: model.manifest.version, unknownItems: 0 });
     expect(answer.ms).toBeLessThan(50);
-    const after = await engine.recommend("newcomer", { n: 20 });
+    const after = await engine.recommend.forUser("newcomer", { n: 20 });
     expect(after.source).toBe("folded-in");
     // Compared with the ranking the model gives the listener whose plays were copied, over every item:
     // the newcomer's affinities move from the popularity prior to that listener's.
     const all = model.model.items;
-    const mentorScores = (await engine.affinity(mentor, all)).items.map((r) => r.affinity);
-    const agreement = (answer: Awaited<ReturnType<Engine["affinity"]>>) =>
+    const mentorScores = (await engine.affinity.score(mentor, all)).items.map((r) => r.affinity);
+    const agreement = (answer: Awaited<ReturnType<Engine["affinity"]["score"]>>) =>
       spearman(
         answer.items.map((r) => r.affinity),
         mentorScores,
       );
-    const beforeAgreement = agreement(await engine.affinity("stranger", all));
-    const afterAgreement = agreement(await engine.affinity("newcomer", all));
+    const beforeAgreement = agreement(await engine.affinity.score("stranger", all));
+    const afterAgreement = agreement(await engine.affinity.score("newcomer", all));
     expect(afterAgreement).toBeGreaterThan(beforeAgreement + 0.2);
     expect(afterAgreement).toBeGreaterThan(0.5);
     const played = new Set(loved.map((e) => e.item));
     for (const r of after.items) expect(played.has(r.item)).toBe(false);
-    expect((await engine.affinity("newcomer", [loved[0].item])).items[0].source).toBe("folded-in");
+    expect((await engine.affinity.score("newcomer", [loved[0].item])).items[0].source).toBe("folded-in");
     // The served model itself is unchanged, and the overlay goes with the next model.
-    expect((await engine.currentModel())!.manifest.version).toBe(model.manifest.version);
+    expect((await engine.models.current())!.manifest.version).toBe(model.manifest.version);
   });
 
   it("resolves held-out requests better than popularity-only and random (simulator truth)", async () => {
-    const report = await engine.evaluateResolution({ splitPerUser: 0.8 }, config, { truth: world.truth });
+    const report = await engine.voice.evaluateResolution({ splitPerUser: 0.8 }, config, {
+      truth: world.truth,
+    });
     expect(report.requests).toBeGreaterThan(1000);
     expect(report.candidateRecall).toBeGreaterThan(0.95);
     expect(report.accuracy.tastebud).toBeGreaterThan(report.accuracy.popularity);

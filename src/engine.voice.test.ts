@@ -31,7 +31,7 @@ describe("Engine on a simulated voice assistant", () => {
       world.plays.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
     );
     await engine.store.appendRequests(world.requests.map((event) => ({ event, source: "sim" })));
-    await engine.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5 })));
+    await engine.affinity.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5 })));
     app = buildApp(engine, { apiKey: KEY });
     await app.ready();
   });
@@ -41,7 +41,7 @@ describe("Engine on a simulated voice assistant", () => {
   });
 
   it("answers without rewriting before a table is built", async () => {
-    const answer = await engine.resolve("u0001", "play hello");
+    const answer = await engine.voice.resolve("u0001", "play hello");
     expect(answer.rewritten).toBeNull();
     expect((await app.inject({ url: "/v1/rewrites" })).json()).toEqual({
       version: null,
@@ -66,11 +66,13 @@ describe("Engine on a simulated voice assistant", () => {
     expect(rule.rewriteSuccess - rule.sourceDirectSuccess).toBeGreaterThanOrEqual(0.2);
 
     // About 5% of requests are held out (served as said) so the monitor keeps learning the original's rate.
-    const answers = await Promise.all(Array.from({ length: 40 }, () => engine.resolve("u0001", rule.source)));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => engine.voice.resolve("u0001", rule.source)),
+    );
     const served = answers.filter((a) => a.rewritten !== null);
     expect(served.length).toBeGreaterThanOrEqual(30);
     expect(served[0].rewritten).toEqual({ from: rule.source, to: rule.rewrite, by: "markov" });
-    const plain = await engine.resolve("u0001", rule.source, { rewrite: false });
+    const plain = await engine.voice.resolve("u0001", rule.source, { rewrite: false });
     expect(plain.rewritten).toBeNull();
     const http = await app.inject({
       method: "POST",
@@ -82,7 +84,7 @@ describe("Engine on a simulated voice assistant", () => {
   });
 
   it("with online rewriting on, a user's own nickname for a favourite is rewritten to it (personal layer)", async () => {
-    const learned = await engine.enableOnlineRewriting();
+    const learned = await engine.rewrites.enableOnline();
     expect(learned.turns).toBe(world.requests.length);
     const nicknames = world.users.flatMap((u) =>
       u.quirks.filter((q) => q.type === "nickname").map((q) => ({ user: u.id, ...q })),
@@ -90,7 +92,7 @@ describe("Engine on a simulated voice assistant", () => {
     let right = 0;
     let personal = 0;
     for (const q of nicknames) {
-      const answer = await engine.resolve(q.user, q.phrase, { usePreferences: false });
+      const answer = await engine.voice.resolve(q.user, q.phrase, { usePreferences: false });
       if (answer.rewritten?.by === "personal") personal++;
       if (answer.candidates[0]?.item === q.item) right++;
     }
@@ -99,7 +101,7 @@ describe("Engine on a simulated voice assistant", () => {
     expect(right / nicknames.length).toBeGreaterThan(0.5);
     // Someone else saying the same words is not rewritten to that user's favourite.
     const q = nicknames[0];
-    const stranger = await engine.resolve("a-stranger", q.phrase, { usePreferences: false });
+    const stranger = await engine.voice.resolve("a-stranger", q.phrase, { usePreferences: false });
     expect(stranger.rewritten?.by).not.toBe("personal");
   });
 
@@ -111,7 +113,7 @@ describe("Engine on a simulated voice assistant", () => {
       other.truth.map((t) => t.label),
       turnCatalogue(other.catalogue.map((c) => ({ id: c.id, title: c.title, kind: c.kind }))),
     );
-    const report = await engine.failureReport({ classifier });
+    const report = await engine.voice.failureReport({ classifier });
     const truth = failureBreakdown(
       world.requests.map(turnFromEvent),
       world.truth.map((t) => t.label),
@@ -127,13 +129,13 @@ describe("Engine on a simulated voice assistant", () => {
   });
 
   it("withdraws a rewrite whose served outcomes turn bad against the hold-out, and stops serving it", async () => {
-    const current = await engine.currentRewrites();
+    const current = await engine.rewrites.current();
     const rule = current!.table.rules[0];
     const t0 = Date.parse("2024-03-01T10:00:00Z");
     for (let k = 0; k < 400; k++) {
       // Rewritten turns now fail (barged in on); the request as said now works.
       const rewrittenServed = k % 4 !== 0;
-      engine.observeTurn({
+      engine.rewrites.observe({
         requestId: `drift-${k}`,
         user: `u${k % 50}`,
         time: new Date(t0 + k * 60_000).toISOString(),
@@ -144,15 +146,16 @@ describe("Engine on a simulated voice assistant", () => {
         playedMs: rewrittenServed ? 3_000 : 200_000,
       });
     }
-    const status = (await engine.rewriteStatuses()).find((s) => s.source === rule.source);
+    const status = (await engine.rewrites.statuses()).find((s) => s.source === rule.source);
     expect(status?.state).toBe("withdrawn");
-    for (let k = 0; k < 20; k++) expect((await engine.resolve("u0001", rule.source)).rewritten).toBeNull();
+    for (let k = 0; k < 20; k++)
+      expect((await engine.voice.resolve("u0001", rule.source)).rewritten).toBeNull();
     const listed = (await app.inject({ url: "/v1/rewrites" })).json().monitor;
     expect(listed.find((m: { source: string }) => m.source === rule.source).state).toBe("withdrawn");
   });
 
   it("most mined rewrites point at what the users of the source meant", async () => {
-    const current = await engine.currentRewrites();
+    const current = await engine.rewrites.current();
     const rules = current?.table.rules ?? [];
     // For each rule: among the simulated turns that said the source, what did their speakers mean, and
     // does resolving the rewrite find it (judged by the simulator's own assistant-independent truth)?
@@ -174,7 +177,7 @@ describe("Engine on a simulated voice assistant", () => {
       const m = meant.get(rule.source);
       if (!m) continue;
       const top = [...m].sort((a, b) => b[1] - a[1])[0][0];
-      const answer = await engine.resolve("someone", rule.source, { usePreferences: false });
+      const answer = await engine.voice.resolve("someone", rule.source, { usePreferences: false });
       judged++;
       if (answer.candidates[0]?.item === top) right++;
     }

@@ -1,9 +1,29 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Engine } from "../engine.js";
+import type { AffinityService } from "../services/affinity.js";
+import type { RecommendService } from "../services/recommend.js";
+import type { VoiceService } from "../services/voice.js";
 
 /** The calls a read-only CLI command needs, served by a local Engine or by a running server. */
-export type EngineReader = Pick<Engine, "resolve" | "recommend" | "similar" | "affinity" | "explain">;
+export interface EngineReader {
+  resolve: VoiceService["resolve"];
+  recommend: RecommendService["forUser"];
+  similar: RecommendService["similar"];
+  affinity: AffinityService["score"];
+  explain: AffinityService["explain"];
+}
+
+/** A local engine's read calls, by the names the read commands use. */
+export function localReader(engine: Engine): EngineReader {
+  return {
+    resolve: (user, request, options) => engine.voice.resolve(user, request, options),
+    recommend: (user, options) => engine.recommend.forUser(user, options),
+    similar: (item, options) => engine.recommend.similar(item, options),
+    affinity: (user, items) => engine.affinity.score(user, items),
+    explain: (user, item) => engine.affinity.explain(user, item),
+  };
+}
 
 /** Where `tastebud serve` announces itself while it owns a store. */
 export function serverFilePath(store: string): string {
@@ -47,8 +67,8 @@ export class RemoteEngine implements EngineReader {
     return payload as T;
   }
 
-  resolve(user: string, request: string, options: Parameters<Engine["resolve"]>[2] = {}) {
-    return this.call<Awaited<ReturnType<Engine["resolve"]>>>("POST", "/v1/resolve", {
+  resolve(user: string, request: string, options: Parameters<EngineReader["resolve"]>[2] = {}) {
+    return this.call<Awaited<ReturnType<EngineReader["resolve"]>>>("POST", "/v1/resolve", {
       user,
       request,
       ...(options.candidates ? { candidates: options.candidates } : {}),
@@ -56,7 +76,7 @@ export class RemoteEngine implements EngineReader {
     });
   }
 
-  recommend(user: string, options: Parameters<Engine["recommend"]>[1] = {}) {
+  recommend(user: string, options: Parameters<EngineReader["recommend"]>[1] = {}) {
     const q = new URLSearchParams();
     if (options.n) q.set("n", String(options.n));
     if (typeof options.exclude === "string") q.set("exclude", options.exclude);
@@ -68,22 +88,22 @@ export class RemoteEngine implements EngineReader {
     if (c?.hasScreen !== undefined) q.set("hasScreen", String(c.hasScreen));
     if (c?.deviceState) q.set("deviceState", c.deviceState);
     if (c?.activity) q.set("activity", c.activity);
-    return this.call<Awaited<ReturnType<Engine["recommend"]>>>(
+    return this.call<Awaited<ReturnType<EngineReader["recommend"]>>>(
       "GET",
       `/v1/users/${encodeURIComponent(user)}/recommendations?${q}`,
     );
   }
 
-  similar(item: string, options: Parameters<Engine["similar"]>[1] = {}) {
+  similar(item: string, options: Parameters<EngineReader["similar"]>[1] = {}) {
     const q = new URLSearchParams(options.n ? { n: String(options.n) } : {});
-    return this.call<Awaited<ReturnType<Engine["similar"]>>>(
+    return this.call<Awaited<ReturnType<EngineReader["similar"]>>>(
       "GET",
       `/v1/items/${encodeURIComponent(item)}/similar?${q}`,
     );
   }
 
   affinity(user: string, items: string[]) {
-    return this.call<Awaited<ReturnType<Engine["affinity"]>>>(
+    return this.call<Awaited<ReturnType<EngineReader["affinity"]>>>(
       "POST",
       `/v1/users/${encodeURIComponent(user)}/affinity`,
       { items },
@@ -92,7 +112,7 @@ export class RemoteEngine implements EngineReader {
 
   explain(user: string, item: string) {
     const q = new URLSearchParams({ item });
-    return this.call<Awaited<ReturnType<Engine["explain"]>>>(
+    return this.call<Awaited<ReturnType<EngineReader["explain"]>>>(
       "GET",
       `/v1/users/${encodeURIComponent(user)}/explain?${q}`,
     );

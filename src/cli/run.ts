@@ -1,6 +1,6 @@
 import { Engine } from "../engine.js";
 import { StoreError } from "../store/event-store.js";
-import { type EngineReader, RemoteEngine, runningServer } from "./remote.js";
+import { type EngineReader, localReader, RemoteEngine, runningServer } from "./remote.js";
 
 /**
  * Opens the engine on the command's --store/--models, runs the body, and always closes the store. When a
@@ -40,5 +40,5 @@ export async function withReader<T>(
 ): Promise<T> {
   const server = runningServer(opts.store);
   if (server) return body(new RemoteEngine(server.url, process.env.TASTEBUD_API_KEY));
-  return withEngine(opts, body);
+  return withEngine(opts, (engine) => body(localReader(engine)));
 }

@@ -36,7 +36,7 @@ export function demoCommand(program: Command): void {
       await withEngine({ store: opts.store }, async (engine) => {
         if (path) {
           say(`1. reading ${path} (preset ${opts.preset}) into ${opts.store}`);
-          const s = await engine.ingest([path], {
+          const s = await engine.events.ingest([path], {
             preset: opts.preset,
             user: opts.user,
             rejectsPath: `${opts.store}.rejects.jsonl`,
@@ -55,7 +55,7 @@ export function demoCommand(program: Command): void {
           });
           truth = world.truth;
           const files = writeWorld(world, resolve(opts.out));
-          const s = await engine.ingest([files.events], {
+          const s = await engine.events.ingest([files.events], {
             rejectsPath: `${opts.store}.rejects.jsonl`,
             onProgress: (p) => progress.update("ingest rows", p.rowsRead, world.events.length),
           });
@@ -64,25 +64,25 @@ export function demoCommand(program: Command): void {
         }
         const config = toTrainConfig(trainSettingsSchema.parse({}));
         say("2. evaluating: train on each user's first 80% of plays, score the rest against play durations");
-        const report = await engine.evaluate({ splitPerUser: 0.8 }, config, {
+        const report = await engine.affinity.evaluate({ splitPerUser: 0.8 }, config, {
           truth,
           onProgress: (phase, done, total) => progress.update(phase, done, total),
         });
         say(formatEvaluation(report));
         say("\n3. training on everything and publishing the model");
-        const trained = await engine.train(config, (phase, done, total) =>
+        const trained = await engine.affinity.train(config, (phase, done, total) =>
           progress.update(phase, done, total),
         );
         say(
           `   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`,
         );
-        const current = await engine.currentModel();
+        const current = await engine.models.current();
         if (!current) throw new UsageError("training produced no model");
         const users = current.model.users;
         const sample = path ? [opts.user] : users.slice(0, 3);
         say('\n4. "play Hello": Adele or Lionel Richie? (probability of a play past 30 s)');
         for (const user of sample) {
-          const answer = await engine.affinity(user, [
+          const answer = await engine.affinity.score(user, [
             songId("Adele", "Hello"),
             songId("Lionel Richie", "Hello"),
           ]);

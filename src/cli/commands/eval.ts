@@ -102,7 +102,7 @@ export function evalCommand(program: Command): void {
         const splitData = Object.values(split.data).some((v) => v !== undefined)
           ? split.data
           : { splitPerUser: 0.8 };
-        const report = await engine.evaluateResolution(splitData, config, {
+        const report = await engine.voice.evaluateResolution(splitData, config, {
           truth,
           onProgress: (phase, done, total) => progress.update(phase, done, total),
         });
@@ -124,7 +124,7 @@ export function evalCommand(program: Command): void {
       if (opts.ablation) {
         if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
           throw new UsageError("--seeds expects a positive whole number");
-        const rows = await engine.ablation(split.data, config, opts.seeds, (done, total, label) =>
+        const rows = await engine.affinity.ablation(split.data, config, opts.seeds, (done, total, label) =>
           progress.update(`ablation ${label}`.trim(), done, total),
         );
         progress.stop();
@@ -142,7 +142,7 @@ export function evalCommand(program: Command): void {
         console.log(opts.json ? JSON.stringify({ ablation: rows }) : formatAblation(rows));
         return;
       }
-      const report = await engine.evaluate(split.data, config, {
+      const report = await engine.affinity.evaluate(split.data, config, {
         withWrmf: opts.wrmf,
         truth,
         onProgress: (phase, done, total) => progress.update(phase, done, total),

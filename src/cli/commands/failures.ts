@@ -38,7 +38,7 @@ export function failuresCommand(program: Command): void {
       ? FailurePointClassifier.fromJSON(JSON.parse(readFileSync(opts.classifier, "utf8")))
       : undefined;
     await withEngine(opts, async (engine) => {
-      const report = await engine.failureReport({ classifier, seed: opts.simSeed });
+      const report = await engine.voice.failureReport({ classifier, seed: opts.simSeed });
       if (opts.json) {
         console.log(JSON.stringify(report));
         return;

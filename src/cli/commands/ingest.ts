@@ -48,8 +48,8 @@ export function ingestCommand(program: Command): void {
         paths.length === 0
           ? { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null }
           : opts.requests
-            ? await engine.ingestRequests(paths, { rejectsPath, batchSize, onProgress })
-            : await engine.ingest(paths, {
+            ? await engine.events.ingestRequests(paths, { rejectsPath, batchSize, onProgress })
+            : await engine.events.ingest(paths, {
                 preset: opts.preset,
                 user: opts.user,
                 format: opts.format,

@@ -17,7 +17,7 @@ export function prefsCommand(program: Command): void {
     .option("--json", "print JSON");
   addStoreOptions(add).action(async (user: string, words: string[], opts) => {
     await withEngine(opts, async (engine) => {
-      const result = await engine.teachPreference(user, words.join(" "));
+      const result = await engine.preferences.teach(user, words.join(" "));
       if ("error" in result) {
         if (opts.json) console.log(JSON.stringify(result));
         else console.error(`not stored: ${result.error}`);
@@ -40,7 +40,7 @@ export function prefsCommand(program: Command): void {
     .option("--json", "print JSON");
   addStoreOptions(list).action(async (user: string, opts) => {
     await withEngine(opts, async (engine) => {
-      const facts = await engine.listPreferences(user, { includeExpired: Boolean(opts.all) });
+      const facts = await engine.preferences.list(user, { includeExpired: Boolean(opts.all) });
       if (opts.json) console.log(JSON.stringify({ user, preferences: facts }));
       else if (facts.length === 0) console.log(`${user} has taught no preferences`);
       else for (const f of facts) console.log(`${f.id}${f.active ? "" : " (expired)"}  ${f.description}`);
@@ -54,7 +54,7 @@ export function prefsCommand(program: Command): void {
     .argument("<id>", "preference id (from prefs list)");
   addStoreOptions(rm).action(async (user: string, id: string, opts) => {
     await withEngine(opts, async (engine) => {
-      if (await engine.removePreference(user, id)) console.log(`forgot ${id}`);
+      if (await engine.preferences.remove(user, id)) console.log(`forgot ${id}`);
       else {
         console.error(`${user} has no preference ${id}`);
         process.exitCode = exitCodes.failure;
@@ -71,7 +71,7 @@ export function prefsCommand(program: Command): void {
   addStoreOptions(moments).action(async (user: string, opts) => {
     await withEngine(opts, async (engine) => {
       const nowMs = opts.at ? Date.parse(opts.at) : Date.now();
-      const found = await engine.teachableMoments(user, { nowMs });
+      const found = await engine.preferences.teachableMoments(user, { nowMs });
       if (opts.json) console.log(JSON.stringify({ user, moments: found }));
       else if (found.length === 0) console.log("nothing to ask about");
       else for (const m of found) console.log(`${m.kind}: ${m.suggestion}`);

@@ -33,7 +33,7 @@ export function rewritesCommand(program: Command): void {
     if (opts.minGain !== undefined && !(opts.minGain >= 0 && opts.minGain <= 1))
       throw new UsageError("--min-gain expects a probability between 0 and 1");
     await withEngine(opts, async (engine) => {
-      const result = await engine.buildRewrites({
+      const result = await engine.rewrites.build({
         top: opts.top,
         table: {
           ...(opts.minSupport !== undefined ? { minSupportUsers: opts.minSupport } : {}),
@@ -63,7 +63,7 @@ export function rewritesCommand(program: Command): void {
     .option("--json", "print JSON");
   addStoreOptions(show).action(async (opts) => {
     await withEngine(opts, async (engine) => {
-      const current = await engine.currentRewrites();
+      const current = await engine.rewrites.current();
       if (opts.json) {
         console.log(JSON.stringify(current ? { table: current.version, ...current.table.toJSON() } : null));
         return;

@@ -21,7 +21,7 @@ export function trainCommand(program: Command): void {
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
-      const result = await engine.train(toTrainConfig(settings), (phase, done, total) =>
+      const result = await engine.affinity.train(toTrainConfig(settings), (phase, done, total) =>
         progress.update(phase, done, total),
       );
       progress.stop();

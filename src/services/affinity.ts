@@ -1,0 +1,306 @@
+import type { SplitSettings } from "../config.js";
+import {
+  type AffinityModel,
+  type AffinitySource,
+  scoreAffinity,
+  scoreUserItem,
+  type TrainConfig,
+  trainAffinityModelWith,
+  type UserState,
+} from "../core/affinity/affinity-model.js";
+import { playContribution } from "../core/affinity/cells.js";
+import { foldInUser } from "../core/affinity/fold-in.js";
+import { ContextPriors, contextObservations } from "../core/context/index.js";
+import { type AblationRow, runAblation } from "../core/evaluation/ablation.js";
+import {
+  defaultEvaluationConfig,
+  type EvaluationProgress,
+  type EvaluationReport,
+  evaluateSplit,
+} from "../core/evaluation/evaluate.js";
+import {
+  type Split,
+  splitAtGlobalQuantile,
+  splitAtPerUserQuantile,
+  splitByDate,
+  splitRandomPairs,
+} from "../core/evaluation/split.js";
+import { compareWithTruth, type TruthReport } from "../core/evaluation/truth.js";
+import { explainAffinity } from "../core/serving/recommend.js";
+import { trueAffinity } from "../core/simulate/model.js";
+import type { SimulationTruth } from "../core/simulate/types.js";
+import { turnFromEvent } from "../core/voice/turn.js";
+import { newModelVersion, saveModel } from "../pipeline/model-files.js";
+import { playTableFromColumns, trainFactorsOnThreads } from "../pipeline/train.js";
+import type { PlayEvent } from "../schema/events.js";
+import type { EventStore } from "../store/event-store.js";
+import type { ServiceContext } from "./context.js";
+import { round6, userFor } from "./serving-model.js";
+
+export interface AffinityAnswer {
+  user: string;
+  model: string | null;
+  items: Array<{
+    item: string;
+    affinity: number;
+    history: number;
+    mf: number | null;
+    source: AffinitySource;
+  }>;
+}
+
+export interface TrainResult {
+  version: string;
+  path: string;
+  plays: number;
+  users: number;
+  items: number;
+  seconds: number;
+}
+
+export interface FoldInAnswer {
+  user: string;
+  model: string;
+  source: "folded-in";
+  plays: number;
+  unknownItems: number;
+  items: number;
+  ms: number;
+}
+
+/**
+ * Play-duration affinity, the heart: train a model version from the stored plays, evaluate it on a split,
+ * and answer how much a user will like an item, why, and (fold-in) what new plays change before retraining.
+ */
+export class AffinityService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Trains on every stored play, saves a new model version atomically and makes it current. */
+  async train(config: TrainConfig, onProgress?: EvaluationProgress): Promise<TrainResult> {
+    const { store, modelsDir } = this.ctx;
+    const started = Date.now();
+    onProgress?.("read store", 0, 1);
+    const columns = await store.scanPlays();
+    if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
+    const plays = playTableFromColumns(columns);
+    const model = await trainAffinityModelWith(
+      trainFactorsOnThreads,
+      plays,
+      columns.users,
+      columns.items,
+      config,
+      (phase, done, total) => onProgress?.(`train ${phase}`, done, total),
+    );
+    onProgress?.("context priors", 0, 1);
+    const kinds = new Map((await store.getItems()).map((i) => [i.id, i.kind]));
+    const turns = (await store.scanRequests()).map(turnFromEvent);
+    const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
+    const version = newModelVersion();
+    const times = columns.endTimeMs;
+    const extras = contextPriors.observations > 0 ? { contextPriors: contextPriors.toJSON() } : {};
+    const path = saveModel(
+      modelsDir,
+      version,
+      model,
+      {
+        config,
+        dataWindow: {
+          plays: times.length,
+          users: columns.users.length,
+          items: columns.items.length,
+          from: times.length ? new Date(times[0]).toISOString() : null,
+          to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
+        },
+        metrics: {},
+      },
+      extras,
+    );
+    await store.registerModel({
+      version,
+      path,
+      createdAt: new Date(),
+      config,
+      metrics: {},
+      isCurrent: true,
+    });
+    this.ctx.models.forget();
+    return {
+      version,
+      path,
+      plays: times.length,
+      users: columns.users.length,
+      items: columns.items.length,
+      seconds: (Date.now() - started) / 1000,
+    };
+  }
+
+  /**
+   * Trains on the training side of a split and scores the held-out side (see evaluateSplit). Given a
+   * simulator's truth, also compares the learned ranking with the true affinities.
+   */
+  async evaluate(
+    split: SplitSettings,
+    config: TrainConfig,
+    options: { withWrmf?: boolean; onProgress?: EvaluationProgress; truth?: SimulationTruth } = {},
+  ): Promise<EvaluationReport & { truth?: TruthReport }> {
+    const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, config.bpr.seed);
+    let trained: AffinityModel | null = null;
+    const report = evaluateSplit(
+      plays,
+      users,
+      items,
+      cut,
+      {
+        ...defaultEvaluationConfig,
+        train: config,
+        withWrmf: options.withWrmf ?? true,
+        onTrained: (m) => {
+          trained = m;
+        },
+      },
+      options.onProgress,
+    );
+    const truth = options.truth;
+    if (!truth || !trained) return report;
+    const model: AffinityModel = trained;
+    const tu = new Map(truth.users.map((u, k) => [u, k]));
+    const ti = new Map(truth.items.map((i, k) => [i, k]));
+    const userMap = Int32Array.from(model.users, (u) => tu.get(u) ?? -1);
+    const itemMap = Int32Array.from(model.items, (i) => ti.get(i) ?? -1);
+    const world = { truth };
+    return {
+      ...report,
+      truth: compareWithTruth(model, (u, i) =>
+        userMap[u] < 0 || itemMap[i] < 0 ? null : trueAffinity(world, userMap[u], itemMap[i]),
+      ),
+    };
+  }
+
+  /** The weighting ablation: the factorization alone under each weighting, over several seeds. */
+  async ablation(
+    split: SplitSettings,
+    config: TrainConfig,
+    seeds: number,
+    onProgress?: (done: number, total: number, label: string) => void,
+  ): Promise<AblationRow[]> {
+    const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, config.bpr.seed);
+    return runAblation(plays, users, items, cut, config, seeds, onProgress);
+  }
+
+  /**
+   * The probability that `user` plays each item past the threshold, with its parts. Unknown users get the
+   * item's popularity prior and unknown items the global rate, each said in `source`.
+   */
+  async score(user: string, items: string[]): Promise<AffinityAnswer> {
+    const current = await this.ctx.models.require();
+    const state = userFor(current, user);
+    return {
+      user,
+      model: current.manifest.version,
+      items: items.map((item) => {
+        const i = current.itemIndex.get(item) ?? -1;
+        const s =
+          state && i >= 0 ? scoreUserItem(current.model, state, i) : scoreAffinity(current.model, -1, i);
+        return {
+          item,
+          affinity: round6(s.affinity),
+          history: round6(s.history),
+          mf: s.mf === null ? null : round6(s.mf),
+          source: s.source,
+        };
+      }),
+    };
+  }
+
+  /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
+  async explain(user: string, item: string) {
+    const current = await this.ctx.models.require();
+    const u = current.userIndex.get(user) ?? -1;
+    const i = current.itemIndex.get(item) ?? -1;
+    const e = explainAffinity(current.model, u, i);
+    return {
+      user,
+      item,
+      model: current.manifest.version,
+      source: e.source,
+      affinity: round6(e.affinity),
+      history: { plays: e.history.plays, mean: round6(e.history.mean) },
+      mf: e.mf === null ? null : round6(e.mf),
+      becauseOf: e.becauseOf.map((b) => ({
+        item: current.model.items[b.index],
+        similarity: round6(b.similarity),
+        history: round6(b.history),
+        pull: round6(b.pull),
+      })),
+    };
+  }
+
+  /**
+   * Folds a user's new plays into the served model without retraining: their history is extended and
+   * their vector solved in closed form with the item factors fixed (see foldInUser). The model version
+   * stays as it was; the result is an overlay on it, answered with source "folded-in", and dropped when
+   * the next model (trained on the stored plays) is loaded. Plays of items the model does not know are
+   * counted but cannot move the vector.
+   */
+  async foldIn(user: string, plays: readonly PlayEvent[]): Promise<FoldInAnswer> {
+    const started = performance.now();
+    const current = await this.ctx.models.require();
+    const base = userFor(current, user);
+    const cells = new Map<number, { sum: number; count: number }>();
+    if (base) {
+      for (let c = 0; c < base.items.length; c++)
+        cells.set(base.items[c], { sum: base.sum[c], count: base.count[c] });
+    }
+    let unknownItems = 0;
+    for (const play of plays) {
+      const i = current.itemIndex.get(play.item);
+      if (i === undefined) {
+        unknownItems++;
+        continue;
+      }
+      const cell = cells.get(i) ?? { sum: 0, count: 0 };
+      cell.sum += playContribution(
+        current.model.rule,
+        play.playedMs,
+        play.itemLengthMs ?? 0,
+        play.weight ?? Number.NaN,
+      );
+      cell.count++;
+      cells.set(i, cell);
+    }
+    const items = Int32Array.from([...cells.keys()].sort((a, b) => a - b));
+    const history = {
+      items,
+      sum: Float32Array.from(items, (i) => cells.get(i)!.sum),
+      count: Int32Array.from(items, (i) => cells.get(i)!.count),
+    };
+    const overlay: UserState = {
+      ...history,
+      vector: foldInUser(current.model, history),
+      source: "folded-in",
+    };
+    current.overlays.set(user, overlay);
+    return {
+      user,
+      model: current.manifest.version,
+      source: "folded-in",
+      plays: plays.length,
+      unknownItems,
+      items: items.length,
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+  }
+}
+
+/** The stored plays as a table, cut into training and held-out sides as the split settings say. */
+export async function splitStoredPlays(store: EventStore, split: SplitSettings, seed: number) {
+  const columns = await store.scanPlays();
+  if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
+  const plays = playTableFromColumns(columns);
+  let cut: Split;
+  if (split.splitDate !== undefined) cut = splitByDate(plays, Date.parse(split.splitDate));
+  else if (split.splitPerUser !== undefined) cut = splitAtPerUserQuantile(plays, split.splitPerUser);
+  else if (split.splitRandom !== undefined) cut = splitRandomPairs(plays, split.splitRandom, seed);
+  else cut = splitAtGlobalQuantile(plays, split.split ?? 0.8);
+  return { plays, users: columns.users, items: columns.items, cut };
+}

@@ -1,0 +1,25 @@
+import {
+  type IngestRunOptions,
+  type IngestSummary,
+  ingestIntoStore,
+  ingestRequestsIntoStore,
+} from "../pipeline/ingest.js";
+import type { ServiceContext } from "./context.js";
+
+/** Getting events in: plays (with their catalogue) and request events, from files. */
+export class EventsService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Reads play files (CSV, JSON lines, JSON, Parquet; presets for known exports) into the store. */
+  ingest(paths: string[], options: IngestRunOptions): Promise<IngestSummary> {
+    return ingestIntoStore(this.ctx.store, paths, options);
+  }
+
+  /** Reads request events (voice or text turns) from JSONL/JSON files into the store. */
+  ingestRequests(
+    paths: string[],
+    options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
+  ): Promise<IngestSummary> {
+    return ingestRequestsIntoStore(this.ctx.store, paths, options);
+  }
+}

@@ -1,0 +1,120 @@
+import {
+  catalogueVocabulary,
+  detectTeachableMoments,
+  type ListedPreference,
+  listPreferences,
+  mergePreference,
+  type NowPlaying,
+  type PreferenceContext,
+  type PreferenceFact,
+  type PreferenceVocabulary,
+  parsePreference,
+  preferenceFactSchema,
+  type TeachableMoment,
+  toPreferenceFact,
+} from "../core/preferences/index.js";
+import { turnFromEvent } from "../core/voice/turn.js";
+import type { PlayContext } from "../schema/events.js";
+import type { ServiceContext } from "./context.js";
+import { itemOf } from "./serving-model.js";
+
+/** What users teach in words ("I don't like country"), kept per user and applied to later answers. */
+export class PreferencesService {
+  private readonly cache = new Map<string, PreferenceFact[]>();
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** A user's live preference facts, cached: this process is the store's only writer. */
+  async factsFor(user: string): Promise<PreferenceFact[]> {
+    let facts = this.cache.get(user);
+    if (!facts) {
+      facts = (await this.ctx.store.listPreferences(user)).map((r) => preferenceFactSchema.parse(r.fact));
+      this.cache.set(user, facts);
+    }
+    return facts;
+  }
+
+  /**
+   * Reads a taste statement ("I don't like country", "more Adele", "never play Christmas songs") into
+   * preference facts, stores them (a newer statement about the same thing replaces the older one) and
+   * applies them from the very next resolve and recommend.
+   */
+  async teach(
+    user: string,
+    text: string,
+    options: { nowMs?: number; nowPlaying?: NowPlaying; timeZoneOffsetMinutes?: number } = {},
+  ): Promise<{ facts: ListedPreference[]; replaced: string[] } | { error: string }> {
+    const now = options.nowMs ?? Date.now();
+    const parsed = parsePreference(text, now, await this.vocabulary(), options);
+    if ("error" in parsed) return parsed;
+    let facts = await this.factsFor(user);
+    const added: PreferenceFact[] = [];
+    const replaced: string[] = [];
+    for (const draft of parsed.facts) {
+      const fact = toPreferenceFact(user, draft);
+      const merged = mergePreference(facts, fact);
+      for (const old of merged.replaced) {
+        await this.ctx.store.removePreference(user, old.id);
+        replaced.push(old.id);
+      }
+      await this.ctx.store.addPreference({ id: fact.id, user, createdAtMs: fact.createdAtMs, fact });
+      facts = merged.facts;
+      added.push(fact);
+    }
+    this.cache.set(user, facts);
+    const listed = listPreferences(added, now);
+    return { facts: listed, replaced };
+  }
+
+  /** A user's taught preferences, newest first, each with whether it still applies. */
+  async list(user: string, options: { includeExpired?: boolean; nowMs?: number } = {}) {
+    return listPreferences(await this.factsFor(user), options.nowMs ?? Date.now(), options);
+  }
+
+  /** Forgets one taught preference; false when the user has no such fact. */
+  async remove(user: string, id: string): Promise<boolean> {
+    const removed = await this.ctx.store.removePreference(user, id);
+    this.cache.delete(user);
+    return removed;
+  }
+
+  /**
+   * Moments in a user's recent turns where asking "should I remember that?" makes sense: the same request
+   * repeated, or explicit dissatisfaction ("no, not that one").
+   */
+  async teachableMoments(
+    user: string,
+    options: { nowMs?: number; windowMs?: number } = {},
+  ): Promise<TeachableMoment[]> {
+    const now = options.nowMs ?? Date.now();
+    const windowMs = options.windowMs ?? 30 * 60_000;
+    const turns = (await this.ctx.store.scanRequests({ fromMs: now - windowMs, toMs: now + 1, user })).map(
+      turnFromEvent,
+    );
+    const current = await this.ctx.models.current();
+    return detectTeachableMoments(turns, now, {
+      describeItem: current
+        ? (id: string) => {
+            const item = itemOf(current, id);
+            return item ? { title: item.title, creators: item.creators } : null;
+          }
+        : undefined,
+    });
+  }
+
+  /** The vocabulary preference statements are read against: the served catalogue, or the stored one. */
+  private async vocabulary(): Promise<PreferenceVocabulary> {
+    const current = await this.ctx.models.current();
+    if (current) {
+      current.vocabulary ??= catalogueVocabulary(current.view.all, { index: current.matcher });
+      return current.vocabulary;
+    }
+    return catalogueVocabulary(await this.ctx.store.getItems());
+  }
+}
+
+/** The parts of a request's context that preference scopes can name. */
+export function preferenceContext(context: PlayContext | undefined): PreferenceContext | undefined {
+  if (!context) return undefined;
+  return { deviceType: context.deviceType, activity: context.activity };
+}

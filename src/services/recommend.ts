@@ -1,0 +1,143 @@
+import { describeLifts } from "../core/context/index.js";
+import {
+  intersectMasks,
+  type PreferenceEffectSummary,
+  preferenceMasks,
+  rerankWithPreferences,
+} from "../core/preferences/index.js";
+import { filterMask, type ItemFilter } from "../core/serving/catalogue-view.js";
+import { recommendItems, type ServeSource } from "../core/serving/recommend.js";
+import { similarItems } from "../core/topn/index.js";
+import type { PlayContext } from "../schema/events.js";
+import type { ServiceContext } from "./context.js";
+import { type PreferencesService, preferenceContext } from "./preferences.js";
+import { describeItem, round6, userFor } from "./serving-model.js";
+
+export interface RecommendRequest {
+  n?: number;
+  /** "played" (default) leaves out what the user played; a list leaves out those ids; "none" keeps all. */
+  exclude?: "played" | "none" | string[];
+  filter?: ItemFilter;
+  context?: PlayContext;
+  /** When (default now): for context priors and preference scopes and expiry. */
+  timeMs?: number;
+  useContext?: boolean;
+  usePreferences?: boolean;
+}
+
+export interface ItemListAnswer {
+  user?: string;
+  item?: string;
+  model: string;
+  source: ServeSource;
+  items: Array<
+    { item: string; title: string; creators: readonly string[]; kind: string } & Record<string, unknown>
+  >;
+  /** What each taught preference did to this answer. */
+  preferences?: PreferenceEffectSummary[];
+}
+
+/** Choosing items: top-n for a user (with taught preferences and context) and items like an item. */
+export class RecommendService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly preferences: PreferencesService,
+  ) {}
+
+  /** Top-n items for a user; an unknown user gets the most played items (source popularity). */
+  async forUser(user: string, options: RecommendRequest = {}): Promise<ItemListAnswer> {
+    const current = await this.ctx.models.require();
+    const exclude = new Set<number>();
+    if (Array.isArray(options.exclude)) {
+      for (const id of options.exclude) {
+        const i = current.itemIndex.get(id);
+        if (i !== undefined) exclude.add(i);
+      }
+    }
+    const n = options.n ?? 10;
+    const now = options.timeMs ?? Date.now();
+    const facts = options.usePreferences === false ? [] : await this.preferences.factsFor(user);
+    const context = options.useContext === false ? undefined : options.context;
+    const masks = facts.length
+      ? preferenceMasks(current.view.byModelIndex, facts, now, { context: preferenceContext(context) })
+      : null;
+    const allow = intersectMasks(filterMask(current.view, options.filter), masks?.allow ?? null);
+    const priors = context ? current.contextPriors : null;
+    // Preferences and context re-rank, so fetch more than n for them to choose from.
+    const fetch = masks || priors ? Math.max(3 * n, n + 20) : n;
+    const state = userFor(current, user);
+    const query = {
+      topN: current.topN,
+      excludePlayed: (options.exclude ?? "played") === "played",
+      exclude,
+    };
+    const result = recommendItems(current.model, state, { ...query, n: fetch, allow });
+    let scored = result.items;
+    if (masks?.boosted) {
+      // "More jazz": the liked items beyond the plain top-n get their chance too.
+      const boosted = recommendItems(current.model, state, {
+        ...query,
+        n: fetch,
+        allow: intersectMasks(allow, masks.boosted),
+      });
+      const seen = new Set(scored.map((r) => r.index));
+      scored = [...scored, ...boosted.items.filter((r) => !seen.has(r.index))];
+    }
+    const reranked = rerankWithPreferences(
+      scored.map((r) => {
+        const item = current.view.byModelIndex[r.index];
+        const lift =
+          priors && item ? priors.score(user, { kind: item.kind, item: item.id }, context, now) : null;
+        return { ...r, score: r.score + (lift?.value ?? 0), context: lift };
+      }),
+      (r) => current.view.byModelIndex[r.index],
+      facts,
+      now,
+      { context: preferenceContext(context) },
+    );
+    return {
+      user,
+      model: current.manifest.version,
+      source: result.source,
+      items: reranked.items.slice(0, n).map(({ entry: r, score, reasons }) =>
+        describeItem(current, r.index, {
+          affinity: round6(r.affinity),
+          score: round6(score),
+          ...(reasons.length ? { preferences: reasons } : {}),
+          ...(r.context?.lifts.length
+            ? { context: { value: round6(r.context.value), detail: describeLifts(r.context.lifts) } }
+            : {}),
+        }),
+      ),
+      ...(masks ? { preferences: masks.effects } : {}),
+    };
+  }
+
+  /** Items like this one (cosine of the factorization's item vectors); an unknown item gets popular ones. */
+  async similar(item: string, options: { n?: number; filter?: ItemFilter } = {}): Promise<ItemListAnswer> {
+    const current = await this.ctx.models.require();
+    const i = current.itemIndex.get(item);
+    const n = options.n ?? 10;
+    const allow = filterMask(current.view, options.filter);
+    if (i === undefined) {
+      const popular = recommendItems(current.model, null, { n, excludePlayed: false, allow });
+      return {
+        item,
+        model: current.manifest.version,
+        source: "unknown-item",
+        items: popular.items.map((r) =>
+          describeItem(current, r.index, { similarity: null, score: round6(r.score) }),
+        ),
+      };
+    }
+    const similar = similarItems(current.model.factors, i, n, { allow: allow ?? undefined });
+    return {
+      item,
+      model: current.manifest.version,
+      source: "personal",
+      items: Array.from(similar.items, (j, r) =>
+        describeItem(current, j, { similarity: round6(similar.scores[r]), score: round6(similar.scores[r]) }),
+      ),
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
+import { type AffinityModel, type UserState, userState } from "../core/affinity/affinity-model.js";
+import { ContextPriors, type ContextPriorsJson } from "../core/context/index.js";
+import { CatalogueIndex } from "../core/matching/index.js";
+import type { PreferenceVocabulary } from "../core/preferences/index.js";
+import { buildCatalogueView, type CatalogueView } from "../core/serving/catalogue-view.js";
+import { createTopN, type TopN } from "../core/topn/index.js";
+import { loadModel, loadModelExtra, type ModelManifest } from "../pipeline/model-files.js";
+import type { EventStore } from "../store/event-store.js";
+
+/** No model has been trained on this store yet. */
+export class NoModelError extends Error {
+  constructor() {
+    super("no trained model yet: run `tastebud train` first");
+    this.name = "NoModelError";
+  }
+}
+
+/** A trained model as serving holds it: the factors, the catalogue beside them, and what answers need fast. */
+export interface ServingModel {
+  model: AffinityModel;
+  manifest: ModelManifest;
+  view: CatalogueView;
+  matcher: CatalogueIndex;
+  /** Top-N searcher: an exact scan, or an approximate index above the configured catalogue size. */
+  topN: TopN;
+  /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
+  overlays: Map<string, UserState>;
+  /** Learned from logged turns at training time; null when the store had none with a context. */
+  contextPriors: ContextPriors | null;
+  /** Built at the first taught preference. */
+  vocabulary?: PreferenceVocabulary;
+  userIndex: Map<string, number>;
+  itemIndex: Map<string, number>;
+}
+
+/**
+ * The store's current model, loaded once and shared by every service. A new model replaces the old one by
+ * a single assignment, so a request that holds the old one finishes on it.
+ */
+export class ServingModels {
+  private loaded: ServingModel | null = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly approximateAbove: number,
+  ) {}
+
+  /** Loads the store's current model with its catalogue (cached until the next train or reload). */
+  async current(): Promise<ServingModel | null> {
+    if (this.loaded) return this.loaded;
+    const entry = await this.store.currentModel();
+    if (!entry) return null;
+    this.loaded = await this.load(entry.path);
+    return this.loaded;
+  }
+
+  /** The current model, or NoModelError for the caller to answer "train first". */
+  async require(): Promise<ServingModel> {
+    const current = await this.current();
+    if (!current) throw new NoModelError();
+    return current;
+  }
+
+  /** Re-reads the registry and swaps in its current model atomically (used after a train elsewhere). */
+  async reload(): Promise<ServingModel | null> {
+    const entry = await this.store.currentModel();
+    if (!entry) return null;
+    if (this.loaded?.manifest.version !== entry.version) this.loaded = await this.load(entry.path);
+    return this.loaded;
+  }
+
+  /** Drops the cached model, so the next answer loads what the registry names current. */
+  forget(): void {
+    this.loaded = null;
+  }
+
+  private async load(path: string): Promise<ServingModel> {
+    // Versions registered by earlier releases may be relative to the store's folder.
+    const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
+    const { model, manifest } = loadModel(found);
+    const priorsJson = loadModelExtra(found, manifest, "contextPriors") as ContextPriorsJson | null;
+    const catalogue = await this.store.getItems();
+    const view = buildCatalogueView(model, catalogue);
+    return {
+      model,
+      manifest,
+      view,
+      matcher: new CatalogueIndex(view.all),
+      topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
+      overlays: new Map(),
+      contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
+      userIndex: new Map(model.users.map((u, k) => [u, k])),
+      itemIndex: new Map(model.items.map((i, k) => [i, k])),
+    };
+  }
+}
+
+/** The user as scoring sees them: a folded-in overlay, the model's own row, or null when unknown. */
+export function userFor(current: ServingModel, user: string): UserState | null {
+  const overlay = current.overlays.get(user);
+  if (overlay) return overlay;
+  const u = current.userIndex.get(user);
+  return u === undefined ? null : userState(current.model, u);
+}
+
+export function itemOf(current: ServingModel, id: string) {
+  const at = current.view.byId.get(id);
+  return at === undefined ? null : current.view.all[at];
+}
+
+/** An item of an answer: its id, title, creators and kind, and the answer's own fields. */
+export function describeItem(current: ServingModel, index: number, extra: Record<string, unknown>) {
+  const entry = current.view.byModelIndex[index];
+  return {
+    item: current.model.items[index],
+    title: entry?.title ?? current.model.items[index],
+    creators: entry?.creators ?? [],
+    kind: entry?.kind ?? "other",
+    ...extra,
+  };
+}
+
+/** Six decimals: answers stay readable and stable across platforms' last-bit differences. */
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
