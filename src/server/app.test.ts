@@ -28,8 +28,8 @@ beforeAll(async () => {
   await engine.store.appendPlays(
     world.events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
   );
-  await engine.train(toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 10 })));
-  const current = await engine.currentModel();
+  await engine.affinity.train(toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 10 })));
+  const current = await engine.models.current();
   knownUser = current!.model.users[0];
   app = buildApp(engine, { apiKey: KEY, bodyLimit: 64 * 1024, maxBatch: 100 });
   await app.ready();
@@ -116,7 +116,7 @@ describe("serving", () => {
   });
 
   it("gives similar items, affinities and explanations", async () => {
-    const current = await engine.currentModel();
+    const current = await engine.models.current();
     const item = current!.model.items[0];
     const similar = await app.inject({ url: `/v1/items/${encodeURIComponent(item)}/similar?n=4` });
     expect(similar.statusCode).toBe(200);
@@ -243,7 +243,9 @@ describe("request errors", () => {
   });
 
   it("answers an internal failure with 500 JSON, without its message, stack or paths", async () => {
-    const spy = vi.spyOn(engine, "similar").mockRejectedValueOnce(new Error(`boom in ${dir}/secret.ts`));
+    const spy = vi
+      .spyOn(engine.recommend, "similar")
+      .mockRejectedValueOnce(new Error(`boom in ${dir}/secret.ts`));
     try {
       const res = await app.inject({ url: "/v1/items/x/similar" });
       expect(res.statusCode).toBe(500);
@@ -270,7 +272,7 @@ describe("taught preferences over HTTP", () => {
 
   it('"I don\'t like country": no country in the next recommendations, the reason says why, removing it brings them back', async () => {
     const tags = await tagsOf();
-    const current = await engine.currentModel();
+    const current = await engine.models.current();
     // A listener whose top 30 holds country items, so the preference has something to do.
     let user = "";
     let before: Array<{ item: string }> = [];
@@ -526,7 +528,7 @@ describe("documentation and operations", () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.status).toBe("ok");
-    expect(body.model).toBe((await engine.currentModel())!.manifest.version);
+    expect(body.model).toBe((await engine.models.current())!.manifest.version);
     expect(body.events).toBe(await engine.store.countPlays());
   });
 
@@ -552,7 +554,7 @@ describe("documentation and operations", () => {
     expect(text).toMatch(
       /^tastebud_http_request_duration_seconds_sum\{route="\/healthz",method="GET"\} [\d.e-]+$/m,
     );
-    const version = (await engine.currentModel())!.manifest.version;
+    const version = (await engine.models.current())!.manifest.version;
     expect(text).toContain(`tastebud_model_info{version="${version}"} 1`);
     expect(text).toMatch(new RegExp(`^tastebud_events_stored ${await engine.store.countPlays()}$`, "m"));
     expect(text).toContain("# TYPE tastebud_http_requests_total counter");
@@ -572,7 +574,7 @@ describe("fold-in on ingest", () => {
         await folding.inject({ method: "GET", url: "/v1/users/fresh-listener/recommendations?n=5" })
       ).json();
       expect(before.source).toBe("popularity");
-      const current = await engine.currentModel();
+      const current = await engine.models.current();
       const items = current!.model.items.slice(0, 8);
       const posted = await folding.inject({
         method: "POST",

@@ -7,61 +7,26 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type FastifySchemaCompiler,
   type FastifyServerOptions,
   LogController,
 } from "fastify";
-import {
-  createJsonSchemaTransform,
-  serializerCompiler,
-  type ZodTypeProvider,
-} from "fastify-type-provider-zod";
-import { z } from "zod";
-import { commaList } from "../config.js";
-import { type Engine, NoModelError } from "../engine.js";
-import type { PlayContext, PlayEvent } from "../schema/events.js";
-import { contextOfParts, playEventSchema, requestEventSchema } from "../schema/events.js";
-import { OccurrenceCounter } from "../store/event-key.js";
-import { type KeyedPlayEvent, StoreError } from "../store/event-store.js";
+import { createJsonSchemaTransform, serializerCompiler } from "fastify-type-provider-zod";
+import type { Engine } from "../engine.js";
+import { NoModelError } from "../services/serving-model.js";
+import { StoreError } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
 import { TrainJobs } from "./jobs.js";
 import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
-import {
-  affinityBodySchema,
-  affinityResponseSchema,
-  errorSchema,
-  eventsBodySchema,
-  eventsEnvelopeSchema,
-  eventsResponseSchema,
-  explainQuery,
-  explainResponseSchema,
-  healthSchema,
-  itemParams,
-  jobParams,
-  jobSchema,
-  preferenceParams,
-  preferencesQuery,
-  preferencesResponseSchema,
-  recommendQuery,
-  recommendResponseSchema,
-  requestsBodySchema,
-  requestsEnvelopeSchema,
-  requestsResponseSchema,
-  resolveBodySchema,
-  resolveResponseSchema,
-  rewritesBuildBodySchema,
-  rewritesBuildResponseSchema,
-  rewritesResponseSchema,
-  similarQuery,
-  similarResponseSchema,
-  teachableMomentsResponseSchema,
-  teachBodySchema,
-  teachResponseSchema,
-  trainBodySchema,
-  trainResponseSchema,
-  userParams,
-} from "./schemas.js";
+import { affinityRoutes } from "./routes/affinity.js";
+import { eventsRoutes } from "./routes/events.js";
+import { operationsRoutes } from "./routes/operations.js";
+import { preferencesRoutes } from "./routes/preferences.js";
+import { recommendRoutes } from "./routes/recommend.js";
+import { type RouteContext, StoredPlays } from "./routes/route-context.js";
+import { trainingRoutes } from "./routes/training.js";
+import { voiceRoutes } from "./routes/voice.js";
+import { zodValidator } from "./validation.js";
 
 export interface AppOptions {
   /** Bearer key required by the write endpoints (POST /v1/events, POST /v1/train); null = none. */
@@ -129,67 +94,6 @@ export function checkServerConfig(options: { host?: string; apiKey?: string | nu
   }
 }
 
-/** Parses with zod, keeping each issue's path as an array, so the error answer can give JSON paths. */
-function zodResult(schema: z.ZodType, data: unknown) {
-  const result = schema.safeParse(data);
-  if (result.success) return { value: result.data };
-  return { error: new RequestValidationError(result.error.issues) };
-}
-
-/** Zod validation of each route's own schema. */
-const zodValidator: FastifySchemaCompiler<z.ZodType> =
-  ({ schema, httpPart }) =>
-  (data) =>
-    // A request without a body reaches the validator as null: treat it as absent (POST /v1/train).
-    zodResult(schema, httpPart === "body" && data === null ? undefined : data);
-
-/** Checks only a batch's envelope; the rows are validated one by one in the handler (POST /v1/events, /v1/requests). */
-const envelopeValidator =
-  (envelope: z.ZodType): FastifySchemaCompiler<z.ZodType> =>
-  () =>
-  (data) =>
-    zodResult(envelope, data);
-
-/** The request's context from query parameters; undefined when none was given. */
-function contextFromQuery(q: {
-  deviceType?: string;
-  hasScreen?: "true" | "false";
-  deviceState?: string;
-  activity?: string;
-}): PlayContext | undefined {
-  return contextOfParts({
-    deviceType: q.deviceType,
-    hasScreen: q.hasScreen ? q.hasScreen === "true" : undefined,
-    deviceState: q.deviceState,
-    activity: q.activity,
-  });
-}
-
-/** Validates the rows of a batch one by one: the valid ones, and a reject with a JSON path for each other. */
-function validateRows<T>(rows: unknown[], schema: z.ZodType<T>, field: string) {
-  const valid: T[] = [];
-  const rejects: Array<{ index: number; path: string; reason: string }> = [];
-  rows.forEach((row, index) => {
-    const parsed = schema.safeParse(row);
-    if (parsed.success) {
-      valid.push(parsed.data);
-      return;
-    }
-    const [first, ...more] = parsed.error.issues;
-    rejects.push({
-      index,
-      path: jsonPath([field, index, ...first.path]),
-      reason: more.length
-        ? `${first.message} (and ${more.length} more: ${more.map((i) => jsonPath(i.path, `${field}[${index}]`)).join(", ")})`
-        : first.message,
-    });
-  });
-  return { valid, rejects };
-}
-
-const errorResponses = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, errorSchema])) as Record<number, typeof errorSchema>;
-
 const statusCodes: Record<number, string> = {
   400: "bad-request",
   401: "unauthorized",
@@ -218,18 +122,6 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     throw new ServerConfigError("body limit must be a positive whole number of bytes");
   if (!(Number.isInteger(maxBatch) && maxBatch > 0))
     throw new ServerConfigError("max batch must be a positive whole number");
-  /** The rows of a batch body, refused with 413 beyond maxBatch. */
-  const batchRows = (rows: unknown[], noun: string): unknown[] => {
-    if (rows.length > maxBatch) {
-      throw new HttpError(
-        413,
-        "batch-too-large",
-        `at most ${maxBatch} ${noun} per batch, got ${rows.length}: split the batch`,
-      );
-    }
-    return rows;
-  };
-
   // Fastify's two info lines per request cost more than a recommendation itself; requests are counted in
   // /metrics and logged here at debug level (and failures at warn), see the onResponse hook.
   const app = Fastify({
@@ -241,19 +133,14 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   });
   const metrics = new Metrics();
   const storeLock = new Mutex();
-  /** Plays in the store: counted once when ready, then kept up to date by this server's writes. */
-  let eventsStored: number | null = null;
-  const countEvents = async () => {
-    eventsStored = await storeLock.run(() => engine.store.countPlays());
-    return eventsStored;
-  };
+  const storedPlays = new StoredPlays(() => storeLock.run(() => engine.store.countPlays()));
   const jobs = new TrainJobs({
     engine,
     storeLock,
     log: app.log,
     progressLogIntervalMs: options.progressLogIntervalMs,
     onSucceeded: async (result) => {
-      eventsStored = result.plays;
+      storedPlays.set(result.plays);
     },
     onFinished: (status) => metrics.trainJobFinished(status),
   });
@@ -327,11 +214,11 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
 
   app.addHook("onReady", async () => {
     try {
-      await engine.currentModel();
+      await engine.models.current();
     } catch (err) {
       app.log.error({ err }, "cannot load the current model");
     }
-    await countEvents();
+    await storedPlays.recount();
   });
 
   // Training holds the engine: closing waits for a running job (it cannot be interrupted mid-run).
@@ -389,413 +276,31 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   });
   app.register(swaggerUi, { routePrefix: "/docs" });
 
-  app.register(async (plain) => {
-    const api = plain.withTypeProvider<ZodTypeProvider>();
-
-    api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-
-    api.post(
-      "/v1/events",
-      {
-        onRequest: requireKey,
-        validatorCompiler: envelopeValidator(eventsEnvelopeSchema) as never,
-        schema: {
-          tags: ["events"],
-          summary: "append a batch of plays",
-          description: `Each row is validated on its own: valid rows are stored, invalid ones come back in \`rejects\` with a JSON path. Events with an eventId are idempotent (a retried batch adds nothing); events without one are keyed by their fields. At most ${maxBatch} events per batch.`,
-          security: writeSecurity,
-          body: eventsBodySchema,
-          response: { 202: eventsResponseSchema, ...errorResponses(400, 401, 413) },
-        },
-      },
-      async (request, reply) => {
-        const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events");
-        const counter = new OccurrenceCounter();
-        const { valid, rejects } = validateRows(rows, playEventSchema, "events");
-        const batch: KeyedPlayEvent[] = valid.map((event) => ({
-          key: counter.keyFor(event),
-          event,
-          source: "http",
-        }));
-        const stored = batch.length
-          ? await storeLock.run(() => engine.store.appendPlays(batch))
-          : { inserted: 0, duplicates: 0 };
-        if (eventsStored !== null) eventsStored += stored.inserted;
-        if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
-        let foldedIn: string[] | undefined;
-        if (options.foldIn && stored.inserted > 0 && (await engine.currentModel())) {
-          const byUser = new Map<string, PlayEvent[]>();
-          for (const { event } of batch) byUser.set(event.user, [...(byUser.get(event.user) ?? []), event]);
-          for (const [user, plays] of byUser) await engine.foldIn(user, plays);
-          foldedIn = [...byUser.keys()];
-        }
-        return reply.code(202).send({
-          accepted: stored.inserted,
-          duplicates: stored.duplicates,
-          rejected: rejects.length,
-          rejects,
-          ...(foldedIn ? { foldedIn } : {}),
-        });
-      },
-    );
-
-    api.post(
-      "/v1/requests",
-      {
-        onRequest: requireKey,
-        validatorCompiler: envelopeValidator(requestsEnvelopeSchema) as never,
-        schema: {
-          tags: ["events"],
-          summary: "append a batch of request events (voice or text turns)",
-          description: `Each row is validated on its own, as for /v1/events; a requestId already stored adds nothing. At most ${maxBatch} events per batch.`,
-          security: writeSecurity,
-          body: requestsBodySchema,
-          response: { 202: requestsResponseSchema, ...errorResponses(400, 401, 413) },
-        },
-      },
-      async (request, reply) => {
-        const rows = batchRows(
-          (request.body as unknown as { requests: unknown[] }).requests,
-          "request events",
-        );
-        const { valid, rejects } = validateRows(rows, requestEventSchema, "requests");
-        const stored = valid.length
-          ? await storeLock.run(() =>
-              engine.store.appendRequests(valid.map((event) => ({ event, source: "http" }))),
-            )
-          : { inserted: 0, duplicates: 0 };
-        // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
-        if (stored.duplicates === 0) {
-          for (const event of [...valid].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)))
-            engine.observeTurn(event);
-        }
-        return reply.code(202).send({
-          accepted: stored.inserted,
-          duplicates: stored.duplicates,
-          rejected: rejects.length,
-          rejects,
-        });
-      },
-    );
-
-    api.post(
-      "/v1/resolve",
-      {
-        schema: {
-          tags: ["serving"],
-          summary: 'rank what a request ("play hello") could mean for this user, with reasons',
-          body: resolveBodySchema,
-          response: { 200: resolveResponseSchema, ...errorResponses(400, 503) },
-        },
-      },
-      async (request) => {
-        const { user, request: text, candidates, limit, context, time } = request.body;
-        const timeMs = time === undefined ? undefined : Date.parse(time);
-        const answer = await engine.resolve(user, text, { candidates, limit, context, timeMs });
-        return answer as z.output<typeof resolveResponseSchema>;
-      },
-    );
-
-    api.get(
-      "/v1/users/:id/recommendations",
-      {
-        schema: {
-          tags: ["serving"],
-          summary: "top items for a user (an unknown user gets the most played items, source popularity)",
-          params: userParams,
-          querystring: recommendQuery,
-          response: { 200: recommendResponseSchema, ...errorResponses(400, 503) },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const answer = await engine.recommend(request.params.id, {
-          n: q.n,
-          exclude: q.exclude,
-          filter: { kind: q.kind, tags: commaList(q.tags), creators: commaList(q.creators) },
-          context: contextFromQuery(q),
-        });
-        return answer as z.output<typeof recommendResponseSchema>;
-      },
-    );
-
-    api.post(
-      "/v1/rewrites/build",
-      {
-        onRequest: requireKey,
-        schema: {
-          tags: ["rewrites"],
-          summary: "mine the stored request log for query rewrites and make the table current",
-          security: writeSecurity,
-          body: rewritesBuildBodySchema,
-          response: { 200: rewritesBuildResponseSchema, ...errorResponses(400, 401, 409) },
-        },
-      },
-      async (request) => {
-        const { sessionGapMs, ...table } = request.body;
-        try {
-          const result = await storeLock.run(() =>
-            engine.buildRewrites({ table: { ...table, ...(sessionGapMs ? { sessionGapMs } : {}) } }),
-          );
-          const { path: _path, stats: _stats, ...answer } = result;
-          return answer;
-        } catch (err) {
-          if (err instanceof Error && /no request events/.test(err.message))
-            throw new HttpError(409, "no-requests", err.message);
-          throw err;
-        }
-      },
-    );
-
-    api.get(
-      "/v1/rewrites",
-      {
-        schema: {
-          tags: ["rewrites"],
-          summary: "the current rewrite table (source -> rewrite, with support and success rates)",
-          response: { 200: rewritesResponseSchema },
-        },
-      },
-      async () => {
-        const current = await engine.currentRewrites();
-        const monitor = (await engine.rewriteStatuses()).map((m) => ({
-          source: m.source,
-          rewrite: m.rewrite,
-          state: m.state,
-          pWin: m.pWin,
-          rewrittenSuccess: m.rewritten.mean,
-          originalSuccess: m.original.mean,
-          requests: m.requests,
-        }));
-        return { version: current?.version ?? null, rules: current ? [...current.table.rules] : [], monitor };
-      },
-    );
-
-    api.post(
-      "/v1/users/:id/preferences",
-      {
-        onRequest: requireKey,
-        schema: {
-          tags: ["preferences"],
-          summary: 'teach a preference in words ("I don\'t like country"); applied from the next answer on',
-          security: writeSecurity,
-          params: userParams,
-          body: teachBodySchema,
-          response: { 201: teachResponseSchema, ...errorResponses(400, 401, 422) },
-        },
-      },
-      async (request, reply) => {
-        const { text, nowPlaying, timeZoneOffsetMinutes } = request.body;
-        const result = await storeLock.run(() =>
-          engine.teachPreference(request.params.id, text, { nowPlaying, timeZoneOffsetMinutes }),
-        );
-        if ("error" in result) throw new HttpError(422, "not-a-preference", result.error);
-        return reply.code(201).send(result as z.output<typeof teachResponseSchema>);
-      },
-    );
-
-    api.get(
-      "/v1/users/:id/preferences",
-      {
-        schema: {
-          tags: ["preferences"],
-          summary: "the preferences a user taught, newest first",
-          params: userParams,
-          querystring: preferencesQuery,
-          response: { 200: preferencesResponseSchema, ...errorResponses(400) },
-        },
-      },
-      async (request) => {
-        const preferences = await engine.listPreferences(request.params.id, {
-          includeExpired: request.query.includeExpired === "true",
-        });
-        return { user: request.params.id, preferences } as z.output<typeof preferencesResponseSchema>;
-      },
-    );
-
-    api.delete(
-      "/v1/users/:id/preferences/:factId",
-      {
-        onRequest: requireKey,
-        schema: {
-          tags: ["preferences"],
-          summary: "forget one taught preference",
-          security: writeSecurity,
-          params: preferenceParams,
-          response: { 204: z.null(), ...errorResponses(401, 404) },
-        },
-      },
-      async (request, reply) => {
-        const { id, factId } = request.params;
-        const removed = await storeLock.run(() => engine.removePreference(id, factId));
-        if (!removed) throw new HttpError(404, "not-found", `user ${id} has no preference ${factId}`);
-        return reply.code(204).send(null);
-      },
-    );
-
-    api.get(
-      "/v1/users/:id/teachable-moments",
-      {
-        schema: {
-          tags: ["preferences"],
-          summary: 'moments in the last half hour worth asking "should I remember that?" about',
-          params: userParams,
-          response: { 200: teachableMomentsResponseSchema, ...errorResponses(400) },
-        },
-      },
-      async (request) => {
-        const moments = await storeLock.run(() => engine.teachableMoments(request.params.id));
-        return { user: request.params.id, moments };
-      },
-    );
-
-    api.get(
-      "/v1/items/:id/similar",
-      {
-        schema: {
-          tags: ["serving"],
-          summary: "items like this one (an unknown item gets popular ones, source unknown-item)",
-          params: itemParams,
-          querystring: similarQuery,
-          response: { 200: similarResponseSchema, ...errorResponses(400, 503) },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const answer = await engine.similar(request.params.id, {
-          n: q.n,
-          filter: { kind: q.kind, tags: commaList(q.tags), creators: commaList(q.creators) },
-        });
-        return answer as z.output<typeof similarResponseSchema>;
-      },
-    );
-
-    api.post(
-      "/v1/users/:id/affinity",
-      {
-        schema: {
-          tags: ["serving"],
-          summary: "probability that the user plays each item past the threshold, with its parts",
-          params: userParams,
-          body: affinityBodySchema,
-          response: { 200: affinityResponseSchema, ...errorResponses(400, 503) },
-        },
-      },
-      async (request) => engine.affinity(request.params.id, request.body.items),
-    );
-
-    api.get(
-      "/v1/users/:id/explain",
-      {
-        schema: {
-          tags: ["serving"],
-          summary: "why the user gets this item's affinity: own history, factorization, the plays behind it",
-          params: userParams,
-          querystring: explainQuery,
-          response: { 200: explainResponseSchema, ...errorResponses(400, 503) },
-        },
-      },
-      async (request) => engine.explain(request.params.id, request.query.item),
-    );
-
-    api.post(
-      "/v1/train",
-      {
-        onRequest: requireKey,
-        schema: {
-          tags: ["training"],
-          summary: "train a new model in the background (one job at a time)",
-          description:
-            "The body holds train settings; every field is optional and defaults as in `tastebud train`. When the job succeeds the new model serves every later request; requests in flight finish on the old one.",
-          security: writeSecurity,
-          body: trainBodySchema,
-          response: { 202: trainResponseSchema, ...errorResponses(400, 401, 409) },
-        },
-      },
-      async (request, reply) => {
-        const job = jobs.start(request.body);
-        if (!job) {
-          const active = jobs.active;
-          throw new HttpError(
-            409,
-            "job-running",
-            `training job ${active?.id ?? "?"} is still ${active?.status ?? "running"}; wait for it (GET /v1/jobs/${active?.id ?? ""})`,
-          );
-        }
-        return reply.code(202).header("location", `/v1/jobs/${job.id}`).send({ job });
-      },
-    );
-
-    api.get(
-      "/v1/jobs/:id",
-      {
-        schema: {
-          tags: ["training"],
-          summary: "a training job's status and progress",
-          params: jobParams,
-          response: { 200: jobSchema, ...errorResponses(400, 404) },
-        },
-      },
-      async (request) => {
-        const job = jobs.get(request.params.id);
-        if (!job) throw new HttpError(404, "not-found", `no job ${request.params.id}`);
-        return job;
-      },
-    );
-
-    api.get(
-      "/healthz",
-      {
-        schema: {
-          tags: ["operations"],
-          summary: "liveness, the serving model version and the number of stored plays",
-          response: { 200: healthSchema },
-        },
-      },
-      async () => ({
-        status: "ok" as const,
-        model: await servingVersion(engine, app.log),
-        events: eventsStored ?? (await countEvents()),
-        training: jobs.active !== null,
-      }),
-    );
-
-    api.get(
-      "/metrics",
-      {
-        schema: {
-          tags: ["operations"],
-          summary: "Prometheus metrics (text exposition format)",
-          response: {
-            200: {
-              description: "Prometheus text exposition format 0.0.4",
-              content: { "text/plain": { schema: z.string() } },
-            },
-          },
-        },
-      },
-      async (_request, reply) => {
-        const text = metrics.render({
-          modelVersion: await servingVersion(engine, app.log),
-          eventsStored: eventsStored ?? (await countEvents()),
-          training: jobs.active !== null,
-        });
-        return reply.type("text/plain; version=0.0.4; charset=utf-8").send(text);
-      },
-    );
-  });
+  const ctx: RouteContext = {
+    engine,
+    storeLock,
+    requireKey,
+    writeSecurity,
+    maxBatch,
+    foldIn: options.foldIn ?? false,
+    jobs,
+    metrics,
+    storedPlays,
+  };
+  // One plugin per capability; each declares its own routes and schemas (src/server/routes/).
+  for (const routes of [
+    eventsRoutes,
+    voiceRoutes,
+    recommendRoutes,
+    preferencesRoutes,
+    affinityRoutes,
+    trainingRoutes,
+    operationsRoutes,
+  ]) {
+    app.register(routes, ctx);
+  }
 
   return app;
-}
-
-/** The version answering requests now; null before the first training or when it cannot be loaded. */
-async function servingVersion(engine: Engine, log: FastifyInstance["log"]): Promise<string | null> {
-  try {
-    return (await engine.currentModel())?.manifest.version ?? null;
-  } catch (err) {
-    log.error({ err }, "cannot load the current model");
-    return null;
-  }
 }
 
 /** Constant-time comparison of two secrets of any lengths (compares their SHA-256 digests). */

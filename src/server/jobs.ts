@@ -4,7 +4,7 @@ import { type TrainSettings, toTrainConfig } from "../config.js";
 import type { Engine, TrainResult } from "../engine.js";
 import { publicMessage } from "./errors.js";
 import type { Mutex } from "./lock.js";
-import type { JobView } from "./schemas.js";
+import type { JobView } from "./routes/training-schemas.js";
 
 type JobStatus = JobView["status"];
 
@@ -101,7 +101,7 @@ export class TrainJobs {
         // Checked here for a clear message (scanning an empty store fails obscurely).
         if ((await engine.store.countPlays()) === 0)
           throw new Error("the store holds no plays yet: POST /v1/events (or `tastebud ingest`) first");
-        const result = await engine.train(toTrainConfig(job.settings), (phase, done, total) => {
+        const result = await engine.affinity.train(toTrainConfig(job.settings), (phase, done, total) => {
           job.progress = { phase, done, total };
           const now = Date.now();
           if (now - lastLog >= every) {
@@ -112,7 +112,7 @@ export class TrainJobs {
         // engine.train has dropped its cached model; load the new one now (one assignment inside the
         // engine), so the next requests do not each load it, and a load begun before the train cannot
         // leave the old version in place.
-        const serving = await engine.reloadModel();
+        const serving = await engine.models.reload();
         if (serving?.manifest.version !== result.version)
           throw new Error(`model ${result.version} was trained but could not be made current`);
         const { path: _path, ...publicResult } = result;

@@ -30,8 +30,8 @@ beforeAll(async () => {
     await engine.store.appendPlays(
       world.events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
     );
-    await engine.train(toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 10 })));
-    knownUser = (await engine.currentModel())!.model.users[0];
+    await engine.affinity.train(toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 10 })));
+    knownUser = (await engine.models.current())!.model.users[0];
   } finally {
     await engine.close();
   }

@@ -80,7 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const engine = await Engine.open({ store: options.store, models: options.models });
   let app: FastifyInstance;
   try {
-    if (options.onlineRewriting) await engine.enableOnlineRewriting();
+    if (options.onlineRewriting) await engine.rewrites.enableOnline();
     app = buildApp(engine, {
       ...options,
       host,

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { PlayEvent } from "../../schema/events.js";
+import { playEventSchema, requestEventSchema } from "../../schema/events.js";
+import { OccurrenceCounter } from "../../store/event-key.js";
+import type { KeyedPlayEvent } from "../../store/event-store.js";
+import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
+import {
+  eventsBodySchema,
+  eventsEnvelopeSchema,
+  eventsResponseSchema,
+  requestsBodySchema,
+  requestsEnvelopeSchema,
+  requestsResponseSchema,
+} from "./events-schemas.js";
+import type { RouteContext } from "./route-context.js";
+
+/** Getting events in over HTTP: batches of plays and of request events, validated row by row. */
+export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
+  const api = plain.withTypeProvider<ZodTypeProvider>();
+  const { engine, storeLock, requireKey, writeSecurity, maxBatch } = ctx;
+
+  api.post(
+    "/v1/events",
+    {
+      onRequest: requireKey,
+      validatorCompiler: envelopeValidator(eventsEnvelopeSchema) as never,
+      schema: {
+        tags: ["events"],
+        summary: "append a batch of plays",
+        description: `Each row is validated on its own: valid rows are stored, invalid ones come back in \`rejects\` with a JSON path. Events with an eventId are idempotent (a retried batch adds nothing); events without one are keyed by their fields. At most ${maxBatch} events per batch.`,
+        security: writeSecurity,
+        body: eventsBodySchema,
+        response: { 202: eventsResponseSchema, ...errorResponses(400, 401, 413) },
+      },
+    },
+    async (request, reply) => {
+      const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events", maxBatch);
+      const counter = new OccurrenceCounter();
+      const { valid, rejects } = validateRows(rows, playEventSchema, "events");
+      const batch: KeyedPlayEvent[] = valid.map((event) => ({
+        key: counter.keyFor(event),
+        event,
+        source: "http",
+      }));
+      const stored = batch.length
+        ? await storeLock.run(() => engine.store.appendPlays(batch))
+        : { inserted: 0, duplicates: 0 };
+      ctx.storedPlays.added(stored.inserted);
+      if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
+      let foldedIn: string[] | undefined;
+      if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
+        const byUser = new Map<string, PlayEvent[]>();
+        for (const { event } of batch) byUser.set(event.user, [...(byUser.get(event.user) ?? []), event]);
+        for (const [user, plays] of byUser) await engine.affinity.foldIn(user, plays);
+        foldedIn = [...byUser.keys()];
+      }
+      return reply.code(202).send({
+        accepted: stored.inserted,
+        duplicates: stored.duplicates,
+        rejected: rejects.length,
+        rejects,
+        ...(foldedIn ? { foldedIn } : {}),
+      });
+    },
+  );
+
+  api.post(
+    "/v1/requests",
+    {
+      onRequest: requireKey,
+      validatorCompiler: envelopeValidator(requestsEnvelopeSchema) as never,
+      schema: {
+        tags: ["events"],
+        summary: "append a batch of request events (voice or text turns)",
+        description: `Each row is validated on its own, as for /v1/events; a requestId already stored adds nothing. At most ${maxBatch} events per batch.`,
+        security: writeSecurity,
+        body: requestsBodySchema,
+        response: { 202: requestsResponseSchema, ...errorResponses(400, 401, 413) },
+      },
+    },
+    async (request, reply) => {
+      const rows = batchRows(
+        (request.body as unknown as { requests: unknown[] }).requests,
+        "request events",
+        maxBatch,
+      );
+      const { valid, rejects } = validateRows(rows, requestEventSchema, "requests");
+      const stored = valid.length
+        ? await storeLock.run(() =>
+            engine.store.appendRequests(valid.map((event) => ({ event, source: "http" }))),
+          )
+        : { inserted: 0, duplicates: 0 };
+      // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
+      if (stored.duplicates === 0) {
+        for (const event of [...valid].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)))
+          engine.rewrites.observe(event);
+      }
+      return reply.code(202).send({
+        accepted: stored.inserted,
+        duplicates: stored.duplicates,
+        rejected: rejects.length,
+        rejects,
+      });
+    },
+  );
+};

@@ -1,0 +1,10 @@
+import { z } from "zod";
+
+// ---- operations
+
+export const healthSchema = z.object({
+  status: z.literal("ok"),
+  model: z.string().nullable().describe("current model version; null before the first training"),
+  events: z.number().int().describe("plays stored"),
+  training: z.boolean().describe("a training job is running"),
+});
