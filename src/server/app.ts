@@ -128,6 +128,9 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     logger: options.logger ?? false,
     bodyLimit,
     return503OnClosing: true,
+    // onReady loads the current model (and builds its top-n index): on a large catalogue and a busy
+    // machine that takes longer than fastify's default 10 s, which would stop the server instead.
+    pluginTimeout: 0,
     // (Fastify 5.10+ takes this through a LogController; the top-level option is deprecated.)
     logController: new LogController({ disableRequestLogging: true }),
   });

@@ -167,6 +167,11 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         await store.addPreference({ id: "p2", user: "a", createdAtMs: 1e12 + 5, fact: { tag: "jazz" } });
         await store.addPreference({ id: "p3", user: "b", createdAtMs: 1e12, fact: { tag: "pop" } });
         expect((await store.listPreferences("a")).map((p) => p.id)).toEqual(["p1", "p2"]);
+        expect((await store.listPreferences()).map((p) => `${p.user}:${p.id}`)).toEqual([
+          "a:p1",
+          "b:p3",
+          "a:p2",
+        ]);
         expect((await store.listPreferences("a"))[0]).toEqual({
           id: "p1",
           user: "a",

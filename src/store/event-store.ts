@@ -24,8 +24,8 @@ export interface EventStore {
   countRequests(): Promise<number>;
   /** Stores a taught preference fact (any JSON the preferences core defines) for a user. */
   addPreference(record: PreferenceRecord): Promise<void>;
-  /** A user's preference facts that were not removed, oldest first. */
-  listPreferences(user: string): Promise<PreferenceRecord[]>;
+  /** Preference facts that were not removed (of one user, when given), oldest first. */
+  listPreferences(user?: string): Promise<PreferenceRecord[]>;
   /** Marks a fact removed (kept for audit); false when the user has no such live fact. */
   removePreference(user: string, factId: string): Promise<boolean>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;

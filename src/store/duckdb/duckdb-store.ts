@@ -327,11 +327,11 @@ export class DuckDbEventStore implements EventStore {
     await stmt.run();
   }
 
-  async listPreferences(user: string): Promise<PreferenceRecord[]> {
+  async listPreferences(user?: string): Promise<PreferenceRecord[]> {
     const stmt = await this.conn.prepare(
-      "SELECT fact_id, user_id, epoch_ms(created_at)::DOUBLE, fact FROM preferences WHERE user_id = $1 AND removed_at IS NULL ORDER BY created_at, fact_id",
+      `SELECT fact_id, user_id, epoch_ms(created_at)::DOUBLE, fact FROM preferences WHERE removed_at IS NULL${user === undefined ? "" : " AND user_id = $1"} ORDER BY created_at, fact_id`,
     );
-    stmt.bind([user]);
+    if (user !== undefined) stmt.bind([user]);
     const rows = (await stmt.runAndReadAll()).getRows();
     return rows.map((r) => ({
       id: r[0] as string,
