@@ -291,6 +291,13 @@ function csvHeader(file: string, error: string | undefined, rec: string[], fallb
   if (error !== undefined) throw fileError(file, `cannot parse the CSV header: ${error}`);
   const cols = rec.map((c) => normColumn(c));
   const idx = CSV_COLUMNS.map((c) => cols.indexOf(normColumn(c)));
+  // Taking the option over the file's own ids would merge its listeners; ignoring it would leave the
+  // caller asking about a user that is not stored.
+  if (idx[0] >= 0 && fallbackUser !== undefined)
+    throw fileError(
+      file,
+      `the file names its listeners (column "${rec[idx[0]]}"): the user option is only for exports without one; leave it out`,
+    );
   for (let c = 0; c < CSV_COLUMNS.length; c++) {
     if (idx[c] < 0 && !(c === 0 && fallbackUser !== undefined)) {
       throw fileError(
