@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "./config.js";
 import { FailurePointClassifier, failureBreakdown, turnCatalogue } from "./core/failures/index.js";
+import { requestReadings } from "./core/matching/index.js";
 import { simulateVoice } from "./core/simulate/index.js";
 import { turnFromEvent } from "./core/voice/turn.js";
 import { Engine } from "./engine.js";
@@ -152,6 +153,34 @@ describe("Engine on a simulated voice assistant", () => {
       expect((await engine.voice.resolve("u0001", rule.source)).rewritten).toBeNull();
     const listed = (await app.inject({ url: "/v1/rewrites" })).json().monitor;
     expect(listed.find((m: { source: string }) => m.source === rule.source).state).toBe("withdrawn");
+  });
+
+  it("ranks first an item of the kind a rewrite names, whatever the device prefers", async () => {
+    const rules = (await engine.rewrites.current())?.table.rules ?? [];
+    const compatible: Record<string, string[]> = { movie: ["movie", "video"], video: ["video", "movie"] };
+    const devices = [
+      { deviceType: "tv", hasScreen: true },
+      { deviceType: "speaker", hasScreen: false },
+    ];
+    let judged = 0;
+    for (const rule of rules) {
+      const kind = requestReadings(rule.rewrite)[0]?.kindHint;
+      if (!kind) continue;
+      for (const context of devices) {
+        // What `resolve` ranks once the table rewrote the request (served as said: no hold-out draw).
+        const answer = await engine.voice.resolve("u0001", rule.rewrite, { rewrite: false, context });
+        const top = answer.candidates[0];
+        if (!top) continue;
+        judged++;
+        expect(
+          (
+            compatible[kind] ?? [kind, kind === "book" ? "audiobook" : kind === "audiobook" ? "book" : kind]
+          ).includes(top.kind),
+          `"${rule.rewrite}" on a ${context.deviceType}: ${top.item}`,
+        ).toBe(true);
+      }
+    }
+    expect(judged).toBeGreaterThan(3);
   });
 
   it("most mined rewrites point at what the users of the source meant", async () => {
