@@ -225,7 +225,7 @@ export async function* readSpotifyJson(file: string, ctx: ReadContext): Batches 
   if (user === undefined || user.trim() === "") {
     throw fileError(file, "Spotify's JSON exports do not name the listener: pass the user option");
   }
-  const doc = await readJsonDocument(file);
+  const doc = await readJsonDocument(file, ctx.countBytes);
   if (!Array.isArray(doc))
     throw fileError(file, "expected a JSON array of plays (a Spotify streaming history)");
   let out: IngestRecord[] = [];
@@ -260,7 +260,7 @@ const CSV_COLUMNS = ["user_id", "end_time", "artist_name", "track_name", "ms_pla
 export async function* readSpotifyCsv(file: string, ctx: ReadContext): Batches {
   let idx: number[] | undefined;
   const fallbackUser = ctx.options.user;
-  for await (const rows of csvRows(file, ",")) {
+  for await (const rows of csvRows(file, ",", true, ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (const row of rows) {
       const rec = row.record;

@@ -40,7 +40,7 @@ export function demoCommand(program: Command): void {
             preset: opts.preset,
             user: opts.user,
             rejectsPath: `${opts.store}.rejects.jsonl`,
-            onProgress: (p) => progress.update("ingest rows", p.rowsRead, p.rowsRead),
+            onProgress: (p) => progress.update("ingest (bytes read)", p.bytesRead, p.bytesTotal),
           });
           say(`   ${s.accepted} new plays, ${s.duplicates} already stored, ${s.rejected} rejected`);
         } else {
