@@ -157,7 +157,13 @@ describe("Engine on a simulated voice assistant", () => {
 
   it("ranks first an item of the kind a rewrite names, whatever the device prefers", async () => {
     const rules = (await engine.rewrites.current())?.table.rules ?? [];
-    const compatible: Record<string, string[]> = { movie: ["movie", "video"], video: ["video", "movie"] };
+    // The kinds a kind word accepts, as the matcher reads them.
+    const compatible: Record<string, string[]> = {
+      movie: ["movie", "video"],
+      video: ["video", "movie"],
+      book: ["book", "audiobook"],
+      audiobook: ["audiobook", "book"],
+    };
     const devices = [
       { deviceType: "tv", hasScreen: true },
       { deviceType: "speaker", hasScreen: false },
@@ -170,14 +176,11 @@ describe("Engine on a simulated voice assistant", () => {
         // What `resolve` ranks once the table rewrote the request (served as said: no hold-out draw).
         const answer = await engine.voice.resolve("u0001", rule.rewrite, { rewrite: false, context });
         const top = answer.candidates[0];
-        if (!top) continue;
+        const accepts = (k: string) => (compatible[kind] ?? [kind]).includes(k);
+        // Judged where the catalogue has an item of that kind among the matches.
+        if (!top || !answer.candidates.some((c) => accepts(c.kind))) continue;
         judged++;
-        expect(
-          (
-            compatible[kind] ?? [kind, kind === "book" ? "audiobook" : kind === "audiobook" ? "book" : kind]
-          ).includes(top.kind),
-          `"${rule.rewrite}" on a ${context.deviceType}: ${top.item}`,
-        ).toBe(true);
+        expect(accepts(top.kind), `"${rule.rewrite}" on a ${context.deviceType}: ${top.item}`).toBe(true);
       }
     }
     expect(judged).toBeGreaterThan(3);
