@@ -68,7 +68,7 @@ function steps() {
 function translate(code) {
   const command = code.replace(/^npm install && /, "").replace(/^npm run demo(?: --)?/, "npx tastebud demo");
   // The project's own scripts (npm run lint, bash .ci/run) run in the checkout.
-  return /^(npm|bash) /.test(command) ? `(cd ${quote(root)} && ${command})` : command;
+  return /^(npm|bash) /.test(command) ? `(\ncd ${quote(root)} || exit 1\n${command}\n)` : command;
 }
 
 function quote(s) {
@@ -83,7 +83,8 @@ function tablesWithoutCommand() {
     let end = k;
     while (readme[end + 1]?.startsWith("|")) end++;
     const body = readme.slice(k + 2, end + 1).join("\n");
-    if (!/\d/.test(body)) continue;
+    // Figures: decimals, thousands with commas, percentages (not "4-5 liked" in a table of formats).
+    if (!/\d\.\d|\d,\d{3}|\d%/.test(body)) continue;
     const before = readme.slice(Math.max(0, k - 14), k).join("\n");
     const named = /`(?:npx |npm |tastebud |node |bash )[^`]*`|`[^`]*\.test\.ts`|bench\/[\w-]+\.ts/.test(before);
     if (!named) missing.push(k + 1);
@@ -132,7 +133,10 @@ for (const s of all) {
   } else code = translate(s.code);
   script.push(
     `echo ${quote(`$ ${s.kind === "js" ? `(README line ${s.line}, js) ${code}` : s.code}`)} >&2`,
-    `${code} > .readme-out 2>&1`,
+    // On lines of their own: a trailing comment in the command must not swallow the redirection.
+    "{",
+    code,
+    "} > .readme-out 2>&1",
     "rc=$?",
     `if [ "$rc" -ne ${s.expect} ]; then cat .readme-out >&2; echo ${quote(`README line ${s.line}:`)} "exit $rc, expected ${s.expect}" >&2; exit 1; fi`,
     "tail -n 3 .readme-out | sed 's/^/    /' >&2",
