@@ -19,6 +19,7 @@ import { TrainJobs } from "./jobs.js";
 import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
 import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -299,6 +300,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     trainingRoutes,
     operationsRoutes,
     insightsRoutes,
+    dashboardRoutes,
   ]) {
     app.register(routes, ctx);
   }
