@@ -5,90 +5,17 @@ import { principalPlane } from "../core/projection/index.js";
 import { detectDefects } from "../core/rewriting/defects.js";
 import { turnFromEvent } from "../core/voice/turn.js";
 import { fsyncDir, writeFileSynced } from "../pipeline/model-files.js";
-import type { StoreSummary } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
+import type {
+  DailyRequests,
+  EvaluationRecord,
+  ItemMap,
+  Overview,
+  SimilarUsers,
+  UserHistory,
+} from "./insights-types.js";
 import { round6, type ServingModel } from "./serving-model.js";
 import type { VoiceService } from "./voice.js";
-
-/** What `eval` (and the demo) measured, kept beside the model versions for the dashboard. */
-export interface EvaluationRecord {
-  id: string;
-  /** affinity (model vs baselines), ablation, resolution, rewrites or context. */
-  kind: string;
-  createdAt: string;
-  /** The command that produced it, so a figure can be reproduced. */
-  command: string;
-  report: unknown;
-}
-
-export interface Overview {
-  store: StoreSummary;
-  model: {
-    version: string;
-    createdAt: string;
-    config: unknown;
-    dataWindow: { plays: number; users: number; items: number; from: string | null; to: string | null };
-    metrics: unknown;
-    factors: number;
-    rule: {
-      thresholdMs: number;
-      capMs: number;
-      weighting: string;
-      floor: number;
-      relativeThreshold?: number;
-    };
-  } | null;
-  models: Array<{ version: string; createdAt: string; isCurrent: boolean }>;
-  evaluations: number;
-  /** Every weighting function sampled at x = 0, 0.05, ..., 1 (the served one is model.rule.weighting). */
-  weighting: Array<{ name: string; x: number; weight: number }>;
-}
-
-export interface UserHistory {
-  user: string;
-  plays: Array<{
-    item: string;
-    title: string;
-    creators: string[];
-    endTime: string;
-    playedMs: number;
-    itemLengthMs: number | null;
-    /** playedMs / itemLengthMs, null when the length is unknown. */
-    completion: number | null;
-    /** Shorter than the served model's threshold: a skip as the model labels it. */
-    skip: boolean;
-    endReason: string | null;
-    deviceType: string | null;
-    requestText: string | null;
-  }>;
-}
-
-export interface ItemMap {
-  model: string;
-  /** Share of the factor space's variance the two axes keep. */
-  explained: [number, number];
-  points: Array<{
-    item: string;
-    title: string;
-    creators: string[];
-    kind: string;
-    tag: string | null;
-    x: number;
-    y: number;
-    popularity: number;
-  }>;
-}
-
-export interface SimilarUsers {
-  user: string;
-  model: string;
-  users: Array<{ user: string; similarity: number }>;
-}
-
-export interface DailyRequests {
-  days: Array<{ day: string; turns: number; defective: number; defectRate: number }>;
-  reasons: Record<string, number>;
-}
 
 /**
  * What the engine knows, as the dashboard shows it: the store at a glance, a user's history, the item space

@@ -3,6 +3,19 @@
  * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
  */
 
+import type {
+  DailyRequests,
+  EvaluationRecord,
+  Overview as InsightsOverview,
+  ItemMap,
+  UserHistory,
+} from "../services/insights-types.js";
+
+export type { DailyRequests, EvaluationRecord, ItemMap };
+export type HistoryPlay = UserHistory["plays"][number];
+/** GET /v1/overview: the insights overview and the running training job. */
+export type Overview = InsightsOverview & { job: JobView | null };
+
 const keyStorage = "tastebud.apiKey";
 
 export function apiKey(): string {
@@ -57,47 +70,6 @@ export interface JobView {
   progress: { phase: string; done: number; total: number };
   result?: { version: string; plays: number; seconds: number };
   error?: string;
-}
-
-export interface Overview {
-  store: {
-    plays: number;
-    requests: number;
-    users: number;
-    playedItems: number;
-    catalogueItems: number;
-    firstPlayMs: number | null;
-    lastPlayMs: number | null;
-    perDay: Array<{ day: string; plays: number; requests: number }>;
-    ingest: { runs: number; accepted: number; rejected: number; duplicates: number };
-    topUsers: Array<{ user: string; plays: number }>;
-  };
-  model: {
-    version: string;
-    createdAt: string;
-    config: Record<string, unknown>;
-    dataWindow: { plays: number; users: number; items: number; from: string | null; to: string | null };
-    factors: number;
-    rule: { thresholdMs: number; capMs: number; weighting: string; floor: number };
-  } | null;
-  models: Array<{ version: string; createdAt: string; isCurrent: boolean }>;
-  evaluations: number;
-  weighting: Array<{ name: string; x: number; weight: number }>;
-  job: JobView | null;
-}
-
-export interface HistoryPlay {
-  item: string;
-  title: string;
-  creators: string[];
-  endTime: string;
-  playedMs: number;
-  itemLengthMs: number | null;
-  completion: number | null;
-  skip: boolean;
-  endReason: string | null;
-  deviceType: string | null;
-  requestText: string | null;
 }
 
 export interface RecommendedItem {
@@ -166,29 +138,6 @@ export interface ResolveContext {
   activity?: string;
 }
 
-export interface ItemMap {
-  model: string;
-  explained: [number, number];
-  points: Array<{
-    item: string;
-    title: string;
-    creators: string[];
-    kind: string;
-    tag: string | null;
-    x: number;
-    y: number;
-    popularity: number;
-  }>;
-}
-
-export interface EvaluationRecord {
-  id: string;
-  kind: string;
-  createdAt: string;
-  command: string;
-  report: unknown;
-}
-
 export interface Rewrites {
   version: string | null;
   rules: Array<{ source: string; rewrite: string; support: number; gain: number; rewriteSuccess: number }>;
@@ -201,11 +150,6 @@ export interface Rewrites {
     originalSuccess: number;
     requests: number;
   }>;
-}
-
-export interface DailyRequests {
-  days: Array<{ day: string; turns: number; defective: number; defectRate: number }>;
-  reasons: Record<string, number>;
 }
 
 type Breakdown = Record<string, { turns: number; failureRate: number; stages: Record<string, number> }>;
@@ -225,8 +169,7 @@ export const api = {
   overview: () => get<Overview>("/v1/overview"),
   job: (id: string) => get<JobView>(`/v1/jobs/${u(id)}`),
   train: () => call<{ job: { id: string; status: string } }>("POST", "/v1/train", {}),
-  history: (user: string, limit = 50) =>
-    get<{ user: string; plays: HistoryPlay[] }>(`/v1/users/${u(user)}/history${q({ limit })}`),
+  history: (user: string, limit = 50) => get<UserHistory>(`/v1/users/${u(user)}/history${q({ limit })}`),
   recommendations: (user: string, n = 10) =>
     get<Recommendations>(`/v1/users/${u(user)}/recommendations${q({ n })}`),
   explain: (user: string, item: string) => get<Explanation>(`/v1/users/${u(user)}/explain${q({ item })}`),
