@@ -24,7 +24,7 @@ import type { VoiceService } from "./voice.js";
  */
 export class InsightsService {
   private mapCache: { version: string; limit: number; map: ItemMap } | null = null;
-  private failureCache: { requests: number; report: unknown } | null = null;
+  private failureCache: { requests: number; report: FailureReport } | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -149,13 +149,20 @@ export class InsightsService {
     return { days, reasons };
   }
 
-  /** The failure-point report over the stored request log, recomputed only when new requests arrived. */
-  async failures(): Promise<Awaited<ReturnType<VoiceService["failureReport"]>>> {
+  /**
+   * The failure-point report over the stored request log, recomputed only when new requests arrived; an
+   * empty report (classifier "none") while the store holds no requests.
+   */
+  async failures(): Promise<FailureReport> {
     const requests = await this.ctx.store.countRequests();
+    if (requests === 0) {
+      const none = { turns: 0, failures: 0, byStage: {}, byIntent: {}, byDevice: {}, worstStage: null };
+      return { ...none, classifier: "none", labelled: {} };
+    }
     if (this.failureCache?.requests !== requests) {
       this.failureCache = { requests, report: await this.voice.failureReport() };
     }
-    return this.failureCache.report as Awaited<ReturnType<VoiceService["failureReport"]>>;
+    return this.failureCache.report;
   }
 
   /** Keeps an evaluation report beside the model versions (atomic write), for the dashboard and later runs. */
@@ -200,6 +207,11 @@ export class InsightsService {
       .sort();
   }
 }
+
+/** `tastebud failures` as the API answers it: which stage fails, per intent and device. */
+export type FailureReport = Omit<Awaited<ReturnType<VoiceService["failureReport"]>>, "classifier"> & {
+  classifier: "given" | "simulated" | "none";
+};
 
 export function evaluationsDir(modelsDir: string): string {
   return join(modelsDir, "evaluations");

@@ -157,6 +157,6 @@ export const failuresResponseSchema = z.object({
   byIntent: breakdownGroup,
   byDevice: breakdownGroup,
   worstStage: z.string().nullable(),
-  classifier: z.enum(["given", "simulated"]),
+  classifier: z.enum(["given", "simulated", "none"]).describe("none: the store holds no request events"),
   labelled: z.record(z.string(), z.number()),
 });

@@ -153,3 +153,21 @@ describe("insights routes", () => {
       expect(doc.paths[path].get.tags).toEqual(["insights"]);
   });
 });
+
+describe("insights of an empty store", () => {
+  it("answers zeros, not errors", async () => {
+    const engine = await Engine.open({ store: ":memory:", models: mkdtempSync(join(tmpdir(), "tb-empty-")) });
+    const app = buildApp(engine);
+    try {
+      const failures = (await app.inject({ url: "/v1/requests/failures" })).json();
+      expect(failures).toMatchObject({ turns: 0, failures: 0, worstStage: null, classifier: "none" });
+      expect((await app.inject({ url: "/v1/requests/daily" })).json()).toEqual({ days: [], reasons: {} });
+      const overview = (await app.inject({ url: "/v1/overview" })).json();
+      expect(overview.store).toMatchObject({ plays: 0, requests: 0, firstPlayMs: null });
+      expect((await app.inject({ url: "/v1/evaluations" })).json()).toEqual({ evaluations: [] });
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+  });
+});

@@ -24,7 +24,7 @@ export function LearningPage() {
       </div>
       <div class="card wide">
         <h2>Where turns fail</h2>
-        <${Show} value=${failures} body=${(f: FailureReport) => html`<${Failures} f=${f} />`} />
+        <${Show} value=${failures} body=${(f: FailureReport) => (f.turns > 0 ? html`<${Failures} f=${f} />` : html`<p class="muted">No request events stored.</p>`)} />
       </div>
     </div>
   </section>`;

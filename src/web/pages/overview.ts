@@ -1,15 +1,17 @@
 import * as Plot from "@observablehq/plot";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, api, type JobView, type Overview } from "../api.js";
+import { ApiError, api, type EvaluationRecord, type JobView, type Overview } from "../api.js";
 import { href } from "../router.js";
-import { Chart, day, html, Show, Stat, Table, useAsync } from "../ui.js";
+import { Chart, day, fixed, html, Show, Stat, Table, useAsync } from "../ui.js";
 
 /** The store, the serving model and its training, at a glance. */
 export function OverviewPage() {
   const [overview, reload] = useAsync(() => api.overview(), []);
+  const [evaluation] = useAsync(() => api.evaluations("affinity"), []);
   return html`<section aria-labelledby="overview-title">
     <h1 id="overview-title">Overview</h1>
     <${Show} value=${overview} body=${(o: Overview) => html`<${OverviewBody} o=${o} reload=${reload} />`} />
+    <${Show} value=${evaluation} body=${(e: { evaluations: EvaluationRecord[] }) => html`<${LatestEvaluation} record=${e.evaluations[0]} />`} />
   </section>`;
 }
 
@@ -74,6 +76,21 @@ function OverviewBody({ o, reload }: { o: Overview; reload: () => void }) {
       </div>
     </div>`;
 }
+
+/** The latest held-out figures in one line: tastebud's Spearman and NDCG@10 beside each baseline's. */
+function LatestEvaluation({ record }: { record?: EvaluationRecord }) {
+  if (!record)
+    return html`<p class="muted">No evaluation recorded yet: <code>tastebud eval</code> keeps one.</p>`;
+  const report = record.report as { model: Metrics; baselines: Record<string, Metrics> };
+  const rows = [["tastebud", report.model], ...Object.entries(report.baselines)] as Array<[string, Metrics]>;
+  return html`<div class="card evaluation">
+    <h2>Latest evaluation</h2>
+    <p class="muted">Held-out Spearman with play duration and NDCG@10, from <code>${record.command}</code>; details on <a href=${href("model")}>model and evidence</a>.</p>
+    <p>${rows.map(([name, m]) => html`<span class="pair"><strong>${name}</strong> ${fixed(m.spearman)} / ${fixed(m["ndcg@10"])}</span> `)}</p>
+  </div>`;
+}
+
+type Metrics = Record<string, number | null>;
 
 function ModelFacts({ o }: { o: Overview }) {
   const m = o.model;
