@@ -77,8 +77,7 @@ function RewriteTable({ r }: { r: Rewrites }) {
         { label: "gain", numeric: true, cell: (x: Rule) => fixed(x.gain, 2) },
         {
           label: "state",
-          cell: (x: Rule) =>
-            html`<span class=${`tag ${stateOf(state.get(`${x.source}\u0000${x.rewrite}`))}`}>${stateOf(state.get(`${x.source}\u0000${x.rewrite}`))}</span>`,
+          cell: (x: Rule) => html`<${StateTag} m=${state.get(`${x.source}\u0000${x.rewrite}`)} />`,
         },
         {
           label: "P(win)",
@@ -89,12 +88,17 @@ function RewriteTable({ r }: { r: Rewrites }) {
     />`;
 }
 
-const stateOf = (m: Monitor | undefined) =>
-  m
-    ? (({ trial: "held out", confirmed: "live", withdrawn: "withdrawn" } as Record<string, string>)[
-        m.state
-      ] ?? m.state)
-    : "live";
+/** The monitor's states in words: a rule on trial is served to most requests while a share is held out. */
+const stateWords: Record<string, string> = {
+  trial: "on trial (part held out)",
+  confirmed: "live",
+  withdrawn: "withdrawn",
+};
+
+function StateTag({ m }: { m: Monitor | undefined }) {
+  if (!m) return "–";
+  return html`<span class=${`tag ${m.state}`}>${stateWords[m.state] ?? m.state}</span>`;
+}
 
 function Failures({ f }: { f: FailureReport }) {
   const stages = Object.entries(f.byStage).map(([stage, count]) => ({ stage, count }));
