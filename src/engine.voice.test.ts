@@ -9,9 +9,8 @@ import { requestReadings } from "./core/matching/index.js";
 import { simulateVoice } from "./core/simulate/index.js";
 import { turnFromEvent } from "./core/voice/turn.js";
 import { Engine } from "./engine.js";
-import { catalogueItemSchema } from "./schema/events.js";
 import { buildApp } from "./server/app.js";
-import { OccurrenceCounter } from "./store/event-key.js";
+import { storeVoiceWorld } from "./store/voice-world-store.js";
 
 /** The rewrite path end to end: request log in the store -> rewrites build -> resolve rewrites, over HTTP too. */
 describe("Engine on a simulated voice assistant", () => {
@@ -26,12 +25,7 @@ describe("Engine on a simulated voice assistant", () => {
       models: mkdtempSync(join(tmpdir(), "tastebud-voice-")),
       seed: 1,
     });
-    await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
-    const counter = new OccurrenceCounter();
-    await engine.store.appendPlays(
-      world.plays.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
-    );
-    await engine.store.appendRequests(world.requests.map((event) => ({ event, source: "sim" })));
+    await storeVoiceWorld(engine.store, world);
     await engine.affinity.train(toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5 })));
     app = buildApp(engine, { apiKey: KEY });
     await app.ready();

@@ -19,7 +19,9 @@ import { TrainJobs } from "./jobs.js";
 import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
+import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { preferencesRoutes } from "./routes/preferences.js";
 import { recommendRoutes } from "./routes/recommend.js";
@@ -264,6 +266,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
+        { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -299,6 +302,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     affinityRoutes,
     trainingRoutes,
     operationsRoutes,
+    insightsRoutes,
+    dashboardRoutes,
   ]) {
     app.register(routes, ctx);
   }

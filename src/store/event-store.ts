@@ -33,7 +33,41 @@ export interface EventStore {
   registerModel(entry: ModelRegistryEntry): Promise<void>;
   currentModel(): Promise<ModelRegistryEntry | null>;
   listModels(): Promise<ModelRegistryEntry[]>;
+  /** What the store holds, for an overview: counts, time range, events per day, rejects, top users. */
+  summary(options?: { topUsers?: number }): Promise<StoreSummary>;
+  /** A user's latest plays, newest first. */
+  recentPlays(user: string, limit: number): Promise<RecentPlay[]>;
   close(): Promise<void>;
+}
+
+export interface StoreSummary {
+  plays: number;
+  requests: number;
+  /** Distinct users with a play or a request. */
+  users: number;
+  /** Distinct items played. */
+  playedItems: number;
+  /** Items in the catalogue. */
+  catalogueItems: number;
+  /** End time of the first and last play, epoch ms; null when there are none. */
+  firstPlayMs: number | null;
+  lastPlayMs: number | null;
+  /** Per UTC day (YYYY-MM-DD, ascending) with any event: plays ending and requests made that day. */
+  perDay: Array<{ day: string; plays: number; requests: number }>;
+  /** Totals over the recorded ingest runs (rows rejected by validation, and re-sent duplicates). */
+  ingest: { runs: number; accepted: number; rejected: number; duplicates: number };
+  /** Users with the most plays, most first (ties by user id). */
+  topUsers: Array<{ user: string; plays: number }>;
+}
+
+export interface RecentPlay {
+  item: string;
+  endTimeMs: number;
+  playedMs: number;
+  itemLengthMs: number | null;
+  endReason: string | null;
+  deviceType: string | null;
+  requestText: string | null;
 }
 
 export interface KeyedPlayEvent {

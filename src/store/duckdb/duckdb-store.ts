@@ -11,11 +11,14 @@ import {
   type PlayColumns,
   type PlayRequestRow,
   type PreferenceRecord,
+  type RecentPlay,
   type SourcedRequestEvent,
   StoreError,
+  type StoreSummary,
   type TimeWindow,
 } from "../event-store.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { recentPlaysOf, storeSummary } from "./summary-queries.js";
 
 /**
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
@@ -434,6 +437,14 @@ export class DuckDbEventStore implements EventStore {
       metrics: JSON.parse(r[4] as string),
       isCurrent: r[5] as boolean,
     }));
+  }
+
+  async summary(options: { topUsers?: number } = {}): Promise<StoreSummary> {
+    return storeSummary(this.conn, options.topUsers ?? 10);
+  }
+
+  async recentPlays(user: string, limit: number): Promise<RecentPlay[]> {
+    return recentPlaysOf(this.conn, user, limit);
   }
 
   async close(): Promise<void> {
