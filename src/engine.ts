@@ -3,6 +3,7 @@ import { Random } from "./core/random.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
+import { FavouritesService } from "./services/favourites.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
@@ -44,6 +45,8 @@ export class Engine {
   readonly rewrites: RewritesService;
   /** Resolving voice requests, and where the voice pipeline fails. */
   readonly voice: VoiceService;
+  /** Which new items become favourites, learned from labels that arrive late (eval --delayed). */
+  readonly favourites: FavouritesService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -52,6 +55,7 @@ export class Engine {
     this.recommend = new RecommendService(ctx, this.preferences);
     this.rewrites = new RewritesService(ctx);
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
+    this.favourites = new FavouritesService(ctx);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

@@ -12,6 +12,22 @@ export {
   eventuallyConverts,
 } from "./delayed-examples.js";
 export {
+  defaultFavouriteEvaluation,
+  evaluateFavourites,
+  type FavouriteEvaluation,
+  type FavouriteEvaluationOptions,
+  type FavouriteRun,
+  type ThresholdComparison,
+} from "./evaluate-favourites.js";
+export {
+  type CreatorPlayTable,
+  defaultFavouriteRule,
+  type FavouriteRule,
+  favouriteEngagementKinds,
+  favouriteExamples,
+  favouriteFeatureNames,
+} from "./favourites.js";
+export {
   conversionByElapsed,
   conversionIfNotYet,
   type DelayModels,
