@@ -247,10 +247,11 @@ export function evaluateVoiceContext(
  * The affinity model on the plays of training turns. As in a store, it knows the users and items that
  * were played; the catalogue view serves the rest by the prior, as the engine does.
  */
-function trainOnPlays(
+/** The affinity model of the plays that followed the given requests (the voice world's only plays). */
+export function trainOnPlays(
   world: VoiceWorld,
   trainRequests: ReadonlySet<string>,
-  o: Required<VoiceContextOptions>,
+  o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
 ): AffinityModel {
   const rows = world.plays.filter((p) => p.requestId !== undefined && trainRequests.has(p.requestId));
   const users = [...new Set(rows.map((p) => p.user))].sort();
