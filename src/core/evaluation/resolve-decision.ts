@@ -2,7 +2,6 @@ import { userState } from "../affinity/affinity-model.js";
 import { defaultBprOptions } from "../affinity/bpr.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { Random } from "../random.js";
-import { buildCatalogueView } from "../serving/catalogue-view.js";
 import { rankCandidates, textCandidates } from "../serving/resolve.js";
 import { resolveUncertainty } from "../serving/resolve-decision.js";
 import { simulateVoice } from "../simulate/voice/index.js";
@@ -15,7 +14,7 @@ import {
   thresholdsToJson,
 } from "../thresholds/index.js";
 import { turnFromEvent } from "../voice/turn.js";
-import { trainOnPlays } from "./voice-context.js";
+import { trainOnPlays, voiceWorldView } from "./voice-context.js";
 
 export interface ResolveDecisionOptions {
   seed: number;
@@ -75,16 +74,7 @@ export function evaluateResolveDecision(
     epochs: o.epochs,
     seed: o.seed,
   });
-  const view = buildCatalogueView(
-    model,
-    world.catalogue.map((c) => ({
-      id: c.id,
-      title: c.title,
-      creators: c.creators ?? [],
-      kind: c.kind ?? "song",
-      tags: c.tags ?? [],
-    })),
-  );
+  const view = voiceWorldView(model, world);
   const matcher = new CatalogueIndex(view.all);
   const userIndex = new Map(model.users.map((u, k) => [u, k]));
   const s: number[] = [];
