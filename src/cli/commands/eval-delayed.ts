@@ -1,10 +1,16 @@
+import { renameSync } from "node:fs";
 import {
   defaultFavouriteRule,
   evaluateFavourites,
   type FavouriteEvaluation,
   type FavouriteRun,
 } from "../../core/delayed/index.js";
+import {
+  evaluateResolveDecision,
+  type ResolveDecisionReport,
+} from "../../core/evaluation/resolve-decision.js";
 import { simulateFavouriteHistories } from "../../core/simulate/favourites.js";
+import { writeFileSynced } from "../../pipeline/model-files.js";
 import { UsageError } from "../errors.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
@@ -86,4 +92,57 @@ function formatDelayed(r: FavouriteEvaluation & { source: string; seeds?: number
       );
   }
   return lines.join("\n");
+}
+
+/**
+ * `eval --resolve-decision`: play or ask on the simulated assistant, per seed. --save-decision writes the
+ * first seed's MIST thresholds per P* in the form resolve reads from the models folder (resolve-decision.json).
+ */
+export async function runResolveDecisionEvaluation(opts: {
+  seeds: number;
+  simSeed: number;
+  simUsers?: number;
+  simDays?: number;
+  saveDecision?: string;
+  json?: boolean;
+}): Promise<void> {
+  if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
+    throw new UsageError("--seeds expects a positive whole number");
+  const progress = new Progress(!opts.json);
+  const reports: ResolveDecisionReport[] = [];
+  for (let k = 0; k < opts.seeds; k++) {
+    progress.update("simulated assistants", k, opts.seeds);
+    reports.push(
+      evaluateResolveDecision({
+        seed: opts.simSeed + k,
+        ...(opts.simUsers ? { users: opts.simUsers } : {}),
+        ...(opts.simDays ? { days: opts.simDays } : {}),
+      }),
+    );
+  }
+  progress.stop();
+  if (opts.saveDecision) {
+    const policies = Object.fromEntries(Object.entries(reports[0].policies).map(([p, m]) => [p, m.mist]));
+    writeFileAtomic(opts.saveDecision, `${JSON.stringify({ policies }, null, 2)}\n`);
+  }
+  if (opts.json) {
+    console.log(JSON.stringify({ runs: reports }));
+    return;
+  }
+  const cell = (q: { played: number; precision: number }) =>
+    `${q.played.toFixed(3)} (${q.precision.toFixed(3)})`;
+  const lines = ["share played directly (precision of those), held-out simulated requests:"];
+  for (const r of reports) {
+    lines.push(`seed ${r.seed}: ${r.testRequests} test requests, top-1 accuracy ${r.topAccuracy.toFixed(3)}`);
+    lines.push("  P*     confidence>=P*   single           MIST             EW-DPMT");
+    for (const [p, q] of Object.entries(r.byPrecision))
+      lines.push(`  ${p.padEnd(5)}  ${[q.confidence, q.single, q.mist, q.ewDpmt].map(cell).join("  ")}`);
+  }
+  console.log(lines.join("\n"));
+}
+
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSynced(tmp, text);
+  renameSync(tmp, path);
 }
