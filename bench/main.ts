@@ -1,5 +1,5 @@
 /**
- * Benchmarks print one JSON object and append it, with the commit id, to bench/results.jsonl.
+ * Benchmarks print one JSON object and append it, with the commit id, to bench/out/results.jsonl (git-ignored).
  *   npm run bench                 # all of the below
  *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality

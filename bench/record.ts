@@ -1,6 +1,6 @@
-/** Helpers the benchmarks share: medians over runs, and recording a result in bench/results.jsonl. */
+/** Helpers the benchmarks share: medians over runs, and recording a result in bench/out/results.jsonl. */
 import { execSync } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -16,7 +16,12 @@ export function commit(): string {
   }
 }
 
-/** Appends one result as a JSON line to bench/results.jsonl. */
+/**
+ * Appends one result as a JSON line to bench/out/results.jsonl: git-ignored, so running a benchmark
+ * leaves the checkout clean (bench/results.jsonl keeps the results recorded before that, by hand).
+ */
 export function appendResult(result: unknown): void {
-  appendFileSync(new URL("./results.jsonl", import.meta.url), `${JSON.stringify(result)}\n`);
+  const out = new URL("./out/", import.meta.url);
+  mkdirSync(out, { recursive: true });
+  appendFileSync(new URL("results.jsonl", out), `${JSON.stringify(result)}\n`);
 }

@@ -14,7 +14,7 @@
  * Afterwards (unless --no-breakdown) the marking, folding and set building are timed again on their own,
  * since the path above does them between the factorizations without marks of its own.
  * Peak RSS is this process's (process.resourceUsage().maxRSS, worker threads included), after each phase,
- * so the phase that raised it shows. Prints JSON and appends it, with the commit id, to bench/results.jsonl.
+ * so the phase that raised it shows. Prints JSON and appends it, with the commit id, to bench/out/results.jsonl.
  */
 import { availableParallelism, freemem, loadavg, totalmem } from "node:os";
 import {

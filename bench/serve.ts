@@ -21,6 +21,7 @@ import { songId } from "../src/schema/events.js";
 const ITEMS = 100_000;
 const USERS = 5_000;
 const FACTORS = 50;
+const RATIO_TARGET = 0.3;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 function quantile(xs: number[], q: number): number {
@@ -209,6 +210,12 @@ export async function serveBench(seconds = 10) {
         errors: r.errors + r.non2xx,
         total: r.requests.total,
       });
+      const ratio = Math.round((rec.requests.average / baseline.requests.average) * 1000) / 1000;
+      // The figure that must hold (issue 11): recommendations at >= 0.3 of /healthz with 4 connections.
+      if (ratio < RATIO_TARGET)
+        log(
+          `recommendations at ${ratio} of /healthz: below the target ${RATIO_TARGET} (is the machine busy?)`,
+        );
       return {
         items: ITEMS,
         factors: FACTORS,
@@ -219,8 +226,8 @@ export async function serveBench(seconds = 10) {
           baselineHealthz: summary(baseline),
           recommendations: summary(rec),
           resolve: summary(res),
-          recommendationsVsBaseline:
-            Math.round((rec.requests.average / baseline.requests.average) * 1000) / 1000,
+          recommendationsVsBaseline: ratio,
+          recommendationsVsBaselineTarget: RATIO_TARGET,
         },
       };
     } finally {

@@ -4,6 +4,7 @@ import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
 import { FavouritesService } from "./services/favourites.js";
+import { InsightsService } from "./services/insights.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
@@ -47,6 +48,8 @@ export class Engine {
   readonly voice: VoiceService;
   /** Which new items become favourites, learned from labels that arrive late (eval --delayed). */
   readonly favourites: FavouritesService;
+  /** What the engine knows, for the dashboard: overview, histories, item map, evaluation records. */
+  readonly insights: InsightsService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -56,6 +59,7 @@ export class Engine {
     this.rewrites = new RewritesService(ctx);
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
     this.favourites = new FavouritesService(ctx);
+    this.insights = new InsightsService(ctx, this.voice);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

@@ -48,6 +48,12 @@ export function formatAblation(rows: AblationRow[]): string {
     (r) =>
       `${(r.positivesOnly ? "P" : "P+N").padEnd(5)}  ${r.weighting.padEnd(9)}  ${String(r.seeds).padStart(5)}  ${fmt(r.spearman)}    ${r.spearmanMin.toFixed(3)}..${r.spearmanMax.toFixed(3)}  ${fmt(r.spearmanPerUser)}   ${fmt(r.kendall)}  ${fmt(r.auc)}  ${fmt(r.spearmanNew)}   ${fmt(r["ndcg@10"])}`,
   );
-  const best = rows.filter((r) => !r.positivesOnly).sort((a, b) => (b.spearman ?? 0) - (a.spearman ?? 0))[0];
-  return [head, ...lines, "", `best weighting by pooled Spearman: ${best?.weighting}`].join("\n");
+  const ranked = rows.filter((r) => !r.positivesOnly).sort((a, b) => (b.spearman ?? 0) - (a.spearman ?? 0));
+  const best = ranked[0];
+  // A weighting whose seeds reach into the best one's seed range is not beaten by it: say so.
+  const tied = ranked.slice(1).filter((r) => best && r.spearmanMax >= best.spearmanMin);
+  const tie = tied.length
+    ? `, tied with ${tied.map((r) => r.weighting).join(", ")} (their seed ranges overlap)`
+    : "";
+  return [head, ...lines, "", `best weighting by pooled Spearman: ${best?.weighting}${tie}`].join("\n");
 }

@@ -14,6 +14,8 @@ export interface ReadContext {
   items: ItemTracker;
   /** Folders whose side files (u.item, artists.dat, ...) were already read in this call. */
   sideFilesRead: Set<string>;
+  /** Told the bytes read of the file being read (its side files not counted), for progress by size. */
+  countBytes?: (bytes: number) => void;
 }
 
 /**

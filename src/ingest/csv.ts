@@ -1,6 +1,6 @@
 import type { TransformCallback } from "node:stream";
 import { Parser } from "csv-parse";
-import { fileError, openBytes, streamErrorText } from "./files.js";
+import { type ByteCounter, fileError, openBytes, streamErrorText } from "./files.js";
 import { truncateRaw } from "./values.js";
 
 /** One parsed CSV record with the 1-based line it starts on; `error` is set when csv-parse skipped it. */
@@ -107,8 +107,9 @@ export async function* csvRows(
   file: string,
   delimiter: string,
   quote = true,
+  countBytes?: ByteCounter,
 ): AsyncGenerator<CsvRow[], void, undefined> {
-  const input = await openBytes(file);
+  const input = await openBytes(file, countBytes);
   const parser = new LineParser(delimiter, quote);
   input.on("error", (err) => parser.destroy(err));
   input.pipe(parser);

@@ -50,10 +50,14 @@ export async function isGzip(file: string): Promise<boolean> {
   return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
+/** Told how many bytes of a file were read from disk (compressed bytes of a .gz), for progress by size. */
+export type ByteCounter = (bytes: number) => void;
+
 /** The file's bytes as a stream, decompressed when gzip. Throws a one-line error when it cannot be opened. */
-export async function openBytes(file: string): Promise<Readable> {
+export async function openBytes(file: string, countBytes?: ByteCounter): Promise<Readable> {
   const gz = await isGzip(file);
   const src = createReadStream(file, { highWaterMark: CHUNK });
+  if (countBytes) src.on("data", (chunk) => countBytes(chunk.length));
   if (!gz) return src;
   const out = createGunzip({ chunkSize: CHUNK });
   src.on("error", (err) => out.destroy(err));
@@ -61,13 +65,14 @@ export async function openBytes(file: string): Promise<Readable> {
 }
 
 /** The whole file, decompressed when gzip. */
-export async function readBytes(file: string): Promise<Buffer> {
+export async function readBytes(file: string, countBytes?: ByteCounter): Promise<Buffer> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
   } catch (err) {
     throw fileError(file, describeFsError(err));
   }
+  countBytes?.(buf.length);
   if (file.toLowerCase().endsWith(".gz") || (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b)) {
     try {
       buf = await gunzipAsync(buf);
@@ -195,8 +200,9 @@ export async function listSourceFiles(paths: string[], options: IngestOptions = 
 /** The lines of a text file (gzip or not, UTF-8), in batches, with the 1-based number of each batch's first line. */
 export async function* lineBatches(
   file: string,
+  countBytes?: ByteCounter,
 ): AsyncGenerator<{ lines: string[]; first: number }, void, undefined> {
-  const input = await openBytes(file);
+  const input = await openBytes(file, countBytes);
   const decoder = new StringDecoder("utf8");
   let rest = "";
   let next = 1;

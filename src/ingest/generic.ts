@@ -2,7 +2,7 @@ import { DuckDBInstance, JSDuckDBValueConverter } from "@duckdb/node-api";
 import type { PlayEvent } from "../schema/events.js";
 import { arraySuffix, BATCH, type Batches, type ReadContext, rejectRecord } from "./context.js";
 import { cleanRaw, csvRows, normColumn } from "./csv.js";
-import { fileError, lineBatches, peekText, readBytes } from "./files.js";
+import { type ByteCounter, fileError, lineBatches, peekText, readBytes } from "./files.js";
 import type { FormatName, IngestRecord } from "./types.js";
 import {
   Bad,
@@ -222,7 +222,7 @@ export async function* readGenericCsv(file: string, ctx: ReadContext): Batches {
   const delimiter = await sniffDelimiter(file);
   let keys: Keys | undefined;
   let width = 0;
-  for await (const rows of csvRows(file, delimiter)) {
+  for await (const rows of csvRows(file, delimiter, true, ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (const row of rows) {
       if (keys === undefined) {
@@ -248,7 +248,7 @@ export async function* readGenericCsv(file: string, ctx: ReadContext): Batches {
 
 export async function* readGenericJsonl(file: string, ctx: ReadContext): Batches {
   const keys = objectKeys(ctx);
-  for await (const { lines, first } of lineBatches(file)) {
+  for await (const { lines, first } of lineBatches(file, ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i];
@@ -277,8 +277,8 @@ export async function* readGenericJsonl(file: string, ctx: ReadContext): Batches
 }
 
 /** Parses a whole JSON document; a syntax error is a whole-file problem. */
-export async function readJsonDocument(file: string): Promise<unknown> {
-  const text = (await readBytes(file)).toString("utf8");
+export async function readJsonDocument(file: string, countBytes?: ByteCounter): Promise<unknown> {
+  const text = (await readBytes(file, countBytes)).toString("utf8");
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
@@ -295,7 +295,7 @@ export function jsonRows(doc: unknown, field: string): unknown[] | undefined {
 }
 
 export async function* readGenericJson(file: string, ctx: ReadContext): Batches {
-  const list = jsonRows(await readJsonDocument(file), "events");
+  const list = jsonRows(await readJsonDocument(file, ctx.countBytes), "events");
   if (list === undefined)
     throw fileError(file, 'expected a JSON array of play events (or {"events": [...]})');
   const keys = objectKeys(ctx);

@@ -113,7 +113,9 @@ export async function* readSourceBatches(
     throw fileError(paths.join(", "), `no source files found for the ${options.preset ?? "tastebud"} preset`);
   }
   const ctx: ReadContext = { options, defaultEndTime, items: new ItemTracker(), sideFilesRead: new Set() };
+  const onBytesRead = options.onBytesRead;
   for (const file of files) {
+    ctx.countBytes = onBytesRead ? (bytes) => onBytesRead(file, bytes) : undefined;
     for await (const batch of readFile(file, ctx)) {
       if (batch.length > 0) yield batch;
     }

@@ -81,7 +81,7 @@ export async function* readLastfm(file: string, ctx: ReadContext): Batches {
   const endTime = ctx.defaultEndTime ?? LASTFM_DEFAULT_END_TIME;
   let idx: number[] | undefined;
   let width = 0;
-  for await (const rows of csvRows(file, "\t", false)) {
+  for await (const rows of csvRows(file, "\t", false, ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (const row of rows) {
       if (idx === undefined) {

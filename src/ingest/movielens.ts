@@ -160,7 +160,7 @@ export async function* readMovielens(file: string, ctx: ReadContext): Batches {
   const delimiter = firstLine.includes("\t") ? "\t" : firstLine.includes("::") ? "::" : ",";
   const hasHeader = !/^\s*\d/.test(firstLine);
   let idx: number[] | undefined = hasHeader ? undefined : [0, 1, 2, 3];
-  for await (const rows of csvRows(file, delimiter, delimiter === ",")) {
+  for await (const rows of csvRows(file, delimiter, delimiter === ",", ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (const row of rows) {
       if (idx === undefined) {

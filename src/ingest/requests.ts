@@ -1,6 +1,6 @@
 import { type RequestEvent, requestEventSchema } from "../schema/events.js";
 import { arraySuffix, BATCH, rejectRecord } from "./context.js";
-import { fileError, lineBatches, listSourceFiles } from "./files.js";
+import { type ByteCounter, fileError, lineBatches, listSourceFiles } from "./files.js";
 import { jsonRows, readJsonDocument } from "./generic.js";
 import { Bad, rawJson, show, truncateRaw } from "./values.js";
 
@@ -24,8 +24,8 @@ function validate(value: unknown): RequestEvent | Bad {
   return new Bad(field, `${message}, got ${show(got)}`);
 }
 
-async function* readJsonl(file: string): AsyncGenerator<RequestRecord[]> {
-  for await (const { lines, first } of lineBatches(file)) {
+async function* readJsonl(file: string, countBytes?: ByteCounter): AsyncGenerator<RequestRecord[]> {
+  for await (const { lines, first } of lineBatches(file, countBytes)) {
     const out: RequestRecord[] = [];
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i].trim();
@@ -53,8 +53,8 @@ async function* readJsonl(file: string): AsyncGenerator<RequestRecord[]> {
   }
 }
 
-async function* readJsonArray(file: string): AsyncGenerator<RequestRecord[]> {
-  const list = jsonRows(await readJsonDocument(file), "requests");
+async function* readJsonArray(file: string, countBytes?: ByteCounter): AsyncGenerator<RequestRecord[]> {
+  const list = jsonRows(await readJsonDocument(file, countBytes), "requests");
   if (list === undefined)
     throw fileError(file, 'expected a JSON array of request events (or {"requests": [...]})');
   let out: RequestRecord[] = [];
@@ -77,13 +77,22 @@ async function* readJsonArray(file: string): AsyncGenerator<RequestRecord[]> {
  * requestEventSchema. Like the play readers, a bad row becomes a reject naming its line and field and
  * never costs the valid rows around it.
  */
-export async function* readRequestSource(paths: string[]): AsyncGenerator<RequestRecord[], void, undefined> {
-  const files = await listSourceFiles(paths, { format: "jsonl" });
+export async function* readRequestSource(
+  paths: string[],
+  onBytesRead?: (file: string, bytes: number) => void,
+): AsyncGenerator<RequestRecord[], void, undefined> {
+  const files = await requestSourceFiles(paths);
   if (files.length === 0) throw fileError(paths.join(", "), "no request files found");
   for (const file of files) {
     const name = file.toLowerCase().replace(/\.gz$/, "");
-    if (name.endsWith(".json")) yield* readJsonArray(file);
-    else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) yield* readJsonl(file);
+    const count = onBytesRead ? (bytes: number) => onBytesRead(file, bytes) : undefined;
+    if (name.endsWith(".json")) yield* readJsonArray(file, count);
+    else if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) yield* readJsonl(file, count);
     else throw fileError(file, "request events are read from .jsonl or .json files (optionally .gz)");
   }
+}
+
+/** The files readRequestSource reads for these paths (folders expanded), in its order. */
+export function requestSourceFiles(paths: string[]): Promise<string[]> {
+  return listSourceFiles(paths, { format: "jsonl" });
 }

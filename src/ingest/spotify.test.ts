@@ -275,4 +275,16 @@ describe("spotify CSV", () => {
     const { plays } = await collect([file], { preset: "spotify" });
     expect(plays).toMatchObject([{ event: { user: "me", item: songId(ARTIST, TRACK), playedMs: 1000 } }]);
   });
+
+  it("refuses a user option for a CSV that names its listeners, instead of ignoring it", async () => {
+    const file = join(dir, "users.csv");
+    writeFileSync(file, "user_id,end_time,artist_name,track_name,ms_played\ns01,2021-03-11 17:34,A,B,1000\n");
+    await expect(collect([file], { preset: "spotify", user: "me" })).rejects.toThrow(
+      /names its listeners \(column "user_id"\)/,
+    );
+    const own = join(dir, "own.csv");
+    writeFileSync(own, "end_time,artist_name,track_name,ms_played\n2021-03-11 17:34,A,B,1000\n");
+    const { plays } = await collect([own], { preset: "spotify", user: "me" });
+    expect(plays).toMatchObject([{ event: { user: "me", item: songId("A", "B") } }]);
+  });
 });

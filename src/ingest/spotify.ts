@@ -225,7 +225,7 @@ export async function* readSpotifyJson(file: string, ctx: ReadContext): Batches 
   if (user === undefined || user.trim() === "") {
     throw fileError(file, "Spotify's JSON exports do not name the listener: pass the user option");
   }
-  const doc = await readJsonDocument(file);
+  const doc = await readJsonDocument(file, ctx.countBytes);
   if (!Array.isArray(doc))
     throw fileError(file, "expected a JSON array of plays (a Spotify streaming history)");
   let out: IngestRecord[] = [];
@@ -260,7 +260,7 @@ const CSV_COLUMNS = ["user_id", "end_time", "artist_name", "track_name", "ms_pla
 export async function* readSpotifyCsv(file: string, ctx: ReadContext): Batches {
   let idx: number[] | undefined;
   const fallbackUser = ctx.options.user;
-  for await (const rows of csvRows(file, ",")) {
+  for await (const rows of csvRows(file, ",", true, ctx.countBytes)) {
     const out: IngestRecord[] = [];
     for (const row of rows) {
       const rec = row.record;
@@ -291,6 +291,13 @@ function csvHeader(file: string, error: string | undefined, rec: string[], fallb
   if (error !== undefined) throw fileError(file, `cannot parse the CSV header: ${error}`);
   const cols = rec.map((c) => normColumn(c));
   const idx = CSV_COLUMNS.map((c) => cols.indexOf(normColumn(c)));
+  // Taking the option over the file's own ids would merge its listeners; ignoring it would leave the
+  // caller asking about a user that is not stored.
+  if (idx[0] >= 0 && fallbackUser !== undefined)
+    throw fileError(
+      file,
+      `the file names its listeners (column "${rec[idx[0]]}"): the user option is only for exports without one; leave it out`,
+    );
   for (let c = 0; c < CSV_COLUMNS.length; c++) {
     if (idx[c] < 0 && !(c === 0 && fallbackUser !== undefined)) {
       throw fileError(

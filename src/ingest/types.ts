@@ -23,4 +23,6 @@ export interface IngestOptions {
   map?: Record<string, string>;
   /** The end time for rows without one (Last.fm's counts; generic files without an endTime column). */
   defaultEndTime?: string;
+  /** Told, as a file is read from disk, how many more of its bytes were read (compressed bytes of a .gz). */
+  onBytesRead?: (file: string, bytes: number) => void;
 }

@@ -1,7 +1,8 @@
 import { createWriteStream, type WriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { finished } from "node:stream/promises";
-import { type IngestOptions, readSource } from "../ingest/index.js";
-import { readRequestSource } from "../ingest/requests.js";
+import { type IngestOptions, listSourceFiles, readSource } from "../ingest/index.js";
+import { readRequestSource, requestSourceFiles } from "../ingest/requests.js";
 import { type CatalogueItem, catalogueItemSchema } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
@@ -17,6 +18,9 @@ export interface IngestRunOptions extends IngestOptions {
 export interface IngestProgress {
   file: string;
   rowsRead: number;
+  /** Bytes of the source files read so far (compressed bytes of a .gz), and their total size on disk. */
+  bytesRead: number;
+  bytesTotal: number;
   accepted: number;
   rejected: number;
   duplicates: number;
@@ -28,6 +32,41 @@ export interface IngestSummary {
   duplicates: number;
   items: number;
   rejectsFile: string | null;
+}
+
+/**
+ * How far an ingest is, by bytes: the files' sizes are known up front, so the total is real (counting
+ * rows could only say how many were read so far). A file's bytes count as they are read; a file is
+ * complete once a later one starts, whatever its reader reported.
+ */
+class ByteProgress {
+  readonly total: number;
+  private readonly read = new Map<string, number>();
+  private current = -1;
+
+  private constructor(private readonly files: ReadonlyArray<[string, number]>) {
+    this.total = files.reduce((sum, [, size]) => sum + size, 0);
+  }
+
+  static async of(files: readonly string[]): Promise<ByteProgress> {
+    const sizes = await Promise.all(files.map(async (f) => [f, (await stat(f)).size] as [string, number]));
+    return new ByteProgress(sizes);
+  }
+
+  readonly count = (file: string, bytes: number): void => {
+    this.read.set(file, (this.read.get(file) ?? 0) + bytes);
+    const at = this.files.findIndex(([f]) => f === file);
+    if (at > this.current) this.current = at;
+  };
+
+  done(): number {
+    let sum = 0;
+    for (let k = 0; k < this.files.length && k <= this.current; k++) {
+      const [file, size] = this.files[k];
+      sum += k < this.current ? size : Math.min(size, this.read.get(file) ?? 0);
+    }
+    return sum;
+  }
 }
 
 /** The rejects file, created at the first rejected row (a clean ingest leaves none behind). */
@@ -70,11 +109,13 @@ export async function ingestIntoStore(
   const summary: IngestSummary = { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null };
   let rowsRead = 0;
   let lastReport = 0;
+  const bytes = await ByteProgress.of(await listSourceFiles(paths, options));
   const report = (force = false) => {
     const now = Date.now();
     if (!options.onProgress || (!force && now - lastReport < 200)) return;
     lastReport = now;
-    options.onProgress({ file: currentFile, rowsRead, ...summary });
+    const bytesRead = force ? bytes.total : bytes.done();
+    options.onProgress({ file: currentFile, rowsRead, bytesRead, bytesTotal: bytes.total, ...summary });
   };
   const flush = async () => {
     // Items first, so a committed play's item facts are never missing.
@@ -91,7 +132,7 @@ export async function ingestIntoStore(
     report();
   };
   try {
-    for await (const record of readSource(paths, options)) {
+    for await (const record of readSource(paths, { ...options, onBytesRead: bytes.count })) {
       if (record.kind === "item") {
         items.push(catalogueItemSchema.parse(record.item));
         continue;
@@ -147,6 +188,7 @@ export async function ingestRequestsIntoStore(
   const rejects = new RejectsFile(options.rejectsPath);
   let rowsRead = 0;
   let currentFile = "";
+  const bytes = await ByteProgress.of(await requestSourceFiles(paths));
   const flush = async () => {
     if (batch.length) {
       const r = await store.appendRequests(batch);
@@ -154,10 +196,11 @@ export async function ingestRequestsIntoStore(
       summary.duplicates += r.duplicates;
       batch = [];
     }
-    options.onProgress?.({ file: currentFile, rowsRead, ...summary });
+    const bytesRead = bytes.done();
+    options.onProgress?.({ file: currentFile, rowsRead, bytesRead, bytesTotal: bytes.total, ...summary });
   };
   try {
-    for await (const records of readRequestSource(paths)) {
+    for await (const records of readRequestSource(paths, bytes.count)) {
       for (const record of records) {
         rowsRead++;
         currentFile = record.file;

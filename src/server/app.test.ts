@@ -485,6 +485,13 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/preferences",
         "/v1/users/{id}/preferences/{factId}",
         "/v1/users/{id}/teachable-moments",
+        "/v1/overview",
+        "/v1/users/{id}/history",
+        "/v1/users/{id}/similar-users",
+        "/v1/items/map",
+        "/v1/evaluations",
+        "/v1/requests/daily",
+        "/v1/requests/failures",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

@@ -19,7 +19,9 @@ import { TrainJobs } from "./jobs.js";
 import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
+import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { preferencesRoutes } from "./routes/preferences.js";
 import { recommendRoutes } from "./routes/recommend.js";
@@ -128,6 +130,9 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     logger: options.logger ?? false,
     bodyLimit,
     return503OnClosing: true,
+    // onReady loads the current model (and builds its top-n index): on a large catalogue and a busy
+    // machine that takes longer than fastify's default 10 s, which would stop the server instead.
+    pluginTimeout: 0,
     // (Fastify 5.10+ takes this through a LogController; the top-level option is deprecated.)
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -261,6 +266,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
+        { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -296,6 +302,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     affinityRoutes,
     trainingRoutes,
     operationsRoutes,
+    insightsRoutes,
+    dashboardRoutes,
   ]) {
     app.register(routes, ctx);
   }

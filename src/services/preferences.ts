@@ -18,20 +18,36 @@ import type { PlayContext } from "../schema/events.js";
 import type { ServiceContext } from "./context.js";
 import { itemOf } from "./serving-model.js";
 
+const NO_FACTS: readonly PreferenceFact[] = Object.freeze([]);
+
 /** What users teach in words ("I don't like country"), kept per user and applied to later answers. */
 export class PreferencesService {
-  private readonly cache = new Map<string, PreferenceFact[]>();
+  /**
+   * Every user's live facts, read from the store once and then kept in step by teach and remove (this
+   * process is the store's only writer): a recommendation for a user who taught nothing must not cost a
+   * store query.
+   */
+  private byUser: Promise<Map<string, PreferenceFact[]>> | null = null;
 
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** A user's live preference facts, cached: this process is the store's only writer. */
-  async factsFor(user: string): Promise<PreferenceFact[]> {
-    let facts = this.cache.get(user);
-    if (!facts) {
-      facts = (await this.ctx.store.listPreferences(user)).map((r) => preferenceFactSchema.parse(r.fact));
-      this.cache.set(user, facts);
-    }
-    return facts;
+  private facts(): Promise<Map<string, PreferenceFact[]>> {
+    this.byUser ??= this.ctx.store.listPreferences().then((records) => {
+      const map = new Map<string, PreferenceFact[]>();
+      for (const r of records) {
+        const fact = preferenceFactSchema.parse(r.fact);
+        const list = map.get(r.user);
+        if (list) list.push(fact);
+        else map.set(r.user, [fact]);
+      }
+      return map;
+    });
+    return this.byUser;
+  }
+
+  /** A user's live preference facts, oldest first (held in memory). */
+  async factsFor(user: string): Promise<readonly PreferenceFact[]> {
+    return (await this.facts()).get(user) ?? NO_FACTS;
   }
 
   /**
@@ -47,21 +63,28 @@ export class PreferencesService {
     const now = options.nowMs ?? Date.now();
     const parsed = parsePreference(text, now, await this.vocabulary(), options);
     if ("error" in parsed) return parsed;
-    let facts = await this.factsFor(user);
+    const byUser = await this.facts();
+    let facts: PreferenceFact[] = [...(byUser.get(user) ?? [])];
     const added: PreferenceFact[] = [];
     const replaced: string[] = [];
-    for (const draft of parsed.facts) {
-      const fact = toPreferenceFact(user, draft);
-      const merged = mergePreference(facts, fact);
-      for (const old of merged.replaced) {
-        await this.ctx.store.removePreference(user, old.id);
-        replaced.push(old.id);
+    try {
+      for (const draft of parsed.facts) {
+        const fact = toPreferenceFact(user, draft);
+        const merged = mergePreference(facts, fact);
+        for (const old of merged.replaced) {
+          await this.ctx.store.removePreference(user, old.id);
+          replaced.push(old.id);
+        }
+        await this.ctx.store.addPreference({ id: fact.id, user, createdAtMs: fact.createdAtMs, fact });
+        facts = merged.facts;
+        added.push(fact);
       }
-      await this.ctx.store.addPreference({ id: fact.id, user, createdAtMs: fact.createdAtMs, fact });
-      facts = merged.facts;
-      added.push(fact);
+    } catch (error) {
+      // Part of the statement may be stored: read the store again rather than guess.
+      this.byUser = null;
+      throw error;
     }
-    this.cache.set(user, facts);
+    byUser.set(user, facts);
     const listed = listPreferences(added, now);
     return { facts: listed, replaced };
   }
@@ -74,7 +97,12 @@ export class PreferencesService {
   /** Forgets one taught preference; false when the user has no such fact. */
   async remove(user: string, id: string): Promise<boolean> {
     const removed = await this.ctx.store.removePreference(user, id);
-    this.cache.delete(user);
+    if (removed) {
+      const byUser = await this.facts();
+      const left = (byUser.get(user) ?? []).filter((f) => f.id !== id);
+      if (left.length > 0) byUser.set(user, left);
+      else byUser.delete(user);
+    }
     return removed;
   }
 

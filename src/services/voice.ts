@@ -14,7 +14,7 @@ import {
   failureBreakdown,
   turnCatalogue,
 } from "../core/failures/index.js";
-import { CatalogueIndex } from "../core/matching/index.js";
+import { CatalogueIndex, parseRequest } from "../core/matching/index.js";
 import { adjustResolvedCandidates } from "../core/preferences/index.js";
 import { buildCatalogueView } from "../core/serving/catalogue-view.js";
 import type { ServeSource } from "../core/serving/recommend.js";
@@ -102,7 +102,8 @@ export class VoiceService {
     const candidates = textCandidates(current.matcher, text, options.candidates, options.limit ?? 10);
     const adjusters: CandidateAdjuster[] = [];
     if (options.context && current.contextPriors && options.useContext !== false) {
-      adjusters.push(contextAdjuster(current.contextPriors, user, options.context, now));
+      const kindSaid = parseRequest(text).kindHint !== null;
+      adjusters.push(contextAdjuster(current.contextPriors, user, options.context, now, kindSaid));
     }
     const contextRanked = rankCandidates(
       current.model,
@@ -222,9 +223,12 @@ function contextAdjuster(
   user: string,
   context: PlayContext,
   timeMs: number,
+  kindSaid: boolean,
 ): CandidateAdjuster {
   return (c) => {
-    const { value, lifts } = priors.score(user, { kind: c.kind, item: c.item }, context, timeMs);
+    const { value, lifts } = priors.score(user, { kind: c.kind, item: c.item }, context, timeMs, {
+      kindSaid,
+    });
     if (lifts.length === 0) return null;
     return { value, reasons: [{ factor: "context", value: round6(value), detail: describeLifts(lifts) }] };
   };

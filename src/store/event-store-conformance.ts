@@ -167,6 +167,11 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         await store.addPreference({ id: "p2", user: "a", createdAtMs: 1e12 + 5, fact: { tag: "jazz" } });
         await store.addPreference({ id: "p3", user: "b", createdAtMs: 1e12, fact: { tag: "pop" } });
         expect((await store.listPreferences("a")).map((p) => p.id)).toEqual(["p1", "p2"]);
+        expect((await store.listPreferences()).map((p) => `${p.user}:${p.id}`)).toEqual([
+          "a:p1",
+          "b:p3",
+          "a:p2",
+        ]);
         expect((await store.listPreferences("a"))[0]).toEqual({
           id: "p1",
           user: "a",
@@ -177,6 +182,84 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         expect(await store.removePreference("a", "p1")).toBe(true);
         expect(await store.removePreference("a", "p1")).toBe(false);
         expect((await store.listPreferences("a")).map((p) => p.id)).toEqual(["p2"]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("summarises its contents and lists a user's latest plays", async () => {
+      const store = await open();
+      try {
+        const empty = await store.summary();
+        expect(empty).toMatchObject({
+          plays: 0,
+          requests: 0,
+          users: 0,
+          firstPlayMs: null,
+          perDay: [],
+          topUsers: [],
+        });
+        await store.appendPlays(keyed());
+        await store.appendRequests([
+          {
+            event: requestEventSchema.parse({
+              requestId: "r1",
+              user: "d",
+              time: "2024-01-02T23:59:59Z",
+              text: "play x",
+            }),
+            source: "test",
+          },
+        ]);
+        await store.upsertItems([
+          { id: "x", title: "X", creators: [], kind: "song", tags: [], attributes: {} },
+        ]);
+        await store.recordIngestRun({
+          startedAt: new Date(1e12),
+          finishedAt: new Date(1e12 + 1),
+          sources: ["f"],
+          preset: "generic",
+          accepted: 7,
+          rejected: 2,
+          duplicates: 1,
+        });
+        const s = await store.summary({ topUsers: 2 });
+        expect(s).toEqual({
+          plays: 7,
+          requests: 1,
+          users: 4,
+          playedItems: 3,
+          catalogueItems: 1,
+          firstPlayMs: Date.parse("2024-01-01T10:00:00Z"),
+          lastPlayMs: Date.parse("2024-01-04T10:00:00Z"),
+          perDay: [
+            { day: "2024-01-01", plays: 2, requests: 0 },
+            { day: "2024-01-02", plays: 2, requests: 1 },
+            { day: "2024-01-03", plays: 2, requests: 0 },
+            { day: "2024-01-04", plays: 1, requests: 0 },
+          ],
+          ingest: { runs: 1, accepted: 7, rejected: 2, duplicates: 1 },
+          topUsers: [
+            { user: "b", plays: 4 },
+            { user: "a", plays: 2 },
+          ],
+        });
+        const recent = await store.recentPlays("a", 5);
+        expect(recent.map((p) => [p.item, p.playedMs])).toEqual([
+          ["y", 4_000],
+          ["x", 200_000],
+        ]);
+        expect(recent[0]).toEqual({
+          item: "y",
+          endTimeMs: Date.parse("2024-01-01T10:05:00Z"),
+          playedMs: 4_000,
+          itemLengthMs: null,
+          endReason: null,
+          deviceType: null,
+          requestText: null,
+        });
+        expect(await store.recentPlays("b", 1)).toHaveLength(1);
+        expect(await store.recentPlays("nobody", 5)).toEqual([]);
       } finally {
         await store.close();
       }

@@ -24,8 +24,8 @@ export interface EventStore {
   countRequests(): Promise<number>;
   /** Stores a taught preference fact (any JSON the preferences core defines) for a user. */
   addPreference(record: PreferenceRecord): Promise<void>;
-  /** A user's preference facts that were not removed, oldest first. */
-  listPreferences(user: string): Promise<PreferenceRecord[]>;
+  /** Preference facts that were not removed (of one user, when given), oldest first. */
+  listPreferences(user?: string): Promise<PreferenceRecord[]>;
   /** Marks a fact removed (kept for audit); false when the user has no such live fact. */
   removePreference(user: string, factId: string): Promise<boolean>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
@@ -33,7 +33,41 @@ export interface EventStore {
   registerModel(entry: ModelRegistryEntry): Promise<void>;
   currentModel(): Promise<ModelRegistryEntry | null>;
   listModels(): Promise<ModelRegistryEntry[]>;
+  /** What the store holds, for an overview: counts, time range, events per day, rejects, top users. */
+  summary(options?: { topUsers?: number }): Promise<StoreSummary>;
+  /** A user's latest plays, newest first. */
+  recentPlays(user: string, limit: number): Promise<RecentPlay[]>;
   close(): Promise<void>;
+}
+
+export interface StoreSummary {
+  plays: number;
+  requests: number;
+  /** Distinct users with a play or a request. */
+  users: number;
+  /** Distinct items played. */
+  playedItems: number;
+  /** Items in the catalogue. */
+  catalogueItems: number;
+  /** End time of the first and last play, epoch ms; null when there are none. */
+  firstPlayMs: number | null;
+  lastPlayMs: number | null;
+  /** Per UTC day (YYYY-MM-DD, ascending) with any event: plays ending and requests made that day. */
+  perDay: Array<{ day: string; plays: number; requests: number }>;
+  /** Totals over the recorded ingest runs (rows rejected by validation, and re-sent duplicates). */
+  ingest: { runs: number; accepted: number; rejected: number; duplicates: number };
+  /** Users with the most plays, most first (ties by user id). */
+  topUsers: Array<{ user: string; plays: number }>;
+}
+
+export interface RecentPlay {
+  item: string;
+  endTimeMs: number;
+  playedMs: number;
+  itemLengthMs: number | null;
+  endReason: string | null;
+  deviceType: string | null;
+  requestText: string | null;
 }
 
 export interface KeyedPlayEvent {

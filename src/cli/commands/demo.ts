@@ -8,6 +8,7 @@ import { formatEvaluation } from "../format.js";
 import { number } from "../options.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 import { writeWorld } from "./simulate.js";
 
 export function demoCommand(program: Command): void {
@@ -40,7 +41,7 @@ export function demoCommand(program: Command): void {
             preset: opts.preset,
             user: opts.user,
             rejectsPath: `${opts.store}.rejects.jsonl`,
-            onProgress: (p) => progress.update("ingest rows", p.rowsRead, p.rowsRead),
+            onProgress: (p) => progress.update("ingest (bytes read)", p.bytesRead, p.bytesTotal),
           });
           say(`   ${s.accepted} new plays, ${s.duplicates} already stored, ${s.rejected} rejected`);
         } else {
@@ -68,6 +69,7 @@ export function demoCommand(program: Command): void {
           truth,
           onProgress: (phase, done, total) => progress.update(phase, done, total),
         });
+        engine.insights.recordEvaluation("affinity", commandLine(), report);
         say(formatEvaluation(report));
         say("\n3. training on everything and publishing the model");
         const trained = await engine.affinity.train(config, (phase, done, total) =>

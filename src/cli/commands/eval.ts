@@ -133,6 +133,7 @@ export function evalCommand(program: Command): void {
           onProgress: (phase, done, total) => progress.update(phase, done, total),
         });
         progress.stop();
+        engine.insights.recordEvaluation("resolution", commandLine(), report);
         if (opts.json) console.log(JSON.stringify(report));
         else {
           const a = report.accuracy;
@@ -154,6 +155,7 @@ export function evalCommand(program: Command): void {
           progress.update(`ablation ${label}`.trim(), done, total),
         );
         progress.stop();
+        engine.insights.recordEvaluation("ablation", commandLine(), { ablation: rows });
         if (opts.plot) {
           const splitName =
             Object.entries(split.data)
@@ -174,9 +176,16 @@ export function evalCommand(program: Command): void {
         onProgress: (phase, done, total) => progress.update(phase, done, total),
       });
       progress.stop();
+      engine.insights.recordEvaluation("affinity", commandLine(), report);
       console.log(opts.json ? JSON.stringify(report) : formatEvaluation(report));
     });
   });
+}
+
+/** This run's command as a person would type it (kept with each evaluation record). */
+export function commandLine(): string {
+  const quote = (a: string) => (/^[\w./:=@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+  return ["tastebud", ...process.argv.slice(2).map(quote)].join(" ");
 }
 
 function formatRewrites(r: RewriteEvaluationReport): string {

@@ -42,8 +42,10 @@ export function ingestCommand(program: Command): void {
       let items = 0;
       if (opts.catalogue) items += await ingestCatalogue(engine.store, opts.catalogue);
       const rejectsPath = opts.rejects ?? `${opts.store}.rejects.jsonl`;
-      const onProgress = (p: { rowsRead: number }) =>
-        progress.update("ingest rows", p.rowsRead, Math.max(p.rowsRead, 1));
+      // By size on disk: known before the first row, unlike the number of rows.
+      const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
+      const onProgress = (p: { bytesRead: number; bytesTotal: number }) =>
+        progress.update("ingest (MB read)", megabytes(p.bytesRead), megabytes(p.bytesTotal));
       const summary =
         paths.length === 0
           ? { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null }

@@ -2,13 +2,16 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import {
+  busiestUser,
   type SimulatedWorld,
   simulateVoice,
   simulateWorld,
+  spotifyExport,
   summarizeVoiceWorld,
   truthToJson,
   voiceWorldToFiles,
 } from "../../core/simulate/index.js";
+import { UsageError } from "../errors.js";
 import { number } from "../options.js";
 
 /** Writes a simulated world as files `ingest` reads: events.jsonl, catalogue.jsonl and truth.json. */
@@ -39,9 +42,21 @@ export function simulateCommand(program: Command): void {
       "simulate a voice assistant instead: requests.jsonl (turns), plays.jsonl, catalogue.jsonl, truth.json (defaults 700 users, 28 days)",
     )
     .option("--drift-day <n>", "voice: from this day on some utterances change meaning", number("drift-day"))
-    .requiredOption("--out <dir>", "output folder")
+    .option("--out <dir>", "output folder")
+    .option(
+      "--spotify-export <dir>",
+      "instead: one simulated listener's plays as Spotify's extended streaming history (Streaming_History_Audio_*.json), to try --preset spotify without an export",
+    )
+    .option("--listener <id>", "spotify-export: whose plays (default the listener with the most)")
     .option("--json", "print a JSON summary")
     .action((opts, cmd: Command) => {
+      if ((opts.out === undefined) === (opts.spotifyExport === undefined))
+        throw new UsageError("give either --out <dir> or --spotify-export <dir>");
+      if (opts.spotifyExport !== undefined) {
+        if (opts.voice) throw new UsageError("--spotify-export writes listening plays, not --voice turns");
+        writeSpotifyExport(opts);
+        return;
+      }
       if (opts.voice) {
         const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
         const world = simulateVoice({
@@ -81,4 +96,28 @@ export function simulateCommand(program: Command): void {
           `simulated ${summary.events} plays by ${summary.users} users over ${opts.days} days (${summary.requests} spoken requests) -> ${files.events}\ningest with: tastebud ingest ${files.events} --catalogue ${files.catalogue}`,
         );
     });
+}
+
+function writeSpotifyExport(opts: {
+  users: number;
+  items: number;
+  days: number;
+  seed: number;
+  spotifyExport: string;
+  listener?: string;
+  json?: boolean;
+}): void {
+  const world = simulateWorld({ users: opts.users, items: opts.items, days: opts.days, seed: opts.seed });
+  const listener = opts.listener ?? busiestUser(world);
+  const files = spotifyExport(world, listener);
+  if (files.length === 0) throw new UsageError(`the simulated world has no listener "${listener}"`);
+  const out = resolve(opts.spotifyExport);
+  mkdirSync(out, { recursive: true });
+  for (const f of files) writeFileSync(join(out, f.name), `${JSON.stringify(f.rows, null, 2)}\n`);
+  const plays = files.reduce((n, f) => n + f.rows.length, 0);
+  if (opts.json) console.log(JSON.stringify({ listener, plays, files: files.map((f) => join(out, f.name)) }));
+  else
+    console.log(
+      `wrote ${plays} plays of simulated listener ${listener} as a Spotify export -> ${out}\ningest with: tastebud ingest ${out} --preset spotify --user me`,
+    );
 }

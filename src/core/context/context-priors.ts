@@ -287,13 +287,19 @@ export class ContextPriors {
     candidate: { kind: string; item: string },
     context: ContextFacts | undefined,
     timeMs?: number,
+    options: { kindSaid?: boolean } = {},
   ): { value: number; lifts: ContextLift[] } {
     const features = contextFeatures(context, timeMs, this.options.utcOffsetHours);
     const lifts: ContextLift[] = [];
     let value = 0;
+    // A request that names the kind ("the audio book dune") has answered what the kind priors guess at:
+    // only the item's own lifts still apply.
+    const targets = options.kindSaid
+      ? [itemTarget(candidate.item)]
+      : [kindTarget(candidate.kind), itemTarget(candidate.item)];
     for (const f of features) {
       if (!this.global.featureTotal.has(f)) continue;
-      for (const t of [kindTarget(candidate.kind), itemTarget(candidate.item)]) {
+      for (const t of targets) {
         const l = this.lift(user, f, t, candidate.kind);
         value += l.lift;
         lifts.push(l);
@@ -363,7 +369,10 @@ export function describeLifts(lifts: readonly ContextLift[], limit = 2): string 
               : l.feature.startsWith("state:")
                 ? `while the device is ${value}`
                 : `while ${value}`;
-      const what = l.target.startsWith("kind:") ? `a ${l.target.slice(5)}` : "this item";
+      const kind = l.target.slice(5);
+      const what = l.target.startsWith("kind:")
+        ? `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`
+        : "this item";
       const ratio = Math.exp(l.lift);
       const who = l.personal ? "you ask for" : "people ask for";
       return `${where} ${who} ${what} ${ratio.toFixed(1)}× as often`;

@@ -19,6 +19,7 @@ import {
 } from "../failures/index.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { normalizeText } from "../matching/normalize.js";
+import { parseRequest } from "../matching/request.js";
 import { buildCatalogueView, type CatalogueView } from "../serving/catalogue-view.js";
 import {
   type CandidateAdjuster,
@@ -335,8 +336,11 @@ function resolutionAccuracy(
     const u = userIndex.get(t.user);
     const user = u === undefined ? null : userState(model, u);
     // Mirrors Engine.resolve's context adjuster.
+    const kindSaid = parseRequest(truth[k].spokenText).kindHint !== null;
     const context: CandidateAdjuster = (c) => {
-      const { value, lifts } = priors.score(t.user, { kind: c.kind, item: c.item }, t.context, t.timeMs);
+      const { value, lifts } = priors.score(t.user, { kind: c.kind, item: c.item }, t.context, t.timeMs, {
+        kindSaid,
+      });
       return lifts.length === 0 ? null : { value, reasons: [] };
     };
     const top = (strategy: ResolveStrategy, adjusters: CandidateAdjuster[]) =>

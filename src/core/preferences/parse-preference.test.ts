@@ -58,6 +58,29 @@ describe("parsePreference: the issue's examples", () => {
     expect(fact.expiresAtMs).toBeUndefined();
   });
 
+  it("reads a genre word as the genre, not as a creator whose name contains it", () => {
+    const withBand = [
+      ...testCatalogue,
+      { id: "god-only-knows", title: "God Only Knows", creators: ["for KING & COUNTRY"], tags: [] },
+      { id: "rock-box", title: "Rock Box", creators: ["Run-D.M.C."], tags: [] },
+    ];
+    const countryTarget = (items: typeof withBand) => {
+      const result = parsePreference("I don't like country", NOW, catalogueVocabulary(items));
+      return "fact" in result ? result.fact.target : result;
+    };
+    const country = { type: "tag", value: "country", display: "country" };
+    expect(countryTarget(withBand)).toEqual({ ...country, matched: true });
+    // No country tag at all: still the genre (kept as free text), never the band.
+    const untagged = withBand.filter((i) => !(i.tags as readonly string[]).includes("country"));
+    expect(countryTarget(untagged)).toEqual({ ...country, matched: false });
+    // Not a genre word: a whole word of a creator's name still finds the creator.
+    expect(parse("I'm a Warriors fan").target.type).toBe("creator");
+    // A creator called exactly the word is still that creator.
+    const named = catalogueVocabulary([{ id: "x", title: "Song", creators: ["Rock"], tags: [] }]);
+    const exact = parsePreference("more rock", NOW, named);
+    expect("fact" in exact && exact.fact.target).toMatchObject({ type: "creator", value: "rock" });
+  });
+
   it('"more Adele" is more of the creator Adele', () => {
     const fact = parse("more Adele");
     expect(fact.polarity).toBe("more");

@@ -1,5 +1,6 @@
 import { normalizeText, tokenize } from "../matching/index.js";
 import { findExpiry } from "./expiry-phrases.js";
+import { isGenreWord } from "./genre-words.js";
 import type {
   PreferenceDraft,
   PreferencePolarity,
@@ -332,8 +333,12 @@ function lookup(
     if (m) found.push({ type, match: { ...m, score: m.score * factor }, rank: order.indexOf(type) });
   };
   add("tag", vocabulary.findTag(phrase));
-  add("creator", vocabulary.findCreator(phrase));
-  add("entity", vocabulary.findEntity(phrase), entityFactor);
+  // A genre word is about the genre: a creator only when one is called exactly that (not "for KING &
+  // COUNTRY" for "country"), and never a title that happens to be the word.
+  const genre = hint !== "creator" && hint !== "entity" && isGenreWord(normalizeText(phrase));
+  const creator = vocabulary.findCreator(phrase);
+  add("creator", genre && creator !== null && creator.score < 1 ? null : creator);
+  if (!genre) add("entity", vocabulary.findEntity(phrase), entityFactor);
   const usable = found.filter((f) => !exactOnly || f.match.score >= 0.98);
   usable.sort((a, b) => b.match.score - a.match.score || a.rank - b.rank);
   return usable[0] ?? null;

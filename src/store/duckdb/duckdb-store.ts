@@ -11,11 +11,14 @@ import {
   type PlayColumns,
   type PlayRequestRow,
   type PreferenceRecord,
+  type RecentPlay,
   type SourcedRequestEvent,
   StoreError,
+  type StoreSummary,
   type TimeWindow,
 } from "../event-store.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { recentPlaysOf, storeSummary } from "./summary-queries.js";
 
 /**
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
@@ -327,11 +330,11 @@ export class DuckDbEventStore implements EventStore {
     await stmt.run();
   }
 
-  async listPreferences(user: string): Promise<PreferenceRecord[]> {
+  async listPreferences(user?: string): Promise<PreferenceRecord[]> {
     const stmt = await this.conn.prepare(
-      "SELECT fact_id, user_id, epoch_ms(created_at)::DOUBLE, fact FROM preferences WHERE user_id = $1 AND removed_at IS NULL ORDER BY created_at, fact_id",
+      `SELECT fact_id, user_id, epoch_ms(created_at)::DOUBLE, fact FROM preferences WHERE removed_at IS NULL${user === undefined ? "" : " AND user_id = $1"} ORDER BY created_at, fact_id`,
     );
-    stmt.bind([user]);
+    if (user !== undefined) stmt.bind([user]);
     const rows = (await stmt.runAndReadAll()).getRows();
     return rows.map((r) => ({
       id: r[0] as string,
@@ -434,6 +437,14 @@ export class DuckDbEventStore implements EventStore {
       metrics: JSON.parse(r[4] as string),
       isCurrent: r[5] as boolean,
     }));
+  }
+
+  async summary(options: { topUsers?: number } = {}): Promise<StoreSummary> {
+    return storeSummary(this.conn, options.topUsers ?? 10);
+  }
+
+  async recentPlays(user: string, limit: number): Promise<RecentPlay[]> {
+    return recentPlaysOf(this.conn, user, limit);
   }
 
   async close(): Promise<void> {

@@ -118,7 +118,15 @@ export function buildVoiceCatalogue(rng: Random, base: SimulatedWorld): VoiceCat
   const driftItems: number[] = [];
   const indexOf = new Map<string, number>();
 
-  const add = (id: string, title: string, creator: string, kind: VoiceKind, lengthMs: number, b: number) => {
+  const add = (
+    id: string,
+    title: string,
+    creator: string,
+    kind: VoiceKind,
+    lengthMs: number,
+    b: number,
+    tags?: readonly string[],
+  ) => {
     if (indexOf.has(id)) throw new Error(`duplicate voice item id ${id}`);
     indexOf.set(id, ids.length);
     ids.push(id);
@@ -128,7 +136,9 @@ export function buildVoiceCatalogue(rng: Random, base: SimulatedWorld): VoiceCat
     lengths.push(lengthMs);
     bias.push(b);
     const item: CatalogueItemInput = { id, title, creators: [creator], kind, lengthMs };
+    // The listening world's genres and topics carry over, so that "no country" means something here too.
     if (kind === "other") item.tags = ["station"];
+    else if (tags && tags.length > 0) item.tags = [...tags];
     items.push(item);
   };
   const drawLength = (kind: VoiceKind) => {
@@ -151,7 +161,7 @@ export function buildVoiceCatalogue(rng: Random, base: SimulatedWorld): VoiceCat
       HELLO_POPULARITY[creator] !== undefined && c.title === "Hello"
         ? HELLO_POPULARITY[creator]
         : truth.itemBias[i];
-    add(c.id, c.title, creator, c.kind as VoiceKind, c.lengthMs ?? drawLength("song"), b);
+    add(c.id, c.title, creator, c.kind as VoiceKind, c.lengthMs ?? drawLength("song"), b, c.tags);
     for (let k = 0; k < dim; k++) factors.push(truth.itemFactors[i * dim + k]);
   }
   const baseCount = ids.length;

@@ -101,6 +101,13 @@ describe("simulateVoice", () => {
     expect(plays.length).toBe(requests.filter((r) => r.playedMs !== undefined).length);
   });
 
+  it("keeps the listening world's genres and topics on its items, so taught genres have something to act on", () => {
+    const songs = world.catalogue.filter((c) => c.kind === "song" && c.id.includes("|"));
+    const tagged = songs.filter((c) => (c.tags ?? []).length > 0);
+    expect(tagged.length / songs.length).toBeGreaterThan(0.9);
+    expect(songs.some((c) => c.tags?.includes("country"))).toBe(true);
+  });
+
   it("has a realistic volume and defect rate, with every stage failing", () => {
     const s = summarizeVoiceWorld(world);
     expect(s.turnsPerUserDay).toBeGreaterThan(2);

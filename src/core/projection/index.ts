@@ -1,0 +1,1 @@
+export { type PrincipalPlane, principalPlane } from "./principal-plane.js";

@@ -1,0 +1,88 @@
+import type { StoreSummary } from "../store/event-store.js";
+
+/*
+ * The insights service's answers as plain types with no run-time imports, so that the dashboard (src/web)
+ * can type its calls to the HTTP API with the very shapes the server answers with.
+ */
+
+export type { StoreSummary };
+
+/** What `eval` (and the demo) measured, kept beside the model versions for the dashboard. */
+export interface EvaluationRecord {
+  id: string;
+  /** affinity (model vs baselines), ablation, resolution, rewrites or context. */
+  kind: string;
+  createdAt: string;
+  /** The command that produced it, so a figure can be reproduced. */
+  command: string;
+  report: unknown;
+}
+
+export interface Overview {
+  store: StoreSummary;
+  model: {
+    version: string;
+    createdAt: string;
+    config: unknown;
+    dataWindow: { plays: number; users: number; items: number; from: string | null; to: string | null };
+    metrics: unknown;
+    factors: number;
+    rule: {
+      thresholdMs: number;
+      capMs: number;
+      weighting: string;
+      floor: number;
+      relativeThreshold?: number;
+    };
+  } | null;
+  models: Array<{ version: string; createdAt: string; isCurrent: boolean }>;
+  evaluations: number;
+  /** Every weighting function sampled at x = 0, 0.05, ..., 1 (the served one is model.rule.weighting). */
+  weighting: Array<{ name: string; x: number; weight: number }>;
+}
+
+export interface UserHistory {
+  user: string;
+  plays: Array<{
+    item: string;
+    title: string;
+    creators: string[];
+    endTime: string;
+    playedMs: number;
+    itemLengthMs: number | null;
+    /** playedMs / itemLengthMs, null when the length is unknown. */
+    completion: number | null;
+    /** Shorter than the served model's threshold: a skip as the model labels it. */
+    skip: boolean;
+    endReason: string | null;
+    deviceType: string | null;
+    requestText: string | null;
+  }>;
+}
+
+export interface ItemMap {
+  model: string;
+  /** Share of the factor space's variance the two axes keep. */
+  explained: [number, number];
+  points: Array<{
+    item: string;
+    title: string;
+    creators: string[];
+    kind: string;
+    tag: string | null;
+    x: number;
+    y: number;
+    popularity: number;
+  }>;
+}
+
+export interface SimilarUsers {
+  user: string;
+  model: string;
+  users: Array<{ user: string; similarity: number }>;
+}
+
+export interface DailyRequests {
+  days: Array<{ day: string; turns: number; defective: number; defectRate: number }>;
+  reasons: Record<string, number>;
+}

@@ -1,0 +1,197 @@
+/**
+ * The dashboard's only way to the engine: the documented HTTP API (the OpenAPI document at /openapi.json).
+ * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
+ */
+
+import type {
+  DailyRequests,
+  EvaluationRecord,
+  Overview as InsightsOverview,
+  ItemMap,
+  UserHistory,
+} from "../services/insights-types.js";
+
+export type { DailyRequests, EvaluationRecord, ItemMap };
+export type HistoryPlay = UserHistory["plays"][number];
+/** GET /v1/overview: the insights overview and the running training job. */
+export type Overview = InsightsOverview & { job: JobView | null };
+
+const keyStorage = "tastebud.apiKey";
+
+export function apiKey(): string {
+  return localStorage.getItem(keyStorage) ?? "";
+}
+
+export function setApiKey(key: string): void {
+  if (key) localStorage.setItem(keyStorage, key);
+  else localStorage.removeItem(keyStorage);
+}
+
+/** An error answer of the API (its `error` code and message), or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const key = apiKey();
+  if (key && method !== "GET") headers.authorization = `Bearer ${key}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new ApiError(0, "network", `cannot reach the server (${(err as Error).message})`);
+  }
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, json?.error ?? "error", json?.message ?? res.statusText);
+  return json as T;
+}
+
+const get = <T>(path: string) => call<T>("GET", path);
+const q = (params: Record<string, string | number | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+};
+const u = encodeURIComponent;
+
+export interface JobView {
+  id: string;
+  status: string;
+  progress: { phase: string; done: number; total: number };
+  result?: { version: string; plays: number; seconds: number };
+  error?: string;
+}
+
+export interface RecommendedItem {
+  item: string;
+  title: string;
+  creators: string[];
+  kind: string;
+  affinity: number;
+  score: number;
+  preferences?: string[];
+  context?: { value: number; detail: string };
+}
+
+export interface Recommendations {
+  user: string;
+  model: string;
+  source: string;
+  items: RecommendedItem[];
+  preferences?: Array<{ factId: string; effect: string; items: number; reason: string }>;
+}
+
+export interface Explanation {
+  user: string;
+  item: string;
+  source: string;
+  affinity: number;
+  history: { plays: number; mean: number };
+  mf: number | null;
+  becauseOf: Array<{ item: string; similarity: number; history: number; pull: number }>;
+}
+
+export interface Preference {
+  id: string;
+  description: string;
+  active: boolean;
+}
+
+export interface Candidate {
+  item: string;
+  title: string;
+  creators: string[];
+  kind: string;
+  score: number;
+  confidence: number;
+  textScore: number;
+  affinity: number | null;
+  source: string;
+  excluded?: boolean;
+  reasons: Array<{ factor: string; value: number; detail: string }>;
+}
+
+export interface Resolution {
+  user: string;
+  request: string;
+  model: string;
+  source: string;
+  rewritten: { from: string; to: string; by: string } | null;
+  candidates: Candidate[];
+  blocked: Candidate[];
+}
+
+export interface ResolveContext {
+  deviceType?: string;
+  hasScreen?: boolean;
+  deviceState?: string;
+  activity?: string;
+}
+
+export interface Rewrites {
+  version: string | null;
+  rules: Array<{ source: string; rewrite: string; support: number; gain: number; rewriteSuccess: number }>;
+  monitor: Array<{
+    source: string;
+    rewrite: string;
+    state: string;
+    pWin: number;
+    rewrittenSuccess: number;
+    originalSuccess: number;
+    requests: number;
+  }>;
+}
+
+type Breakdown = Record<string, { turns: number; failureRate: number; stages: Record<string, number> }>;
+
+export interface FailureReport {
+  turns: number;
+  failures: number;
+  byStage: Record<string, number>;
+  byIntent: Breakdown;
+  byDevice: Breakdown;
+  worstStage: string | null;
+  classifier: string;
+}
+
+export const api = {
+  health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
+  overview: () => get<Overview>("/v1/overview"),
+  job: (id: string) => get<JobView>(`/v1/jobs/${u(id)}`),
+  train: () => call<{ job: { id: string; status: string } }>("POST", "/v1/train", {}),
+  history: (user: string, limit = 50) => get<UserHistory>(`/v1/users/${u(user)}/history${q({ limit })}`),
+  recommendations: (user: string, n = 10) =>
+    get<Recommendations>(`/v1/users/${u(user)}/recommendations${q({ n })}`),
+  explain: (user: string, item: string) => get<Explanation>(`/v1/users/${u(user)}/explain${q({ item })}`),
+  similarUsers: (user: string, n = 8) =>
+    get<{ users: Array<{ user: string; similarity: number }> }>(
+      `/v1/users/${u(user)}/similar-users${q({ n })}`,
+    ),
+  preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),
+  teach: (user: string, text: string) =>
+    call<{ facts: Preference[] }>("POST", `/v1/users/${u(user)}/preferences`, { text }),
+  forget: (user: string, factId: string) =>
+    call<unknown>("DELETE", `/v1/users/${u(user)}/preferences/${u(factId)}`),
+  resolve: (body: {
+    user: string;
+    request: string;
+    context?: ResolveContext;
+    time?: string;
+    limit?: number;
+  }) => call<Resolution>("POST", "/v1/resolve", body),
+  itemMap: (limit = 1500) => get<ItemMap>(`/v1/items/map${q({ limit })}`),
+  evaluations: (kind?: string) => get<{ evaluations: EvaluationRecord[] }>(`/v1/evaluations${q({ kind })}`),
+  rewrites: () => get<Rewrites>("/v1/rewrites"),
+  daily: () => get<DailyRequests>("/v1/requests/daily"),
+  failures: () => get<FailureReport>("/v1/requests/failures"),
+};
