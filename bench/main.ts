@@ -5,6 +5,7 @@
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
  *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
+ *   npm run bench -- resolve-decision  # what resolve's play-or-ask adds per request, in process
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { appendResult, commit, median } from "./record.js";
+import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
 
@@ -51,6 +53,17 @@ async function main() {
     appendResult(result);
     console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return;
+  }
+  if (which.includes("resolve-decision")) {
+    const result = {
+      bench: "resolve-decision",
+      commit: commit(),
+      at: new Date().toISOString(),
+      ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
   }
   if (which.includes("serve")) {
     const result = {

@@ -94,6 +94,22 @@ describe("Engine serving on a simulated world", () => {
     expect(stranger.candidates[0].reasons.map((r) => r.factor)).toContain("popularity");
   });
 
+  it("plays when the top candidate is sure enough, else asks, listing the candidates in order", async () => {
+    const stranger = await engine.voice.resolve("someone-new", "play hello");
+    const top = stranger.candidates[0].confidence;
+    expect(top).toBeLessThan(0.9);
+    expect(stranger.decision).toBe("ask");
+    expect(stranger.question).toMatch(/^Hello by .+ or Hello by .+/);
+    expect(stranger.decisionBasis).toMatchObject({
+      minPrecision: 0.9,
+      uncertainty: 1,
+      thresholds: "confidence",
+    });
+    const lenient = await engine.voice.resolve("someone-new", "play hello", { minPrecision: top });
+    expect(lenient.decision).toBe("play");
+    expect(lenient.question).toBeNull();
+  });
+
   it("folds a new user's plays in without retraining: recommendations move toward what they played", async () => {
     // The newcomer plays what an existing listener loved: their recommendations should come to resemble
     // that listener's, and stop being the popularity list an unknown user gets.

@@ -3,6 +3,7 @@ import { Random } from "./core/random.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
+import { FavouritesService } from "./services/favourites.js";
 import { InsightsService } from "./services/insights.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
@@ -45,6 +46,8 @@ export class Engine {
   readonly rewrites: RewritesService;
   /** Resolving voice requests, and where the voice pipeline fails. */
   readonly voice: VoiceService;
+  /** Which new items become favourites, learned from labels that arrive late (eval --delayed). */
+  readonly favourites: FavouritesService;
   /** What the engine knows, for the dashboard: overview, histories, item map, evaluation records. */
   readonly insights: InsightsService;
 
@@ -55,6 +58,7 @@ export class Engine {
     this.recommend = new RecommendService(ctx, this.preferences);
     this.rewrites = new RewritesService(ctx);
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
+    this.favourites = new FavouritesService(ctx);
     this.insights = new InsightsService(ctx, this.voice);
   }
 

@@ -2,7 +2,26 @@
 
 export { splitSettingsSchema, type TrainSettings, toTrainConfig, trainSettingsSchema } from "./config.js";
 export * from "./core/affinity/weighting.js";
+export {
+  compareDelayedMethods,
+  type DelayedExamples,
+  evaluateFavourites,
+  type FavouriteEvaluation,
+  favouriteExamples,
+  importanceWeights,
+} from "./core/delayed/index.js";
+export { evaluateResolveDecision } from "./core/evaluation/resolve-decision.js";
+export { type ResolveDecision, resolveDecision } from "./core/serving/resolve-decision.js";
+export { simulateFavouriteHistories } from "./core/simulate/favourites.js";
 export { simulateWorld } from "./core/simulate/world.js";
+export {
+  type BinnedThresholds,
+  decide,
+  fitEwDpmt,
+  fitMist,
+  fitSingleThreshold,
+  isotonicRegression,
+} from "./core/thresholds/index.js";
 export {
   type AffinityAnswer,
   Engine,
@@ -25,6 +44,7 @@ export {
 export type {
   AffinityService,
   EventsService,
+  FavouritesService,
   PreferencesService,
   RecommendService,
   RewritesService,

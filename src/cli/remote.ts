@@ -73,6 +73,7 @@ export class RemoteEngine implements EngineReader {
       request,
       ...(options.candidates ? { candidates: options.candidates } : {}),
       ...(options.context ? { context: options.context } : {}),
+      ...(options.minPrecision !== undefined ? { minPrecision: options.minPrecision } : {}),
     });
   }
 

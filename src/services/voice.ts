@@ -25,12 +25,18 @@ import {
   rankCandidates,
   textCandidates,
 } from "../core/serving/resolve.js";
+import {
+  type ResolveDecision,
+  resolveDecision,
+  resolveUncertainty,
+} from "../core/serving/resolve-decision.js";
 import { simulateVoice } from "../core/simulate/index.js";
 import type { SimulationTruth } from "../core/simulate/types.js";
 import { turnFromEvent } from "../core/voice/turn.js";
 import type { PlayContext } from "../schema/events.js";
 import { splitStoredPlays } from "./affinity.js";
 import type { ServiceContext } from "./context.js";
+import { DecisionPolicies } from "./decision-policies.js";
 import { type PreferencesService, preferenceContext } from "./preferences.js";
 import type { AppliedRewrite, RewritesService } from "./rewrites.js";
 import { itemOf, round6, userFor } from "./serving-model.js";
@@ -51,6 +57,8 @@ export interface ResolveOptions {
   usePreferences?: boolean;
   /** false resolves the text as given, without the rewrite table or the online rewriter. */
   rewrite?: boolean;
+  /** Play the top candidate only when it is right with at least this probability, else ask (default 0.9). */
+  minPrecision?: number;
 }
 
 export interface ResolveAnswer {
@@ -63,10 +71,18 @@ export interface ResolveAnswer {
   candidates: ResolvedCandidate[];
   /** Candidates a taught "never" rules out even when named; an application may ask "play it anyway?". */
   blocked: ResolvedCandidate[];
+  /** Play the top candidate, or ask which one was meant (see core/serving/resolve-decision.ts). */
+  decision: ResolveDecision;
+  /** When asking: the candidates in order, as a question ("Hello by Adele or Hello by Lionel Richie?"). */
+  question: string | null;
+  /** What decided: thresholds fitted on (confidence, uncertainty) for this P*, or confidence >= P*. */
+  decisionBasis: { minPrecision: number; uncertainty: number; thresholds: "fitted" | "confidence" };
 }
 
 /** Voice requests: what "play hello" means for this user, how well that works, and where the pipeline fails. */
 export class VoiceService {
+  private readonly decisionPolicies = new DecisionPolicies();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly rewrites: RewritesService,
@@ -105,6 +121,10 @@ export class VoiceService {
           context: preferenceContext(options.context),
         })
       : { candidates: contextRanked, blocked: [] };
+    const minPrecision = options.minPrecision ?? 0.9;
+    const uncertainty = resolveUncertainty(current.view, state, ranked);
+    const thresholds = (await this.decisionPolicies.load(this.ctx.modelsDir))[String(minPrecision)];
+    const decision = resolveDecision(ranked, uncertainty, minPrecision, thresholds);
     return {
       user,
       request,
@@ -113,6 +133,13 @@ export class VoiceService {
       rewritten,
       candidates: ranked,
       blocked,
+      decision,
+      question: decision === "ask" ? askWhich(ranked) : null,
+      decisionBasis: {
+        minPrecision,
+        uncertainty: round6(uncertainty),
+        thresholds: thresholds ? "fitted" : "confidence",
+      },
     };
   }
 
@@ -205,4 +232,13 @@ function contextAdjuster(
     if (lifts.length === 0) return null;
     return { value, reasons: [{ factor: "context", value: round6(value), detail: describeLifts(lifts) }] };
   };
+}
+
+/** "Hello by Adele or Hello by Lionel Richie?": the top candidates (at most three) in order. */
+function askWhich(ranked: readonly ResolvedCandidate[]): string | null {
+  const named = ranked
+    .filter((c) => !c.excluded)
+    .slice(0, 3)
+    .map((c) => (c.creators.length ? `${c.title} by ${c.creators.join(" & ")}` : c.title));
+  return named.length ? `${named.join(" or ")}?` : null;
 }

@@ -10,6 +10,7 @@ import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../
 import { ablationSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
 
 export function evalCommand(program: Command): void {
   const cmd = program
@@ -57,8 +58,33 @@ export function evalCommand(program: Command): void {
       "simulated days (default 28; --rewrites holds out the second half, --context the last 7)",
       number("sim-days"),
     )
+    .option(
+      "--delayed",
+      "favourites from labels that arrive late: naive, wait, importance-weighted, oracle; thresholds on (score, uncertainty)",
+    )
+    .option("--simulated", "with --delayed: on simulated histories (--seeds of them) instead of the store")
+    .option(
+      "--replays <k>",
+      "with --delayed: long replays that make a favourite (default 2)",
+      number("replays"),
+    )
+    .option(
+      "--window-days <days>",
+      "with --delayed: days they must come within (default 30)",
+      number("window-days"),
+    )
+    .option(
+      "--resolve-decision",
+      "on the simulated voice assistant (--seeds of them): resolve's play-or-ask at P* 0.8/0.9/0.95, raw confidence vs fitted single, MIST and EW-DPMT thresholds",
+    )
+    .option(
+      "--save-decision <file>",
+      "with --resolve-decision: write the fitted thresholds (resolve reads <models>/resolve-decision.json)",
+    )
     .option("--json", "print JSON");
   addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+    if (opts.delayed) return runDelayedEvaluation(opts);
+    if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
     if (opts.rewrites || opts.context) {
       if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");
       for (const key of ["simSeed", "simUsers", "simDays"] as const) {

@@ -19,13 +19,21 @@ export function resolveCommand(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
+    .option(
+      "--min-precision <p>",
+      "play the top candidate only when right with at least this probability, else ask (default 0.9)",
+      number("min-precision"),
+    )
     .option("--json", "print JSON");
   addContextOptions(cmd);
   addStoreOptions(cmd).action(async (request: string, opts) => {
+    if (opts.minPrecision !== undefined && !(opts.minPrecision > 0 && opts.minPrecision <= 1))
+      throw new UsageError("--min-precision expects a number in (0, 1]");
     await withReader(opts, async (engine) => {
       const answer = await engine.resolve(opts.user, request, {
         candidates: opts.candidate.length ? opts.candidate : undefined,
         context: contextOf(opts),
+        minPrecision: opts.minPrecision,
       });
       if (opts.json) {
         console.log(JSON.stringify(answer));
@@ -41,6 +49,12 @@ export function resolveCommand(program: Command): void {
         for (const r of c.reasons) console.log(`         ${r.factor}: ${r.detail}`);
       }
       for (const c of answer.blocked ?? []) console.log(`  blocked: ${c.title} [${c.item}]`);
+      if (answer.decision)
+        console.log(
+          answer.decision === "play"
+            ? `  decision: play ${answer.candidates[0].title} (P* ${answer.decisionBasis.minPrecision}, ${answer.decisionBasis.thresholds} thresholds)`
+            : `  decision: ask "${answer.question ?? "which one?"}" (P* ${answer.decisionBasis.minPrecision}, ${answer.decisionBasis.thresholds} thresholds)`,
+        );
     });
   });
 }

@@ -185,16 +185,7 @@ export function evaluateVoiceContext(
 
   phase(2);
   const model = trainOnPlays(world, new Set(trainTurns.map((t) => t.requestId)), o);
-  const view = buildCatalogueView(
-    model,
-    world.catalogue.map((c) => ({
-      id: c.id,
-      title: c.title,
-      creators: c.creators ?? [],
-      kind: c.kind ?? "song",
-      tags: c.tags ?? [],
-    })),
-  );
+  const view = voiceWorldView(model, world);
 
   phase(3);
   const resolution = resolutionAccuracy(world, testTurns, testTruth, model, view, priors);
@@ -248,10 +239,25 @@ export function evaluateVoiceContext(
  * The affinity model on the plays of training turns. As in a store, it knows the users and items that
  * were played; the catalogue view serves the rest by the prior, as the engine does.
  */
-function trainOnPlays(
+/** The serving view of the voice world's catalogue for a model. */
+export function voiceWorldView(model: AffinityModel, world: VoiceWorld): CatalogueView {
+  return buildCatalogueView(
+    model,
+    world.catalogue.map((c) => ({
+      id: c.id,
+      title: c.title,
+      creators: c.creators ?? [],
+      kind: c.kind ?? "song",
+      tags: c.tags ?? [],
+    })),
+  );
+}
+
+/** The affinity model of the plays that followed the given requests (the voice world's only plays). */
+export function trainOnPlays(
   world: VoiceWorld,
   trainRequests: ReadonlySet<string>,
-  o: Required<VoiceContextOptions>,
+  o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
 ): AffinityModel {
   const rows = world.plays.filter((p) => p.requestId !== undefined && trainRequests.has(p.requestId));
   const users = [...new Set(rows.map((p) => p.user))].sort();

@@ -15,6 +15,14 @@ export const resolveBodySchema = z
       .describe(
         "when the request was made (default now): time of day and day of week weigh with the context",
       ),
+    minPrecision: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(
+        "play the top candidate only when it is right with at least this probability, else ask (default 0.9)",
+      ),
   })
   .strict();
 
@@ -46,6 +54,13 @@ export const resolveResponseSchema = z.object({
   blocked: z
     .array(resolvedCandidateSchema)
     .describe('candidates a taught "never" rules out even when named (ask "play it anyway?")'),
+  decision: z.enum(["play", "ask"]).describe("play the top candidate, or ask which one was meant"),
+  question: z.string().nullable().describe('when asking: "Hello by Adele or Hello by Lionel Richie?"'),
+  decisionBasis: z.object({
+    minPrecision: z.number(),
+    uncertainty: z.number().describe("1/sqrt(1 + the user's plays of the top two candidates)"),
+    thresholds: z.enum(["fitted", "confidence"]),
+  }),
 });
 
 const rewriteRuleSchema = z.object({

@@ -28,9 +28,15 @@ export const voiceRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) 
       },
     },
     async (request) => {
-      const { user, request: text, candidates, limit, context, time } = request.body;
+      const { user, request: text, candidates, limit, context, time, minPrecision } = request.body;
       const timeMs = time === undefined ? undefined : Date.parse(time);
-      const answer = await engine.voice.resolve(user, text, { candidates, limit, context, timeMs });
+      const answer = await engine.voice.resolve(user, text, {
+        candidates,
+        limit,
+        context,
+        timeMs,
+        minPrecision,
+      });
       return answer as z.output<typeof resolveResponseSchema>;
     },
   );

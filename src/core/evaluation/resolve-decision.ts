@@ -1,0 +1,145 @@
+import { userState } from "../affinity/affinity-model.js";
+import { defaultBprOptions } from "../affinity/bpr.js";
+import { CatalogueIndex } from "../matching/catalogue-index.js";
+import { Random } from "../random.js";
+import { rankCandidates, textCandidates } from "../serving/resolve.js";
+import { resolveUncertainty } from "../serving/resolve-decision.js";
+import { simulateVoice } from "../simulate/voice/index.js";
+import {
+  type BinnedThresholds,
+  decideAll,
+  fitEwDpmt,
+  fitMist,
+  fitSingleThreshold,
+  thresholdsToJson,
+} from "../thresholds/index.js";
+import { turnFromEvent } from "../voice/turn.js";
+import { trainOnPlays, voiceWorldView } from "./voice-context.js";
+
+export interface ResolveDecisionOptions {
+  seed: number;
+  users: number;
+  days: number;
+  heldOutDays: number;
+  precisions: number[];
+  uncertaintyBins: number;
+  scoreCells: number;
+  epochs: number;
+}
+
+export const defaultResolveDecisionOptions: ResolveDecisionOptions = {
+  seed: 1,
+  users: 700,
+  days: 28,
+  heldOutDays: 7,
+  precisions: [0.8, 0.9, 0.95],
+  uncertaintyBins: 4,
+  scoreCells: 10,
+  epochs: defaultBprOptions.epochs,
+};
+
+/** One policy at one P* on the test half: share of requests played directly, and precision of those. */
+export interface DecisionQuality {
+  played: number;
+  precision: number;
+}
+
+export interface ResolveDecisionReport {
+  seed: number;
+  calibrationRequests: number;
+  testRequests: number;
+  /** Share of test requests whose top candidate is the intended item. */
+  topAccuracy: number;
+  /** Per P*: confidence >= P* (the rule without fitting), the fitted single threshold, MIST, EW-DPMT. */
+  byPrecision: Record<string, Record<"confidence" | "single" | "mist" | "ewDpmt", DecisionQuality>>;
+  /** The fitted thresholds per P*, as resolve loads them (resolve-decision.json). */
+  policies: Record<string, Record<"single" | "mist" | "ewDpmt", ReturnType<typeof thresholdsToJson>>>;
+}
+
+/**
+ * Play or ask, measured on the simulated assistant where the intended item is known: the affinity model
+ * learns from the first days; held-out first attempts are resolved; their (confidence, uncertainty,
+ * right?) triples are split in half by a seeded draw, thresholds fitted on one half and judged on the other.
+ */
+export function evaluateResolveDecision(
+  options: Partial<ResolveDecisionOptions> = {},
+): ResolveDecisionReport {
+  const o = { ...defaultResolveDecisionOptions, ...options };
+  const world = simulateVoice({ seed: o.seed, users: o.users, days: o.days });
+  const cutMs = Date.parse(world.startDate) + (o.days - o.heldOutDays) * 86_400_000;
+  const turns = world.requests.map(turnFromEvent);
+  const trainIds = new Set(turns.filter((t) => t.timeMs < cutMs).map((t) => t.requestId));
+  const model = trainOnPlays(world, trainIds, {
+    factors: defaultBprOptions.factors,
+    epochs: o.epochs,
+    seed: o.seed,
+  });
+  const view = voiceWorldView(model, world);
+  const matcher = new CatalogueIndex(view.all);
+  const userIndex = new Map(model.users.map((u, k) => [u, k]));
+  const s: number[] = [];
+  const u: number[] = [];
+  const y: number[] = [];
+  for (let k = 0; k < turns.length; k++) {
+    const truth = world.truth[k];
+    if (turns[k].timeMs < cutMs || truth.attempt !== 1 || truth.intendedItem === null) continue;
+    const ui = userIndex.get(turns[k].user);
+    const user = ui === undefined ? null : userState(model, ui);
+    const ranked = rankCandidates(
+      model,
+      view,
+      user,
+      textCandidates(matcher, truth.spokenText),
+      "personal",
+      () => 0,
+    );
+    if (ranked.length === 0) continue;
+    s.push(ranked[0].confidence);
+    u.push(resolveUncertainty(view, user, ranked));
+    y.push(ranked[0].item === truth.intendedItem ? 1 : 0);
+  }
+  const rng = new Random(o.seed * 31 + 7);
+  const isCalibration = s.map(() => rng.next() < 0.5);
+  const pick = (xs: number[], calibration: boolean) => xs.filter((_, i) => isCalibration[i] === calibration);
+  const cal = { s: pick(s, true), u: pick(u, true), y: pick(y, true) };
+  const test = { s: pick(s, false), u: pick(u, false), y: pick(y, false) };
+  const quality = (selected: boolean[]): DecisionQuality => {
+    let n = 0;
+    let hits = 0;
+    selected.forEach((p, i) => {
+      if (p) {
+        n++;
+        hits += test.y[i];
+      }
+    });
+    return { played: n / Math.max(1, selected.length), precision: n ? hits / n : 1 };
+  };
+  const byPrecision: ResolveDecisionReport["byPrecision"] = {};
+  const policies: ResolveDecisionReport["policies"] = {};
+  for (const pStar of o.precisions) {
+    const fitted: Record<"single" | "mist" | "ewDpmt", BinnedThresholds> = {
+      single: fitSingleThreshold(cal.s, cal.y, pStar),
+      mist: fitMist(cal.s, cal.u, cal.y, pStar, o.uncertaintyBins),
+      ewDpmt: fitEwDpmt(cal.s, cal.u, cal.y, pStar, o.uncertaintyBins, o.scoreCells),
+    };
+    byPrecision[String(pStar)] = {
+      confidence: quality(test.s.map((v) => v >= pStar)),
+      single: quality(decideAll(fitted.single, test.s, test.u)),
+      mist: quality(decideAll(fitted.mist, test.s, test.u)),
+      ewDpmt: quality(decideAll(fitted.ewDpmt, test.s, test.u)),
+    };
+    policies[String(pStar)] = {
+      single: thresholdsToJson(fitted.single),
+      mist: thresholdsToJson(fitted.mist),
+      ewDpmt: thresholdsToJson(fitted.ewDpmt),
+    };
+  }
+  return {
+    seed: o.seed,
+    calibrationRequests: cal.s.length,
+    testRequests: test.s.length,
+    topAccuracy: test.y.reduce((a, b) => a + b, 0) / Math.max(1, test.y.length),
+    byPrecision,
+    policies,
+  };
+}
