@@ -3,6 +3,7 @@ import { Random } from "./core/random.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
+import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
@@ -44,6 +45,8 @@ export class Engine {
   readonly rewrites: RewritesService;
   /** Resolving voice requests, and where the voice pipeline fails. */
   readonly voice: VoiceService;
+  /** Taste space (similar creators and listeners, profiles) and playlists: discover, mix, radio. */
+  readonly playlists: PlaylistsService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -52,6 +55,7 @@ export class Engine {
     this.recommend = new RecommendService(ctx, this.preferences);
     this.rewrites = new RewritesService(ctx);
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
+    this.playlists = new PlaylistsService(ctx, this.preferences);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

@@ -485,6 +485,10 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/preferences",
         "/v1/users/{id}/preferences/{factId}",
         "/v1/users/{id}/teachable-moments",
+        "/v1/users/{id}/playlist",
+        "/v1/users/{id}/similar",
+        "/v1/users/{id}/taste",
+        "/v1/creators/{name}/similar",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

@@ -21,6 +21,7 @@ import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { eventsRoutes } from "./routes/events.js";
 import { operationsRoutes } from "./routes/operations.js";
+import { playlistsRoutes } from "./routes/playlists.js";
 import { preferencesRoutes } from "./routes/preferences.js";
 import { recommendRoutes } from "./routes/recommend.js";
 import { type RouteContext, StoredPlays } from "./routes/route-context.js";
@@ -261,6 +262,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
+        { name: "playlists", description: "taste space, personal playlists, Blend and editors' pools" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -296,6 +298,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     affinityRoutes,
     trainingRoutes,
     operationsRoutes,
+    playlistsRoutes,
   ]) {
     app.register(routes, ctx);
   }

@@ -1,0 +1,129 @@
+import type { Command } from "commander";
+import { commaList } from "../../config.js";
+import { type PlaylistKind, playlistKinds } from "../../core/playlists/index.js";
+import type { Engine } from "../../engine.js";
+import { type PlaylistAnswer, PlaylistRequestError } from "../../services/playlists.js";
+import { UsageError } from "../errors.js";
+import { addStoreOptions, number } from "../options.js";
+import { withEngine } from "../run.js";
+
+/** Runs a playlists call; a request it cannot serve (unknown seed, bad numbers) is a usage error. */
+async function withPlaylists<T>(
+  opts: { store: string; models?: string },
+  body: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  return withEngine(opts, async (engine) => {
+    try {
+      return await body(engine);
+    } catch (err) {
+      if (err instanceof PlaylistRequestError) throw new UsageError(err.message);
+      throw err;
+    }
+  });
+}
+
+export function playlistCommand(program: Command): void {
+  const cmd = program
+    .command("playlist")
+    .description(
+      "a personal playlist: discover (new to the user), mix (favourites and new ones), radio (around a seed); diverse, coherent, each track with its reason",
+    )
+    .requiredOption("--user <id>", "user id")
+    .option("--kind <kind>", `${playlistKinds.join(", ")}`, "mix")
+    .option("--length <n>", "tracks", number("length"), 30)
+    .option(
+      "--familiar <share>",
+      "share of familiar tracks, 0 to 1 (default discover 0, mix 0.5, radio 0.3)",
+      number("familiar"),
+    )
+    .option("--seed-item <id>", "radio: play around this item")
+    .option("--seed-artist <name>", "radio: play around this artist")
+    .option("--artist-cap <n>", "most tracks by one artist", number("artist-cap"))
+    .option("--diversity <d>", "weight of diversity in the choice, 0 to 1 (default 0.3)", number("diversity"))
+    .option("--kind-filter <kind>", "only items of this kind (song, video, podcast, ...)")
+    .option("--tags <tags>", "only items with any of these tags (comma separated)")
+    .option("--json", "print JSON");
+  addStoreOptions(cmd).action(async (opts) => {
+    if (!(playlistKinds as readonly string[]).includes(opts.kind))
+      throw new UsageError(`--kind expects one of ${playlistKinds.join(", ")}, got "${opts.kind}"`);
+    await withPlaylists(opts, async (engine) => {
+      const answer = await engine.playlists.forUser(opts.user, {
+        kind: opts.kind as PlaylistKind,
+        length: opts.length,
+        familiar: opts.familiar,
+        seedItem: opts.seedItem,
+        seedCreator: opts.seedArtist,
+        artistCap: opts.artistCap,
+        diversity: opts.diversity,
+        filter: { kind: opts.kindFilter, tags: commaList(opts.tags) },
+      });
+      console.log(opts.json ? JSON.stringify(answer) : formatPlaylist(answer));
+    });
+  });
+}
+
+export function formatPlaylist(answer: PlaylistAnswer): string {
+  const s = answer.summary;
+  const lines = [
+    `${answer.kind} for ${answer.user}${answer.seed ? ` around ${answer.seed}` : ""} (${answer.source}, model ${answer.model}): ${answer.tracks.length} tracks`,
+  ];
+  answer.tracks.forEach((t, k) => {
+    lines.push(
+      `${String(k + 1).padStart(3)}. ${t.familiar ? "*" : " "} ${t.relevance.toFixed(3)}  ${t.title} by ${t.creators.join(", ") || "?"}  (${t.reason})`,
+    );
+    for (const p of t.preferences ?? []) lines.push(`          ${p}`);
+  });
+  lines.push(
+    `familiar ${(100 * s.familiarShare).toFixed(0)}% (* marks them); diversity ${s.diversity.toFixed(3)}; coherence ${s.coherence.toFixed(3)} (${s.coherenceUnordered.toFixed(3)} before ordering); artists per track ${s.artistCoverage.toFixed(2)}, at most ${s.maxPerArtist} by one`,
+  );
+  if (s.shortfall.familiar || s.shortfall.new)
+    lines.push(
+      `the dial asked for ${s.shortfall.familiar} more familiar and ${s.shortfall.new} more new tracks than were available; the other kind filled in`,
+    );
+  return lines.join("\n");
+}
+
+export function tasteCommand(program: Command): void {
+  const cmd = program
+    .command("taste")
+    .description(
+      "the taste space: a user's profile and similar users (--user), or artists like one (--artist)",
+    )
+    .option("--user <id>", "user id: top artists and tags, how adventurous, similar users")
+    .option("--artist <name>", "artist: similar artists (taste space and the co-listening baseline)")
+    .option("-n <n>", "how many", number("n"), 10)
+    .option("--json", "print JSON");
+  addStoreOptions(cmd).action(async (opts) => {
+    if (Boolean(opts.user) === Boolean(opts.artist)) throw new UsageError("give --user or --artist");
+    await withPlaylists(opts, async (engine) => {
+      if (opts.artist) {
+        const a = await engine.playlists.similarCreators(opts.artist, { n: opts.n });
+        if (opts.json) return console.log(JSON.stringify(a));
+        console.log(`artists like ${a.creator} (model ${a.model}), taste space | co-listening`);
+        for (let k = 0; k < Math.max(a.creators.length, a.coListening.length); k++) {
+          const t = a.creators[k];
+          const c = a.coListening[k];
+          console.log(
+            `  ${t ? `${t.similarity.toFixed(3)} ${t.creator}`.padEnd(40) : "".padEnd(40)} | ${c ? `${c.similarity.toFixed(3)} ${c.creator}` : ""}`,
+          );
+        }
+        return;
+      }
+      const profile = await engine.playlists.profile(opts.user);
+      const similar = await engine.playlists.similarUsers(opts.user, { n: opts.n });
+      if (opts.json) return console.log(JSON.stringify({ ...profile, similarUsers: similar.users }));
+      console.log(
+        `${profile.user}: ${profile.plays} plays of ${profile.items} items, ${profile.liked} liked (model ${profile.model})`,
+      );
+      console.log(`  top artists: ${profile.topCreators.map((c) => c.name).join(", ")}`);
+      console.log(`  top tags:    ${profile.topTags.map((c) => c.name).join(", ") || "-"}`);
+      const pct = profile.adventurousPercentile;
+      console.log(
+        `  adventurous: ${profile.adventurous.toFixed(3)} of liked plays went to a different track${pct === null ? "" : ` (more than ${(100 * pct).toFixed(0)}% of listeners)`}; ${(100 * profile.landed).toFixed(0)}% of tracks tried were liked`,
+      );
+      console.log(
+        `  similar users: ${similar.users.map((u) => `${u.user} ${u.similarity.toFixed(2)}`).join(", ")}`,
+      );
+    });
+  });
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { playlistKinds } from "../../core/playlists/index.js";
+import { countQuery, filterQuery, id, listedItem } from "../schemas.js";
+
+export const playlistQuery = z
+  .object({
+    kind: z
+      .enum(playlistKinds)
+      .default("mix")
+      .describe("discover (new to the user), mix, radio (needs a seed)"),
+    length: z.coerce.number().int().min(1).max(500).default(30).describe("tracks"),
+    familiar: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("share of familiar tracks (default discover 0, mix 0.5, radio 0.3)"),
+    seedItem: id.optional().describe("radio: play around this item"),
+    seedCreator: z.string().min(1).max(1000).optional().describe("radio: play around this creator"),
+    artistCap: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe("most tracks by one creator (default 2)"),
+    diversity: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("weight of diversity in the choice (default 0.3)"),
+    itemKind: filterQuery.kind,
+    tags: filterQuery.tags,
+    creators: filterQuery.creators,
+  })
+  .strict();
+
+export const playlistSummarySchema = z.object({
+  familiarShare: z.number(),
+  diversity: z.number().describe("1 - mean pairwise cosine of the tracks in the taste space"),
+  coherence: z.number().describe("mean cosine of consecutive tracks"),
+  coherenceUnordered: z.number().describe("the same in the order the tracks were chosen"),
+  artistCoverage: z.number().describe("distinct creators per track"),
+  maxPerArtist: z.number().int(),
+  capped: z.number().int().describe("candidates passed over because their creator was at the cap"),
+  shortfall: z.object({ familiar: z.number().int(), new: z.number().int() }),
+});
+
+export const playlistResponseSchema = z.object({
+  user: z.string(),
+  kind: z.enum(playlistKinds),
+  model: z.string(),
+  source: z.enum(["personal", "folded-in", "popularity"]),
+  seed: z.string().optional(),
+  tracks: z.array(
+    z.object({
+      ...listedItem,
+      familiar: z.boolean(),
+      relevance: z
+        .number()
+        .describe("probability of a long play, moved by taught preferences (radio: and the seed)"),
+      reason: z.string(),
+      preferences: z.array(z.string()).optional().describe("what taught preferences did to this track"),
+    }),
+  ),
+  summary: playlistSummarySchema,
+});
+
+export const creatorParams = z.object({
+  name: z.string().min(1).max(1000).describe("creator (artist) name"),
+});
+export const similarCountQuery = z.object({ n: countQuery }).strict();
+
+const similarCreator = z.object({ creator: z.string(), similarity: z.number(), plays: z.number() });
+export const similarCreatorsResponseSchema = z.object({
+  creator: z.string(),
+  model: z.string(),
+  creators: z.array(similarCreator).describe("by cosine of creator vectors in the taste space"),
+  coListening: z.array(similarCreator).describe("baseline: Jaccard overlap of their listeners"),
+});
+
+export const similarUsersResponseSchema = z.object({
+  user: z.string(),
+  model: z.string(),
+  users: z.array(z.object({ user: z.string(), similarity: z.number() })),
+});
+
+const weightedName = z.object({ name: z.string(), weight: z.number(), items: z.number().int() });
+export const tasteProfileResponseSchema = z.object({
+  user: z.string(),
+  model: z.string(),
+  plays: z.number().int(),
+  items: z.number().int(),
+  liked: z.number().int(),
+  topCreators: z.array(weightedName),
+  topTags: z.array(weightedName),
+  adventurous: z.number().describe("liked items / plays of liked items: 1 = always something new"),
+  landed: z.number().describe("share of the tracks tried that the user came to like"),
+  adventurousPercentile: z.number().nullable(),
+});

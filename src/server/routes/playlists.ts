@@ -1,0 +1,105 @@
+import type { FastifyPluginAsync } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { z } from "zod";
+import { commaList } from "../../config.js";
+import { PlaylistRequestError } from "../../services/playlists.js";
+import { HttpError } from "../errors.js";
+import { userParams } from "../schemas.js";
+import { errorResponses } from "../validation.js";
+import {
+  creatorParams,
+  playlistQuery,
+  playlistResponseSchema,
+  similarCountQuery,
+  similarCreatorsResponseSchema,
+  similarUsersResponseSchema,
+  tasteProfileResponseSchema,
+} from "./playlists-schemas.js";
+import type { RouteContext } from "./route-context.js";
+
+/** A request the playlists cannot serve (unknown seed or creator) is the caller's mistake: 400. */
+async function answering<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof PlaylistRequestError) throw new HttpError(400, "bad-playlist-request", err.message);
+    throw err;
+  }
+}
+
+/** Taste space and playlists, served from the current model in memory. */
+export const playlistsRoutes: FastifyPluginAsync<RouteContext> = async (plain, { engine }) => {
+  const api = plain.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    "/v1/users/:id/playlist",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "a personal playlist (discover, mix or radio), diverse and coherent, a reason per track",
+        params: userParams,
+        querystring: playlistQuery,
+        response: { 200: playlistResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await answering(() =>
+        engine.playlists.forUser(request.params.id, {
+          kind: q.kind,
+          length: q.length,
+          familiar: q.familiar,
+          seedItem: q.seedItem,
+          seedCreator: q.seedCreator,
+          artistCap: q.artistCap,
+          diversity: q.diversity,
+          filter: { kind: q.itemKind, tags: commaList(q.tags), creators: commaList(q.creators) },
+        }),
+      );
+      return answer as z.output<typeof playlistResponseSchema>;
+    },
+  );
+
+  api.get(
+    "/v1/creators/:name/similar",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "creators like this one: taste-space cosine, with the co-listening baseline beside it",
+        params: creatorParams,
+        querystring: similarCountQuery,
+        response: { 200: similarCreatorsResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) =>
+      answering(() => engine.playlists.similarCreators(request.params.name, { n: request.query.n })),
+  );
+
+  api.get(
+    "/v1/users/:id/similar",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "users whose taste vectors point the same way",
+        params: userParams,
+        querystring: similarCountQuery,
+        response: { 200: similarUsersResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) =>
+      answering(() => engine.playlists.similarUsers(request.params.id, { n: request.query.n })),
+  );
+
+  api.get(
+    "/v1/users/:id/taste",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "a user's taste profile: top creators and tags, how adventurous",
+        params: userParams,
+        response: { 200: tasteProfileResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => answering(() => engine.playlists.profile(request.params.id)),
+  );
+};
