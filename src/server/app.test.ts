@@ -489,6 +489,7 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/similar",
         "/v1/users/{id}/taste",
         "/v1/creators/{name}/similar",
+        "/v1/blend",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

@@ -186,4 +186,37 @@ describe("playlists on a simulated world (true tastes known)", () => {
     expect(similar.users).toHaveLength(3);
     for (const s of similar.users) expect(Math.abs(s.similarity)).toBeLessThanOrEqual(1 + 1e-6);
   });
+
+  it("Blend, judged by the members' true tastes: for three it serves the worst-off member best, for two it beats alternating", async () => {
+    const users = (await engine.models.require()).model.users.slice(0, 40);
+    const judged = async (size: number) => {
+      const sums = {
+        blend: { worst: 0, joy: 0 },
+        alternating: { worst: 0, joy: 0 },
+        mean: { worst: 0, joy: 0 },
+      };
+      const groups = Math.floor(users.length / size);
+      for (let g = 0; g + size <= users.length; g += size) {
+        const members = users.slice(g, g + size);
+        for (const policy of ["blend", "alternating", "mean"] as const) {
+          const answer = await engine.playlists.blend(members, { length: 20, policy });
+          expect(answer.tracks).toHaveLength(20);
+          for (const t of answer.tracks) expect(t.for.length).toBeGreaterThan(0);
+          const truth = members.map((u) => answer.tracks.reduce((s, t) => s + trueOf(u, t.item), 0) / 20);
+          sums[policy].worst += Math.min(...truth) / groups;
+          sums[policy].joy += truth.reduce((a, b) => a + b, 0) / size / groups;
+        }
+      }
+      return sums;
+    };
+    const three = await judged(3);
+    expect(three.blend.worst).toBeGreaterThan(three.mean.worst + 0.01);
+    expect(three.blend.worst).toBeGreaterThan(three.alternating.worst + 0.02);
+    const two = await judged(2);
+    expect(two.blend.joy).toBeGreaterThan(two.alternating.joy + 0.005);
+    // Against the group's mean, two members come out even (within 0.01), as the README reports.
+    expect(Math.abs(two.blend.worst - two.mean.worst)).toBeLessThan(0.01);
+    await expect(engine.playlists.blend([users[0]])).rejects.toThrow(/at least two/);
+    await expect(engine.playlists.blend([users[0], "nobody"])).rejects.toThrow(/unknown user nobody/);
+  });
 });

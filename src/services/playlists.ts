@@ -1,7 +1,13 @@
 import {
+  type BlendAttributes,
+  type BlendPolicy,
+  blendCandidates,
+  blendPolicies,
+  buildBlend,
   buildPlaylist,
   coListeningCreators,
   creatorVector,
+  defaultBlendOptions,
   defaultFamiliar,
   defaultSelectOptions,
   describe,
@@ -12,6 +18,7 @@ import {
   similarCreators,
   type TasteProfile,
   type TasteSpace,
+  tasteMatch,
   tasteProfile,
   tasteSpaceOf,
   unit,
@@ -54,6 +61,32 @@ export interface PlaylistAnswer {
     }
   >;
   summary: PlaylistSummary;
+}
+
+export interface BlendRequest {
+  length?: number;
+  policy?: BlendPolicy;
+  artistCap?: number;
+  /** A track serves a member whose predicted affinity reaches this (default: each member's own bar, see BlendOptions). */
+  relevantAt?: number;
+  timeMs?: number;
+}
+
+export interface BlendAnswer {
+  users: string[];
+  model: string;
+  policy: BlendPolicy;
+  /** Mean pairwise cosine of the members' taste vectors. */
+  tasteMatch: number;
+  tracks: Array<
+    { item: string; title: string; creators: readonly string[]; kind: string } & {
+      for: string[];
+      relevance: Record<string, number>;
+    }
+  >;
+  attributes: BlendAttributes;
+  /** The same attributes for every policy on the same candidates, to compare with the naive ones. */
+  policies: Record<BlendPolicy, BlendAttributes>;
 }
 
 /** Thrown for a request the playlists cannot serve (unknown seed, bad numbers): a 400, not a crash. */
@@ -133,6 +166,63 @@ export class PlaylistsService {
         }),
       ) as PlaylistAnswer["tracks"],
       summary: roundSummary(playlist.summary),
+    };
+  }
+
+  /**
+   * One playlist for several listeners (see buildBlend): each track says whose taste it serves, and the
+   * answer gives the Blend attributes of this policy and of the two naive ones beside it. Every member's
+   * "never" and dislikes leave tracks out for all.
+   */
+  async blend(users: readonly string[], request: BlendRequest = {}): Promise<BlendAnswer> {
+    const { current, space } = await this.space();
+    const members = [...new Set(users)];
+    if (members.length < 2) throw new PlaylistRequestError("a Blend needs at least two different users");
+    if (members.length > 10) throw new PlaylistRequestError("a Blend takes at most 10 users");
+    const length = request.length ?? 30;
+    checkRange("length", length, 1, 500, true);
+    const states = members.map((user) => {
+      const state = userFor(current, user);
+      if (!state) throw new PlaylistRequestError(`unknown user ${user}: a Blend needs every member's plays`);
+      return state;
+    });
+    const now = request.timeMs ?? Date.now();
+    let allow: Uint8Array | null = null;
+    for (const user of members) {
+      const facts = await this.preferences.factsFor(user);
+      if (facts.length)
+        allow = intersectMasks(allow, preferenceMasks(current.view.byModelIndex, facts, now).allow);
+    }
+    const input = blendCandidates(current.model, space, states, Math.max(4 * length, 100), {
+      topN: current.topN,
+      allow,
+    });
+    const options = {
+      length,
+      artistCap: request.artistCap ?? defaultBlendOptions.artistCap,
+      relevantAt: request.relevantAt ?? defaultBlendOptions.relevantAt,
+    };
+    const policy = request.policy ?? "blend";
+    const result = buildBlend(input, policy, options);
+    const compared = Object.fromEntries(
+      blendPolicies.map((p) => [
+        p,
+        roundAttributes(p === policy ? result.attributes : buildBlend(input, p, options).attributes),
+      ]),
+    ) as Record<BlendPolicy, BlendAttributes>;
+    return {
+      users: members,
+      model: current.manifest.version,
+      policy,
+      tasteMatch: round6(tasteMatch(states.map((s) => s.vector))),
+      tracks: result.order.map((c, k) =>
+        describeItem(current, input.candidates[c], {
+          for: result.serves[k].map((m) => members[m]),
+          relevance: Object.fromEntries(members.map((u, m) => [u, round6(input.relevance[m][c])])),
+        }),
+      ) as BlendAnswer["tracks"],
+      attributes: compared[policy],
+      policies: compared,
     };
   }
 
@@ -247,6 +337,17 @@ function checkRange(field: string, value: number, lo: number, hi: number, intege
     throw new PlaylistRequestError(
       `${field} must be ${integer ? "a whole number " : ""}from ${lo} to ${hi}, got ${value}`,
     );
+}
+
+function roundAttributes(a: BlendAttributes): BlendAttributes {
+  return {
+    relevance: a.relevance.map(round6),
+    joy: round6(a.joy),
+    worstMember: round6(a.worstMember),
+    equal: round6(a.equal),
+    democratic: round6(a.democratic),
+    coherent: round6(a.coherent),
+  };
 }
 
 function roundSummary(s: PlaylistSummary): PlaylistSummary {

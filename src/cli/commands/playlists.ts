@@ -1,8 +1,13 @@
 import type { Command } from "commander";
 import { commaList } from "../../config.js";
-import { type PlaylistKind, playlistKinds } from "../../core/playlists/index.js";
+import {
+  type BlendPolicy,
+  blendPolicies,
+  type PlaylistKind,
+  playlistKinds,
+} from "../../core/playlists/index.js";
 import type { Engine } from "../../engine.js";
-import { type PlaylistAnswer, PlaylistRequestError } from "../../services/playlists.js";
+import { type BlendAnswer, type PlaylistAnswer, PlaylistRequestError } from "../../services/playlists.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { withEngine } from "../run.js";
@@ -126,4 +131,55 @@ export function tasteCommand(program: Command): void {
       );
     });
   });
+}
+
+export function blendCommand(program: Command): void {
+  const cmd = program
+    .command("blend")
+    .description(
+      "one playlist for several users: each track says whose taste it serves; Blend attributes vs naive policies",
+    )
+    .requiredOption("--users <ids>", "two or more user ids (comma separated)")
+    .option("--length <n>", "tracks", number("length"), 30)
+    .option(
+      "--policy <name>",
+      `${blendPolicies.join(", ")} (alternating and mean are the naive baselines)`,
+      "blend",
+    )
+    .option("--artist-cap <n>", "most tracks by one artist", number("artist-cap"))
+    .option("--json", "print JSON");
+  addStoreOptions(cmd).action(async (opts) => {
+    if (!(blendPolicies as readonly string[]).includes(opts.policy))
+      throw new UsageError(`--policy expects one of ${blendPolicies.join(", ")}, got "${opts.policy}"`);
+    await withPlaylists(opts, async (engine) => {
+      const answer = await engine.playlists.blend(commaList(opts.users) ?? [], {
+        length: opts.length,
+        policy: opts.policy as BlendPolicy,
+        artistCap: opts.artistCap,
+      });
+      console.log(opts.json ? JSON.stringify(answer) : formatBlend(answer));
+    });
+  });
+}
+
+export function formatBlend(answer: BlendAnswer): string {
+  const lines = [
+    `Blend of ${answer.users.join(", ")} (${answer.policy}, model ${answer.model}): taste match ${answer.tasteMatch.toFixed(2)}, ${answer.tracks.length} tracks`,
+  ];
+  answer.tracks.forEach((t, k) => {
+    lines.push(
+      `${String(k + 1).padStart(3)}. ${t.title} by ${t.creators.join(", ") || "?"}  (for ${t.for.join(" and ")})`,
+    );
+  });
+  lines.push("policy        relevance per member        joy    worst  equal  democratic  coherent");
+  for (const [name, a] of Object.entries(answer.policies))
+    lines.push(
+      `${name.padEnd(12)}  ${a.relevance
+        .map((r) => r.toFixed(3))
+        .join(" ")
+        .padEnd(
+          26,
+        )}  ${a.joy.toFixed(3)}  ${a.worstMember.toFixed(3)}  ${a.equal.toFixed(3)}  ${a.democratic.toFixed(3).padStart(10)}  ${a.coherent.toFixed(3).padStart(8)}`,
+    );
+  return lines.join("\n");
 }

@@ -3,6 +3,20 @@
  * playlists that mix the familiar with the new (diverse, coherent, explained), Blend for several
  * listeners, and algotorial pools ranked per listener.
  */
+export { type CreatorSimilarityReport, compareCreatorSimilarity } from "./creator-truth.js";
+export {
+  type BlendAttributes,
+  type BlendInput,
+  type BlendOptions,
+  type BlendPolicy,
+  type BlendResult,
+  blendAttributes,
+  blendCandidates,
+  blendPolicies,
+  buildBlend,
+  defaultBlendOptions,
+  tasteMatch,
+} from "./group-blend.js";
 export {
   buildPlaylist,
   defaultFamiliar,

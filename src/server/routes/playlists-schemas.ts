@@ -1,6 +1,15 @@
 import { z } from "zod";
-import { playlistKinds } from "../../core/playlists/index.js";
-import { countQuery, filterQuery, id, listedItem } from "../schemas.js";
+import { blendPolicies, playlistKinds } from "../../core/playlists/index.js";
+import { commaList, countQuery, filterQuery, id, listedItem } from "../schemas.js";
+
+const lengthQuery = z.coerce.number().int().min(1).max(500).default(30).describe("tracks");
+const artistCapQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .optional()
+  .describe("most tracks by one creator (default 2)");
 
 export const playlistQuery = z
   .object({
@@ -8,7 +17,7 @@ export const playlistQuery = z
       .enum(playlistKinds)
       .default("mix")
       .describe("discover (new to the user), mix, radio (needs a seed)"),
-    length: z.coerce.number().int().min(1).max(500).default(30).describe("tracks"),
+    length: lengthQuery,
     familiar: z.coerce
       .number()
       .min(0)
@@ -17,13 +26,7 @@ export const playlistQuery = z
       .describe("share of familiar tracks (default discover 0, mix 0.5, radio 0.3)"),
     seedItem: id.optional().describe("radio: play around this item"),
     seedCreator: z.string().min(1).max(1000).optional().describe("radio: play around this creator"),
-    artistCap: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(500)
-      .optional()
-      .describe("most tracks by one creator (default 2)"),
+    artistCap: artistCapQuery,
     diversity: z.coerce
       .number()
       .min(0)
@@ -98,4 +101,45 @@ export const tasteProfileResponseSchema = z.object({
   adventurous: z.number().describe("liked items / plays of liked items: 1 = always something new"),
   landed: z.number().describe("share of the tracks tried that the user came to like"),
   adventurousPercentile: z.number().nullable(),
+});
+
+export const blendQuery = z
+  .object({
+    users: commaList.describe("two to ten user ids, comma separated"),
+    length: lengthQuery,
+    policy: z.enum(blendPolicies).default("blend").describe("blend (ours), or the naive alternating or mean"),
+    artistCap: artistCapQuery,
+  })
+  .strict();
+
+const blendAttributesSchema = z.object({
+  relevance: z
+    .array(z.number())
+    .describe("per member (in the order of users), mean predicted affinity of the tracks"),
+  joy: z.number().describe("mean over members of their relevance"),
+  worstMember: z.number(),
+  equal: z.number().describe("min over members of their share of the summed relevance (1/members = equal)"),
+  democratic: z.number().describe("min over members of the share of tracks that serve them"),
+  coherent: z.number().describe("mean cosine of consecutive tracks"),
+});
+
+export const blendResponseSchema = z.object({
+  users: z.array(z.string()),
+  model: z.string(),
+  policy: z.enum(blendPolicies),
+  tasteMatch: z.number().describe("mean pairwise cosine of the members' taste vectors"),
+  tracks: z.array(
+    z.object({
+      ...listedItem,
+      for: z.array(z.string()).describe("the members whose taste this track serves"),
+      relevance: z.record(z.string(), z.number()).describe("predicted affinity per member"),
+    }),
+  ),
+  attributes: blendAttributesSchema,
+  policies: z.object(
+    Object.fromEntries(blendPolicies.map((p) => [p, blendAttributesSchema])) as Record<
+      (typeof blendPolicies)[number],
+      typeof blendAttributesSchema
+    >,
+  ),
 });

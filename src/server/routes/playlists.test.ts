@@ -62,4 +62,16 @@ describe("playlist routes", () => {
     for (const path of ["/v1/users/{id}/playlist", "/v1/creators/{name}/similar", "/v1/users/{id}/taste"])
       expect(doc.paths).toHaveProperty([path]);
   });
+
+  it("serves a Blend of two users with whose taste each track serves, and rejects a Blend of one", async () => {
+    const other = (await engine.models.require()).model.users[1];
+    const res = await app.inject({ url: `/v1/blend?users=${user},${other}&length=8` });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.users).toEqual([user, other]);
+    expect(body.tracks).toHaveLength(8);
+    for (const t of body.tracks) for (const who of t.for) expect([user, other]).toContain(who);
+    expect(Object.keys(body.policies).sort()).toEqual(["alternating", "blend", "mean"]);
+    expect((await app.inject({ url: `/v1/blend?users=${user}` })).statusCode).toBe(400);
+  });
 });

@@ -7,6 +7,8 @@ import { HttpError } from "../errors.js";
 import { userParams } from "../schemas.js";
 import { errorResponses } from "../validation.js";
 import {
+  blendQuery,
+  blendResponseSchema,
   creatorParams,
   playlistQuery,
   playlistResponseSchema,
@@ -57,6 +59,30 @@ export const playlistsRoutes: FastifyPluginAsync<RouteContext> = async (plain, {
         }),
       );
       return answer as z.output<typeof playlistResponseSchema>;
+    },
+  );
+
+  api.get(
+    "/v1/blend",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary:
+          "one playlist for several users (Blend): whose taste each track serves, and the Blend attributes",
+        querystring: blendQuery,
+        response: { 200: blendResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await answering(() =>
+        engine.playlists.blend(commaList(q.users) ?? [], {
+          length: q.length,
+          policy: q.policy,
+          artistCap: q.artistCap,
+        }),
+      );
+      return answer as z.output<typeof blendResponseSchema>;
     },
   );
 
