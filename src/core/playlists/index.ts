@@ -31,6 +31,15 @@ export {
   playlistKinds,
 } from "./playlist.js";
 export {
+  type PoolCatalogue,
+  type PoolDefinition,
+  type PoolDefinitionInput,
+  poolCandidates,
+  poolDefinitionSchema,
+  type RankedPool,
+  rankPool,
+} from "./pool.js";
+export {
   artistSpread,
   coherence,
   coherentOrder,
