@@ -7,7 +7,7 @@ import { evalCommand } from "./commands/eval.js";
 import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
-import { blendCommand, playlistCommand, tasteCommand } from "./commands/playlists.js";
+import { blendCommand, playlistCommand, poolsCommand, tasteCommand } from "./commands/playlists.js";
 import { prefsCommand } from "./commands/prefs.js";
 import { rewritesCommand } from "./commands/rewrites.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     explainCommand,
     playlistCommand,
     blendCommand,
+    poolsCommand,
     tasteCommand,
     prefsCommand,
     failuresCommand,

@@ -490,6 +490,9 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/taste",
         "/v1/creators/{name}/similar",
         "/v1/blend",
+        "/v1/pools",
+        "/v1/pools/{name}",
+        "/v1/pools/{name}/playlist",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

@@ -1,3 +1,4 @@
+import { scoreUserItem } from "../core/affinity/affinity-model.js";
 import {
   type BlendAttributes,
   type BlendPolicy,
@@ -15,6 +16,10 @@ import {
   nearestRows,
   type PlaylistKind,
   type PlaylistSummary,
+  type PoolDefinition,
+  type PoolDefinitionInput,
+  poolDefinitionSchema,
+  rankPool,
   similarCreators,
   type TasteProfile,
   type TasteSpace,
@@ -87,6 +92,29 @@ export interface BlendAnswer {
   attributes: BlendAttributes;
   /** The same attributes for every policy on the same candidates, to compare with the naive ones. */
   policies: Record<BlendPolicy, BlendAttributes>;
+}
+
+export interface PoolPlaylistAnswer {
+  user: string;
+  pool: { name: string; version: number };
+  model: string;
+  /** editor: the model does not know the user, so the editor's order stands. */
+  source: "personal" | "folded-in" | "editor";
+  tracks: Array<
+    { item: string; title: string; creators: readonly string[]; kind: string } & {
+      relevance?: number;
+      placed: string;
+      reason: string;
+    }
+  >;
+  unknownItems: string[];
+  unmet: string[];
+}
+
+function poolReason(pool: string, placed: string, plays: number | undefined): string {
+  const pick = placed === "opener" ? `the opener of ${pool}` : `in ${pool}`;
+  if (plays === undefined) return `${pick}; new to you`;
+  return `${pick}; you played it ${plays === 1 ? "once" : `${plays} times`}`;
 }
 
 /** Thrown for a request the playlists cannot serve (unknown seed, bad numbers): a 400, not a crash. */
@@ -223,6 +251,76 @@ export class PlaylistsService {
       ) as BlendAnswer["tracks"],
       attributes: compared[policy],
       policies: compared,
+    };
+  }
+
+  /** Stores a new version of an editor's pool (validated); says which listed items the model does not know. */
+  async addPool(name: string, definition: PoolDefinitionInput, nowMs = Date.now()) {
+    if (!/^[\w.-]{1,100}$/.test(name))
+      throw new PlaylistRequestError(`pool name "${name}": use 1-100 letters, digits, '.', '-' or '_'`);
+    const parsed = poolDefinitionSchema.safeParse(definition);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PlaylistRequestError(
+        `pool ${name}, field ${issue.path.join(".") || "(definition)"}: ${issue.message}`,
+      );
+    }
+    const record = await this.ctx.store.addPool({ name, createdAtMs: nowMs, definition: parsed.data });
+    const current = await this.ctx.models.current();
+    const unknownItems = current ? parsed.data.items.filter((id) => !current.itemIndex.has(id)) : [];
+    return { ...record, definition: parsed.data, unknownItems };
+  }
+
+  /** The latest version of every pool. */
+  async listPools(): Promise<
+    Array<{ name: string; version: number; createdAt: string; definition: PoolDefinition }>
+  > {
+    return (await this.ctx.store.listPools()).map((r) => ({
+      name: r.name,
+      version: r.version,
+      createdAt: new Date(r.createdAtMs).toISOString(),
+      definition: poolDefinitionSchema.parse(r.definition),
+    }));
+  }
+
+  async removePool(name: string): Promise<boolean> {
+    return this.ctx.store.removePool(name);
+  }
+
+  /**
+   * A pool's playlist for one user: the editor's candidates ranked by the user's affinity under the pool's
+   * rules (an unknown user gets the editor's order); their taught preferences leave tracks out.
+   */
+  async fromPool(user: string, name: string, request: { timeMs?: number } = {}): Promise<PoolPlaylistAnswer> {
+    const current = await this.ctx.models.require();
+    const [record] = await this.ctx.store.listPools(name);
+    if (!record) throw new PlaylistRequestError(`no pool named ${name}: see tastebud pools list`);
+    const def = poolDefinitionSchema.parse(record.definition);
+    const state = userFor(current, user);
+    const { allow } = await this.preferenceFilter(current, user, undefined, request.timeMs ?? Date.now());
+    const ranked = rankPool(
+      def,
+      { items: current.view.byModelIndex, popularity: current.model.popularity },
+      current.itemIndex,
+      state ? (i) => scoreUserItem(current.model, state, i).affinity : null,
+      allow,
+    );
+    const played = new Map<number, number>();
+    for (let c = 0; state && c < state.items.length; c++) played.set(state.items[c], state.count[c]);
+    return {
+      user,
+      pool: { name: record.name, version: record.version },
+      model: current.manifest.version,
+      source: state ? state.source : "editor",
+      tracks: ranked.order.map((i, k) =>
+        describeItem(current, i, {
+          ...(state ? { relevance: round6(scoreUserItem(current.model, state, i).affinity) } : {}),
+          placed: ranked.placed[k],
+          reason: poolReason(record.name, ranked.placed[k], played.get(i)),
+        }),
+      ) as PoolPlaylistAnswer["tracks"],
+      unknownItems: ranked.unknownItems,
+      unmet: ranked.unmet,
     };
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { commaList } from "../../config.js";
 import {
@@ -7,7 +8,12 @@ import {
   playlistKinds,
 } from "../../core/playlists/index.js";
 import type { Engine } from "../../engine.js";
-import { type BlendAnswer, type PlaylistAnswer, PlaylistRequestError } from "../../services/playlists.js";
+import {
+  type BlendAnswer,
+  type PlaylistAnswer,
+  PlaylistRequestError,
+  type PoolPlaylistAnswer,
+} from "../../services/playlists.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { withEngine } from "../run.js";
@@ -47,8 +53,16 @@ export function playlistCommand(program: Command): void {
     .option("--diversity <d>", "weight of diversity in the choice, 0 to 1 (default 0.3)", number("diversity"))
     .option("--kind-filter <kind>", "only items of this kind (song, video, podcast, ...)")
     .option("--tags <tags>", "only items with any of these tags (comma separated)")
+    .option("--pool <name>", "an editor's pool (see tastebud pools), ranked for this user under its rules")
     .option("--json", "print JSON");
   addStoreOptions(cmd).action(async (opts) => {
+    if (opts.pool) {
+      await withPlaylists(opts, async (engine) => {
+        const answer = await engine.playlists.fromPool(opts.user, opts.pool);
+        console.log(opts.json ? JSON.stringify(answer) : formatPoolPlaylist(answer));
+      });
+      return;
+    }
     if (!(playlistKinds as readonly string[]).includes(opts.kind))
       throw new UsageError(`--kind expects one of ${playlistKinds.join(", ")}, got "${opts.kind}"`);
     await withPlaylists(opts, async (engine) => {
@@ -182,4 +196,114 @@ export function formatBlend(answer: BlendAnswer): string {
         )}  ${a.joy.toFixed(3)}  ${a.worstMember.toFixed(3)}  ${a.equal.toFixed(3)}  ${a.democratic.toFixed(3).padStart(10)}  ${a.coherent.toFixed(3).padStart(8)}`,
     );
   return lines.join("\n");
+}
+
+export function formatPoolPlaylist(answer: PoolPlaylistAnswer): string {
+  const lines = [
+    `pool ${answer.pool.name} v${answer.pool.version} for ${answer.user} (${answer.source === "editor" ? "unknown user: the editor's order" : answer.source}, model ${answer.model}): ${answer.tracks.length} tracks`,
+  ];
+  answer.tracks.forEach((t, k) => {
+    const r = t.relevance === undefined ? "     " : t.relevance.toFixed(3);
+    lines.push(
+      `${String(k + 1).padStart(3)}. ${r}  ${t.title} by ${t.creators.join(", ") || "?"}  (${t.reason}; ${t.placed})`,
+    );
+  });
+  for (const u of answer.unmet) lines.push(`rule not met: ${u}`);
+  if (answer.unknownItems.length) lines.push(`not in the model: ${answer.unknownItems.join(", ")}`);
+  return lines.join("\n");
+}
+
+export function poolsCommand(program: Command): void {
+  const pools = program
+    .command("pools")
+    .description("editors' pools for algotorial playlists: add, list, rm");
+  const add = pools
+    .command("add")
+    .description("store a new version of a pool: a JSON definition (--file) or flags")
+    .argument("<name>", "pool name")
+    .option("--file <def.json>", "the definition as JSON (items, creators, tags, kind, rules)")
+    .option("--items <ids>", "item ids in the editor's order (comma separated)")
+    .option("--creators <names>", "every item by these creators (comma separated)")
+    .option("--tags <tags>", "every item with any of these tags (comma separated)")
+    .option("--kind <kind>", "only items of this kind")
+    .option("--length <n>", "tracks", number("length"))
+    .option("--opener <id>", "this item always plays first")
+    .option(
+      "--at-least <n:tag>",
+      "at least n items with this tag (repeatable), e.g. 3:new-release",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--max-per-artist <n>", "most tracks by one artist", number("max-per-artist"))
+    .option(
+      "--before <a>b>",
+      "item a plays before item b when both do (repeatable, ids joined by >)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--json", "print JSON");
+  addStoreOptions(add).action(async (name: string, opts) => {
+    const definition = opts.file ? JSON.parse(readFileSync(opts.file, "utf8")) : poolFromFlags(opts);
+    await withPlaylists(opts, async (engine) => {
+      const r = await engine.playlists.addPool(name, definition);
+      if (opts.json) return console.log(JSON.stringify(r));
+      console.log(`pool ${r.name} v${r.version} stored`);
+      if (r.unknownItems.length)
+        console.log(`  not in the current model (cannot be played yet): ${r.unknownItems.join(", ")}`);
+    });
+  });
+  const list = pools
+    .command("list")
+    .description("the latest version of every pool")
+    .option("--json", "print JSON");
+  addStoreOptions(list).action(async (opts) => {
+    await withPlaylists(opts, async (engine) => {
+      const all = await engine.playlists.listPools();
+      if (opts.json) return console.log(JSON.stringify(all));
+      if (all.length === 0) console.log("no pools yet: tastebud pools add NAME ...");
+      for (const p of all) {
+        const d = p.definition;
+        console.log(
+          `${p.name} v${p.version} (${p.createdAt}): ${d.items.length} items, creators [${d.creators.join(", ")}], tags [${d.tags.join(", ")}], length ${d.rules.length}`,
+        );
+      }
+    });
+  });
+  const rm = pools
+    .command("rm")
+    .description("remove a pool (its versions are kept for audit)")
+    .argument("<name>");
+  addStoreOptions(rm).action(async (name: string, opts) => {
+    await withPlaylists(opts, async (engine) => {
+      if (!(await engine.playlists.removePool(name))) throw new UsageError(`no pool named ${name}`);
+      console.log(`pool ${name} removed`);
+    });
+  });
+}
+
+function poolFromFlags(opts: Record<string, unknown>) {
+  const atLeast = (opts.atLeast as string[]).map((v) => {
+    const m = /^(\d+):(.+)$/.exec(v);
+    if (!m) throw new UsageError(`--at-least expects n:tag, e.g. 3:new-release, got "${v}"`);
+    return { count: Number(m[1]), tag: m[2] };
+  });
+  const before = (opts.before as string[]).map((v) => {
+    const parts = v.split(">");
+    if (parts.length !== 2 || !parts[0] || !parts[1])
+      throw new UsageError(`--before expects a>b, got "${v}"`);
+    return parts as [string, string];
+  });
+  return {
+    items: commaList(opts.items as string | undefined) ?? [],
+    creators: commaList(opts.creators as string | undefined) ?? [],
+    tags: commaList(opts.tags as string | undefined) ?? [],
+    ...(opts.kind ? { kind: opts.kind } : {}),
+    rules: {
+      ...(opts.length !== undefined ? { length: opts.length } : {}),
+      ...(opts.opener ? { opener: opts.opener } : {}),
+      ...(opts.maxPerArtist !== undefined ? { maxPerCreator: opts.maxPerArtist } : {}),
+      atLeast,
+      before,
+    },
+  };
 }

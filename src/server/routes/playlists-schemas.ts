@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { blendPolicies, playlistKinds } from "../../core/playlists/index.js";
+import { blendPolicies, playlistKinds, poolDefinitionSchema } from "../../core/playlists/index.js";
 import { commaList, countQuery, filterQuery, id, listedItem } from "../schemas.js";
 
 const lengthQuery = z.coerce.number().int().min(1).max(500).default(30).describe("tracks");
@@ -142,4 +142,47 @@ export const blendResponseSchema = z.object({
       typeof blendAttributesSchema
     >,
   ),
+});
+
+export const poolParams = z.object({
+  name: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/)
+    .describe("pool name"),
+});
+export const poolBodySchema = poolDefinitionSchema;
+export const poolPlaylistQuery = z
+  .object({ user: id.describe("the listener to rank the pool for") })
+  .strict();
+
+const poolEntry = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  definition: z.unknown().describe("the pool definition, as stored"),
+});
+export const poolsResponseSchema = z.object({ pools: z.array(poolEntry) });
+export const poolAddedResponseSchema = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  createdAtMs: z.number(),
+  definition: z.unknown(),
+  unknownItems: z.array(z.string()).describe("listed items the current model does not know"),
+});
+
+export const poolPlaylistResponseSchema = z.object({
+  user: z.string(),
+  pool: z.object({ name: z.string(), version: z.number().int() }),
+  model: z.string(),
+  source: z.enum(["personal", "folded-in", "editor"]).describe("editor: unknown user, the editor's order"),
+  tracks: z.array(
+    z.object({
+      ...listedItem,
+      relevance: z.number().optional(),
+      placed: z.string().describe("opener, at least N <tag>, or ranked"),
+      reason: z.string(),
+    }),
+  ),
+  unknownItems: z.array(z.string()),
+  unmet: z.array(z.string()).describe("rules that could not be met, in words"),
 });

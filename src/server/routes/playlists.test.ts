@@ -74,4 +74,74 @@ describe("playlist routes", () => {
     expect(Object.keys(body.policies).sort()).toEqual(["alternating", "blend", "mean"]);
     expect((await app.inject({ url: `/v1/blend?users=${user}` })).statusCode).toBe(400);
   });
+
+  it("pools: stores versions, ranks a pool per listener under its rules, editor's order for a stranger", async () => {
+    const current = await engine.models.require();
+    const songs = current.view.byModelIndex
+      .filter((i) => i?.kind === "song")
+      .slice(0, 12)
+      .map((i) => i!.id);
+    const definition = {
+      items: songs,
+      rules: { length: 6, opener: songs[5], before: [[songs[3], songs[0]]] },
+    };
+    const denied = await app.inject({ method: "PUT", url: "/v1/pools/fresh-finds", payload: definition });
+    expect(denied.statusCode).toBe(401);
+    const auth = { authorization: "Bearer k" };
+    const put = await app.inject({
+      method: "PUT",
+      url: "/v1/pools/fresh-finds",
+      payload: definition,
+      headers: auth,
+    });
+    expect(put.statusCode).toBe(201);
+    expect(put.json().version).toBe(1);
+    const again = await app.inject({
+      method: "PUT",
+      url: "/v1/pools/fresh-finds",
+      payload: { ...definition, items: [...songs, "nope"] },
+      headers: auth,
+    });
+    expect(again.json()).toMatchObject({ version: 2, unknownItems: ["nope"] });
+    const bad = await app.inject({
+      method: "PUT",
+      url: "/v1/pools/empty",
+      payload: { description: "x" },
+      headers: auth,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(
+      (await app.inject({ url: "/v1/pools" }))
+        .json()
+        .pools.map((p: { name: string; version: number }) => `${p.name} v${p.version}`),
+    ).toEqual(["fresh-finds v2"]);
+
+    const mine = (await app.inject({ url: `/v1/pools/fresh-finds/playlist?user=${user}` })).json();
+    expect(mine.source).toBe("personal");
+    expect(mine.tracks).toHaveLength(6);
+    expect(mine.tracks[0].item).toBe(songs[5]);
+    expect(mine.tracks[0].placed).toBe("opener");
+    const ids = mine.tracks.map((t: { item: string }) => t.item);
+    if (ids.includes(songs[3]) && ids.includes(songs[0]))
+      expect(ids.indexOf(songs[3])).toBeLessThan(ids.indexOf(songs[0]));
+    const rest = mine.tracks.slice(1).map((t: { relevance: number }) => t.relevance);
+    expect(rest.length).toBe(5);
+
+    const stranger = (await app.inject({ url: "/v1/pools/fresh-finds/playlist?user=someone-new" })).json();
+    expect(stranger.source).toBe("editor");
+    // The opener, then the editor's order, with songs[0] moved to just after songs[3].
+    expect(stranger.tracks.map((t: { item: string }) => t.item)).toEqual([
+      songs[5],
+      songs[1],
+      songs[2],
+      songs[3],
+      songs[0],
+      songs[4],
+    ]);
+
+    expect(
+      (await app.inject({ method: "DELETE", url: "/v1/pools/fresh-finds", headers: auth })).statusCode,
+    ).toBe(204);
+    expect((await app.inject({ url: `/v1/pools/fresh-finds/playlist?user=${user}` })).statusCode).toBe(400);
+  });
 });

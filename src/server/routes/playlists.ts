@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { z } from "zod";
+import { z } from "zod";
 import { commaList } from "../../config.js";
 import { PlaylistRequestError } from "../../services/playlists.js";
 import { HttpError } from "../errors.js";
@@ -12,6 +12,12 @@ import {
   creatorParams,
   playlistQuery,
   playlistResponseSchema,
+  poolAddedResponseSchema,
+  poolBodySchema,
+  poolParams,
+  poolPlaylistQuery,
+  poolPlaylistResponseSchema,
+  poolsResponseSchema,
   similarCountQuery,
   similarCreatorsResponseSchema,
   similarUsersResponseSchema,
@@ -30,8 +36,80 @@ async function answering<T>(body: () => Promise<T>): Promise<T> {
 }
 
 /** Taste space and playlists, served from the current model in memory. */
-export const playlistsRoutes: FastifyPluginAsync<RouteContext> = async (plain, { engine }) => {
+export const playlistsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
+  const { engine, storeLock, requireKey, writeSecurity } = ctx;
+
+  api.put(
+    "/v1/pools/:name",
+    {
+      onRequest: requireKey,
+      schema: {
+        tags: ["playlists"],
+        summary: "store a new version of an editor's pool (candidates and rules) for algotorial playlists",
+        security: writeSecurity,
+        params: poolParams,
+        body: poolBodySchema,
+        response: { 201: poolAddedResponseSchema, ...errorResponses(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const added = await answering(() =>
+        storeLock.run(() => engine.playlists.addPool(request.params.name, request.body)),
+      );
+      return reply.code(201).send(added);
+    },
+  );
+
+  api.get(
+    "/v1/pools",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "the latest version of every pool",
+        response: { 200: poolsResponseSchema },
+      },
+    },
+    async () => ({ pools: await storeLock.run(() => engine.playlists.listPools()) }),
+  );
+
+  api.delete(
+    "/v1/pools/:name",
+    {
+      onRequest: requireKey,
+      schema: {
+        tags: ["playlists"],
+        summary: "remove a pool (its versions are kept for audit)",
+        security: writeSecurity,
+        params: poolParams,
+        response: { 204: z.null(), ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const removed = await storeLock.run(() => engine.playlists.removePool(request.params.name));
+      if (!removed) throw new HttpError(404, "not-found", `no pool named ${request.params.name}`);
+      return reply.code(204).send(null);
+    },
+  );
+
+  api.get(
+    "/v1/pools/:name/playlist",
+    {
+      schema: {
+        tags: ["playlists"],
+        summary: "a pool ranked for one user under its rules (an unknown user gets the editor's order)",
+        params: poolParams,
+        querystring: poolPlaylistQuery,
+        response: { 200: poolPlaylistResponseSchema, ...errorResponses(400, 503) },
+      },
+    },
+    async (request) => {
+      const answer = await answering(() =>
+        storeLock.run(() => engine.playlists.fromPool(request.query.user, request.params.name)),
+      );
+      return answer as z.output<typeof poolPlaylistResponseSchema>;
+    },
+  );
 
   api.get(
     "/v1/users/:id/playlist",
