@@ -5,6 +5,7 @@ import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
 import { FavouritesService } from "./services/favourites.js";
 import { InsightsService } from "./services/insights.js";
+import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
@@ -50,6 +51,8 @@ export class Engine {
   readonly favourites: FavouritesService;
   /** What the engine knows, for the dashboard: overview, histories, item map, evaluation records. */
   readonly insights: InsightsService;
+  /** Taste space (similar creators and listeners, profiles) and playlists: discover, mix, radio. */
+  readonly playlists: PlaylistsService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -60,6 +63,7 @@ export class Engine {
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
     this.favourites = new FavouritesService(ctx);
     this.insights = new InsightsService(ctx, this.voice);
+    this.playlists = new PlaylistsService(ctx, this.preferences);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

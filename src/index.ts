@@ -51,5 +51,6 @@ export type {
   ServingModels,
   VoiceService,
 } from "./services/index.js";
+export type { PlaylistAnswer, PlaylistRequest, PlaylistsService } from "./services/playlists.js";
 export { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 export type { EventStore } from "./store/event-store.js";

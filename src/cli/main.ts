@@ -7,6 +7,7 @@ import { evalCommand } from "./commands/eval.js";
 import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
+import { blendCommand, playlistCommand, poolsCommand, tasteCommand } from "./commands/playlists.js";
 import { prefsCommand } from "./commands/prefs.js";
 import { rewritesCommand } from "./commands/rewrites.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -36,6 +37,10 @@ export function buildProgram(): Command {
     recommendCommand,
     similarCommand,
     explainCommand,
+    playlistCommand,
+    blendCommand,
+    poolsCommand,
+    tasteCommand,
     prefsCommand,
     failuresCommand,
     rewritesCommand,

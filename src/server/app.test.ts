@@ -492,6 +492,14 @@ describe("documentation and operations", () => {
         "/v1/evaluations",
         "/v1/requests/daily",
         "/v1/requests/failures",
+        "/v1/users/{id}/playlist",
+        "/v1/users/{id}/similar",
+        "/v1/users/{id}/taste",
+        "/v1/creators/{name}/similar",
+        "/v1/blend",
+        "/v1/pools",
+        "/v1/pools/{name}",
+        "/v1/pools/{name}/playlist",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;

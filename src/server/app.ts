@@ -23,6 +23,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
 import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
+import { playlistsRoutes } from "./routes/playlists.js";
 import { preferencesRoutes } from "./routes/preferences.js";
 import { recommendRoutes } from "./routes/recommend.js";
 import { type RouteContext, StoredPlays } from "./routes/route-context.js";
@@ -267,6 +268,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
         { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
+        { name: "playlists", description: "taste space, personal playlists, Blend and editors' pools" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -304,6 +306,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     operationsRoutes,
     insightsRoutes,
     dashboardRoutes,
+    playlistsRoutes,
   ]) {
     app.register(routes, ctx);
   }

@@ -265,6 +265,30 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("keeps every version of a pool, lists the latest, and removes a pool with its versions", async () => {
+      const store = await open();
+      try {
+        const first = await store.addPool({ name: "fresh", createdAtMs: 1e12, definition: { items: ["a"] } });
+        expect(first.version).toBe(1);
+        await store.addPool({ name: "fresh", createdAtMs: 1e12 + 5, definition: { items: ["a", "b"] } });
+        await store.addPool({ name: "chill", createdAtMs: 1e12, definition: { tags: ["ambient"] } });
+        expect(await store.listPools()).toEqual([
+          { name: "chill", version: 1, createdAtMs: 1e12, definition: { tags: ["ambient"] } },
+          { name: "fresh", version: 2, createdAtMs: 1e12 + 5, definition: { items: ["a", "b"] } },
+        ]);
+        expect((await store.listPools("fresh")).map((p) => p.version)).toEqual([2]);
+        expect(await store.removePool("fresh")).toBe(true);
+        expect(await store.removePool("fresh")).toBe(false);
+        expect((await store.listPools()).map((p) => p.name)).toEqual(["chill"]);
+        // A name used before starts after its removed versions, so a version always names one definition.
+        expect((await store.addPool({ name: "fresh", createdAtMs: 1e12 + 9, definition: {} })).version).toBe(
+          3,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
     it("records model versions and the current one", async () => {
       const store = await open();
       try {

@@ -28,6 +28,15 @@ export interface EventStore {
   listPreferences(user?: string): Promise<PreferenceRecord[]>;
   /** Marks a fact removed (kept for audit); false when the user has no such live fact. */
   removePreference(user: string, factId: string): Promise<boolean>;
+  /**
+   * Stores a new version of an editor's pool (any JSON the playlists core defines) and returns it with its
+   * version: one more than any earlier version of that name, removed ones included. Earlier versions stay.
+   */
+  addPool(record: Omit<PoolRecord, "version">): Promise<PoolRecord>;
+  /** The latest version of every pool not removed (or of one pool by name), by name. */
+  listPools(name?: string): Promise<PoolRecord[]>;
+  /** Marks every version of a pool removed (kept for audit); false when there is no such live pool. */
+  removePool(name: string): Promise<boolean>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;
@@ -90,6 +99,14 @@ export interface PreferenceRecord {
   createdAtMs: number;
   /** The fact as the preferences core defines it, stored as JSON. */
   fact: unknown;
+}
+
+export interface PoolRecord {
+  name: string;
+  /** 1 for the first definition under this name, then one more per change. */
+  version: number;
+  createdAtMs: number;
+  definition: unknown;
 }
 
 export interface PlayRequestRow {

@@ -10,6 +10,7 @@ import {
   type ModelRegistryEntry,
   type PlayColumns,
   type PlayRequestRow,
+  type PoolRecord,
   type PreferenceRecord,
   type RecentPlay,
   type SourcedRequestEvent,
@@ -351,6 +352,53 @@ export class DuckDbEventStore implements EventStore {
     stmt.bind([user, factId]);
     const r = await stmt.run();
     return r.rowsChanged > 0;
+  }
+
+  async addPool(record: Omit<PoolRecord, "version">): Promise<PoolRecord> {
+    let version = 0;
+    await this.transaction(async () => {
+      const last = await this.conn.prepare(
+        "SELECT coalesce(max(version), 0)::INTEGER FROM pools WHERE name = $1",
+      );
+      last.bind([record.name]);
+      version = ((await last.runAndReadAll()).getColumns()[0][0] as number) + 1;
+      const stmt = await this.conn.prepare(
+        "INSERT INTO pools VALUES ($1, $2::INTEGER, make_timestamp($3::BIGINT), $4, NULL)",
+      );
+      stmt.bind([
+        record.name,
+        version,
+        BigInt(Math.trunc(record.createdAtMs)) * 1000n,
+        JSON.stringify(record.definition),
+      ]);
+      await stmt.run();
+    });
+    return { ...record, version };
+  }
+
+  async listPools(name?: string): Promise<PoolRecord[]> {
+    const stmt = await this.conn.prepare(
+      `SELECT name, version::INTEGER, epoch_ms(created_at)::DOUBLE, definition FROM pools p
+       WHERE removed_at IS NULL AND ($1::VARCHAR IS NULL OR name = $1)
+         AND version = (SELECT max(version) FROM pools q WHERE q.name = p.name AND q.removed_at IS NULL)
+       ORDER BY name`,
+    );
+    stmt.bind([name ?? null]);
+    const rows = (await stmt.runAndReadAll()).getRows();
+    return rows.map((r) => ({
+      name: r[0] as string,
+      version: r[1] as number,
+      createdAtMs: r[2] as number,
+      definition: JSON.parse(r[3] as string),
+    }));
+  }
+
+  async removePool(name: string): Promise<boolean> {
+    const stmt = await this.conn.prepare(
+      "UPDATE pools SET removed_at = current_timestamp WHERE name = $1 AND removed_at IS NULL",
+    );
+    stmt.bind([name]);
+    return (await stmt.run()).rowsChanged > 0;
   }
 
   async countPlays(): Promise<number> {

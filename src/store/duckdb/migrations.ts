@@ -87,6 +87,20 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 3,
+    description: "editors' playlist pools (algotorial), versioned by name",
+    sql: `
+      CREATE TABLE pools (
+        name VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        definition VARCHAR NOT NULL,
+        removed_at TIMESTAMP,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;
