@@ -88,22 +88,53 @@ class SegmentCounts {
   }
 }
 
+/** What the segment-level policies share: per-(segment, arm) counts, learned the same way, stored the same way. */
+abstract class SegmentPolicy implements BanditPolicy {
+  abstract readonly kind: PolicyKind;
+  abstract readonly name: string;
+  readonly counts: SegmentCounts;
+  constructor(
+    readonly nArms: number,
+    nSegments: number,
+    counts?: SegmentCounts,
+  ) {
+    this.counts = counts ?? new SegmentCounts(nSegments, nArms);
+  }
+  abstract choose(context: BanditContext, slots: number, rng: Random, propensitySamples?: number): Slate;
+  /** The policy's own settings, stored beside the counts. */
+  protected abstract settings(): Record<string, unknown>;
+  update(context: BanditContext, arms: ArrayLike<number>, rewards: ArrayLike<number>): void {
+    this.counts.add(context.segment, arms, rewards);
+  }
+  state(): PolicyState {
+    return {
+      kind: this.kind,
+      name: this.name,
+      nArms: this.nArms,
+      ...this.settings(),
+      ...this.counts.toJSON(),
+    };
+  }
+}
+
 /**
  * Segment epsilon-greedy (BaRT's policy, per segment as in Bendada et al.): with probability 1 - epsilon the
  * arms with the best observed stream rate in the user's segment, otherwise a uniformly random slate.
  * Propensity of arm a at slot k: (1 - epsilon) * P(greedy puts a at k) + epsilon / nArms.
  */
-export class EpsilonGreedyPolicy implements BanditPolicy {
+export class EpsilonGreedyPolicy extends SegmentPolicy {
   readonly kind = "epsilon-greedy";
-  readonly counts: SegmentCounts;
   constructor(
-    readonly nArms: number,
+    nArms: number,
     nSegments: number,
     readonly epsilon: number,
     readonly name = `epsilon-greedy-${epsilon}`,
     counts?: SegmentCounts,
   ) {
-    this.counts = counts ?? new SegmentCounts(nSegments, nArms);
+    super(nArms, nSegments, counts);
+  }
+  protected settings() {
+    return { epsilon: this.epsilon };
   }
   choose(context: BanditContext, slots: number, rng: Random): Slate {
     const rates = this.counts.meanRates(context.segment);
@@ -121,35 +152,25 @@ export class EpsilonGreedyPolicy implements BanditPolicy {
     }
     return { arms: slate.arms, propensities, explored: new Array(slate.arms.length).fill(explore) };
   }
-  update(context: BanditContext, arms: ArrayLike<number>, rewards: ArrayLike<number>): void {
-    this.counts.add(context.segment, arms, rewards);
-  }
-  state(): PolicyState {
-    return {
-      kind: this.kind,
-      name: this.name,
-      nArms: this.nArms,
-      epsilon: this.epsilon,
-      ...this.counts.toJSON(),
-    };
-  }
 }
 
 /**
  * Segment explore-then-commit: arms shown fewer than `minDisplays` times in the segment come first (in random
  * order); once every arm has its displays, the best observed rates, for good.
  */
-export class ExploreThenCommitPolicy implements BanditPolicy {
+export class ExploreThenCommitPolicy extends SegmentPolicy {
   readonly kind = "explore-then-commit";
-  readonly counts: SegmentCounts;
   constructor(
-    readonly nArms: number,
+    nArms: number,
     nSegments: number,
     readonly minDisplays: number,
     readonly name = `explore-then-commit-${minDisplays}`,
     counts?: SegmentCounts,
   ) {
-    this.counts = counts ?? new SegmentCounts(nSegments, nArms);
+    super(nArms, nSegments, counts);
+  }
+  protected settings() {
+    return { minDisplays: this.minDisplays };
   }
   choose(context: BanditContext, slots: number, rng: Random): Slate {
     const base = this.counts.segmentBase(context.segment);
@@ -164,18 +185,6 @@ export class ExploreThenCommitPolicy implements BanditPolicy {
     }
     const slate = topSlots(scores, slots, rng);
     return { ...slate, explored: new Array(slate.arms.length).fill(exploring) };
-  }
-  update(context: BanditContext, arms: ArrayLike<number>, rewards: ArrayLike<number>): void {
-    this.counts.add(context.segment, arms, rewards);
-  }
-  state(): PolicyState {
-    return {
-      kind: this.kind,
-      name: this.name,
-      nArms: this.nArms,
-      minDisplays: this.minDisplays,
-      ...this.counts.toJSON(),
-    };
   }
 }
 
@@ -211,18 +220,20 @@ function monteCarloPropensities(
  * "pessimistic" prior Beta(1, 99) expects a low stream rate until shown otherwise, which stops every arm
  * from being tried in every slot early on.
  */
-export class ThompsonSegmentPolicy implements BanditPolicy {
+export class ThompsonSegmentPolicy extends SegmentPolicy {
   readonly kind = "ts-segment";
-  readonly counts: SegmentCounts;
   constructor(
-    readonly nArms: number,
+    nArms: number,
     nSegments: number,
     readonly alpha0 = 1,
     readonly beta0 = 99,
     readonly name = `ts-segment-beta(${alpha0},${beta0})`,
     counts?: SegmentCounts,
   ) {
-    this.counts = counts ?? new SegmentCounts(nSegments, nArms);
+    super(nArms, nSegments, counts);
+  }
+  protected settings() {
+    return { alpha0: this.alpha0, beta0: this.beta0 };
   }
   private draw(segment: number, rng: Random): Float64Array {
     const base = this.counts.segmentBase(segment);
@@ -249,19 +260,6 @@ export class ThompsonSegmentPolicy implements BanditPolicy {
       propensities,
       explored: new Array(arms.length).fill(false),
       ...(propensitySamples > 0 ? { propensitySamples } : {}),
-    };
-  }
-  update(context: BanditContext, arms: ArrayLike<number>, rewards: ArrayLike<number>): void {
-    this.counts.add(context.segment, arms, rewards);
-  }
-  state(): PolicyState {
-    return {
-      kind: this.kind,
-      name: this.name,
-      nArms: this.nArms,
-      alpha0: this.alpha0,
-      beta0: this.beta0,
-      ...this.counts.toJSON(),
     };
   }
 }
