@@ -1,4 +1,12 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import {
+  type CarouselWorld,
+  drawUsers,
+  kMeansSegments,
+  simulateCarousel,
+} from "../../core/bandits/carousel.js";
 import {
   type BanditLog,
   empiricalPolicyTable,
@@ -9,9 +17,12 @@ import {
   type TargetPolicy,
   uniformPolicy,
 } from "../../core/bandits/ope.js";
+import { makePolicy, policyNames } from "../../core/bandits/presets.js";
+import { readNumericCsv } from "../../ingest/deezer-carousel.js";
 import { readOpenBanditLog } from "../../ingest/open-bandit.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
+import { linesSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 
 /** `--policy uniform` or `--policy FILE`: the policy that wrote another log, as its per-slot action shares. */
@@ -37,6 +48,7 @@ export function banditCommand(program: Command): void {
   const bandit = program
     .command("bandit")
     .description("home shelves that learn: off-policy evaluation, simulation, live policy state");
+  banditSimulateCommand(bandit);
 
   bandit
     .command("ope")
@@ -127,5 +139,169 @@ export function banditCommand(program: Command): void {
             r.coversObserved === undefined ? "" : r.coversObserved ? "yes" : "no"
           }`,
         );
+    });
+}
+
+/** The carousel world of Bendada et al. from the staged files, with `population` users drawn around the real ones. */
+export async function deezerWorld(
+  dataDir: string,
+  population: number,
+  segments: number,
+  seed: number,
+): Promise<CarouselWorld> {
+  const arms = await readNumericCsv(join(dataDir, "playlist_features.csv"));
+  const real = await readNumericCsv(join(dataDir, "user_features_small.csv"), ["segment"]);
+  const dim = arms.cols;
+  if (real.cols !== dim - 1)
+    throw new UsageError(
+      `user features have ${real.cols} dimensions; the playlists expect ${dim - 1} plus a bias`,
+    );
+  const users = drawUsers(real.values, real.rows, dim, population, seed);
+  return {
+    dim,
+    nArms: arms.rows,
+    arms: arms.values,
+    nUsers: population,
+    users,
+    segments: kMeansSegments(users, population, dim, segments, seed),
+    nSegments: segments,
+  };
+}
+
+function meanSquaredNorm(world: CarouselWorld): number {
+  let s = 0;
+  for (let i = 0; i < world.nUsers * world.dim; i++) s += world.users[i] ** 2;
+  return s / world.nUsers;
+}
+
+export function banditSimulateCommand(bandit: Command): void {
+  bandit
+    .command("simulate")
+    .description(
+      "run bandit policies in the Deezer carousel simulator (Bendada et al., RecSys 2020) and print cumulative regret and streams per display",
+    )
+    .option("--env <name>", "environment: deezer", "deezer")
+    .option("--policies <list>", `comma-separated: ${policyNames.join(", ")}`, policyNames.join(","))
+    .option("--rounds <n>", "rounds (batch feedback at each round's end)", number("rounds"), 100)
+    .option(
+      "--users-per-round <n>",
+      "displays per round (the paper: 20,000)",
+      number("users-per-round"),
+      1000,
+    )
+    .option("--population <n>", "simulated users, drawn around the 9 real ones", number("population"), 10_000)
+    .option(
+      "--segments <n>",
+      "k-means user segments (the paper: 100 over 974,960 users)",
+      number("segments"),
+      20,
+    )
+    .option("--seeds <list>", "comma-separated seeds; one run per seed", "1,2,3")
+    .option(
+      "--data <dir>",
+      "folder with playlist_features.csv and user_features_small.csv",
+      "../shared/data/deezer-carousel-bandits",
+    )
+    .option("--plot <file.svg>", "write the mean cumulative regret per round as an SVG chart")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      if (opts.env !== "deezer")
+        throw new UsageError(
+          `--env ${opts.env} is not available; this build simulates the deezer carousel only`,
+        );
+      for (const key of ["rounds", "usersPerRound", "population", "segments"] as const)
+        if (!Number.isInteger(opts[key]) || opts[key] < 1)
+          throw new UsageError(`--${key} expects a whole number >= 1`);
+      const names = String(opts.policies)
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
+      for (const n of names)
+        if (!(policyNames as readonly string[]).includes(n))
+          throw new UsageError(`unknown policy ${n}; known: ${policyNames.join(", ")}`);
+      const seeds = String(opts.seeds)
+        .split(",")
+        .map((s) => Number(s.trim()));
+      if (seeds.some((s) => !Number.isInteger(s)))
+        throw new UsageError("--seeds expects whole numbers separated by commas");
+      const progress = new Progress(!opts.json);
+      const perSeed: Array<{ seed: number; runs: ReturnType<typeof simulateCarousel> }> = [];
+      for (const seed of seeds) {
+        const world = await deezerWorld(opts.data, opts.population, opts.segments, seed);
+        const setting = {
+          nArms: world.nArms,
+          nSegments: world.nSegments,
+          dim: world.dim,
+          featureSquaredNorm: meanSquaredNorm(world),
+        };
+        const runs = simulateCarousel(
+          world,
+          names.map((n) => makePolicy(n, setting)),
+          {
+            rounds: opts.rounds,
+            usersPerRound: opts.usersPerRound,
+            seed,
+            onRound: (policy, round) => progress.update(`seed ${seed} ${policy}`, round, opts.rounds),
+          },
+        );
+        perSeed.push({ seed, runs });
+      }
+      progress.stop();
+      const summary = names.map((policy, k) => {
+        const finals = perSeed.map((s) => s.runs[k].cumulativeRegret[opts.rounds - 1]);
+        const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+        return {
+          policy,
+          cumulativeRegret: finals,
+          meanCumulativeRegret: mean,
+          streamsPerDisplay: perSeed.map((s) => s.runs[k].streamsPerDisplay),
+          meanRegretPerRound: Array.from(
+            { length: opts.rounds },
+            (_, r) => perSeed.reduce((a, s) => a + s.runs[k].cumulativeRegret[r], 0) / perSeed.length,
+          ),
+        };
+      });
+      const setup = {
+        env: "deezer",
+        rounds: opts.rounds,
+        usersPerRound: opts.usersPerRound,
+        population: opts.population,
+        segments: opts.segments,
+        seeds,
+        scaledDown:
+          opts.usersPerRound < 20_000
+            ? `${opts.usersPerRound} displays a round instead of the paper's 20,000`
+            : undefined,
+      };
+      if (opts.plot) {
+        writeFileSync(
+          opts.plot,
+          linesSvg(
+            summary.map((s) => ({ label: s.policy, values: s.meanRegretPerRound })),
+            {
+              title: `Deezer carousel: cumulative regret (mean of ${seeds.length} seeds, ${opts.usersPerRound} users/round)`,
+              xLabel: "round",
+              yLabel: "cumulative expected regret (streams)",
+            },
+          ),
+        );
+      }
+      if (opts.json) {
+        console.log(
+          JSON.stringify({ setup, policies: summary.map(({ meanRegretPerRound: _, ...rest }) => rest) }),
+        );
+        return;
+      }
+      console.log(
+        `Deezer carousel, ${opts.rounds} rounds x ${opts.usersPerRound} users (${setup.scaledDown ?? "paper scale"}), ${opts.population} simulated users in ${opts.segments} segments, 12 slots, 3 visible, cascade feedback`,
+      );
+      console.log(
+        `policy                   ${seeds.map((s) => `seed ${s}`.padStart(10)).join("")}      mean  streams/display`,
+      );
+      for (const s of [...summary].sort((a, b) => a.meanCumulativeRegret - b.meanCumulativeRegret))
+        console.log(
+          `${s.policy.padEnd(24)} ${s.cumulativeRegret.map((v) => v.toFixed(0).padStart(10)).join("")}${s.meanCumulativeRegret.toFixed(0).padStart(10)}  ${(s.streamsPerDisplay.reduce((a, b) => a + b, 0) / s.streamsPerDisplay.length).toFixed(4)}`,
+        );
+      if (opts.plot) console.log(`plot: ${opts.plot}`);
     });
 }
