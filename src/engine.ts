@@ -3,6 +3,7 @@ import { Random } from "./core/random.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
+import { HomeService } from "./services/home.js";
 import { PreferencesService } from "./services/preferences.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
@@ -44,6 +45,8 @@ export class Engine {
   readonly rewrites: RewritesService;
   /** Resolving voice requests, and where the voice pipeline fails. */
   readonly voice: VoiceService;
+  /** Home shelves from a bandit policy that learns from impressions and feedback. */
+  readonly home: HomeService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -52,6 +55,7 @@ export class Engine {
     this.recommend = new RecommendService(ctx, this.preferences);
     this.rewrites = new RewritesService(ctx);
     this.voice = new VoiceService(ctx, this.rewrites, this.preferences);
+    this.home = new HomeService(ctx);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -85,6 +89,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.home.flush();
     await this.ctx.store.close();
   }
 }

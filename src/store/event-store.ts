@@ -34,7 +34,7 @@ export interface EventStore {
   appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult>;
   /** Appends feedback in one transaction; the same (impressionId, kind, time) again is skipped. */
   appendFeedback(batch: readonly FeedbackEvent[], source: string): Promise<AppendResult>;
-  /** Impressions with their feedback, oldest first (ties by impressionId); of some ids or one page when given. */
+  /** Impressions with their feedback, oldest first (ties by page and slot); of some ids or one page when given. */
   scanImpressions(
     filter?: TimeWindow & { ids?: readonly string[]; pageId?: string },
   ): Promise<ImpressionWithFeedback[]>;

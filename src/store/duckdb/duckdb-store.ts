@@ -443,7 +443,7 @@ export class DuckDbEventStore implements EventStore {
                 i.policy, i.policy_version, i.propensity, i.propensity_samples, i.context,
                 coalesce((SELECT to_json(list({'kind': f.kind, 'time': epoch_ms(f.time)::DOUBLE, 'playedMs': f.played_ms::DOUBLE} ORDER BY f.time, f.kind))::VARCHAR
                           FROM impression_feedback f WHERE f.impression_id = i.impression_id), '[]')
-         FROM impressions i ${where} ORDER BY i.time, i.impression_id`,
+         FROM impressions i ${where} ORDER BY i.time, i.page_id, i.slot, i.impression_id`,
         params.length ? params : undefined,
       )
     ).getRows();
