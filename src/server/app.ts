@@ -20,6 +20,7 @@ import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { eventsRoutes } from "./routes/events.js";
+import { homeRoutes } from "./routes/home.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { preferencesRoutes } from "./routes/preferences.js";
 import { recommendRoutes } from "./routes/recommend.js";
@@ -261,6 +262,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
         { name: "operations", description: "health and metrics" },
+        { name: "home", description: "home shelves from a learning bandit policy, impressions and feedback" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -296,6 +298,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     affinityRoutes,
     trainingRoutes,
     operationsRoutes,
+    homeRoutes,
   ]) {
     app.register(routes, ctx);
   }

@@ -62,6 +62,14 @@ export interface PolicyStatus {
 
 const policyName = "home";
 
+/** The catalogue has no items to make shelves of. */
+export class NoShelvesError extends Error {
+  constructor() {
+    super("the catalogue is empty: ingest items (with --catalogue) before serving home shelves");
+    this.name = "NoShelvesError";
+  }
+}
+
 /** FNV-1a of the context string: a stable segment for "phone|morning" across restarts. */
 function segmentOf(context: string | undefined, segments: number): number {
   if (!context) return 0;
@@ -99,6 +107,8 @@ export class HomeService {
   private saveTimer: NodeJS.Timeout | null = null;
   private readonly options: Required<HomeOptions>;
   private readonly random: () => number;
+  /** Runs a store write; a server passes its store lock so scheduled saves never interleave with its writes. */
+  private writeLock: <T>(write: () => Promise<T>) => Promise<T> = (write) => write();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -115,11 +125,19 @@ export class HomeService {
     this.random = () => ctx.draws.next();
   }
 
+  useWriteLock(lock: <T>(write: () => Promise<T>) => Promise<T>): void {
+    this.writeLock = lock;
+  }
+
   /** The live policy: the stored one, or a new one over the catalogue's first items. */
   private async policy(): Promise<LivePolicy> {
     if (this.live) return this.live;
     this.loading ??= this.load();
-    this.live = await this.loading;
+    try {
+      this.live = await this.loading;
+    } finally {
+      this.loading = null;
+    }
     return this.live;
   }
 
@@ -142,7 +160,7 @@ export class HomeService {
     }
     const items = (await this.ctx.store.getItems()).slice(0, this.options.maxCandidates);
     if (items.length === 0)
-      throw new RangeError("the catalogue is empty: ingest items before serving home shelves");
+      throw new NoShelvesError();
     const n = items.length;
     const policy =
       this.options.policy === "ts-segment"
@@ -282,7 +300,7 @@ export class HomeService {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      void this.save();
+      void this.writeLock(() => this.save());
     }, 1000);
     this.saveTimer.unref();
   }
