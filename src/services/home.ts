@@ -5,8 +5,15 @@ import {
   ThompsonSegmentPolicy,
 } from "../core/bandits/policies.js";
 import { seenSlots } from "../core/bandits/slate.js";
+import { lineBatches } from "../ingest/files.js";
 import type { CatalogueItem } from "../schema/events.js";
-import { type FeedbackEvent, type ImpressionEvent, rewardStreamMs } from "../schema/impressions.js";
+import {
+  type FeedbackEvent,
+  feedbackEventSchema,
+  type ImpressionEvent,
+  impressionEventSchema,
+  rewardStreamMs,
+} from "../schema/impressions.js";
 import type { AppendResult, StoredPolicy } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
 
@@ -159,8 +166,7 @@ export class HomeService {
       };
     }
     const items = (await this.ctx.store.getItems()).slice(0, this.options.maxCandidates);
-    if (items.length === 0)
-      throw new NoShelvesError();
+    if (items.length === 0) throw new NoShelvesError();
     const n = items.length;
     const policy =
       this.options.policy === "ts-segment"
@@ -293,6 +299,66 @@ export class HomeService {
     }
     if (learnedPages > 0) this.scheduleSave();
     return { ...stored, learnedPages };
+  }
+
+  /**
+   * Reads impressions or feedback from JSON-lines files (gzip ok). Each line is validated on its own: valid
+   * rows are stored (feedback also teaches the live policy), invalid ones come back with file, line and reason.
+   */
+  async ingestFiles(
+    files: readonly string[],
+    kind: "impressions" | "feedback",
+    onProgress?: (rows: number) => void,
+  ): Promise<{
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    rejects: Array<{ file: string; line: number; reason: string }>;
+  }> {
+    const total = {
+      accepted: 0,
+      duplicates: 0,
+      rejected: 0,
+      rejects: [] as Array<{ file: string; line: number; reason: string }>,
+    };
+    for (const file of files) {
+      for await (const { lines, first } of lineBatches(file)) {
+        const impressions: ImpressionEvent[] = [];
+        const feedback: FeedbackEvent[] = [];
+        lines.forEach((text, k) => {
+          if (text.trim() === "") return;
+          const reject = (reason: string) => {
+            total.rejected++;
+            if (total.rejects.length < 1000) total.rejects.push({ file, line: first + k, reason });
+          };
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            reject("not valid JSON");
+            return;
+          }
+          const parsed = (kind === "impressions" ? impressionEventSchema : feedbackEventSchema).safeParse(
+            value,
+          );
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            reject(`${issue.path.join(".") || "row"}: ${issue.message}`);
+            return;
+          }
+          if (kind === "impressions") impressions.push(parsed.data as ImpressionEvent);
+          else feedback.push(parsed.data as FeedbackEvent);
+        });
+        const stored =
+          kind === "impressions"
+            ? await this.recordImpressions(impressions, file)
+            : await this.feedback(feedback, file);
+        total.accepted += stored.inserted;
+        total.duplicates += stored.duplicates;
+        onProgress?.(first + lines.length - 1);
+      }
+    }
+    return total;
   }
 
   /** Saves at most once a second while feedback streams in; flush() saves now. */

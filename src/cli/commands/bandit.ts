@@ -21,9 +21,10 @@ import { makePolicy, policyNames } from "../../core/bandits/presets.js";
 import { readNumericCsv } from "../../ingest/deezer-carousel.js";
 import { readOpenBanditLog } from "../../ingest/open-bandit.js";
 import { UsageError } from "../errors.js";
-import { number } from "../options.js";
+import { addStoreOptions, number } from "../options.js";
 import { linesSvg } from "../plot.js";
 import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
 
 /** `--policy uniform` or `--policy FILE`: the policy that wrote another log, as its per-slot action shares. */
 async function targetFrom(
@@ -49,6 +50,7 @@ export function banditCommand(program: Command): void {
     .command("bandit")
     .description("home shelves that learn: off-policy evaluation, simulation, live policy state");
   banditSimulateCommand(bandit);
+  banditStoreCommands(bandit);
 
   bandit
     .command("ope")
@@ -304,4 +306,75 @@ export function banditSimulateCommand(bandit: Command): void {
         );
       if (opts.plot) console.log(`plot: ${opts.plot}`);
     });
+}
+
+/** The live home policy: status, freeze, and impressions/feedback from files. */
+function banditStoreCommands(bandit: Command): void {
+  const status = bandit
+    .command("status")
+    .description("the live home policy's state: version, frozen, displays, streams, best shelves")
+    .option("--json", "print JSON");
+  addStoreOptions(status).action(async (opts) => {
+    await withEngine(opts, async (engine) => {
+      const policies = await engine.home.status();
+      if (opts.json) {
+        console.log(JSON.stringify(policies));
+        return;
+      }
+      if (policies.length === 0) {
+        console.log("no home policy yet: it starts with the first GET /v1/users/{id}/home");
+        return;
+      }
+      for (const p of policies) {
+        console.log(
+          `${p.name} (${p.kind}) version ${p.version}${p.frozen ? ", frozen" : ""}, updated ${p.updatedAt}: ${p.arms} shelves, ${p.segments} segments, ${p.displays} seen, ${p.streams} streams`,
+        );
+        for (const t of p.top) console.log(`  ${t.item}: ${t.streams}/${t.displays} = ${t.rate.toFixed(3)}`);
+      }
+    });
+  });
+  for (const [name, frozen] of [
+    ["freeze", true],
+    ["unfreeze", false],
+  ] as const) {
+    const cmd = bandit
+      .command(name)
+      .description(
+        frozen
+          ? "stop the live home policy learning (it keeps serving)"
+          : "let the live home policy learn again",
+      );
+    addStoreOptions(cmd).action(async (opts) => {
+      await withEngine(opts, async (engine) => {
+        const p = await engine.home.freeze(frozen);
+        console.log(`${p.name} version ${p.version} ${p.frozen ? "frozen" : "learning"}`);
+      });
+    });
+  }
+  const ingest = bandit
+    .command("ingest <files...>")
+    .description(
+      "read impressions (or --feedback) from JSON-lines files; bad rows are reported by file and line",
+    )
+    .option("--feedback", "the files hold feedback events (click, stream, dismiss), not impressions")
+    .option("--json", "print JSON");
+  addStoreOptions(ingest).action(async (files: string[], opts) => {
+    await withEngine(opts, async (engine) => {
+      const progress = new Progress(!opts.json);
+      const result = await engine.home.ingestFiles(
+        files,
+        opts.feedback ? "feedback" : "impressions",
+        (rows) => progress.update("rows read", rows, rows),
+      );
+      progress.stop();
+      if (opts.json) console.log(JSON.stringify(result));
+      else {
+        console.log(
+          `${result.accepted} stored, ${result.duplicates} already stored, ${result.rejected} rejected`,
+        );
+        for (const r of result.rejects.slice(0, 20)) console.log(`  ${r.file}:${r.line}: ${r.reason}`);
+      }
+      if (result.rejected > 0) process.exitCode = 3;
+    });
+  });
 }
