@@ -6,6 +6,7 @@
  *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  *   npm run bench -- resolve-decision  # what resolve's play-or-ask adds per request, in process
+ *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { homeBench } from "./home.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
@@ -60,6 +62,18 @@ async function main() {
       commit: commit(),
       at: new Date().toISOString(),
       ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("home")) {
+    const result = {
+      bench: "home",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await homeBench()),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

@@ -4,6 +4,7 @@ import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
 import { FavouritesService } from "./services/favourites.js";
+import { HomeService } from "./services/home.js";
 import { InsightsService } from "./services/insights.js";
 import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
@@ -53,6 +54,8 @@ export class Engine {
   readonly insights: InsightsService;
   /** Taste space (similar creators and listeners, profiles) and playlists: discover, mix, radio. */
   readonly playlists: PlaylistsService;
+  /** Home shelves from a bandit policy that learns from impressions and feedback. */
+  readonly home: HomeService;
 
   private constructor(private readonly ctx: ServiceContext) {
     this.events = new EventsService(ctx);
@@ -64,6 +67,7 @@ export class Engine {
     this.favourites = new FavouritesService(ctx);
     this.insights = new InsightsService(ctx, this.voice);
     this.playlists = new PlaylistsService(ctx, this.preferences);
+    this.home = new HomeService(ctx);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -97,6 +101,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.home.flush();
     await this.ctx.store.close();
   }
 }

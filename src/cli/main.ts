@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { StoreError } from "../store/event-store.js";
 import { affinityCommand } from "./commands/affinity.js";
+import { banditCommand } from "./commands/bandit.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { failuresCommand } from "./commands/failures.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     demoCommand,
     modelsCommand,
     schemaCommand,
+    banditCommand,
   ]) {
     add(program);
   }

@@ -21,6 +21,7 @@ import { Metrics } from "./metrics.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
+import { homeRoutes } from "./routes/home.js";
 import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { playlistsRoutes } from "./routes/playlists.js";
@@ -269,6 +270,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "operations", description: "health and metrics" },
         { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
         { name: "playlists", description: "taste space, personal playlists, Blend and editors' pools" },
+        { name: "home", description: "home shelves from a learning bandit policy, impressions and feedback" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -307,6 +309,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     insightsRoutes,
     dashboardRoutes,
     playlistsRoutes,
+    homeRoutes,
   ]) {
     app.register(routes, ctx);
   }

@@ -3,6 +3,7 @@ export { type AffinityAnswer, AffinityService, type FoldInAnswer, type TrainResu
 export type { ServiceContext } from "./context.js";
 export { EventsService } from "./events.js";
 export { type FavouriteEvaluationSource, FavouritesService } from "./favourites.js";
+export { type HomePage, HomeService, type HomeShelf, type PolicyStatus } from "./home.js";
 export { PreferencesService } from "./preferences.js";
 export { type ItemListAnswer, type RecommendRequest, RecommendService } from "./recommend.js";
 export { RewritesService, type ServedRewrites } from "./rewrites.js";

@@ -315,5 +315,69 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         await store.close();
       }
     });
+
+    it("stores impressions once, links their feedback, and keeps policy state versions", async () => {
+      const store = await open();
+      try {
+        const shown = [0, 1, 2].map((slot) => ({
+          impressionId: `p1:${slot}`,
+          pageId: "p1",
+          user: "a",
+          time: "2024-02-01T10:00:00Z",
+          surface: "home",
+          slot,
+          item: `shelf-${slot}`,
+          title: slot === 0 ? "because you played x" : undefined,
+          policy: "epsilon-greedy",
+          policyVersion: "3",
+          propensity: 0.3,
+          ...(slot === 2 ? { propensitySamples: 500, context: { device: "phone", hour: 9 } } : {}),
+        }));
+        expect(await store.appendImpressions(shown, "test")).toEqual({ inserted: 3, duplicates: 0 });
+        expect(await store.appendImpressions(shown.slice(0, 1), "test")).toEqual({
+          inserted: 0,
+          duplicates: 1,
+        });
+        const stream = {
+          impressionId: "p1:1",
+          time: "2024-02-01T10:00:05Z",
+          kind: "stream" as const,
+          playedMs: 45_000,
+        };
+        expect(await store.appendFeedback([stream, stream], "test")).toEqual({ inserted: 1, duplicates: 1 });
+        const page = await store.scanImpressions({ pageId: "p1" });
+        expect(page.map((r) => r.impression.slot)).toEqual([0, 1, 2]);
+        expect(page[0].impression.title).toBe("because you played x");
+        expect(page[1].feedback).toEqual([{ ...stream, time: "2024-02-01T10:00:05.000Z" }]);
+        expect(page[0].feedback).toEqual([]);
+        expect(page[2].impression).toMatchObject({
+          propensitySamples: 500,
+          context: { device: "phone", hour: 9 },
+        });
+        expect((await store.scanImpressions({ ids: ["p1:2"] })).map((r) => r.impression.item)).toEqual([
+          "shelf-2",
+        ]);
+        expect(await store.scanImpressions({ fromMs: Date.parse("2024-02-02T00:00:00Z") })).toEqual([]);
+        await store.savePolicy({
+          name: "home",
+          version: 1,
+          frozen: false,
+          updatedAtMs: 1e12,
+          state: { n: 1 },
+        });
+        await store.savePolicy({
+          name: "home",
+          version: 2,
+          frozen: true,
+          updatedAtMs: 1e12 + 5,
+          state: { n: 2 },
+        });
+        expect(await store.listPolicies()).toEqual([
+          { name: "home", version: 2, frozen: true, updatedAtMs: 1e12 + 5, state: { n: 2 } },
+        ]);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { CatalogueItem, PlayEvent, RequestEvent } from "../schema/events.js";
+import type { FeedbackEvent, ImpressionEvent } from "../schema/impressions.js";
 
 /**
  * The small interface every event store adapter implements. The embedded DuckDB store is the default; a
@@ -38,6 +39,18 @@ export interface EventStore {
   /** Marks every version of a pool removed (kept for audit); false when there is no such live pool. */
   removePool(name: string): Promise<boolean>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
+  /** Appends impressions in one transaction; an impressionId already stored is skipped. */
+  appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult>;
+  /** Appends feedback in one transaction; the same (impressionId, kind, time) again is skipped. */
+  appendFeedback(batch: readonly FeedbackEvent[], source: string): Promise<AppendResult>;
+  /** Impressions with their feedback, oldest first (ties by page and slot); of some ids or one page when given. */
+  scanImpressions(
+    filter?: TimeWindow & { ids?: readonly string[]; pageId?: string },
+  ): Promise<ImpressionWithFeedback[]>;
+  /** Stores a policy's state as its next version. */
+  savePolicy(record: StoredPolicy): Promise<void>;
+  /** Every stored policy's latest state. */
+  listPolicies(): Promise<StoredPolicy[]>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;
   currentModel(): Promise<ModelRegistryEntry | null>;
@@ -77,6 +90,21 @@ export interface RecentPlay {
   endReason: string | null;
   deviceType: string | null;
   requestText: string | null;
+}
+
+export interface ImpressionWithFeedback {
+  impression: ImpressionEvent;
+  feedback: FeedbackEvent[];
+}
+
+export interface StoredPolicy {
+  name: string;
+  version: number;
+  /** A frozen policy serves but does not learn. */
+  frozen: boolean;
+  updatedAtMs: number;
+  /** The policy's state as the bandits core defines it (JSON). */
+  state: unknown;
 }
 
 export interface KeyedPlayEvent {

@@ -2,9 +2,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { CatalogueItem, RequestEvent } from "../../schema/events.js";
+import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
 import {
   type AppendResult,
   type EventStore,
+  type ImpressionWithFeedback,
   type IngestRunRecord,
   type KeyedPlayEvent,
   type ModelRegistryEntry,
@@ -14,6 +16,7 @@ import {
   type PreferenceRecord,
   type RecentPlay,
   type SourcedRequestEvent,
+  type StoredPolicy,
   StoreError,
   type StoreSummary,
   type TimeWindow,
@@ -399,6 +402,164 @@ export class DuckDbEventStore implements EventStore {
     );
     stmt.bind([name]);
     return (await stmt.run()).rowsChanged > 0;
+  }
+
+  /** Rows through a temp staging table and an appender, then one INSERT OR IGNORE (first of a key wins). */
+  private async appendStaged(
+    table: string,
+    key: string,
+    rows: number,
+    fill: (a: Awaited<ReturnType<DuckDBConnection["createAppender"]>>) => void,
+  ): Promise<AppendResult> {
+    if (rows === 0) return { inserted: 0, duplicates: 0 };
+    const staging = `${table}_staging`;
+    await this.conn.run(
+      `CREATE TEMP TABLE IF NOT EXISTS ${staging} AS SELECT * EXCLUDE (ingested_at) FROM ${table} LIMIT 0`,
+    );
+    await this.conn.run(`DELETE FROM ${staging}`);
+    const a = await this.conn.createAppender(staging, "main", "temp");
+    fill(a);
+    a.closeSync();
+    const inserted = await this.transaction(async () => {
+      const r = await this.conn.run(`
+        INSERT OR IGNORE INTO ${table} BY NAME
+        SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${key}) AS rn FROM ${staging})
+        WHERE rn = 1`);
+      return r.rowsChanged;
+    });
+    await this.conn.run(`DELETE FROM ${staging}`);
+    return { inserted, duplicates: rows - inserted };
+  }
+
+  async appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult> {
+    return this.appendStaged("impressions", "impression_id", batch.length, (a) => {
+      for (const e of batch) {
+        a.appendVarchar(e.impressionId);
+        appendOptionalVarchar(a, e.pageId);
+        a.appendVarchar(e.user);
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendVarchar(e.surface);
+        a.appendInteger(e.slot);
+        a.appendVarchar(e.item);
+        appendOptionalVarchar(a, e.title);
+        a.appendVarchar(e.policy);
+        a.appendVarchar(e.policyVersion);
+        a.appendDouble(e.propensity);
+        if (e.propensitySamples === undefined) a.appendNull();
+        else a.appendInteger(e.propensitySamples);
+        appendOptionalVarchar(a, e.context ? JSON.stringify(e.context) : undefined);
+        a.appendVarchar(source);
+        a.endRow();
+      }
+    });
+  }
+
+  async appendFeedback(batch: readonly FeedbackEvent[], source: string): Promise<AppendResult> {
+    return this.appendStaged("impression_feedback", "impression_id, kind, time", batch.length, (a) => {
+      for (const e of batch) {
+        a.appendVarchar(e.impressionId);
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendVarchar(e.kind);
+        if (e.playedMs === undefined) a.appendNull();
+        else a.appendBigInt(BigInt(e.playedMs));
+        a.appendVarchar(source);
+        a.endRow();
+      }
+    });
+  }
+
+  async scanImpressions(
+    filter: TimeWindow & { ids?: readonly string[]; pageId?: string } = {},
+  ): Promise<ImpressionWithFeedback[]> {
+    const conditions: string[] = [];
+    const params: string[] = [];
+    if (filter.fromMs !== undefined)
+      conditions.push(`i.time >= make_timestamp(${Math.trunc(filter.fromMs * 1000)}::BIGINT)`);
+    if (filter.toMs !== undefined)
+      conditions.push(`i.time < make_timestamp(${Math.trunc(filter.toMs * 1000)}::BIGINT)`);
+    if (filter.ids !== undefined) {
+      if (filter.ids.length === 0) return [];
+      const first = params.length + 1;
+      params.push(...filter.ids);
+      conditions.push(`i.impression_id IN (${filter.ids.map((_, k) => `$${first + k}`).join(", ")})`);
+    }
+    if (filter.pageId !== undefined) {
+      params.push(filter.pageId);
+      conditions.push(`i.page_id = $${params.length}`);
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+    const rows = (
+      await this.conn.runAndReadAll(
+        `SELECT i.impression_id, i.page_id, i.user_id, epoch_ms(i.time)::DOUBLE, i.surface, i.slot, i.item_id, i.title,
+                i.policy, i.policy_version, i.propensity, i.propensity_samples, i.context,
+                coalesce((SELECT to_json(list({'kind': f.kind, 'time': epoch_ms(f.time)::DOUBLE, 'playedMs': f.played_ms::DOUBLE} ORDER BY f.time, f.kind))::VARCHAR
+                          FROM impression_feedback f WHERE f.impression_id = i.impression_id), '[]')
+         FROM impressions i ${where} ORDER BY i.time, i.page_id, i.slot, i.impression_id`,
+        params.length ? params : undefined,
+      )
+    ).getRows();
+    return rows.map((r) => {
+      const impression: ImpressionEvent = {
+        impressionId: r[0] as string,
+        user: r[2] as string,
+        time: new Date(r[3] as number).toISOString(),
+        surface: r[4] as string,
+        slot: r[5] as number,
+        item: r[6] as string,
+        policy: r[8] as string,
+        policyVersion: r[9] as string,
+        propensity: r[10] as number,
+      };
+      if (r[1] !== null) impression.pageId = r[1] as string;
+      if (r[7] !== null) impression.title = r[7] as string;
+      if (r[11] !== null) impression.propensitySamples = r[11] as number;
+      if (r[12] !== null) impression.context = JSON.parse(r[12] as string);
+      const feedback = (
+        JSON.parse(r[13] as string) as Array<{
+          kind: FeedbackEvent["kind"];
+          time: number;
+          playedMs: number | null;
+        }>
+      ).map((f) => {
+        const event: FeedbackEvent = {
+          impressionId: impression.impressionId,
+          time: new Date(f.time).toISOString(),
+          kind: f.kind,
+        };
+        if (f.playedMs !== null) event.playedMs = f.playedMs;
+        return event;
+      });
+      return { impression, feedback };
+    });
+  }
+
+  async savePolicy(record: StoredPolicy): Promise<void> {
+    const stmt = await this.conn.prepare(
+      "INSERT OR REPLACE INTO bandit_policies VALUES ($1, $2, $3, make_timestamp($4::BIGINT), $5)",
+    );
+    stmt.bind([
+      record.name,
+      record.version,
+      record.frozen,
+      BigInt(Math.trunc(record.updatedAtMs)) * 1000n,
+      JSON.stringify(record.state),
+    ]);
+    await stmt.run();
+  }
+
+  async listPolicies(): Promise<StoredPolicy[]> {
+    const rows = (
+      await this.conn.runAndReadAll(
+        "SELECT name, version, frozen, epoch_ms(updated_at)::DOUBLE, state FROM bandit_policies ORDER BY name",
+      )
+    ).getRows();
+    return rows.map((r) => ({
+      name: r[0] as string,
+      version: r[1] as number,
+      frozen: r[2] as boolean,
+      updatedAtMs: r[3] as number,
+      state: JSON.parse(r[4] as string),
+    }));
   }
 
   async countPlays(): Promise<number> {

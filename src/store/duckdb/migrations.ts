@@ -101,6 +101,45 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 4,
+    description: "impressions (what a policy showed, with propensities), their feedback, bandit policy state",
+    sql: `
+      CREATE TABLE impressions (
+        impression_id VARCHAR PRIMARY KEY,
+        page_id VARCHAR,
+        user_id VARCHAR NOT NULL,
+        time TIMESTAMP NOT NULL,
+        surface VARCHAR NOT NULL,
+        slot INTEGER NOT NULL,
+        item_id VARCHAR NOT NULL,
+        title VARCHAR,
+        policy VARCHAR NOT NULL,
+        policy_version VARCHAR NOT NULL,
+        propensity DOUBLE NOT NULL,
+        propensity_samples INTEGER,
+        context VARCHAR,
+        source VARCHAR,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      );
+      CREATE TABLE impression_feedback (
+        impression_id VARCHAR NOT NULL,
+        time TIMESTAMP NOT NULL,
+        kind VARCHAR NOT NULL,
+        played_ms BIGINT,
+        source VARCHAR,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (impression_id, kind, time)
+      );
+      CREATE TABLE bandit_policies (
+        name VARCHAR PRIMARY KEY,
+        version INTEGER NOT NULL,
+        frozen BOOLEAN NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        state VARCHAR NOT NULL
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

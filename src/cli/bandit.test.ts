@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const main = new URL("./main.ts", import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("tastebud bandit", () => {
+  it("ingests impressions and feedback files, naming bad lines, and reports the policy status", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-bandit-cli-"));
+    const store = join(dir, "s.duckdb");
+    const impressions = join(dir, "impressions.jsonl");
+    const row = (k: number) => ({
+      impressionId: `p:${k}`,
+      pageId: "p",
+      user: "u",
+      time: "2024-03-01T09:00:00Z",
+      slot: k,
+      item: `i${k}`,
+      policy: "logged",
+      propensity: 0.25,
+    });
+    writeFileSync(
+      impressions,
+      `${[JSON.stringify(row(0)), JSON.stringify(row(1)), JSON.stringify({ ...row(2), propensity: 2 }), "{oops"].join("\n")}\n`,
+    );
+    const r = await run(["bandit", "ingest", impressions, "--store", store, "--json"]);
+    expect(r.code).toBe(3);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ accepted: 2, rejected: 2 });
+    expect(out.rejects.map((x: { line: number }) => x.line)).toEqual([3, 4]);
+    expect(out.rejects[0].reason).toMatch(/^propensity/);
+    const status = await run(["bandit", "status", "--store", store]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/no home policy yet/);
+  }, 60_000);
+
+  it("refuses an unknown policy name in simulate with a usage error", async () => {
+    const r = await run(["bandit", "simulate", "--policies", "random,nope", "--rounds", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown policy nope/);
+  }, 60_000);
+});

@@ -1,0 +1,380 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import {
+  type CarouselWorld,
+  drawUsers,
+  kMeansSegments,
+  simulateCarousel,
+} from "../../core/bandits/carousel.js";
+import {
+  type BanditLog,
+  empiricalPolicyTable,
+  evaluateOffPolicy,
+  onPolicyValue,
+  positionPolicy,
+  relativeErrors,
+  type TargetPolicy,
+  uniformPolicy,
+} from "../../core/bandits/ope.js";
+import { makePolicy, policyNames } from "../../core/bandits/presets.js";
+import { readNumericCsv } from "../../ingest/deezer-carousel.js";
+import { readOpenBanditLog } from "../../ingest/open-bandit.js";
+import { UsageError } from "../errors.js";
+import { addStoreOptions, number } from "../options.js";
+import { linesSvg } from "../plot.js";
+import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+
+/** `--policy uniform` or `--policy FILE`: the policy that wrote another log, as its per-slot action shares. */
+async function targetFrom(
+  spec: string,
+  log: BanditLog,
+): Promise<{ name: string; policy: TargetPolicy; file?: string }> {
+  if (spec === "uniform") return { name: "uniform", policy: uniformPolicy(log.nActions, log.nPositions) };
+  const other = await readOpenBanditLog(spec);
+  if (other.nPositions !== log.nPositions)
+    throw new UsageError(`--policy ${spec} has ${other.nPositions} slots, the log has ${log.nPositions}`);
+  const nActions = Math.max(other.nActions, log.nActions);
+  const table = new Float64Array(nActions * log.nPositions);
+  const own = empiricalPolicyTable(other);
+  for (let k = 0; k < log.nPositions; k++)
+    for (let a = 0; a < other.nActions; a++) table[k * nActions + a] = own[k * other.nActions + a];
+  return { name: `policy that wrote ${spec}`, policy: positionPolicy(table, nActions), file: spec };
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(5) : "-");
+
+export function banditCommand(program: Command): void {
+  const bandit = program
+    .command("bandit")
+    .description("home shelves that learn: off-policy evaluation, simulation, live policy state");
+  banditSimulateCommand(bandit);
+  banditStoreCommands(bandit);
+
+  bandit
+    .command("ope")
+    .description(
+      "estimate a policy's click rate from a log another policy wrote (Open Bandit format): DM, IPS, SNIPS, DR with bootstrap 95% intervals",
+    )
+    .requiredOption(
+      "--log <file>",
+      "logged feedback (CSV, gzip ok): item_id, position, click, propensity_score, user_feature_*",
+    )
+    .requiredOption(
+      "--policy <uniform|file>",
+      "the policy to evaluate: uniform, or the policy that wrote this other log",
+    )
+    .option(
+      "--observed <file>",
+      "the evaluated policy's own log, to compare with (default: the --policy file)",
+    )
+    .option("--resamples <n>", "bootstrap resamples for IPS and SNIPS", number("resamples"), 1000)
+    .option(
+      "--refits <n>",
+      "bootstrap resamples with a refitted reward model for DM and DR",
+      number("refits"),
+      200,
+    )
+    .option("--seed <n>", "seed of folds and resamples", number("seed"), 1)
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      for (const key of ["resamples", "refits"] as const)
+        if (!Number.isInteger(opts[key]) || opts[key] < 0)
+          throw new UsageError(`--${key} expects a whole number >= 0`);
+      const log = await readOpenBanditLog(opts.log);
+      const target = await targetFrom(opts.policy, log);
+      const observedFile: string | undefined = opts.observed ?? target.file;
+      const observed = observedFile ? onPolicyValue(await readOpenBanditLog(observedFile)) : undefined;
+      const progress = new Progress(!opts.json);
+      const report = evaluateOffPolicy(log, target.policy, {
+        resamples: opts.resamples,
+        refits: opts.refits,
+        seed: opts.seed,
+        onRefit: (done, total) => progress.update("reward-model refits", done, total),
+      });
+      progress.stop();
+      const rows = report.estimates.map((e) => ({
+        estimator: e.estimator,
+        estimate: e.value,
+        lower: e.lower,
+        upper: e.upper,
+        ...(observed
+          ? {
+              relativeError: relativeErrors(e, observed.value).point,
+              meanRelativeErrorOverResamples: relativeErrors(e, observed.value).meanOverResamples,
+              coversObserved: e.lower <= observed.value && observed.value <= e.upper,
+            }
+          : {}),
+      }));
+      const summary = {
+        log: opts.log,
+        policy: target.name,
+        rows: report.n,
+        meanWeight: report.meanWeight,
+        maxWeight: report.maxWeight,
+        effectiveSampleSize: report.effectiveSampleSize,
+        rewardModelLambda: report.rewardModel.lambda,
+        observed,
+        estimates: rows,
+      };
+      if (opts.json) {
+        console.log(JSON.stringify(summary));
+        return;
+      }
+      console.log(`${target.name}, estimated from ${opts.log} (${report.n} rows)`);
+      console.log(
+        `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
+      );
+      if (observed)
+        console.log(
+          `observed on-policy value ${fmt(observed.value)} [${fmt(observed.lower)}, ${fmt(observed.upper)}] from ${observedFile}`,
+        );
+      console.log(
+        "estimator  estimate  95% interval          rel. error  mean rel. error (resamples)  covers",
+      );
+      for (const r of rows)
+        console.log(
+          `${r.estimator.padEnd(9)}  ${fmt(r.estimate)}   [${fmt(r.lower)}, ${fmt(r.upper)}]  ${
+            r.relativeError !== undefined ? r.relativeError.toFixed(3).padStart(10) : ""
+          }  ${r.meanRelativeErrorOverResamples !== undefined ? r.meanRelativeErrorOverResamples.toFixed(3).padStart(27) : ""}  ${
+            r.coversObserved === undefined ? "" : r.coversObserved ? "yes" : "no"
+          }`,
+        );
+    });
+}
+
+/** The carousel world of Bendada et al. from the staged files, with `population` users drawn around the real ones. */
+export async function deezerWorld(
+  dataDir: string,
+  population: number,
+  segments: number,
+  seed: number,
+): Promise<CarouselWorld> {
+  const arms = await readNumericCsv(join(dataDir, "playlist_features.csv"));
+  const real = await readNumericCsv(join(dataDir, "user_features_small.csv"), ["segment"]);
+  const dim = arms.cols;
+  if (real.cols !== dim - 1)
+    throw new UsageError(
+      `user features have ${real.cols} dimensions; the playlists expect ${dim - 1} plus a bias`,
+    );
+  const users = drawUsers(real.values, real.rows, dim, population, seed);
+  return {
+    dim,
+    nArms: arms.rows,
+    arms: arms.values,
+    nUsers: population,
+    users,
+    segments: kMeansSegments(users, population, dim, segments, seed),
+    nSegments: segments,
+  };
+}
+
+function meanSquaredNorm(world: CarouselWorld): number {
+  let s = 0;
+  for (let i = 0; i < world.nUsers * world.dim; i++) s += world.users[i] ** 2;
+  return s / world.nUsers;
+}
+
+export function banditSimulateCommand(bandit: Command): void {
+  bandit
+    .command("simulate")
+    .description(
+      "run bandit policies in the Deezer carousel simulator (Bendada et al., RecSys 2020) and print cumulative regret and streams per display",
+    )
+    .option("--env <name>", "environment: deezer", "deezer")
+    .option("--policies <list>", `comma-separated: ${policyNames.join(", ")}`, policyNames.join(","))
+    .option("--rounds <n>", "rounds (batch feedback at each round's end)", number("rounds"), 100)
+    .option(
+      "--users-per-round <n>",
+      "displays per round (the paper: 20,000)",
+      number("users-per-round"),
+      1000,
+    )
+    .option("--population <n>", "simulated users, drawn around the 9 real ones", number("population"), 10_000)
+    .option(
+      "--segments <n>",
+      "k-means user segments (the paper: 100 over 974,960 users)",
+      number("segments"),
+      20,
+    )
+    .option("--seeds <list>", "comma-separated seeds; one run per seed", "1,2,3")
+    .option(
+      "--data <dir>",
+      "folder with playlist_features.csv and user_features_small.csv",
+      "../shared/data/deezer-carousel-bandits",
+    )
+    .option("--plot <file.svg>", "write the mean cumulative regret per round as an SVG chart")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      if (opts.env !== "deezer")
+        throw new UsageError(
+          `--env ${opts.env} is not available; this build simulates the deezer carousel only`,
+        );
+      for (const key of ["rounds", "usersPerRound", "population", "segments"] as const)
+        if (!Number.isInteger(opts[key]) || opts[key] < 1)
+          throw new UsageError(`--${key} expects a whole number >= 1`);
+      const names = String(opts.policies)
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
+      for (const n of names)
+        if (!(policyNames as readonly string[]).includes(n))
+          throw new UsageError(`unknown policy ${n}; known: ${policyNames.join(", ")}`);
+      const seeds = String(opts.seeds)
+        .split(",")
+        .map((s) => Number(s.trim()));
+      if (seeds.some((s) => !Number.isInteger(s)))
+        throw new UsageError("--seeds expects whole numbers separated by commas");
+      const progress = new Progress(!opts.json);
+      const perSeed: Array<{ seed: number; runs: ReturnType<typeof simulateCarousel> }> = [];
+      for (const seed of seeds) {
+        const world = await deezerWorld(opts.data, opts.population, opts.segments, seed);
+        const setting = {
+          nArms: world.nArms,
+          nSegments: world.nSegments,
+          dim: world.dim,
+          featureSquaredNorm: meanSquaredNorm(world),
+        };
+        const runs = simulateCarousel(
+          world,
+          names.map((n) => makePolicy(n, setting)),
+          {
+            rounds: opts.rounds,
+            usersPerRound: opts.usersPerRound,
+            seed,
+            onRound: (policy, round) => progress.update(`seed ${seed} ${policy}`, round, opts.rounds),
+          },
+        );
+        perSeed.push({ seed, runs });
+      }
+      progress.stop();
+      const summary = names.map((policy, k) => {
+        const finals = perSeed.map((s) => s.runs[k].cumulativeRegret[opts.rounds - 1]);
+        const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+        return {
+          policy,
+          cumulativeRegret: finals,
+          meanCumulativeRegret: mean,
+          streamsPerDisplay: perSeed.map((s) => s.runs[k].streamsPerDisplay),
+          meanRegretPerRound: Array.from(
+            { length: opts.rounds },
+            (_, r) => perSeed.reduce((a, s) => a + s.runs[k].cumulativeRegret[r], 0) / perSeed.length,
+          ),
+        };
+      });
+      const setup = {
+        env: "deezer",
+        rounds: opts.rounds,
+        usersPerRound: opts.usersPerRound,
+        population: opts.population,
+        segments: opts.segments,
+        seeds,
+        scaledDown:
+          opts.usersPerRound < 20_000
+            ? `${opts.usersPerRound} displays a round instead of the paper's 20,000`
+            : undefined,
+      };
+      if (opts.plot) {
+        writeFileSync(
+          opts.plot,
+          linesSvg(
+            summary.map((s) => ({ label: s.policy, values: s.meanRegretPerRound })),
+            {
+              title: `Deezer carousel: cumulative regret (mean of ${seeds.length} seeds, ${opts.usersPerRound} users/round)`,
+              xLabel: "round",
+              yLabel: "cumulative expected regret (streams)",
+            },
+          ),
+        );
+      }
+      if (opts.json) {
+        console.log(
+          JSON.stringify({ setup, policies: summary.map(({ meanRegretPerRound: _, ...rest }) => rest) }),
+        );
+        return;
+      }
+      console.log(
+        `Deezer carousel, ${opts.rounds} rounds x ${opts.usersPerRound} users (${setup.scaledDown ?? "paper scale"}), ${opts.population} simulated users in ${opts.segments} segments, 12 slots, 3 visible, cascade feedback`,
+      );
+      console.log(
+        `policy                   ${seeds.map((s) => `seed ${s}`.padStart(10)).join("")}      mean  streams/display`,
+      );
+      for (const s of [...summary].sort((a, b) => a.meanCumulativeRegret - b.meanCumulativeRegret))
+        console.log(
+          `${s.policy.padEnd(24)} ${s.cumulativeRegret.map((v) => v.toFixed(0).padStart(10)).join("")}${s.meanCumulativeRegret.toFixed(0).padStart(10)}  ${(s.streamsPerDisplay.reduce((a, b) => a + b, 0) / s.streamsPerDisplay.length).toFixed(4)}`,
+        );
+      if (opts.plot) console.log(`plot: ${opts.plot}`);
+    });
+}
+
+/** The live home policy: status, freeze, and impressions/feedback from files. */
+function banditStoreCommands(bandit: Command): void {
+  const status = bandit
+    .command("status")
+    .description("the live home policy's state: version, frozen, displays, streams, best shelves")
+    .option("--json", "print JSON");
+  addStoreOptions(status).action(async (opts) => {
+    await withEngine(opts, async (engine) => {
+      const policies = await engine.home.status();
+      if (opts.json) {
+        console.log(JSON.stringify(policies));
+        return;
+      }
+      if (policies.length === 0) {
+        console.log("no home policy yet: it starts with the first GET /v1/users/{id}/home");
+        return;
+      }
+      for (const p of policies) {
+        console.log(
+          `${p.name} (${p.kind}) version ${p.version}${p.frozen ? ", frozen" : ""}, updated ${p.updatedAt}: ${p.arms} shelves, ${p.segments} segments, ${p.displays} seen, ${p.streams} streams`,
+        );
+        for (const t of p.top) console.log(`  ${t.item}: ${t.streams}/${t.displays} = ${t.rate.toFixed(3)}`);
+      }
+    });
+  });
+  for (const [name, frozen] of [
+    ["freeze", true],
+    ["unfreeze", false],
+  ] as const) {
+    const cmd = bandit
+      .command(name)
+      .description(
+        frozen
+          ? "stop the live home policy learning (it keeps serving)"
+          : "let the live home policy learn again",
+      );
+    addStoreOptions(cmd).action(async (opts) => {
+      await withEngine(opts, async (engine) => {
+        const p = await engine.home.freeze(frozen);
+        console.log(`${p.name} version ${p.version} ${p.frozen ? "frozen" : "learning"}`);
+      });
+    });
+  }
+  const ingest = bandit
+    .command("ingest <files...>")
+    .description(
+      "read impressions (or --feedback) from JSON-lines files; bad rows are reported by file and line",
+    )
+    .option("--feedback", "the files hold feedback events (click, stream, dismiss), not impressions")
+    .option("--json", "print JSON");
+  addStoreOptions(ingest).action(async (files: string[], opts) => {
+    await withEngine(opts, async (engine) => {
+      const progress = new Progress(!opts.json);
+      const result = await engine.home.ingestFiles(
+        files,
+        opts.feedback ? "feedback" : "impressions",
+        (rows) => progress.update("rows read", rows, rows),
+      );
+      progress.stop();
+      if (opts.json) console.log(JSON.stringify(result));
+      else {
+        console.log(
+          `${result.accepted} stored, ${result.duplicates} already stored, ${result.rejected} rejected`,
+        );
+        for (const r of result.rejects.slice(0, 20)) console.log(`  ${r.file}:${r.line}: ${r.reason}`);
+      }
+      if (result.rejected > 0) process.exitCode = 3;
+    });
+  });
+}

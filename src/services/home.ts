@@ -1,0 +1,450 @@
+import {
+  type BanditPolicy,
+  EpsilonGreedyPolicy,
+  policyFromState,
+  ThompsonSegmentPolicy,
+} from "../core/bandits/policies.js";
+import { seenSlots } from "../core/bandits/slate.js";
+import { lineBatches } from "../ingest/files.js";
+import type { CatalogueItem } from "../schema/events.js";
+import {
+  type FeedbackEvent,
+  feedbackEventSchema,
+  type ImpressionEvent,
+  impressionEventSchema,
+  rewardStreamMs,
+} from "../schema/impressions.js";
+import type { AppendResult, StoredPolicy } from "../store/event-store.js";
+import type { ServiceContext } from "./context.js";
+
+export interface HomeShelf {
+  slot: number;
+  impressionId: string;
+  item: string;
+  title: string;
+  /** Why this shelf is here, in words (BaRT's "explain"). */
+  explanation: string;
+  /** The live policy's probability of this item in this slot for this context. */
+  propensity: number;
+  propensitySamples?: number;
+  /** Shown by exploration rather than as the policy's best guess. */
+  explored: boolean;
+}
+
+export interface HomePage {
+  user: string;
+  pageId: string;
+  policy: string;
+  policyVersion: string;
+  shelves: HomeShelf[];
+}
+
+export interface HomeOptions {
+  /** "epsilon-greedy" (exact propensities; BaRT's policy) or "ts-segment" (Monte Carlo propensities). */
+  policy?: "epsilon-greedy" | "ts-segment";
+  epsilon?: number;
+  /** Contexts are hashed into this many segments, each learning its own stream rates. */
+  segments?: number;
+  /** Candidates: the first this many catalogue items. */
+  maxCandidates?: number;
+  /** Slots visible without scrolling: with no stream only these count as seen (cascade). */
+  initiallyVisible?: number;
+  /** Monte Carlo draws behind Thompson propensities. */
+  propensitySamples?: number;
+}
+
+export interface PolicyStatus {
+  name: string;
+  kind: string;
+  version: number;
+  frozen: boolean;
+  updatedAt: string;
+  arms: number;
+  segments: number;
+  displays: number;
+  streams: number;
+  /** The arms with the best observed stream rate over all segments (at least 5 displays). */
+  top: Array<{ item: string; displays: number; streams: number; rate: number }>;
+}
+
+const policyName = "home";
+
+/** The catalogue has no items to make shelves of. */
+export class NoShelvesError extends Error {
+  constructor() {
+    super("the catalogue is empty: ingest items (with --catalogue) before serving home shelves");
+    this.name = "NoShelvesError";
+  }
+}
+
+/** FNV-1a of the context string: a stable segment for "phone|morning" across restarts. */
+function segmentOf(context: string | undefined, segments: number): number {
+  if (!context) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < context.length; i++) h = Math.imul(h ^ context.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % segments;
+}
+
+function explain(item: CatalogueItem): string {
+  if (item.tags.length > 0) return `more ${item.tags[0]}`;
+  if (item.creators.length > 0) return `from ${item.creators[0]}`;
+  return `popular ${item.kind}s`;
+}
+
+interface LivePolicy {
+  policy: BanditPolicy;
+  arms: string[];
+  titles: string[];
+  explanations: string[];
+  version: number;
+  frozen: boolean;
+  updatedAtMs: number;
+}
+
+/**
+ * Home shelves that learn: a bandit policy over shelves fills the page, every slot is logged as an impression
+ * with its propensity, and feedback (streams, dismissals) updates the live policy by the cascade rule. The
+ * policy's state is stored after learning, so a restart continues where it stopped.
+ */
+export class HomeService {
+  private live: LivePolicy | null = null;
+  private loading: Promise<LivePolicy> | null = null;
+  private pageCounter = 0;
+  private readonly learnedPages = new Set<string>();
+  private saveTimer: NodeJS.Timeout | null = null;
+  private readonly options: Required<HomeOptions>;
+  private readonly random: () => number;
+  /** Runs a store write; a server passes its store lock so scheduled saves never interleave with its writes. */
+  private writeLock: <T>(write: () => Promise<T>) => Promise<T> = (write) => write();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    options: HomeOptions = {},
+  ) {
+    this.options = {
+      policy: options.policy ?? "epsilon-greedy",
+      epsilon: options.epsilon ?? 0.1,
+      segments: options.segments ?? 16,
+      maxCandidates: options.maxCandidates ?? 1000,
+      initiallyVisible: options.initiallyVisible ?? 3,
+      propensitySamples: options.propensitySamples ?? 200,
+    };
+    this.random = () => ctx.draws.next();
+  }
+
+  useWriteLock(lock: <T>(write: () => Promise<T>) => Promise<T>): void {
+    this.writeLock = lock;
+  }
+
+  /** The live policy: the stored one, or a new one over the catalogue's first items. */
+  private async policy(): Promise<LivePolicy> {
+    if (this.live) return this.live;
+    this.loading ??= this.load();
+    try {
+      this.live = await this.loading;
+    } finally {
+      this.loading = null;
+    }
+    return this.live;
+  }
+
+  private async load(): Promise<LivePolicy> {
+    const stored = (await this.ctx.store.listPolicies()).find((p) => p.name === policyName);
+    if (stored) {
+      const s = stored.state as {
+        policy: Parameters<typeof policyFromState>[0];
+        arms: string[];
+        titles: string[];
+        explanations: string[];
+      };
+      return {
+        ...s,
+        policy: policyFromState(s.policy),
+        version: stored.version,
+        frozen: stored.frozen,
+        updatedAtMs: stored.updatedAtMs,
+      };
+    }
+    const items = (await this.ctx.store.getItems()).slice(0, this.options.maxCandidates);
+    if (items.length === 0) throw new NoShelvesError();
+    const n = items.length;
+    const policy =
+      this.options.policy === "ts-segment"
+        ? new ThompsonSegmentPolicy(n, this.options.segments, 1, 99, policyName)
+        : new EpsilonGreedyPolicy(n, this.options.segments, this.options.epsilon, policyName);
+    return {
+      policy,
+      arms: items.map((i) => i.id),
+      titles: items.map((i) => i.title),
+      explanations: items.map(explain),
+      version: 1,
+      frozen: false,
+      updatedAtMs: Date.now(),
+    };
+  }
+
+  /** Fills a page for the user (without logging it): what the policy would show now. */
+  async choose(
+    user: string,
+    options: { slots?: number; context?: string; now?: Date } = {},
+  ): Promise<{ page: HomePage; impressions: ImpressionEvent[] }> {
+    const live = await this.policy();
+    const slots = Math.min(options.slots ?? 12, live.arms.length);
+    const segment = segmentOf(options.context, this.options.segments);
+    const rng = this.ctx.draws;
+    const slate = live.policy.choose({ segment }, slots, rng, this.options.propensitySamples);
+    const time = (options.now ?? new Date()).toISOString();
+    const pageId = `${Date.now().toString(36)}-${(this.pageCounter++).toString(36)}-${Math.floor(this.random() * 2 ** 32).toString(36)}`;
+    const shelves: HomeShelf[] = Array.from(slate.arms, (arm, slot) => ({
+      slot,
+      impressionId: `${pageId}:${slot}`,
+      item: live.arms[arm],
+      title: live.titles[arm],
+      explanation: slate.explored[slot]
+        ? `${live.explanations[arm]} (something new)`
+        : live.explanations[arm],
+      propensity: slate.propensities[slot],
+      ...(slate.propensitySamples ? { propensitySamples: slate.propensitySamples } : {}),
+      explored: slate.explored[slot],
+    }));
+    const impressions: ImpressionEvent[] = shelves.map((s) => ({
+      impressionId: s.impressionId,
+      pageId,
+      user,
+      time,
+      surface: "home",
+      slot: s.slot,
+      item: s.item,
+      title: s.title,
+      policy: live.policy.name,
+      policyVersion: String(live.version),
+      propensity: s.propensity,
+      ...(s.propensitySamples ? { propensitySamples: s.propensitySamples } : {}),
+      context: { segment, ...(options.context ? { context: options.context } : {}) },
+    }));
+    return {
+      page: { user, pageId, policy: live.policy.name, policyVersion: String(live.version), shelves },
+      impressions,
+    };
+  }
+
+  /** A page for the user, logged as impressions. */
+  async page(
+    user: string,
+    options: { slots?: number; context?: string; now?: Date } = {},
+  ): Promise<HomePage> {
+    const { page, impressions } = await this.choose(user, options);
+    await this.ctx.store.appendImpressions(impressions, "serve");
+    return page;
+  }
+
+  /** Impressions logged elsewhere (another server, a client), validated by the caller. */
+  recordImpressions(events: readonly ImpressionEvent[], source: string): Promise<AppendResult> {
+    return this.ctx.store.appendImpressions(events, source);
+  }
+
+  /**
+   * Stores feedback and teaches the live policy. A stream of 30 s or more is a reward at its slot and the
+   * slots before it were seen and passed over; a shorter stream is a look without a reward; a dismissal
+   * means only the initially visible slots were seen. Clicks are stored but not learned from (a stream
+   * follows a click that mattered). Each page teaches once; pages of other policies or versions are kept
+   * for off-policy evaluation only.
+   */
+  async feedback(
+    events: readonly FeedbackEvent[],
+    source: string,
+  ): Promise<AppendResult & { learnedPages: number }> {
+    const stored = await this.ctx.store.appendFeedback(events, source);
+    const live = await this.policy();
+    if (live.frozen) return { ...stored, learnedPages: 0 };
+    const teaching = events.filter((e) => e.kind !== "click");
+    const shown = await this.ctx.store.scanImpressions({
+      ids: [...new Set(teaching.map((e) => e.impressionId))],
+    });
+    const byId = new Map(shown.map((r) => [r.impression.impressionId, r.impression]));
+    let learnedPages = 0;
+    const armOf = new Map(live.arms.map((id, k) => [id, k]));
+    for (const event of teaching) {
+      const impression = byId.get(event.impressionId);
+      if (
+        !impression?.pageId ||
+        impression.policy !== live.policy.name ||
+        this.learnedPages.has(impression.pageId)
+      )
+        continue;
+      const page = (await this.ctx.store.scanImpressions({ pageId: impression.pageId })).map(
+        (r) => r.impression,
+      );
+      page.sort((a, b) => a.slot - b.slot);
+      const rewards = page.map(() => 0);
+      let seen: number;
+      if (event.kind === "dismiss") seen = Math.min(this.options.initiallyVisible, page.length);
+      else {
+        const at = page.findIndex((p) => p.slot === impression.slot);
+        rewards[at] = (event.playedMs ?? 0) >= rewardStreamMs ? 1 : 0;
+        seen = rewards[at] ? seenSlots(rewards, this.options.initiallyVisible) : at + 1;
+      }
+      const arms: number[] = [];
+      const observed: number[] = [];
+      for (let k = 0; k < seen; k++) {
+        const arm = armOf.get(page[k].item);
+        if (arm === undefined) continue;
+        arms.push(arm);
+        observed.push(rewards[k]);
+      }
+      const segment = Number(page[0].context?.segment ?? 0);
+      live.policy.update({ segment }, arms, observed);
+      this.learnedPages.add(impression.pageId);
+      learnedPages++;
+    }
+    if (learnedPages > 0) this.scheduleSave();
+    return { ...stored, learnedPages };
+  }
+
+  /**
+   * Reads impressions or feedback from JSON-lines files (gzip ok). Each line is validated on its own: valid
+   * rows are stored (feedback also teaches the live policy), invalid ones come back with file, line and reason.
+   */
+  async ingestFiles(
+    files: readonly string[],
+    kind: "impressions" | "feedback",
+    onProgress?: (rows: number) => void,
+  ): Promise<{
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    rejects: Array<{ file: string; line: number; reason: string }>;
+  }> {
+    const total = {
+      accepted: 0,
+      duplicates: 0,
+      rejected: 0,
+      rejects: [] as Array<{ file: string; line: number; reason: string }>,
+    };
+    for (const file of files) {
+      for await (const { lines, first } of lineBatches(file)) {
+        const impressions: ImpressionEvent[] = [];
+        const feedback: FeedbackEvent[] = [];
+        lines.forEach((text, k) => {
+          if (text.trim() === "") return;
+          const reject = (reason: string) => {
+            total.rejected++;
+            if (total.rejects.length < 1000) total.rejects.push({ file, line: first + k, reason });
+          };
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            reject("not valid JSON");
+            return;
+          }
+          const parsed = (kind === "impressions" ? impressionEventSchema : feedbackEventSchema).safeParse(
+            value,
+          );
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            reject(`${issue.path.join(".") || "row"}: ${issue.message}`);
+            return;
+          }
+          if (kind === "impressions") impressions.push(parsed.data as ImpressionEvent);
+          else feedback.push(parsed.data as FeedbackEvent);
+        });
+        const stored =
+          kind === "impressions"
+            ? await this.recordImpressions(impressions, file)
+            : await this.feedback(feedback, file);
+        total.accepted += stored.inserted;
+        total.duplicates += stored.duplicates;
+        onProgress?.(first + lines.length - 1);
+      }
+    }
+    return total;
+  }
+
+  /** Saves at most once a second while feedback streams in; flush() saves now. */
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.writeLock(() => this.save());
+    }, 1000);
+    this.saveTimer.unref();
+  }
+
+  private async save(): Promise<void> {
+    const live = this.live;
+    if (!live) return;
+    live.version += 1;
+    live.updatedAtMs = Date.now();
+    const record: StoredPolicy = {
+      name: policyName,
+      version: live.version,
+      frozen: live.frozen,
+      updatedAtMs: live.updatedAtMs,
+      state: {
+        policy: live.policy.state(),
+        arms: live.arms,
+        titles: live.titles,
+        explanations: live.explanations,
+      },
+    };
+    await this.ctx.store.savePolicy(record);
+  }
+
+  /** Writes pending policy state now (before close). */
+  async flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+      await this.save();
+    }
+  }
+
+  /** Stops (or resumes) learning; the frozen state is stored as a new version. */
+  async freeze(frozen: boolean): Promise<PolicyStatus> {
+    const live = await this.policy();
+    live.frozen = frozen;
+    await this.save();
+    return (await this.status())[0];
+  }
+
+  /** The live policy's state, for `tastebud bandit status`. */
+  async status(): Promise<PolicyStatus[]> {
+    const stored = (await this.ctx.store.listPolicies()).filter((p) => p.name === policyName);
+    if (stored.length === 0 && !this.live) return [];
+    const live = await this.policy();
+    const state = live.policy.state() as { displays?: number[]; successes?: number[]; nSegments?: number };
+    const displays = new Float64Array(live.arms.length);
+    const streams = new Float64Array(live.arms.length);
+    (state.displays ?? []).forEach((d, k) => {
+      displays[k % live.arms.length] += d;
+    });
+    (state.successes ?? []).forEach((s, k) => {
+      streams[k % live.arms.length] += s;
+    });
+    const top = live.arms
+      .map((item, k) => ({
+        item,
+        displays: displays[k],
+        streams: streams[k],
+        rate: displays[k] > 0 ? streams[k] / displays[k] : 0,
+      }))
+      .filter((a) => a.displays >= 5)
+      .sort((a, b) => b.rate - a.rate)
+      .slice(0, 5);
+    return [
+      {
+        name: live.policy.name,
+        kind: live.policy.kind,
+        version: live.version,
+        frozen: live.frozen,
+        updatedAt: new Date(live.updatedAtMs).toISOString(),
+        arms: live.arms.length,
+        segments: state.nSegments ?? 1,
+        displays: displays.reduce((a, b) => a + b, 0),
+        streams: streams.reduce((a, b) => a + b, 0),
+        top,
+      },
+    ];
+  }
+}
