@@ -500,6 +500,9 @@ describe("documentation and operations", () => {
         "/v1/pools",
         "/v1/pools/{name}",
         "/v1/pools/{name}/playlist",
+        "/v1/users/{id}/home",
+        "/v1/impressions",
+        "/v1/feedback",
       ].sort(),
     );
     const events = doc.paths["/v1/events"].post;
