@@ -4,6 +4,7 @@ import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { EventsService } from "./services/events.js";
 import { PreferencesService } from "./services/preferences.js";
+import { type PrivacyModeOptions, PrivacyService } from "./services/privacy.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
 import { ServingModels } from "./services/serving-model.js";
@@ -25,6 +26,8 @@ export interface EngineOptions {
   approximateAbove?: number;
   /** Seed of the rewrite hold-out draws, for reproducible serving (default: the clock). */
   seed?: number;
+  /** Privacy mode: perturb request text before it is stored, and keep each user's budget. */
+  privacy?: PrivacyModeOptions;
 }
 
 /**
@@ -45,8 +48,12 @@ export class Engine {
   /** Resolving voice requests, and where the voice pipeline fails. */
   readonly voice: VoiceService;
 
-  private constructor(private readonly ctx: ServiceContext) {
-    this.events = new EventsService(ctx);
+  private constructor(
+    private readonly ctx: ServiceContext,
+    /** Privacy mode's perturbation and budget ledger; null when request text is stored as given. */
+    readonly privacy: PrivacyService | null = null,
+  ) {
+    this.events = new EventsService(ctx, privacy);
     this.affinity = new AffinityService(ctx);
     this.preferences = new PreferencesService(ctx);
     this.recommend = new RecommendService(ctx, this.preferences);
@@ -61,12 +68,22 @@ export class Engine {
       options.models ??
         (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`),
     );
-    return new Engine({
-      store,
-      modelsDir,
-      models: new ServingModels(store, options.approximateAbove ?? 50_000),
-      draws: new Random(options.seed ?? Date.now() >>> 0),
-    });
+    let privacy: PrivacyService | null = null;
+    try {
+      privacy = options.privacy ? await PrivacyService.open(store, options.privacy) : null;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return new Engine(
+      {
+        store,
+        modelsDir,
+        models: new ServingModels(store, options.approximateAbove ?? 50_000),
+        draws: new Random(options.seed ?? Date.now() >>> 0),
+      },
+      privacy,
+    );
   }
 
   /** The event store this engine opened (and closes). */

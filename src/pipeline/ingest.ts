@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { type IngestOptions, readSource } from "../ingest/index.js";
 import { readRequestSource } from "../ingest/requests.js";
-import { type CatalogueItem, catalogueItemSchema } from "../schema/events.js";
+import { type CatalogueItem, catalogueItemSchema, type RequestEvent } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
 
@@ -36,7 +36,7 @@ class RejectsFile {
   constructor(private readonly path: string) {}
 
   /** Writes the reject without its `kind`; returns the file's path. */
-  write(record: { kind: "reject" }): string {
+  write(record: { kind: "reject"; [field: string]: unknown }): string {
     this.stream ??= createWriteStream(this.path, { flags: "w" });
     const { kind: _kind, ...rest } = record;
     this.stream.write(`${JSON.stringify(rest)}\n`);
@@ -131,6 +131,17 @@ export async function ingestIntoStore(
   return summary;
 }
 
+export interface RequestIngestOptions
+  extends Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress"> {
+  /**
+   * Privacy mode: turns each batch into what may be stored (perturbed text) before anything is written;
+   * refused rows go to the rejects file with their line and reason, without their text.
+   */
+  protect?: (
+    events: RequestEvent[],
+  ) => Promise<{ events: RequestEvent[]; refused: { index: number; requestId: string; reason: string }[] }>;
+}
+
 /**
  * The same contract for request events (voice or text turns): batches of one transaction each, rejects to
  * the rejects file with their line and field, re-ingest adds nothing (the key is the requestId).
@@ -138,7 +149,7 @@ export async function ingestIntoStore(
 export async function ingestRequestsIntoStore(
   store: EventStore,
   paths: string[],
-  options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
+  options: RequestIngestOptions,
 ): Promise<IngestSummary> {
   const startedAt = new Date();
   const batchSize = options.batchSize ?? 20_000;
@@ -147,7 +158,26 @@ export async function ingestRequestsIntoStore(
   const rejects = new RejectsFile(options.rejectsPath);
   let rowsRead = 0;
   let currentFile = "";
+  let batchLines: number[] = [];
   const flush = async () => {
+    if (batch.length && options.protect) {
+      const { events, refused } = await options.protect(batch.map((b) => b.event));
+      const refusedAt = new Set(refused.map((r) => r.index));
+      for (const r of refused) {
+        summary.rejected++;
+        summary.rejectsFile = rejects.write({
+          kind: "reject",
+          file: batch[r.index].source,
+          line: batchLines[r.index],
+          field: "text",
+          reason: r.reason,
+          raw: r.requestId,
+        });
+      }
+      const sources = batch.filter((_, i) => !refusedAt.has(i)).map((b) => b.source);
+      batch = events.map((event, i) => ({ event, source: sources[i] }));
+    }
+    batchLines = [];
     if (batch.length) {
       const r = await store.appendRequests(batch);
       summary.accepted += r.inserted;
@@ -163,10 +193,14 @@ export async function ingestRequestsIntoStore(
         currentFile = record.file;
         if (record.kind === "reject") {
           summary.rejected++;
-          summary.rejectsFile = rejects.write(record);
+          // In privacy mode a rejected row's raw text must not reach the disk either.
+          summary.rejectsFile = rejects.write(
+            options.protect ? { ...record, raw: "(withheld: privacy mode)" } : record,
+          );
           continue;
         }
         batch.push({ event: record.event, source: record.file });
+        batchLines.push(record.line);
         if (batch.length >= batchSize) await flush();
       }
     }

@@ -28,6 +28,10 @@ export interface EventStore {
   listPreferences(user: string): Promise<PreferenceRecord[]>;
   /** Marks a fact removed (kept for audit); false when the user has no such live fact. */
   removePreference(user: string, factId: string): Promise<boolean>;
+  /** Total privacy budget (ε) each of these users has spent on stored text; users never charged are absent. */
+  privacySpent(users: readonly string[]): Promise<Map<string, number>>;
+  /** Adds spent ε per user to the ledger, in one transaction. */
+  addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;

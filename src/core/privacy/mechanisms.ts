@@ -15,28 +15,9 @@ export interface WordMechanism {
 export const mechanismNames = ["laplace", "gumbel"] as const;
 export type MechanismName = (typeof mechanismNames)[number];
 
-/** Gamma(shape, scale) by Marsaglia and Tsang (2000); shape ≥ 1 here (the shape is the dimension). */
+/** Gamma(shape, scale) (Random.gamma is Marsaglia–Tsang for unit scale). */
 export function sampleGamma(rng: Random, shape: number, scale: number): number {
-  if (shape < 1) {
-    // Boost: Gamma(a) = Gamma(a + 1) · U^(1/a).
-    let u = rng.next();
-    while (u === 0) u = rng.next();
-    return sampleGamma(rng, shape + 1, scale) * u ** (1 / shape);
-  }
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = rng.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rng.next();
-    if (u < 1 - 0.0331 * x * x * x * x) return d * v * scale;
-    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
-  }
+  return rng.gamma(shape) * scale;
 }
 
 /** Poisson(λ) conditioned on ≤ max, by Knuth's product of uniforms and rejection (λ ≈ ln n is small). */
