@@ -8,6 +8,7 @@ import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
 import { prefsCommand } from "./commands/prefs.js";
+import { privacyCommand } from "./commands/privacy.js";
 import { rewritesCommand } from "./commands/rewrites.js";
 import { schemaCommand } from "./commands/schema.js";
 import { serveCommand } from "./commands/serve.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     demoCommand,
     modelsCommand,
     schemaCommand,
+    privacyCommand,
   ]) {
     add(program);
   }
