@@ -8,6 +8,7 @@ import { HomeService } from "./services/home.js";
 import { InsightsService } from "./services/insights.js";
 import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
+import { type PrivacyModeOptions, PrivacyService } from "./services/privacy.js";
 import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
 import { ServingModels } from "./services/serving-model.js";
@@ -29,6 +30,8 @@ export interface EngineOptions {
   approximateAbove?: number;
   /** Seed of the rewrite hold-out draws, for reproducible serving (default: the clock). */
   seed?: number;
+  /** Privacy mode: perturb request text before it is stored, and keep each user's budget. */
+  privacy?: PrivacyModeOptions;
 }
 
 /**
@@ -57,8 +60,12 @@ export class Engine {
   /** Home shelves from a bandit policy that learns from impressions and feedback. */
   readonly home: HomeService;
 
-  private constructor(private readonly ctx: ServiceContext) {
-    this.events = new EventsService(ctx);
+  private constructor(
+    private readonly ctx: ServiceContext,
+    /** Privacy mode's perturbation and budget ledger; null when request text is stored as given. */
+    readonly privacy: PrivacyService | null = null,
+  ) {
+    this.events = new EventsService(ctx, privacy);
     this.affinity = new AffinityService(ctx);
     this.preferences = new PreferencesService(ctx);
     this.recommend = new RecommendService(ctx, this.preferences);
@@ -77,12 +84,22 @@ export class Engine {
       options.models ??
         (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`),
     );
-    return new Engine({
-      store,
-      modelsDir,
-      models: new ServingModels(store, options.approximateAbove ?? 50_000),
-      draws: new Random(options.seed ?? Date.now() >>> 0),
-    });
+    let privacy: PrivacyService | null = null;
+    try {
+      privacy = options.privacy ? await PrivacyService.open(store, options.privacy) : null;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return new Engine(
+      {
+        store,
+        modelsDir,
+        models: new ServingModels(store, options.approximateAbove ?? 50_000),
+        draws: new Random(options.seed ?? Date.now() >>> 0),
+      },
+      privacy,
+    );
   }
 
   /** The event store this engine opened (and closes). */

@@ -10,6 +10,7 @@ import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
 import { blendCommand, playlistCommand, poolsCommand, tasteCommand } from "./commands/playlists.js";
 import { prefsCommand } from "./commands/prefs.js";
+import { privacyCommand } from "./commands/privacy.js";
 import { rewritesCommand } from "./commands/rewrites.js";
 import { schemaCommand } from "./commands/schema.js";
 import { serveCommand } from "./commands/serve.js";
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
     modelsCommand,
     schemaCommand,
     banditCommand,
+    privacyCommand,
   ]) {
     add(program);
   }

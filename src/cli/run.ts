@@ -1,5 +1,7 @@
 import { Engine } from "../engine.js";
+import { type PrivacyModeOptions, PrivacyOptionError, parsePrivacyMode } from "../services/privacy.js";
 import { StoreError } from "../store/event-store.js";
+import { UsageError } from "./errors.js";
 import { type EngineReader, localReader, RemoteEngine, runningServer } from "./remote.js";
 
 /**
@@ -7,12 +9,16 @@ import { type EngineReader, localReader, RemoteEngine, runningServer } from "./r
  * tastebud server owns the store, the error says so and where it listens.
  */
 export async function withEngine<T>(
-  opts: { store: string; models?: string },
+  opts: { store: string; models?: string; privacy?: string },
   body: (engine: Engine) => Promise<T>,
 ): Promise<T> {
   let engine: Engine;
   try {
-    engine = await Engine.open({ store: opts.store, models: opts.models });
+    engine = await Engine.open({
+      store: opts.store,
+      models: opts.models,
+      privacy: privacyMode(opts.privacy),
+    });
   } catch (err) {
     const server = err instanceof StoreError && err.code === "locked" ? runningServer(opts.store) : null;
     if (server) {
@@ -42,3 +48,18 @@ export async function withReader<T>(
   if (server) return body(new RemoteEngine(server.url, process.env.TASTEBUD_API_KEY));
   return withEngine(opts, (engine) => body(localReader(engine)));
 }
+
+/** The --privacy option's value, parsed (a usage error names the bad key). */
+export function privacyMode(spec: string | undefined): PrivacyModeOptions | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    return parsePrivacyMode(spec);
+  } catch (err) {
+    if (err instanceof PrivacyOptionError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Help for --privacy, shared by ingest --requests and serve. */
+export const privacyOptionHelp =
+  "perturb request text before it is stored: epsilon=E[,mechanism=gumbel|laplace][,cap=C per user][,over=refuse|withhold][,oov=placeholder|drop|keep][,table=glove.txt][,seed=S]";

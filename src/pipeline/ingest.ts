@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import { type IngestOptions, listSourceFiles, readSource } from "../ingest/index.js";
 import { readRequestSource, requestSourceFiles } from "../ingest/requests.js";
-import { type CatalogueItem, catalogueItemSchema } from "../schema/events.js";
+import { type CatalogueItem, catalogueItemSchema, type RequestEvent } from "../schema/events.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
 
@@ -75,7 +75,7 @@ class RejectsFile {
   constructor(private readonly path: string) {}
 
   /** Writes the reject without its `kind`; returns the file's path. */
-  write(record: { kind: "reject" }): string {
+  write(record: { kind: "reject"; [field: string]: unknown }): string {
     this.stream ??= createWriteStream(this.path, { flags: "w" });
     const { kind: _kind, ...rest } = record;
     this.stream.write(`${JSON.stringify(rest)}\n`);
@@ -172,6 +172,17 @@ export async function ingestIntoStore(
   return summary;
 }
 
+export interface RequestIngestOptions
+  extends Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress"> {
+  /**
+   * Privacy mode: turns each batch into what may be stored (perturbed text) before anything is written;
+   * refused rows go to the rejects file with their line and reason, without their text.
+   */
+  protect?: (
+    events: RequestEvent[],
+  ) => Promise<{ events: RequestEvent[]; refused: { index: number; requestId: string; reason: string }[] }>;
+}
+
 /**
  * The same contract for request events (voice or text turns): batches of one transaction each, rejects to
  * the rejects file with their line and field, re-ingest adds nothing (the key is the requestId).
@@ -179,7 +190,7 @@ export async function ingestIntoStore(
 export async function ingestRequestsIntoStore(
   store: EventStore,
   paths: string[],
-  options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
+  options: RequestIngestOptions,
 ): Promise<IngestSummary> {
   const startedAt = new Date();
   const batchSize = options.batchSize ?? 20_000;
@@ -189,7 +200,26 @@ export async function ingestRequestsIntoStore(
   let rowsRead = 0;
   let currentFile = "";
   const bytes = await ByteProgress.of(await requestSourceFiles(paths));
+  let batchLines: number[] = [];
   const flush = async () => {
+    if (batch.length && options.protect) {
+      const { events, refused } = await options.protect(batch.map((b) => b.event));
+      const refusedAt = new Set(refused.map((r) => r.index));
+      for (const r of refused) {
+        summary.rejected++;
+        summary.rejectsFile = rejects.write({
+          kind: "reject",
+          file: batch[r.index].source,
+          line: batchLines[r.index],
+          field: "text",
+          reason: r.reason,
+          raw: r.requestId,
+        });
+      }
+      const sources = batch.filter((_, i) => !refusedAt.has(i)).map((b) => b.source);
+      batch = events.map((event, i) => ({ event, source: sources[i] }));
+    }
+    batchLines = [];
     if (batch.length) {
       const r = await store.appendRequests(batch);
       summary.accepted += r.inserted;
@@ -206,10 +236,14 @@ export async function ingestRequestsIntoStore(
         currentFile = record.file;
         if (record.kind === "reject") {
           summary.rejected++;
-          summary.rejectsFile = rejects.write(record);
+          // In privacy mode a rejected row's raw text must not reach the disk either.
+          summary.rejectsFile = rejects.write(
+            options.protect ? { ...record, raw: "(withheld: privacy mode)" } : record,
+          );
           continue;
         }
         batch.push({ event: record.event, source: record.file });
+        batchLines.push(record.line);
         if (batch.length >= batchSize) await flush();
       }
     }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { Engine } from "../engine.js";
+import type { PrivacyModeOptions } from "../services/privacy.js";
 import { type AppOptions, buildApp, checkServerConfig } from "./app.js";
 
 export interface ServeOptions extends Omit<AppOptions, "host" | "logger"> {
@@ -20,6 +21,8 @@ export interface ServeOptions extends Omit<AppOptions, "host" | "logger"> {
   handleSignals?: boolean;
   /** Train the online rewriter from the stored request log before listening (Engine.enableOnlineRewriting). */
   onlineRewriting?: boolean;
+  /** Privacy mode: POST /v1/requests text is perturbed before it is stored (Engine privacy option). */
+  privacy?: PrivacyModeOptions;
 }
 
 /** What `<store>.server.json` holds while a server runs on that store. */
@@ -77,7 +80,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8080;
   checkServerConfig({ host, apiKey: options.apiKey });
-  const engine = await Engine.open({ store: options.store, models: options.models });
+  const engine = await Engine.open({
+    store: options.store,
+    models: options.models,
+    privacy: options.privacy,
+  });
   let app: FastifyInstance;
   try {
     if (options.onlineRewriting) await engine.rewrites.enableOnline();

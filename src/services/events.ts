@@ -5,10 +5,15 @@ import {
   ingestRequestsIntoStore,
 } from "../pipeline/ingest.js";
 import type { ServiceContext } from "./context.js";
+import type { PrivacyService } from "./privacy.js";
 
 /** Getting events in: plays (with their catalogue) and request events, from files. */
 export class EventsService {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    /** Privacy mode: request text is perturbed before it is stored. */
+    private readonly privacy: PrivacyService | null = null,
+  ) {}
 
   /** Reads play files (CSV, JSON lines, JSON, Parquet; presets for known exports) into the store. */
   ingest(paths: string[], options: IngestRunOptions): Promise<IngestSummary> {
@@ -20,6 +25,10 @@ export class EventsService {
     paths: string[],
     options: Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress">,
   ): Promise<IngestSummary> {
-    return ingestRequestsIntoStore(this.ctx.store, paths, options);
+    const privacy = this.privacy;
+    return ingestRequestsIntoStore(this.ctx.store, paths, {
+      ...options,
+      ...(privacy ? { protect: (events) => privacy.protect(events) } : {}),
+    });
   }
 }

@@ -289,6 +289,28 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("adds up each user's spent privacy budget", async () => {
+      const store = await open();
+      try {
+        expect(await store.privacySpent(["ann"])).toEqual(new Map());
+        await store.addPrivacySpent(new Map([["ann", 1.5]]));
+        await store.addPrivacySpent(
+          new Map([
+            ["ann", 2],
+            ["bob", 0.25],
+          ]),
+        );
+        expect(await store.privacySpent(["ann", "bob", "cy", "ann"])).toEqual(
+          new Map([
+            ["ann", 3.5],
+            ["bob", 0.25],
+          ]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
     it("records model versions and the current one", async () => {
       const store = await open();
       try {

@@ -38,6 +38,10 @@ export interface EventStore {
   listPools(name?: string): Promise<PoolRecord[]>;
   /** Marks every version of a pool removed (kept for audit); false when there is no such live pool. */
   removePool(name: string): Promise<boolean>;
+  /** Total privacy budget (ε) each of these users has spent on stored text; users never charged are absent. */
+  privacySpent(users: readonly string[]): Promise<Map<string, number>>;
+  /** Adds spent ε per user to the ledger, in one transaction. */
+  addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
   /** Appends impressions in one transaction; an impressionId already stored is skipped. */
   appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult>;

@@ -5,7 +5,7 @@ import { catalogueItemSchema } from "../../schema/events.js";
 import { exitCodes, UsageError } from "../errors.js";
 import { addStoreOptions } from "../options.js";
 import { Progress } from "../progress.js";
-import { withEngine } from "../run.js";
+import { privacyOptionHelp, withEngine } from "../run.js";
 
 export function ingestCommand(program: Command): void {
   const cmd = program
@@ -19,6 +19,7 @@ export function ingestCommand(program: Command): void {
     .option("--default-end-time <time>", "end time for sources without times (e.g. Last.fm counts)")
     .option("--catalogue <path>", "also upsert catalogue items from this JSON lines file")
     .option("--requests", "the files hold request events (voice or text turns, JSONL or JSON), not plays")
+    .option("--privacy <spec>", `with --requests: ${privacyOptionHelp}`)
     .option("--rejects <path>", "where rejected rows go (default <store>.rejects.jsonl)")
     .option("--batch-size <n>", "rows per transaction", "20000")
     .option("--json", "print a JSON summary")
@@ -33,6 +34,8 @@ export function ingestCommand(program: Command): void {
   addStoreOptions(cmd).action(async (paths: string[], opts) => {
     if (paths.length === 0 && !opts.catalogue)
       throw new UsageError("give at least one file or folder to ingest");
+    if (opts.privacy && !opts.requests)
+      throw new UsageError("--privacy applies to request events: add --requests");
     const map = parseMap(opts.map);
     const batchSize = Number(opts.batchSize);
     if (!Number.isInteger(batchSize) || batchSize < 1)

@@ -3,6 +3,7 @@ import { checkServerConfig, defaultBodyLimit, defaultMaxBatch, ServerConfigError
 import { startServer } from "../../server/serve.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
+import { privacyMode, privacyOptionHelp } from "../run.js";
 
 export function serveCommand(program: Command): void {
   const cmd = program
@@ -21,6 +22,7 @@ export function serveCommand(program: Command): void {
     .option("--max-batch <n>", "most events in one POST /v1/events", number("max-batch"), defaultMaxBatch)
     .option("--log-level <level>", "fatal, error, warn, info, debug or trace", "info")
     .option("--fold-in", "fold each accepted batch of plays into its users' vectors at once (no retraining)")
+    .option("--privacy <spec>", privacyOptionHelp)
     .option(
       "--online-rewriting",
       "learn the online query rewriter (global and personal layers) from the stored request log at start; it keeps learning from POST /v1/requests",
@@ -50,6 +52,7 @@ export function serveCommand(program: Command): void {
       maxBatch: opts.maxBatch,
       foldIn: Boolean(opts.foldIn),
       onlineRewriting: Boolean(opts.onlineRewriting),
+      privacy: privacyMode(opts.privacy),
       logger: { level: opts.logLevel },
     });
     await server.closed;

@@ -85,11 +85,26 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
         "request events",
         maxBatch,
       );
-      const { valid, rejects } = validateRows(rows, requestEventSchema, "requests");
+      const checked = validateRows(rows, requestEventSchema, "requests");
+      const { rejects } = checked;
+      let valid = checked.valid;
       const stored = valid.length
-        ? await storeLock.run(() =>
-            engine.store.appendRequests(valid.map((event) => ({ event, source: "http" }))),
-          )
+        ? await storeLock.run(async () => {
+            // Privacy mode: only perturbed text goes on; over-budget rows are rejected with their reason.
+            if (engine.privacy) {
+              const { events, refused } = await engine.privacy.protect(valid);
+              const rejected = new Set(rejects.map((r) => r.index));
+              const rowOf = rows.map((_, i) => i).filter((i) => !rejected.has(i));
+              for (const r of refused)
+                rejects.push({
+                  index: rowOf[r.index],
+                  path: `requests[${rowOf[r.index]}].text`,
+                  reason: r.reason,
+                });
+              valid = events;
+            }
+            return engine.store.appendRequests(valid.map((event) => ({ event, source: "http" })));
+          })
         : { inserted: 0, duplicates: 0 };
       // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
       if (stored.duplicates === 0) {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, listValue } from "@duckdb/node-api";
 import type { CatalogueItem, RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
 import {
@@ -346,6 +346,31 @@ export class DuckDbEventStore implements EventStore {
       createdAtMs: r[2] as number,
       fact: JSON.parse(r[3] as string),
     }));
+  }
+
+  async privacySpent(users: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (users.length === 0) return out;
+    const stmt = await this.conn.prepare(
+      "SELECT user_id, spent FROM privacy_ledger WHERE list_contains($1::VARCHAR[], user_id)",
+    );
+    stmt.bind([listValue([...new Set(users)])]);
+    for (const r of (await stmt.runAndReadAll()).getRows()) out.set(r[0] as string, r[1] as number);
+    return out;
+  }
+
+  async addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void> {
+    if (increments.size === 0) return;
+    await this.transaction(async () => {
+      const stmt = await this.conn.prepare(
+        `INSERT INTO privacy_ledger VALUES ($1, $2, now()::TIMESTAMP)
+         ON CONFLICT (user_id) DO UPDATE SET spent = privacy_ledger.spent + excluded.spent, updated_at = now()::TIMESTAMP`,
+      );
+      for (const [user, spent] of increments) {
+        stmt.bind([user, spent]);
+        await stmt.run();
+      }
+    });
   }
 
   async removePreference(user: string, factId: string): Promise<boolean> {

@@ -140,6 +140,17 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 5,
+    description: "privacy budget ledger: the ε each user has spent on stored request text",
+    sql: `
+      CREATE TABLE privacy_ledger (
+        user_id VARCHAR PRIMARY KEY,
+        spent DOUBLE NOT NULL,
+        updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

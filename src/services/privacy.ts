@@ -1,0 +1,206 @@
+import {
+  BudgetLedger,
+  type OverBudgetPolicy,
+  overBudgetPolicies,
+  WITHHELD_TEXT,
+} from "../core/privacy/budget.js";
+import type { EmbeddingTable } from "../core/privacy/embeddings.js";
+import {
+  IndexedNearestWord,
+  type MechanismName,
+  MultivariateLaplace,
+  mechanismNames,
+  TruncatedGumbel,
+  type WordMechanism,
+} from "../core/privacy/mechanisms.js";
+import type { Neighbourhoods } from "../core/privacy/neighbours.js";
+import {
+  OOV_PLACEHOLDER,
+  type OutOfVocabularyPolicy,
+  outOfVocabularyPolicies,
+  perturbText,
+  vocabularyTokens,
+} from "../core/privacy/text.js";
+import { Random } from "../core/random.js";
+import { defaultEmbeddingPath, loadEmbeddingTable, loadNeighbourhoods } from "../pipeline/privacy-files.js";
+import type { RequestEvent } from "../schema/events.js";
+import type { EventStore } from "../store/event-store.js";
+
+/** `--privacy epsilon=E,mechanism=gumbel,cap=C,over=refuse,oov=placeholder,table=path,seed=S`. */
+export interface PrivacyModeOptions {
+  epsilon: number;
+  mechanism: MechanismName;
+  /** Per-user cap on total ε spent on stored text (default: no cap). */
+  cap: number;
+  overBudget: OverBudgetPolicy;
+  oov: OutOfVocabularyPolicy;
+  /** GloVe/word2vec text file (default: the shipped GloVe 50-d 10k table). */
+  table?: string;
+  /** Seed of the perturbation draws (default: the clock; a fixed seed is for tests and reproductions). */
+  seed?: number;
+}
+
+export class PrivacyOptionError extends Error {}
+
+export function parsePrivacyMode(spec: string): PrivacyModeOptions {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(",")) {
+    const [key, ...rest] = part.split("=");
+    if (!key.trim() || rest.length === 0)
+      throw new PrivacyOptionError(
+        `--privacy: "${part}" is not key=value (e.g. epsilon=10,mechanism=gumbel)`,
+      );
+    fields.set(key.trim(), rest.join("=").trim());
+  }
+  const known = ["epsilon", "mechanism", "cap", "over", "oov", "table", "seed"];
+  for (const key of fields.keys())
+    if (!known.includes(key))
+      throw new PrivacyOptionError(`--privacy: unknown key "${key}" (known: ${known.join(", ")})`);
+  const number = (key: string, fallback?: number): number => {
+    const raw = fields.get(key);
+    if (raw === undefined) {
+      if (fallback === undefined) throw new PrivacyOptionError(`--privacy: ${key}= is required`);
+      return fallback;
+    }
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0)
+      throw new PrivacyOptionError(`--privacy: ${key} must be a positive number, got "${raw}"`);
+    return v;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+    const raw = fields.get(key) ?? fallback;
+    if (!allowed.includes(raw as T))
+      throw new PrivacyOptionError(`--privacy: ${key} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return raw as T;
+  };
+  const seed = fields.get("seed");
+  return {
+    epsilon: number("epsilon"),
+    mechanism: oneOf("mechanism", mechanismNames, "gumbel"),
+    cap: number("cap", Number.POSITIVE_INFINITY),
+    overBudget: oneOf("over", overBudgetPolicies, "refuse"),
+    oov: oneOf("oov", outOfVocabularyPolicies, "placeholder"),
+    ...(fields.has("table") ? { table: fields.get("table") } : {}),
+    ...(seed !== undefined ? { seed: number("seed") } : {}),
+  };
+}
+
+/** An embedding table with its cached neighbourhoods and, once a Laplace mechanism asks, its HNSW index. */
+export class PrivacyTable {
+  private nearest: IndexedNearestWord | null = null;
+
+  private constructor(
+    readonly path: string,
+    readonly table: EmbeddingTable,
+    readonly neighbourhoods: Neighbourhoods,
+    /** Whether the neighbourhoods came from the cache file. */
+    readonly cached: boolean,
+  ) {}
+
+  static async open(path = defaultEmbeddingPath()): Promise<PrivacyTable> {
+    const table = await loadEmbeddingTable(path);
+    const { neighbourhoods, cached } = loadNeighbourhoods(path, table);
+    return new PrivacyTable(path, table, neighbourhoods, cached);
+  }
+
+  mechanism(name: MechanismName, epsilon: number): WordMechanism {
+    if (name === "gumbel") return new TruncatedGumbel(this.table, this.neighbourhoods, epsilon);
+    this.nearest ??= new IndexedNearestWord(this.table);
+    return new MultivariateLaplace(this.table, this.nearest, epsilon);
+  }
+}
+
+export interface RefusedRequest {
+  /** Position in the batch given. */
+  index: number;
+  requestId: string;
+  user: string;
+  reason: string;
+}
+
+/**
+ * Privacy mode: request text is perturbed word by word before it reaches the store (or anything else that
+ * is written: the rejects file gets no raw text either), and every user's spent ε is kept in the store's
+ * ledger. The spend is recorded before the perturbed requests are stored, so a crash in between can only
+ * over-count a user's spending, never under-count it; a re-sent request is charged again for the same
+ * reason.
+ */
+export class PrivacyService {
+  private readonly mechanism: WordMechanism;
+  private readonly rng: Random;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly options: PrivacyModeOptions,
+    readonly privacyTable: PrivacyTable,
+  ) {
+    this.mechanism = privacyTable.mechanism(options.mechanism, options.epsilon);
+    this.rng = new Random(options.seed ?? Date.now() >>> 0);
+  }
+
+  static async open(store: EventStore, options: PrivacyModeOptions): Promise<PrivacyService> {
+    return new PrivacyService(store, options, await PrivacyTable.open(options.table));
+  }
+
+  /** One perturbed draw of a text under the configured mechanism and out-of-vocabulary policy. */
+  perturb(text: string): string {
+    const out = perturbText(text, this.privacyTable.table, this.mechanism, this.rng, this.options.oov).text;
+    // The schema wants non-empty text; a request of dropped words keeps one placeholder.
+    return out.length ? out : OOV_PLACEHOLDER;
+  }
+
+  /** What storing this request's text costs: ε per vocabulary word of its text and rewrittenFrom. */
+  cost(event: RequestEvent): number {
+    const table = this.privacyTable.table;
+    const words =
+      vocabularyTokens(event.text, table) +
+      (event.rewrittenFrom ? vocabularyTokens(event.rewrittenFrom, table) : 0);
+    return words * this.options.epsilon;
+  }
+
+  /**
+   * Charges each request to its user's budget in order and returns what may be stored: perturbed text
+   * within budget, withheld text or a refusal past it. Call under the store lock so batches charge in turn.
+   */
+  async protect(
+    events: readonly RequestEvent[],
+  ): Promise<{ events: RequestEvent[]; refused: RefusedRequest[] }> {
+    const spent = await this.store.privacySpent(events.map((e) => e.user));
+    const ledger = new BudgetLedger({ cap: this.options.cap, overBudget: this.options.overBudget }, spent);
+    const kept: RequestEvent[] = [];
+    const refused: RefusedRequest[] = [];
+    events.forEach((event, index) => {
+      const decision = ledger.charge(event.user, this.cost(event));
+      if (decision.kind === "refuse") {
+        refused.push({
+          index,
+          requestId: event.requestId,
+          user: event.user,
+          reason: `privacy budget exhausted: user has spent ε = ${round(decision.spentAfter)} of the cap ${this.options.cap}; this request would bring it to ${round(decision.wouldSpend)}`,
+        });
+        return;
+      }
+      const { rewrittenFrom, ...rest } = event;
+      if (decision.kind === "withhold") {
+        kept.push({ ...rest, text: WITHHELD_TEXT });
+        return;
+      }
+      kept.push({
+        ...rest,
+        text: this.perturb(event.text),
+        ...(rewrittenFrom !== undefined ? { rewrittenFrom: this.perturb(rewrittenFrom) } : {}),
+      });
+    });
+    await this.store.addPrivacySpent(ledger.increments());
+    return { events: kept, refused };
+  }
+
+  /** Spent ε per user, as the ledger holds it. */
+  spent(users: readonly string[]): Promise<Map<string, number>> {
+    return this.store.privacySpent(users);
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
