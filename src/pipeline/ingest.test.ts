@@ -27,9 +27,11 @@ describe("ingestIntoStore", () => {
         stdio: "ignore",
       },
     );
+    // Listen from the start: a fast ingest may finish (and close) before the kill.
+    const closed = new Promise((r) => child.on("close", r));
     await new Promise((r) => setTimeout(r, 3_500));
     child.kill("SIGKILL");
-    await new Promise((r) => child.on("close", r));
+    await closed;
 
     const s = await DuckDbEventStore.open(store);
     try {
