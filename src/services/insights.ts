@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { type WeightingName, weightingFunctions, weightingNames } from "../core/affinity/weighting.js";
+import { nearestRows, unit } from "../core/playlists/index.js";
 import { principalPlane } from "../core/projection/index.js";
 import { detectDefects } from "../core/rewriting/defects.js";
 import { turnFromEvent } from "../core/voice/turn.js";
@@ -102,30 +103,25 @@ export class InsightsService {
     return map;
   }
 
-  /** Users whose taste vectors point the same way (cosine of the factor vectors), most alike first. */
+  /**
+   * Users whose taste vectors point the same way (cosine of the factor vectors), most alike first; the same
+   * neighbour search as the playlists' taste space, over the users the model was trained on.
+   */
   async similarUsers(user: string, n = 10): Promise<SimilarUsers> {
     const current = await this.ctx.models.require();
-    const model = current.model;
-    const k = model.factors.factors;
-    const vectors = model.factors.userFactors;
+    const { factors, nUsers, userFactors } = current.model.factors;
     const u = current.userIndex.get(user);
     const out: SimilarUsers = { user, model: current.manifest.version, users: [] };
     if (u === undefined) return out;
-    const norms = new Float64Array(model.users.length);
-    for (let v = 0; v < model.users.length; v++) {
-      let s = 0;
-      for (let f = 0; f < k; f++) s += vectors[v * k + f] ** 2;
-      norms[v] = Math.sqrt(s);
-    }
-    const scored: Array<{ user: string; similarity: number }> = [];
-    for (let v = 0; v < model.users.length; v++) {
-      if (v === u || norms[v] === 0 || norms[u] === 0) continue;
-      let dot = 0;
-      for (let f = 0; f < k; f++) dot += vectors[u * k + f] * vectors[v * k + f];
-      scored.push({ user: model.users[v], similarity: dot / (norms[u] * norms[v]) });
-    }
-    scored.sort((a, b) => b.similarity - a.similarity || (a.user < b.user ? -1 : 1));
-    out.users = scored.slice(0, n).map((s) => ({ user: s.user, similarity: round6(s.similarity) }));
+    const rows = userFactors.subarray(0, nUsers * factors);
+    const near = nearestRows(
+      rows,
+      factors,
+      unit(rows.subarray(u * factors, (u + 1) * factors)),
+      n,
+      (r) => r === u,
+    );
+    out.users = near.map((x) => ({ user: current.model.users[x.index], similarity: round6(x.similarity) }));
     return out;
   }
 
