@@ -68,12 +68,21 @@ export function Table<T>({
  * A chart drawn by `draw` (an Observable Plot figure, or any SVG element) inside a figure whose caption is the
  * text alternative; the plot itself is labelled for screen readers with the same words.
  */
-export function Chart({ draw, caption, deps }: { draw: () => Element; caption: string; deps: unknown[] }) {
+export function Chart({
+  draw,
+  caption,
+  deps,
+}: {
+  /** Draws the chart at the width its box has (so a chart in a narrow card keeps readable text). */
+  draw: (width: number) => Element;
+  caption: string;
+  deps: unknown[];
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const chart = draw();
+    const chart = draw(Math.max(280, Math.floor(el.clientWidth || 640)));
     chart.setAttribute("role", "img");
     chart.setAttribute("aria-label", caption);
     el.replaceChildren(chart);

@@ -29,6 +29,9 @@ const chromiumArgs = [
   "--disable-sync",
 ];
 
+/** A text for a RegExp that matches it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const haveChromium = existsSync(chromiumPath);
 const haveBuild = existsSync(cli) && existsSync(join(repo, "dist/web/index.html"));
 if (!haveChromium)
@@ -198,6 +201,58 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       answer.candidates.map((c) => c.title),
     );
     await shoot("ask");
+    expect(problems).toEqual([]);
+  });
+
+  it("taste and playlists: the profile, a playlist, creators alike and a Blend, as the API gives them", async () => {
+    const user = "u0002";
+    await page.goto(`${base}/#/taste/${user}`);
+    const taste = await api<{ liked: number; topCreators: Array<{ name: string }> }>(
+      `/v1/users/${user}/taste`,
+    );
+    await page.locator('[data-stat="taste-liked"]').waitFor();
+    expect(await page.locator('[data-stat="taste-liked"]').innerText()).toBe(
+      taste.liked.toLocaleString("en-US"),
+    );
+    await page
+      .getByRole("img", { name: new RegExp(`Top creators \\(${escape(taste.topCreators[0].name)}`) })
+      .waitFor();
+    const mix = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=mix&length=20`,
+    );
+    await page.locator("[data-track]").first().waitFor();
+    expect(await page.locator("[data-track]").allInnerTexts()).toEqual(mix.tracks.map((t) => t.title));
+    const relevance = page.getByRole("img", { name: /Predicted relevance of each of the 20 tracks/ });
+    expect(await relevance.locator("rect").count()).toBeGreaterThanOrEqual(mix.tracks.length);
+    await page.getByLabel("kind").selectOption("discover");
+    const discover = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=discover&length=20`,
+    );
+    await expect
+      .poll(() => page.locator("[data-track]").allInnerTexts())
+      .toEqual(discover.tracks.map((t) => t.title));
+    const alike = await api<{ creators: Array<{ creator: string }> }>(
+      `/v1/creators/${encodeURIComponent(taste.topCreators[0].name)}/similar?n=8`,
+    );
+    await page
+      .getByRole("img", {
+        name: new RegExp(
+          `by the taste space \\(cosine of creator vectors\\): ${escape(alike.creators[0].creator)}`,
+        ),
+      })
+      .waitFor();
+    const partner = (await api<{ users: Array<{ user: string }> }>(`/v1/users/${user}/similar?n=1`)).users[0]
+      .user;
+    const blend = await api<{ tasteMatch: number; tracks: Array<{ title: string }> }>(
+      `/v1/blend?users=${user},${partner}&length=20`,
+    );
+    await page.locator('[data-stat="blend-match"]').waitFor();
+    expect(await page.locator('[data-stat="blend-match"]').innerText()).toBe(blend.tasteMatch.toFixed(3));
+    expect(await page.locator("[data-blend-track]").allInnerTexts()).toEqual(
+      blend.tracks.map((t) => t.title),
+    );
+    await page.getByRole("img", { name: /Blend attributes for each way/ }).waitFor();
+    await shoot("taste");
     expect(problems).toEqual([]);
   });
 
