@@ -174,9 +174,7 @@ export const api = {
     get<Recommendations>(`/v1/users/${u(user)}/recommendations${q({ n })}`),
   explain: (user: string, item: string) => get<Explanation>(`/v1/users/${u(user)}/explain${q({ item })}`),
   similarUsers: (user: string, n = 8) =>
-    get<{ users: Array<{ user: string; similarity: number }> }>(
-      `/v1/users/${u(user)}/similar-users${q({ n })}`,
-    ),
+    get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),
   teach: (user: string, text: string) =>
     call<{ facts: Preference[] }>("POST", `/v1/users/${u(user)}/preferences`, { text }),
