@@ -75,9 +75,9 @@ export function demoCommand(program: Command): void {
         engine.insights.recordEvaluation("affinity", commandLine(), report);
         say(formatEvaluation(report));
         say("\n3. training on everything and publishing the model");
-        const trained = await engine.affinity.train(config, (phase, done, total) =>
-          progress.update(phase, done, total),
-        );
+        const trained = await engine.affinity.train(config, {
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
         say(
           `   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`,
         );
