@@ -164,6 +164,10 @@ export interface FailureReport {
   classifier: string;
 }
 
+// The answers below mirror the API's JSON (its zod schemas in src/server/routes/*-schemas.ts) rather than
+// importing core types: the browser build type-checks only src/web and the insights types, not core's
+// Node and wasm code.
+
 /** A listed item as the API gives it (id, title, creators, kind). */
 export interface ListedItem {
   item: string;

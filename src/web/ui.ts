@@ -1,3 +1,4 @@
+import * as Plot from "@observablehq/plot";
 import { html } from "htm/preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -89,6 +90,38 @@ export function Chart({
     return () => chart.remove();
   }, deps);
   return html`<figure class="chart"><div ref=${box}></div><figcaption>${caption}</figcaption></figure>`;
+}
+
+/** A ranked list as horizontal bars (largest on top), one per row: top creators, similar creators, arms. */
+export function Bars({
+  rows,
+  xLabel,
+  colour,
+  caption,
+  domain,
+}: {
+  rows: Array<{ label: string; value: number }>;
+  xLabel: string;
+  colour: string;
+  caption: string;
+  domain?: [number, number];
+}) {
+  return html`<${Chart}
+    deps=${[rows]}
+    caption=${caption}
+    draw=${(width: number) =>
+      Plot.plot({
+        width,
+        height: 40 + 22 * rows.length,
+        marginLeft: 140,
+        x: { label: xLabel, grid: true, ...(domain ? { domain } : {}) },
+        y: { label: null },
+        marks: [
+          Plot.barX(rows, { y: "label", x: "value", fill: colour, sort: { y: "-x" }, tip: true }),
+          Plot.ruleX([0]),
+        ],
+      })}
+  />`;
 }
 
 export const fixed = (x: number | null | undefined, digits = 3) =>

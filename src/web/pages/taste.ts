@@ -12,7 +12,7 @@ import {
   type WeightedName,
 } from "../api.js";
 import { href } from "../router.js";
-import { byLine, Chart, fixed, html, percent, Show, Stat, Table, useAsync } from "../ui.js";
+import { Bars, byLine, Chart, fixed, html, percent, Show, Stat, Table, useAsync } from "../ui.js";
 import { UserForm } from "./user-form.js";
 
 /** The taste space for one listener: who and what they like, a playlist from it, creators alike, a Blend. */
@@ -46,6 +46,8 @@ function Taste({ user }: { user: string }) {
   </div>`} />`;
 }
 
+const weights = (names: WeightedName[]) => names.slice(0, 8).map((n) => ({ label: n.name, value: n.weight }));
+
 function Profile({ p }: { p: TasteProfile }) {
   const top = (xs: WeightedName[]) =>
     xs
@@ -61,31 +63,11 @@ function Profile({ p }: { p: TasteProfile }) {
     </div>
     ${p.adventurousPercentile !== null && html`<p class="muted">More adventurous than ${percent(p.adventurousPercentile)} of the model's listeners.</p>`}
     <div class="grid">
-      <div><${WeightBars} names=${p.topCreators} colour="#3b6fd8"
+      <div><${Bars} rows=${weights(p.topCreators)} xLabel="weight" colour="#3b6fd8"
         caption=${`Top creators (${top(p.topCreators) || "none"}) by the weight of this listener's history (long plays count up, skips down).`} /></div>
-      <div><${WeightBars} names=${p.topTags} colour="#e08a1e"
+      <div><${Bars} rows=${weights(p.topTags)} xLabel="weight" colour="#e08a1e"
         caption=${`Top tags (${top(p.topTags) || "none"}) by the same weight.`} /></div>
     </div>`;
-}
-
-function WeightBars({ names, colour, caption }: { names: WeightedName[]; colour: string; caption: string }) {
-  const rows = names.slice(0, 8);
-  return html`<${Chart}
-    deps=${[names]}
-    caption=${caption}
-    draw=${(width: number) =>
-      Plot.plot({
-        width,
-        height: 40 + 22 * rows.length,
-        marginLeft: 140,
-        x: { label: "weight", grid: true },
-        y: { label: null },
-        marks: [
-          Plot.barX(rows, { y: "name", x: "weight", fill: colour, sort: { y: "-x" }, tip: true }),
-          Plot.ruleX([0]),
-        ],
-      })}
-  />`;
 }
 
 const kindWords: Record<PlaylistKind, string> = {
@@ -175,21 +157,11 @@ function SimilarCreatorsChart({ s }: { s: SimilarCreators }) {
       .map((c) => c.creator)
       .join(", ");
   const bars = (rows: SimilarCreators["creators"], label: string, colour: string) =>
-    html`<${Chart}
-      deps=${[rows]}
+    html`<${Bars}
+      rows=${rows.map((r) => ({ label: r.creator, value: r.similarity }))}
+      xLabel="similarity"
+      colour=${colour}
       caption=${`Creators like ${s.creator} by ${label}: ${names(rows) || "none"}.`}
-      draw=${(width: number) =>
-        Plot.plot({
-          width,
-          height: 40 + 22 * rows.length,
-          marginLeft: 140,
-          x: { label: "similarity", grid: true },
-          y: { label: null },
-          marks: [
-            Plot.barX(rows, { y: "creator", x: "similarity", fill: colour, sort: { y: "-x" }, tip: true }),
-            Plot.ruleX([0]),
-          ],
-        })}
     />`;
   return html`${bars(s.creators, "the taste space (cosine of creator vectors)", "#3b6fd8")}
     ${bars(s.coListening, "the co-listening baseline (Jaccard overlap of listeners)", "#9aa3b5")}`;
