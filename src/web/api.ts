@@ -3,6 +3,7 @@
  * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
  */
 
+import type { HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -11,7 +12,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -273,6 +274,7 @@ export const api = {
     get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),
