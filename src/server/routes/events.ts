@@ -18,12 +18,13 @@ import type { RouteContext } from "./route-context.js";
 /** Getting events in over HTTP: batches of plays and of request events, validated row by row. */
 export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
-  const { engine, storeLock, requireKey, writeSecurity, maxBatch } = ctx;
+  const { engine, storeLock, requireKey, writeSecurity, maxBatch, ingestBodyLimit } = ctx;
 
   api.post(
     "/v1/events",
     {
       onRequest: requireKey,
+      bodyLimit: ingestBodyLimit,
       validatorCompiler: envelopeValidator(eventsEnvelopeSchema) as never,
       schema: {
         tags: ["events"],
@@ -69,6 +70,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
     "/v1/requests",
     {
       onRequest: requireKey,
+      bodyLimit: ingestBodyLimit,
       validatorCompiler: envelopeValidator(requestsEnvelopeSchema) as never,
       schema: {
         tags: ["events"],
