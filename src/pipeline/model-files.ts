@@ -150,13 +150,19 @@ export function loadModelExtra(dir: string, manifest: ModelManifest, name: strin
   return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
 }
 
-export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {
+/** A model version's manifest, checked to be one this code reads. */
+export function loadManifest(dir: string): ModelManifest {
   const manifestPath = join(dir, "manifest.json");
   if (!existsSync(manifestPath)) throw new Error(`no model at ${dir} (manifest.json missing)`);
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as ModelManifest;
   if (manifest.format !== "tastebud-affinity-model" || manifest.formatVersion !== 1) {
     throw new Error(`model at ${dir} has an unknown format (${manifest.format} v${manifest.formatVersion})`);
   }
+  return manifest;
+}
+
+export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {
+  const manifest = loadManifest(dir);
   const f32 = (name: string) => readArray(join(dir, name), Float32Array);
   const i32 = (name: string) => readArray(join(dir, name), Int32Array);
   const users = JSON.parse(readFileSync(join(dir, "users.json"), "utf8")) as string[];

@@ -371,6 +371,8 @@ describe("POST /v1/requests", () => {
       payload: { requests },
     });
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, rejected: 1 });
+    const ingest = (await app.inject({ url: "/v1/overview" })).json().store.ingest;
+    expect(ingest.rejected).toBeGreaterThanOrEqual(2);
     const stored = await engine.store.scanRequests();
     expect(stored.filter((r) => r.user === "voice-user").map((r) => [r.requestId, r.bargeIn])).toEqual([
       ["q1", false],
@@ -414,6 +416,7 @@ describe("POST /v1/events", () => {
 
   it("stores the good rows of a batch with bad ones and says why the rest failed", async () => {
     const before = await engine.store.countPlays();
+    const ingestBefore = (await app.inject({ url: "/v1/overview" })).json().store.ingest;
     const events: unknown[] = [
       play({ eventId: "mixed-0" }),
       play({ eventId: "mixed-1", playedMs: -5 }),
@@ -435,6 +438,14 @@ describe("POST /v1/events", () => {
     ]);
     expect(body.rejects[3].reason).toMatch(/color/);
     expect(await engine.store.countPlays()).toBe(before + 3);
+    // The batch counts in the overview like a file ingest: one more run, its rejects and accepted rows.
+    const ingestAfter = (await app.inject({ url: "/v1/overview" })).json().store.ingest;
+    expect(ingestAfter).toEqual({
+      runs: ingestBefore.runs + 1,
+      accepted: ingestBefore.accepted + 3,
+      rejected: ingestBefore.rejected + 4,
+      duplicates: ingestBefore.duplicates,
+    });
   });
 
   it("checks the envelope and the batch size", async () => {
@@ -487,7 +498,6 @@ describe("documentation and operations", () => {
         "/v1/users/{id}/teachable-moments",
         "/v1/overview",
         "/v1/users/{id}/history",
-        "/v1/users/{id}/similar-users",
         "/v1/items/map",
         "/v1/evaluations",
         "/v1/requests/daily",

@@ -146,8 +146,9 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     storeLock,
     log: app.log,
     progressLogIntervalMs: options.progressLogIntervalMs,
-    onSucceeded: async (result) => {
-      storedPlays.set(result.plays);
+    // Writes went on while the job trained, so the count is read again rather than taken from its window.
+    onSucceeded: async () => {
+      await storedPlays.recount();
     },
     onFinished: (status) => metrics.trainJobFinished(status),
   });
@@ -228,10 +229,10 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     await storedPlays.recount();
   });
 
-  // Training holds the engine: closing waits for a running job (it cannot be interrupted mid-run).
+  // Training holds the engine: closing cancels a running job (its thread stops; the previous model stays
+  // current) and waits until it has stopped, before the caller closes the store.
   app.addHook("onClose", async () => {
-    if (jobs.active) app.log.info({ job: jobs.active.id }, "waiting for the training job to finish");
-    await jobs.idle();
+    await jobs.stop();
   });
 
   const requireKey = async (request: FastifyRequest, reply: FastifyReply) => {

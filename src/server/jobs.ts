@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { type TrainSettings, toTrainConfig } from "../config.js";
 import type { Engine, TrainResult } from "../engine.js";
+import { TrainingCancelledError } from "../pipeline/threads/train-threads.js";
 import { publicMessage } from "./errors.js";
 import type { Mutex } from "./lock.js";
 import type { JobView } from "./routes/training-schemas.js";
@@ -19,23 +20,35 @@ interface Job {
   result?: Omit<TrainResult, "path">;
   error?: string;
   promise: Promise<void>;
+  /** Aborted by cancel() and by shutdown. */
+  abort: AbortController;
 }
+
+/** What cancel() found: the job's view after it stopped, or why there was nothing to cancel. */
+export type CancelOutcome =
+  | { outcome: "stopped"; job: JobView }
+  | { outcome: "finished"; job: JobView }
+  | { outcome: "unknown" };
 
 export interface TrainJobsOptions {
   engine: Engine;
-  /** Held for the whole run: the store's scan and registry writes must not interleave with appends. */
+  /**
+   * Taken only to read the training window and to register the new version (the store's scan and registry
+   * writes must not interleave with appends); the training runs on its own thread in between, while the
+   * store takes writes.
+   */
   storeLock: Mutex;
   log: FastifyBaseLogger;
   /** Least time between two progress log lines (default 5 s). */
   progressLogIntervalMs?: number;
-  /** Called inside the store lock after a successful run and the model swap. */
+  /** Called after a successful run and the model swap. */
   onSucceeded?: (result: TrainResult) => Promise<void> | void;
-  onFinished?: (status: "succeeded" | "failed") => void;
+  onFinished?: (status: "succeeded" | "failed" | "cancelled") => void;
   /** Finished jobs remembered for GET /v1/jobs/:id (default 50). */
   keep?: number;
 }
 
-/** Training in the background, one job at a time. */
+/** Training in the background (on a worker thread, see AffinityService.train), one job at a time. */
 export class TrainJobs {
   private readonly jobs = new Map<string, Job>();
   private current: Job | null = null;
@@ -59,6 +72,7 @@ export class TrainJobs {
       settings,
       progress: { phase: "queued", done: 0, total: 1 },
       promise: Promise.resolve(),
+      abort: new AbortController(),
     };
     this.current = job;
     this.jobs.set(job.id, job);
@@ -69,7 +83,10 @@ export class TrainJobs {
 
   get(id: string): JobView | null {
     const job = this.jobs.get(id);
-    if (!job) return null;
+    return job ? this.view(job) : null;
+  }
+
+  private view(job: Job): JobView {
     return {
       id: job.id,
       status: job.status,
@@ -83,9 +100,34 @@ export class TrainJobs {
     };
   }
 
+  /**
+   * Stops a queued or running job and resolves once it has stopped: its thread is terminated, nothing is
+   * registered, and the model that was current stays current. A job that got past registering its model
+   * finishes as succeeded (the outcome says what it became).
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const job = this.jobs.get(id);
+    if (!job) return { outcome: "unknown" };
+    if (job !== this.current) return { outcome: "finished", job: this.view(job) };
+    this.options.log.info({ job: job.id }, "cancelling the training job");
+    job.abort.abort();
+    await job.promise;
+    return { outcome: "stopped", job: this.view(job) };
+  }
+
   /** Resolves when no job is queued or running. */
   async idle(): Promise<void> {
     while (this.current) await this.current.promise;
+  }
+
+  /** Shutdown: cancels the running job (the previous model stays current) and waits until it has stopped. */
+  async stop(): Promise<void> {
+    const job = this.current;
+    if (job) {
+      this.options.log.info({ job: job.id }, "shutting down: cancelling the training job");
+      job.abort.abort();
+    }
+    await this.idle();
   }
 
   private async run(job: Job): Promise<void> {
@@ -93,43 +135,51 @@ export class TrainJobs {
     const every = this.options.progressLogIntervalMs ?? 5000;
     let lastLog = 0;
     try {
-      await storeLock.run(async () => {
-        job.status = "running";
-        job.startedAt = new Date();
-        lastLog = Date.now();
-        log.info({ job: job.id, settings: job.settings }, "training started");
-        // Checked here for a clear message (scanning an empty store fails obscurely).
-        if ((await engine.store.countPlays()) === 0)
-          throw new Error("the store holds no plays yet: POST /v1/events (or `tastebud ingest`) first");
-        const result = await engine.affinity.train(toTrainConfig(job.settings), (phase, done, total) => {
+      job.status = "running";
+      job.startedAt = new Date();
+      lastLog = Date.now();
+      log.info({ job: job.id, settings: job.settings }, "training started");
+      // Checked here for a clear message (scanning an empty store fails obscurely).
+      if ((await storeLock.run(() => engine.store.countPlays())) === 0)
+        throw new Error("the store holds no plays yet: POST /v1/events (or `tastebud ingest`) first");
+      const result = await engine.affinity.train(toTrainConfig(job.settings), {
+        signal: job.abort.signal,
+        exclusive: (body) => storeLock.run(body),
+        onProgress: (phase, done, total) => {
           job.progress = { phase, done, total };
           const now = Date.now();
           if (now - lastLog >= every) {
             lastLog = now;
             log.info({ job: job.id, phase, done, total }, "training progress");
           }
-        });
-        // engine.train has dropped its cached model; load the new one now (one assignment inside the
-        // engine), so the next requests do not each load it, and a load begun before the train cannot
-        // leave the old version in place.
-        const serving = await engine.models.reload();
-        if (serving?.manifest.version !== result.version)
-          throw new Error(`model ${result.version} was trained but could not be made current`);
-        const { path: _path, ...publicResult } = result;
-        job.result = publicResult;
-        await this.options.onSucceeded?.(result);
+        },
       });
+      // engine.affinity.train has swapped the new model in (built completely while the old one served).
+      const serving = await engine.models.current();
+      if (serving?.manifest.version !== result.version)
+        throw new Error(`model ${result.version} was trained but could not be made current`);
+      const { path: _path, ...publicResult } = result;
+      job.result = publicResult;
+      await this.options.onSucceeded?.(result);
       job.status = "succeeded";
       job.progress = { ...job.progress, phase: "done" };
       log.info({ job: job.id, ...job.result }, "training succeeded; new model serving");
     } catch (err) {
-      job.status = "failed";
-      job.error = publicMessage(err);
-      log.error({ job: job.id, err }, "training failed");
+      if (err instanceof TrainingCancelledError) {
+        job.status = "cancelled";
+        job.error = "cancelled before the model was registered; the previous model stays current";
+        log.info({ job: job.id }, "training cancelled");
+      } else {
+        job.status = "failed";
+        job.error = publicMessage(err);
+        log.error({ job: job.id, err }, "training failed");
+      }
     } finally {
       job.finishedAt = new Date();
       this.current = null;
-      this.options.onFinished?.(job.status === "succeeded" ? "succeeded" : "failed");
+      this.options.onFinished?.(
+        job.status === "succeeded" ? "succeeded" : job.status === "cancelled" ? "cancelled" : "failed",
+      );
     }
   }
 

@@ -31,7 +31,7 @@ export class Metrics {
     h.count++;
   }
 
-  trainJobFinished(status: "succeeded" | "failed"): void {
+  trainJobFinished(status: "succeeded" | "failed" | "cancelled"): void {
     const key = labels({ status });
     this.jobs.set(key, (this.jobs.get(key) ?? 0) + 1);
   }

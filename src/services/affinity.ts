@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import type { SplitSettings } from "../config.js";
 import {
   type AffinityModel,
@@ -5,7 +6,6 @@ import {
   scoreAffinity,
   scoreUserItem,
   type TrainConfig,
-  trainAffinityModelWith,
   type UserState,
 } from "../core/affinity/affinity-model.js";
 import { playContribution } from "../core/affinity/cells.js";
@@ -30,8 +30,9 @@ import { explainAffinity } from "../core/serving/recommend.js";
 import { trueAffinity } from "../core/simulate/model.js";
 import type { SimulationTruth } from "../core/simulate/types.js";
 import { turnFromEvent } from "../core/voice/turn.js";
-import { newModelVersion, saveModel } from "../pipeline/model-files.js";
-import { playTableFromColumns, trainFactorsOnThreads } from "../pipeline/train.js";
+import { newModelVersion } from "../pipeline/model-files.js";
+import { TrainingCancelledError, trainAndSaveOffThread } from "../pipeline/threads/train-threads.js";
+import { playTableFromColumns } from "../pipeline/train.js";
 import type { PlayEvent } from "../schema/events.js";
 import type { EventStore } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
@@ -58,6 +59,22 @@ export interface TrainResult {
   seconds: number;
 }
 
+export interface TrainRunOptions {
+  onProgress?: EvaluationProgress;
+  /** Cancels the run: the training thread stops and the previous model stays current. */
+  signal?: AbortSignal;
+  /**
+   * Runs store work that must not interleave with other writers (the server passes its store lock): the
+   * read of the training window and the registration of the new version. Default: run it directly.
+   */
+  exclusive?: <T>(body: () => Promise<T>) => Promise<T>;
+  /**
+   * Build the new version for serving now (default), so this engine answers from it at once; false leaves
+   * it for the first answer to load (a one-off `tastebud train` never serves).
+   */
+  serve?: boolean;
+}
+
 export interface FoldInAnswer {
   user: string;
   model: string;
@@ -75,63 +92,70 @@ export interface FoldInAnswer {
 export class AffinityService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Trains on every stored play, saves a new model version atomically and makes it current. */
-  async train(config: TrainConfig, onProgress?: EvaluationProgress): Promise<TrainResult> {
+  /**
+   * Trains on every stored play, saves a new model version atomically and makes it current. The store is
+   * read once, at the start (the training window); the training itself and the save run on a worker thread
+   * (trainAndSaveOffThread), so this thread stays free to answer requests and the store to take writes,
+   * which the next training sees. Aborting `signal` stops the thread and leaves the previous model current.
+   */
+  async train(config: TrainConfig, options: TrainRunOptions = {}): Promise<TrainResult> {
     const { store, modelsDir } = this.ctx;
+    const { onProgress, signal } = options;
+    const exclusive = options.exclusive ?? (<T>(body: () => Promise<T>) => body());
     const started = Date.now();
     onProgress?.("read store", 0, 1);
-    const columns = await store.scanPlays();
-    if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
-    const plays = playTableFromColumns(columns);
-    const model = await trainAffinityModelWith(
-      trainFactorsOnThreads,
-      plays,
-      columns.users,
-      columns.items,
-      config,
-      (phase, done, total) => onProgress?.(`train ${phase}`, done, total),
-    );
-    onProgress?.("context priors", 0, 1);
-    const kinds = new Map((await store.getItems()).map((i) => [i.id, i.kind]));
-    const turns = (await store.scanRequests()).map(turnFromEvent);
-    const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
-    const version = newModelVersion();
-    const times = columns.endTimeMs;
-    const extras = contextPriors.observations > 0 ? { contextPriors: contextPriors.toJSON() } : {};
-    const path = saveModel(
-      modelsDir,
-      version,
-      model,
-      {
-        config,
-        dataWindow: {
-          plays: times.length,
-          users: columns.users.length,
-          items: columns.items.length,
-          from: times.length ? new Date(times[0]).toISOString() : null,
-          to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
-        },
-        metrics: {},
-      },
-      extras,
-    );
-    await store.registerModel({
-      version,
-      path,
-      createdAt: new Date(),
-      config,
-      metrics: {},
-      isCurrent: true,
+    const window = await exclusive(async () => {
+      const columns = await store.scanPlays();
+      if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
+      const kinds = new Map((await store.getItems()).map((i) => [i.id, i.kind]));
+      const turns = (await store.scanRequests()).map(turnFromEvent);
+      return { columns, kinds, turns };
     });
-    this.ctx.models.forget();
-    return {
-      version,
-      path,
-      plays: times.length,
-      users: columns.users.length,
-      items: columns.items.length,
-      seconds: (Date.now() - started) / 1000,
+    if (signal?.aborted) throw new TrainingCancelledError();
+    const { columns, kinds, turns } = window;
+    onProgress?.("context priors", 0, 1);
+    const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
+    const times = columns.endTimeMs;
+    const summary = { plays: times.length, users: columns.users.length, items: columns.items.length };
+    const dataWindow = {
+      ...summary,
+      from: times.length ? new Date(times[0]).toISOString() : null,
+      to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
     };
+    const version = newModelVersion();
+    // The play table's buffers move to the training thread; nothing below reads them.
+    const { model, path } = await trainAndSaveOffThread(
+      {
+        plays: playTableFromColumns(columns),
+        users: columns.users,
+        items: columns.items,
+        config,
+        save: {
+          modelsDir,
+          version,
+          meta: { config, dataWindow, metrics: {} },
+          extras: contextPriors.observations > 0 ? { contextPriors: contextPriors.toJSON() } : {},
+        },
+      },
+      { onProgress, signal },
+    );
+    try {
+      if (signal?.aborted) throw new TrainingCancelledError();
+      onProgress?.("register model", 0, 1);
+      await exclusive(() =>
+        store.registerModel({ version, path, createdAt: new Date(), config, metrics: {}, isCurrent: true }),
+      );
+    } catch (err) {
+      // Saved but never current: nothing may ever load it.
+      rmSync(path, { recursive: true, force: true });
+      throw err;
+    }
+    if (options.serve === false) this.ctx.models.forget();
+    else {
+      onProgress?.("load for serving", 0, 1);
+      await this.ctx.models.install(path, model);
+    }
+    return { version, path, ...summary, seconds: (Date.now() - started) / 1000 };
   }
 
   /**

@@ -76,12 +76,6 @@ export interface ItemMap {
   }>;
 }
 
-export interface SimilarUsers {
-  user: string;
-  model: string;
-  users: Array<{ user: string; similarity: number }>;
-}
-
 export interface DailyRequests {
   days: Array<{ day: string; turns: number; defective: number; defectRate: number }>;
   reasons: Record<string, number>;

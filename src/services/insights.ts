@@ -1,20 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { type WeightingName, weightingFunctions, weightingNames } from "../core/affinity/weighting.js";
-import { nearestRows, unit } from "../core/playlists/index.js";
 import { principalPlane } from "../core/projection/index.js";
 import { detectDefects } from "../core/rewriting/defects.js";
 import { turnFromEvent } from "../core/voice/turn.js";
 import { fsyncDir, writeFileSynced } from "../pipeline/model-files.js";
 import type { ServiceContext } from "./context.js";
-import type {
-  DailyRequests,
-  EvaluationRecord,
-  ItemMap,
-  Overview,
-  SimilarUsers,
-  UserHistory,
-} from "./insights-types.js";
+import type { DailyRequests, EvaluationRecord, ItemMap, Overview, UserHistory } from "./insights-types.js";
 import { round6, type ServingModel } from "./serving-model.js";
 import type { VoiceService } from "./voice.js";
 
@@ -26,6 +18,7 @@ import type { VoiceService } from "./voice.js";
 export class InsightsService {
   private mapCache: { version: string; limit: number; map: ItemMap } | null = null;
   private failureCache: { requests: number; report: FailureReport } | null = null;
+  private dailyCache: { requests: number; daily: DailyRequests } | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -104,29 +97,19 @@ export class InsightsService {
   }
 
   /**
-   * Users whose taste vectors point the same way (cosine of the factor vectors), most alike first; the same
-   * neighbour search as the playlists' taste space, over the users the model was trained on.
+   * Request turns and defective ones per UTC day (defects as the rewrite miner judges them); the whole log is
+   * scanned only when new requests arrived since the last answer (the request log is append-only, so its
+   * count changes whenever its content does).
    */
-  async similarUsers(user: string, n = 10): Promise<SimilarUsers> {
-    const current = await this.ctx.models.require();
-    const { factors, nUsers, userFactors } = current.model.factors;
-    const u = current.userIndex.get(user);
-    const out: SimilarUsers = { user, model: current.manifest.version, users: [] };
-    if (u === undefined) return out;
-    const rows = userFactors.subarray(0, nUsers * factors);
-    const near = nearestRows(
-      rows,
-      factors,
-      unit(rows.subarray(u * factors, (u + 1) * factors)),
-      n,
-      (r) => r === u,
-    );
-    out.users = near.map((x) => ({ user: current.model.users[x.index], similarity: round6(x.similarity) }));
-    return out;
+  async requestsDaily(): Promise<DailyRequests> {
+    const requests = await this.ctx.store.countRequests();
+    if (this.dailyCache?.requests !== requests) {
+      this.dailyCache = { requests, daily: await this.scanRequestsDaily() };
+    }
+    return this.dailyCache.daily;
   }
 
-  /** Request turns and defective ones per UTC day (defects as the rewrite miner judges them). */
-  async requestsDaily(): Promise<DailyRequests> {
+  private async scanRequestsDaily(): Promise<DailyRequests> {
     const turns = (await this.ctx.store.scanRequests()).map(turnFromEvent);
     const verdicts = detectDefects(turns);
     const byDay = new Map<string, { turns: number; defective: number }>();

@@ -6,7 +6,7 @@ import { CatalogueIndex } from "../core/matching/index.js";
 import type { PreferenceVocabulary } from "../core/preferences/index.js";
 import { buildCatalogueView, type CatalogueView } from "../core/serving/catalogue-view.js";
 import { createTopN, type TopN } from "../core/topn/index.js";
-import { loadModel, loadModelExtra, type ModelManifest } from "../pipeline/model-files.js";
+import { loadManifest, loadModel, loadModelExtra, type ModelManifest } from "../pipeline/model-files.js";
 import type { EventStore } from "../store/event-store.js";
 
 /** No model has been trained on this store yet. */
@@ -37,10 +37,13 @@ export interface ServingModel {
 
 /**
  * The store's current model, loaded once and shared by every service. A new model replaces the old one by
- * a single assignment, so a request that holds the old one finishes on it.
+ * a single assignment once it is completely built (catalogue, matcher, top-N index), and the old one keeps
+ * answering meanwhile, so a swap never makes requests wait; a request that holds the old one finishes on it.
  */
 export class ServingModels {
   private loaded: ServingModel | null = null;
+  /** The model being built to replace `loaded` (one at a time; later swaps queue behind it). */
+  private swapping: Promise<ServingModel | null> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -50,10 +53,11 @@ export class ServingModels {
   /** Loads the store's current model with its catalogue (cached until the next train or reload). */
   async current(): Promise<ServingModel | null> {
     if (this.loaded) return this.loaded;
-    const entry = await this.store.currentModel();
-    if (!entry) return null;
-    this.loaded = await this.load(entry.path);
-    return this.loaded;
+    if (this.swapping) return this.swapping;
+    return this.swap(async () => {
+      const entry = await this.store.currentModel();
+      return entry ? this.load(entry.path) : null;
+    });
   }
 
   /** The current model, or NoModelError for the caller to answer "train first". */
@@ -63,12 +67,20 @@ export class ServingModels {
     return current;
   }
 
-  /** Re-reads the registry and swaps in its current model atomically (used after a train elsewhere). */
+  /** Re-reads the registry and swaps in its current model (used after a train elsewhere). */
   async reload(): Promise<ServingModel | null> {
-    const entry = await this.store.currentModel();
-    if (!entry) return null;
-    if (this.loaded?.manifest.version !== entry.version) this.loaded = await this.load(entry.path);
-    return this.loaded;
+    return this.swap(async () => {
+      const entry = await this.store.currentModel();
+      if (!entry) return null;
+      return this.loaded?.manifest.version === entry.version ? this.loaded : this.load(entry.path);
+    });
+  }
+
+  /** Swaps in a version just trained and registered, from the model in memory (its folder gives the rest). */
+  async install(path: string, model: AffinityModel): Promise<ServingModel> {
+    const installed = await this.swap(() => this.load(path, model));
+    if (!installed) throw new Error(`model at ${path} could not be loaded`);
+    return installed;
   }
 
   /** Drops the cached model, so the next answer loads what the registry names current. */
@@ -76,10 +88,28 @@ export class ServingModels {
     this.loaded = null;
   }
 
-  private async load(path: string): Promise<ServingModel> {
+  private swap(next: () => Promise<ServingModel | null>): Promise<ServingModel | null> {
+    const previous = this.swapping ?? Promise.resolve(null);
+    const swapping = previous
+      .catch(() => null)
+      .then(next)
+      .then((model) => {
+        if (model) this.loaded = model;
+        return model;
+      })
+      .finally(() => {
+        if (this.swapping === swapping) this.swapping = null;
+      });
+    this.swapping = swapping;
+    return swapping;
+  }
+
+  private async load(path: string, trained?: AffinityModel): Promise<ServingModel> {
     // Versions registered by earlier releases may be relative to the store's folder.
     const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
-    const { model, manifest } = loadModel(found);
+    const { model, manifest } = trained
+      ? { model: trained, manifest: loadManifest(found) }
+      : loadModel(found);
     const priorsJson = loadModelExtra(found, manifest, "contextPriors") as ContextPriorsJson | null;
     const catalogue = await this.store.getItems();
     const view = buildCatalogueView(model, catalogue);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core against `tastebud serve` on a
- * store made by the CLI from a simulated voice assistant. Every page must load with no console error, show
+ * store made by `tastebud demo`. Every page must load with no console error, show
  * the API's own numbers, and answer a click. Screenshots go to e2e-screenshots/ (git-ignored); with
  * TASTEBUD_DOCS_SCREENSHOTS=1 copies also go to docs/ for the README.
  */
@@ -28,6 +28,9 @@ const chromiumArgs = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** A text for a RegExp that matches it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const haveChromium = existsSync(chromiumPath);
 const haveBuild = existsSync(cli) && existsSync(join(repo, "dist/web/index.html"));
@@ -60,25 +63,23 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tastebud-e2e-"));
     const store = join(dir, "demo.duckdb");
+    // The demo's own store (a listening world, its evaluation and model, and a voice assistant's request log
+    // with its rewrite table), smaller than the README's: the pages must not be empty after `npm run demo`.
     tastebud(
-      "simulate",
-      "--voice",
+      "demo",
       "--users",
       "150",
-      "--days",
-      "10",
       "--items",
       "500",
+      "--days",
+      "10",
       "--seed",
       "3",
+      "--store",
+      store,
       "--out",
       "world",
     );
-    tastebud("ingest", "world/plays.jsonl", "--catalogue", "world/catalogue.jsonl", "--store", store);
-    tastebud("ingest", "--requests", "world/requests.jsonl", "--store", store);
-    tastebud("train", "--store", store, "--factors", "16");
-    tastebud("eval", "--store", store, "--split-per-user", "0.8");
-    tastebud("rewrites", "build", "--store", store);
     server = spawn(process.execPath, [cli, "serve", "--store", store, "--port", "0", "--api-key", KEY], {
       cwd: dir,
       stdio: ["ignore", "pipe", "inherit"],
@@ -145,7 +146,7 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(shown).toEqual(recs.items.map((i) => i.title));
     await titles.click();
     await page.getByRole("heading", { name: /^Why / }).waitFor();
-    const similar = await api<{ users: Array<{ user: string }> }>(`/v1/users/${user}/similar-users?n=8`);
+    const similar = await api<{ users: Array<{ user: string }> }>(`/v1/users/${user}/similar?n=8`);
     await page.getByRole("link", { name: similar.users[0].user, exact: true }).waitFor();
     const history = await api<{ plays: unknown[] }>(`/v1/users/${user}/history?limit=100`);
     await page.getByRole("img", { name: new RegExp(`Latest ${history.plays.length} plays`) }).waitFor();
@@ -200,6 +201,58 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       answer.candidates.map((c) => c.title),
     );
     await shoot("ask");
+    expect(problems).toEqual([]);
+  });
+
+  it("taste and playlists: the profile, a playlist, creators alike and a Blend, as the API gives them", async () => {
+    const user = "u0002";
+    await page.goto(`${base}/#/taste/${user}`);
+    const taste = await api<{ liked: number; topCreators: Array<{ name: string }> }>(
+      `/v1/users/${user}/taste`,
+    );
+    await page.locator('[data-stat="taste-liked"]').waitFor();
+    expect(await page.locator('[data-stat="taste-liked"]').innerText()).toBe(
+      taste.liked.toLocaleString("en-US"),
+    );
+    await page
+      .getByRole("img", { name: new RegExp(`Top creators \\(${escape(taste.topCreators[0].name)}`) })
+      .waitFor();
+    const mix = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=mix&length=20`,
+    );
+    await page.locator("[data-track]").first().waitFor();
+    expect(await page.locator("[data-track]").allInnerTexts()).toEqual(mix.tracks.map((t) => t.title));
+    const relevance = page.getByRole("img", { name: /Predicted relevance of each of the 20 tracks/ });
+    expect(await relevance.locator("rect").count()).toBeGreaterThanOrEqual(mix.tracks.length);
+    await page.getByLabel("kind").selectOption("discover");
+    const discover = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=discover&length=20`,
+    );
+    await expect
+      .poll(() => page.locator("[data-track]").allInnerTexts())
+      .toEqual(discover.tracks.map((t) => t.title));
+    const alike = await api<{ creators: Array<{ creator: string }> }>(
+      `/v1/creators/${encodeURIComponent(taste.topCreators[0].name)}/similar?n=8`,
+    );
+    await page
+      .getByRole("img", {
+        name: new RegExp(
+          `by the taste space \\(cosine of creator vectors\\): ${escape(alike.creators[0].creator)}`,
+        ),
+      })
+      .waitFor();
+    const partner = (await api<{ users: Array<{ user: string }> }>(`/v1/users/${user}/similar?n=1`)).users[0]
+      .user;
+    const blend = await api<{ tasteMatch: number; tracks: Array<{ title: string }> }>(
+      `/v1/blend?users=${user},${partner}&length=20`,
+    );
+    await page.locator('[data-stat="blend-match"]').waitFor();
+    expect(await page.locator('[data-stat="blend-match"]').innerText()).toBe(blend.tasteMatch.toFixed(3));
+    expect(await page.locator("[data-blend-track]").allInnerTexts()).toEqual(
+      blend.tracks.map((t) => t.title),
+    );
+    await page.getByRole("img", { name: /Blend attributes for each way/ }).waitFor();
+    await shoot("taste");
     expect(problems).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
-import { simulateWorld, trueAffinity } from "../../core/simulate/index.js";
+import { simulateVoice, simulateWorld, trueAffinity } from "../../core/simulate/index.js";
 import { catalogueItemSchema, songId } from "../../schema/events.js";
 import { UsageError } from "../errors.js";
 import { formatEvaluation } from "../format.js";
@@ -10,6 +10,9 @@ import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 import { commandLine } from "./eval.js";
 import { writeWorld } from "./simulate.js";
+
+/** Days of the demo's voice request log: enough for defect trends and rewrites, quick to simulate. */
+const demoVoiceDays = 14;
 
 export function demoCommand(program: Command): void {
   program
@@ -72,9 +75,9 @@ export function demoCommand(program: Command): void {
         engine.insights.recordEvaluation("affinity", commandLine(), report);
         say(formatEvaluation(report));
         say("\n3. training on everything and publishing the model");
-        const trained = await engine.affinity.train(config, (phase, done, total) =>
-          progress.update(phase, done, total),
-        );
+        const trained = await engine.affinity.train(config, {
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
         say(
           `   model ${trained.version} (${trained.plays} plays, ${trained.seconds.toFixed(1)} s) -> ${trained.path}`,
         );
@@ -101,6 +104,27 @@ export function demoCommand(program: Command): void {
           }
           say(
             `   ${user}: Adele ${a.affinity.toFixed(3)} (${a.source}), Lionel Richie ${l.affinity.toFixed(3)} (${l.source}) -> ${pick}${truthNote}`,
+          );
+        }
+        if (!path) {
+          // The self-learning loop (defects per day, failure points, the rewrite table) reads request turns:
+          // a voice assistant's log over the same listeners. Only the turns are stored, not the assistant's
+          // own catalogue or plays, so the listening model above is trained on the listening world alone.
+          say(
+            `\n5. a voice assistant's request log: ${opts.users} users talking to it for ${demoVoiceDays} days (seed ${opts.seed}), and the rewrite table mined from it`,
+          );
+          const voice = simulateVoice({
+            users: opts.users,
+            items: opts.items,
+            days: demoVoiceDays,
+            seed: opts.seed,
+          });
+          const stored = await engine.store.appendRequests(
+            voice.requests.map((event) => ({ event, source: "demo-voice" })),
+          );
+          const table = await engine.rewrites.build();
+          say(
+            `   ${stored.inserted} request turns stored (${stored.duplicates} already there), ${table.defective} defective; ${table.rules} rewrite rules (table ${table.version})`,
           );
         }
         say(

@@ -21,9 +21,11 @@ export function trainCommand(program: Command): void {
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
-      const result = await engine.affinity.train(toTrainConfig(settings), (phase, done, total) =>
-        progress.update(phase, done, total),
-      );
+      const result = await engine.affinity.train(toTrainConfig(settings), {
+        onProgress: (phase, done, total) => progress.update(phase, done, total),
+        // This process ends here: building the model for serving would be wasted.
+        serve: false,
+      });
       progress.stop();
       if (opts.json) console.log(JSON.stringify({ ...result, settings }));
       else

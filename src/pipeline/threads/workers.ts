@@ -9,18 +9,22 @@ export function resolveThreads(threads: number | undefined): number {
   return threads === undefined || threads <= 0 ? availableParallelism() : Math.floor(threads);
 }
 
+/** The worker entry files of this folder. */
+export type WorkerName = "bpr-worker" | "wrmf-worker" | "train-worker" | "topn-worker";
+
 // From dist/ a worker is plain .js. From source (vitest, tsx) it is .ts and needs tsx's loader, which
 // Node 20 does not apply to a worker's entry through execArgv, so a one-line bootstrap registers it first.
 const fromSource = import.meta.url.endsWith(".ts");
 
-function startWorker(name: string, data: unknown): Worker {
+/** Starts a worker thread of this folder by name (its .ts file from source, its .js file from dist/). */
+export function startWorker(name: WorkerName, data: unknown, transferList: ArrayBuffer[] = []): Worker {
   const url = new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData: data });
+  if (!fromSource) return new Worker(url, { workerData: data, transferList });
   // The ESM build of tsx/esm/api (require.resolve finds the CommonJS one, whose register() cannot run here).
   const tsxDir = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
   const tsx = pathToFileURL(join(tsxDir, "dist/esm/api/index.mjs")).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true, workerData: data, transferList });
 }
 
 /**

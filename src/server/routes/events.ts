@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { PlayEvent } from "../../schema/events.js";
 import { playEventSchema, requestEventSchema } from "../../schema/events.js";
 import { OccurrenceCounter } from "../../store/event-key.js";
-import type { KeyedPlayEvent } from "../../store/event-store.js";
+import type { AppendResult, KeyedPlayEvent } from "../../store/event-store.js";
 import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
 import {
   eventsBodySchema,
@@ -19,6 +19,20 @@ import type { RouteContext } from "./route-context.js";
 export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, storeLock, requireKey, writeSecurity, maxBatch } = ctx;
+  /**
+   * Each batch is kept as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
+   * overview's rejects exactly like rows rejected from a file. Call under the store lock.
+   */
+  const recordBatch = (path: string, startedAt: Date, stored: AppendResult, rejected: number) =>
+    engine.store.recordIngestRun({
+      startedAt,
+      finishedAt: new Date(),
+      sources: [`http:${path}`],
+      preset: "http",
+      accepted: stored.inserted,
+      rejected,
+      duplicates: stored.duplicates,
+    });
 
   api.post(
     "/v1/events",
@@ -35,6 +49,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       },
     },
     async (request, reply) => {
+      const startedAt = new Date();
       const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events", maxBatch);
       const counter = new OccurrenceCounter();
       const { valid, rejects } = validateRows(rows, playEventSchema, "events");
@@ -43,9 +58,13 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
         event,
         source: "http",
       }));
-      const stored = batch.length
-        ? await storeLock.run(() => engine.store.appendPlays(batch))
-        : { inserted: 0, duplicates: 0 };
+      const stored = await storeLock.run(async () => {
+        const appended = batch.length
+          ? await engine.store.appendPlays(batch)
+          : { inserted: 0, duplicates: 0 };
+        await recordBatch("/v1/events", startedAt, appended, rejects.length);
+        return appended;
+      });
       ctx.storedPlays.added(stored.inserted);
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
@@ -80,6 +99,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       },
     },
     async (request, reply) => {
+      const startedAt = new Date();
       const rows = batchRows(
         (request.body as unknown as { requests: unknown[] }).requests,
         "request events",
@@ -88,24 +108,26 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       const checked = validateRows(rows, requestEventSchema, "requests");
       const { rejects } = checked;
       let valid = checked.valid;
-      const stored = valid.length
-        ? await storeLock.run(async () => {
-            // Privacy mode: only perturbed text goes on; over-budget rows are rejected with their reason.
-            if (engine.privacy) {
-              const { events, refused } = await engine.privacy.protect(valid);
-              const rejected = new Set(rejects.map((r) => r.index));
-              const rowOf = rows.map((_, i) => i).filter((i) => !rejected.has(i));
-              for (const r of refused)
-                rejects.push({
-                  index: rowOf[r.index],
-                  path: `requests[${rowOf[r.index]}].text`,
-                  reason: r.reason,
-                });
-              valid = events;
-            }
-            return engine.store.appendRequests(valid.map((event) => ({ event, source: "http" })));
-          })
-        : { inserted: 0, duplicates: 0 };
+      const stored = await storeLock.run(async () => {
+        // Privacy mode: only perturbed text goes on; over-budget rows are rejected with their reason.
+        if (engine.privacy && valid.length) {
+          const { events, refused } = await engine.privacy.protect(valid);
+          const rejected = new Set(rejects.map((r) => r.index));
+          const rowOf = rows.map((_, i) => i).filter((i) => !rejected.has(i));
+          for (const r of refused)
+            rejects.push({
+              index: rowOf[r.index],
+              path: `requests[${rowOf[r.index]}].text`,
+              reason: r.reason,
+            });
+          valid = events;
+        }
+        const appended = valid.length
+          ? await engine.store.appendRequests(valid.map((event) => ({ event, source: "http" })))
+          : { inserted: 0, duplicates: 0 };
+        await recordBatch("/v1/requests", startedAt, appended, rejects.length);
+        return appended;
+      });
       // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
       if (stored.duplicates === 0) {
         for (const event of [...valid].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)))

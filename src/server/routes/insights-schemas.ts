@@ -77,18 +77,6 @@ export const historyResponseSchema = z.object({
   ),
 });
 
-export const similarUsersQuery = z
-  .object({ n: z.coerce.number().int().min(1).max(100).default(10).describe("how many users") })
-  .strict();
-
-export const similarUsersResponseSchema = z.object({
-  user: z.string(),
-  model: z.string(),
-  users: z
-    .array(z.object({ user: z.string(), similarity: z.number() }))
-    .describe("cosine of the taste vectors, most alike first; empty for a user the model does not know"),
-});
-
 export const itemMapQuery = z
   .object({
     limit: z.coerce.number().int().min(2).max(20_000).default(1500).describe("the most played items"),

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { detectDefects } from "../../core/rewriting/defects.js";
 import { simulateVoice } from "../../core/simulate/index.js";
@@ -75,26 +75,6 @@ describe("insights routes", () => {
     expect((await get(`/v1/users/${user}/history?limit=0`)).status).toBe(400);
   });
 
-  it("finds similar users by the cosine of their factor vectors (checked by a direct loop)", async () => {
-    const current = await engine.models.require();
-    const { users, factors } = current.model;
-    const k = factors.factors;
-    const u = 3;
-    const vec = (v: number) => Array.from(factors.userFactors.subarray(v * k, (v + 1) * k));
-    const cos = (a: number[], b: number[]) =>
-      a.reduce((s, x, f) => s + x * b[f], 0) /
-      Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
-    const expected = users
-      .map((name, v) => ({ name, s: cos(vec(u), vec(v)) }))
-      .filter((x) => x.name !== users[u])
-      .sort((a, b) => b.s - a.s)
-      .slice(0, 5);
-    const { body } = await get(`/v1/users/${users[u]}/similar-users?n=5`);
-    expect(body.users.map((x: { user: string }) => x.user)).toEqual(expected.map((x) => x.name));
-    expect(body.users[0].similarity).toBeCloseTo(expected[0].s, 5);
-    expect((await get("/v1/users/nobody/similar-users")).body.users).toEqual([]);
-  });
-
   it("maps the most played items onto two axes that keep most of the factor variance", async () => {
     const { status, body } = await get("/v1/items/map?limit=100");
     expect(status).toBe(200);
@@ -139,12 +119,26 @@ describe("insights routes", () => {
     expect((await get("/v1/overview")).body.evaluations).toBe(2);
   });
 
+  it("answers the daily counts from its cache until new requests arrive, then rescans", async () => {
+    const scans = vi.spyOn(engine.store, "scanRequests");
+    const first = (await get("/v1/requests/daily")).body;
+    const again = (await get("/v1/requests/daily")).body;
+    expect(again).toEqual(first);
+    const before = scans.mock.calls.length;
+    const last = world.requests[world.requests.length - 1];
+    const next = { ...last, requestId: `${last.requestId}-later`, time: "2030-01-02T10:00:00.000Z" };
+    await engine.store.appendRequests([{ event: next, source: "test" }]);
+    const after = (await get("/v1/requests/daily")).body;
+    expect(scans.mock.calls.length).toBe(before + 1);
+    expect(after.days.at(-1)).toMatchObject({ day: "2030-01-02", turns: 1 });
+    scans.mockRestore();
+  });
+
   it("documents every insights route under its tag", async () => {
     const doc = (await get("/openapi.json")).body;
     for (const path of [
       "/v1/overview",
       "/v1/users/{id}/history",
-      "/v1/users/{id}/similar-users",
       "/v1/items/map",
       "/v1/evaluations",
       "/v1/requests/daily",

@@ -13,8 +13,6 @@ import {
   itemMapQuery,
   itemMapResponseSchema,
   overviewResponseSchema,
-  similarUsersQuery,
-  similarUsersResponseSchema,
 } from "./insights-schemas.js";
 import type { RouteContext } from "./route-context.js";
 
@@ -53,20 +51,6 @@ export const insightsRoutes: FastifyPluginAsync<RouteContext> = async (plain, { 
       },
     },
     async (request) => engine.insights.history(request.params.id, request.query.limit),
-  );
-
-  api.get(
-    "/v1/users/:id/similar-users",
-    {
-      schema: {
-        tags,
-        summary: "users with the most similar taste (cosine of the factor vectors)",
-        params: userParams,
-        querystring: similarUsersQuery,
-        response: { 200: similarUsersResponseSchema, ...errorResponses(400, 503) },
-      },
-    },
-    async (request) => engine.insights.similarUsers(request.params.id, request.query.n),
   );
 
   api.get(

@@ -59,8 +59,35 @@ describe("playlist routes", () => {
     const taste = (await app.inject({ url: `/v1/users/${user}/taste` })).json();
     expect(taste.topCreators.length).toBeGreaterThan(0);
     const doc = (await app.inject({ url: "/openapi.json" })).json();
-    for (const path of ["/v1/users/{id}/playlist", "/v1/creators/{name}/similar", "/v1/users/{id}/taste"])
+    for (const path of [
+      "/v1/users/{id}/playlist",
+      "/v1/users/{id}/similar",
+      "/v1/creators/{name}/similar",
+      "/v1/users/{id}/taste",
+    ])
       expect(doc.paths).toHaveProperty([path]);
+  });
+
+  it("finds similar users by the cosine of their factor vectors (checked by a direct loop)", async () => {
+    const current = await engine.models.require();
+    const { users, factors } = current.model;
+    const k = factors.factors;
+    const u = 3;
+    const vec = (v: number) => Array.from(factors.userFactors.subarray(v * k, (v + 1) * k));
+    const cos = (a: number[], b: number[]) =>
+      a.reduce((s, x, f) => s + x * b[f], 0) /
+      Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
+    const expected = users
+      .map((name, v) => ({ name, s: cos(vec(u), vec(v)) }))
+      .filter((x) => x.name !== users[u])
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 5);
+    const body = (await app.inject({ url: `/v1/users/${users[u]}/similar?n=5` })).json();
+    expect(body.users.map((x: { user: string }) => x.user)).toEqual(expected.map((x) => x.name));
+    expect(body.users[0].similarity).toBeCloseTo(expected[0].s, 5);
+    const unknown = await app.inject({ url: "/v1/users/nobody/similar" });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toMatch(/unknown user nobody/);
   });
 
   it("serves a Blend of two users with whose taste each track serves, and rejects a Blend of one", async () => {

@@ -1,12 +1,43 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { trainSettingsSchema } from "../../config.js";
 
 // ---- training jobs
 
-/** Train settings: every field optional, defaults from the library's schema; an absent body is {}. */
-export const trainBodySchema = trainSettingsSchema.prefault({});
+/**
+ * The most one HTTP request may ask a training job for. The library and CLI allow more (whoever types
+ * `tastebud train --factors 1024` sees what they start and can stop it); over HTTP a single request must
+ * not be able to occupy the machine for days or hold gigabytes: 256 factors and 500 epochs are far above
+ * the defaults (64, 40 BPR / 80 WARP), and threads beyond the cores only slow training down.
+ */
+export const trainRequestLimits = { factors: 256, epochs: 500, threads: availableParallelism() } as const;
 
-export const jobStatuses = ["queued", "running", "succeeded", "failed"] as const;
+/**
+ * Train settings: every field optional, defaults from the library's schema, capped at trainRequestLimits
+ * (a 400 names the field); an absent body is {}.
+ */
+const { factors, epochs, threads } = trainSettingsSchema.shape;
+export const trainBodySchema = trainSettingsSchema
+  .extend({
+    factors: factors
+      .unwrap()
+      .max(trainRequestLimits.factors, `at most ${trainRequestLimits.factors} factors per training request`)
+      .default(factors.def.defaultValue),
+    epochs: epochs
+      .unwrap()
+      .max(trainRequestLimits.epochs, `at most ${trainRequestLimits.epochs} epochs per training request`)
+      .optional(),
+    threads: threads
+      .unwrap()
+      .max(
+        trainRequestLimits.threads,
+        `at most ${trainRequestLimits.threads} threads (this machine's cores; 0 = all of them)`,
+      )
+      .default(threads.def.defaultValue),
+  })
+  .prefault({});
+
+export const jobStatuses = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 
 export const jobSchema = z.object({
   id: z.string(),

@@ -30,7 +30,7 @@ function OverviewBody({ o, reload }: { o: Overview; reload: () => void }) {
       <${Stat} id="catalogue" label="catalogue items" value=${s.catalogueItems} />
       <${Stat} id="rejected" label="rows rejected at ingest" value=${s.ingest.rejected} />
     </div>
-    <p class="muted">Plays from ${day(s.firstPlayMs)} to ${day(s.lastPlayMs)}; ${s.ingest.runs} file ingests, ${s.ingest.duplicates.toLocaleString("en-US")} re-sent rows skipped as duplicates.</p>
+    <p class="muted">Plays from ${day(s.firstPlayMs)} to ${day(s.lastPlayMs)}; ${s.ingest.runs.toLocaleString("en-US")} ingest runs (files and HTTP batches), ${s.ingest.duplicates.toLocaleString("en-US")} re-sent rows skipped as duplicates.</p>
     <div class="grid">
       <div class="card wide">
         <h2>Events per day</h2>

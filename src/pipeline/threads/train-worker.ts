@@ -1,0 +1,31 @@
+/**
+ * The whole training run of a model version on a thread of its own (see train-threads.ts): the label
+ * folding, the pairwise sets, the factorizations (BPR, WARP, or BPR on further Hogwild workers), the blend
+ * fit and the atomic save. The thread that started it (the server's) only reads the store before and
+ * registers the version after, so it keeps answering requests meanwhile.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
+import { saveModel } from "../model-files.js";
+import { trainFactorsOnThreads } from "../train.js";
+import { type TrainWorkerData, type TrainWorkerMessage, transferablesOf } from "./train-threads.js";
+
+const port = parentPort;
+if (!port) throw new Error("train-worker.ts runs as a worker thread");
+const { plays, users, items, config, save } = workerData as TrainWorkerData;
+const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+const model = await trainAffinityModelWith(
+  trainFactorsOnThreads,
+  plays,
+  users,
+  items,
+  config,
+  (phase, done, total) => send({ type: "progress", phase: `train ${phase}`, done, total }),
+);
+send({ type: "progress", phase: "save model", done: 0, total: 1 });
+const path = saveModel(save.modelsDir, save.version, model, save.meta, save.extras);
+// The names are the caller's own arrays; only the numbers go back, moved rather than copied.
+const { users: _users, items: _items, ...numbers } = model;
+send({ type: "done", path, model: numbers }, transferablesOf(numbers));
