@@ -29,10 +29,11 @@ export function scoreItemItem(
 }
 
 /**
- * Catalogues above this many liked items get no EASE: B is items x items, 4·n² bytes as float32 (400 MB
- * at 10,000), and the primal inverse costs n³/2 multiply-adds. Measured by `npm run bench -- quality`.
+ * Catalogues above this many liked items get no EASE (item-kNN and WARP take over): B is dense, items x
+ * items entries of 8 bytes (target and weight), 200 MB at 5,000; and the direct inverse, used when there
+ * are more users than items, costs n³/2 multiply-adds (about 7 s at 2,000 items on this machine).
  */
-export const defaultEaseMaxItems = 10_000;
+export const defaultEaseMaxItems = 5000;
 
 export type EaseProgress = (done: number, total: number) => void;
 
