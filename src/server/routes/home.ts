@@ -69,6 +69,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     "/v1/impressions",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(impressionsEnvelopeSchema) as never,
       schema: {
         tags: ["home"],
@@ -100,6 +101,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     "/v1/feedback",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(feedbackEnvelopeSchema) as never,
       schema: {
         tags: ["home"],
