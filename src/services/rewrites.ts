@@ -1,4 +1,5 @@
 import { CatalogueIndex } from "../core/matching/index.js";
+import { normalizeText } from "../core/matching/normalize.js";
 import { mineRewrites } from "../core/rewriting/mine.js";
 import type { OnlineRewriter } from "../core/rewriting/online/online-rewriter.js";
 import { trainOnlineRewriter } from "../core/rewriting/online/train.js";
@@ -12,7 +13,7 @@ import type {
 import { RewriteMonitor, type RewriteStatus } from "../core/rewriting/self-aware.js";
 import { turnFromEvent } from "../core/voice/turn.js";
 import { loadCurrentRewriteTable, saveRewriteTable } from "../pipeline/rewrite-files.js";
-import type { RequestEvent } from "../schema/events.js";
+import type { PlayContext, RequestEvent } from "../schema/events.js";
 import type { ServiceContext } from "./context.js";
 
 /** The rewrite table with the monitor that judges each of its rules in serving. */
@@ -128,25 +129,34 @@ export class RewritesService {
   observe(event: RequestEvent): void {
     const turn = turnFromEvent(event);
     this.online?.observe(turn);
+    const worked = signalReasons(turn, undefined).length === 0;
+    this.served?.table.observe(normalizeText(event.rewrittenFrom ?? event.text), {
+      user: event.user,
+      rewritten: event.rewrittenFrom !== undefined,
+      worked,
+      ...(event.resolvedItem !== undefined ? { item: event.resolvedItem } : {}),
+    });
     const monitor = this.served?.monitor;
     if (monitor) {
       const source = event.rewrittenFrom ?? event.text;
-      if (monitor.status(source))
-        monitor.record(
-          source,
-          event.rewrittenFrom !== undefined,
-          signalReasons(turn, undefined).length === 0,
-        );
+      if (monitor.status(source)) monitor.record(source, event.rewrittenFrom !== undefined, worked);
     }
   }
 
   /**
-   * The rewrite to serve for this request, if any: a table rule unless its monitor withdrew it or this
-   * request falls in the hold-out share; else, when enabled, the online layers.
+   * The rewrite to serve for this request, if any: a table rule where its gate finds it precise for this
+   * user and context, unless its monitor withdrew it or this request falls in the hold-out share; else,
+   * when enabled, the online layers.
    */
-  async rewriteFor(user: string, request: string, timeMs: number): Promise<AppliedRewrite | null> {
+  async rewriteFor(
+    user: string,
+    request: string,
+    timeMs: number,
+    context?: PlayContext,
+  ): Promise<AppliedRewrite | null> {
     const rewrites = await this.current();
-    const rule = rewrites?.table.lookup(request);
+    const found = rewrites?.table.decide(request, user, context);
+    const rule = found?.apply ? found.rule : undefined;
     const decision = rule && rewrites ? rewrites.monitor.decide(request, this.ctx.draws) : null;
     if (rule && decision === "rewrite") return { from: request, to: rule.rewrite, by: "markov" };
     if (!rule && this.online) {

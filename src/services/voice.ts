@@ -97,7 +97,8 @@ export class VoiceService {
     const current = await this.ctx.models.require();
     const state = userFor(current, user);
     const now = options.timeMs ?? Date.now();
-    const rewritten = options.rewrite !== false ? await this.rewrites.rewriteFor(user, request, now) : null;
+    const rewritten =
+      options.rewrite !== false ? await this.rewrites.rewriteFor(user, request, now, options.context) : null;
     const text = rewritten ? rewritten.to : request;
     const candidates = textCandidates(current.matcher, text, options.candidates, options.limit ?? 10);
     const adjusters: CandidateAdjuster[] = [];

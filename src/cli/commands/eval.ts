@@ -194,7 +194,7 @@ function formatRewrites(r: RewriteEvaluationReport): string {
   const lines = [
     `simulated voice assistant: ${r.world.users} users, ${r.world.days} days (seed ${r.world.seed}); learned on ${r.world.trainDays} days, judged on ${r.world.heldOutDays} held-out days (${r.world.heldOutTurns} turns)`,
     `detection   defects P ${r.detection.defects.precision.toFixed(3)} R ${r.detection.defects.recall.toFixed(3)}; rephrases P ${r.detection.rephrases.precision.toFixed(3)} R ${r.detection.rephrases.recall.toFixed(3)}`,
-    `markov      ${r.markov.rules} rewrites; defect rate ${pct(r.markov.defectRateWithout)} -> ${pct(r.markov.defectRate)} (${pct(r.markov.defectChange)}); win/loss ${r.markov.wins}/${r.markov.losses} = ${ratio(r.markov.winLossRatio)}`,
+    `markov      ${r.markov.rules} rewrites; defect rate ${pct(r.markov.defectRateWithout)} -> ${pct(r.markov.defectRate)} (${pct(r.markov.defectChange)}); win/loss ${r.markov.wins}/${r.markov.losses} = ${ratio(r.markov.winLossRatio)} (gated, z ${r.validation.gateZ} chosen on the training days; to everyone: ${pct(r.markovUngated.defectChange)}, ${r.markovUngated.wins}/${r.markovUngated.losses})`,
     `online      global ${pct(r.online.global.defectChange)} (win/loss ${ratio(r.online.global.winLossRatio)}); global + personal ${pct(r.online.globalPersonal.defectChange)} (win/loss ${ratio(r.online.globalPersonal.winLossRatio)})`,
     `self-aware  meanings change on day ${r.selfAware.driftDay}: ${r.selfAware.withdrawn.length} of ${r.selfAware.liveRules} rewrites withdrawn (${r.selfAware.withdrawnBeforeDrift} before the change)`,
   ];

@@ -1,5 +1,6 @@
 import type { RequestEvent } from "../../schema/events.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
+import { normalizeText } from "../matching/normalize.js";
 import { Random } from "../random.js";
 import { type DefectVerdict, detectDefects, detectionQuality } from "../rewriting/defects.js";
 import { mineRewrites } from "../rewriting/mine.js";
@@ -15,6 +16,7 @@ import {
   type VoicePolicy,
   type VoiceWorld,
 } from "../simulate/voice/index.js";
+import type { PolicyTurn } from "../simulate/voice/options.js";
 import { turnFromEvent, type VoiceTurn } from "../voice/turn.js";
 
 const DAY_MS = 86_400_000;
@@ -73,14 +75,39 @@ export interface RewriteEvaluationReport {
     defects: { precision: number; recall: number; f1: number };
     rephrases: { precision: number; recall: number; f1: number };
   };
-  /** The offline table (methods.md 2a) mined from the training days and applied by exact match. */
+  /**
+   * The offline table (methods.md 2a) mined from the training days, each rule applied by exact match where
+   * its gate says it is precise for this user and context (precision.ts), the gates learning on from
+   * served turns; `gateZ` chosen on the last training days (`validation`).
+   */
   markov: PolicyOutcome & {
     rules: number;
     guardrails: Record<string, number>;
     rejected: Record<string, number>;
     defectRateWithout: number;
+    /** Held-out turns at a rule's source that its gate kept as they were. */
+    gatedOut: number;
     top: Array<{ source: string; rewrite: string; support: number; gain: number }>;
   };
+  /** The same table applied to everyone who says a source (no gates): the first round's policy. */
+  markovUngated: PolicyOutcome;
+  /**
+   * How z (the standard errors a rule's gain must clear) was chosen: on the training days only, rules
+   * mined from their first part and served in the loop on the rest; the lowest defect rate among the
+   * candidates winning at least 5 times per loss (else the best ratio).
+   */
+  validation: {
+    days: number;
+    candidates: Array<{ z: number; defectChange: number; wins: number; losses: number }>;
+    gateZ: number;
+  };
+  /**
+   * Does a rule mean the same entity as its source for the users who said it (simulator truth)? Over the
+   * held-out turns a table rewrote: the share whose rewrite resolved to the item the user meant, and the
+   * share of rules for which that held for at least 80% of their turns; for the table applied to everyone
+   * who says a source and for the gated one. `refused`: sources whose best route changed the meaning.
+   */
+  meaning: { refused: number; ungated: EntityAgreement; gated: EntityAgreement };
   /** The online rewriter (methods.md 2e), trained on the training days and learning on. */
   online: {
     global: PolicyOutcome;
@@ -152,6 +179,110 @@ function outcome(control: VoiceWorld, treated: VoiceWorld, split: number): Polic
 }
 
 /**
+ * The table as served: a rule applies where its gate allows it (or everywhere, `gated` false); served
+ * turns of a rule's source teach its gate from immediate signals.
+ */
+function tablePolicy(
+  table: RewriteTable,
+  fromMs: number,
+  gated: boolean,
+): VoicePolicy & { gatedOut: number } {
+  const policy = {
+    gatedOut: 0,
+    rewrite(turn: PolicyTurn) {
+      if (turn.timeMs < fromMs) return null;
+      const d = table.decide(turn.text, turn.user, turn.context);
+      if (!d) return null;
+      if (gated && !d.apply) {
+        policy.gatedOut++;
+        return null;
+      }
+      return d.rule.rewrite;
+    },
+    observe(event: RequestEvent) {
+      if (!gated) return;
+      const t = turnFromEvent(event);
+      if (t.timeMs < fromMs) return;
+      table.observe(normalizeText(event.rewrittenFrom ?? event.text), {
+        user: t.user,
+        rewritten: event.rewrittenFrom !== undefined,
+        worked: signalReasons(t, undefined).length === 0,
+        ...(t.resolvedItem !== undefined ? { item: t.resolvedItem } : {}),
+      });
+    },
+  };
+  return policy;
+}
+
+/** Candidate z for the gates, from "apply whenever the estimate is positive" to cautious. */
+const GATE_Z_CANDIDATES = [0, 0.5, 1, 1.5, 2];
+/** The win/loss a candidate must reach in validation before its defect rate counts (issue 19's floor). */
+const VALIDATION_MIN_RATIO = 5;
+
+/**
+ * Chooses gateZ on the training side only: a world of the training days, rules mined from its first 70%
+ * and served in the loop on the rest under each candidate z.
+ */
+function chooseGateZ(
+  base: SimulateVoiceOptions,
+  trainDays: number,
+  o: RewriteEvaluationOptions,
+  entities: (id: string) => { title: string; creators?: string[] } | undefined,
+): RewriteEvaluationReport["validation"] {
+  const days = Math.max(1, Math.round(trainDays * 0.3));
+  const world = { ...base, days: trainDays };
+  const control = simulateVoice(world);
+  const split = Date.parse(control.startDate) + (trainDays - days) * DAY_MS;
+  const turns = control.requests.map(turnFromEvent).filter((t) => t.timeMs < split);
+  const plays = control.plays.filter((p) => Date.parse(p.endTime) < split);
+  const candidates = GATE_Z_CANDIDATES.map((z) => {
+    const { table } = mineRewrites(turns, { plays, table: { ...minedTableOptions(o), gateZ: z }, entities });
+    const r = outcome(control, simulateVoice({ ...world, policy: tablePolicy(table, split, true) }), split);
+    return { z, defectChange: r.defectChange, wins: r.wins, losses: r.losses };
+  });
+  const ratio = (c: (typeof candidates)[number]) => c.wins / Math.max(c.losses, 0.5);
+  const passing = candidates.filter((c) => ratio(c) >= VALIDATION_MIN_RATIO);
+  const chosen = passing.length
+    ? passing.reduce((a, b) => (b.defectChange < a.defectChange ? b : a))
+    : candidates.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+  return { days, candidates, gateZ: chosen.z };
+}
+
+/**
+ * Per rule, over the held-out turns it rewrote: did the rewrite resolve to what the user meant?
+ */
+export interface EntityAgreement {
+  rewrittenTurns: number;
+  sameEntityShare: number;
+  rulesSameEntity: number;
+}
+
+function entityAgreement(world: VoiceWorld, split: number): EntityAgreement {
+  const byRule = new Map<string, { n: number; same: number }>();
+  world.requests.forEach((r, i) => {
+    if (r.rewrittenFrom === undefined || Date.parse(r.time) < split) return;
+    const key = normalizeText(r.rewrittenFrom);
+    const e = byRule.get(key) ?? { n: 0, same: 0 };
+    e.n++;
+    if (r.resolvedItem !== undefined && r.resolvedItem === world.truth[i].intendedItem) e.same++;
+    byRule.set(key, e);
+  });
+  let n = 0;
+  let same = 0;
+  let rulesSame = 0;
+  for (const e of byRule.values()) {
+    n += e.n;
+    same += e.same;
+    if (e.same >= 0.8 * e.n) rulesSame++;
+  }
+  return {
+    rewrittenTurns: n,
+    sameEntityShare: round(n ? same / n : 0),
+    rulesSameEntity: round(byRule.size ? rulesSame / byRule.size : 0),
+  };
+}
+
+/**
  * `tastebud eval --rewrites`: the self-learning loop of methods.md section 2 on the voice simulator. The
  * world's first days are the logs everything is learned from; on the held-out days each policy runs in the
  * loop (the simulator's users react to what it does) and is compared with the same world without it.
@@ -163,7 +294,7 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
   const trainDays = o.days - heldOutDays;
   if (trainDays < 1 || heldOutDays < 1)
     throw new RangeError("need at least one training and one held-out day");
-  const progress = (phase: string, done: number) => o.onProgress?.(phase, done, 6);
+  const progress = (phase: string, done: number) => o.onProgress?.(phase, done, 7);
   const base: SimulateVoiceOptions = { seed: o.seed, users: o.users, days: o.days, items: o.items };
 
   progress("simulate without rewriting", 0);
@@ -181,23 +312,23 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
     heldIdx.map((i) => control.truth[i]),
   );
 
-  progress("markov table", 1);
+  progress("markov table: choosing the gates' z on the training days", 1);
   const byId = new Map(control.catalogue.map((c) => [c.id, c]));
   const entities = (id: string) => byId.get(id);
-  const mined = mineRewrites(trainTurns, {
-    plays: trainPlays,
-    table: minedTableOptions(o),
-    entities,
-  });
-  const table = mined.table;
-  const markovWorld = simulateVoice({
-    ...base,
-    policy: {
-      rewrite: (turn) => (turn.timeMs >= split ? (table.lookup(turn.text)?.rewrite ?? null) : null),
-    },
-  });
+  const validation = chooseGateZ(base, trainDays, o, entities);
+  progress("markov table", 2);
+  const mine = () =>
+    mineRewrites(trainTurns, {
+      plays: trainPlays,
+      table: { ...minedTableOptions(o), gateZ: validation.gateZ },
+      entities,
+    }).table;
+  const table = mine();
+  const served = tablePolicy(table, split, true);
+  const markovWorld = simulateVoice({ ...base, policy: served });
+  const ungatedWorld = simulateVoice({ ...base, policy: tablePolicy(mine(), split, false) });
 
-  progress("online rewriter", 2);
+  progress("online rewriter", 3);
   const items = control.catalogue.map((c) => ({
     id: c.id,
     title: c.title,
@@ -230,13 +361,13 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
     });
   };
   const globalWorld = online(false);
-  progress("online rewriter, personal layer", 3);
+  progress("online rewriter, personal layer", 4);
   const personalWorld = online(true);
 
-  progress("self-awareness under drift", 4);
+  progress("self-awareness under drift", 5);
   const selfAware = driftRun(o, trainDays);
 
-  progress("done", 6);
+  progress("done", 7);
   const markovOutcome = outcome(control, markovWorld, split);
   const globalOutcome = outcome(control, globalWorld, split);
   const personalOutcome = outcome(control, personalWorld, split);
@@ -269,12 +400,20 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
       rejected: { ...(table.stats.rejected as unknown as Record<string, number>) },
       defectRateWithout: round(heldOutRate(control, split).rate),
       ...markovOutcome,
+      gatedOut: served.gatedOut,
       top: top.map((r) => ({
         source: r.source,
         rewrite: r.rewrite,
         support: r.support,
         gain: round(r.gain),
       })),
+    },
+    markovUngated: outcome(control, ungatedWorld, split),
+    validation,
+    meaning: {
+      refused: table.stats.rejected.meaning,
+      ungated: entityAgreement(ungatedWorld, split),
+      gated: entityAgreement(markovWorld, split),
     },
     online: {
       global: globalOutcome,

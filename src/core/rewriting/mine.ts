@@ -4,7 +4,8 @@ import type { VoiceTurn } from "../voice/turn.js";
 import { type DefectOptions, type DefectVerdict, detectDefects } from "./defects.js";
 import { buildRewriteTable, type MeaningJudge } from "./markov.js";
 import { type MeaningEntity, sameMeaning } from "./meaning.js";
-import type { RewriteTable, RewriteTableOptions } from "./rewrite-table.js";
+import { buildRuleGates } from "./precision.js";
+import { RewriteTable, type RewriteTableOptions } from "./rewrite-table.js";
 import type { LabelledTurn } from "./sessions.js";
 
 export interface MineRewritesOptions {
@@ -18,12 +19,18 @@ export interface MineRewritesOptions {
   checkMeaning?: boolean;
   /** Catalogue entries by item id (title and creators), for the meaning check's entity evidence. */
   entities?: (item: string) => MeaningEntity | undefined;
+  /**
+   * Give each rule a gate (precision.ts) so that it applies only for the users and contexts it helps
+   * (default true).
+   */
+  gates?: boolean;
 }
 
 /**
  * The offline batch of methods.md 2a from a request log: every turn judged defective or not (barge-in,
  * error answer, short play, rephrased soon after), then the absorbing Markov chain over the users'
- * reformulations, one rewrite per source that passes the guardrails and keeps the source's meaning.
+ * reformulations, one rewrite per source that passes the guardrails and keeps the source's meaning,
+ * each with the gate that says for whom it is precise.
  */
 export function mineRewrites(
   turns: readonly VoiceTurn[],
@@ -42,7 +49,16 @@ export function mineRewrites(
     ...(t.rewrittenFrom ? { rewrittenFrom: t.rewrittenFrom } : {}),
   }));
   const judge = options.checkMeaning === false ? undefined : meaningJudge(turns, verdicts, options.entities);
-  return { table: buildRewriteTable(labelled, options.table, judge), verdicts, labelled };
+  const built = buildRewriteTable(labelled, options.table, judge);
+  if (options.gates === false) return { table: built, verdicts, labelled };
+  const gates = buildRuleGates(
+    turns,
+    verdicts.map((v) => v.defective),
+    built.rules,
+    options.table?.sessionGapMs !== undefined ? { sessionGapMs: options.table.sessionGapMs } : {},
+  );
+  const table = new RewriteTable(built.rules, built.stats, built.options, gates);
+  return { table, verdicts, labelled };
 }
 
 /**

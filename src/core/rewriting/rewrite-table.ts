@@ -1,6 +1,17 @@
 /** The rewrite table's shape: guardrails and options, rules, statistics, and the table served by exact match. */
+
+import type { PlayContext } from "../../schema/events.js";
 import { normalizeText } from "../matching/normalize.js";
 import type { MeaningReason } from "./meaning.js";
+import {
+  contextKey,
+  defaultGateOptions,
+  estimateGain,
+  type GainEstimate,
+  gateAllows,
+  observeGate,
+  type RuleGate,
+} from "./precision.js";
 
 export interface RewriteGuardrails {
   /** Distinct users seen at the source. */
@@ -33,6 +44,11 @@ export interface RewriteTableOptions extends RewriteGuardrails {
    * successors. 0 follows everything.
    */
   prune: number;
+  /**
+   * Standard errors a rule's estimated gain for a user in a context must clear before it is applied
+   * (precision.ts); only used for rules that carry a gate.
+   */
+  gateZ: number;
 }
 
 /**
@@ -55,6 +71,7 @@ export const defaultRewriteOptions: RewriteTableOptions = {
   maxSteps: 200,
   tolerance: 1e-9,
   prune: 1e-6,
+  gateZ: defaultGateOptions.z,
 };
 
 export interface RewriteRule {
@@ -130,6 +147,16 @@ export interface RewriteTableJson {
   options: RewriteTableOptions;
   stats: RewriteStats;
   rules: RewriteRule[];
+  /** Per source, who the rule helps (precision.ts); absent for tables built without gates. */
+  gates?: Record<string, RuleGate>;
+}
+
+/** A table's answer for one request: the rule, and whether its gate lets it apply here. */
+export interface RuleDecision {
+  rule: RewriteRule;
+  apply: boolean;
+  /** The gate's estimate for this user and context (absent when the rule has no gate). */
+  estimate?: GainEstimate;
 }
 
 /** Source -> rewrite, exact match on the normalized utterance, applied once before resolution. */
@@ -140,8 +167,35 @@ export class RewriteTable {
     readonly rules: readonly RewriteRule[],
     readonly stats: RewriteStats,
     readonly options: RewriteTableOptions,
+    /** Per source, the evidence of who the rule helps; a rule without a gate applies to everyone. */
+    readonly gates: ReadonlyMap<string, RuleGate> = new Map(),
   ) {
     this.bySource = new Map(rules.map((r) => [r.source, r]));
+  }
+
+  /**
+   * The rule for an utterance and whether to apply it for this user in this context: always when the
+   * rule has no gate, else when its estimated gain here clears `gateZ` standard errors.
+   */
+  decide(text: string, user?: string, context?: PlayContext): RuleDecision | undefined {
+    const rule = this.lookup(text);
+    if (!rule) return undefined;
+    const gate = this.gates.get(rule.source);
+    if (!gate) return { rule, apply: true };
+    const estimate = estimateGain(gate, user, contextKey(context));
+    return { rule, apply: gateAllows(estimate, { z: this.options.gateZ }), estimate };
+  }
+
+  /**
+   * Teaches the gate of the rule whose source `said` is one served turn: rewritten or not, whether it
+   * worked (immediate signals), and what it played.
+   */
+  observe(said: string, turn: { user: string; rewritten: boolean; worked: boolean; item?: string }): boolean {
+    const rule = this.lookup(said);
+    const gate = rule && this.gates.get(rule.source);
+    if (!rule || !gate) return false;
+    observeGate(gate, rule, turn);
+    return true;
   }
 
   get size(): number {
@@ -160,6 +214,7 @@ export class RewriteTable {
       options: this.options,
       stats: this.stats,
       rules: [...this.rules],
+      ...(this.gates.size ? { gates: Object.fromEntries(this.gates) } : {}),
     };
   }
 
@@ -173,6 +228,11 @@ export class RewriteTable {
         throw new Error(`bad rewrite rule: ${JSON.stringify(r)}`);
       }
     }
-    return new RewriteTable(j.rules, j.stats as RewriteStats, { ...defaultRewriteOptions, ...j.options });
+    return new RewriteTable(
+      j.rules,
+      j.stats as RewriteStats,
+      { ...defaultRewriteOptions, ...j.options },
+      new Map(Object.entries(j.gates ?? {})),
+    );
   }
 }
