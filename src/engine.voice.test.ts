@@ -56,23 +56,38 @@ describe("Engine on a simulated voice assistant", () => {
     const result = built.json();
     expect(result.turns).toBe(world.requests.length);
     expect(result.rules).toBeGreaterThan(3);
-    const rule = result.top[0];
-    expect(rule.rewrite).not.toBe(rule.source);
-    expect(rule.rewriteSuccess - rule.sourceDirectSuccess).toBeGreaterThanOrEqual(0.2);
+    for (const r of result.top) {
+      expect(r.rewrite).not.toBe(r.source);
+      expect(r.rewriteSuccess - r.sourceDirectSuccess).toBeGreaterThanOrEqual(0.2);
+    }
+    // Each rule applies where its gate finds it precise: a user it helped before gets it.
+    const table = (await engine.rewrites.current())!.table;
+    const helped = table.rules.flatMap((r) =>
+      Object.entries(table.gates.get(r.source)?.users ?? {})
+        .filter(([u, g]) => g.sum / g.n > 0.5 && table.decide(r.source, u)?.apply)
+        .map(([u]) => ({ rule: r, user: u })),
+    );
+    expect(helped.length).toBeGreaterThan(0);
+    const { rule, user } = helped[0];
 
     // About 5% of requests are held out (served as said) so the monitor keeps learning the original's rate.
     const answers = await Promise.all(
-      Array.from({ length: 40 }, () => engine.voice.resolve("u0001", rule.source)),
+      Array.from({ length: 40 }, () => engine.voice.resolve(user, rule.source)),
     );
     const served = answers.filter((a) => a.rewritten !== null);
     expect(served.length).toBeGreaterThanOrEqual(30);
     expect(served[0].rewritten).toEqual({ from: rule.source, to: rule.rewrite, by: "markov" });
-    const plain = await engine.voice.resolve("u0001", rule.source, { rewrite: false });
+    const plain = await engine.voice.resolve(user, rule.source, { rewrite: false });
     expect(plain.rewritten).toBeNull();
+    // A user the rule failed (the source worked for them as said) keeps their words.
+    const hurt = Object.entries(table.gates.get(rule.source)?.users ?? {}).find(
+      ([u, g]) => g.sum / g.n <= -0.5 && !table.decide(rule.source, u)?.apply,
+    );
+    if (hurt) expect((await engine.voice.resolve(hurt[0], rule.source)).rewritten).toBeNull();
     const http = await app.inject({
       method: "POST",
       url: "/v1/resolve",
-      payload: { user: "u0001", request: rule.source },
+      payload: { user, request: rule.source },
     });
     expect([rule.rewrite, undefined]).toContain(http.json().rewritten?.to);
     expect((await app.inject({ url: "/v1/rewrites" })).json().rules.length).toBe(result.rules);
@@ -178,6 +193,20 @@ describe("Engine on a simulated voice assistant", () => {
       }
     }
     expect(judged).toBeGreaterThan(3);
+  });
+
+  it("a follow-up that leans on the previous turn is rewritten from it (the contextual layer)", async () => {
+    const song = world.catalogue.find((c) => c.kind === "song" && (c.creators ?? []).length > 0)!;
+    const user = "dialogue-user";
+    const t0 = Date.parse("2024-04-01T10:00:00Z");
+    await engine.voice.resolve(user, `play ${song.title} by ${song.creators![0]}`, { timeMs: t0 });
+    const again = await engine.voice.resolve(user, "play it", { timeMs: t0 + 30_000 });
+    expect(again.rewritten?.by).toMatch(/^context/);
+    expect(again.rewritten?.to.toLowerCase()).toContain(song.title.toLowerCase());
+    expect(again.candidates[0]?.item).toBe(song.id);
+    // Minutes later the dialogue is over: nothing to lean on.
+    const later = await engine.voice.resolve(user, "play it", { timeMs: t0 + 3_600_000 });
+    expect(later.rewritten).toBeNull();
   });
 
   it("most mined rewrites point at what the users of the source meant", async () => {

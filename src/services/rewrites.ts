@@ -1,5 +1,7 @@
 import { CatalogueIndex } from "../core/matching/index.js";
 import { normalizeText } from "../core/matching/normalize.js";
+import { carryOver } from "../core/rewriting/carryover.js";
+import { DialogueMemory } from "../core/rewriting/dialogue-memory.js";
 import { mineRewrites } from "../core/rewriting/mine.js";
 import type { OnlineRewriter } from "../core/rewriting/online/online-rewriter.js";
 import { trainOnlineRewriter } from "../core/rewriting/online/train.js";
@@ -49,6 +51,8 @@ export class RewritesService {
   private served: ServedRewrites | null | undefined;
   /** The online rewriter (global and personal layers), when enabled; it learns from observed turns. */
   private online: OnlineRewriter | null = null;
+  /** Each user's recent turns: the contextual layer rewrites a follow-up from them (carryover.ts). */
+  private readonly dialogues = new DialogueMemory();
 
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -128,6 +132,7 @@ export class RewritesService {
    */
   observe(event: RequestEvent): void {
     const turn = turnFromEvent(event);
+    this.dialogues.add(event.user, event.text, turn.timeMs);
     this.online?.observe(turn);
     const worked = signalReasons(turn, undefined).length === 0;
     this.served?.table.observe(normalizeText(event.rewrittenFrom ?? event.text), {
@@ -144,11 +149,33 @@ export class RewritesService {
   }
 
   /**
-   * The rewrite to serve for this request, if any: a table rule where its gate finds it precise for this
-   * user and context, unless its monitor withdrew it or this request falls in the hold-out share; else,
-   * when enabled, the online layers.
+   * The rewrite to serve for this request, if any. First the contextual layer: a follow-up that leans on
+   * the user's previous turns ("what about her other albums?") becomes self-contained (`by: "context"`).
+   * Then a table rule where its gate finds it precise for this user and context, unless its monitor
+   * withdrew it or this request falls in the hold-out share; else, when enabled, the online layers.
    */
   async rewriteFor(
+    user: string,
+    request: string,
+    timeMs: number,
+    context?: PlayContext,
+  ): Promise<AppliedRewrite | null> {
+    const carried = carryOver(request, this.dialogues.history(user, timeMs));
+    if (carried.by !== null) {
+      this.dialogues.add(user, carried.text, timeMs);
+      const further = await this.rewriteStandalone(user, carried.text, timeMs, context);
+      return {
+        from: request,
+        to: further?.to ?? carried.text,
+        by: further ? `context+${further.by}` : "context",
+      };
+    }
+    const applied = await this.rewriteStandalone(user, request, timeMs, context);
+    this.dialogues.add(user, applied?.to ?? request, timeMs);
+    return applied;
+  }
+
+  private async rewriteStandalone(
     user: string,
     request: string,
     timeMs: number,
@@ -159,7 +186,9 @@ export class RewritesService {
     const rule = found?.apply ? found.rule : undefined;
     const decision = rule && rewrites ? rewrites.monitor.decide(request, this.ctx.draws) : null;
     if (rule && decision === "rewrite") return { from: request, to: rule.rewrite, by: "markov" };
-    if (!rule && this.online) {
+    // A source the table has a rule for stays the table's business even where the rule does not apply
+    // (gated out for this user, withdrawn): the online layers would otherwise bring back what it held back.
+    if (!found && this.online) {
       const r = this.online.rewrite({ user, text: request, timeMs });
       if (r.rewritten && r.layer) return { from: request, to: r.text, by: r.layer };
     }
