@@ -172,7 +172,7 @@ function pick(
 }
 
 function replaceWord(text: string, raw: string, by: string): string {
-  const re = new RegExp(`\\b${raw.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`);
+  const re = new RegExp(`\\b${escapeRegExp(raw)}\\b`);
   return text.replace(re, by);
 }
 
@@ -201,7 +201,7 @@ export function carryOver(turn: string, history: readonly string[]): CarryoverRe
     // "and in Paris?" after "what's the weather in London": the same request about another place.
     if (target && /^(?:in|on|at|for|with)\s/i.test(ell[1]) && nounPhrases(replacement).length > 0) {
       const replaced = previous.replace(
-        new RegExp(`\\b(in|on|at|for|with)\\s+${escape(target.text)}`, "i"),
+        new RegExp(`\\b(in|on|at|for|with)\\s+${escapeRegExp(target.text)}`, "i"),
         `$1 ${replacement}`,
       );
       if (replaced !== previous) return { text: replaced, by: "ellipsis", entity: replacement };
@@ -255,7 +255,7 @@ export function carryOver(turn: string, history: readonly string[]): CarryoverRe
   return { text: turn, by: null, entity: null };
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

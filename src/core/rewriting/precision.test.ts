@@ -18,17 +18,20 @@ const rule: RewriteRule = {
 };
 
 let clock = 0;
-const turn = (user: string, text: string, item: string, deviceType: "tv" | "speaker"): VoiceTurn => ({
-  requestId: `r${clock}`,
-  user,
-  device: `${user}-${deviceType}`,
-  timeMs: (clock += 20_000),
-  text,
-  resolvedItem: item,
-  responseKind: "play",
-  bargeIn: false,
-  context: { deviceType, hasScreen: deviceType === "tv" },
-});
+const turn = (user: string, text: string, item: string, deviceType: "tv" | "speaker"): VoiceTurn => {
+  clock += 20_000;
+  return {
+    requestId: `r${clock}`,
+    user,
+    device: `${user}-${deviceType}`,
+    timeMs: clock,
+    text,
+    resolvedItem: item,
+    responseKind: "play",
+    bargeIn: false,
+    context: { deviceType, hasScreen: deviceType === "tv" },
+  };
+};
 
 /**
  * "play gone girl" resolves to the film. On TVs people want the film and get it; on speakers they want
