@@ -10,6 +10,7 @@ import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../
 import { ablationSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { addGraphOptions, runDirectedEvaluation } from "./directed.js";
 import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
 
 export function evalCommand(program: Command): void {
@@ -82,7 +83,8 @@ export function evalCommand(program: Command): void {
       "with --resolve-decision: write the fitted thresholds (resolve reads <models>/resolve-decision.json)",
     )
     .option("--json", "print JSON");
-  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+    if (opts.graph) return runDirectedEvaluation(opts);
     if (opts.delayed) return runDelayedEvaluation(opts);
     if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
     if (opts.rewrites || opts.context) {
