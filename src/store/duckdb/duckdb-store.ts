@@ -173,6 +173,12 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
+  /**
+   * On a connection of its own, opened for the scan: its temp tables and its long read neither wait for
+   * nor hold up the writes on the main connection (DuckDB's MVCC gives the read a snapshot: the rows
+   * committed when it began), and the rows come in chunks of a few thousand, each converted between awaits,
+   * so a scan of millions of plays never holds the event loop for long (a server answers meanwhile).
+   */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
     if (window.fromMs !== undefined)
@@ -180,39 +186,60 @@ export class DuckDbEventStore implements EventStore {
     if (window.toMs !== undefined)
       conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
-    // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
-    );
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
-    );
-    const users = ((
-      await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const items = ((
-      await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const reader = await this.conn.runAndReadAll(`
-      SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
-             coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
-      FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
-      ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
-    // An empty result has no columns at all.
-    const cols =
-      reader.currentRowCount === 0 ? [[], [], [], [], [], []] : (reader.getColumns() as number[][]);
-    await this.conn.run("DROP TABLE scan; DROP TABLE scan_users; DROP TABLE scan_items");
-    return {
-      users,
-      items,
-      userIndex: Int32Array.from(cols[0]),
-      itemIndex: Int32Array.from(cols[1]),
-      endTimeMs: Float64Array.from(cols[2]),
-      playedMs: Float64Array.from(cols[3]),
-      itemLengthMs: Float64Array.from(cols[4]),
-      weight: Float64Array.from(cols[5]),
-    };
+    const conn = await this.instance.connect();
+    try {
+      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+      await conn.run(`CREATE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
+      await conn.run(
+        "CREATE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
+      );
+      await conn.run(
+        "CREATE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
+      );
+      const users = ((
+        await conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
+      ).getColumns()[0] ?? []) as string[];
+      const items = ((
+        await conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
+      ).getColumns()[0] ?? []) as string[];
+      const n = Number((await conn.runAndReadAll("SELECT count(*) FROM scan")).getColumns()[0][0]);
+      const columns = {
+        users,
+        items,
+        userIndex: new Int32Array(n),
+        itemIndex: new Int32Array(n),
+        endTimeMs: new Float64Array(n),
+        playedMs: new Float64Array(n),
+        itemLengthMs: new Float64Array(n),
+        weight: new Float64Array(n),
+      };
+      const targets = [
+        columns.userIndex,
+        columns.itemIndex,
+        columns.endTimeMs,
+        columns.playedMs,
+        columns.itemLengthMs,
+        columns.weight,
+      ];
+      const result = await conn.stream(`
+        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
+               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
+        FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
+        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+      let at = 0;
+      for (
+        let chunk = await result.fetchChunk();
+        chunk && chunk.rowCount > 0;
+        chunk = await result.fetchChunk()
+      ) {
+        for (let c = 0; c < targets.length; c++) targets[c].set(chunk.getColumnValues(c) as number[], at);
+        at += chunk.rowCount;
+      }
+      if (at !== n) throw new StoreError("io", `the scan read ${at} plays of ${n}`);
+      return columns;
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async scanPlayRequests(window: TimeWindow = {}): Promise<PlayRequestRow[]> {
