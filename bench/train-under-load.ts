@@ -1,7 +1,7 @@
 /**
  * Serving while a model trains: a simulated world of ~1M plays in a store, a real `tastebud serve` on it,
  * and 4 connections of reads (recommendations, /healthz) and writes (POST /v1/events, one play each) for
- * an idle stretch and then for the whole of a training job started over HTTP. Reports failed requests and
+ * an idle stretch (after 5 s of warm-up) and then for the whole of a training job started over HTTP. Reports failed requests and
  * latency percentiles idle vs during training (same run, same server), the longest /healthz answer, and
  * whether every write accepted during the job is in the next training's window (a second, short job).
  *
@@ -239,6 +239,10 @@ export async function trainUnderLoadBench(options: TrainUnderLoadOptions = {}) {
     const { child, url } = await startServer(world.store);
     try {
       const writes = { next: 0, accepted: 0 };
+      // The first writes load the store's key index from disk (seconds on a million plays): not counted.
+      log("warming up for 5 s ...");
+      await drive(url, world, new Promise((r) => setTimeout(r, 5000)), writes);
+      const warmupWrites = writes.accepted;
       log(`idle load for ${idleSeconds} s (${CONNECTIONS} connections) ...`);
       const idle = await drive(url, world, new Promise((r) => setTimeout(r, idleSeconds * 1000)), writes);
       const beforeJob = await storedPlays(url);
@@ -271,6 +275,7 @@ export async function trainUnderLoadBench(options: TrainUnderLoadOptions = {}) {
         writes: {
           acceptedDuringTraining: writesDuringTraining,
           acceptedInAll: writes.accepted,
+          acceptedInWarmup: warmupWrites,
           storedBeforeJob: beforeJob,
           storedAfterJob: stored,
           firstJobWindow: trained.result?.plays,

@@ -174,10 +174,11 @@ export class DuckDbEventStore implements EventStore {
   }
 
   /**
-   * On a connection of its own, opened for the scan: its temp tables and its long read neither wait for
-   * nor hold up the writes on the main connection (DuckDB's MVCC gives the read a snapshot: the rows
-   * committed when it began), and the rows come in chunks of a few thousand, each converted between awaits,
-   * so a scan of millions of plays never holds the event loop for long (a server answers meanwhile).
+   * On a connection of its own, opened for the scan, in one read transaction: DuckDB's MVCC gives it a
+   * snapshot (the plays committed when it began), so the scan neither waits for nor holds up the writes
+   * on the main connection. DuckDB runs the queries on its own threads; the rows then come into typed
+   * arrays a slice at a time, yielding to the event loop between slices, so converting millions of plays
+   * never holds a server's answers for long.
    */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
@@ -188,21 +189,25 @@ export class DuckDbEventStore implements EventStore {
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
     const conn = await this.instance.connect();
     try {
+      await conn.run("BEGIN TRANSACTION");
       // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
-      await conn.run(`CREATE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
-      await conn.run(
-        "CREATE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
-      );
-      await conn.run(
-        "CREATE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
-      );
       const users = ((
-        await conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
+        await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
       ).getColumns()[0] ?? []) as string[];
       const items = ((
-        await conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
+        await conn.runAndReadAll(`SELECT DISTINCT item_id FROM plays ${where} ORDER BY item_id`)
       ).getColumns()[0] ?? []) as string[];
-      const n = Number((await conn.runAndReadAll("SELECT count(*) FROM scan")).getColumns()[0][0]);
+      const result = await conn.run(`
+        WITH s AS (SELECT * FROM plays ${where}),
+        u AS (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM s)),
+        i AS (SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM s))
+        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
+               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
+        FROM s JOIN u USING (user_id) JOIN i USING (item_id)
+        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+      await conn.run("COMMIT");
+      let n = 0;
+      for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
       const columns = {
         users,
         items,
@@ -221,21 +226,15 @@ export class DuckDbEventStore implements EventStore {
         columns.itemLengthMs,
         columns.weight,
       ];
-      const result = await conn.stream(`
-        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
-               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
-        FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
-        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
       let at = 0;
-      for (
-        let chunk = await result.fetchChunk();
-        chunk && chunk.rowCount > 0;
-        chunk = await result.fetchChunk()
-      ) {
-        for (let c = 0; c < targets.length; c++) targets[c].set(chunk.getColumnValues(c) as number[], at);
+      for (let c = 0; c < result.chunkCount; c++) {
+        const chunk = result.getChunk(c);
+        for (let col = 0; col < targets.length; col++)
+          targets[col].set(chunk.getColumnValues(col) as number[], at);
         at += chunk.rowCount;
+        // A chunk holds 2,048 rows: about 32 of them (65k rows, a few ms) between two yields.
+        if (c % 32 === 31) await new Promise((r) => setImmediate(r));
       }
-      if (at !== n) throw new StoreError("io", `the scan read ${at} plays of ${n}`);
       return columns;
     } finally {
       conn.closeSync();
