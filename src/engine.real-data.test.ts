@@ -38,7 +38,7 @@ describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206
   ])(
     "%s split: factorization and history within 0.03 of the reference; the blend at least as good",
     async (_name, split, ref) => {
-      const report = await engine.affinity.evaluate(split, config(), { withWrmf: false });
+      const report = await engine.affinity.evaluate(split, config(), { withWrmf: false, topN: false });
       const { model, baselines } = report;
       // The one row with an empty artist is rejected by rule; the reference kept it.
       expect(Math.abs(report.counts.scoredPlays - ref.scored)).toBeLessThanOrEqual(2);
@@ -64,6 +64,7 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
       expect(s.accepted).toBe(100_000);
       const report = await engine.affinity.evaluate({ split: 0.8 }, config({ epochs: 20 }), {
         withWrmf: false,
+        topN: false,
       });
       // Later ratings come mostly from users who joined later, so few held-out ratings are scorable.
       expect(report.counts.scoredPlays).toBeGreaterThan(2_000);
@@ -89,6 +90,7 @@ describe.skipIf(!existsSync(lastfm))(
         expect(s.accepted).toBe(92_834);
         const report = await engine.affinity.evaluate({ splitRandom: 0.8 }, config({ epochs: 20 }), {
           withWrmf: false,
+          topN: false,
         });
         // Every held-out pair is new to its user here, so the top-10 metrics are the test.
         expect(report.model["ndcg@10"]).toBeGreaterThan(0.1);

@@ -252,12 +252,24 @@ describe("tastebud CLI on a simulated world", () => {
       "coverage",
       "scored",
     ];
-    for (const m of [report.model, ...Object.values(report.baselines)] as Array<Record<string, unknown>>) {
+    for (const m of [report.model, report.recommender, ...Object.values(report.baselines)] as Array<
+      Record<string, unknown>
+    >) {
       for (const k of keys) expect(m).toHaveProperty(k);
       expect(m).toHaveProperty("replay.spearman");
       expect(m).toHaveProperty("new.spearman");
     }
-    expect(Object.keys(report.baselines).sort()).toEqual(["history", "mf", "popularity", "wrmf"]);
+    expect(Object.keys(report.baselines).sort()).toEqual([
+      "ease",
+      "history",
+      "itemKnn",
+      "mf",
+      "popularity",
+      "wrmf",
+    ]);
+    // The served top-N model is chosen on the training side and says which it is.
+    expect(report.recommender.choice.recommender).toMatch(/^(ease|item-knn|warp|popularity)$/);
+    expect(report.recommender.validation.best.length).toBeGreaterThan(0);
     expect(report.split).toEqual({ kind: "per-user", share: 0.8 });
     expect(report.truth.model.all).toBeGreaterThan(report.truth.popularity.all);
   });

@@ -7,18 +7,24 @@ const fmt = (v: number | null | undefined) =>
 
 /** The eval report as a table for people. */
 export function formatEvaluation(report: EvaluationReport & { truth?: TruthReport }): string {
-  const rows: Array<[string, ModelMetrics]> = [
-    ["tastebud (blend)", report.model],
-    ["factorization (mf)", report.baselines.mf],
-    ["history", report.baselines.history],
-    ["popularity", report.baselines.popularity],
-    ["wrmf", report.baselines.wrmf],
+  const b = report.baselines;
+  const rows: Array<[string, ModelMetrics | null | undefined]> = [
+    ["served top-n (recommend)", report.recommender],
+    ["affinity (blend)", report.model],
+    ["factorization (mf)", b.mf],
+    ["history", b.history],
+    ["popularity", b.popularity],
+    ["wrmf", b.wrmf],
+    [b.ease ? `ease (λ ${b.ease.lambda})` : "ease", b.ease],
+    [b.itemKnn ? `item-knn (k ${b.itemKnn.neighbours ?? "all"})` : "item-knn", b.itemKnn],
+    ["warp", b.warp],
   ];
   const head =
-    "model                 spearman  per-user  kendall     auc  sp.replay  sp.new  ndcg@10  recall@10  map@10  coverage";
-  const lines = rows.map(
-    ([name, m]) =>
-      `${name.padEnd(20)}  ${fmt(m.spearman)}    ${fmt(m.spearmanPerUser)}   ${fmt(m.kendall)}  ${fmt(m.auc)}     ${fmt(m.replay.spearman)}  ${fmt(m.new.spearman)}   ${fmt(m["ndcg@10"])}     ${fmt(m["recall@10"])}  ${fmt(m["map@10"])}    ${fmt(m.coverage)}`,
+    "model                     spearman  per-user  kendall     auc  sp.replay  sp.new  ndcg@10  recall@10  map@10  coverage";
+  const lines = rows.flatMap(([name, m]) =>
+    !m
+      ? []
+      : `${name.padEnd(24)}  ${fmt(m.spearman)}    ${fmt(m.spearmanPerUser)}   ${fmt(m.kendall)}  ${fmt(m.auc)}     ${fmt(m.replay.spearman)}  ${fmt(m.new.spearman)}   ${fmt(m["ndcg@10"])}     ${fmt(m["recall@10"])}  ${fmt(m["map@10"])}    ${fmt(m.coverage)}`,
   );
   const c = report.counts;
   const out = [
@@ -28,12 +34,21 @@ export function formatEvaluation(report: EvaluationReport & { truth?: TruthRepor
     head,
     ...lines,
   ];
+  if (report.recommender) {
+    const v = report.recommender.validation;
+    out.push(
+      "",
+      `served top-n model: ${report.recommender.name}, chosen on each user's latest ${Math.round(100 * v.share)}% of the training plays (${v.users} users); validation NDCG@10 of each candidate's best setting:`,
+      `  ${v.best.map((c) => `${c.recommender} ${c["ndcg@10"].toFixed(3)}`).join("   ")}`,
+      ...v.skipped.map((s) => `  ${s.recommender} not tried: ${s.reason}`),
+    );
+  }
   if (report.truth) {
     const t = report.truth;
     out.push(
       "",
       `agreement with the simulator's true affinities (mean per-user Spearman over ${t.users} users):`,
-      `  tastebud (blend)   all ${fmt(t.model.all)}   new to user ${fmt(t.model.new)}`,
+      `  affinity (blend)   all ${fmt(t.model.all)}   new to user ${fmt(t.model.new)}`,
       `  factorization      all ${fmt(t.mf.all)}   new to user ${fmt(t.mf.new)}`,
       `  popularity         all ${fmt(t.popularity.all)}   new to user ${fmt(t.popularity.new)}`,
     );

@@ -14,6 +14,7 @@ import { ContextPriors, contextObservations } from "../core/context/index.js";
 import { type AblationRow, runAblation } from "../core/evaluation/ablation.js";
 import {
   defaultEvaluationConfig,
+  type EvaluationConfig,
   type EvaluationProgress,
   type EvaluationReport,
   evaluateSplit,
@@ -165,7 +166,13 @@ export class AffinityService {
   async evaluate(
     split: SplitSettings,
     config: TrainConfig,
-    options: { withWrmf?: boolean; onProgress?: EvaluationProgress; truth?: SimulationTruth } = {},
+    options: {
+      withWrmf?: boolean;
+      /** The served top-N model's selection settings, or false to leave it (and EASE / item-kNN) out. */
+      topN?: EvaluationConfig["topN"];
+      onProgress?: EvaluationProgress;
+      truth?: SimulationTruth;
+    } = {},
   ): Promise<EvaluationReport & { truth?: TruthReport }> {
     const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, config.bpr.seed);
     let trained: AffinityModel | null = null;
@@ -178,6 +185,7 @@ export class AffinityService {
         ...defaultEvaluationConfig,
         train: config,
         withWrmf: options.withWrmf ?? true,
+        topN: options.topN ?? defaultEvaluationConfig.topN,
         onTrained: (m) => {
           trained = m;
         },

@@ -1,8 +1,10 @@
 /**
  * The dashboard's only way to the engine: the documented HTTP API (the OpenAPI document at /openapi.json).
- * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
+ * Every call sends the key the person typed into the header field (kept in this browser): writes always
+ * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
+import type { HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -11,7 +13,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -42,7 +44,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const key = apiKey();
-  if (key && method !== "GET") headers.authorization = `Bearer ${key}`;
+  if (key) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -164,6 +166,99 @@ export interface FailureReport {
   classifier: string;
 }
 
+// The answers below mirror the API's JSON (its zod schemas in src/server/routes/*-schemas.ts) rather than
+// importing core types: the browser build type-checks only src/web and the insights types, not core's
+// Node and wasm code.
+
+/** A listed item as the API gives it (id, title, creators, kind). */
+export interface ListedItem {
+  item: string;
+  title: string;
+  creators: string[];
+  kind: string;
+}
+
+export interface WeightedName {
+  name: string;
+  weight: number;
+  items: number;
+}
+
+/** GET /v1/users/{id}/taste */
+export interface TasteProfile {
+  user: string;
+  model: string;
+  plays: number;
+  items: number;
+  liked: number;
+  topCreators: WeightedName[];
+  topTags: WeightedName[];
+  adventurous: number;
+  landed: number;
+  adventurousPercentile: number | null;
+}
+
+export type PlaylistKind = "discover" | "mix" | "radio";
+
+/** GET /v1/users/{id}/playlist */
+export interface Playlist {
+  user: string;
+  kind: PlaylistKind;
+  model: string;
+  source: string;
+  seed?: string;
+  tracks: Array<
+    ListedItem & { familiar: boolean; relevance: number; reason: string; preferences?: string[] }
+  >;
+  summary: {
+    familiarShare: number;
+    diversity: number;
+    coherence: number;
+    coherenceUnordered: number;
+    artistCoverage: number;
+    maxPerArtist: number;
+    capped: number;
+    shortfall: { familiar: number; new: number };
+  };
+}
+
+export interface SimilarCreator {
+  creator: string;
+  similarity: number;
+  plays: number;
+}
+
+/** GET /v1/creators/{name}/similar */
+export interface SimilarCreators {
+  creator: string;
+  model: string;
+  creators: SimilarCreator[];
+  coListening: SimilarCreator[];
+}
+
+export const blendPolicies = ["blend", "alternating", "mean"] as const;
+export type BlendPolicy = (typeof blendPolicies)[number];
+
+export interface BlendAttributes {
+  relevance: number[];
+  joy: number;
+  worstMember: number;
+  equal: number;
+  democratic: number;
+  coherent: number;
+}
+
+/** GET /v1/blend */
+export interface Blend {
+  users: string[];
+  model: string;
+  policy: BlendPolicy;
+  tasteMatch: number;
+  tracks: Array<ListedItem & { for: string[]; relevance: Record<string, number> }>;
+  attributes: BlendAttributes;
+  policies: Record<BlendPolicy, BlendAttributes>;
+}
+
 export const api = {
   health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
   overview: () => get<Overview>("/v1/overview"),
@@ -173,6 +268,14 @@ export const api = {
   recommendations: (user: string, n = 10) =>
     get<Recommendations>(`/v1/users/${u(user)}/recommendations${q({ n })}`),
   explain: (user: string, item: string) => get<Explanation>(`/v1/users/${u(user)}/explain${q({ item })}`),
+  taste: (user: string) => get<TasteProfile>(`/v1/users/${u(user)}/taste`),
+  playlist: (user: string, kind: PlaylistKind, length = 20, seedCreator?: string) =>
+    get<Playlist>(`/v1/users/${u(user)}/playlist${q({ kind, length, seedCreator })}`),
+  similarCreators: (creator: string, n = 10) =>
+    get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
+  blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
+    get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),

@@ -2,10 +2,12 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import { apiKey, setApiKey } from "./api.js";
 import { AskPage } from "./pages/ask.js";
+import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
 import { OverviewPage } from "./pages/overview.js";
+import { TastePage } from "./pages/taste.js";
 import { href, useRoute } from "./router.js";
 import { html } from "./ui.js";
 import "./styles.css";
@@ -14,6 +16,8 @@ const pages = [
   { id: "overview", title: "Overview" },
   { id: "listener", title: "Listener" },
   { id: "ask", title: "Ask it" },
+  { id: "taste", title: "Taste and playlists" },
+  { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
 ];
@@ -36,6 +40,10 @@ function App() {
         return html`<${ListenerPage} user=${route.params[0]} />`;
       case "ask":
         return html`<${AskPage} user=${route.params[0]} />`;
+      case "taste":
+        return html`<${TastePage} user=${route.params[0]} />`;
+      case "home":
+        return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
       case "learning":

@@ -1,3 +1,4 @@
+import * as Plot from "@observablehq/plot";
 import { html } from "htm/preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -68,18 +69,59 @@ export function Table<T>({
  * A chart drawn by `draw` (an Observable Plot figure, or any SVG element) inside a figure whose caption is the
  * text alternative; the plot itself is labelled for screen readers with the same words.
  */
-export function Chart({ draw, caption, deps }: { draw: () => Element; caption: string; deps: unknown[] }) {
+export function Chart({
+  draw,
+  caption,
+  deps,
+}: {
+  /** Draws the chart at the width its box has (so a chart in a narrow card keeps readable text). */
+  draw: (width: number) => Element;
+  caption: string;
+  deps: unknown[];
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const chart = draw();
+    const chart = draw(Math.max(280, Math.floor(el.clientWidth || 640)));
     chart.setAttribute("role", "img");
     chart.setAttribute("aria-label", caption);
     el.replaceChildren(chart);
     return () => chart.remove();
   }, deps);
   return html`<figure class="chart"><div ref=${box}></div><figcaption>${caption}</figcaption></figure>`;
+}
+
+/** A ranked list as horizontal bars (largest on top), one per row: top creators, similar creators, arms. */
+export function Bars({
+  rows,
+  xLabel,
+  colour,
+  caption,
+  domain,
+}: {
+  rows: Array<{ label: string; value: number }>;
+  xLabel: string;
+  colour: string;
+  caption: string;
+  domain?: [number, number];
+}) {
+  return html`<${Chart}
+    deps=${[rows]}
+    caption=${caption}
+    draw=${(width: number) =>
+      Plot.plot({
+        width,
+        height: 40 + 22 * rows.length,
+        marginLeft: 140,
+        x: { label: xLabel, grid: true, ...(domain ? { domain } : {}) },
+        y: { label: null },
+        marks: [
+          Plot.barX(rows, { y: "label", x: "value", fill: colour, sort: { y: "-x" }, tip: true }),
+          Plot.ruleX([0]),
+        ],
+      })}
+  />`;
 }
 
 export const fixed = (x: number | null | undefined, digits = 3) =>

@@ -29,6 +29,9 @@ const chromiumArgs = [
   "--disable-sync",
 ];
 
+/** A text for a RegExp that matches it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const haveChromium = existsSync(chromiumPath);
 const haveBuild = existsSync(cli) && existsSync(join(repo, "dist/web/index.html"));
 if (!haveChromium)
@@ -198,6 +201,111 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       answer.candidates.map((c) => c.title),
     );
     await shoot("ask");
+    expect(problems).toEqual([]);
+  });
+
+  it("taste and playlists: the profile, a playlist, creators alike and a Blend, as the API gives them", async () => {
+    const user = "u0002";
+    await page.goto(`${base}/#/taste/${user}`);
+    const taste = await api<{ liked: number; topCreators: Array<{ name: string }> }>(
+      `/v1/users/${user}/taste`,
+    );
+    await page.locator('[data-stat="taste-liked"]').waitFor();
+    expect(await page.locator('[data-stat="taste-liked"]').innerText()).toBe(
+      taste.liked.toLocaleString("en-US"),
+    );
+    await page
+      .getByRole("img", { name: new RegExp(`Top creators \\(${escape(taste.topCreators[0].name)}`) })
+      .waitFor();
+    const mix = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=mix&length=20`,
+    );
+    await page.locator("[data-track]").first().waitFor();
+    expect(await page.locator("[data-track]").allInnerTexts()).toEqual(mix.tracks.map((t) => t.title));
+    const relevance = page.getByRole("img", { name: /Predicted relevance of each of the 20 tracks/ });
+    expect(await relevance.locator("rect").count()).toBeGreaterThanOrEqual(mix.tracks.length);
+    await page.getByLabel("kind").selectOption("discover");
+    const discover = await api<{ tracks: Array<{ title: string }> }>(
+      `/v1/users/${user}/playlist?kind=discover&length=20`,
+    );
+    await expect
+      .poll(() => page.locator("[data-track]").allInnerTexts())
+      .toEqual(discover.tracks.map((t) => t.title));
+    const alike = await api<{ creators: Array<{ creator: string }> }>(
+      `/v1/creators/${encodeURIComponent(taste.topCreators[0].name)}/similar?n=8`,
+    );
+    await page
+      .getByRole("img", {
+        name: new RegExp(
+          `by the taste space \\(cosine of creator vectors\\): ${escape(alike.creators[0].creator)}`,
+        ),
+      })
+      .waitFor();
+    const partner = (await api<{ users: Array<{ user: string }> }>(`/v1/users/${user}/similar?n=1`)).users[0]
+      .user;
+    const blend = await api<{ tasteMatch: number; tracks: Array<{ title: string }> }>(
+      `/v1/blend?users=${user},${partner}&length=20`,
+    );
+    await page.locator('[data-stat="blend-match"]').waitFor();
+    expect(await page.locator('[data-stat="blend-match"]').innerText()).toBe(blend.tasteMatch.toFixed(3));
+    expect(await page.locator("[data-blend-track]").allInnerTexts()).toEqual(
+      blend.tracks.map((t) => t.title),
+    );
+    await page.getByRole("img", { name: /Blend attributes for each way/ }).waitFor();
+    await shoot("taste");
+    expect(problems).toEqual([]);
+  });
+
+  it("home shelves: the policy's counts, its shelves and the impression log, after pages and feedback over HTTP", async () => {
+    type Page = { shelves: Array<{ impressionId: string }> };
+    const pages: Page[] = [];
+    for (let k = 0; k < 24; k++)
+      pages.push(await api<Page>(`/v1/users/u${String(1 + k).padStart(4, "0")}/home?slots=6&context=phone`));
+    // Impressions are logged behind the store lock after each answer: wait until all are in.
+    await expect
+      .poll(async () => (await api<{ log: { impressions: number } }>("/v1/home/report")).log.impressions)
+      .toBe(24 * 6);
+    const feedback = pages.map((p, k) =>
+      k % 3 === 2
+        ? { impressionId: p.shelves[0].impressionId, time: new Date().toISOString(), kind: "dismiss" }
+        : {
+            impressionId: p.shelves[k % 4].impressionId,
+            time: new Date().toISOString(),
+            kind: "stream",
+            playedMs: 40_000,
+          },
+    );
+    const taught = await api<{ learnedPages: number }>("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ feedback }),
+    });
+    expect(taught.learnedPages).toBe(24);
+    const report = await api<{
+      policy: { kind: string; version: number; displays: number; streams: number };
+      arms: Array<{ title: string }>;
+      log: { impressions: number; rewarded: number; bySlot: unknown[] };
+    }>("/v1/home/report?arms=30");
+    expect(report.policy.streams).toBe(16);
+    expect(report.log.rewarded).toBe(16);
+    await page.goto(`${base}/#/home`);
+    await page.locator('[data-stat="home-displays"]').waitFor();
+    expect(await page.locator('[data-stat="home-displays"]').innerText()).toBe(
+      report.policy.displays.toLocaleString("en-US"),
+    );
+    expect(await page.locator('[data-stat="home-streams"]').innerText()).toBe("16");
+    expect(await page.locator('[data-fact="home-policy"]').innerText()).toBe(
+      `${report.policy.kind} v${report.policy.version}`,
+    );
+    expect(await page.locator("[data-arm]").allInnerTexts()).toEqual(
+      report.arms.slice(0, 12).map((a) => a.title),
+    );
+    const shown = page.getByRole("img", { name: new RegExp(`The ${report.arms.length} most shown shelves`) });
+    expect(await shown.locator("circle").count()).toBe(report.arms.length);
+    const slots = page.getByRole("img", { name: /at each slot/ });
+    expect(await slots.locator("rect").count()).toBeGreaterThanOrEqual(report.log.bySlot.length);
+    await page.getByRole("img", { name: new RegExp(`16 of ${report.log.impressions} streamed`) }).waitFor();
+    await shoot("home");
     expect(problems).toEqual([]);
   });
 

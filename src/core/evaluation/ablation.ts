@@ -48,6 +48,7 @@ export function runAblation(
         },
         wrmf: {},
         withWrmf: false,
+        topN: false,
         k: 10,
       };
       onProgress?.(done, total, `${positivesOnly ? "P-only" : `P+N ${weighting}`} seed ${seed}`);

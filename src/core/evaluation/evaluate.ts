@@ -22,6 +22,18 @@ import {
   topK,
 } from "../metrics/index.js";
 import { Random } from "../random.js";
+import {
+  defaultTopNConfig,
+  describeChoice,
+  positiveRows,
+  type RecommenderChoice,
+  scoreTopN,
+  type TopNConfig,
+  type TopNModel,
+  type TopNSelection,
+  trainRecommender,
+  trainTopN,
+} from "../recommend/index.js";
 import { type Split, subsetPlays } from "./split.js";
 
 /** Correlation and ranking metrics of one scorer over the held-out plays (keys as `tastebud eval --json`). */
@@ -46,9 +58,30 @@ export interface ModelMetrics extends MetricSet {
   new: MetricSet;
 }
 
+/** The top-N model `recommend` serves, chosen on the training side's latest plays (see selectRecommender). */
+export interface RecommenderReport extends ModelMetrics {
+  /** The chosen setting in words, e.g. "ease (λ 200) + 0.05 popularity". */
+  name: string;
+  choice: RecommenderChoice;
+  validation: TopNSelection["validation"];
+}
+
 export interface EvaluationReport {
   model: ModelMetrics;
-  baselines: { popularity: ModelMetrics; history: ModelMetrics; mf: ModelMetrics; wrmf: ModelMetrics };
+  /** Null when the top-N model was not trained (EvaluationConfig.topN false). */
+  recommender: RecommenderReport | null;
+  baselines: {
+    popularity: ModelMetrics;
+    history: ModelMetrics;
+    mf: ModelMetrics;
+    wrmf: ModelMetrics;
+    /** EASE with the λ that scored best on validation; null when not trained (or above its item limit). */
+    ease: (ModelMetrics & { lambda: number }) | null;
+    /** Item-kNN with the neighbourhood that scored best on validation (neighbours null = all). */
+    itemKnn: (ModelMetrics & { neighbours: number | null }) | null;
+    /** WARP with the top-N settings, when asked for (EvaluationConfig.withWarp). */
+    warp?: ModelMetrics | null;
+  };
   split: Split["description"];
   counts: {
     trainPlays: number;
@@ -67,6 +100,10 @@ export interface EvaluationConfig {
   wrmf: Partial<WrmfOptions>;
   /** Which baselines to fit (WRMF costs the most). */
   withWrmf: boolean;
+  /** The top-N model's selection settings, or false to skip it and its EASE / item-kNN baselines. */
+  topN: Partial<TopNConfig> | false;
+  /** Also report WARP alone (trained once more on the whole training side). */
+  withWarp?: boolean;
   k: number;
   /** Receives the model trained on the training side (e.g. to compare it with a simulator's truth). */
   onTrained?: (model: AffinityModel) => void;
@@ -76,6 +113,7 @@ export const defaultEvaluationConfig: EvaluationConfig = {
   train: defaultTrainConfig,
   wrmf: defaultWrmfOptions,
   withWrmf: true,
+  topN: {},
   k: 10,
 };
 
@@ -85,6 +123,8 @@ export type EvaluationProgress = (phase: string, done: number, total: number) =>
 interface Scorer {
   pair(u: number, i: number): number;
   row(u: number, out: Float32Array): Float32Array;
+  /** Many pairs at once, for scorers that score a whole row at a time (default: pair by pair). */
+  pairs?(users: Int32Array, items: Int32Array): Float64Array;
 }
 
 /**
@@ -121,6 +161,50 @@ export function evaluateSplit(
     });
     scorers.wrmf = factorScorer(wrmf);
   }
+  let recommender: Omit<RecommenderReport, keyof ModelMetrics> | null = null;
+  const tuned: { ease?: number; itemKnn?: number | null } = {};
+  if (config.topN !== false) {
+    const topNConfig = { ...config.topN, rule: config.train.rule, pairwise: config.train.pairwise };
+    const { model: topN, selection } = trainTopN(train, topNConfig, onProgress);
+    recommender = {
+      name: describeChoice(selection.choice),
+      choice: selection.choice,
+      validation: selection.validation,
+    };
+    scorers.recommender = topNScorer(topN, model);
+    // The baselines alone (no popularity blend), each with the setting that did best on validation.
+    const bestAlone = (name: string) =>
+      selection.validation.candidates
+        .filter((c) => c.recommender === name && c.popularityWeight === 0)
+        .sort((a, b) => b["ndcg@10"] - a["ndcg@10"])[0];
+    const alone = (choice: RecommenderChoice): TopNModel => {
+      const same =
+        choice.recommender === selection.choice.recommender &&
+        choice.param === selection.choice.param &&
+        selection.choice.popularityWeight === 0;
+      return same ? topN : trainRecommender(train, choice, topNConfig);
+    };
+    const ease = bestAlone("ease");
+    if (ease) {
+      onProgress?.("train ease", 0, 1);
+      scorers.ease = topNScorer(alone(ease), model);
+      tuned.ease = ease.param ?? 0;
+    }
+    const knn = bestAlone("item-knn");
+    if (knn) {
+      onProgress?.("train item-knn", 0, 1);
+      scorers.itemKnn = topNScorer(alone(knn), model);
+      tuned.itemKnn = knn.param;
+    }
+    if (config.withWarp) {
+      onProgress?.("train warp", 0, 1);
+      const warp = { ...defaultTopNConfig.warp, ...config.topN.warp };
+      scorers.warp = topNScorer(
+        alone({ recommender: "warp", param: warp.epochs, popularityWeight: 0 }),
+        model,
+      );
+    }
+  }
   const results: Record<string, ModelMetrics> = {};
   const held = heldOutView(model, test);
   const names = Object.keys(scorers);
@@ -132,11 +216,15 @@ export function evaluateSplit(
   const empty = results.model;
   return {
     model: results.model,
+    recommender: recommender && { ...recommender, ...results.recommender },
     baselines: {
       popularity: results.popularity,
       history: results.history,
       mf: results.mf,
       wrmf: results.wrmf ?? nullMetrics(empty),
+      ease: results.ease ? { ...results.ease, lambda: tuned.ease ?? 0 } : null,
+      itemKnn: results.itemKnn ? { ...results.itemKnn, neighbours: tuned.itemKnn ?? null } : null,
+      ...(config.withWarp ? { warp: results.warp ?? null } : {}),
     },
     split: split.description,
     counts: {
@@ -208,7 +296,9 @@ function heldOutView(model: AffinityModel, test: TimedPlayTable): HeldOutView {
 }
 
 function metricsFor(scorer: Scorer, model: AffinityModel, held: HeldOutView, k: number): ModelMetrics {
-  const scores = Float64Array.from(held.rows, (_, n) => scorer.pair(held.users[n], held.items[n]));
+  const scores = scorer.pairs
+    ? scorer.pairs(held.users, held.items)
+    : Float64Array.from(held.rows, (_, n) => scorer.pair(held.users[n], held.items[n]));
   const all = correlationMetrics(scores, held, () => true);
   const ranking = rankingMetrics(scorer, model, held, k);
   return {
@@ -308,6 +398,32 @@ function factorScorer(m: FactorModel): Scorer {
   return {
     pair: (u, i) => factorScore(m, u, i),
     row: (u, out) => scoreAllItems(m, userVector(m, u), out),
+  };
+}
+
+/** A top-N model scored as `recommend` serves it: from the user's liked training items. */
+function topNScorer(topN: TopNModel, model: AffinityModel): Scorer {
+  const rows = positiveRows(model.history, topN.skips);
+  const row = (u: number, out: Float32Array) =>
+    scoreTopN(topN, u, rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]), out).scores;
+  return {
+    pair: (u, i) => row(u, new Float32Array(topN.nItems))[i],
+    row,
+    pairs: (users, items) => {
+      // One row per user: group the pairs by user so each row is scored once.
+      const order = Array.from(users, (_, n) => n).sort((a, b) => users[a] - users[b]);
+      const out = new Float64Array(users.length);
+      const scratch = new Float32Array(topN.nItems);
+      let current = -1;
+      for (const n of order) {
+        if (users[n] !== current) {
+          current = users[n];
+          row(current, scratch);
+        }
+        out[n] = scratch[items[n]];
+      }
+      return out;
+    },
   };
 }
 

@@ -3,20 +3,13 @@ import { useState } from "preact/hooks";
 import { api, type Explanation, type HistoryPlay, type Preference, type RecommendedItem } from "../api.js";
 import { href } from "../router.js";
 import { byLine, Chart, fixed, html, percent, Show, seconds, Table, useAsync } from "../ui.js";
+import { UserForm } from "./user-form.js";
 
 /** One listener: what they played, what they get and why, what they taught, who listens alike. */
 export function ListenerPage({ user }: { user?: string }) {
-  const [typed, setTyped] = useState(user ?? "");
-  const go = (e: Event) => {
-    e.preventDefault();
-    if (typed.trim()) location.hash = href("listener", typed.trim());
-  };
   return html`<section aria-labelledby="listener-title">
     <h1 id="listener-title">Listener ${user ? html`<span class="accent">${user}</span>` : ""}</h1>
-    <form class="inline" onSubmit=${go}>
-      <label>user id <input name="user" value=${typed} onInput=${(e: Event) => setTyped((e.target as HTMLInputElement).value)} /></label>
-      <button type="submit">Show</button>
-    </form>
+    <${UserForm} page="listener" user=${user} />
     ${user ? html`<${Listener} key=${user} user=${user} />` : html`<p class="muted">Type a user id, or pick one on the overview.</p>`}
   </section>`;
 }
@@ -53,6 +46,7 @@ function Listener({ user }: { user: string }) {
     </div>
     <div class="card">
       <h2>Listens alike</h2>
+      <p class="muted"><a href=${href("taste", user)}>Taste profile, playlists and a Blend</a></p>
       <${Show} value=${similar} body=${(s: {
         users: Array<{ user: string; similarity: number }>;
       }) => html`<${Table}

@@ -5,7 +5,8 @@ import { Chart, fixed, html, percent, Show, Table, useAsync } from "../ui.js";
 type Metrics = Record<string, number | null>;
 interface AffinityReport {
   model: Metrics;
-  baselines: Record<string, Metrics>;
+  recommender?: Metrics | null;
+  baselines: Record<string, Metrics | null>;
   counts?: { heldOutPlays: number; scoredPlays: number };
 }
 interface AblationRow {
@@ -17,7 +18,11 @@ interface AblationRow {
 }
 
 const scorerNames: Record<string, string> = {
-  model: "tastebud (blend)",
+  recommender: "served top-n (recommend)",
+  model: "affinity (blend)",
+  ease: "EASE",
+  itemKnn: "item-kNN",
+  warp: "WARP",
   mf: "factorization",
   wrmf: "WRMF",
   history: "history",
@@ -59,7 +64,11 @@ function Evaluations({ records }: { records: EvaluationRecord[] }) {
 
 function AffinityEvaluation({ record }: { record: EvaluationRecord }) {
   const report = record.report as AffinityReport;
-  const scorers = Object.entries({ model: report.model, ...report.baselines });
+  const scorers = Object.entries({
+    recommender: report.recommender ?? null,
+    model: report.model,
+    ...report.baselines,
+  }).filter((s): s is [string, Metrics] => s[1] !== null && s[1] !== undefined);
   const rows = scorers.flatMap(([name, m]) =>
     shownMetrics
       .filter((k) => m[k] !== null && m[k] !== undefined)

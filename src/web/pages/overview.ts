@@ -81,8 +81,17 @@ function OverviewBody({ o, reload }: { o: Overview; reload: () => void }) {
 function LatestEvaluation({ record }: { record?: EvaluationRecord }) {
   if (!record)
     return html`<p class="muted">No evaluation recorded yet: <code>tastebud eval</code> keeps one.</p>`;
-  const report = record.report as { model: Metrics; baselines: Record<string, Metrics> };
-  const rows = [["tastebud", report.model], ...Object.entries(report.baselines)] as Array<[string, Metrics]>;
+  const report = record.report as {
+    model: Metrics;
+    recommender?: Metrics | null;
+    baselines: Record<string, Metrics | null>;
+  };
+  // Baselines not trained in that run (e.g. EASE above its item limit) are null.
+  const rows = [
+    ["recommend", report.recommender ?? null],
+    ["affinity", report.model],
+    ...Object.entries(report.baselines),
+  ].filter((r): r is [string, Metrics] => r[1] !== null && r[1] !== undefined);
   return html`<div class="card evaluation">
     <h2>Latest evaluation</h2>
     <p class="muted">Held-out Spearman with play duration and NDCG@10, from <code>${record.command}</code>; details on <a href=${href("model")}>model and evidence</a>.</p>

@@ -1,0 +1,302 @@
+import type { TimedPlayTable } from "../affinity/affinity-model.js";
+import { type FoldedCells, foldPlays } from "../affinity/cells.js";
+import { buildPairwiseSet, defaultPairwiseOptions, type PairwiseOptions } from "../affinity/pairwise-set.js";
+import { defaultWarpOptions, trainWarp } from "../affinity/warp.js";
+import { defaultLabelRule, type LabelRule } from "../affinity/weighting.js";
+import { ndcgAtK, recallAtK, topK } from "../metrics/ranking.js";
+import { Random } from "../random.js";
+import { defaultEaseMaxItems, trainEase, trainItemKnn } from "./item-item.js";
+import { type PositiveRows, positiveCounts, positiveRows, type SkipMeaning } from "./positives.js";
+import {
+  popularityTerm,
+  type RecommenderChoice,
+  type RecommenderName,
+  recommenderNames,
+  scoreTopN,
+  type TopNModel,
+} from "./topn-model.js";
+
+/** How the top-N model is chosen and trained; every field has a default (defaultTopNConfig). */
+export interface TopNConfig {
+  /** Candidates to choose among (default all four). */
+  candidates: RecommenderName[];
+  /** EASE's λ grid. */
+  easeLambdas: number[];
+  /** Above this many liked items EASE is not tried (see defaultEaseMaxItems). */
+  easeMaxItems: number;
+  /** Item-kNN's neighbourhood sizes (null = every co-liked item). */
+  knnNeighbours: Array<number | null>;
+  /** WARP's factors, epochs and seed (the rest are WARP's defaults). */
+  warp: { factors: number; epochs: number; seed: number };
+  /** Blend weights with popularity tried for every candidate (0 = the model alone). */
+  popularityWeights: number[];
+  /** Share of each user's latest training plays held out to choose on. */
+  validationShare: number;
+  /** What a skipped play means for top-N (see SkipMeaning). */
+  skips: SkipMeaning;
+  rule: LabelRule;
+  pairwise: PairwiseOptions;
+  k: number;
+}
+
+export const defaultTopNConfig: TopNConfig = {
+  candidates: [...recommenderNames],
+  easeLambdas: [50, 200, 800],
+  easeMaxItems: defaultEaseMaxItems,
+  knnNeighbours: [50, 200, null],
+  warp: { factors: 50, epochs: defaultWarpOptions.epochs, seed: 0 },
+  popularityWeights: [0, 0.05, 0.1, 0.2, 0.4],
+  validationShare: 0.2,
+  skips: "ignored",
+  rule: defaultLabelRule,
+  pairwise: defaultPairwiseOptions,
+  k: 10,
+};
+
+/** One candidate's validation figures. */
+export interface CandidateFigures extends RecommenderChoice {
+  "ndcg@10": number;
+  "recall@10": number;
+  seconds: number;
+}
+
+/** What selection saw and chose; saved in the model manifest. */
+export interface TopNSelection {
+  choice: RecommenderChoice;
+  validation: {
+    share: number;
+    /** Users with at least one held-out long play of an item new to them. */
+    users: number;
+    /** The best setting of each recommender (its best blend), best first. */
+    best: CandidateFigures[];
+    /** Every setting tried, in the order tried. */
+    candidates: CandidateFigures[];
+    /** Recommenders left out, and why (e.g. EASE above its item limit). */
+    skipped: Array<{ recommender: RecommenderName; reason: string }>;
+  };
+}
+
+export type TopNProgress = (phase: string, done: number, total: number) => void;
+
+/** The held-out side of a validation cut: per user, the long plays of items new to them. */
+interface ValidationCut {
+  fit: FoldedCells;
+  rows: PositiveRows;
+  relevant: Map<number, Set<number>>;
+  /** 1 for items with any play on the fit side: only those are ranked. */
+  rankable: Uint8Array;
+}
+
+/**
+ * Chooses the top-N recommender on the latest `validationShare` of each user's training plays: every
+ * candidate learns from the earlier plays and ranks, per user, the items the user has not played yet
+ * against their held-out long plays; the best NDCG@10 wins (ties: the earlier candidate, so the simpler
+ * blend). Only `plays` is read: a caller evaluating on a test split passes its training side alone.
+ */
+export function selectRecommender(
+  plays: TimedPlayTable,
+  config: Partial<TopNConfig> = {},
+  onProgress?: TopNProgress,
+): TopNSelection {
+  const c = { ...defaultTopNConfig, ...config };
+  const cut = validationCut(plays, c);
+  const tried: CandidateFigures[] = [];
+  const skipped: TopNSelection["validation"]["skipped"] = [];
+  const popularity = popularityTerm(positiveCounts(cut.rows));
+  const settings = candidateSettings(c, cut.rows, skipped);
+  settings.forEach((setting, n) => {
+    onProgress?.("choose top-n model", n, settings.length);
+    const started = performance.now();
+    const model = trainChoice(cut.fit, cut.rows, { ...setting, popularityWeight: 0 }, c, popularity);
+    const seconds = (performance.now() - started) / 1000;
+    for (const figures of scoreBlends(model, cut, c)) tried.push({ ...figures, seconds });
+  });
+  onProgress?.("choose top-n model", settings.length, settings.length);
+  const best = bestPerRecommender(tried);
+  const top = best[0];
+  return {
+    choice: { recommender: top.recommender, param: top.param, popularityWeight: top.popularityWeight },
+    validation: { share: c.validationShare, users: cut.relevant.size, best, candidates: tried, skipped },
+  };
+}
+
+/** Selects on a validation cut of `plays`, then trains the chosen recommender on all of them. */
+export function trainTopN(
+  plays: TimedPlayTable,
+  config: Partial<TopNConfig> = {},
+  onProgress?: TopNProgress,
+): { model: TopNModel; selection: TopNSelection } {
+  const selection = selectRecommender(plays, config, onProgress);
+  onProgress?.("train top-n model", 0, 1);
+  const model = trainRecommender(plays, selection.choice, config);
+  onProgress?.("train top-n model", 1, 1);
+  return { model, selection };
+}
+
+/** Trains one recommender setting on every play of `plays`. */
+export function trainRecommender(
+  plays: TimedPlayTable,
+  choice: RecommenderChoice,
+  config: Partial<TopNConfig> = {},
+): TopNModel {
+  const c = { ...defaultTopNConfig, ...config };
+  const cells = foldPlays(plays, c.rule);
+  const rows = positiveRows(cells, c.skips);
+  return trainChoice(cells, rows, choice, c, popularityTerm(positiveCounts(rows)));
+}
+
+function trainChoice(
+  cells: FoldedCells,
+  rows: PositiveRows,
+  choice: RecommenderChoice,
+  c: TopNConfig,
+  popularity: Float32Array,
+): TopNModel {
+  const base = { choice, skips: c.skips, nItems: rows.nItems, popularity };
+  switch (choice.recommender) {
+    case "ease":
+      return { ...base, itemItem: trainEase(rows, choice.param ?? 200) };
+    case "item-knn":
+      return { ...base, itemItem: trainItemKnn(rows, choice.param ?? Number.POSITIVE_INFINITY) };
+    case "warp":
+      return {
+        ...base,
+        factors: trainWarp(buildPairwiseSet(cells, c.pairwise), {
+          factors: c.warp.factors,
+          epochs: choice.param ?? c.warp.epochs,
+          seed: c.warp.seed,
+        }),
+      };
+    default:
+      return base;
+  }
+}
+
+function candidateSettings(
+  c: TopNConfig,
+  rows: PositiveRows,
+  skipped: TopNSelection["validation"]["skipped"],
+): RecommenderChoice[] {
+  const out: RecommenderChoice[] = [];
+  const liked = positiveCounts(rows).reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
+  for (const name of c.candidates) {
+    if (name === "popularity") out.push({ recommender: name, param: null, popularityWeight: 0 });
+    if (name === "ease") {
+      if (liked > c.easeMaxItems) {
+        skipped.push({
+          recommender: name,
+          reason: `${liked} liked items, above EASE's limit of ${c.easeMaxItems}`,
+        });
+        continue;
+      }
+      for (const lambda of c.easeLambdas) out.push({ recommender: name, param: lambda, popularityWeight: 0 });
+    }
+    if (name === "item-knn")
+      for (const k of c.knnNeighbours) out.push({ recommender: name, param: k, popularityWeight: 0 });
+    if (name === "warp") out.push({ recommender: name, param: c.warp.epochs, popularityWeight: 0 });
+  }
+  return out;
+}
+
+/** Each user's latest share of plays held out; the rest folded and turned into positive rows. */
+function validationCut(plays: TimedPlayTable, c: TopNConfig): ValidationCut {
+  const heldOut = latestPlaysOfEachUser(plays, c.validationShare, c.warp.seed);
+  const fit = foldPlays(plays, c.rule, (r) => heldOut[r] === 0);
+  const rows = positiveRows(fit, c.skips);
+  const held = foldPlays(plays, c.rule, (r) => heldOut[r] === 1);
+  const rankable = new Uint8Array(plays.nItems);
+  for (let x = 0; x < fit.items.length; x++) rankable[fit.items[x]] = 1;
+  const relevant = new Map<number, Set<number>>();
+  for (let u = 0; u < held.nUsers; u++) {
+    if (fit.rowPtr[u + 1] === fit.rowPtr[u]) continue;
+    for (let x = held.rowPtr[u]; x < held.rowPtr[u + 1]; x++) {
+      const i = held.items[x];
+      if (held.longCount[x] === 0 || !rankable[i] || playedIn(fit, u, i)) continue;
+      const set = relevant.get(u) ?? new Set<number>();
+      set.add(i);
+      relevant.set(u, set);
+    }
+  }
+  return { fit, rows, relevant, rankable };
+}
+
+/**
+ * Marks (1) the latest `share` of each user's plays, by end time. Plays with equal times (sources without
+ * times, such as Last.fm's counts, all carry one date) are ordered at random with `seed`, so the held-out
+ * share is then a random one rather than whatever order the file had.
+ */
+export function latestPlaysOfEachUser(plays: TimedPlayTable, share: number, seed: number): Uint8Array {
+  const n = plays.userIndex.length;
+  const rng = new Random(seed);
+  const tieBreak = Float64Array.from({ length: n }, () => rng.next());
+  const perUser = new Int32Array(plays.nUsers);
+  for (let r = 0; r < n; r++) perUser[plays.userIndex[r]]++;
+  const order = Array.from({ length: n }, (_, r) => r).sort(
+    (a, b) => plays.endTimeMs[a] - plays.endTimeMs[b] || tieBreak[a] - tieBreak[b],
+  );
+  const seen = new Int32Array(plays.nUsers);
+  const marked = new Uint8Array(n);
+  for (const r of order) {
+    const u = plays.userIndex[r];
+    if (seen[u]++ >= Math.floor(perUser[u] * (1 - share))) marked[r] = 1;
+  }
+  return marked;
+}
+
+function playedIn(cells: FoldedCells, u: number, i: number): boolean {
+  for (let x = cells.rowPtr[u]; x < cells.rowPtr[u + 1]; x++) if (cells.items[x] === i) return true;
+  return false;
+}
+
+/** NDCG@k and recall@k of a trained candidate at every blend weight (one scoring pass per user). */
+function scoreBlends(
+  model: TopNModel,
+  cut: ValidationCut,
+  c: TopNConfig,
+): Omit<CandidateFigures, "seconds">[] {
+  const weights = model.choice.recommender === "popularity" ? [0] : c.popularityWeights;
+  const ndcg = new Float64Array(weights.length);
+  const recall = new Float64Array(weights.length);
+  const raw = new Float32Array(cut.rows.nItems);
+  const blended = new Float32Array(cut.rows.nItems);
+  const own = new Uint8Array(cut.rows.nItems);
+  const { fit, rows } = cut;
+  for (const [u, relevant] of cut.relevant) {
+    for (let x = fit.rowPtr[u]; x < fit.rowPtr[u + 1]; x++) own[fit.items[x]] = 1;
+    const liked = rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]);
+    const { personal } = scoreTopN(
+      { ...model, choice: { ...model.choice, popularityWeight: 0 } },
+      u,
+      liked,
+      raw,
+    );
+    const skip = (i: number) => own[i] === 1 || cut.rankable[i] === 0;
+    weights.forEach((w, n) => {
+      blended.set(raw);
+      // scoreTopN already blended with weight 0 (normalised); add this weight's popularity share.
+      if (personal && w > 0) for (let i = 0; i < blended.length; i++) blended[i] += w * model.popularity[i];
+      const top = topK(blended, c.k, skip);
+      ndcg[n] += ndcgAtK(top, relevant, c.k);
+      recall[n] += recallAtK(top, relevant, c.k);
+    });
+    for (let x = fit.rowPtr[u]; x < fit.rowPtr[u + 1]; x++) own[fit.items[x]] = 0;
+  }
+  const users = Math.max(1, cut.relevant.size);
+  return weights.map((w, n) => ({
+    ...model.choice,
+    popularityWeight: w,
+    "ndcg@10": round4(ndcg[n] / users),
+    "recall@10": round4(recall[n] / users),
+  }));
+}
+
+function bestPerRecommender(tried: CandidateFigures[]): CandidateFigures[] {
+  const best = new Map<RecommenderName, CandidateFigures>();
+  for (const t of tried) {
+    const b = best.get(t.recommender);
+    if (!b || t["ndcg@10"] > b["ndcg@10"]) best.set(t.recommender, t);
+  }
+  return [...best.values()].sort((a, b) => b["ndcg@10"] - a["ndcg@10"]);
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
