@@ -1,6 +1,7 @@
 /**
  * The dashboard's only way to the engine: the documented HTTP API (the OpenAPI document at /openapi.json).
- * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
+ * Every call sends the key the person typed into the header field (kept in this browser): writes always
+ * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
 import type {
@@ -42,7 +43,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const key = apiKey();
-  if (key && method !== "GET") headers.authorization = `Bearer ${key}`;
+  if (key) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -53,6 +53,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     "/v1/impressions",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(impressionsEnvelopeSchema) as never,
       schema: {
         tags: ["home"],
@@ -84,6 +85,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     "/v1/feedback",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(feedbackEnvelopeSchema) as never,
       schema: {
         tags: ["home"],
