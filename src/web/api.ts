@@ -4,6 +4,7 @@
  * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
+import type { HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -12,7 +13,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -274,6 +275,7 @@ export const api = {
     get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),
