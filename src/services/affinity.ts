@@ -53,6 +53,8 @@ export interface AffinityAnswer {
 
 export interface TrainResult {
   version: string;
+  /** The top-N model recommend serves, in words ("ease (λ 200)"), or null when none was trained. */
+  recommender: string | null;
   path: string;
   plays: number;
   users: number;
@@ -125,12 +127,13 @@ export class AffinityService {
     };
     const version = newModelVersion();
     // The play table's buffers move to the training thread; nothing below reads them.
-    const { model, path } = await trainAndSaveOffThread(
+    const { model, path, recommender } = await trainAndSaveOffThread(
       {
         plays: playTableFromColumns(columns),
         users: columns.users,
         items: columns.items,
         config,
+        approximateAbove: this.ctx.models.approximateAbove,
         save: {
           modelsDir,
           version,
@@ -156,7 +159,7 @@ export class AffinityService {
       onProgress?.("load for serving", 0, 1);
       await this.ctx.models.install(path, model);
     }
-    return { version, path, ...summary, seconds: (Date.now() - started) / 1000 };
+    return { version, recommender, path, ...summary, seconds: (Date.now() - started) / 1000 };
   }
 
   /**
