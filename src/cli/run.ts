@@ -45,7 +45,8 @@ export async function withReader<T>(
   body: (engine: EngineReader) => Promise<T>,
 ): Promise<T> {
   const server = runningServer(opts.store);
-  if (server) return body(new RemoteEngine(server.url, process.env.TASTEBUD_API_KEY));
+  if (server)
+    return body(new RemoteEngine(server.url, process.env.TASTEBUD_READ_KEY || process.env.TASTEBUD_API_KEY));
   return withEngine(opts, (engine) => body(localReader(engine)));
 }
 

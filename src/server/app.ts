@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import { isIP } from "node:net";
+import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, {
@@ -16,8 +15,17 @@ import { NoModelError } from "../services/serving-model.js";
 import { StoreError } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
 import { TrainJobs } from "./jobs.js";
+import { checkJsonLimits, defaultJsonLimits, type JsonLimits } from "./json-limits.js";
 import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
+import {
+  bearerKey,
+  foreignHost,
+  foreignOrigin,
+  isLoopbackHost,
+  keyAccepted,
+  sameSecret,
+} from "./request-guards.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { eventsRoutes } from "./routes/events.js";
@@ -32,11 +40,36 @@ import { trainingRoutes } from "./routes/training.js";
 import { voiceRoutes } from "./routes/voice.js";
 import { zodValidator } from "./validation.js";
 
+export { isLoopbackHost };
+
 export interface AppOptions {
   /** Bearer key required by the write endpoints (POST /v1/events, POST /v1/train); null = none. */
   apiKey?: string | null;
-  /** Largest request body in bytes (default 16 MiB); larger ones get 413. */
+  /**
+   * Bearer key that opens the routes answering with a user's data (recommendations, preferences,
+   * history, ...). When set, those routes need it (or the write key) on any address; when not, they need
+   * the write key on a non-loopback address and nothing on loopback.
+   */
+  readKey?: string | null;
+  /** Largest body of the ingest routes (events, requests, impressions, feedback, pools) in bytes (default 16 MiB). */
   bodyLimit?: number;
+  /** Largest body of every other route in bytes (default 64 KiB); larger ones get 413. */
+  readBodyLimit?: number;
+  /** Deepest nesting and longest string a JSON body may have (default 32 levels, 64 Ki characters). */
+  jsonLimits?: JsonLimits;
+  /** Origins (scheme://host:port) besides the server's own that may send requests from a browser. */
+  allowedOrigins?: readonly string[];
+  /** Most time to receive a whole request, headers and body (default 30 s); then 408. */
+  requestTimeoutMs?: number;
+  /** A socket idle this long is closed (default 60 s). */
+  connectionTimeoutMs?: number;
+  /** Most time a route may take to answer (default 60 s); then 503. */
+  handlerTimeoutMs?: number;
+  /**
+   * Requests per client address per minute (default 1,200), then 429; false turns it off. Loopback clients
+   * (this machine: the dashboard's own page, local tools) are not limited unless includeLoopback is set.
+   */
+  rateLimit?: { max: number; timeWindowMs?: number; includeLoopback?: boolean } | false;
   /** Most events in one POST /v1/events (default 10,000); more get 413. */
   maxBatch?: number;
   /** Fastify's logger option (pino); default false (quiet). */
@@ -53,6 +86,10 @@ export interface AppOptions {
 }
 
 export const defaultBodyLimit = 16 * 1024 * 1024;
+export const defaultReadBodyLimit = 64 * 1024;
+/** Longest path parameter: the longest id any route's schema takes (item ids, up to 1,000 characters). */
+export const maxParamLength = 1000;
+export const defaultRateLimit = { max: 1200, timeWindowMs: 60_000, includeLoopback: false };
 export const defaultMaxBatch = 10_000;
 
 /** The server's moving parts, for serve.ts (shutdown) and tests. */
@@ -68,18 +105,6 @@ export function serverState(app: FastifyInstance): ServerState {
   const state = states.get(app);
   if (!state) throw new Error("not a tastebud server app");
   return state;
-}
-
-/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, "$1");
-  if (h === "localhost" || h.endsWith(".localhost")) return true;
-  if (h === "::1" || h === "0:0:0:0:0:0:0:1") return true;
-  const v4 = h.startsWith("::ffff:") ? h.slice(7) : h;
-  return isIP(v4) === 4 && v4.startsWith("127.");
 }
 
 /** Thrown when the options are unsafe or inconsistent (e.g. a public address without an API key). */
@@ -108,6 +133,7 @@ const statusCodes: Record<number, string> = {
   408: "timeout",
   409: "conflict",
   413: "payload-too-large",
+  414: "uri-too-long",
   415: "unsupported-media-type",
   429: "too-many-requests",
 };
@@ -120,23 +146,69 @@ const statusCodes: Record<number, string> = {
 export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInstance {
   checkServerConfig(options);
   const apiKey = options.apiKey || null;
+  const readKey = options.readKey || null;
   const bodyLimit = options.bodyLimit ?? defaultBodyLimit;
+  const readBodyLimit = options.readBodyLimit ?? Math.min(defaultReadBodyLimit, bodyLimit);
   const maxBatch = options.maxBatch ?? defaultMaxBatch;
-  if (!(Number.isInteger(bodyLimit) && bodyLimit > 0))
-    throw new ServerConfigError("body limit must be a positive whole number of bytes");
-  if (!(Number.isInteger(maxBatch) && maxBatch > 0))
-    throw new ServerConfigError("max batch must be a positive whole number");
-  // Fastify's two info lines per request cost more than a recommendation itself; requests are counted in
+  const jsonLimits = options.jsonLimits ?? defaultJsonLimits;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  for (const [name, value] of [
+    ["body limit", bodyLimit],
+    ["read body limit", readBodyLimit],
+    ["max batch", maxBatch],
+    ["request timeout", requestTimeout],
+  ] as const) {
+    if (!(Number.isInteger(value) && value > 0))
+      throw new ServerConfigError(`${name} must be a positive whole number`);
+  }
+  // Apps built without a host (tests, embedding) are treated as loopback: the host guard and the public
+  // reads follow the address the server listens on.
+  const loopback = options.host === undefined || isLoopbackHost(options.host);
+  // Who may read users' data: anyone on loopback without a read key; else a holder of either key.
+  const readKeys = [readKey, apiKey].filter((k): k is string => k !== null);
+  const readsNeedKey = readKey !== null || !loopback;
+  const allowedOrigins = new Set((options.allowedOrigins ?? []).map((o) => o.trim().toLowerCase()));
+
+  const sendError = (reply: FastifyReply, status: number, error: string, message: string, extra = {}) =>
+    reply
+      .code(status)
+      .type("application/json; charset=utf-8")
+      .send({ error, message, ...extra });
+
+  // Fastify's logger lines per request cost more than a recommendation itself; requests are counted in
   // /metrics and logged here at debug level (and failures at warn), see the onResponse hook.
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit,
+    bodyLimit: readBodyLimit,
+    // Path parameters as long as the longest id a schema takes; longer ones get our 414 (frameworkErrors).
+    routerOptions: { maxParamLength },
+    // A client that trickles its headers or body (slowloris) is answered 408 and cut off; Node checks the
+    // running requests once per connectionsCheckingInterval (30 s by default, too coarse for short limits).
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout),
+    },
+    connectionTimeout: options.connectionTimeoutMs ?? 60_000,
+    handlerTimeout: options.handlerTimeoutMs ?? 60_000,
     return503OnClosing: true,
     // onReady loads the current model (and builds its top-n index): on a large catalogue and a busy
     // machine that takes longer than fastify's default 10 s, which would stop the server instead.
     pluginTimeout: 0,
     // (Fastify 5.10+ takes this through a LogController; the top-level option is deprecated.)
     logController: new LogController({ disableRequestLogging: true }),
+    // Errors the router raises before any route runs, answered in our error shape.
+    frameworkErrors: (err, _request, reply) => {
+      if (err.code === "FST_ERR_MAX_PARAM_LENGTH")
+        return sendError(
+          reply,
+          414,
+          "uri-too-long",
+          `a path segment is longer than ${maxParamLength} characters`,
+        );
+      return sendError(reply, 400, "bad-request", "the URL is not valid (bad percent-encoding?)");
+    },
   });
   const metrics = new Metrics();
   const storeLock = new Mutex();
@@ -162,11 +234,15 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     process.env.TASTEBUD_CHECK_RESPONSES === "1" ? serializerCompiler : () => (data) => JSON.stringify(data),
   );
 
-  const sendError = (reply: FastifyReply, status: number, error: string, message: string, extra = {}) =>
-    reply
-      .code(status)
-      .type("application/json; charset=utf-8")
-      .send({ error, message, ...extra });
+  // JSON bodies pass the shape limits before the parser sees them (see json-limits.ts); text/plain bodies
+  // are not taken at all, so a cross-site form or fetch without a preflight cannot reach a route (415).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const violation = checkJsonLimits(body as string, jsonLimits);
+    if (violation) return done(new HttpError(400, violation.code, violation.message), undefined);
+    parseJson(request, body as string, done);
+  });
 
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     if (err instanceof RequestValidationError) {
@@ -191,7 +267,12 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     const fe = err as FastifyError;
     const status = typeof fe.statusCode === "number" ? fe.statusCode : 500;
     if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" || status === 413) {
-      return sendError(reply, 413, "body-too-large", `request body is larger than ${bodyLimit} bytes`);
+      const limit = request.routeOptions.bodyLimit ?? readBodyLimit;
+      return sendError(reply, 413, "body-too-large", `request body is larger than ${limit} bytes`);
+    }
+    if (fe.code === "FST_ERR_HANDLER_TIMEOUT") {
+      request.log.warn({ route: request.routeOptions.url }, "handler timed out");
+      return sendError(reply, 503, "timeout", "the answer took too long; try again");
     }
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, wrong content type, ...): their messages name no files.
@@ -235,20 +316,65 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     await jobs.stop();
   });
 
-  const requireKey = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!apiKey) return;
-    const header = request.headers.authorization;
-    const match = typeof header === "string" ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
-    if (match && sameSecret(match[1], apiKey)) return;
+  const unauthorized = (reply: FastifyReply, which: string) => {
     reply.header("www-authenticate", 'Bearer realm="tastebud"');
     return sendError(
       reply,
       401,
       "unauthorized",
-      "this endpoint needs the header Authorization: Bearer <api key>",
+      `this endpoint needs the header Authorization: Bearer <${which}>`,
     );
   };
+  /** Route hook of every route that writes: the write key (a no-op when the server has none). */
+  const requireKey = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!apiKey) return;
+    const given = bearerKey(request.headers.authorization);
+    if (given !== null && sameSecret(given, apiKey)) return;
+    return unauthorized(reply, "api key");
+  };
   const writeSecurity = apiKey ? [{ bearer: [] }] : [];
+
+  // Every request, before anything else: a loopback server answers only loopback Host names, and no
+  // server answers a browser page of another origin (see request-guards.ts for why).
+  app.addHook("onRequest", async (request, reply) => {
+    const host = foreignHost(request.headers.host, loopback);
+    if (host) return sendError(reply, 403, "forbidden-host", `${host} is not this server's name`);
+    const origin = foreignOrigin(request.headers.origin, request.headers.host, allowedOrigins);
+    if (origin) return sendError(reply, 403, "forbidden-origin", `${origin} may not call this API`);
+  });
+
+  // Everything under /v1 answers with or about users' data: with readsNeedKey, each such route needs a
+  // key before its own hooks run (write routes then check for the write key itself). What stays public:
+  // /healthz, /metrics, /docs, /openapi.json and the dashboard's static files.
+  if (readsNeedKey) {
+    const requireReadKey = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (keyAccepted(bearerKey(request.headers.authorization), readKeys)) return;
+      return unauthorized(reply, readKey ? "read key or api key" : "api key");
+    };
+    app.addHook("onRoute", (route) => {
+      if (!route.url.startsWith("/v1/")) return;
+      const own = route.onRequest ? [route.onRequest].flat() : [];
+      route.onRequest = [requireReadKey, ...own] as typeof route.onRequest;
+      if (route.schema && !route.schema.security) route.schema.security = [{ bearer: [] }];
+    });
+  }
+
+  const rate = options.rateLimit === false ? null : { ...defaultRateLimit, ...options.rateLimit };
+  if (rate) {
+    app.register(rateLimit, {
+      global: true,
+      max: rate.max,
+      timeWindow: rate.timeWindowMs,
+      // Only the client's own address (no forwarded-for headers: anyone could write those).
+      allowList: (request) => !rate.includeLoopback && isLoopbackHost(request.ip),
+      errorResponseBuilder: (_request, context) =>
+        new HttpError(
+          429,
+          "too-many-requests",
+          `more than ${context.max} requests from this address in the window; retry in ${context.after}`,
+        ),
+    });
+  }
 
   app.register(swagger, {
     openapi: {
@@ -293,6 +419,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     requireKey,
     writeSecurity,
     maxBatch,
+    ingestBodyLimit: bodyLimit,
     foldIn: options.foldIn ?? false,
     jobs,
     metrics,
@@ -316,11 +443,4 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   }
 
   return app;
-}
-
-/** Constant-time comparison of two secrets of any lengths (compares their SHA-256 digests). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }

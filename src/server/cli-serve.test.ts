@@ -23,6 +23,28 @@ describe("tastebud serve", () => {
     }
   });
 
+  it("never prints the API key or the read key in --help", async () => {
+    const saved = { api: process.env.TASTEBUD_API_KEY, read: process.env.TASTEBUD_READ_KEY };
+    process.env.TASTEBUD_API_KEY = "sekrit-write-key";
+    process.env.TASTEBUD_READ_KEY = "sekrit-read-key";
+    let help = "";
+    try {
+      const p = program();
+      for (const cmd of [p, ...p.commands]) cmd.configureOutput({ writeOut: (s) => (help += s) });
+      await expect(p.parseAsync(["serve", "--help"], { from: "user" })).rejects.toThrow();
+    } finally {
+      for (const [name, value] of [
+        ["TASTEBUD_API_KEY", saved.api],
+        ["TASTEBUD_READ_KEY", saved.read],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    expect(help).toContain("--api-key");
+    expect(help).not.toContain("sekrit");
+  });
+
   it("checks its numbers", async () => {
     await expect(program().parseAsync(["serve", "--port", "99999"], { from: "user" })).rejects.toThrow(
       /--port/,

@@ -9,6 +9,8 @@ import { itemKinds } from "../schema/events.js";
  */
 
 export const id = z.string().min(1).max(1000);
+/** A user id: as long as events allow (200), so every user that can be stored can be asked about. */
+export const userId = z.string().min(1).max(200);
 export const source = z.enum(["personal", "folded-in", "popularity", "unknown-item"]);
 
 export const errorSchema = z
@@ -21,7 +23,7 @@ export const errorSchema = z
 
 // ---- events
 
-export const userParams = z.object({ id: id.describe("user id") });
+export const userParams = z.object({ id: userId.describe("user id") });
 export const itemParams = z.object({ id: id.describe("item id") });
 
 export const commaList = z.string().max(10_000).describe("comma separated");

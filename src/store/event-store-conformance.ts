@@ -380,6 +380,38 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
           "shelf-2",
         ]);
         expect(await store.scanImpressions({ fromMs: Date.parse("2024-02-02T00:00:00Z") })).toEqual([]);
+        // A second page the next day, streamed too briefly to count: impressions but no reward.
+        await store.appendImpressions(
+          [
+            {
+              ...shown[0],
+              impressionId: "p2:0",
+              pageId: "p2",
+              time: "2024-02-02T08:00:00Z",
+              propensity: 0.5,
+            },
+          ],
+          "test",
+        );
+        await store.appendFeedback(
+          [{ impressionId: "p2:0", time: "2024-02-02T08:00:09Z", kind: "stream", playedMs: 9_000 }],
+          "test",
+        );
+        expect(await store.impressionSummary(30_000)).toEqual({
+          impressions: 4,
+          pages: 2,
+          rewarded: 1,
+          bySlot: [
+            { slot: 0, impressions: 2, rewarded: 0, meanPropensity: 0.4 },
+            { slot: 1, impressions: 1, rewarded: 1, meanPropensity: 0.3 },
+            { slot: 2, impressions: 1, rewarded: 0, meanPropensity: 0.3 },
+          ],
+          byDay: [
+            { day: "2024-02-01", impressions: 3, rewarded: 1 },
+            { day: "2024-02-02", impressions: 1, rewarded: 0 },
+          ],
+        });
+        expect((await store.impressionSummary(5_000)).rewarded).toBe(2);
         await store.savePolicy({
           name: "home",
           version: 1,

@@ -54,6 +54,11 @@ export interface EventStore {
   scanImpressions(
     filter?: TimeWindow & { ids?: readonly string[]; pageId?: string },
   ): Promise<ImpressionWithFeedback[]>;
+  /**
+   * The impression log at a glance: impressions, pages and rewarded impressions (a stream of at least
+   * `rewardMs`) in all, per slot (with the mean logged propensity) and per UTC day.
+   */
+  impressionSummary(rewardMs: number): Promise<ImpressionSummary>;
   /** Stores a policy's state as its next version. */
   savePolicy(record: StoredPolicy): Promise<void>;
   /** Every stored policy's latest state. */
@@ -97,6 +102,16 @@ export interface RecentPlay {
   endReason: string | null;
   deviceType: string | null;
   requestText: string | null;
+}
+
+export interface ImpressionSummary {
+  impressions: number;
+  pages: number;
+  rewarded: number;
+  /** Per slot, ascending. */
+  bySlot: Array<{ slot: number; impressions: number; rewarded: number; meanPropensity: number }>;
+  /** Per UTC day (YYYY-MM-DD), ascending. */
+  byDay: Array<{ day: string; impressions: number; rewarded: number }>;
 }
 
 export interface ImpressionWithFeedback {

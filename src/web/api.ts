@@ -1,8 +1,10 @@
 /**
  * The dashboard's only way to the engine: the documented HTTP API (the OpenAPI document at /openapi.json).
- * Reads need no key; writes send the API key the person typed into the header field (kept in this browser).
+ * Every call sends the key the person typed into the header field (kept in this browser): writes always
+ * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
+import type { HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -11,7 +13,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -42,7 +44,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const key = apiKey();
-  if (key && method !== "GET") headers.authorization = `Bearer ${key}`;
+  if (key) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -273,6 +275,7 @@ export const api = {
     get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),

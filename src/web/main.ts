@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import { apiKey, setApiKey } from "./api.js";
 import { AskPage } from "./pages/ask.js";
+import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
@@ -16,6 +17,7 @@ const pages = [
   { id: "listener", title: "Listener" },
   { id: "ask", title: "Ask it" },
   { id: "taste", title: "Taste and playlists" },
+  { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
 ];
@@ -40,6 +42,8 @@ function App() {
         return html`<${AskPage} user=${route.params[0]} />`;
       case "taste":
         return html`<${TastePage} user=${route.params[0]} />`;
+      case "home":
+        return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
       case "learning":

@@ -256,6 +256,59 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(problems).toEqual([]);
   });
 
+  it("home shelves: the policy's counts, its shelves and the impression log, after pages and feedback over HTTP", async () => {
+    type Page = { shelves: Array<{ impressionId: string }> };
+    const pages: Page[] = [];
+    for (let k = 0; k < 24; k++)
+      pages.push(await api<Page>(`/v1/users/u${String(1 + k).padStart(4, "0")}/home?slots=6&context=phone`));
+    // Impressions are logged behind the store lock after each answer: wait until all are in.
+    await expect
+      .poll(async () => (await api<{ log: { impressions: number } }>("/v1/home/report")).log.impressions)
+      .toBe(24 * 6);
+    const feedback = pages.map((p, k) =>
+      k % 3 === 2
+        ? { impressionId: p.shelves[0].impressionId, time: new Date().toISOString(), kind: "dismiss" }
+        : {
+            impressionId: p.shelves[k % 4].impressionId,
+            time: new Date().toISOString(),
+            kind: "stream",
+            playedMs: 40_000,
+          },
+    );
+    const taught = await api<{ learnedPages: number }>("/v1/feedback", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ feedback }),
+    });
+    expect(taught.learnedPages).toBe(24);
+    const report = await api<{
+      policy: { kind: string; version: number; displays: number; streams: number };
+      arms: Array<{ title: string }>;
+      log: { impressions: number; rewarded: number; bySlot: unknown[] };
+    }>("/v1/home/report?arms=30");
+    expect(report.policy.streams).toBe(16);
+    expect(report.log.rewarded).toBe(16);
+    await page.goto(`${base}/#/home`);
+    await page.locator('[data-stat="home-displays"]').waitFor();
+    expect(await page.locator('[data-stat="home-displays"]').innerText()).toBe(
+      report.policy.displays.toLocaleString("en-US"),
+    );
+    expect(await page.locator('[data-stat="home-streams"]').innerText()).toBe("16");
+    expect(await page.locator('[data-fact="home-policy"]').innerText()).toBe(
+      `${report.policy.kind} v${report.policy.version}`,
+    );
+    expect(await page.locator("[data-arm]").allInnerTexts()).toEqual(
+      report.arms.slice(0, 12).map((a) => a.title),
+    );
+    const shown = page.getByRole("img", { name: new RegExp(`The ${report.arms.length} most shown shelves`) });
+    expect(await shown.locator("circle").count()).toBe(report.arms.length);
+    const slots = page.getByRole("img", { name: /at each slot/ });
+    expect(await slots.locator("rect").count()).toBeGreaterThanOrEqual(report.log.bySlot.length);
+    await page.getByRole("img", { name: new RegExp(`16 of ${report.log.impressions} streamed`) }).waitFor();
+    await shoot("home");
+    expect(problems).toEqual([]);
+  });
+
   it("model and evidence: the recorded evaluation, the weighting functions and the item map", async () => {
     await page.goto(`${base}/#/model`);
     const evaluations = await api<{

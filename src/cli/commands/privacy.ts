@@ -9,7 +9,7 @@ import { PrivacyTable } from "../../services/privacy.js";
 import { deniabilityGrid, intentEvaluation, loadIntentSplit } from "../../services/privacy-eval.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
-import { deniabilitySvg } from "../privacy-plot.js";
+import { deniabilitySvg } from "../plot.js";
 import { Progress } from "../progress.js";
 
 function epsilonList(flag: string) {
@@ -20,6 +20,9 @@ function epsilonList(flag: string) {
     return xs;
   };
 }
+
+/** Quantiles of counts interpolate (S_w p90 = 29.4): one decimal is all they mean. */
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function oneOf<T extends string>(flag: string, allowed: readonly T[], raw: string): T {
   if (!allowed.includes(raw as T))
@@ -154,7 +157,7 @@ export function privacyCommand(program: Command): void {
           continue;
         }
         console.log(
-          `${r.mechanism.padEnd(10)} ${String(r.epsilon).padEnd(8)} ${r.unchanged.median.toFixed(3).padEnd(11)} ${`${r.unchanged.p10.toFixed(2)}–${r.unchanged.p90.toFixed(2)}`.padEnd(14)} ${String(r.distinct.median).padEnd(11)} ${r.distinct.p10}–${r.distinct.p90}`,
+          `${r.mechanism.padEnd(10)} ${String(r.epsilon).padEnd(8)} ${r.unchanged.median.toFixed(3).padEnd(11)} ${`${r.unchanged.p10.toFixed(2)}–${r.unchanged.p90.toFixed(2)}`.padEnd(14)} ${String(round1(r.distinct.median)).padEnd(11)} ${round1(r.distinct.p10)}–${round1(r.distinct.p90)}`,
         );
       }
       if (opts.plot) console.log(`plot: ${opts.plot}`);

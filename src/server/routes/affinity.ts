@@ -10,6 +10,8 @@ import {
 } from "./affinity-schemas.js";
 import type { RouteContext } from "./route-context.js";
 
+const affinityBodyLimit = 1024 * 1024;
+
 /** Play-duration affinity: how much a user will like items, and why. */
 export const affinityRoutes: FastifyPluginAsync<RouteContext> = async (plain, { engine }) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
@@ -17,6 +19,8 @@ export const affinityRoutes: FastifyPluginAsync<RouteContext> = async (plain, { 
   api.post(
     "/v1/users/:id/affinity",
     {
+      // Up to 10,000 item ids: more than the read routes' small default body.
+      bodyLimit: affinityBodyLimit,
       schema: {
         tags: ["serving"],
         summary: "probability that the user plays each item past the threshold, with its parts",

@@ -18,7 +18,7 @@ import type { RouteContext } from "./route-context.js";
 /** Getting events in over HTTP: batches of plays and of request events, validated row by row. */
 export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
-  const { engine, storeLock, requireKey, writeSecurity, maxBatch } = ctx;
+  const { engine, storeLock, requireKey, writeSecurity, maxBatch, ingestBodyLimit } = ctx;
   /**
    * Each batch is kept as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
    * overview's rejects exactly like rows rejected from a file. Call under the store lock.
@@ -38,6 +38,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
     "/v1/events",
     {
       onRequest: requireKey,
+      bodyLimit: ingestBodyLimit,
       validatorCompiler: envelopeValidator(eventsEnvelopeSchema) as never,
       schema: {
         tags: ["events"],
@@ -92,6 +93,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
     "/v1/requests",
     {
       onRequest: requireKey,
+      bodyLimit: ingestBodyLimit,
       validatorCompiler: envelopeValidator(requestsEnvelopeSchema) as never,
       schema: {
         tags: ["events"],

@@ -10,6 +10,8 @@ import {
   feedbackEnvelopeSchema,
   feedbackResponseSchema,
   homeQuery,
+  homeReportQuery,
+  homeReportResponseSchema,
   homeResponseSchema,
   impressionsBodySchema,
   impressionsEnvelopeSchema,
@@ -49,10 +51,25 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     },
   );
 
+  api.get(
+    "/v1/home/report",
+    {
+      schema: {
+        tags: ["home"],
+        summary:
+          "what the home shelves have done: the live policy, its most shown shelves, the impression log per slot and day",
+        querystring: homeReportQuery,
+        response: { 200: homeReportResponseSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => engine.home.report({ arms: request.query.arms }),
+  );
+
   api.post(
     "/v1/impressions",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(impressionsEnvelopeSchema) as never,
       schema: {
         tags: ["home"],
@@ -84,6 +101,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
     "/v1/feedback",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       validatorCompiler: envelopeValidator(feedbackEnvelopeSchema) as never,
       schema: {
         tags: ["home"],

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { blendPolicies, playlistKinds, poolDefinitionSchema } from "../../core/playlists/index.js";
-import { commaList, countQuery, filterQuery, id, listedItem } from "../schemas.js";
+import { commaList, countQuery, filterQuery, id, listedItem, userId } from "../schemas.js";
 
 const lengthQuery = z.coerce.number().int().min(1).max(500).default(30).describe("tracks");
 const artistCapQuery = z.coerce
@@ -152,7 +152,7 @@ export const poolParams = z.object({
 });
 export const poolBodySchema = poolDefinitionSchema;
 export const poolPlaylistQuery = z
-  .object({ user: id.describe("the listener to rank the pool for") })
+  .object({ user: userId.describe("the listener to rank the pool for") })
   .strict();
 
 const poolEntry = z.object({

@@ -44,6 +44,7 @@ export const playlistsRoutes: FastifyPluginAsync<RouteContext> = async (plain, c
     "/v1/pools/:name",
     {
       onRequest: requireKey,
+      bodyLimit: ctx.ingestBodyLimit,
       schema: {
         tags: ["playlists"],
         summary: "store a new version of an editor's pool (candidates and rules) for algotorial playlists",

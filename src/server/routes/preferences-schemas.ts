@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { preferenceFactSchema } from "../../core/preferences/index.js";
-import { id } from "../schemas.js";
+import { id, userId } from "../schemas.js";
 
 export const teachBodySchema = z
   .object({
@@ -37,7 +37,7 @@ export const preferencesQuery = z
   .strict();
 
 export const preferenceParams = z.object({
-  id: id.describe("user id"),
+  id: userId.describe("user id"),
   factId: id.describe("preference id"),
 });
 

@@ -16,6 +16,8 @@ export interface RouteContext {
   requireKey: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   /** OpenAPI security of the write routes. */
   writeSecurity: Array<Record<string, string[]>>;
+  /** Body limit of the ingest routes (batches of events); every other route keeps the small default. */
+  ingestBodyLimit: number;
   /** Most rows in one batch body. */
   maxBatch: number;
   /** Fold each accepted batch of plays into its users' vectors at once. */

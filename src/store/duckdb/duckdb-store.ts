@@ -7,6 +7,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type EventStore,
+  type ImpressionSummary,
   type ImpressionWithFeedback,
   type IngestRunRecord,
   type KeyedPlayEvent,
@@ -23,7 +24,7 @@ import {
   type TimeWindow,
 } from "../event-store.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
-import { recentPlaysOf, storeSummary } from "./summary-queries.js";
+import { impressionSummaryOf, recentPlaysOf, storeSummary } from "./summary-queries.js";
 
 /**
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
@@ -590,6 +591,10 @@ export class DuckDbEventStore implements EventStore {
       JSON.stringify(record.state),
     ]);
     await stmt.run();
+  }
+
+  impressionSummary(rewardMs: number): Promise<ImpressionSummary> {
+    return impressionSummaryOf(this.conn, rewardMs);
   }
 
   async listPolicies(): Promise<StoredPolicy[]> {
