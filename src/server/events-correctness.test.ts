@@ -73,7 +73,9 @@ describe("fold-in with overlapping retries", () => {
     expect(overlay.count.reduce((sum, n) => sum + n, 0)).toBe(stored.length);
     // explain reads the folded-in overlay (it ignored it before), so its play counts are the overlay's.
     const explained = async (item: string) =>
-      (await app.inject({ url: `/v1/users/retrying-client/explain?item=${encodeURIComponent(item)}` })).json();
+      (
+        await app.inject({ url: `/v1/users/retrying-client/explain?item=${encodeURIComponent(item)}` })
+      ).json();
     const onLiked = await explained(liked);
     expect(onLiked.source).toBe("folded-in");
     expect(onLiked.history.plays).toBe(storedOn(liked));
