@@ -143,8 +143,9 @@ export async function ingestIntoStore(
       summary.accepted += r.inserted;
       summary.duplicates += r.duplicates;
       batch = [];
+      // Only after a commit: a report then means that much is stored (the kill test relies on it).
+      report();
     }
-    report();
   };
   try {
     for await (const record of readSource(paths, { ...options, onBytesRead: bytes.count })) {

@@ -16,7 +16,10 @@ export interface EventStore {
   appendPlays(batch: readonly KeyedPlayEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Inserts or updates catalogue items (later facts about an item overwrite earlier ones). */
   upsertItems(items: readonly CatalogueItem[]): Promise<number>;
-  /** Plays in a time window, as columns with users and items mapped to dense indices. */
+  /**
+   * Plays in a time window, as columns with users and items mapped to dense indices: a snapshot of the
+   * plays committed when it began, safe to run while appends go on (training reads its window this way).
+   */
   scanPlays(window?: TimeWindow): Promise<PlayColumns>;
   countPlays(): Promise<number>;
   /** Plays that started from a spoken or typed request, oldest first. */

@@ -172,6 +172,7 @@ export function evalCommand(program: Command): void {
       }
       const report = await engine.affinity.evaluate(split.data, config, {
         withWrmf: opts.wrmf,
+        ...(config.topN === false ? { topN: false as const } : {}),
         truth,
         onProgress: (phase, done, total) => progress.update(phase, done, total),
       });

@@ -6,6 +6,7 @@ import {
 } from "../affinity/affinity-model.js";
 import { blendProbability } from "../affinity/blend.js";
 import { topK } from "../metrics/ranking.js";
+import { describeChoice, scoreTopN, type TopNModel } from "../recommend/index.js";
 import { createTopN, itemInverseNorms, itemScore, type TopN } from "../topn/index.js";
 
 /** How an answer was made: from the user's own model, or a stated fallback. */
@@ -78,6 +79,59 @@ export function recommendItems(
     found.sort((a, b) => b.score - a.score || a.index - b.index);
   }
   return { source: user.source, items: found.slice(0, options.n) };
+}
+
+/**
+ * The items a top-N model reads for a user: their liked items (a long play; every played item when the
+ * model counts skips as positives). A user the served model was trained on has per-play counts; a
+ * folded-in overlay only has sums, so there an item is liked when its summed label·weight is positive.
+ */
+export function likedItems(model: AffinityModel, user: UserState, u: number, topN: TopNModel): Int32Array {
+  if (user.source === "personal" && u >= 0) {
+    const h = model.history;
+    const out: number[] = [];
+    for (let c = h.rowPtr[u]; c < h.rowPtr[u + 1]; c++)
+      if (topN.skips === "positive" ? h.count[c] > 0 : h.longCount[c] > 0) out.push(h.items[c]);
+    return Int32Array.from(out);
+  }
+  return Int32Array.from(
+    Array.from(user.items).filter((_, c) => topN.skips === "positive" || user.sum[c] > 0),
+  );
+}
+
+/**
+ * Top-n items from the top-N model (see core/recommend): scores from the user's liked items (item-item
+ * models) or their factor row (WARP), blended with popularity as chosen on validation. Null when this
+ * model cannot score the user personally but the affinity model can (a folded-in user of a factor model):
+ * the caller then ranks by affinity. An unknown user gets the model's popularity.
+ */
+export function recommendWithTopN(
+  topN: TopNModel,
+  model: AffinityModel,
+  user: UserState | null,
+  u: number,
+  options: RecommendOptions,
+): { source: ServeSource; recommender: string; items: ScoredItem[] } | null {
+  if (user && topN.factors && (user.source !== "personal" || u < 0)) return null;
+  const liked = user ? likedItems(model, user, u, topN) : new Int32Array(0);
+  const { scores, personal } = scoreTopN(topN, user ? u : -1, liked);
+  const allow = options.allow ?? null;
+  const played = options.excludePlayed && user ? new Set<number>(user.items) : null;
+  const top = topK(
+    scores,
+    options.n,
+    (i) =>
+      (allow !== null && allow[i] === 0) || (options.exclude?.has(i) ?? false) || (played?.has(i) ?? false),
+  );
+  return {
+    source: personal && user ? user.source : "popularity",
+    recommender: personal ? describeChoice(topN.choice) : "popularity",
+    items: Array.from(top, (i) => ({
+      index: i,
+      affinity: user ? scoreUserItem(model, user, i).affinity : model.itemLongRate[i],
+      score: scores[i],
+    })),
+  };
 }
 
 export interface Explanation {

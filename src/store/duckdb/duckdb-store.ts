@@ -183,6 +183,13 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
+  /**
+   * On a connection of its own, opened for the scan, in one read transaction: DuckDB's MVCC gives it a
+   * snapshot (the plays committed when it began), so the scan neither waits for nor holds up the writes
+   * on the main connection. DuckDB runs the queries on its own threads; the rows then come into typed
+   * arrays a slice at a time, yielding to the event loop between slices, so converting millions of plays
+   * never holds a server's answers for long.
+   */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
     if (window.fromMs !== undefined)
@@ -190,39 +197,58 @@ export class DuckDbEventStore implements EventStore {
     if (window.toMs !== undefined)
       conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
-    // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
-    );
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
-    );
-    const users = ((
-      await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const items = ((
-      await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const reader = await this.conn.runAndReadAll(`
-      SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
-             coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
-      FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
-      ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
-    // An empty result has no columns at all.
-    const cols =
-      reader.currentRowCount === 0 ? [[], [], [], [], [], []] : (reader.getColumns() as number[][]);
-    await this.conn.run("DROP TABLE scan; DROP TABLE scan_users; DROP TABLE scan_items");
-    return {
-      users,
-      items,
-      userIndex: Int32Array.from(cols[0]),
-      itemIndex: Int32Array.from(cols[1]),
-      endTimeMs: Float64Array.from(cols[2]),
-      playedMs: Float64Array.from(cols[3]),
-      itemLengthMs: Float64Array.from(cols[4]),
-      weight: Float64Array.from(cols[5]),
-    };
+    const conn = await this.instance.connect();
+    try {
+      await conn.run("BEGIN TRANSACTION");
+      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+      const users = ((
+        await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
+      ).getColumns()[0] ?? []) as string[];
+      const items = ((
+        await conn.runAndReadAll(`SELECT DISTINCT item_id FROM plays ${where} ORDER BY item_id`)
+      ).getColumns()[0] ?? []) as string[];
+      const result = await conn.run(`
+        WITH s AS (SELECT * FROM plays ${where}),
+        u AS (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM s)),
+        i AS (SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM s))
+        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
+               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
+        FROM s JOIN u USING (user_id) JOIN i USING (item_id)
+        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+      await conn.run("COMMIT");
+      let n = 0;
+      for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
+      const columns = {
+        users,
+        items,
+        userIndex: new Int32Array(n),
+        itemIndex: new Int32Array(n),
+        endTimeMs: new Float64Array(n),
+        playedMs: new Float64Array(n),
+        itemLengthMs: new Float64Array(n),
+        weight: new Float64Array(n),
+      };
+      const targets = [
+        columns.userIndex,
+        columns.itemIndex,
+        columns.endTimeMs,
+        columns.playedMs,
+        columns.itemLengthMs,
+        columns.weight,
+      ];
+      let at = 0;
+      for (let c = 0; c < result.chunkCount; c++) {
+        const chunk = result.getChunk(c);
+        for (let col = 0; col < targets.length; col++)
+          targets[col].set(chunk.getColumnValues(col) as number[], at);
+        at += chunk.rowCount;
+        // A chunk holds 2,048 rows: about 32 of them (65k rows, a few ms) between two yields.
+        if (c % 32 === 31) await new Promise((r) => setImmediate(r));
+      }
+      return columns;
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async scanPlayRequests(window: TimeWindow = {}): Promise<PlayRequestRow[]> {
