@@ -7,6 +7,8 @@
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  *   npm run bench -- resolve-decision  # what resolve's play-or-ask adds per request, in process
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
+ *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
+ *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -25,9 +27,10 @@ import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
+import { trainUnderLoadBench } from "./train-under-load.js";
 
 /** Flags that take a value (the value is not a benchmark name). */
-const valued = ["--data", "--runs", "--threads"];
+const valued = ["--data", "--runs", "--threads", "--plays", "--idle-seconds", "--epochs"];
 const which = process.argv
   .slice(2)
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
@@ -54,6 +57,25 @@ async function main() {
     };
     appendResult(result);
     console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    return;
+  }
+  if (which.includes("train-under-load")) {
+    const args = process.argv.slice(2);
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const result = {
+      bench: "train-under-load",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await trainUnderLoadBench({
+        plays: flag("--plays"),
+        idleSeconds: flag("--idle-seconds"),
+        epochs: flag("--epochs"),
+        threads: flag("--threads"),
+      })),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
     return;
   }
   if (which.includes("resolve-decision")) {

@@ -9,17 +9,23 @@ import type { FeedbackEvent, ImpressionEvent } from "../schema/impressions.js";
  */
 export interface EventStore {
   readonly location: string;
-  /** Appends one batch in a single transaction; events already stored (same key) are skipped. */
-  appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult>;
+  /**
+   * Appends one batch in a single transaction; events already stored (same key) are skipped. With
+   * `listInserted`, the answer also says which rows were stored (for fold-in, which must see each play once).
+   */
+  appendPlays(batch: readonly KeyedPlayEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Inserts or updates catalogue items (later facts about an item overwrite earlier ones). */
   upsertItems(items: readonly CatalogueItem[]): Promise<number>;
-  /** Plays in a time window, as columns with users and items mapped to dense indices. */
+  /**
+   * Plays in a time window, as columns with users and items mapped to dense indices: a snapshot of the
+   * plays committed when it began, safe to run while appends go on (training reads its window this way).
+   */
   scanPlays(window?: TimeWindow): Promise<PlayColumns>;
   countPlays(): Promise<number>;
   /** Plays that started from a spoken or typed request, oldest first. */
   scanPlayRequests(window?: TimeWindow): Promise<PlayRequestRow[]>;
-  /** Appends request events in one transaction; a requestId already stored is skipped. */
-  appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult>;
+  /** Appends request events in one transaction; a requestId already stored is skipped (see appendPlays). */
+  appendRequests(batch: readonly SourcedRequestEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Request events in a time window (of one user, when given), oldest first (ties by requestId). */
   scanRequests(window?: TimeWindow & { user?: string }): Promise<RequestEvent[]>;
   countRequests(): Promise<number>;
@@ -181,6 +187,16 @@ export interface PlayRequestRow {
 export interface AppendResult {
   inserted: number;
   duplicates: number;
+  /**
+   * With `listInserted`: positions in the batch of the rows this call stored, ascending. The other rows
+   * repeat an event already stored or an earlier row of the same batch.
+   */
+  insertedRows?: number[];
+}
+
+export interface AppendOptions {
+  /** Say which rows were stored (AppendResult.insertedRows); off for bulk ingest, which only counts. */
+  listInserted?: boolean;
 }
 
 export interface TimeWindow {
