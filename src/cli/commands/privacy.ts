@@ -11,6 +11,8 @@ import { UsageError } from "../errors.js";
 import { number } from "../options.js";
 import { deniabilitySvg, tradeOffSvg } from "../plot.js";
 import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 
 function epsilonList(flag: string) {
   return (raw: string): number[] => {
@@ -107,6 +109,10 @@ export function privacyCommand(program: Command): void {
     .option("--table <path>", tableHelp)
     .option("--seed <n>", "seed", number("seed"), 1)
     .option("--plot <svg>", "write an SVG plot of median N_w against ε")
+    .option(
+      "--store <path>",
+      "also keep the result beside this store's models, for the dashboard's Privacy page",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
       const progress = new Progress(!opts.json);
@@ -142,6 +148,12 @@ export function privacyCommand(program: Command): void {
             `Plausible deniability, ${pt.table.size} words × ${pt.table.dimensions}-d, ${opts.draws} draws × ${opts.words} words`,
           ),
         );
+      }
+      if (opts.store) {
+        const setup = { words: opts.words, draws: opts.draws, seed: opts.seed };
+        await withEngine({ store: opts.store }, async (engine) => {
+          engine.insights.recordEvaluation("deniability", commandLine(), { table, setup, rows });
+        });
       }
       if (opts.json) {
         console.log(JSON.stringify({ table, rows }));
