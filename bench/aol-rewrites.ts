@@ -4,12 +4,16 @@
  * of the same user within the gap counts as defective and the last query of such a run as success.
  *   npx tsx bench/aol-rewrites.ts [--gap minutes] [--top N] [--data path/to/queries.tsv.gz]
  *                                 [--min-support n] [--min-path n] [--min-defect x] [--min-success x] [--min-gain x]
- * Prints one JSON object: data and chain counts, the guardrails used, timings and the top rewrites.
+ *                                 [--no-meaning-check]
+ * Prints one JSON object: data and chain counts, the guardrails used, timings, and every rule with the
+ * meaning check's verdict: the rules kept (`top`) and the routes refused because they change what the
+ * source asks for (`changedMeaning`: a rival shop is not a correction).
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { buildRewriteTable } from "../src/core/rewriting/markov.js";
+import { sameMeaning } from "../src/core/rewriting/meaning.js";
 import type { RewriteTableOptions } from "../src/core/rewriting/rewrite-table.js";
 import {
   labelByQuickFollowUp,
@@ -60,6 +64,7 @@ export async function aolRewritesBench(
   gapMinutes = defaultAolGapMinutes,
   guardrails: Partial<RewriteTableOptions> = aolGuardrails,
   top = 25,
+  checkMeaning = true,
 ) {
   const t0 = performance.now();
   const { rows, turns } = await readAolTurns(path);
@@ -68,7 +73,7 @@ export async function aolRewritesBench(
   const labelled = labelByQuickFollowUp(turns, gapMs);
   const chains = reformulationChains(labelled, { gapMs });
   const t2 = performance.now();
-  const table = buildRewriteTable(chains, guardrails);
+  const table = buildRewriteTable(chains, guardrails, checkMeaning ? sameMeaning : undefined);
   const t3 = performance.now();
   const multi = chains.filter((c) => c.steps.length > 1).length;
   return {
@@ -91,7 +96,7 @@ export async function aolRewritesBench(
       minGain: table.options.minGain,
       weighting: table.options.weighting,
     },
-    stats: table.stats,
+    stats: { ...table.stats, changedMeaning: undefined },
     ms: {
       read: Math.round(t1 - t0),
       labelAndChain: Math.round(t2 - t1),
@@ -106,6 +111,12 @@ export async function aolRewritesBench(
       rewriteSuccess: round(r.rewriteSuccess),
       gain: round(r.gain),
       contribution: round(r.contribution),
+      verdict: r.meaning ?? "not checked",
+    })),
+    changedMeaning: (table.stats.changedMeaning ?? []).map((c) => ({
+      ...c,
+      rewriteSuccess: round(c.rewriteSuccess),
+      sourceDirectSuccess: round(c.sourceDirectSuccess),
     })),
   };
 }
@@ -131,6 +142,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     num("--gap", defaultAolGapMinutes),
     guardrails,
     num("--top", 25),
+    !args.includes("--no-meaning-check"),
   );
   console.log(JSON.stringify(result, null, 2));
 }

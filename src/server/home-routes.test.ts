@@ -60,6 +60,11 @@ describe("home routes", () => {
     expect(fb.json()).toMatchObject({ accepted: 1, rejected: 1, learnedPages: 1 });
     expect(fb.json().rejects[0].path).toBe("feedback[1].time");
     expect((await engine.home.status())[0]).toMatchObject({ displays: 2, streams: 1 });
+    const report = await app.inject({ url: "/v1/home/report?arms=5" });
+    expect(report.statusCode).toBe(200);
+    expect(report.json()).toEqual(JSON.parse(JSON.stringify(await engine.home.report({ arms: 5 }))));
+    expect(report.json().log).toMatchObject({ impressions: 5, pages: 1, rewarded: 1 });
+    expect((await app.inject({ url: "/v1/home/report?arms=0" })).statusCode).toBe(400);
   });
 
   it("takes impressions logged elsewhere, rejecting a bad propensity by its row", async () => {

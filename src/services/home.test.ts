@@ -52,6 +52,24 @@ describe("home service", () => {
     const status = (await engine.home.status())[0];
     expect(status.displays).toBe(5);
     expect(status.streams).toBe(1);
+    // The report: the five seen shelves (the streamed one at rate 1), and the log's one reward at slot 4.
+    const report = await engine.home.report();
+    expect(report.policy).toMatchObject({ displays: 5, streams: 1 });
+    expect(report.arms.map((a) => a.item).sort()).toEqual(
+      page.shelves
+        .slice(0, 5)
+        .map((s) => s.item)
+        .sort(),
+    );
+    expect(report.arms.find((a) => a.item === page.shelves[4].item)).toMatchObject({
+      title: page.shelves[4].title,
+      displays: 1,
+      streams: 1,
+      rate: 1,
+    });
+    expect(report.log).toMatchObject({ impressions: 12, pages: 1, rewarded: 1 });
+    expect(report.log.bySlot.map((s) => s.rewarded)).toEqual(page.shelves.map((_, k) => (k === 4 ? 1 : 0)));
+    expect(report.log.bySlot[0].meanPropensity).toBeCloseTo(1 / 40, 12);
     await engine.close();
 
     engine = await Engine.open({ store: path, seed: 4 });
@@ -83,6 +101,7 @@ describe("home service", () => {
       );
       expect(r.learnedPages).toBe(0);
       expect((await engine.home.status())[0]).toMatchObject({ frozen: true, displays: 0 });
+      expect((await engine.home.report()).arms).toEqual([]);
     } finally {
       await engine.close();
     }

@@ -16,6 +16,9 @@ import {
 } from "../schema/impressions.js";
 import type { AppendResult, StoredPolicy } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
+import type { ArmStat, HomeReport, PolicyStatus } from "./home-types.js";
+
+export type { ArmStat, HomeReport, PolicyStatus };
 
 export interface HomeShelf {
   slot: number;
@@ -51,20 +54,6 @@ export interface HomeOptions {
   initiallyVisible?: number;
   /** Monte Carlo draws behind Thompson propensities. */
   propensitySamples?: number;
-}
-
-export interface PolicyStatus {
-  name: string;
-  kind: string;
-  version: number;
-  frozen: boolean;
-  updatedAt: string;
-  arms: number;
-  segments: number;
-  displays: number;
-  streams: number;
-  /** The arms with the best observed stream rate over all segments (at least 5 displays). */
-  top: Array<{ item: string; displays: number; streams: number; rate: number }>;
 }
 
 const policyName = "home";
@@ -410,28 +399,15 @@ export class HomeService {
 
   /** The live policy's state, for `tastebud bandit status`. */
   async status(): Promise<PolicyStatus[]> {
-    const stored = (await this.ctx.store.listPolicies()).filter((p) => p.name === policyName);
-    if (stored.length === 0 && !this.live) return [];
-    const live = await this.policy();
-    const state = live.policy.state() as { displays?: number[]; successes?: number[]; nSegments?: number };
-    const displays = new Float64Array(live.arms.length);
-    const streams = new Float64Array(live.arms.length);
-    (state.displays ?? []).forEach((d, k) => {
-      displays[k % live.arms.length] += d;
-    });
-    (state.successes ?? []).forEach((s, k) => {
-      streams[k % live.arms.length] += s;
-    });
-    const top = live.arms
-      .map((item, k) => ({
-        item,
-        displays: displays[k],
-        streams: streams[k],
-        rate: displays[k] > 0 ? streams[k] / displays[k] : 0,
-      }))
+    const live = await this.storedOrLive();
+    if (!live) return [];
+    const arms = armStats(live);
+    const top = arms
       .filter((a) => a.displays >= 5)
       .sort((a, b) => b.rate - a.rate)
-      .slice(0, 5);
+      .slice(0, 5)
+      .map(({ title: _, ...a }) => a);
+    const state = live.policy.state() as { nSegments?: number };
     return [
       {
         name: live.policy.name,
@@ -441,10 +417,55 @@ export class HomeService {
         updatedAt: new Date(live.updatedAtMs).toISOString(),
         arms: live.arms.length,
         segments: state.nSegments ?? 1,
-        displays: displays.reduce((a, b) => a + b, 0),
-        streams: streams.reduce((a, b) => a + b, 0),
+        displays: arms.reduce((s, a) => s + a.displays, 0),
+        streams: arms.reduce((s, a) => s + a.streams, 0),
         top,
       },
     ];
   }
+
+  /**
+   * What the home shelves have done, for the dashboard: the live policy's state, its most shown shelves
+   * with their stream rates as the policy counts them, and the impression log per slot and per day
+   * (a stream of 30 s or more is a reward, as the policy learns it).
+   */
+  async report(options: { arms?: number } = {}): Promise<HomeReport> {
+    const live = await this.storedOrLive();
+    const [policy] = await this.status();
+    const arms = live
+      ? armStats(live)
+          .filter((a) => a.displays > 0)
+          .sort((a, b) => b.displays - a.displays || b.rate - a.rate)
+          .slice(0, options.arms ?? 30)
+      : [];
+    return { policy: policy ?? null, arms, log: await this.ctx.store.impressionSummary(rewardStreamMs) };
+  }
+
+  /** The live policy when one is stored or serving; null before the first page (no policy is made here). */
+  private async storedOrLive(): Promise<LivePolicy | null> {
+    const stored = (await this.ctx.store.listPolicies()).filter((p) => p.name === policyName);
+    if (stored.length === 0 && !this.live) return null;
+    return this.policy();
+  }
+}
+
+/** Displays and streams per arm, summed over the policy's segments. */
+function armStats(live: LivePolicy): ArmStat[] {
+  const state = live.policy.state() as { displays?: number[]; successes?: number[] };
+  const n = live.arms.length;
+  const displays = new Float64Array(n);
+  const streams = new Float64Array(n);
+  (state.displays ?? []).forEach((d, k) => {
+    displays[k % n] += d;
+  });
+  (state.successes ?? []).forEach((x, k) => {
+    streams[k % n] += x;
+  });
+  return live.arms.map((item, k) => ({
+    item,
+    title: live.titles[k],
+    displays: displays[k],
+    streams: streams[k],
+    rate: displays[k] > 0 ? streams[k] / displays[k] : 0,
+  }));
 }

@@ -3,22 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { Random } from "../core/random.js";
 import { Engine } from "../engine.js";
 import { parsePrivacyMode } from "./privacy.js";
-
-/** A small table: the request words plus filler words, so neighbourhoods are real but load is instant. */
-function writeTable(dir: string): string {
-  const rng = new Random(11);
-  const words = ["play", "the", "song", "by", "some", "music", "please", "put", "on", "a", "track", "."];
-  for (let i = 0; i < 300; i++) words.push(`filler${i}`);
-  const lines = words.map(
-    (w) => `${w} ${Array.from({ length: 8 }, () => (rng.normal() * 2).toFixed(4)).join(" ")}`,
-  );
-  const path = join(dir, "table.txt");
-  writeFileSync(path, `${lines.join("\n")}\n`);
-  return path;
-}
+import { writeSmallEmbeddingTable } from "./privacy-test-table.js";
 
 const secret = "Zanzibarquux";
 function writeRequests(dir: string, n: number): string {
@@ -85,7 +72,7 @@ describe("privacy mode", () => {
 
   it("never writes raw request text: not to the store files, not to the rejects file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tastebud-privacy-"));
-    const table = writeTable(dir);
+    const table = writeSmallEmbeddingTable(dir);
     const { summary, stored, spent } = await ingest(dir, `epsilon=2,mechanism=laplace,table=${table},seed=3`);
     expect(summary).toMatchObject({ accepted: 40, rejected: 1 });
     const contents = await storeContents(dir);
@@ -109,7 +96,7 @@ describe("privacy mode", () => {
 
   it("refuses requests past a user's cap, or withholds their text, as configured; the ledger persists", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tastebud-privacy-"));
-    const table = writeTable(dir);
+    const table = writeSmallEmbeddingTable(dir);
     const refused = await ingest(dir, `epsilon=1,mechanism=laplace,cap=12,table=${table}`);
     // 5 ε per request: two fit under 12 for each user, the rest are refused with the reason.
     expect(refused.summary).toMatchObject({ accepted: 4, rejected: 37 });
@@ -131,7 +118,7 @@ describe("privacy mode", () => {
     const dir2 = mkdtempSync(join(tmpdir(), "tastebud-privacy-"));
     const withheld = await ingest(
       dir2,
-      `epsilon=10,mechanism=gumbel,cap=120,over=withhold,table=${writeTable(dir2)}`,
+      `epsilon=10,mechanism=gumbel,cap=120,over=withhold,table=${writeSmallEmbeddingTable(dir2)}`,
     );
     expect(withheld.summary).toMatchObject({ accepted: 40, rejected: 1 });
     expect(withheld.stored.filter((r) => r.text === "<withheld>")).toHaveLength(36);

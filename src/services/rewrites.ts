@@ -62,7 +62,11 @@ export class RewritesService {
     const turns = (await this.ctx.store.scanRequests()).map(turnFromEvent);
     if (turns.length === 0)
       throw new Error("the store holds no request events yet: ingest some with --requests");
-    const { table, verdicts } = mineRewrites(turns, { table: options.table });
+    const items = new Map((await this.ctx.store.getItems()).map((i) => [i.id, i]));
+    const { table, verdicts } = mineRewrites(turns, {
+      table: options.table,
+      entities: (id) => items.get(id),
+    });
     const saved = saveRewriteTable(this.ctx.modelsDir, table);
     this.served = { version: saved.version, table, monitor: RewriteMonitor.fromTable(table) };
     const top = [...table.rules].sort((a, b) => b.support - a.support || b.gain - a.gain);

@@ -293,6 +293,7 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       const store = await open();
       try {
         expect(await store.privacySpent(["ann"])).toEqual(new Map());
+        expect(await store.privacyLedger(5)).toEqual({ users: 0, total: 0, median: 0, max: 0, top: [] });
         await store.addPrivacySpent(new Map([["ann", 1.5]]));
         await store.addPrivacySpent(
           new Map([
@@ -306,6 +307,17 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
             ["bob", 0.25],
           ]),
         );
+        await store.addPrivacySpent(new Map([["cy", 1]]));
+        expect(await store.privacyLedger(2)).toEqual({
+          users: 3,
+          total: 4.75,
+          median: 1,
+          max: 3.5,
+          top: [
+            { user: "ann", spent: 3.5 },
+            { user: "cy", spent: 1 },
+          ],
+        });
       } finally {
         await store.close();
       }
@@ -380,6 +392,38 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
           "shelf-2",
         ]);
         expect(await store.scanImpressions({ fromMs: Date.parse("2024-02-02T00:00:00Z") })).toEqual([]);
+        // A second page the next day, streamed too briefly to count: impressions but no reward.
+        await store.appendImpressions(
+          [
+            {
+              ...shown[0],
+              impressionId: "p2:0",
+              pageId: "p2",
+              time: "2024-02-02T08:00:00Z",
+              propensity: 0.5,
+            },
+          ],
+          "test",
+        );
+        await store.appendFeedback(
+          [{ impressionId: "p2:0", time: "2024-02-02T08:00:09Z", kind: "stream", playedMs: 9_000 }],
+          "test",
+        );
+        expect(await store.impressionSummary(30_000)).toEqual({
+          impressions: 4,
+          pages: 2,
+          rewarded: 1,
+          bySlot: [
+            { slot: 0, impressions: 2, rewarded: 0, meanPropensity: 0.4 },
+            { slot: 1, impressions: 1, rewarded: 1, meanPropensity: 0.3 },
+            { slot: 2, impressions: 1, rewarded: 0, meanPropensity: 0.3 },
+          ],
+          byDay: [
+            { day: "2024-02-01", impressions: 3, rewarded: 1 },
+            { day: "2024-02-02", impressions: 1, rewarded: 0 },
+          ],
+        });
+        expect((await store.impressionSummary(5_000)).rewarded).toBe(2);
         await store.savePolicy({
           name: "home",
           version: 1,

@@ -4,6 +4,7 @@
  * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
+import type { HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -12,7 +13,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -258,6 +259,49 @@ export interface Blend {
   policies: Record<BlendPolicy, BlendAttributes>;
 }
 
+/** GET /v1/privacy (services/privacy.ts PrivacyReport). */
+export interface PrivacyReport {
+  mode: {
+    mechanism: string;
+    epsilon: number;
+    cap: number | null;
+    overBudget: string;
+    oov: string;
+    table: { words: number; dimensions: number };
+  } | null;
+  ledger: {
+    users: number;
+    total: number;
+    median: number;
+    max: number;
+    top: Array<{ user: string; spent: number }>;
+  };
+}
+
+/** Quantiles of a distribution over words, as `tastebud privacy stats` reports them. */
+export interface Quantiles {
+  min: number;
+  p10: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+/** One row of a deniability evaluation record (kind "deniability"): N_w and S_w at one ε, or why not run. */
+export type DeniabilityRow =
+  | {
+      mechanism: string;
+      epsilon: number;
+      draws: number;
+      words: number;
+      unchanged: Quantiles;
+      distinct: Quantiles;
+    }
+  | { mechanism: string; epsilon: number; error: string };
+
 export const api = {
   health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
   overview: () => get<Overview>("/v1/overview"),
@@ -274,6 +318,8 @@ export const api = {
     get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
+  privacy: (top = 30) => get<PrivacyReport>(`/v1/privacy${q({ top })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),

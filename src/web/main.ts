@@ -2,10 +2,12 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import { apiKey, setApiKey } from "./api.js";
 import { AskPage } from "./pages/ask.js";
+import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
 import { OverviewPage } from "./pages/overview.js";
+import { PrivacyPage } from "./pages/privacy.js";
 import { TastePage } from "./pages/taste.js";
 import { href, useRoute } from "./router.js";
 import { html } from "./ui.js";
@@ -16,8 +18,10 @@ const pages = [
   { id: "listener", title: "Listener" },
   { id: "ask", title: "Ask it" },
   { id: "taste", title: "Taste and playlists" },
+  { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
+  { id: "privacy", title: "Privacy" },
 ];
 
 function KeyField() {
@@ -40,8 +44,12 @@ function App() {
         return html`<${AskPage} user=${route.params[0]} />`;
       case "taste":
         return html`<${TastePage} user=${route.params[0]} />`;
+      case "home":
+        return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
+      case "privacy":
+        return html`<${PrivacyPage} />`;
       case "learning":
         return html`<${LearningPage} />`;
       default:

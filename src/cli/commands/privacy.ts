@@ -9,8 +9,10 @@ import { PrivacyTable } from "../../services/privacy.js";
 import { deniabilityGrid, intentEvaluation, loadIntentSplit } from "../../services/privacy-eval.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
-import { deniabilitySvg } from "../privacy-plot.js";
+import { deniabilitySvg, tradeOffSvg } from "../plot.js";
 import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 
 function epsilonList(flag: string) {
   return (raw: string): number[] => {
@@ -20,6 +22,9 @@ function epsilonList(flag: string) {
     return xs;
   };
 }
+
+/** Quantiles of counts interpolate (S_w p90 = 29.4): one decimal is all they mean. */
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function oneOf<T extends string>(flag: string, allowed: readonly T[], raw: string): T {
   if (!allowed.includes(raw as T))
@@ -104,6 +109,10 @@ export function privacyCommand(program: Command): void {
     .option("--table <path>", tableHelp)
     .option("--seed <n>", "seed", number("seed"), 1)
     .option("--plot <svg>", "write an SVG plot of median N_w against ε")
+    .option(
+      "--store <path>",
+      "also keep the result beside this store's models, for the dashboard's Privacy page",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
       const progress = new Progress(!opts.json);
@@ -140,6 +149,12 @@ export function privacyCommand(program: Command): void {
           ),
         );
       }
+      if (opts.store) {
+        const setup = { words: opts.words, draws: opts.draws, seed: opts.seed };
+        await withEngine({ store: opts.store }, async (engine) => {
+          engine.insights.recordEvaluation("deniability", commandLine(), { table, setup, rows });
+        });
+      }
       if (opts.json) {
         console.log(JSON.stringify({ table, rows }));
         return;
@@ -154,7 +169,7 @@ export function privacyCommand(program: Command): void {
           continue;
         }
         console.log(
-          `${r.mechanism.padEnd(10)} ${String(r.epsilon).padEnd(8)} ${r.unchanged.median.toFixed(3).padEnd(11)} ${`${r.unchanged.p10.toFixed(2)}–${r.unchanged.p90.toFixed(2)}`.padEnd(14)} ${String(r.distinct.median).padEnd(11)} ${r.distinct.p10}–${r.distinct.p90}`,
+          `${r.mechanism.padEnd(10)} ${String(r.epsilon).padEnd(8)} ${r.unchanged.median.toFixed(3).padEnd(11)} ${`${r.unchanged.p10.toFixed(2)}–${r.unchanged.p90.toFixed(2)}`.padEnd(14)} ${String(round1(r.distinct.median)).padEnd(11)} ${round1(r.distinct.p10)}–${round1(r.distinct.p90)}`,
         );
       }
       if (opts.plot) console.log(`plot: ${opts.plot}`);
@@ -185,6 +200,7 @@ export function privacyCommand(program: Command): void {
     .option("--epochs <n>", "classifier epochs (fixed, not tuned)", number("epochs"), 200)
     .option("--oov <policy>", `words outside the table: ${outOfVocabularyPolicies.join(", ")}`, "placeholder")
     .option("--table <path>", tableHelp)
+    .option("--plot <svg>", "write an SVG plot of intent accuracy against median N_w per mechanism")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const oov: OutOfVocabularyPolicy = oneOf("--oov", outOfVocabularyPolicies, opts.oov);
@@ -210,6 +226,14 @@ export function privacyCommand(program: Command): void {
         oov,
         cells: cells.map(({ runs: _runs, ...c }) => c),
       };
+      if (opts.plot)
+        writeFileSync(
+          opts.plot,
+          tradeOffSvg(
+            summary.cells,
+            `Intent accuracy against plausible deniability (train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds)`,
+          ),
+        );
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -227,5 +251,6 @@ export function privacyCommand(program: Command): void {
           `${c.mechanism.padEnd(10)} ${String(c.epsilon ?? "-").padEnd(10)} ${c.matchedTo.padEnd(42)} ${(c.medianUnchanged === null ? "-" : c.medianUnchanged.toFixed(3)).padEnd(11)} ${fmt(c.accuracy).padEnd(22)} ${fmt(c.slotSurvival)}`,
         );
       }
+      if (opts.plot) console.log(`plot: ${opts.plot}`);
     });
 }

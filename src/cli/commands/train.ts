@@ -32,7 +32,7 @@ export function trainCommand(program: Command): void {
       if (opts.json) console.log(JSON.stringify({ ...result, settings }));
       else
         console.log(
-          `model ${result.version}: ${result.plays} plays, ${result.users} users, ${result.items} items, ${result.seconds.toFixed(1)} s -> ${result.path}`,
+          `model ${result.version}: ${result.plays} plays, ${result.users} users, ${result.items} items, ${result.seconds.toFixed(1)} s -> ${result.path}${result.recommender ? `; recommend serves ${result.recommender}` : ""}`,
         );
     });
   });

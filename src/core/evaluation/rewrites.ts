@@ -182,9 +182,12 @@ export function evaluateRewrites(options: Partial<RewriteEvaluationOptions> = {}
   );
 
   progress("markov table", 1);
+  const byId = new Map(control.catalogue.map((c) => [c.id, c]));
+  const entities = (id: string) => byId.get(id);
   const mined = mineRewrites(trainTurns, {
     plays: trainPlays,
     table: minedTableOptions(o),
+    entities,
   });
   const table = mined.table;
   const markovWorld = simulateVoice({

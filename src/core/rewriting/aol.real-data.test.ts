@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRewriteTable } from "./markov.js";
+import { sameMeaning } from "./meaning.js";
 import type { RewriteTable } from "./rewrite-table.js";
 import {
   labelByQuickFollowUp,
@@ -28,6 +29,7 @@ const title = existsSync(data)
 describe.skipIf(!existsSync(data))(title, () => {
   let turns: UnlabelledTurn[];
   let table: RewriteTable;
+  let checked: RewriteTable;
   let buildMs: number;
 
   beforeAll(async () => {
@@ -43,14 +45,16 @@ describe.skipIf(!existsSync(data))(title, () => {
     const chains = reformulationChains(labelByQuickFollowUp(turns, gapMs), { gapMs });
     const t0 = performance.now();
     // The guardrails of bench/aol-rewrites.ts, scaled to 700 users.
-    table = buildRewriteTable(chains, {
+    const guardrails = {
       minSupportUsers: 3,
       minPathUsers: 2,
       minDefectRate: 0.3,
       minRewriteSuccess: 0.5,
       minGain: 0.2,
-    });
+    };
+    table = buildRewriteTable(chains, guardrails);
     buildMs = performance.now() - t0;
+    checked = buildRewriteTable(chains, guardrails, sameMeaning);
   });
 
   it("reads every row and cuts reformulation chains", () => {
@@ -79,6 +83,23 @@ describe.skipIf(!existsSync(data))(title, () => {
     expect(table.lookup("office max")?.rewrite).toBe("staples");
     expect(table.lookup("linen n things")?.rewrite).toBe("bed bath and beyond");
     expect(table.lookup("priceline")?.rewrite).toBe("travelocity");
+  });
+
+  it("with the meaning check keeps the typo fix and refuses every rival shop or site", () => {
+    expect(checked.rules.map((r) => [r.source, r.rewrite, r.meaning])).toEqual([
+      ["goggle", "google", "spelling"],
+    ]);
+    const refused = new Map((checked.stats.changedMeaning ?? []).map((c) => [c.source, c]));
+    for (const [source, rival] of [
+      ["office max", "staples"],
+      ["linen n things", "bed bath and beyond"],
+      ["priceline", "travelocity"],
+      ["area codes", "yahoo"],
+      ["rite aid", "duane reade"],
+    ]) {
+      expect(refused.get(source)).toMatchObject({ rewrite: rival, reason: "other-words" });
+    }
+    expect(checked.stats.rejected.meaning).toBe(refused.size);
   });
 
   it("leaves alone the queries that usually end the search", () => {

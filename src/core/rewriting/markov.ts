@@ -1,3 +1,4 @@
+import type { MeaningVerdict } from "./meaning.js";
 import {
   defaultRewriteOptions,
   type RejectionReason,
@@ -25,13 +26,19 @@ interface Row {
   failure: number;
 }
 
+/** Says whether a rewrite keeps its source's meaning (`sameMeaning`, with catalogue evidence where known). */
+export type MeaningJudge = (source: string, rewrite: string) => MeaningVerdict;
+
 /**
  * Builds the table from reformulation chains, or from labelled turns (cut into chains first with
- * `sessionGapMs`). Deterministic: ties go to the lexicographically smaller rewrite.
+ * `sessionGapMs`). Deterministic: ties go to the lexicographically smaller rewrite. With a `judge`, a
+ * rewrite must keep the source's meaning: the source gets the best rewrite that does, and the best one
+ * that did not is listed in `stats.changedMeaning`.
  */
 export function buildRewriteTable(
   input: readonly ReformulationChain[] | readonly LabelledTurn[],
   options: Partial<RewriteTableOptions> & { sessionGapMs?: number } = {},
+  judge?: MeaningJudge,
 ): RewriteTable {
   const { sessionGapMs, ...rest } = options;
   const opts: RewriteTableOptions = { ...defaultRewriteOptions, ...rest };
@@ -199,7 +206,21 @@ export function buildRewriteTable(
     pathUsers: 0,
     rewriteSuccess: 0,
     gain: 0,
+    meaning: 0,
   };
+  const verdicts = new Map<string, MeaningVerdict>();
+  const verdict = (s: number, r: number): MeaningVerdict | null => {
+    if (!judge) return null;
+    const key = `${names[s]}\u0000${names[r]}`;
+    let v = verdicts.get(key);
+    if (!v) {
+      v = judge(names[s], names[r]);
+      verdicts.set(key, v);
+    }
+    return v;
+  };
+  const keepsMeaning = (s: number, r: number) => verdict(s, r)?.same ?? true;
+  const changedMeaning: RewriteStats["changedMeaning"] = [];
 
   // Sources passing the guardrails that need no solve. The as-is row is the counterfactual "not
   // rewritten"; it falls back to the shared row when the source was never served as-is.
@@ -324,18 +345,34 @@ export function buildRewriteTable(
     // guardrails that need no solve; when no such state exists the solve is skipped (most sources).
     if (opts.minPathUsers >= 1) {
       let reason: RejectionReason = "pathUsers";
+      let refused = -1; // the best-travelled route that passes every guardrail but the meaning check
       for (const [r, users] of pathUsers.get(s) ?? []) {
         if (users.size < opts.minPathUsers) continue;
         if (toSuccess[r] < opts.minRewriteSuccess) {
           if (reason === "pathUsers") reason = "rewriteSuccess";
-        } else if (toSuccess[r] - direct < opts.minGain) reason = "gain";
-        else {
+        } else if (toSuccess[r] - direct < opts.minGain) {
+          if (reason !== "meaning") reason = "gain";
+        } else if (!keepsMeaning(s, r)) {
+          reason = "meaning";
+          const best = refused < 0 ? 0 : (pathUsers.get(s)?.get(refused)?.size ?? 0);
+          if (users.size > best || (users.size === best && names[r] < names[refused])) refused = r;
+        } else {
           reason = "noCandidate"; // marks "viable"
           break;
         }
       }
       if (reason !== "noCandidate") {
         rejected[reason]++;
+        if (reason === "meaning") {
+          changedMeaning.push({
+            source: names[s],
+            rewrite: names[refused],
+            reason: verdict(s, refused)!.reason,
+            pathUsers: pathUsers.get(s)?.get(refused)?.size ?? 0,
+            rewriteSuccess: toSuccess[refused],
+            sourceDirectSuccess: direct,
+          });
+        }
         continue;
       }
     }
@@ -349,13 +386,23 @@ export function buildRewriteTable(
       rejected.failureProbability++;
       continue;
     }
-    // r* = argmax over r != s of N_sr R_r,SUCCESS (ties to the smaller text), then the guardrails on r*
-    // alone: a weaker route that happens to pass them is not what rescues this source's users.
+    // r* = argmax over r != s of N_sr R_r,SUCCESS (ties to the smaller text) among the rewrites that keep
+    // the source's meaning, then the guardrails on r* alone: a weaker route that happens to pass them is
+    // not what rescues this source's users. The best route that changes the meaning is listed.
     let best = -1;
     let bestContribution = 0;
+    let bestChanged = -1;
+    let bestChangedContribution = 0;
     for (const r of touched) {
       if (r === s) continue;
       const contribution = visits[r] * toSuccess[r];
+      if (contribution > 0 && contribution >= bestContribution && judge && !keepsMeaning(s, r)) {
+        if (contribution > bestChangedContribution) {
+          bestChanged = r;
+          bestChangedContribution = contribution;
+        }
+        continue;
+      }
       if (
         contribution > bestContribution ||
         (contribution === bestContribution && best >= 0 && names[r] < names[best])
@@ -365,8 +412,20 @@ export function buildRewriteTable(
         bestContribution = contribution;
       }
     }
+    if (bestChanged >= 0 && bestChangedContribution > bestContribution) {
+      const v = verdict(s, bestChanged)!;
+      changedMeaning.push({
+        source: names[s],
+        rewrite: names[bestChanged],
+        reason: v.reason,
+        pathUsers: pathUsers.get(s)?.get(bestChanged)?.size ?? 0,
+        rewriteSuccess: toSuccess[bestChanged],
+        sourceDirectSuccess: direct,
+      });
+    }
     if (best < 0) {
-      rejected.noCandidate++;
+      if (bestChanged >= 0) rejected.meaning++;
+      else rejected.noCandidate++;
       continue;
     }
     const users = pathUsers.get(s)?.get(best)?.size ?? 0;
@@ -384,9 +443,11 @@ export function buildRewriteTable(
       rejected[reason]++;
       continue;
     }
+    const kept = verdict(s, best);
     rules.push({
       source: names[s],
       rewrite: names[best],
+      ...(kept ? { meaning: kept.reason } : {}),
       support: support[s],
       pathUsers: users,
       sourceSuccess,
@@ -410,6 +471,7 @@ export function buildRewriteTable(
     rules: rules.length,
     rejected,
     maxResidual,
+    ...(judge ? { changedMeaning } : {}),
   };
   return new RewriteTable(rules, stats, opts);
 }

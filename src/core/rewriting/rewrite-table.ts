@@ -1,5 +1,6 @@
 /** The rewrite table's shape: guardrails and options, rules, statistics, and the table served by exact match. */
 import { normalizeText } from "../matching/normalize.js";
+import type { MeaningReason } from "./meaning.js";
 
 export interface RewriteGuardrails {
   /** Distinct users seen at the source. */
@@ -77,6 +78,8 @@ export interface RewriteRule {
   visits: number;
   /** N_sr * R_r,SUCCESS: the rewrite's share of the source's success absorption. */
   contribution: number;
+  /** Why the rewrite keeps the source's meaning (absent when the table was built without the check). */
+  meaning?: MeaningReason;
 }
 
 export type RejectionReason =
@@ -86,7 +89,9 @@ export type RejectionReason =
   | "noCandidate"
   | "pathUsers"
   | "rewriteSuccess"
-  | "gain";
+  | "gain"
+  /** The best route out of the source (and every other that passed) changes what the source asks for. */
+  | "meaning";
 
 export interface RewriteStats {
   chains: number;
@@ -105,6 +110,18 @@ export interface RewriteStats {
   rejected: Record<RejectionReason, number>;
   /** Largest probability mass left in transit when a source's sum stopped: bounds the error of B and N. */
   maxResidual: number;
+  /**
+   * With the meaning check: per source whose strongest route changed its meaning, that route and why it
+   * was refused (the source may still have a rule, to a weaker route that keeps the meaning).
+   */
+  changedMeaning?: Array<{
+    source: string;
+    rewrite: string;
+    reason: MeaningReason;
+    pathUsers: number;
+    rewriteSuccess: number;
+    sourceDirectSuccess: number;
+  }>;
 }
 
 export interface RewriteTableJson {

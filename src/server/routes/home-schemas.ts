@@ -64,3 +64,49 @@ export const feedbackResponseSchema = z.object({
   learnedPages: z.number().int().describe("pages the live policy learned from"),
   rejects,
 });
+
+const armStatSchema = z.object({
+  item: z.string(),
+  displays: z.number().describe("slots seen (the cascade counts slots above a stream and the visible ones)"),
+  streams: z.number().describe("streams of 30 s or more"),
+  rate: z.number().describe("streams / displays"),
+});
+
+export const homeReportQuery = z
+  .object({ arms: z.coerce.number().int().min(1).max(1000).default(30).describe("most displayed shelves") })
+  .strict();
+
+export const homeReportResponseSchema = z.object({
+  policy: z
+    .object({
+      name: z.string(),
+      kind: z.string(),
+      version: z.number().int(),
+      frozen: z.boolean(),
+      updatedAt: z.string(),
+      arms: z.number().int(),
+      segments: z.number().int(),
+      displays: z.number(),
+      streams: z.number(),
+      top: z.array(armStatSchema).describe("best stream rates among shelves displayed at least 5 times"),
+    })
+    .nullable()
+    .describe("the live policy; null before the first home page"),
+  arms: z
+    .array(armStatSchema.extend({ title: z.string() }))
+    .describe("the most displayed shelves, most first"),
+  log: z.object({
+    impressions: z.number(),
+    pages: z.number(),
+    rewarded: z.number().describe("impressions streamed for 30 s or more"),
+    bySlot: z.array(
+      z.object({
+        slot: z.number().int(),
+        impressions: z.number(),
+        rewarded: z.number(),
+        meanPropensity: z.number(),
+      }),
+    ),
+    byDay: z.array(z.object({ day: z.string(), impressions: z.number(), rewarded: z.number() })),
+  }),
+});

@@ -10,6 +10,8 @@ import {
   feedbackEnvelopeSchema,
   feedbackResponseSchema,
   homeQuery,
+  homeReportQuery,
+  homeReportResponseSchema,
   homeResponseSchema,
   impressionsBodySchema,
   impressionsEnvelopeSchema,
@@ -47,6 +49,20 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
         .catch((err) => request.log.error({ err }, "impressions not logged"));
       return page;
     },
+  );
+
+  api.get(
+    "/v1/home/report",
+    {
+      schema: {
+        tags: ["home"],
+        summary:
+          "what the home shelves have done: the live policy, its most shown shelves, the impression log per slot and day",
+        querystring: homeReportQuery,
+        response: { 200: homeReportResponseSchema, ...errorResponses(400) },
+      },
+    },
+    async (request) => engine.home.report({ arms: request.query.arms }),
   );
 
   api.post(

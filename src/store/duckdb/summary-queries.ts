@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { RecentPlay, StoreSummary } from "../event-store.js";
+import type { ImpressionSummary, RecentPlay, StoreSummary } from "../event-store.js";
 
 /**
  * The overview queries of the DuckDB store, kept apart from the write path: each is one aggregate over a
@@ -73,4 +73,44 @@ export async function recentPlaysOf(
     deviceType: r[5] as string | null,
     requestText: r[6] as string | null,
   }));
+}
+
+/** The impression log per slot and per day, each impression rewarded when a stream of it lasted `rewardMs`. */
+export async function impressionSummaryOf(
+  conn: DuckDBConnection,
+  rewardMs: number,
+): Promise<ImpressionSummary> {
+  const rows = async (select: string) => {
+    const stmt = await conn.prepare(`
+      WITH rewarded AS (
+        SELECT DISTINCT impression_id FROM impression_feedback WHERE kind = 'stream' AND played_ms >= $1
+      ), log AS (
+        SELECT i.slot, CAST(i.time AS DATE) AS day, i.page_id, i.propensity,
+               (r.impression_id IS NOT NULL)::INTEGER AS rewarded
+        FROM impressions i LEFT JOIN rewarded r USING (impression_id)
+      ) ${select}`);
+    stmt.bindDouble(1, rewardMs);
+    return (await stmt.runAndReadAll()).getRows();
+  };
+  const [total] = await rows(
+    "SELECT count(*)::DOUBLE, count(DISTINCT page_id)::DOUBLE, coalesce(sum(rewarded), 0)::DOUBLE FROM log",
+  );
+  const bySlot = await rows(
+    "SELECT slot, count(*)::DOUBLE, sum(rewarded)::DOUBLE, avg(propensity) FROM log GROUP BY slot ORDER BY slot",
+  );
+  const byDay = await rows(
+    "SELECT strftime(day, '%Y-%m-%d'), count(*)::DOUBLE, sum(rewarded)::DOUBLE FROM log GROUP BY day ORDER BY day",
+  );
+  return {
+    impressions: total[0] as number,
+    pages: total[1] as number,
+    rewarded: total[2] as number,
+    bySlot: bySlot.map((r) => ({
+      slot: r[0] as number,
+      impressions: r[1] as number,
+      rewarded: r[2] as number,
+      meanPropensity: r[3] as number,
+    })),
+    byDay: byDay.map((r) => ({ day: r[0] as string, impressions: r[1] as number, rewarded: r[2] as number })),
+  };
 }
