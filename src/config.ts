@@ -28,6 +28,8 @@ export const trainSettingsSchema = z
     kernel: z.enum(["wasm", "reference"]).optional(),
     // 0 = every core. Default 1 keeps a model reproducible from its settings (see TrainConfig.threads).
     threads: z.number().int().min(0).max(256).default(1),
+    // The top-N model recommend serves (EASE / item-kNN / WARP / popularity, chosen on validation).
+    topN: z.boolean().default(true),
   })
   .strict();
 
@@ -65,6 +67,7 @@ export function toTrainConfig(s: TrainSettings): TrainConfig {
     },
     calibrationShare: s.calibrationShare,
     threads: s.threads,
+    topN: s.topN,
   };
 }
 

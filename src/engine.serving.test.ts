@@ -29,15 +29,20 @@ describe("Engine serving on a simulated world", () => {
   });
   afterAll(() => engine.close());
 
-  it("recommends unplayed items to a known user, most liked first", async () => {
+  it("recommends unplayed items to a known user, best first, naming the top-N model that ranked them", async () => {
     const user = world.truth.users[5];
     const answer = await engine.recommend.forUser(user, { n: 10 });
     expect(answer.source).toBe("personal");
     expect(answer.items).toHaveLength(10);
     const played = new Set(world.events.filter((e) => e.user === user).map((e) => e.item));
     for (const r of answer.items) expect(played.has(r.item)).toBe(false);
-    const affinities = answer.items.map((r) => Number(r.affinity));
-    expect([...affinities].sort((a, b) => b - a)).toEqual(affinities);
+    const scores = answer.items.map((r) => Number(r.score));
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    // The top-N model chosen at training, as the version's manifest records it.
+    const current = await engine.models.require();
+    expect(current.manifest.topN?.name).toBeTruthy();
+    expect(answer.recommender).toBe(current.manifest.topN?.name);
+    expect(current.manifest.topN?.validation.best[0]["ndcg@10"]).toBeGreaterThan(0);
     const withPlayed = await engine.recommend.forUser(user, { n: 10, exclude: "none" });
     expect(withPlayed.items.some((r) => played.has(r.item))).toBe(true);
   });

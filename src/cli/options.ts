@@ -64,7 +64,11 @@ export function addModelOptions(cmd: Command): Command {
       number("calibration-share"),
       d.calibrationShare,
     )
-    .option("--kernel <name>", "BPR loop: wasm (SIMD; the default where available) or reference");
+    .option("--kernel <name>", "BPR loop: wasm (SIMD; the default where available) or reference")
+    .option(
+      "--no-topn",
+      "no top-N model (EASE / item-kNN / WARP / popularity chosen on validation): recommend ranks by affinity",
+    );
 }
 
 export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings {
@@ -85,6 +89,7 @@ export function trainSettingsFrom(opts: Record<string, unknown>): TrainSettings 
     calibrationShare: opts.calibrationShare,
     kernel: opts.kernel,
     threads: opts.threads,
+    topN: opts.topn,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { AffinityModel } from "../core/affinity/affinity-model.js";
 import type { AffinityBlend } from "../core/affinity/blend.js";
 import type { LabelRule } from "../core/affinity/weighting.js";
+import type { RecommenderChoice, SkipMeaning, TopNModel, TopNSelection } from "../core/recommend/index.js";
 
 /** What `manifest.json` in a model version folder holds, beside the binary arrays. */
 export interface ModelManifest {
@@ -34,9 +35,51 @@ export interface ModelManifest {
   arrays: Record<string, "float32" | "int32" | "float64">;
   /** Side models learned with this version (e.g. "contextPriors"), each in `<name>.json`. */
   extras?: string[];
+  /**
+   * The top-N model `recommend` serves (absent: versions trained before it existed, or with it turned off;
+   * recommend then ranks by the affinity model). Its arrays are the `topn-*` files.
+   */
+  topN?: TopNManifest;
+}
+
+/** What the manifest says of the top-N model: what was chosen, on what validation, and how it is stored. */
+export interface TopNManifest {
+  choice: RecommenderChoice;
+  /** The choice in words, as recommend answers name it. */
+  name: string;
+  skips: SkipMeaning;
+  /** "item-item": topn-row-ptr/targets/weights; "factors": topn-*-factors and bias; "popularity": none. */
+  storage: "item-item" | "factors" | "popularity";
+  factors?: number;
+  nUsers?: number;
+  validation: TopNSelection["validation"];
+  seconds: number;
 }
 
 type ArrayFields = Record<string, Float32Array | Int32Array | Float64Array>;
+
+/** The top-N model to save beside the affinity model, with what selection found. */
+export interface TopNToSave {
+  model: TopNModel;
+  selection: TopNSelection;
+  name: string;
+  seconds: number;
+}
+
+function topNArrays(t: TopNModel): ArrayFields {
+  const out: ArrayFields = { "topn-popularity.f32": t.popularity };
+  if (t.itemItem) {
+    out["topn-row-ptr.i32"] = t.itemItem.rowPtr;
+    out["topn-targets.i32"] = t.itemItem.targets;
+    out["topn-weights.f32"] = t.itemItem.weights;
+  }
+  if (t.factors) {
+    out["topn-user-factors.f32"] = t.factors.userFactors;
+    out["topn-item-factors.f32"] = t.factors.itemFactors;
+    out["topn-item-bias.f32"] = t.factors.itemBias;
+  }
+  return out;
+}
 
 function modelArrays(m: AffinityModel): ArrayFields {
   return {
@@ -78,6 +121,7 @@ export function saveModel(
   model: AffinityModel,
   meta: Pick<ModelManifest, "config" | "dataWindow" | "metrics">,
   extras: Record<string, unknown> = {},
+  topN?: TopNToSave,
 ): string {
   mkdirSync(modelsDir, { recursive: true });
   const finalDir = join(modelsDir, version);
@@ -85,7 +129,7 @@ export function saveModel(
   const tmpDir = join(modelsDir, `.tmp-${version}-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
   mkdirSync(tmpDir);
-  const arrays = modelArrays(model);
+  const arrays = { ...modelArrays(model), ...(topN ? topNArrays(topN.model) : {}) };
   const manifest: ModelManifest = {
     format: "tastebud-affinity-model",
     formatVersion: 1,
@@ -106,6 +150,21 @@ export function saveModel(
       ]),
     ),
     extras: Object.keys(extras),
+    ...(topN
+      ? {
+          topN: {
+            choice: topN.model.choice,
+            name: topN.name,
+            skips: topN.model.skips,
+            storage: topN.model.itemItem ? "item-item" : topN.model.factors ? "factors" : "popularity",
+            ...(topN.model.factors
+              ? { factors: topN.model.factors.factors, nUsers: topN.model.factors.nUsers }
+              : {}),
+            validation: topN.selection.validation,
+            seconds: topN.seconds,
+          },
+        }
+      : {}),
   };
   for (const [name, a] of Object.entries(arrays)) {
     writeFileSynced(join(tmpDir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -159,6 +218,41 @@ export function loadManifest(dir: string): ModelManifest {
     throw new Error(`model at ${dir} has an unknown format (${manifest.format} v${manifest.formatVersion})`);
   }
   return manifest;
+}
+
+/** The saved top-N model of a version, or null when it has none. */
+export function loadTopN(dir: string, manifest: ModelManifest): TopNModel | null {
+  const t = manifest.topN;
+  if (!t) return null;
+  const f32 = (name: string) => readArray(join(dir, name), Float32Array);
+  const i32 = (name: string) => readArray(join(dir, name), Int32Array);
+  const model: TopNModel = {
+    choice: t.choice,
+    skips: t.skips,
+    nItems: manifest.nItems,
+    popularity: f32("topn-popularity.f32"),
+  };
+  if (t.storage === "item-item") {
+    model.itemItem = {
+      nItems: manifest.nItems,
+      rowPtr: i32("topn-row-ptr.i32"),
+      targets: i32("topn-targets.i32"),
+      weights: f32("topn-weights.f32"),
+    };
+    if (model.itemItem.rowPtr.length !== manifest.nItems + 1)
+      throw new Error(`model at ${dir} is inconsistent: top-N rows do not match its item count`);
+  }
+  if (t.storage === "factors") {
+    model.factors = {
+      nUsers: t.nUsers ?? 0,
+      nItems: manifest.nItems,
+      factors: t.factors ?? 0,
+      userFactors: f32("topn-user-factors.f32"),
+      itemFactors: f32("topn-item-factors.f32"),
+      itemBias: f32("topn-item-bias.f32"),
+    };
+  }
+  return model;
 }
 
 export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {

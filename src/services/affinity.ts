@@ -53,6 +53,8 @@ export interface AffinityAnswer {
 
 export interface TrainResult {
   version: string;
+  /** The top-N model recommend serves, in words ("ease (λ 200)"), or null when none was trained. */
+  recommender: string | null;
   path: string;
   plays: number;
   users: number;
@@ -105,15 +107,15 @@ export class AffinityService {
     const exclusive = options.exclusive ?? (<T>(body: () => Promise<T>) => body());
     const started = Date.now();
     onProgress?.("read store", 0, 1);
-    const window = await exclusive(async () => {
-      const columns = await store.scanPlays();
-      if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
-      const kinds = new Map((await store.getItems()).map((i) => [i.id, i.kind]));
-      const turns = (await store.scanRequests()).map(turnFromEvent);
-      return { columns, kinds, turns };
-    });
+    // The training window: the plays are a snapshot the store takes without blocking writes (see
+    // EventStore.scanPlays); the catalogue and the request log, small, are read under `exclusive`.
+    const columns = await store.scanPlays();
+    if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
+    const { kinds, turns } = await exclusive(async () => ({
+      kinds: new Map((await store.getItems()).map((i) => [i.id, i.kind])),
+      turns: (await store.scanRequests()).map(turnFromEvent),
+    }));
     if (signal?.aborted) throw new TrainingCancelledError();
-    const { columns, kinds, turns } = window;
     onProgress?.("context priors", 0, 1);
     const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
     const times = columns.endTimeMs;
@@ -125,12 +127,13 @@ export class AffinityService {
     };
     const version = newModelVersion();
     // The play table's buffers move to the training thread; nothing below reads them.
-    const { model, path } = await trainAndSaveOffThread(
+    const { model, path, recommender } = await trainAndSaveOffThread(
       {
         plays: playTableFromColumns(columns),
         users: columns.users,
         items: columns.items,
         config,
+        approximateAbove: this.ctx.models.approximateAbove,
         save: {
           modelsDir,
           version,
@@ -156,7 +159,7 @@ export class AffinityService {
       onProgress?.("load for serving", 0, 1);
       await this.ctx.models.install(path, model);
     }
-    return { version, path, ...summary, seconds: (Date.now() - started) / 1000 };
+    return { version, recommender, path, ...summary, seconds: (Date.now() - started) / 1000 };
   }
 
   /**
@@ -247,9 +250,9 @@ export class AffinityService {
   /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
   async explain(user: string, item: string) {
     const current = await this.ctx.models.require();
-    const u = current.userIndex.get(user) ?? -1;
     const i = current.itemIndex.get(item) ?? -1;
-    const e = explainAffinity(current.model, u, i);
+    // userFor: a user's folded-in plays (an overlay since the model was trained) count here as in score.
+    const e = explainAffinity(current.model, userFor(current, user), i);
     return {
       user,
       item,

@@ -1,12 +1,19 @@
 import { describeLifts } from "../core/context/index.js";
+import { topK } from "../core/metrics/index.js";
 import {
   intersectMasks,
   type PreferenceEffectSummary,
   preferenceMasks,
   rerankWithPreferences,
 } from "../core/preferences/index.js";
+import { describeChoice, scoreItemItem } from "../core/recommend/index.js";
 import { filterMask, type ItemFilter } from "../core/serving/catalogue-view.js";
-import { recommendItems, type ServeSource } from "../core/serving/recommend.js";
+import {
+  type RecommendOptions,
+  recommendItems,
+  recommendWithTopN,
+  type ServeSource,
+} from "../core/serving/recommend.js";
 import { similarItems } from "../core/topn/index.js";
 import type { PlayContext } from "../schema/events.js";
 import type { ServiceContext } from "./context.js";
@@ -30,6 +37,12 @@ export interface ItemListAnswer {
   item?: string;
   model: string;
   source: ServeSource;
+  /**
+   * Which model ranked the items: the top-N model chosen at training ("ease (λ 200) + 0.05 popularity",
+   * "item-knn (200 neighbours)", "warp (80 epochs)"), "popularity" for a user it cannot score, or
+   * "affinity" where the affinity model ranked (versions without a top-N model, large catalogues).
+   */
+  recommender: string;
   items: Array<
     { item: string; title: string; creators: readonly string[]; kind: string } & Record<string, unknown>
   >;
@@ -71,11 +84,18 @@ export class RecommendService {
       excludePlayed: (options.exclude ?? "played") === "played",
       exclude,
     };
-    const result = recommendItems(current.model, state, { ...query, n: fetch, allow });
+    const u = current.userIndex.get(user) ?? -1;
+    // The top-N model where this version has one and it can score the user, else the affinity model.
+    const rank = (o: RecommendOptions) =>
+      (current.recommender && recommendWithTopN(current.recommender, current.model, state, u, o)) || {
+        ...recommendItems(current.model, state, o),
+        recommender: state ? "affinity" : "popularity",
+      };
+    const result = rank({ ...query, n: fetch, allow });
     let scored = result.items;
     if (masks?.boosted) {
       // "More jazz": the liked items beyond the plain top-n get their chance too.
-      const boosted = recommendItems(current.model, state, {
+      const boosted = rank({
         ...query,
         n: fetch,
         allow: intersectMasks(allow, masks.boosted),
@@ -99,6 +119,7 @@ export class RecommendService {
       user,
       model: current.manifest.version,
       source: result.source,
+      recommender: result.recommender,
       items: reranked.items.slice(0, n).map(({ entry: r, score, reasons }) =>
         describeItem(current, r.index, {
           affinity: round6(r.affinity),
@@ -113,7 +134,11 @@ export class RecommendService {
     };
   }
 
-  /** Items like this one (cosine of the factorization's item vectors); an unknown item gets popular ones. */
+  /**
+   * Items like this one: with an item-item top-N model (EASE, item-kNN), the items that liking this one
+   * adds most to (its row of the model); otherwise the cosine of the factorization's item vectors. An
+   * unknown item gets popular ones.
+   */
   async similar(item: string, options: { n?: number; filter?: ItemFilter } = {}): Promise<ItemListAnswer> {
     const current = await this.ctx.models.require();
     const i = current.itemIndex.get(item);
@@ -125,8 +150,23 @@ export class RecommendService {
         item,
         model: current.manifest.version,
         source: "unknown-item",
+        recommender: "popularity",
         items: popular.items.map((r) =>
           describeItem(current, r.index, { similarity: null, score: round6(r.score) }),
+        ),
+      };
+    }
+    const itemItem = current.recommender?.itemItem;
+    if (itemItem) {
+      const row = scoreItemItem(itemItem, [i]);
+      const top = topK(row, n, (j) => j === i || row[j] <= 0 || (allow !== null && allow[j] === 0));
+      return {
+        item,
+        model: current.manifest.version,
+        source: "personal",
+        recommender: describeChoice(current.recommender!.choice),
+        items: Array.from(top, (j) =>
+          describeItem(current, j, { similarity: round6(row[j]), score: round6(row[j]) }),
         ),
       };
     }
@@ -135,6 +175,7 @@ export class RecommendService {
       item,
       model: current.manifest.version,
       source: "personal",
+      recommender: "affinity",
       items: Array.from(similar.items, (j, r) =>
         describeItem(current, j, { similarity: round6(similar.scores[r]), score: round6(similar.scores[r]) }),
       ),

@@ -4,9 +4,17 @@ import { type AffinityModel, type UserState, userState } from "../core/affinity/
 import { ContextPriors, type ContextPriorsJson } from "../core/context/index.js";
 import { CatalogueIndex } from "../core/matching/index.js";
 import type { PreferenceVocabulary } from "../core/preferences/index.js";
+import type { TopNModel } from "../core/recommend/index.js";
 import { buildCatalogueView, type CatalogueView } from "../core/serving/catalogue-view.js";
 import { createTopN, type TopN } from "../core/topn/index.js";
-import { loadManifest, loadModel, loadModelExtra, type ModelManifest } from "../pipeline/model-files.js";
+import {
+  loadManifest,
+  loadModel,
+  loadModelExtra,
+  loadTopN,
+  type ModelManifest,
+} from "../pipeline/model-files.js";
+import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
 import type { EventStore } from "../store/event-store.js";
 
 /** No model has been trained on this store yet. */
@@ -25,6 +33,8 @@ export interface ServingModel {
   matcher: CatalogueIndex;
   /** Top-N searcher: an exact scan, or an approximate index above the configured catalogue size. */
   topN: TopN;
+  /** The top-N model recommend serves; null for versions without one (recommend then ranks by affinity). */
+  recommender: TopNModel | null;
   /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
   overlays: Map<string, UserState>;
   /** Learned from logged turns at training time; null when the store had none with a context. */
@@ -47,7 +57,8 @@ export class ServingModels {
 
   constructor(
     private readonly store: EventStore,
-    private readonly approximateAbove: number,
+    /** Catalogues above this size are served by an approximate index (and get no top-N model). */
+    readonly approximateAbove: number,
   ) {}
 
   /** Loads the store's current model with its catalogue (cached until the next train or reload). */
@@ -118,12 +129,28 @@ export class ServingModels {
       manifest,
       view,
       matcher: new CatalogueIndex(view.all),
-      topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
+      topN: await this.topNFor(model, found),
+      recommender: loadTopN(found, manifest),
       overlays: new Map(),
       contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
+  }
+
+  /**
+   * Exact scans up to `approximateAbove` items; above, the approximate index, built on a worker thread
+   * and kept in the version's folder (approximateTopNOffThread). Where that folder cannot take the file,
+   * the index is built here, as before: slower to swap in, but the model serves.
+   */
+  private async topNFor(model: AffinityModel, dir: string): Promise<TopN> {
+    if (!(model.factors.nItems > this.approximateAbove))
+      return createTopN(model.factors, { approximateAbove: this.approximateAbove });
+    try {
+      return await approximateTopNOffThread(model.factors, dir);
+    } catch {
+      return createTopN(model.factors, { approximateAbove: this.approximateAbove });
+    }
   }
 }
 

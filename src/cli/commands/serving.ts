@@ -85,7 +85,7 @@ export function recommendCommand(program: Command): void {
         console.log(JSON.stringify(answer));
         return;
       }
-      console.log(`for ${answer.user} (${answer.source}, model ${answer.model})`);
+      console.log(`for ${answer.user} (${answer.source}, ${answer.recommender}, model ${answer.model})`);
       for (const r of answer.items) {
         console.log(
           `  ${Number(r.affinity).toFixed(3)}  ${r.title} by ${r.creators.join(", ") || "?"}  [${r.item}]`,
@@ -111,7 +111,7 @@ export function similarCommand(program: Command): void {
         console.log(JSON.stringify(answer));
         return;
       }
-      console.log(`like ${answer.item} (${answer.source}, model ${answer.model})`);
+      console.log(`like ${answer.item} (${answer.source}, ${answer.recommender}, model ${answer.model})`);
       for (const r of answer.items) {
         const s = r.similarity === null ? "    -" : Number(r.similarity).toFixed(3);
         console.log(`  ${s}  ${r.title} by ${r.creators.join(", ") || "?"}  [${r.item}]`);

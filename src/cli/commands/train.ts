@@ -3,6 +3,7 @@ import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../options.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { addGraphOptions, runDirectedTrain } from "./directed.js";
 
 export function trainCommand(program: Command): void {
   const cmd = program
@@ -17,7 +18,8 @@ export function trainCommand(program: Command): void {
       number("threads"),
       trainSettingsSchema.parse({}).threads,
     );
-  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+    if (opts.graph) return runDirectedTrain(opts);
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
@@ -30,7 +32,7 @@ export function trainCommand(program: Command): void {
       if (opts.json) console.log(JSON.stringify({ ...result, settings }));
       else
         console.log(
-          `model ${result.version}: ${result.plays} plays, ${result.users} users, ${result.items} items, ${result.seconds.toFixed(1)} s -> ${result.path}`,
+          `model ${result.version}: ${result.plays} plays, ${result.users} users, ${result.items} items, ${result.seconds.toFixed(1)} s -> ${result.path}${result.recommender ? `; recommend serves ${result.recommender}` : ""}`,
         );
     });
   });

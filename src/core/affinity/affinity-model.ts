@@ -39,6 +39,11 @@ export interface TrainConfig {
    * trained again on everything). 0 skips the fit and uses a fixed blend.
    */
   calibrationShare: number;
+  /**
+   * Train the top-N model `recommend` serves beside the affinity model (default true; see
+   * core/recommend). The affinity model is unchanged either way.
+   */
+  topN?: boolean;
 }
 
 export const defaultTrainConfig: TrainConfig = {

@@ -8,6 +8,8 @@ export interface TrainWorkerData {
   users: string[];
   items: string[];
   config: TrainConfig;
+  /** Catalogues above this size get no top-N model (recommend keeps the approximate index). */
+  approximateAbove?: number;
   save: {
     modelsDir: string;
     version: string;
@@ -19,7 +21,13 @@ export interface TrainWorkerData {
 /** What a train-worker sends back: progress while it trains, then the saved version's folder and numbers. */
 export type TrainWorkerMessage =
   | { type: "progress"; phase: string; done: number; total: number }
-  | { type: "done"; path: string; model: Omit<AffinityModel, "users" | "items"> };
+  | {
+      type: "done";
+      path: string;
+      model: Omit<AffinityModel, "users" | "items">;
+      /** The top-N model saved with it, in words; null when none was trained. */
+      recommender: string | null;
+    };
 
 /** Thrown when a training run is cancelled through its AbortSignal. */
 export class TrainingCancelledError extends Error {
@@ -44,7 +52,7 @@ export interface OffThreadTrainOptions {
 export function trainAndSaveOffThread(
   data: TrainWorkerData,
   options: OffThreadTrainOptions = {},
-): Promise<{ model: AffinityModel; path: string }> {
+): Promise<{ model: AffinityModel; path: string; recommender: string | null }> {
   const { signal, onProgress } = options;
   if (signal?.aborted) return Promise.reject(new TrainingCancelledError());
   return new Promise((resolve, reject) => {
@@ -67,7 +75,7 @@ export function trainAndSaveOffThread(
         return;
       }
       const model: AffinityModel = { ...message.model, users: data.users, items: data.items };
-      finish(() => resolve({ model, path: message.path }));
+      finish(() => resolve({ model, path: message.path, recommender: message.recommender }));
     });
     worker.on("error", (err) => finish(() => reject(err)));
     worker.on("exit", (code) =>

@@ -7,15 +7,19 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
 import { saveModel } from "../model-files.js";
+import { trainServedTopN } from "../topn.js";
 import { trainFactorsOnThreads } from "../train.js";
 import { type TrainWorkerData, type TrainWorkerMessage, transferablesOf } from "./train-threads.js";
 
 const port = parentPort;
 if (!port) throw new Error("train-worker.ts runs as a worker thread");
-const { plays, users, items, config, save } = workerData as TrainWorkerData;
+const { plays, users, items, config, save, approximateAbove } = workerData as TrainWorkerData;
 const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
+// Folding the plays and building the pairwise sets comes before the first epoch, and takes seconds on
+// millions of plays.
+send({ type: "progress", phase: "prepare training data", done: 0, total: 1 });
 const model = await trainAffinityModelWith(
   trainFactorsOnThreads,
   plays,
@@ -24,8 +28,13 @@ const model = await trainAffinityModelWith(
   config,
   (phase, done, total) => send({ type: "progress", phase: `train ${phase}`, done, total }),
 );
+// The top-N model recommend serves, chosen and trained on the same plays (see trainServedTopN).
+const topN = trainServedTopN(plays, config, {
+  approximateAbove,
+  onProgress: (phase, done, total) => send({ type: "progress", phase, done, total }),
+});
 send({ type: "progress", phase: "save model", done: 0, total: 1 });
-const path = saveModel(save.modelsDir, save.version, model, save.meta, save.extras);
+const path = saveModel(save.modelsDir, save.version, model, save.meta, save.extras, topN ?? undefined);
 // The names are the caller's own arrays; only the numbers go back, moved rather than copied.
 const { users: _users, items: _items, ...numbers } = model;
-send({ type: "done", path, model: numbers }, transferablesOf(numbers));
+send({ type: "done", path, model: numbers, recommender: topN?.name ?? null }, transferablesOf(numbers));

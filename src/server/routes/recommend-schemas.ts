@@ -27,6 +27,11 @@ export const recommendResponseSchema = z.object({
   user: z.string(),
   model: z.string().describe("model version that answered"),
   source,
+  recommender: z
+    .string()
+    .describe(
+      "which model ranked the items: the top-N model chosen at training (e.g. 'ease (λ 200)'), 'popularity', or 'affinity'",
+    ),
   items: z.array(
     z.object({
       ...listedItem,
@@ -60,5 +65,6 @@ export const similarResponseSchema = z.object({
   item: z.string(),
   model: z.string(),
   source,
+  recommender: z.string().describe("which model found the items (see recommend)"),
   items: z.array(z.object({ ...listedItem, similarity: z.number().nullable(), score: z.number() })),
 });

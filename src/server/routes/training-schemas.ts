@@ -50,6 +50,11 @@ export const jobSchema = z.object({
   result: z
     .object({
       version: z.string(),
+      recommender: z
+        .string()
+        .nullable()
+        .optional()
+        .describe("the top-N model recommend serves from this version, in words"),
       plays: z.number(),
       users: z.number(),
       items: z.number(),
