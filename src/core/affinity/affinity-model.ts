@@ -16,7 +16,7 @@ import {
   type PairwiseOptions,
   type PairwiseSet,
 } from "./pairwise-set.js";
-import { trainWarp } from "./warp.js";
+import { trainWarp, type WarpOptions } from "./warp.js";
 import { defaultLabelRule, type LabelRule, thresholdFor } from "./weighting.js";
 
 /** The pairwise loss: BPR over P ≻ U ≻ N (default), or WARP (rank-weighted, Adagrad; see warp.ts). */
@@ -215,15 +215,15 @@ export function trainFactors(
   options: Partial<BprOptions>,
 ): FactorModel {
   if (config.loss === "warp") {
-    // WARP's defaults differ from BPR's (smaller regularisation, Adagrad); the factors, epochs, seed and
-    // learning rate given by the user apply to both.
-    return trainWarp(set, {
-      factors: options.factors,
-      epochs: options.epochs,
-      seed: options.seed,
-      learningRate: options.learningRate,
-      onEpoch: options.onEpoch,
-    });
+    // WARP has its own defaults (smaller regularisation, Adagrad; see regularizationFor in config.ts);
+    // the factors, epochs, seed, learning rate and regularisation given apply to both losses.
+    const { factors, epochs, seed, learningRate, regularization, onEpoch } = options;
+    const given = { factors, epochs, seed, learningRate, regularization, onEpoch };
+    // Absent ones keep WARP's defaults (an explicit undefined would overwrite them).
+    return trainWarp(
+      set,
+      Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<WarpOptions>,
+    );
   }
   return trainBpr(set, options);
 }
