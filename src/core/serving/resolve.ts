@@ -5,6 +5,7 @@ import {
   type UserState,
 } from "../affinity/affinity-model.js";
 import type { CatalogueIndex, MatchCandidate } from "../matching/index.js";
+import { Random } from "../random.js";
 import type { CatalogueView } from "./catalogue-view.js";
 import type { ServeSource } from "./recommend.js";
 
@@ -59,7 +60,9 @@ const TEXT_WEIGHT = 10;
 
 /**
  * Ranks the candidate entities of a request for user u (-1 when unknown): text match first, then the
- * user's affinity (personal), or the item's popularity (unknown user or the popularity strategy).
+ * user's affinity (personal), or the item's popularity (unknown user or the popularity strategy), or a
+ * draw from `randomDraw` (the random baseline; seeded, so a ranking is reproducible). Equal scores are
+ * ordered by item id.
  */
 export function rankCandidates(
   model: AffinityModel,
@@ -69,7 +72,7 @@ export function rankCandidates(
     Pick<MatchCandidate, "itemId" | "score"> & { matchedSpan?: [number, number] | null }
   >,
   strategy: ResolveStrategy = "personal",
-  randomDraw: () => number = Math.random,
+  randomDraw: () => number = seededDraw(0),
   adjusters: readonly CandidateAdjuster[] = [],
 ): ResolvedCandidate[] {
   const totalPopularity = totalLongPlays(model);
@@ -156,6 +159,12 @@ export function rankCandidates(
     r.score = round(r.score);
   }
   return ranked.map(({ excluded, ...r }) => (excluded ? { ...r, excluded } : r));
+}
+
+/** Uniform draws in [0, 1) from a seeded generator (Math.random cannot be seeded). */
+export function seededDraw(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.next();
 }
 
 /** Text candidates for a free-text request (matcher), or the given candidate ids with full text score. */
