@@ -46,6 +46,8 @@ export interface EventStore {
   removePool(name: string): Promise<boolean>;
   /** Total privacy budget (ε) each of these users has spent on stored text; users never charged are absent. */
   privacySpent(users: readonly string[]): Promise<Map<string, number>>;
+  /** The ledger at a glance: users charged, ε spent in all, its median and maximum, the biggest spenders. */
+  privacyLedger(top: number): Promise<PrivacyLedgerSummary>;
   /** Adds spent ε per user to the ledger, in one transaction. */
   addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
@@ -105,6 +107,16 @@ export interface RecentPlay {
   endReason: string | null;
   deviceType: string | null;
   requestText: string | null;
+}
+
+export interface PrivacyLedgerSummary {
+  users: number;
+  total: number;
+  /** Median and maximum spent ε over the users charged; 0 when none is. */
+  median: number;
+  max: number;
+  /** The users who spent most, most first (ties by user id). */
+  top: Array<{ user: string; spent: number }>;
 }
 
 export interface ImpressionSummary {

@@ -16,6 +16,7 @@ import {
   type PlayRequestRow,
   type PoolRecord,
   type PreferenceRecord,
+  type PrivacyLedgerSummary,
   type RecentPlay,
   type SourcedRequestEvent,
   type StoredPolicy,
@@ -404,6 +405,26 @@ export class DuckDbEventStore implements EventStore {
     stmt.bind([listValue([...new Set(users)])]);
     for (const r of (await stmt.runAndReadAll()).getRows()) out.set(r[0] as string, r[1] as number);
     return out;
+  }
+
+  async privacyLedger(top: number): Promise<PrivacyLedgerSummary> {
+    const [users, total, median, max] = (
+      await this.conn.runAndReadAll(
+        "SELECT count(*)::DOUBLE, coalesce(sum(spent), 0), coalesce(median(spent), 0), coalesce(max(spent), 0) FROM privacy_ledger",
+      )
+    ).getRows()[0] as number[];
+    const stmt = await this.conn.prepare(
+      "SELECT user_id, spent FROM privacy_ledger ORDER BY spent DESC, user_id LIMIT $1",
+    );
+    stmt.bindInteger(1, top);
+    const rows = (await stmt.runAndReadAll()).getRows();
+    return {
+      users,
+      total,
+      median,
+      max,
+      top: rows.map((r) => ({ user: r[0] as string, spent: r[1] as number })),
+    };
   }
 
   async addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void> {
