@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { hitsAtK, ndcgAtK, topK } from "../metrics/index.js";
 import { Random } from "../random.js";
+import { defaultTrainConfig, trainFactors } from "./affinity-model.js";
 import { foldPlays, itemPopularity, playTableFromRows } from "./cells.js";
 import { type FactorModel, scoreAllItems, userVector } from "./factor-model.js";
 import { buildPairwiseSet } from "./pairwise-set.js";
-import { defaultTrainConfig, trainFactors } from "./affinity-model.js";
 import { trainWarp } from "./warp.js";
 import { defaultLabelRule } from "./weighting.js";
 
