@@ -250,9 +250,9 @@ export class AffinityService {
   /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
   async explain(user: string, item: string) {
     const current = await this.ctx.models.require();
-    const u = current.userIndex.get(user) ?? -1;
     const i = current.itemIndex.get(item) ?? -1;
-    const e = explainAffinity(current.model, u, i);
+    // userFor: a user's folded-in plays (an overlay since the model was trained) count here as in score.
+    const e = explainAffinity(current.model, userFor(current, user), i);
     return {
       user,
       item,

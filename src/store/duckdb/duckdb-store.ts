@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, listValue } from "@duckdb/node-api";
-import type { CatalogueItem, RequestEvent } from "../../schema/events.js";
+import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
 import {
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ImpressionSummary,
@@ -15,6 +16,7 @@ import {
   type PlayRequestRow,
   type PoolRecord,
   type PreferenceRecord,
+  type PrivacyLedgerSummary,
   type RecentPlay,
   type SourcedRequestEvent,
   type StoredPolicy,
@@ -104,8 +106,9 @@ export class DuckDbEventStore implements EventStore {
     }
   }
 
-  async appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult> {
-    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+  async appendPlays(batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (batch.length === 0)
+      return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
     // point leaves either the whole batch or none of it. INSERT OR IGNORE on the key makes it idempotent.
     await this.conn.run("DELETE FROM plays_staging");
@@ -115,7 +118,7 @@ export class DuckDbEventStore implements EventStore {
       appendOptionalVarchar(a, event.eventId);
       a.appendVarchar(event.user);
       a.appendVarchar(event.item);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(event.endTime)) * 1000n));
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(event.endTime)) * 1000n));
       a.appendBigInt(BigInt(event.playedMs));
       if (event.itemLengthMs === undefined) a.appendNull();
       else a.appendBigInt(BigInt(event.itemLengthMs));
@@ -134,12 +137,19 @@ export class DuckDbEventStore implements EventStore {
       a.endRow();
     }
     a.closeSync();
+    const insert = "INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging";
+    let insertedRows: number[] | undefined;
     const inserted = await this.transaction(async () => {
-      const r = await this.conn.run("INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging");
-      return r.rowsChanged;
+      if (!options.listInserted) return (await this.conn.run(insert)).rowsChanged;
+      const keys = (await this.conn.runAndReadAll(`${insert} RETURNING event_key`)).getColumns()[0] ?? [];
+      insertedRows = rowsOfKeys(
+        batch.map((b) => b.key),
+        keys as bigint[],
+      );
+      return keys.length;
     });
     await this.conn.run("DELETE FROM plays_staging");
-    return { inserted, duplicates: batch.length - inserted };
+    return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
   }
 
   async upsertItems(items: readonly CatalogueItem[]): Promise<number> {
@@ -265,8 +275,12 @@ export class DuckDbEventStore implements EventStore {
     }));
   }
 
-  async appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult> {
-    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+  async appendRequests(
+    batch: readonly SourcedRequestEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (batch.length === 0)
+      return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     await this.conn.run(
       "CREATE TEMP TABLE IF NOT EXISTS requests_staging AS SELECT * EXCLUDE (ingested_at) FROM requests LIMIT 0",
     );
@@ -277,7 +291,7 @@ export class DuckDbEventStore implements EventStore {
       a.appendVarchar(event.requestId);
       a.appendVarchar(event.user);
       appendOptionalVarchar(a, event.device);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(event.time)) * 1000n));
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(event.time)) * 1000n));
       a.appendVarchar(event.text);
       optionalDouble(event.asrConfidence);
       appendOptionalVarchar(a, event.intent);
@@ -294,15 +308,22 @@ export class DuckDbEventStore implements EventStore {
     }
     a.closeSync();
     // Several rows with one requestId in a batch: the first wins, like a re-ingest.
-    const inserted = await this.transaction(async () => {
-      const r = await this.conn.run(`
+    const insert = `
         INSERT OR IGNORE INTO requests BY NAME
         SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY request_id) AS rn FROM requests_staging)
-        WHERE rn = 1`);
-      return r.rowsChanged;
+        WHERE rn = 1`;
+    let insertedRows: number[] | undefined;
+    const inserted = await this.transaction(async () => {
+      if (!options.listInserted) return (await this.conn.run(insert)).rowsChanged;
+      const ids = (await this.conn.runAndReadAll(`${insert} RETURNING request_id`)).getColumns()[0] ?? [];
+      insertedRows = rowsOfKeys(
+        batch.map((b) => b.event.requestId),
+        ids as string[],
+      );
+      return ids.length;
     });
     await this.conn.run("DELETE FROM requests_staging");
-    return { inserted, duplicates: batch.length - inserted };
+    return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
   }
 
   async scanRequests(window: TimeWindow & { user?: string } = {}): Promise<RequestEvent[]> {
@@ -384,6 +405,26 @@ export class DuckDbEventStore implements EventStore {
     stmt.bind([listValue([...new Set(users)])]);
     for (const r of (await stmt.runAndReadAll()).getRows()) out.set(r[0] as string, r[1] as number);
     return out;
+  }
+
+  async privacyLedger(top: number): Promise<PrivacyLedgerSummary> {
+    const [users, total, median, max] = (
+      await this.conn.runAndReadAll(
+        "SELECT count(*)::DOUBLE, coalesce(sum(spent), 0), coalesce(median(spent), 0), coalesce(max(spent), 0) FROM privacy_ledger",
+      )
+    ).getRows()[0] as number[];
+    const stmt = await this.conn.prepare(
+      "SELECT user_id, spent FROM privacy_ledger ORDER BY spent DESC, user_id LIMIT $1",
+    );
+    stmt.bindInteger(1, top);
+    const rows = (await stmt.runAndReadAll()).getRows();
+    return {
+      users,
+      total,
+      median,
+      max,
+      top: rows.map((r) => ({ user: r[0] as string, spent: r[1] as number })),
+    };
   }
 
   async addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void> {
@@ -489,7 +530,7 @@ export class DuckDbEventStore implements EventStore {
         a.appendVarchar(e.impressionId);
         appendOptionalVarchar(a, e.pageId);
         a.appendVarchar(e.user);
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(e.time)) * 1000n));
         a.appendVarchar(e.surface);
         a.appendInteger(e.slot);
         a.appendVarchar(e.item);
@@ -510,7 +551,7 @@ export class DuckDbEventStore implements EventStore {
     return this.appendStaged("impression_feedback", "impression_id, kind, time", batch.length, (a) => {
       for (const e of batch) {
         a.appendVarchar(e.impressionId);
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(e.time)) * 1000n));
         a.appendVarchar(e.kind);
         if (e.playedMs === undefined) a.appendNull();
         else a.appendBigInt(BigInt(e.playedMs));
@@ -726,9 +767,18 @@ function appendOptionalVarchar(
   else a.appendVarchar(v);
 }
 
-/** Epoch ms of an ISO time; one without an offset is UTC, as the schema says. */
-function parseEventTime(time: string): number {
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`);
+/**
+ * Positions in the batch of the rows an INSERT stored, given the keys it returned: the first row with each
+ * key (a later row with the same key was the duplicate the insert skipped), ascending.
+ */
+function rowsOfKeys<K>(batchKeys: readonly K[], storedKeys: readonly K[]): number[] {
+  const stored = new Set(storedKeys);
+  const rows: number[] = [];
+  for (let k = 0; k < batchKeys.length; k++) {
+    if (!stored.delete(batchKeys[k])) continue;
+    rows.push(k);
+  }
+  return rows;
 }
 
 function translateOpenError(location: string, err: unknown): Error {
