@@ -9,6 +9,7 @@
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
  *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
+ *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { privacyBench } from "./privacy.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
@@ -30,7 +32,7 @@ import { trainBench } from "./train.js";
 import { trainUnderLoadBench } from "./train-under-load.js";
 
 /** Flags that take a value (the value is not a benchmark name). */
-const valued = ["--data", "--runs", "--threads", "--plays", "--idle-seconds", "--epochs"];
+const valued = ["--data", "--runs", "--threads", "--plays", "--idle-seconds", "--epochs", "--table"];
 const which = process.argv
   .slice(2)
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
@@ -72,6 +74,7 @@ async function main() {
         idleSeconds: flag("--idle-seconds"),
         epochs: flag("--epochs"),
         threads: flag("--threads"),
+        topN: args.includes("--topn"),
       })),
     };
     appendResult(result);
@@ -84,6 +87,20 @@ async function main() {
       commit: commit(),
       at: new Date().toISOString(),
       ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("privacy")) {
+    const args = process.argv.slice(2);
+    const table = args.includes("--table") ? args[args.indexOf("--table") + 1] : undefined;
+    const result = {
+      bench: "privacy",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await privacyBench({ table })),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

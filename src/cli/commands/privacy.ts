@@ -9,7 +9,7 @@ import { PrivacyTable } from "../../services/privacy.js";
 import { deniabilityGrid, intentEvaluation, loadIntentSplit } from "../../services/privacy-eval.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
-import { deniabilitySvg } from "../plot.js";
+import { deniabilitySvg, tradeOffSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 import { commandLine } from "./eval.js";
@@ -200,6 +200,7 @@ export function privacyCommand(program: Command): void {
     .option("--epochs <n>", "classifier epochs (fixed, not tuned)", number("epochs"), 200)
     .option("--oov <policy>", `words outside the table: ${outOfVocabularyPolicies.join(", ")}`, "placeholder")
     .option("--table <path>", tableHelp)
+    .option("--plot <svg>", "write an SVG plot of intent accuracy against median N_w per mechanism")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const oov: OutOfVocabularyPolicy = oneOf("--oov", outOfVocabularyPolicies, opts.oov);
@@ -225,6 +226,14 @@ export function privacyCommand(program: Command): void {
         oov,
         cells: cells.map(({ runs: _runs, ...c }) => c),
       };
+      if (opts.plot)
+        writeFileSync(
+          opts.plot,
+          tradeOffSvg(
+            summary.cells,
+            `Intent accuracy against plausible deniability (train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds)`,
+          ),
+        );
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -242,5 +251,6 @@ export function privacyCommand(program: Command): void {
           `${c.mechanism.padEnd(10)} ${String(c.epsilon ?? "-").padEnd(10)} ${c.matchedTo.padEnd(42)} ${(c.medianUnchanged === null ? "-" : c.medianUnchanged.toFixed(3)).padEnd(11)} ${fmt(c.accuracy).padEnd(22)} ${fmt(c.slotSurvival)}`,
         );
       }
+      if (opts.plot) console.log(`plot: ${opts.plot}`);
     });
 }
