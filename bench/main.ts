@@ -76,6 +76,7 @@ async function main() {
         idleSeconds: flag("--idle-seconds"),
         epochs: flag("--epochs"),
         threads: flag("--threads"),
+        topN: args.includes("--topn"),
       })),
     };
     appendResult(result);

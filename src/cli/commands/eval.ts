@@ -11,6 +11,7 @@ import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../
 import { ablationSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { addGraphOptions, runDirectedEvaluation } from "./directed.js";
 import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
 
 export function evalCommand(program: Command): void {
@@ -92,7 +93,8 @@ export function evalCommand(program: Command): void {
       "with --playlists: playlists and Blends then use the weights chosen on validation (<models>/playlist-weights.json)",
     )
     .option("--json", "print JSON");
-  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+    if (opts.graph) return runDirectedEvaluation(opts);
     if (opts.delayed) return runDelayedEvaluation(opts);
     if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
     if (opts.rewrites || opts.context) {
