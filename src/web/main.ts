@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import { apiKey, setApiKey } from "./api.js";
 import { AskPage } from "./pages/ask.js";
+import { DecisionsPage } from "./pages/decisions.js";
 import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
@@ -22,6 +23,7 @@ const pages = [
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
   { id: "privacy", title: "Privacy" },
+  { id: "decisions", title: "Favourites and decisions" },
 ];
 
 function KeyField() {
@@ -48,6 +50,8 @@ function App() {
         return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
+      case "decisions":
+        return html`<${DecisionsPage} />`;
       case "privacy":
         return html`<${PrivacyPage} />`;
       case "learning":

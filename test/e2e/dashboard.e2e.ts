@@ -85,6 +85,23 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       ...["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30"],
       ...["--draws", "30", "--store", store, "--json"],
     );
+    // Favourites from late labels and play-or-ask thresholds, on small simulations, kept for their page.
+    tastebud(
+      "eval",
+      "--delayed",
+      "--simulated",
+      "--seeds",
+      "1",
+      "--sim-users",
+      "200",
+      "--store",
+      store,
+      "--json",
+    );
+    tastebud(
+      ...["eval", "--resolve-decision", "--seeds", "1", "--sim-users", "100", "--sim-days", "7"],
+      ...["--store", store, "--json"],
+    );
     // Privacy mode: request text posted over HTTP is perturbed and charged to its user's ledger.
     const privacy = "epsilon=10,mechanism=laplace,cap=60,seed=1";
     server = spawn(
@@ -366,6 +383,39 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(await nw.locator("path").count()).toBeGreaterThanOrEqual(2);
     await page.getByRole("img", { name: /Distinct words a word is replaced by/ }).waitFor();
     await shoot("privacy");
+    expect(problems).toEqual([]);
+  });
+
+  it("favourites and decisions: late-label methods, thresholds and play-or-ask, as recorded", async () => {
+    await page.goto(`${base}/#/decisions`);
+    type Quality = { auc: number; logLoss: number };
+    const delayed = (
+      await api<{
+        evaluations: Array<{
+          report: { positiveRate: number; runs: Array<{ methods: Record<string, Quality> }> };
+        }>;
+      }>("/v1/evaluations?kind=delayed")
+    ).evaluations[0].report;
+    await page.locator('[data-stat="delayed-positive"]').waitFor();
+    expect(await page.locator('[data-stat="delayed-positive"]').innerText()).toBe(
+      `${(100 * delayed.positiveRate).toFixed(1)}%`,
+    );
+    const auc = `importance ${delayed.runs[0].methods.importance.auc.toFixed(3)}`;
+    const aucChart = page.getByRole("img", { name: new RegExp(`AUC on the matured test examples.*${auc}`) });
+    await aucChart.waitFor();
+    expect(await aucChart.locator("rect").count()).toBeGreaterThanOrEqual(4);
+    await page.getByRole("img", { name: /Recall of favourites selected at each target precision/ }).waitFor();
+    const decision = (
+      await api<{ evaluations: Array<{ report: { runs: Array<{ topAccuracy: number }> } }> }>(
+        "/v1/evaluations?kind=decision",
+      )
+    ).evaluations[0].report;
+    expect(await page.locator('[data-stat="decision-accuracy"]').innerText()).toBe(
+      decision.runs[0].topAccuracy.toFixed(3),
+    );
+    const played = page.getByRole("img", { name: /Share of requests played without asking/ });
+    expect(await played.locator("rect").count()).toBeGreaterThanOrEqual(12);
+    await shoot("decisions");
     expect(problems).toEqual([]);
   });
 

@@ -93,10 +93,12 @@ export function evalCommand(program: Command): void {
       "with --playlists: playlists and Blends then use the weights chosen on validation (<models>/playlist-weights.json)",
     )
     .option("--json", "print JSON");
-  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts, command: Command) => {
     if (opts.graph) return runDirectedEvaluation(opts);
-    if (opts.delayed) return runDelayedEvaluation(opts);
-    if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
+    // Simulated evaluations are kept for the dashboard only in a store the user named (flag or env).
+    const named = command.getOptionValueSource("store") !== "default";
+    if (opts.delayed) return runDelayedEvaluation({ ...opts, record: named || !opts.simulated });
+    if (opts.resolveDecision) return runResolveDecisionEvaluation({ ...opts, record: named });
     if (opts.rewrites || opts.context) {
       if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");
       for (const key of ["simSeed", "simUsers", "simDays"] as const) {
