@@ -7,6 +7,8 @@
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  *   npm run bench -- resolve-decision  # what resolve's play-or-ask adds per request, in process
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
+ *   npm run bench -- quality      # NDCG@10 / recall@10 of the served top-N model vs EASE, item-kNN, WARP, BPR,
+ *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,13 +23,14 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
 
 /** Flags that take a value (the value is not a benchmark name). */
-const valued = ["--data", "--runs", "--threads"];
+const valued = ["--data", "--runs", "--threads", "--only"];
 const which = process.argv
   .slice(2)
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
@@ -35,6 +38,26 @@ const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 async function main() {
+  if (which.includes("quality")) {
+    const args = process.argv.slice(2);
+    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+    const { rows, skipped } = await qualityAcrossDataSets(only);
+    const result = {
+      bench: "quality",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      rows,
+      skipped,
+    };
+    appendResult(result);
+    console.log(
+      args.includes("--json")
+        ? JSON.stringify(result)
+        : `${qualityTable(rows)}\n${skipped.length ? `skipped: ${skipped.join(", ")}` : ""}`,
+    );
+    if (which.length === 1) return;
+  }
   if (which.includes("train")) {
     const args = process.argv.slice(2);
     const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);

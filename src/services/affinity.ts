@@ -110,12 +110,13 @@ export class AffinityService {
     const window = await exclusive(async () => {
       const columns = await store.scanPlays();
       if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
-      const kinds = new Map((await store.getItems()).map((i) => [i.id, i.kind]));
+      const catalogue = await store.getItems();
       const turns = (await store.scanRequests()).map(turnFromEvent);
-      return { columns, kinds, turns };
+      return { columns, catalogue, turns };
     });
     if (signal?.aborted) throw new TrainingCancelledError();
-    const { columns, kinds, turns } = window;
+    const { columns, catalogue, turns } = window;
+    const kinds = new Map(catalogue.map((i) => [i.id, i.kind]));
     onProgress?.("context priors", 0, 1);
     const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
     const times = columns.endTimeMs;
@@ -134,6 +135,8 @@ export class AffinityService {
         items: columns.items,
         config,
         approximateAbove: this.ctx.models.approximateAbove,
+        // Logged turns and the catalogue, for resolve's evidence-versus-prior fit (see ResolveBlend).
+        resolveFit: turns.length ? { turns, catalogue } : undefined,
         save: {
           modelsDir,
           version,
