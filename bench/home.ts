@@ -10,16 +10,11 @@ import { Random } from "../src/core/random.js";
 import { Engine } from "../src/engine.js";
 import { catalogueItemSchema } from "../src/schema/events.js";
 import { HomeService } from "../src/services/home.js";
+import { percentiles } from "./record.js";
 
 const candidates = 1000;
 const slots = 12;
 const segments = 16;
-
-function percentiles(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
-  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1], samples: s.length };
-}
 
 function timePolicy(choose: (k: number) => void, n: number): ReturnType<typeof percentiles> {
   for (let k = 0; k < 200; k++) choose(k);

@@ -9,6 +9,9 @@
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
  *   npm run bench -- quality      # NDCG@10 / recall@10 of the served top-N model vs EASE, item-kNN, WARP, BPR,
  *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
+ *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
+ *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
+ *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,14 +26,25 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
+import { trainUnderLoadBench } from "./train-under-load.js";
 
 /** Flags that take a value (the value is not a benchmark name). */
-const valued = ["--data", "--runs", "--threads", "--only"];
+const valued = [
+  "--data",
+  "--runs",
+  "--threads",
+  "--plays",
+  "--idle-seconds",
+  "--epochs",
+  "--table",
+  "--only",
+];
 const which = process.argv
   .slice(2)
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
@@ -79,12 +93,46 @@ async function main() {
     console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     return;
   }
+  if (which.includes("train-under-load")) {
+    const args = process.argv.slice(2);
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const result = {
+      bench: "train-under-load",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await trainUnderLoadBench({
+        plays: flag("--plays"),
+        idleSeconds: flag("--idle-seconds"),
+        epochs: flag("--epochs"),
+        threads: flag("--threads"),
+        topN: args.includes("--topn"),
+      })),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
   if (which.includes("resolve-decision")) {
     const result = {
       bench: "resolve-decision",
       commit: commit(),
       at: new Date().toISOString(),
       ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("privacy")) {
+    const args = process.argv.slice(2);
+    const table = args.includes("--table") ? args[args.indexOf("--table") + 1] : undefined;
+    const result = {
+      bench: "privacy",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await privacyBench({ table })),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

@@ -7,6 +7,13 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** p50, p99 and the maximum of latencies (nearest rank), and how many there were. */
+export function percentiles(ms: number[]): { p50: number; p99: number; max: number; samples: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1], samples: s.length };
+}
+
 /** The short commit id of HEAD, or "unknown" outside a git checkout. */
 export function commit(): string {
   try {

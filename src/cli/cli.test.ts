@@ -69,10 +69,14 @@ describe("tastebud CLI", () => {
       duplicates: 0,
       rejectsFile: rejects,
     });
-    const rows = readFileSync(rejects, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = () =>
+      readFileSync(rejects, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    const [header, ...rows] = lines();
+    // Each run's rejects follow a line naming the run.
+    expect(header).toEqual({ run: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), sources: [csv] });
     expect(rows.map((r) => ({ line: r.line, field: r.field }))).toEqual(bad);
     for (const r of rows) {
       expect(r.file).toContain("plays.csv");
@@ -81,6 +85,12 @@ describe("tastebud CLI", () => {
     }
     const again = await run(["ingest", csv, "--store", store, "--rejects", rejects, "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ accepted: 0, duplicates: valid, storedPlays: valid });
+    // The second run appends its rejects after its own header: the first run's are still there.
+    const both = lines();
+    expect(both).toHaveLength(2 * (1 + bad.length));
+    expect(both.slice(0, 1 + bad.length)).toEqual([header, ...rows]);
+    expect(both[1 + bad.length].run > header.run).toBe(true);
+    expect(both.slice(2 + bad.length)).toEqual(rows);
   });
 
   it("says a usage mistake in one line with exit code 2", async () => {

@@ -226,3 +226,38 @@ export function deniabilitySvg(rows: DeniabilitySummary[], title: string): strin
     },
   );
 }
+
+/**
+ * The utility/privacy trade-off of `privacy eval`: intent accuracy (mean over seeds, band min–max) against
+ * median N_w (lower = more deniable), one line per mechanism, the unperturbed ceiling as a dot at N_w = 1.
+ * Cells without a measured N_w (Laplace at Gumbel's ε, where it keeps nearly every word) are left out.
+ */
+export function tradeOffSvg(
+  cells: ReadonlyArray<{
+    mechanism: string;
+    medianUnchanged: number | null;
+    accuracy: { mean: number; min: number; max: number };
+  }>,
+  title: string,
+): string {
+  const mechanisms = [...new Set(cells.map((c) => c.mechanism))];
+  return lineChartSvg(
+    mechanisms.map((m) => ({
+      label: m === "none" ? "unperturbed" : mechanismLabel(m),
+      points: cells
+        .filter((c) => c.mechanism === m && c.medianUnchanged !== null)
+        .map((c) => ({
+          x: c.medianUnchanged as number,
+          y: c.accuracy.mean,
+          lo: c.accuracy.min,
+          hi: c.accuracy.max,
+        })),
+    })),
+    {
+      title,
+      xLabel: "median N_w: share of draws keeping a word (lower = more deniable)",
+      yLabel: "intent accuracy on perturbed test text",
+      dots: true,
+    },
+  );
+}

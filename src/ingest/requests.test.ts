@@ -60,7 +60,11 @@ describe("ingestRequestsIntoStore", () => {
       const rejectsPath = join(dir, "rejects.jsonl");
       const first = await ingestRequestsIntoStore(store, [file], { rejectsPath, batchSize: 1 });
       expect(first).toMatchObject({ accepted: 2, rejected: 1, duplicates: 0, rejectsFile: rejectsPath });
-      const reject = JSON.parse(readFileSync(rejectsPath, "utf8").trim());
+      const [header, reject] = readFileSync(rejectsPath, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(header).toMatchObject({ sources: [file] });
       expect(reject).toMatchObject({ line: 2, field: "playedMs" });
       const again = await ingestRequestsIntoStore(store, [file], { rejectsPath: join(dir, "r2.jsonl") });
       expect(again).toMatchObject({ accepted: 0, duplicates: 2 });

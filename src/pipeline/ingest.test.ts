@@ -23,21 +23,31 @@ describe("ingestIntoStore", () => {
     const child = spawn(
       process.execPath,
       ["--import", "tsx", cli, "ingest", file, "--store", store, "--batch-size", String(batch)],
-      {
-        stdio: "ignore",
-      },
+      { stdio: ["ignore", "ignore", "pipe"] },
     );
-    // Listen from the start: a fast ingest may finish (and close) before the kill.
     const closed = new Promise((r) => child.on("close", r));
-    await new Promise((r) => setTimeout(r, 3_500));
+    // The first progress line comes right after the first batch is committed (ingestIntoStore reports
+    // only then, and the CLI prints its first report at once); killing on it lands mid-ingest, with
+    // at least one batch stored and most still to come.
+    let stderr = "";
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes("\n")) resolve();
+      });
+      child.on("close", () => resolve());
+    });
     child.kill("SIGKILL");
     await closed;
+    expect(stderr).toMatch(/^ingest \(MB read\): /);
 
     const s = await DuckDbEventStore.open(store);
     try {
       const afterKill = await s.countPlays();
-      // Either the kill came first (whole batches only) or the ingest had already finished.
-      expect(afterKill % batch === 0 || afterKill === total).toBe(true);
+      // The kill landed mid-ingest, and what it left is whole batches only.
+      expect(afterKill).toBeGreaterThan(0);
+      expect(afterKill).toBeLessThan(total);
+      expect(afterKill % batch).toBe(0);
       const again = await ingestIntoStore(s, [file], { rejectsPath: join(dir, "r.jsonl"), batchSize: batch });
       expect(again.accepted).toBe(total - afterKill);
       expect(again.duplicates).toBe(afterKill);

@@ -8,7 +8,10 @@ import { OccurrenceCounter } from "../store/event-key.js";
 import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
 
 export interface IngestRunOptions extends IngestOptions {
-  /** Where rejected rows go, as JSON lines. Created only when a row is rejected. */
+  /**
+   * Where rejected rows go, as JSON lines. Created only when a row is rejected; a later run appends, after
+   * a line naming that run (see RejectsFile).
+   */
   rejectsPath: string;
   /** Rows per transaction. */
   batchSize?: number;
@@ -69,14 +72,26 @@ class ByteProgress {
   }
 }
 
-/** The rejects file, created at the first rejected row (a clean ingest leaves none behind). */
+/**
+ * The rejects file, created at the first rejected row (a clean ingest leaves none behind). Runs append:
+ * the rejects of earlier runs stay until someone has read them. Each run's rejects follow one line that
+ * names the run, `{"run": <start time>, "sources": [...]}`; every other line is a reject (it has `reason`).
+ */
 class RejectsFile {
   private stream: WriteStream | null = null;
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly run: { startedAt: Date; sources: readonly string[] },
+  ) {}
 
   /** Writes the reject without its `kind`; returns the file's path. */
   write(record: { kind: "reject"; [field: string]: unknown }): string {
-    this.stream ??= createWriteStream(this.path, { flags: "w" });
+    if (!this.stream) {
+      this.stream = createWriteStream(this.path, { flags: "a" });
+      this.stream.write(
+        `${JSON.stringify({ run: this.run.startedAt.toISOString(), sources: this.run.sources })}\n`,
+      );
+    }
     const { kind: _kind, ...rest } = record;
     this.stream.write(`${JSON.stringify(rest)}\n`);
     return this.path;
@@ -105,7 +120,7 @@ export async function ingestIntoStore(
   let currentFile = "";
   let batch: KeyedPlayEvent[] = [];
   let items: CatalogueItem[] = [];
-  const rejects = new RejectsFile(options.rejectsPath);
+  const rejects = new RejectsFile(options.rejectsPath, { startedAt, sources: paths });
   const summary: IngestSummary = { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null };
   let rowsRead = 0;
   let lastReport = 0;
@@ -128,8 +143,9 @@ export async function ingestIntoStore(
       summary.accepted += r.inserted;
       summary.duplicates += r.duplicates;
       batch = [];
+      // Only after a commit: a report then means that much is stored (the kill test relies on it).
+      report();
     }
-    report();
   };
   try {
     for await (const record of readSource(paths, { ...options, onBytesRead: bytes.count })) {
@@ -196,7 +212,7 @@ export async function ingestRequestsIntoStore(
   const batchSize = options.batchSize ?? 20_000;
   const summary: IngestSummary = { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null };
   let batch: SourcedRequestEvent[] = [];
-  const rejects = new RejectsFile(options.rejectsPath);
+  const rejects = new RejectsFile(options.rejectsPath, { startedAt, sources: paths });
   let rowsRead = 0;
   let currentFile = "";
   const bytes = await ByteProgress.of(await requestSourceFiles(paths));

@@ -6,6 +6,19 @@ import { z } from "zod";
  * them. A new event kind is a new schema here plus a new table in the store's migrations.
  */
 
+/**
+ * Epoch ms of an event time as the schemas accept it (ISO 8601 with or without an offset). One without an
+ * offset is UTC, as the schemas say: `Date.parse` would read it in the process's time zone (TZ), and then
+ * the same play sent over HTTP and read from a file would get different times and idempotence keys.
+ */
+export function eventTimeMs(time: string): number {
+  // A date alone (no time of day) is already read as UTC midnight.
+  return Date.parse(LOCAL_DATE_TIME.test(time) ? `${time}Z` : time);
+}
+
+/** A date and time of day with no `Z` or `±HH[:MM]` offset after the time. */
+const LOCAL_DATE_TIME = /^[^Tt ]+[Tt ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?$/;
+
 export const endReasons = ["completed", "skipped", "barge-in", "error", "interrupted", "unknown"] as const;
 
 export const playContextSchema = z

@@ -487,6 +487,7 @@ describe("documentation and operations", () => {
         "/v1/rewrites",
         "/v1/rewrites/build",
         "/v1/items/{id}/similar",
+        "/v1/items/{id}/next",
         "/v1/jobs/{id}",
         "/v1/resolve",
         "/v1/train",
@@ -512,6 +513,7 @@ describe("documentation and operations", () => {
         "/v1/pools/{name}/playlist",
         "/v1/users/{id}/home",
         "/v1/home/report",
+        "/v1/privacy",
         "/v1/impressions",
         "/v1/feedback",
       ].sort(),
@@ -559,6 +561,12 @@ describe("documentation and operations", () => {
     expect(body.status).toBe("ok");
     expect(body.model).toBe((await engine.models.current())!.manifest.version);
     expect(body.events).toBe(await engine.store.countPlays());
+  });
+
+  it("says privacy mode is off, with an empty ledger", async () => {
+    const res = await app.inject({ url: "/v1/privacy" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ mode: null, ledger: { users: 0, total: 0, median: 0, max: 0, top: [] } });
   });
 
   it("exposes Prometheus metrics", async () => {

@@ -28,12 +28,14 @@ import {
 } from "./request-guards.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { directedRoutes } from "./routes/directed.js";
 import { eventsRoutes } from "./routes/events.js";
 import { homeRoutes } from "./routes/home.js";
 import { insightsRoutes } from "./routes/insights.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { playlistsRoutes } from "./routes/playlists.js";
 import { preferencesRoutes } from "./routes/preferences.js";
+import { privacyRoutes } from "./routes/privacy.js";
 import { recommendRoutes } from "./routes/recommend.js";
 import { type RouteContext, StoredPlays } from "./routes/route-context.js";
 import { trainingRoutes } from "./routes/training.js";
@@ -398,6 +400,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
         { name: "playlists", description: "taste space, personal playlists, Blend and editors' pools" },
         { name: "home", description: "home shelves from a learning bandit policy, impressions and feedback" },
+        { name: "privacy", description: "privacy mode and each user's spent privacy budget" },
       ],
     },
     transform: createJsonSchemaTransform({ skipList: ["/docs", "/docs/", "/docs/*", "/openapi.json"] }),
@@ -438,6 +441,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     dashboardRoutes,
     playlistsRoutes,
     homeRoutes,
+    privacyRoutes,
+    directedRoutes,
   ]) {
     app.register(routes, ctx);
   }

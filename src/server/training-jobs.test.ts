@@ -23,7 +23,8 @@ let firstVersion: string;
 /** 42k simulated plays: WARP's 500 epochs on them take seconds, so a job is still running when polled. */
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "tastebud-jobs-"));
-  engine = await Engine.open({ store: join(dir, "jobs.duckdb") });
+  // 1,000 items above 500: every model swap builds the approximate index too (on its own thread).
+  engine = await Engine.open({ store: join(dir, "jobs.duckdb"), approximateAbove: 500 });
   const world = simulateWorld({ users: 200, items: 1000, days: 30, seed: 3 });
   await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
   const counter = new OccurrenceCounter();
@@ -128,6 +129,10 @@ describe("training jobs off the serving thread", () => {
     const current = await engine.models.current();
     expect(current?.manifest.version).toBe(done.result?.version);
     expect(current?.userIndex.has("late-listener")).toBe(true);
+    expect(current?.topN.kind).toBe("approximate");
+    expect(readdirSync(join(engine.modelsDir, done.result?.version ?? ""))).toContain(
+      "approximate-index-m16-ef64.usearch",
+    );
     expect((await get("/healthz")).body.model).toBe(done.result?.version);
   }, 60_000);
 

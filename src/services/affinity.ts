@@ -107,15 +107,15 @@ export class AffinityService {
     const exclusive = options.exclusive ?? (<T>(body: () => Promise<T>) => body());
     const started = Date.now();
     onProgress?.("read store", 0, 1);
-    const window = await exclusive(async () => {
-      const columns = await store.scanPlays();
-      if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
-      const catalogue = await store.getItems();
-      const turns = (await store.scanRequests()).map(turnFromEvent);
-      return { columns, catalogue, turns };
-    });
+    // The training window: the plays are a snapshot the store takes without blocking writes (see
+    // EventStore.scanPlays); the catalogue and the request log, small, are read under `exclusive`.
+    const columns = await store.scanPlays();
+    if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
+    const { catalogue, turns } = await exclusive(async () => ({
+      catalogue: await store.getItems(),
+      turns: (await store.scanRequests()).map(turnFromEvent),
+    }));
     if (signal?.aborted) throw new TrainingCancelledError();
-    const { columns, catalogue, turns } = window;
     const kinds = new Map(catalogue.map((i) => [i.id, i.kind]));
     onProgress?.("context priors", 0, 1);
     const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
@@ -253,9 +253,9 @@ export class AffinityService {
   /** Why this user gets this item's affinity: own history, the factorization, and the plays that pulled it up. */
   async explain(user: string, item: string) {
     const current = await this.ctx.models.require();
-    const u = current.userIndex.get(user) ?? -1;
     const i = current.itemIndex.get(item) ?? -1;
-    const e = explainAffinity(current.model, u, i);
+    // userFor: a user's folded-in plays (an overlay since the model was trained) count here as in score.
+    const e = explainAffinity(current.model, userFor(current, user), i);
     return {
       user,
       item,

@@ -1,4 +1,13 @@
+import type { SplitSettings } from "../config.js";
+import type { TrainConfig } from "../core/affinity/affinity-model.js";
 import { scoreUserItem } from "../core/affinity/affinity-model.js";
+import {
+  defaultPlaylistEvaluationConfig,
+  evaluatePlaylists,
+  type PlaylistEvaluationConfig,
+  type PlaylistEvaluationProgress,
+  type PlaylistEvaluationReport,
+} from "../core/evaluation/playlists.js";
 import {
   type BlendAttributes,
   type BlendPolicy,
@@ -29,7 +38,10 @@ import {
   unit,
 } from "../core/playlists/index.js";
 import { intersectMasks, preferenceAdjustment, preferenceMasks } from "../core/preferences/index.js";
-import { filterMask, type ItemFilter } from "../core/serving/catalogue-view.js";
+import { buildCatalogueView, filterMask, type ItemFilter } from "../core/serving/catalogue-view.js";
+import { trueAffinity } from "../core/simulate/model.js";
+import type { SimulationTruth } from "../core/simulate/types.js";
+import { splitStoredPlays } from "./affinity.js";
 import type { ServiceContext } from "./context.js";
 import type { PreferencesService } from "./preferences.js";
 import { describeItem, round6, type ServingModel, userFor } from "./serving-model.js";
@@ -74,6 +86,8 @@ export interface BlendRequest {
   artistCap?: number;
   /** A track serves a member whose predicted affinity reaches this (default: each member's own bar, see BlendOptions). */
   relevantAt?: number;
+  /** The Blend policy's weight of the other members (see BlendOptions.othersWeight). */
+  othersWeight?: number;
   timeMs?: number;
 }
 
@@ -229,6 +243,7 @@ export class PlaylistsService {
       length,
       artistCap: request.artistCap ?? defaultBlendOptions.artistCap,
       relevantAt: request.relevantAt ?? defaultBlendOptions.relevantAt,
+      othersWeight: request.othersWeight ?? defaultBlendOptions.othersWeight,
     };
     const policy = request.policy ?? "blend";
     const result = buildBlend(input, policy, options);
@@ -252,6 +267,44 @@ export class PlaylistsService {
       attributes: compared[policy],
       policies: compared,
     };
+  }
+
+  /**
+   * `tastebud eval --playlists`: playlists and Blends from a model trained on the split's training side,
+   * judged on each user's held-out long plays, against the popularity and own-top baselines; the MMR and
+   * Blend weights chosen on validation plays cut from the training side (see evaluatePlaylists). Given a
+   * simulator's truth, also the true affinities of what each list holds.
+   */
+  async evaluate(
+    split: SplitSettings,
+    train: TrainConfig,
+    options: Partial<Omit<PlaylistEvaluationConfig, "train" | "truth">> & {
+      truth?: SimulationTruth;
+      onProgress?: PlaylistEvaluationProgress;
+    } = {},
+  ): Promise<PlaylistEvaluationReport> {
+    const { truth, onProgress, ...overrides } = options;
+    const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, train.bpr.seed);
+    const catalogue = buildCatalogueView({ items }, await this.ctx.store.getItems()).byModelIndex;
+    let judgeTruth: PlaylistEvaluationConfig["truth"];
+    if (truth) {
+      const tu = new Map(truth.users.map((u, k) => [u, k]));
+      const ti = new Map(truth.items.map((i, k) => [i, k]));
+      judgeTruth = (user, item) => {
+        const u = tu.get(user);
+        const i = ti.get(item);
+        return u === undefined || i === undefined ? null : trueAffinity({ truth }, u, i);
+      };
+    }
+    return evaluatePlaylists(
+      plays,
+      users,
+      items,
+      catalogue,
+      cut,
+      { ...defaultPlaylistEvaluationConfig, ...overrides, train, truth: judgeTruth },
+      onProgress,
+    );
   }
 
   /** Stores a new version of an editor's pool (validated); says which listed items the model does not know. */

@@ -24,7 +24,7 @@ import {
 import { Random } from "../core/random.js";
 import { defaultEmbeddingPath, loadEmbeddingTable, loadNeighbourhoods } from "../pipeline/privacy-files.js";
 import type { RequestEvent } from "../schema/events.js";
-import type { EventStore } from "../store/event-store.js";
+import type { EventStore, PrivacyLedgerSummary } from "../store/event-store.js";
 
 /** `--privacy epsilon=E,mechanism=gumbel,cap=C,over=refuse,oov=placeholder,table=path,seed=S`. */
 export interface PrivacyModeOptions {
@@ -199,6 +199,46 @@ export class PrivacyService {
   spent(users: readonly string[]): Promise<Map<string, number>> {
     return this.store.privacySpent(users);
   }
+}
+
+/** Privacy mode as the server runs it (null when request text is stored as given), and the ledger. */
+export interface PrivacyReport {
+  mode: {
+    mechanism: MechanismName;
+    epsilon: number;
+    /** Per-user cap on spent ε; null when there is none. */
+    cap: number | null;
+    overBudget: OverBudgetPolicy;
+    oov: OutOfVocabularyPolicy;
+    table: { words: number; dimensions: number };
+  } | null;
+  /** The ledger is kept in the store: it also shows what earlier runs in privacy mode spent. */
+  ledger: PrivacyLedgerSummary;
+}
+
+export async function privacyReport(
+  store: EventStore,
+  privacy: PrivacyService | null,
+  top = 50,
+): Promise<PrivacyReport> {
+  const o = privacy?.options;
+  return {
+    mode:
+      privacy && o
+        ? {
+            mechanism: o.mechanism,
+            epsilon: o.epsilon,
+            cap: Number.isFinite(o.cap) ? o.cap : null,
+            overBudget: o.overBudget,
+            oov: o.oov,
+            table: {
+              words: privacy.privacyTable.table.size,
+              dimensions: privacy.privacyTable.table.dimensions,
+            },
+          }
+        : null,
+    ledger: await store.privacyLedger(top),
+  };
 }
 
 function round(x: number): number {

@@ -15,6 +15,7 @@ import {
   loadTopN,
   type ModelManifest,
 } from "../pipeline/model-files.js";
+import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
 import type { EventStore } from "../store/event-store.js";
 
 /** No model has been trained on this store yet. */
@@ -131,7 +132,7 @@ export class ServingModels {
       manifest,
       view,
       matcher: new CatalogueIndex(view.all),
-      topN: createTopN(model.factors, { approximateAbove: this.approximateAbove }),
+      topN: await this.topNFor(model, found),
       recommender: loadTopN(found, manifest),
       resolveBlend:
         (loadModelExtra(found, manifest, "resolveBlend") as { blend: ResolveBlend } | null)?.blend ??
@@ -141,6 +142,21 @@ export class ServingModels {
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
+  }
+
+  /**
+   * Exact scans up to `approximateAbove` items; above, the approximate index, built on a worker thread
+   * and kept in the version's folder (approximateTopNOffThread). Where that folder cannot take the file,
+   * the index is built here, as before: slower to swap in, but the model serves.
+   */
+  private async topNFor(model: AffinityModel, dir: string): Promise<TopN> {
+    if (!(model.factors.nItems > this.approximateAbove))
+      return createTopN(model.factors, { approximateAbove: this.approximateAbove });
+    try {
+      return await approximateTopNOffThread(model.factors, dir);
+    } catch {
+      return createTopN(model.factors, { approximateAbove: this.approximateAbove });
+    }
   }
 }
 

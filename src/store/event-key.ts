@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { PlayEvent } from "../schema/events.js";
+import { eventTimeMs, type PlayEvent } from "../schema/events.js";
 
 /**
  * The dedupe key of a play. An event id, when given, is the identity. Otherwise the identity is every
@@ -17,7 +17,7 @@ export function eventKey(event: PlayEvent, occurrence = 0): bigint {
         "ev",
         event.user,
         event.item,
-        new Date(event.endTime).getTime(),
+        eventTimeMs(event.endTime),
         event.playedMs,
         event.itemLengthMs ?? "",
         event.weight ?? "",

@@ -293,6 +293,7 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       const store = await open();
       try {
         expect(await store.privacySpent(["ann"])).toEqual(new Map());
+        expect(await store.privacyLedger(5)).toEqual({ users: 0, total: 0, median: 0, max: 0, top: [] });
         await store.addPrivacySpent(new Map([["ann", 1.5]]));
         await store.addPrivacySpent(
           new Map([
@@ -306,6 +307,17 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
             ["bob", 0.25],
           ]),
         );
+        await store.addPrivacySpent(new Map([["cy", 1]]));
+        expect(await store.privacyLedger(2)).toEqual({
+          users: 3,
+          total: 4.75,
+          median: 1,
+          max: 3.5,
+          top: [
+            { user: "ann", spent: 3.5 },
+            { user: "cy", spent: 1 },
+          ],
+        });
       } finally {
         await store.close();
       }

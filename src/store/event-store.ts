@@ -9,17 +9,23 @@ import type { FeedbackEvent, ImpressionEvent } from "../schema/impressions.js";
  */
 export interface EventStore {
   readonly location: string;
-  /** Appends one batch in a single transaction; events already stored (same key) are skipped. */
-  appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult>;
+  /**
+   * Appends one batch in a single transaction; events already stored (same key) are skipped. With
+   * `listInserted`, the answer also says which rows were stored (for fold-in, which must see each play once).
+   */
+  appendPlays(batch: readonly KeyedPlayEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Inserts or updates catalogue items (later facts about an item overwrite earlier ones). */
   upsertItems(items: readonly CatalogueItem[]): Promise<number>;
-  /** Plays in a time window, as columns with users and items mapped to dense indices. */
+  /**
+   * Plays in a time window, as columns with users and items mapped to dense indices: a snapshot of the
+   * plays committed when it began, safe to run while appends go on (training reads its window this way).
+   */
   scanPlays(window?: TimeWindow): Promise<PlayColumns>;
   countPlays(): Promise<number>;
   /** Plays that started from a spoken or typed request, oldest first. */
   scanPlayRequests(window?: TimeWindow): Promise<PlayRequestRow[]>;
-  /** Appends request events in one transaction; a requestId already stored is skipped. */
-  appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult>;
+  /** Appends request events in one transaction; a requestId already stored is skipped (see appendPlays). */
+  appendRequests(batch: readonly SourcedRequestEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Request events in a time window (of one user, when given), oldest first (ties by requestId). */
   scanRequests(window?: TimeWindow & { user?: string }): Promise<RequestEvent[]>;
   countRequests(): Promise<number>;
@@ -40,6 +46,8 @@ export interface EventStore {
   removePool(name: string): Promise<boolean>;
   /** Total privacy budget (ε) each of these users has spent on stored text; users never charged are absent. */
   privacySpent(users: readonly string[]): Promise<Map<string, number>>;
+  /** The ledger at a glance: users charged, ε spent in all, its median and maximum, the biggest spenders. */
+  privacyLedger(top: number): Promise<PrivacyLedgerSummary>;
   /** Adds spent ε per user to the ledger, in one transaction. */
   addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
@@ -99,6 +107,16 @@ export interface RecentPlay {
   endReason: string | null;
   deviceType: string | null;
   requestText: string | null;
+}
+
+export interface PrivacyLedgerSummary {
+  users: number;
+  total: number;
+  /** Median and maximum spent ε over the users charged; 0 when none is. */
+  median: number;
+  max: number;
+  /** The users who spent most, most first (ties by user id). */
+  top: Array<{ user: string; spent: number }>;
 }
 
 export interface ImpressionSummary {
@@ -169,6 +187,16 @@ export interface PlayRequestRow {
 export interface AppendResult {
   inserted: number;
   duplicates: number;
+  /**
+   * With `listInserted`: positions in the batch of the rows this call stored, ascending. The other rows
+   * repeat an event already stored or an earlier row of the same batch.
+   */
+  insertedRows?: number[];
+}
+
+export interface AppendOptions {
+  /** Say which rows were stored (AppendResult.insertedRows); off for bulk ingest, which only counts. */
+  listInserted?: boolean;
 }
 
 export interface TimeWindow {

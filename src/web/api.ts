@@ -259,6 +259,49 @@ export interface Blend {
   policies: Record<BlendPolicy, BlendAttributes>;
 }
 
+/** GET /v1/privacy (services/privacy.ts PrivacyReport). */
+export interface PrivacyReport {
+  mode: {
+    mechanism: string;
+    epsilon: number;
+    cap: number | null;
+    overBudget: string;
+    oov: string;
+    table: { words: number; dimensions: number };
+  } | null;
+  ledger: {
+    users: number;
+    total: number;
+    median: number;
+    max: number;
+    top: Array<{ user: string; spent: number }>;
+  };
+}
+
+/** Quantiles of a distribution over words, as `tastebud privacy stats` reports them. */
+export interface Quantiles {
+  min: number;
+  p10: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+/** One row of a deniability evaluation record (kind "deniability"): N_w and S_w at one ε, or why not run. */
+export type DeniabilityRow =
+  | {
+      mechanism: string;
+      epsilon: number;
+      draws: number;
+      words: number;
+      unchanged: Quantiles;
+      distinct: Quantiles;
+    }
+  | { mechanism: string; epsilon: number; error: string };
+
 export const api = {
   health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
   overview: () => get<Overview>("/v1/overview"),
@@ -276,6 +319,7 @@ export const api = {
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
   homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
+  privacy: (top = 30) => get<PrivacyReport>(`/v1/privacy${q({ top })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),

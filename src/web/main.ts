@@ -7,6 +7,7 @@ import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
 import { OverviewPage } from "./pages/overview.js";
+import { PrivacyPage } from "./pages/privacy.js";
 import { TastePage } from "./pages/taste.js";
 import { href, useRoute } from "./router.js";
 import { html } from "./ui.js";
@@ -20,6 +21,7 @@ const pages = [
   { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
+  { id: "privacy", title: "Privacy" },
 ];
 
 function KeyField() {
@@ -46,6 +48,8 @@ function App() {
         return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
+      case "privacy":
+        return html`<${PrivacyPage} />`;
       case "learning":
         return html`<${LearningPage} />`;
       default:

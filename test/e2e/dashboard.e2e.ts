@@ -80,10 +80,21 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       "--out",
       "world",
     );
-    server = spawn(process.execPath, [cli, "serve", "--store", store, "--port", "0", "--api-key", KEY], {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    // Deniability on the shipped embedding table, kept for the Privacy page (small: 30 words x 30 draws).
+    tastebud(
+      ...["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30"],
+      ...["--draws", "30", "--store", store, "--json"],
+    );
+    // Privacy mode: request text posted over HTTP is perturbed and charged to its user's ledger.
+    const privacy = "epsilon=10,mechanism=laplace,cap=60,seed=1";
+    server = spawn(
+      process.execPath,
+      [cli, "serve", "--store", store, "--port", "0", "--api-key", KEY, "--privacy", privacy],
+      {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     base = await new Promise<string>((ok, fail) => {
       let out = "";
       server.stdout?.on("data", (chunk: Buffer) => {
@@ -263,7 +274,9 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       pages.push(await api<Page>(`/v1/users/u${String(1 + k).padStart(4, "0")}/home?slots=6&context=phone`));
     // Impressions are logged behind the store lock after each answer: wait until all are in.
     await expect
-      .poll(async () => (await api<{ log: { impressions: number } }>("/v1/home/report")).log.impressions)
+      .poll(async () => (await api<{ log: { impressions: number } }>("/v1/home/report")).log.impressions, {
+        timeout: 30_000,
+      })
       .toBe(24 * 6);
     const feedback = pages.map((p, k) =>
       k % 3 === 2
@@ -306,6 +319,53 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(await slots.locator("rect").count()).toBeGreaterThanOrEqual(report.log.bySlot.length);
     await page.getByRole("img", { name: new RegExp(`16 of ${report.log.impressions} streamed`) }).waitFor();
     await shoot("home");
+    expect(problems).toEqual([]);
+  });
+
+  it("privacy: the mode, the ledger after requests over HTTP, and deniability by ε", async () => {
+    const turn = (user: string, k: number) => ({
+      requestId: `private-${user}-${k}`,
+      user,
+      time: "2024-03-01T08:00:00Z",
+      text: "play the song hello by adele",
+    });
+    // ε = 10 per vocabulary word (the request has four to six): each user's first request fits the cap of 60,
+    // a second does not.
+    const posted = await api<{ accepted: number; rejected: number }>("/v1/requests", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ requests: [turn("p1", 1), turn("p2", 1), turn("p1", 2), turn("p3", 1)] }),
+    });
+    expect(posted).toMatchObject({ accepted: 3, rejected: 1 });
+    const report = await api<{ ledger: { users: number; total: number; top: Array<{ spent: number }> } }>(
+      "/v1/privacy?top=30",
+    );
+    const cost = report.ledger.top[0].spent;
+    expect(cost).toBeGreaterThanOrEqual(40);
+    expect(report.ledger).toMatchObject({ users: 3, total: 3 * cost });
+    await page.goto(`${base}/#/privacy`);
+    await page.locator('[data-stat="privacy-users"]').waitFor();
+    expect(await page.locator('[data-stat="privacy-users"]').innerText()).toBe("3");
+    expect(await page.locator('[data-stat="privacy-total"]').innerText()).toBe((3 * cost).toFixed(1));
+    expect(await page.locator('[data-fact="privacy-mode"]').innerText()).toBe(
+      "On: multivariate Laplace, ε = 10 per word",
+    );
+    const spenders = page.getByRole("img", { name: /biggest spenders.*the cap, ε = 60/ });
+    expect(await spenders.locator("rect").count()).toBeGreaterThanOrEqual(3);
+    const record = (
+      await api<{
+        evaluations: Array<{
+          report: { rows: Array<{ mechanism: string; epsilon: number; unchanged?: { median: number } }> };
+        }>;
+      }>("/v1/evaluations?kind=deniability")
+    ).evaluations[0];
+    const laplace10 = record.report.rows.find((r) => r.mechanism === "laplace" && r.epsilon === 10);
+    const shown = `ε 10: ${(100 * (laplace10?.unchanged?.median ?? Number.NaN)).toFixed(1)}%`;
+    const nw = page.getByRole("img", { name: new RegExp(`N_w.*${escape(shown)}`) });
+    await nw.waitFor();
+    expect(await nw.locator("path").count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole("img", { name: /Distinct words a word is replaced by/ }).waitFor();
+    await shoot("privacy");
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { splitSettingsSchema, toTrainConfig } from "../../config.js";
+import type { PlaylistEvaluationReport } from "../../core/evaluation/playlists.js";
 import { evaluateRewrites, type RewriteEvaluationReport } from "../../core/evaluation/rewrites.js";
 import { evaluateVoiceContext, type VoiceContextReport } from "../../core/evaluation/voice-context.js";
 import { truthFromJson } from "../../core/simulate/index.js";
@@ -10,6 +11,7 @@ import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../
 import { ablationSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { addGraphOptions, runDirectedEvaluation } from "./directed.js";
 import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
 
 export function evalCommand(program: Command): void {
@@ -81,8 +83,14 @@ export function evalCommand(program: Command): void {
       "--save-decision <file>",
       "with --resolve-decision: write the fitted thresholds (resolve reads <models>/resolve-decision.json)",
     )
+    .option(
+      "--playlists",
+      "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8)",
+    )
+    .option("--length <n>", "with --playlists: tracks per playlist (default 30)", number("length"))
     .option("--json", "print JSON");
-  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+    if (opts.graph) return runDirectedEvaluation(opts);
     if (opts.delayed) return runDelayedEvaluation(opts);
     if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
     if (opts.rewrites || opts.context) {
@@ -124,6 +132,22 @@ export function evalCommand(program: Command): void {
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
       const config = toTrainConfig(settings);
+      if (opts.playlists) {
+        const splitData = Object.values(split.data).some((v) => v !== undefined)
+          ? split.data
+          : { splitPerUser: 0.8 };
+        if (opts.length !== undefined && !(Number.isInteger(opts.length) && opts.length >= 2))
+          throw new UsageError("--length expects a whole number of at least 2");
+        const report = await engine.playlists.evaluate(splitData, config, {
+          truth,
+          ...(opts.length !== undefined ? { length: opts.length } : {}),
+          onProgress: (phase, done, total) => progress.update(phase, done, total),
+        });
+        progress.stop();
+        engine.insights.recordEvaluation("playlists", commandLine(), report);
+        console.log(opts.json ? JSON.stringify(report) : formatPlaylists(report));
+        return;
+      }
       if (opts.resolution) {
         const splitData = Object.values(split.data).some((v) => v !== undefined)
           ? split.data
@@ -187,6 +211,41 @@ export function evalCommand(program: Command): void {
 export function commandLine(): string {
   const quote = (a: string) => (/^[\w./:=@,+-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
   return ["tastebud", ...process.argv.slice(2).map(quote)].join(" ");
+}
+
+function formatPlaylists(r: PlaylistEvaluationReport): string {
+  const f = (x: number | undefined) => (x === undefined ? "    -" : x.toFixed(3));
+  const truth = r.playlists.discover.trueAffinity !== undefined;
+  const lines = [
+    `${r.split.users} listeners, ${r.length} tracks per list; trained on ${r.split.train} plays (validation ${r.split.validation} of them), judged on ${r.split.heldOutLongPlays} held-out long plays`,
+    `weights chosen on validation: MMR diversity ${r.selection.diversity.chosen} (hand-set ${r.selection.diversity.handSet}), Blend others' weight ${r.selection.othersWeight.chosen} (hand-set ${r.selection.othersWeight.handSet})`,
+    "",
+    `list          hit rate  precision  NDCG   new hits  familiar  diversity  artists/track${truth ? "  true aff.  true aff. new" : ""}`,
+  ];
+  const names: Array<[keyof PlaylistEvaluationReport["playlists"], string]> = [
+    ["discover", "discover"],
+    ["mix", "mix"],
+    ["popularity", "popularity"],
+    ["popularNew", "popular new"],
+    ["ownTop", "own top"],
+  ];
+  for (const [key, label] of names) {
+    const m = r.playlists[key];
+    lines.push(
+      `${label.padEnd(13)} ${f(m.hitRate).padEnd(9)} ${f(m.precision).padEnd(10)} ${f(m.ndcg).padEnd(6)} ${f(m.newHits).padEnd(9)} ${f(m.familiarShare).padEnd(9)} ${f(m.diversity).padEnd(10)} ${f(m.artistCoverage).padEnd(13)}${truth ? `  ${f(m.trueAffinity).padEnd(9)}  ${f(m.trueAffinityNew)}` : ""}`,
+    );
+  }
+  for (const b of r.blend) {
+    lines.push(
+      "",
+      `Blend of ${b.members} (${b.groups} groups)  predicted: joy  worst  equal  democratic  coherent | held-out: mean  worst${truth ? " | true: joy  worst" : ""}`,
+    );
+    for (const [policy, m] of Object.entries(b.policies))
+      lines.push(
+        `  ${policy.padEnd(21)}  ${f(m.joy)} ${f(m.worstMember)} ${f(m.equal)}  ${f(m.democratic)}       ${f(m.coherent)}    |     ${f(m.heldOutMean)} ${f(m.heldOutWorst)}${truth ? ` |      ${f(m.trueJoy)} ${f(m.trueWorst)}` : ""}`,
+      );
+  }
+  return lines.join("\n");
 }
 
 function formatRewrites(r: RewriteEvaluationReport): string {

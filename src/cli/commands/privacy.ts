@@ -9,8 +9,10 @@ import { PrivacyTable } from "../../services/privacy.js";
 import { deniabilityGrid, intentEvaluation, loadIntentSplit } from "../../services/privacy-eval.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
-import { deniabilitySvg } from "../plot.js";
+import { deniabilitySvg, tradeOffSvg } from "../plot.js";
 import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 
 function epsilonList(flag: string) {
   return (raw: string): number[] => {
@@ -107,6 +109,10 @@ export function privacyCommand(program: Command): void {
     .option("--table <path>", tableHelp)
     .option("--seed <n>", "seed", number("seed"), 1)
     .option("--plot <svg>", "write an SVG plot of median N_w against ε")
+    .option(
+      "--store <path>",
+      "also keep the result beside this store's models, for the dashboard's Privacy page",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
       const progress = new Progress(!opts.json);
@@ -142,6 +148,12 @@ export function privacyCommand(program: Command): void {
             `Plausible deniability, ${pt.table.size} words × ${pt.table.dimensions}-d, ${opts.draws} draws × ${opts.words} words`,
           ),
         );
+      }
+      if (opts.store) {
+        const setup = { words: opts.words, draws: opts.draws, seed: opts.seed };
+        await withEngine({ store: opts.store }, async (engine) => {
+          engine.insights.recordEvaluation("deniability", commandLine(), { table, setup, rows });
+        });
       }
       if (opts.json) {
         console.log(JSON.stringify({ table, rows }));
@@ -188,6 +200,7 @@ export function privacyCommand(program: Command): void {
     .option("--epochs <n>", "classifier epochs (fixed, not tuned)", number("epochs"), 200)
     .option("--oov <policy>", `words outside the table: ${outOfVocabularyPolicies.join(", ")}`, "placeholder")
     .option("--table <path>", tableHelp)
+    .option("--plot <svg>", "write an SVG plot of intent accuracy against median N_w per mechanism")
     .option("--json", "print JSON")
     .action(async (opts) => {
       const oov: OutOfVocabularyPolicy = oneOf("--oov", outOfVocabularyPolicies, opts.oov);
@@ -213,6 +226,14 @@ export function privacyCommand(program: Command): void {
         oov,
         cells: cells.map(({ runs: _runs, ...c }) => c),
       };
+      if (opts.plot)
+        writeFileSync(
+          opts.plot,
+          tradeOffSvg(
+            summary.cells,
+            `Intent accuracy against plausible deniability (train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds)`,
+          ),
+        );
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;
@@ -230,5 +251,6 @@ export function privacyCommand(program: Command): void {
           `${c.mechanism.padEnd(10)} ${String(c.epsilon ?? "-").padEnd(10)} ${c.matchedTo.padEnd(42)} ${(c.medianUnchanged === null ? "-" : c.medianUnchanged.toFixed(3)).padEnd(11)} ${fmt(c.accuracy).padEnd(22)} ${fmt(c.slotSurvival)}`,
         );
       }
+      if (opts.plot) console.log(`plot: ${opts.plot}`);
     });
 }

@@ -34,7 +34,7 @@ function fixture(groups: Array<{ count: number; likedBy: number[]; liked?: numbe
   return { input: { space, candidates: Int32Array.from({ length: n }, (_, i) => i), relevance }, groupOf };
 }
 
-const options = { length: 10, artistCap: 2, relevantAt: 0.5 };
+const options = { length: 10, artistCap: 2, relevantAt: 0.5, othersWeight: 0.5 };
 
 describe("Blend for two", () => {
   // A's favourites are a little more loved than B's, so the group's mean leans to A.

@@ -30,12 +30,20 @@ export interface BlendOptions {
    * playlist twice as long. A fixed probability such as 0.5 says little where most top tracks pass it.
    */
   relevantAt: number | null;
+  /**
+   * Weight of the others' mean relevance beside the owed member's own in the Blend policy (0 = the owed
+   * member alone, like alternating with a fairness turn; 1 = the group's sum for two members). 0.5 was
+   * hand-set; `tastebud eval --playlists` chooses it on validation plays cut from the training side.
+   */
+  othersWeight: number;
 }
 
-/** Weight of the others' mean relevance beside the owed member's own in the Blend policy. */
-const OTHERS_WEIGHT = 0.5;
-
-export const defaultBlendOptions: BlendOptions = { length: 30, artistCap: 2, relevantAt: null };
+export const defaultBlendOptions: BlendOptions = {
+  length: 30,
+  artistCap: 2,
+  relevantAt: null,
+  othersWeight: 0.5,
+};
 
 export interface BlendAttributes {
   /** Per member, the mean relevance of the playlist's tracks to them. */
@@ -63,8 +71,8 @@ export interface BlendResult {
 /**
  * Chooses and orders a Blend by `policy`:
  * - blend (ours): each slot goes to the member owed most (least summed relevance so far); among tracks
- *   under the artist cap it takes the one maximising that member's relevance plus half the mean relevance
- *   to the others, so tracks everyone likes come first and nobody falls behind (with the others at full
+ *   under the artist cap it takes the one maximising that member's relevance plus othersWeight (default
+ *   one half) times the mean relevance to the others, so tracks everyone likes come first and nobody falls behind (with the others at full
  *   weight the value would be the group's summed relevance for two, and the owed member would not count);
  * - alternating (baseline): members take turns, each taking their own best remaining track;
  * - mean (baseline): the tracks with the highest mean relevance over members.
@@ -114,7 +122,9 @@ export function buildBlend(input: BlendInput, policy: BlendPolicy, options: Blen
       c = argmax(
         (k) =>
           relevance[owed][k] +
-          (members > 1 ? (OTHERS_WEIGHT * (members * mean(k) - relevance[owed][k])) / (members - 1) : 0),
+          (members > 1
+            ? (options.othersWeight * (members * mean(k) - relevance[owed][k])) / (members - 1)
+            : 0),
       );
     }
     if (c < 0) break;

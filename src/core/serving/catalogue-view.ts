@@ -23,7 +23,10 @@ export interface CatalogueView {
   byId: Map<string, number>;
 }
 
-export function buildCatalogueView(model: AffinityModel, items: readonly ServingItem[]): CatalogueView {
+export function buildCatalogueView(
+  model: Pick<AffinityModel, "items">,
+  items: readonly ServingItem[],
+): CatalogueView {
   const byId = new Map<string, number>();
   const all: ServingItem[] = [];
   for (const item of items) {

@@ -144,30 +144,30 @@ export interface Explanation {
 }
 
 /**
- * Why user u gets item i's affinity: their own history with it, the factorization's score, and which of
- * their plays pulled it up (cosine of item vectors x the user's history with the played item).
+ * Why a user gets item i's affinity: their own history with it, the factorization's score, and which of
+ * their plays pulled it up (cosine of item vectors x the user's history with the played item). `user` is
+ * the user as scoring sees them (a folded-in overlay included), null for a user the model does not know.
  */
-export function explainAffinity(model: AffinityModel, u: number, i: number, n = 5): Explanation {
-  const s = scoreAffinity(model, u, i);
+export function explainAffinity(model: AffinityModel, user: UserState | null, i: number, n = 5): Explanation {
+  const s = user && i >= 0 ? scoreUserItem(model, user, i) : scoreAffinity(model, -1, i);
   const base = {
     affinity: s.affinity,
     source: s.source as ServeSource,
     history: { plays: s.plays, mean: s.history },
     mf: s.mf,
   };
-  if (u < 0 || i < 0) return { ...base, becauseOf: [] };
-  const cells = model.history;
+  if (!user || i < 0) return { ...base, becauseOf: [] };
   const k = model.factors.factors;
   const inverseNorms = itemInverseNorms(model.factors);
   const itemVector = model.factors.itemFactors.subarray(i * k, (i + 1) * k);
   const pulls: Explanation["becauseOf"] = [];
-  for (let c = cells.rowPtr[u]; c < cells.rowPtr[u + 1]; c++) {
-    const j = cells.items[c];
+  for (let c = 0; c < user.items.length; c++) {
+    const j = user.items[c];
     if (j === i) continue;
     // Cosine of the two item vectors (0 when either is all zeros).
     const similarity =
       itemScore(model.factors, itemVector, j, false) * (inverseNorms[i] * inverseNorms[j] || 0);
-    const history = cells.sum[c] / cells.count[c];
+    const history = user.sum[c] / user.count[c];
     pulls.push({ index: j, similarity, history, pull: similarity * history });
   }
   pulls.sort((a, b) => b.pull - a.pull);

@@ -21,7 +21,8 @@
  * Results are re-scored exactly with the model (itemScore, bit-identical to exactTopN) and re-ranked, so
  * callers always see true scores; only membership in the top n is approximate.
  */
-import usearch from "usearch";
+import { createRequire } from "node:module";
+import type usearchModule from "usearch";
 import type { FactorModel } from "../affinity/factor-model.js";
 import { userVector } from "../affinity/factor-model.js";
 import { Random } from "../random.js";
@@ -52,13 +53,51 @@ export interface ApproximateIndexOptions {
 
 const ONE_THREAD = 1;
 
+// usearch's CommonJS build, through require: its ES module build finds its native addon by walking up from
+// the caller's file name, which never ends on a worker thread started from code (the index is built on
+// one, see src/pipeline/threads/topn-worker.ts); the CommonJS build knows its own folder.
+const usearch = createRequire(import.meta.url)("usearch").default as typeof usearchModule;
+
+export type UsearchIndex = InstanceType<typeof usearch.Index>;
+
+function resolveIndexOptions(
+  model: FactorModel,
+  options: ApproximateIndexOptions,
+): Required<ApproximateIndexOptions> {
+  return {
+    connectivity: options.connectivity ?? 16,
+    expansionAdd: options.expansionAdd ?? 64,
+    expansionSearch: options.expansionSearch ?? 64,
+    threads: options.threads ?? 0,
+    equalizeNorms: options.equalizeNorms ?? false,
+    maxFetch: options.maxFetch ?? Math.max(256, Math.ceil(model.nItems / 40)),
+  };
+}
+
+/** Item vectors are [q_i, b_i] (and the norm-equalising coordinate when asked). */
+function indexDimensions(factors: number, opts: Required<ApproximateIndexOptions>): number {
+  return factors + (opts.equalizeNorms ? 2 : 1);
+}
+
+function emptyUsearchIndex(dimensions: number, opts: Required<ApproximateIndexOptions>): UsearchIndex {
+  return new usearch.Index({
+    dimensions,
+    metric: usearch.MetricKind.IP,
+    quantization: usearch.ScalarKind.F32,
+    connectivity: opts.connectivity,
+    expansion_add: opts.expansionAdd,
+    expansion_search: opts.expansionSearch,
+    multi: false,
+  });
+}
+
 export class ApproximateIndex {
   /** Reusable augmented query [p, 1] (then 0 when norms are equalised); searches are synchronous. */
   private readonly augmented: Float32Array;
 
   private constructor(
     readonly model: FactorModel,
-    private readonly index: InstanceType<typeof usearch.Index>,
+    private readonly index: UsearchIndex,
     readonly dimensions: number,
     readonly options: Readonly<Required<ApproximateIndexOptions>>,
     /** Wall-clock seconds spent building. */
@@ -72,17 +111,10 @@ export class ApproximateIndex {
    * re-scoring reads the model at search time, so rebuild after retraining.
    */
   static build(model: FactorModel, options: ApproximateIndexOptions = {}): ApproximateIndex {
-    const opts: Required<ApproximateIndexOptions> = {
-      connectivity: options.connectivity ?? 16,
-      expansionAdd: options.expansionAdd ?? 64,
-      expansionSearch: options.expansionSearch ?? 64,
-      threads: options.threads ?? 0,
-      equalizeNorms: options.equalizeNorms ?? false,
-      maxFetch: options.maxFetch ?? Math.max(256, Math.ceil(model.nItems / 40)),
-    };
+    const opts = resolveIndexOptions(model, options);
     const start = performance.now();
     const k = model.factors;
-    const d = k + (opts.equalizeNorms ? 2 : 1);
+    const d = indexDimensions(k, opts);
     const { nItems, itemFactors, itemBias } = model;
     const vectors = new Float32Array(nItems * d);
     const squaredNorms = new Float64Array(nItems);
@@ -101,21 +133,37 @@ export class ApproximateIndex {
     if (opts.equalizeNorms) {
       for (let i = 0; i < nItems; i++) vectors[i * d + k + 1] = Math.sqrt(maxSquaredNorm - squaredNorms[i]);
     }
-    const index = new usearch.Index({
-      dimensions: d,
-      metric: usearch.MetricKind.IP,
-      quantization: usearch.ScalarKind.F32,
-      connectivity: opts.connectivity,
-      expansion_add: opts.expansionAdd,
-      expansion_search: opts.expansionSearch,
-      multi: false,
-    });
+    const index = emptyUsearchIndex(d, opts);
     if (nItems > 0) {
       const keys = new BigUint64Array(nItems);
       for (let i = 0; i < nItems; i++) keys[i] = BigInt(i);
       index.add(keys, vectors, opts.threads);
     }
     return new ApproximateIndex(model, index, d, opts, (performance.now() - start) / 1000);
+  }
+
+  /**
+   * An index built elsewhere (e.g. on a worker thread, then saved and mapped here by the pipeline) for
+   * the same model and options: `load` fills the empty usearch index it is given (usearch's view or load).
+   */
+  static adopt(
+    model: FactorModel,
+    options: ApproximateIndexOptions,
+    buildSeconds: number,
+    load: (empty: UsearchIndex) => void,
+  ): ApproximateIndex {
+    const opts = resolveIndexOptions(model, options);
+    const d = indexDimensions(model.factors, opts);
+    const index = emptyUsearchIndex(d, opts);
+    load(index);
+    if (index.size() !== model.nItems)
+      throw new Error(`the index holds ${index.size()} items, the model ${model.nItems}`);
+    return new ApproximateIndex(model, index, d, opts, buildSeconds);
+  }
+
+  /** The usearch index itself, for the pipeline to save (usearch writes it to a file). */
+  get native(): UsearchIndex {
+    return this.index;
   }
 
   /** Number of indexed items. */

@@ -45,7 +45,11 @@ export function createTopN(model: FactorModel, config: TopNConfig = {}): TopN {
     };
   }
   const index = ApproximateIndex.build(model, config.index);
-  const recall = measureRecall(model, index, recallQueries, 10, seed);
+  return approximateTopN(model, index, measureRecall(model, index, recallQueries, 10, seed));
+}
+
+/** The approximate TopN over an index already built (see createTopN), with its measured recall@10. */
+export function approximateTopN(model: FactorModel, index: ApproximateIndex, recall: number): TopN {
   return {
     kind: "approximate",
     recall,

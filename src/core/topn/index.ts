@@ -9,5 +9,5 @@ export {
   type TopNOptions,
   type TopNResult,
 } from "./exact.js";
-export { createTopN, type TopN, type TopNConfig } from "./facade.js";
+export { approximateTopN, createTopN, type TopN, type TopNConfig } from "./facade.js";
 export { type RandomModelOptions, randomFactorModel } from "./synthetic.js";

@@ -1,4 +1,4 @@
-import type { RequestEvent } from "../../schema/events.js";
+import { eventTimeMs, type RequestEvent } from "../../schema/events.js";
 
 /**
  * A request event as the core sees it: the same fields with the time as epoch milliseconds, so detectors
@@ -35,5 +35,5 @@ export interface TurnTruth {
 
 export function turnFromEvent(event: RequestEvent): VoiceTurn {
   const { time, ...rest } = event;
-  return { ...rest, timeMs: Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`) };
+  return { ...rest, timeMs: eventTimeMs(time) };
 }

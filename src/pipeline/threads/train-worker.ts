@@ -19,6 +19,9 @@ const { plays, users, items, config, save, approximateAbove, resolveFit } = work
 const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
+// Folding the plays and building the pairwise sets comes before the first epoch, and takes seconds on
+// millions of plays.
+send({ type: "progress", phase: "prepare training data", done: 0, total: 1 });
 const model = await trainAffinityModelWith(
   trainFactorsOnThreads,
   plays,

@@ -91,5 +91,28 @@ describe("POST /v1/requests in privacy mode", () => {
           ["bob", 20],
         ]),
       );
+      // What the dashboard's privacy page reads: the mode as configured and the ledger as charged.
+      const report = await app.inject({ url: "/v1/privacy" });
+      expect(report.statusCode).toBe(200);
+      expect(report.json()).toEqual({
+        mode: {
+          mechanism: "laplace",
+          epsilon: 2,
+          cap: 25,
+          overBudget: "refuse",
+          oov: "placeholder",
+          table: { words: engine.privacy?.privacyTable.table.size, dimensions: 8 },
+        },
+        ledger: {
+          users: 2,
+          total: 40,
+          median: 20,
+          max: 20,
+          top: [
+            { user: "ann", spent: 20 },
+            { user: "bob", spent: 20 },
+          ],
+        },
+      });
     }));
 });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { PlayEvent } from "../../schema/events.js";
-import { playEventSchema, requestEventSchema } from "../../schema/events.js";
+import { eventTimeMs, playEventSchema, requestEventSchema } from "../../schema/events.js";
 import { OccurrenceCounter } from "../../store/event-key.js";
 import type { AppendResult, KeyedPlayEvent } from "../../store/event-store.js";
 import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
@@ -61,8 +61,8 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       }));
       const stored = await storeLock.run(async () => {
         const appended = batch.length
-          ? await engine.store.appendPlays(batch)
-          : { inserted: 0, duplicates: 0 };
+          ? await engine.store.appendPlays(batch, { listInserted: true })
+          : { inserted: 0, duplicates: 0, insertedRows: [] };
         await recordBatch("/v1/events", startedAt, appended, rejects.length);
         return appended;
       });
@@ -70,8 +70,12 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
       if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
+        // Only the rows this batch stored: a retried or overlapping batch must not count a play twice.
         const byUser = new Map<string, PlayEvent[]>();
-        for (const { event } of batch) byUser.set(event.user, [...(byUser.get(event.user) ?? []), event]);
+        for (const row of stored.insertedRows ?? []) {
+          const { event } = batch[row];
+          byUser.set(event.user, [...(byUser.get(event.user) ?? []), event]);
+        }
         for (const [user, plays] of byUser) await engine.affinity.foldIn(user, plays);
         foldedIn = [...byUser.keys()];
       }
@@ -125,16 +129,19 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
           valid = events;
         }
         const appended = valid.length
-          ? await engine.store.appendRequests(valid.map((event) => ({ event, source: "http" })))
-          : { inserted: 0, duplicates: 0 };
+          ? await engine.store.appendRequests(
+              valid.map((event) => ({ event, source: "http" })),
+              { listInserted: true },
+            )
+          : { inserted: 0, duplicates: 0, insertedRows: [] };
         await recordBatch("/v1/requests", startedAt, appended, rejects.length);
         return appended;
       });
-      // The online rewriter learns each turn once: a retried batch (duplicates) teaches it nothing new.
-      if (stored.duplicates === 0) {
-        for (const event of [...valid].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)))
-          engine.rewrites.observe(event);
-      }
+      // The online rewriter learns each turn once: from the rows this batch stored, not from those a
+      // retried or overlapping batch repeats.
+      const fresh = (stored.insertedRows ?? []).map((row) => valid[row]);
+      for (const event of fresh.sort((a, b) => eventTimeMs(a.time) - eventTimeMs(b.time)))
+        engine.rewrites.observe(event);
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
+import { eventTimeMs } from "../../schema/events.js";
 import { HttpError } from "../errors.js";
 import { errorResponses } from "../validation.js";
 import type { RouteContext } from "./route-context.js";
@@ -29,7 +30,7 @@ export const voiceRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) 
     },
     async (request) => {
       const { user, request: text, candidates, limit, context, time, minPrecision } = request.body;
-      const timeMs = time === undefined ? undefined : Date.parse(time);
+      const timeMs = time === undefined ? undefined : eventTimeMs(time);
       const answer = await engine.voice.resolve(user, text, {
         candidates,
         limit,

@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, listValue } from "@duckdb/node-api";
-import type { CatalogueItem, RequestEvent } from "../../schema/events.js";
+import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
 import {
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ImpressionSummary,
@@ -15,6 +16,7 @@ import {
   type PlayRequestRow,
   type PoolRecord,
   type PreferenceRecord,
+  type PrivacyLedgerSummary,
   type RecentPlay,
   type SourcedRequestEvent,
   type StoredPolicy,
@@ -104,8 +106,9 @@ export class DuckDbEventStore implements EventStore {
     }
   }
 
-  async appendPlays(batch: readonly KeyedPlayEvent[]): Promise<AppendResult> {
-    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+  async appendPlays(batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (batch.length === 0)
+      return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
     // point leaves either the whole batch or none of it. INSERT OR IGNORE on the key makes it idempotent.
     await this.conn.run("DELETE FROM plays_staging");
@@ -115,7 +118,7 @@ export class DuckDbEventStore implements EventStore {
       appendOptionalVarchar(a, event.eventId);
       a.appendVarchar(event.user);
       a.appendVarchar(event.item);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(event.endTime)) * 1000n));
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(event.endTime)) * 1000n));
       a.appendBigInt(BigInt(event.playedMs));
       if (event.itemLengthMs === undefined) a.appendNull();
       else a.appendBigInt(BigInt(event.itemLengthMs));
@@ -134,12 +137,19 @@ export class DuckDbEventStore implements EventStore {
       a.endRow();
     }
     a.closeSync();
+    const insert = "INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging";
+    let insertedRows: number[] | undefined;
     const inserted = await this.transaction(async () => {
-      const r = await this.conn.run("INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging");
-      return r.rowsChanged;
+      if (!options.listInserted) return (await this.conn.run(insert)).rowsChanged;
+      const keys = (await this.conn.runAndReadAll(`${insert} RETURNING event_key`)).getColumns()[0] ?? [];
+      insertedRows = rowsOfKeys(
+        batch.map((b) => b.key),
+        keys as bigint[],
+      );
+      return keys.length;
     });
     await this.conn.run("DELETE FROM plays_staging");
-    return { inserted, duplicates: batch.length - inserted };
+    return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
   }
 
   async upsertItems(items: readonly CatalogueItem[]): Promise<number> {
@@ -174,6 +184,13 @@ export class DuckDbEventStore implements EventStore {
     });
   }
 
+  /**
+   * On a connection of its own, opened for the scan, in one read transaction: DuckDB's MVCC gives it a
+   * snapshot (the plays committed when it began), so the scan neither waits for nor holds up the writes
+   * on the main connection. DuckDB runs the queries on its own threads; the rows then come into typed
+   * arrays a slice at a time, yielding to the event loop between slices, so converting millions of plays
+   * never holds a server's answers for long.
+   */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
     if (window.fromMs !== undefined)
@@ -181,39 +198,58 @@ export class DuckDbEventStore implements EventStore {
     if (window.toMs !== undefined)
       conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
     const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
-    // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE scan AS SELECT * FROM plays ${where}`);
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_users AS SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM scan)",
-    );
-    await this.conn.run(
-      "CREATE OR REPLACE TEMP TABLE scan_items AS SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM scan)",
-    );
-    const users = ((
-      await this.conn.runAndReadAll("SELECT user_id FROM scan_users ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const items = ((
-      await this.conn.runAndReadAll("SELECT item_id FROM scan_items ORDER BY ix")
-    ).getColumns()[0] ?? []) as string[];
-    const reader = await this.conn.runAndReadAll(`
-      SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
-             coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
-      FROM scan s JOIN scan_users u USING (user_id) JOIN scan_items i USING (item_id)
-      ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
-    // An empty result has no columns at all.
-    const cols =
-      reader.currentRowCount === 0 ? [[], [], [], [], [], []] : (reader.getColumns() as number[][]);
-    await this.conn.run("DROP TABLE scan; DROP TABLE scan_users; DROP TABLE scan_items");
-    return {
-      users,
-      items,
-      userIndex: Int32Array.from(cols[0]),
-      itemIndex: Int32Array.from(cols[1]),
-      endTimeMs: Float64Array.from(cols[2]),
-      playedMs: Float64Array.from(cols[3]),
-      itemLengthMs: Float64Array.from(cols[4]),
-      weight: Float64Array.from(cols[5]),
-    };
+    const conn = await this.instance.connect();
+    try {
+      await conn.run("BEGIN TRANSACTION");
+      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+      const users = ((
+        await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
+      ).getColumns()[0] ?? []) as string[];
+      const items = ((
+        await conn.runAndReadAll(`SELECT DISTINCT item_id FROM plays ${where} ORDER BY item_id`)
+      ).getColumns()[0] ?? []) as string[];
+      const result = await conn.run(`
+        WITH s AS (SELECT * FROM plays ${where}),
+        u AS (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM s)),
+        i AS (SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM s))
+        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
+               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
+        FROM s JOIN u USING (user_id) JOIN i USING (item_id)
+        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+      await conn.run("COMMIT");
+      let n = 0;
+      for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
+      const columns = {
+        users,
+        items,
+        userIndex: new Int32Array(n),
+        itemIndex: new Int32Array(n),
+        endTimeMs: new Float64Array(n),
+        playedMs: new Float64Array(n),
+        itemLengthMs: new Float64Array(n),
+        weight: new Float64Array(n),
+      };
+      const targets = [
+        columns.userIndex,
+        columns.itemIndex,
+        columns.endTimeMs,
+        columns.playedMs,
+        columns.itemLengthMs,
+        columns.weight,
+      ];
+      let at = 0;
+      for (let c = 0; c < result.chunkCount; c++) {
+        const chunk = result.getChunk(c);
+        for (let col = 0; col < targets.length; col++)
+          targets[col].set(chunk.getColumnValues(col) as number[], at);
+        at += chunk.rowCount;
+        // A chunk holds 2,048 rows: about 32 of them (65k rows, a few ms) between two yields.
+        if (c % 32 === 31) await new Promise((r) => setImmediate(r));
+      }
+      return columns;
+    } finally {
+      conn.closeSync();
+    }
   }
 
   async scanPlayRequests(window: TimeWindow = {}): Promise<PlayRequestRow[]> {
@@ -239,8 +275,12 @@ export class DuckDbEventStore implements EventStore {
     }));
   }
 
-  async appendRequests(batch: readonly SourcedRequestEvent[]): Promise<AppendResult> {
-    if (batch.length === 0) return { inserted: 0, duplicates: 0 };
+  async appendRequests(
+    batch: readonly SourcedRequestEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (batch.length === 0)
+      return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     await this.conn.run(
       "CREATE TEMP TABLE IF NOT EXISTS requests_staging AS SELECT * EXCLUDE (ingested_at) FROM requests LIMIT 0",
     );
@@ -251,7 +291,7 @@ export class DuckDbEventStore implements EventStore {
       a.appendVarchar(event.requestId);
       a.appendVarchar(event.user);
       appendOptionalVarchar(a, event.device);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(event.time)) * 1000n));
+      a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(event.time)) * 1000n));
       a.appendVarchar(event.text);
       optionalDouble(event.asrConfidence);
       appendOptionalVarchar(a, event.intent);
@@ -268,15 +308,22 @@ export class DuckDbEventStore implements EventStore {
     }
     a.closeSync();
     // Several rows with one requestId in a batch: the first wins, like a re-ingest.
-    const inserted = await this.transaction(async () => {
-      const r = await this.conn.run(`
+    const insert = `
         INSERT OR IGNORE INTO requests BY NAME
         SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY request_id) AS rn FROM requests_staging)
-        WHERE rn = 1`);
-      return r.rowsChanged;
+        WHERE rn = 1`;
+    let insertedRows: number[] | undefined;
+    const inserted = await this.transaction(async () => {
+      if (!options.listInserted) return (await this.conn.run(insert)).rowsChanged;
+      const ids = (await this.conn.runAndReadAll(`${insert} RETURNING request_id`)).getColumns()[0] ?? [];
+      insertedRows = rowsOfKeys(
+        batch.map((b) => b.event.requestId),
+        ids as string[],
+      );
+      return ids.length;
     });
     await this.conn.run("DELETE FROM requests_staging");
-    return { inserted, duplicates: batch.length - inserted };
+    return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
   }
 
   async scanRequests(window: TimeWindow & { user?: string } = {}): Promise<RequestEvent[]> {
@@ -358,6 +405,26 @@ export class DuckDbEventStore implements EventStore {
     stmt.bind([listValue([...new Set(users)])]);
     for (const r of (await stmt.runAndReadAll()).getRows()) out.set(r[0] as string, r[1] as number);
     return out;
+  }
+
+  async privacyLedger(top: number): Promise<PrivacyLedgerSummary> {
+    const [users, total, median, max] = (
+      await this.conn.runAndReadAll(
+        "SELECT count(*)::DOUBLE, coalesce(sum(spent), 0), coalesce(median(spent), 0), coalesce(max(spent), 0) FROM privacy_ledger",
+      )
+    ).getRows()[0] as number[];
+    const stmt = await this.conn.prepare(
+      "SELECT user_id, spent FROM privacy_ledger ORDER BY spent DESC, user_id LIMIT $1",
+    );
+    stmt.bindInteger(1, top);
+    const rows = (await stmt.runAndReadAll()).getRows();
+    return {
+      users,
+      total,
+      median,
+      max,
+      top: rows.map((r) => ({ user: r[0] as string, spent: r[1] as number })),
+    };
   }
 
   async addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void> {
@@ -463,7 +530,7 @@ export class DuckDbEventStore implements EventStore {
         a.appendVarchar(e.impressionId);
         appendOptionalVarchar(a, e.pageId);
         a.appendVarchar(e.user);
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(e.time)) * 1000n));
         a.appendVarchar(e.surface);
         a.appendInteger(e.slot);
         a.appendVarchar(e.item);
@@ -484,7 +551,7 @@ export class DuckDbEventStore implements EventStore {
     return this.appendStaged("impression_feedback", "impression_id, kind, time", batch.length, (a) => {
       for (const e of batch) {
         a.appendVarchar(e.impressionId);
-        a.appendTimestamp(new DuckDBTimestampValue(BigInt(parseEventTime(e.time)) * 1000n));
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(e.time)) * 1000n));
         a.appendVarchar(e.kind);
         if (e.playedMs === undefined) a.appendNull();
         else a.appendBigInt(BigInt(e.playedMs));
@@ -700,9 +767,18 @@ function appendOptionalVarchar(
   else a.appendVarchar(v);
 }
 
-/** Epoch ms of an ISO time; one without an offset is UTC, as the schema says. */
-function parseEventTime(time: string): number {
-  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(time) ? time : `${time}Z`);
+/**
+ * Positions in the batch of the rows an INSERT stored, given the keys it returned: the first row with each
+ * key (a later row with the same key was the duplicate the insert skipped), ascending.
+ */
+function rowsOfKeys<K>(batchKeys: readonly K[], storedKeys: readonly K[]): number[] {
+  const stored = new Set(storedKeys);
+  const rows: number[] = [];
+  for (let k = 0; k < batchKeys.length; k++) {
+    if (!stored.delete(batchKeys[k])) continue;
+    rows.push(k);
+  }
+  return rows;
 }
 
 function translateOpenError(location: string, err: unknown): Error {

@@ -1,0 +1,142 @@
+/**
+ * Privacy mode's costs (issue 20): how long the shipped table takes to load and index, how fast each
+ * mechanism perturbs a 20-word request (target: under 1 ms p99 in process with a 10k-word table), and the
+ * utility/privacy trade-off per ε: plausible deniability (median N_w, S_w) beside the intent accuracy and
+ * slot survival of a classifier trained and tested on perturbed SNIPS text (skipped where the shared data
+ * is absent). Kept short: one seed and a 1,000-example training sample per cell; `tastebud privacy eval`
+ * runs the full grid with several seeds.
+ *   npm run bench -- privacy [--table PATH]   # PATH: another GloVe/word2vec file to time loading and indexing
+ */
+import { existsSync } from "node:fs";
+import { deniability, vocabularySample } from "../src/core/privacy/deniability.js";
+import { runIntentTask } from "../src/core/privacy/intent.js";
+import type { MechanismName } from "../src/core/privacy/mechanisms.js";
+import { computeNeighbourhoods } from "../src/core/privacy/neighbours.js";
+import { perturbText } from "../src/core/privacy/text.js";
+import { Random } from "../src/core/random.js";
+import { defaultEmbeddingPath, loadEmbeddingTable } from "../src/pipeline/privacy-files.js";
+import { PrivacyTable } from "../src/services/privacy.js";
+import { loadIntentSplit } from "../src/services/privacy-eval.js";
+import { percentiles } from "./record.js";
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+const seconds = (t: number) => Math.round((performance.now() - t) / 10) / 100;
+
+/** Loading a table and computing its neighbourhoods from scratch (what a cache miss costs). */
+async function loadCost(path: string) {
+  let t = performance.now();
+  const table = await loadEmbeddingTable(path);
+  const loadSeconds = seconds(t);
+  t = performance.now();
+  const n = computeNeighbourhoods(table);
+  return {
+    path,
+    words: table.size,
+    dimensions: table.dimensions,
+    loadSeconds,
+    neighbourhoodsSeconds: seconds(t),
+    exactNeighbourhoods: n.exact,
+  };
+}
+
+export async function privacyBench(args: { table?: string } = {}): Promise<Record<string, unknown>> {
+  log("loading the shipped table ...");
+  const shipped = await loadCost(defaultEmbeddingPath());
+  let t = performance.now();
+  const pt = await PrivacyTable.open();
+  const openSeconds = seconds(t);
+  const other = args.table ? await loadCost(args.table) : null;
+
+  // Gumbel's admissible ε start at (5 + 2 ln n)/Δ_min (a > 0 in methods.md 7b's calibration).
+  const gumbelMin = (5 + 2 * Math.log(pt.table.size)) / pt.neighbourhoods.deltaMin;
+  const grid: Array<{ mechanism: MechanismName; epsilon: number }> = [
+    ...[4, 6, 8, 10, 15].map((epsilon) => ({ mechanism: "laplace" as const, epsilon })),
+    ...[1.05, 1.5, 3, 10].map((f) => ({
+      mechanism: "gumbel" as const,
+      epsilon: Math.round(gumbelMin * f * 10) / 10,
+    })),
+  ];
+
+  // 20-word requests of frequent words (ranks 100 to 5,000: past GloVe's punctuation and stop words).
+  const rng = new Random(3);
+  const requests = Array.from({ length: 2000 }, () =>
+    Array.from({ length: 20 }, () => pt.table.words[100 + rng.int(4900)]).join(" "),
+  );
+  const perturbation = [];
+  // Timed at Laplace ε = 10 and Gumbel's smallest admissible ε (the most noise either is run with here).
+  for (const { mechanism, epsilon } of [grid[3], grid[5]]) {
+    log(`perturbing 20-word requests, ${mechanism} ε=${epsilon} ...`);
+    t = performance.now();
+    const m = pt.mechanism(mechanism, epsilon);
+    const setupSeconds = seconds(t);
+    const draws = new Random(5);
+    for (const r of requests.slice(0, 200)) perturbText(r, pt.table, m, draws, "placeholder");
+    const ms: number[] = [];
+    const start = performance.now();
+    for (const r of requests) {
+      const t0 = performance.now();
+      perturbText(r, pt.table, m, draws, "placeholder");
+      ms.push(performance.now() - t0);
+    }
+    const total = (performance.now() - start) / 1000;
+    perturbation.push({
+      mechanism,
+      epsilon,
+      setupSeconds,
+      requestMs: percentiles(ms),
+      requestsPerSecond: Math.round(requests.length / total),
+      wordsPerSecond: Math.round((requests.length * 20) / total),
+      targetP99Ms: 1,
+    });
+  }
+
+  const snips = new URL("../../shared/data/snips-nlu-2017", import.meta.url).pathname;
+  const data = existsSync(snips) ? loadIntentSplit(snips, 1000, 1) : null;
+  if (!data) log(`no SNIPS data at ${snips}: the trade-off has deniability only`);
+  const words = vocabularySample(pt.table.size, 200, 100);
+  const intent = (mechanism: MechanismName | null, epsilon: number) =>
+    data
+      ? runIntentTask(data.train, data.test, {
+          table: pt.table,
+          mechanism: mechanism ? pt.mechanism(mechanism, epsilon) : null,
+          oov: "placeholder",
+          seed: 1,
+          epochs: 100,
+        })
+      : null;
+  const tradeOff = [];
+  const ceiling = intent(null, 0);
+  for (const { mechanism, epsilon } of grid) {
+    log(`trade-off, ${mechanism} ε=${epsilon} ...`);
+    const s = deniability(pt.mechanism(mechanism, epsilon), words, 100, 7).summary;
+    const run = intent(mechanism, epsilon);
+    tradeOff.push({
+      mechanism,
+      epsilon,
+      medianUnchanged: s.unchanged.median,
+      medianDistinct: s.distinct.median,
+      ...(run
+        ? { accuracy: run.accuracy, slotSurvival: run.slotSurvival, changedShare: run.changedShare }
+        : {}),
+    });
+  }
+  return {
+    table: { ...shipped, openSeconds, cachedNeighbourhoods: pt.cached },
+    ...(other ? { otherTable: { ...other, targetSeconds: 30 } } : {}),
+    perturbation,
+    tradeOff: {
+      deniability: { words: words.length, draws: 100 },
+      intent: data
+        ? {
+            data: "snips-nlu-2017",
+            train: data.train.length,
+            test: data.test.length,
+            seed: 1,
+            epochs: 100,
+            ceiling: { accuracy: ceiling?.accuracy, slotSurvival: ceiling?.slotSurvival },
+          }
+        : null,
+      cells: tradeOff,
+    },
+  };
+}
