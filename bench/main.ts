@@ -11,6 +11,7 @@
  *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
  *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
+ *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
@@ -26,6 +27,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
@@ -119,6 +121,18 @@ async function main() {
       commit: commit(),
       at: new Date().toISOString(),
       ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("playlists")) {
+    const result = {
+      bench: "playlists",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await playlistsBench()),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

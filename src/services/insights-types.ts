@@ -34,6 +34,13 @@ export interface Overview {
       floor: number;
       relativeThreshold?: number;
     };
+    /** The sampled pairwise loss after each epoch, per phase (empty for versions trained before it). */
+    trainingCurve: Array<{
+      phase: "calibration" | "final";
+      epoch: number;
+      loss: number;
+      validationLoss?: number;
+    }>;
   } | null;
   models: Array<{ version: string; createdAt: string; isCurrent: boolean }>;
   evaluations: number;

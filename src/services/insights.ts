@@ -42,6 +42,7 @@ export class InsightsService {
             metrics: m.metrics,
             factors: m.factors,
             rule: { ...m.rule },
+            trainingCurve: m.trainingCurve ?? [],
           }
         : null,
       models: versions.map((v) => ({

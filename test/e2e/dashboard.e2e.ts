@@ -387,6 +387,20 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     await mapChart.waitFor();
     expect(await mapChart.locator("circle").count()).toBe(map.points.length);
     await page.getByRole("img", { name: /Confidence weight g\(x\)/ }).waitFor();
+    // The training curve the demo's training recorded, as the overview gives it.
+    const overview = await api<{
+      model: { trainingCurve: Array<{ phase: string; loss: number; validationLoss?: number }> };
+    }>("/v1/overview");
+    const final = overview.model.trainingCurve.filter((p) => p.phase === "final");
+    expect(final.length).toBeGreaterThan(1);
+    expect(final[final.length - 1].loss).toBeLessThan(final[0].loss);
+    const curve = page.getByRole("img", {
+      name: new RegExp(
+        `final fit went from ${final[0].loss.toFixed(3)} to ${final[final.length - 1].loss.toFixed(3)} over ${final.length} epochs`,
+      ),
+    });
+    await curve.waitFor();
+    expect(await curve.locator("path").count()).toBeGreaterThanOrEqual(2);
     await shoot("model");
     expect(problems).toEqual([]);
   });

@@ -88,6 +88,10 @@ export function evalCommand(program: Command): void {
       "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8)",
     )
     .option("--length <n>", "with --playlists: tracks per playlist (default 30)", number("length"))
+    .option(
+      "--save-weights",
+      "with --playlists: playlists and Blends then use the weights chosen on validation (<models>/playlist-weights.json)",
+    )
     .option("--json", "print JSON");
   addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
     if (opts.graph) return runDirectedEvaluation(opts);
@@ -145,6 +149,13 @@ export function evalCommand(program: Command): void {
         });
         progress.stop();
         engine.insights.recordEvaluation("playlists", commandLine(), report);
+        if (opts.saveWeights)
+          engine.playlists.saveWeights({
+            diversity: report.selection.diversity.chosen,
+            othersWeight: report.selection.othersWeight.chosen,
+            chosenBy: commandLine(),
+            at: new Date().toISOString(),
+          });
         console.log(opts.json ? JSON.stringify(report) : formatPlaylists(report));
         return;
       }

@@ -47,6 +47,10 @@ export function ModelPage() {
         <${Show} value=${map} body=${(m: ItemMap) => html`<${ItemMapView} map=${m} />`} />
       </div>
       <div class="card">
+        <h2>Training curve</h2>
+        <${Show} value=${overview} body=${(o: Overview) => html`<${TrainingCurve} o=${o} />`} />
+      </div>
+      <div class="card">
         <h2>Weighting functions</h2>
         <${Show} value=${overview} body=${(o: Overview) => html`<${Weighting} o=${o} />`} />
       </div>
@@ -180,6 +184,51 @@ function Weighting({ o }: { o: Overview }) {
             stroke: "name",
             strokeWidth: (d: { name: string }) => (d.name === served ? 3.5 : 1.5),
           }),
+        ],
+      })}
+  />`;
+}
+
+type CurvePoint = NonNullable<Overview["model"]>["trainingCurve"][number];
+
+function TrainingCurve({ o }: { o: Overview }) {
+  const curve = o.model?.trainingCurve ?? [];
+  if (curve.length === 0)
+    return html`<p class="muted">The serving model kept no training curve (trained before curves were recorded, or no model yet).</p>`;
+  const phaseWords = { calibration: "calibration fit (training pairs)", final: "final fit (training pairs)" };
+  const lines = [
+    ...curve.map((p: CurvePoint) => ({ epoch: p.epoch, loss: p.loss, series: phaseWords[p.phase] })),
+    ...curve
+      .filter((p: CurvePoint) => p.validationLoss !== undefined)
+      .map((p: CurvePoint) => ({
+        epoch: p.epoch,
+        loss: p.validationLoss as number,
+        series: "held-out latest plays",
+      })),
+  ];
+  const final = curve.filter((p: CurvePoint) => p.phase === "final");
+  const held = curve.filter((p: CurvePoint) => p.validationLoss !== undefined);
+  const last = final[final.length - 1];
+  const validation = held.length
+    ? `; on each user's held-out latest plays it went from ${fixed(held[0].validationLoss)} to ${fixed(held[held.length - 1].validationLoss)}`
+    : "";
+  return html`<${Chart}
+    deps=${[o.model?.version]}
+    caption=${`Pairwise loss −ln σ(x̂ui − x̂uj) on a fixed sample of pairs after each epoch (ln 2 = ${fixed(Math.LN2)} is a coin toss): the final fit went from ${fixed(final[0]?.loss)} to ${fixed(last?.loss)} over ${final.length} epochs${validation}.`}
+    draw=${(width: number) =>
+      Plot.plot({
+        width,
+        height: 260,
+        x: { label: "epoch", grid: true },
+        y: { label: "pairwise loss", grid: true },
+        color: {
+          legend: true,
+          domain: [phaseWords.calibration, phaseWords.final, "held-out latest plays"],
+          range: ["#9aa3b5", "#3b6fd8", "#e08a1e"],
+        },
+        marks: [
+          Plot.ruleY([Math.LN2], { stroke: "#ccc", strokeDasharray: "4 3" }),
+          Plot.line(lines, { x: "epoch", y: "loss", stroke: "series", tip: true }),
         ],
       })}
   />`;
