@@ -113,6 +113,7 @@ export class VoiceService {
       options.strategy ?? "personal",
       Math.random,
       adjusters,
+      current.resolveBlend,
     );
     const facts = options.usePreferences === false ? [] : await this.preferences.factsFor(user);
     const { candidates: ranked, blocked } = facts.length
