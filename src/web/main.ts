@@ -7,6 +7,7 @@ import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
+import { NextPage } from "./pages/next.js";
 import { OverviewPage } from "./pages/overview.js";
 import { PrivacyPage } from "./pages/privacy.js";
 import { TastePage } from "./pages/taste.js";
@@ -19,6 +20,7 @@ const pages = [
   { id: "listener", title: "Listener" },
   { id: "ask", title: "Ask it" },
   { id: "taste", title: "Taste and playlists" },
+  { id: "next", title: "What follows" },
   { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
@@ -46,6 +48,8 @@ function App() {
         return html`<${AskPage} user=${route.params[0]} />`;
       case "taste":
         return html`<${TastePage} user=${route.params[0]} />`;
+      case "next":
+        return html`<${NextPage} item=${route.params[0]} />`;
       case "home":
         return html`<${HomePage} />`;
       case "model":

@@ -85,6 +85,8 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       ...["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30"],
       ...["--draws", "30", "--store", store, "--json"],
     );
+    // The directed "what follows" model from the plays' order (short: 60 epochs at most).
+    tastebud("train", "--graph", "--store", store, "--max-epochs", "60");
     // Favourites from late labels and play-or-ask thresholds, on small simulations, kept for their page.
     tastebud(
       "eval",
@@ -416,6 +418,29 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     const played = page.getByRole("img", { name: /Share of requests played without asking/ });
     expect(await played.locator("rect").count()).toBeGreaterThanOrEqual(12);
     await shoot("decisions");
+    expect(problems).toEqual([]);
+  });
+
+  it("what follows: the directed model's next items for the most played item, beside the similar ones", async () => {
+    await page.goto(`${base}/#/next`);
+    const top = (await api<{ points: Array<{ item: string }> }>("/v1/items/map?limit=2")).points[0].item;
+    const next = await api<{ items: Array<{ title: string; score: number }> }>(
+      `/v1/items/${encodeURIComponent(top)}/next?n=12`,
+    );
+    expect(next.items.length).toBeGreaterThan(0);
+    await page.locator("[data-next]").first().waitFor();
+    expect(await page.locator("[data-next]").allInnerTexts()).toEqual(next.items.map((x) => x.title));
+    const chart = page.getByRole("img", {
+      name: new RegExp(`played after ${escape(top)}: ${escape(next.items[0].title)}`),
+    });
+    expect(await chart.locator("rect").count()).toBeGreaterThanOrEqual(next.items.length);
+    // Following a next item makes it the subject.
+    await page.locator("[data-next]").first().click();
+    await page.getByRole("heading", { name: /Played after/ }).waitFor();
+    await expect.poll(() => page.url()).not.toMatch(/#\/next$/);
+    await page.goto(`${base}/#/next`);
+    await page.locator("[data-next]").first().waitFor();
+    await shoot("next");
     expect(problems).toEqual([]);
   });
 
