@@ -43,6 +43,17 @@ export class InsightsService {
             factors: m.factors,
             rule: { ...m.rule },
             trainingCurve: m.trainingCurve ?? [],
+            topN: m.topN
+              ? {
+                  name: m.topN.name,
+                  validation: {
+                    share: m.topN.validation.share,
+                    users: m.topN.validation.users,
+                    best: m.topN.validation.best,
+                    skipped: m.topN.validation.skipped,
+                  },
+                }
+              : null,
           }
         : null,
       models: versions.map((v) => ({

@@ -476,6 +476,16 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     });
     await curve.waitFor();
     expect(await curve.locator("path").count()).toBeGreaterThanOrEqual(2);
+    // The top-N model recommend serves, and what validation said of each recommender.
+    const topN = (
+      await api<{ model: { topN: { name: string; validation: { best: Array<{ "ndcg@10": number }> } } } }>(
+        "/v1/overview",
+      )
+    ).model.topN;
+    expect(await page.locator('[data-fact="topn"]').innerText()).toBe(topN.name);
+    const choice = page.getByRole("img", { name: /Validation NDCG@10 and recall@10 of each recommender/ });
+    expect(await choice.locator("rect").count()).toBeGreaterThanOrEqual(2 * topN.validation.best.length);
+    expect(await choice.getAttribute("aria-label")).toContain(topN.validation.best[0]["ndcg@10"].toFixed(3));
     await shoot("model");
     expect(problems).toEqual([]);
   });

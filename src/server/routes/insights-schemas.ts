@@ -41,6 +41,27 @@ export const overviewResponseSchema = z.object({
         floor: z.number(),
         relativeThreshold: z.number().optional(),
       }),
+      topN: z
+        .object({
+          name: z.string(),
+          validation: z.object({
+            share: z.number(),
+            users: z.number(),
+            best: z.array(
+              z.object({
+                recommender: z.string(),
+                param: z.number().nullable(),
+                popularityWeight: z.number(),
+                "ndcg@10": z.number(),
+                "recall@10": z.number(),
+                seconds: z.number(),
+              }),
+            ),
+            skipped: z.array(z.object({ recommender: z.string(), reason: z.string() })),
+          }),
+        })
+        .nullable()
+        .describe("the top-N model recommend serves and each recommender's best validation figures"),
       trainingCurve: z
         .array(
           z.object({

@@ -46,6 +46,10 @@ export function ModelPage() {
         <h2>Map of the item space</h2>
         <${Show} value=${map} body=${(m: ItemMap) => html`<${ItemMapView} map=${m} />`} />
       </div>
+      <div class="card wide">
+        <h2>Top-N recommender, chosen on validation</h2>
+        <${Show} value=${overview} body=${(o: Overview) => html`<${TopNChoice} o=${o} />`} />
+      </div>
       <div class="card">
         <h2>Training curve</h2>
         <${Show} value=${overview} body=${(o: Overview) => html`<${TrainingCurve} o=${o} />`} />
@@ -232,4 +236,42 @@ function TrainingCurve({ o }: { o: Overview }) {
         ],
       })}
   />`;
+}
+
+type Candidate = NonNullable<NonNullable<Overview["model"]>["topN"]>["validation"]["best"][number];
+
+function TopNChoice({ o }: { o: Overview }) {
+  const t = o.model?.topN;
+  if (!t)
+    return html`<p class="muted">The serving model has no top-N model: recommend ranks by affinity.</p>`;
+  const label = (c: Candidate) =>
+    `${c.recommender}${c.param === null ? "" : ` (${c.param})`}${c.popularityWeight ? ` + ${c.popularityWeight} pop.` : ""}`;
+  const chosen = t.validation.best[0];
+  const rows = t.validation.best.flatMap((c) =>
+    (["ndcg@10", "recall@10"] as const).map((metric) => ({
+      recommender: label(c),
+      metric,
+      value: c[metric],
+    })),
+  );
+  const users = t.validation.users.toLocaleString("en-US");
+  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>: the best NDCG@10 on each user's latest ${percent(t.validation.share)} of training plays (${users} users with a new item to find).</p>
+    <${Chart}
+      deps=${[o.model?.version, "topn"]}
+      caption=${`Validation NDCG@10 and recall@10 of each recommender's best setting: ${t.validation.best.map((c) => `${label(c)} ${fixed(c["ndcg@10"])}`).join(", ")}; chosen: ${label(chosen)}`}
+      draw=${(width: number) =>
+        Plot.plot({
+          width,
+          height: 240,
+          fx: { label: null },
+          x: { axis: null, domain: t.validation.best.map(label) },
+          y: { label: "value", grid: true },
+          color: { legend: true, domain: t.validation.best.map(label), scheme: "tableau10" },
+          marks: [
+            Plot.barY(rows, { fx: "metric", x: "recommender", y: "value", fill: "recommender", tip: true }),
+            Plot.ruleY([0]),
+          ],
+        })}
+    />
+    ${t.validation.skipped.length > 0 && html`<p class="muted">Left out: ${t.validation.skipped.map((s) => `${s.recommender} (${s.reason})`).join("; ")}.</p>`}`;
 }
