@@ -142,7 +142,23 @@ export interface ResolveContext {
 
 export interface Rewrites {
   version: string | null;
-  rules: Array<{ source: string; rewrite: string; support: number; gain: number; rewriteSuccess: number }>;
+  rules: Array<{
+    source: string;
+    rewrite: string;
+    support: number;
+    gain: number;
+    rewriteSuccess: number;
+    meaning?: string;
+  }>;
+  /** Strongest routes the meaning check refused, and how each changed the meaning. */
+  refused: Array<{
+    source: string;
+    rewrite: string;
+    reason: string;
+    pathUsers: number;
+    rewriteSuccess: number;
+    sourceDirectSuccess: number;
+  }>;
   monitor: Array<{
     source: string;
     rewrite: string;

@@ -499,9 +499,18 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(await page.locator('[data-stat="defect-rate"]').innerText()).toBe(
       `${((100 * defective) / turns).toFixed(1)}%`,
     );
-    const rewrites = await api<{ rules: Array<{ source: string }> }>("/v1/rewrites");
+    const rewrites = await api<{ rules: Array<{ source: string }>; refused: Array<{ source: string }> }>(
+      "/v1/rewrites",
+    );
     expect(rewrites.rules.length).toBeGreaterThan(0);
     await page.getByRole("table", { name: /Learned rewrites/ }).waitFor();
+    // The meaning check's refusals, as the API lists them (most travelled first, at most 15).
+    if (rewrites.refused.length > 0) {
+      await page
+        .getByRole("img", { name: new RegExp(`${rewrites.refused.length} strongest routes`) })
+        .waitFor();
+      expect(await page.locator("[data-refused]").count()).toBe(Math.min(15, rewrites.refused.length));
+    } else await page.getByText(/The meaning check refused no route/).waitFor();
     await page.getByText(/the stage that fails most/).waitFor({ timeout: 60_000 });
     await shoot("learning");
     expect(problems).toEqual([]);
