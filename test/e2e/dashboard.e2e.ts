@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -114,10 +114,14 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
+    mkdirSync(shots, { recursive: true });
+    rmSync(join(shots, "server.log"), { force: true });
     base = await new Promise<string>((ok, fail) => {
       let out = "";
       server.stdout?.on("data", (chunk: Buffer) => {
         out += chunk.toString();
+        // The server's log, kept beside the screenshots: where a failed request says why.
+        appendFileSync(join(shots, "server.log"), chunk);
         const url = /"url":"(http:[^"]+)"/.exec(out)?.[1];
         if (url) ok(url);
       });
