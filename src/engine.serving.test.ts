@@ -99,7 +99,8 @@ describe("Engine serving on a simulated world", () => {
     expect(hellos.map((c) => c.creators[0]).sort()).toEqual(["Adele", "Lionel Richie"]);
     expect(answer.candidates[0].title).toBe("Hello");
     for (const c of hellos) {
-      expect(c.reasons.map((r) => r.factor)).toEqual(["text", "personal-affinity"]);
+      // The prior (the item's popularity), and the user's affinity that moves it.
+      expect(c.reasons.map((r) => r.factor)).toEqual(["text", "popularity", "personal-affinity"]);
       expect(c.matchedSpan).toEqual([5, 10]);
     }
     expect(answer.candidates[0].confidence).toBeGreaterThanOrEqual(answer.candidates[1].confidence);

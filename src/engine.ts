@@ -4,6 +4,7 @@ import { removeAbandonedTemporaries } from "./pipeline/model-files.js";
 import { rewritesDir } from "./pipeline/rewrite-files.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
+import { DirectedService } from "./services/directed.js";
 import { EventsService } from "./services/events.js";
 import { FavouritesService } from "./services/favourites.js";
 import { HomeService } from "./services/home.js";
@@ -61,6 +62,8 @@ export class Engine {
   readonly playlists: PlaylistsService;
   /** Home shelves from a bandit policy that learns from impressions and feedback. */
   readonly home: HomeService;
+  /** Directed related items: what follows an item (plays-next or any edge list), source/target embeddings. */
+  readonly directed: DirectedService;
 
   private constructor(
     private readonly ctx: ServiceContext,
@@ -77,6 +80,7 @@ export class Engine {
     this.insights = new InsightsService(ctx, this.voice);
     this.playlists = new PlaylistsService(ctx, this.preferences);
     this.home = new HomeService(ctx);
+    this.directed = new DirectedService(ctx);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

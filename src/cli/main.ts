@@ -4,6 +4,7 @@ import { StoreError } from "../store/event-store.js";
 import { affinityCommand } from "./commands/affinity.js";
 import { banditCommand } from "./commands/bandit.js";
 import { demoCommand } from "./commands/demo.js";
+import { nextCommand } from "./commands/directed.js";
 import { evalCommand } from "./commands/eval.js";
 import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
     resolveCommand,
     recommendCommand,
     similarCommand,
+    nextCommand,
     explainCommand,
     playlistCommand,
     blendCommand,

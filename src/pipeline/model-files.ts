@@ -14,6 +14,7 @@ import {
 import { join } from "node:path";
 import type { AffinityModel } from "../core/affinity/affinity-model.js";
 import type { AffinityBlend } from "../core/affinity/blend.js";
+import type { TrainingCurvePoint } from "../core/affinity/training-curve.js";
 import type { LabelRule } from "../core/affinity/weighting.js";
 import type { RecommenderChoice, SkipMeaning, TopNModel, TopNSelection } from "../core/recommend/index.js";
 
@@ -42,6 +43,8 @@ export interface ModelManifest {
    * recommend then ranks by the affinity model). Its arrays are the `topn-*` files.
    */
   topN?: TopNManifest;
+  /** The sampled pairwise loss after every epoch of training (versions trained before it have none). */
+  trainingCurve?: TrainingCurvePoint[];
 }
 
 /** What the manifest says of the top-N model: what was chosen, on what validation, and how it is stored. */
@@ -152,6 +155,7 @@ export function saveModel(
       ]),
     ),
     extras: Object.keys(extras),
+    ...(model.trainingCurve ? { trainingCurve: model.trainingCurve } : {}),
     ...(topN
       ? {
           topN: {

@@ -487,6 +487,7 @@ describe("documentation and operations", () => {
         "/v1/rewrites",
         "/v1/rewrites/build",
         "/v1/items/{id}/similar",
+        "/v1/items/{id}/next",
         "/v1/jobs/{id}",
         "/v1/resolve",
         "/v1/train",

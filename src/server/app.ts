@@ -28,6 +28,7 @@ import {
 } from "./request-guards.js";
 import { affinityRoutes } from "./routes/affinity.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { directedRoutes } from "./routes/directed.js";
 import { eventsRoutes } from "./routes/events.js";
 import { homeRoutes } from "./routes/home.js";
 import { insightsRoutes } from "./routes/insights.js";
@@ -441,6 +442,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     playlistsRoutes,
     homeRoutes,
     privacyRoutes,
+    directedRoutes,
   ]) {
     app.register(routes, ctx);
   }

@@ -116,6 +116,7 @@ export class VoiceService {
       options.strategy ?? "personal",
       seededDraw(options.seed ?? 0),
       adjusters,
+      current.resolveBlend,
     );
     const facts = options.usePreferences === false ? [] : await this.preferences.factsFor(user);
     const { candidates: ranked, blocked } = facts.length

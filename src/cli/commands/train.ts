@@ -3,6 +3,7 @@ import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { addModelOptions, addStoreOptions, number, trainSettingsFrom } from "../options.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { addGraphOptions, runDirectedTrain } from "./directed.js";
 
 export function trainCommand(program: Command): void {
   const cmd = program
@@ -17,7 +18,8 @@ export function trainCommand(program: Command): void {
       number("threads"),
       trainSettingsSchema.parse({}).threads,
     );
-  addModelOptions(addStoreOptions(cmd)).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+    if (opts.graph) return runDirectedTrain(opts);
     const settings = trainSettingsFrom(opts);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);

@@ -1,0 +1,164 @@
+import type { Command } from "commander";
+import type { DirectedMetrics } from "../../core/directed/index.js";
+import type { DirectedEvaluation, GraphSource } from "../../services/directed.js";
+import { UsageError } from "../errors.js";
+import { addStoreOptions, number } from "../options.js";
+import { Progress } from "../progress.js";
+import { withEngine } from "../run.js";
+
+/** The options `eval --graph` and `train --graph` share. */
+export function addGraphOptions(cmd: Command): Command {
+  return cmd
+    .option("--graph", "the directed 'what follows' model (BLADE-style source/target embeddings)")
+    .option(
+      "--edges <file>",
+      "with --graph: an edge list (source,target[,weight]; CSV or TSV) instead of the plays-next graph",
+    )
+    .option("--reversed", "with --edges: the file lists the target first (Cora's `cited citing`)")
+    .option(
+      "--gap-minutes <m>",
+      "with --graph on plays: B follows A when it starts within this gap (default 10)",
+      number("gap-minutes"),
+    )
+    .option(
+      "--max-epochs <n>",
+      "with --graph: longest training tried on validation (default 300)",
+      number("max-epochs"),
+    );
+}
+
+function graphSource(opts: { edges?: string; reversed?: boolean; gapMinutes?: number }): GraphSource {
+  if (opts.reversed && !opts.edges) throw new UsageError("--reversed needs --edges");
+  if (opts.gapMinutes !== undefined && !(opts.gapMinutes > 0))
+    throw new UsageError("--gap-minutes expects a positive number");
+  if (opts.edges) return { kind: "file", path: opts.edges, reversed: Boolean(opts.reversed) };
+  return { kind: "plays", playsNext: opts.gapMinutes ? { maxGapMs: opts.gapMinutes * 60_000 } : undefined };
+}
+
+function maxEpochs(opts: { maxEpochs?: number }): number | undefined {
+  if (opts.maxEpochs !== undefined && !(Number.isInteger(opts.maxEpochs) && opts.maxEpochs >= 10))
+    throw new UsageError("--max-epochs expects a whole number of at least 10");
+  return opts.maxEpochs;
+}
+
+export async function runDirectedEvaluation(opts: {
+  store: string;
+  models?: string;
+  edges?: string;
+  reversed?: boolean;
+  gapMinutes?: number;
+  maxEpochs?: number;
+  seeds: number;
+  json?: boolean;
+}): Promise<void> {
+  if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
+    throw new UsageError("--seeds expects a whole number >= 1");
+  const source = graphSource(opts);
+  const epochs = maxEpochs(opts);
+  await withEngine(opts, async (engine) => {
+    const progress = new Progress(!opts.json);
+    const report = await engine.directed.evaluate(source, {
+      seeds: opts.seeds,
+      maxEpochs: epochs,
+      onProgress: (phase, done, total) => progress.update(phase, done, total),
+    });
+    progress.stop();
+    console.log(opts.json ? JSON.stringify(report) : formatDirectedEvaluation(report));
+  });
+}
+
+export async function runDirectedTrain(opts: {
+  store: string;
+  models?: string;
+  edges?: string;
+  reversed?: boolean;
+  gapMinutes?: number;
+  maxEpochs?: number;
+  seed?: number;
+  json?: boolean;
+}): Promise<void> {
+  const source = graphSource(opts);
+  const epochs = maxEpochs(opts);
+  await withEngine(opts, async (engine) => {
+    const progress = new Progress(!opts.json);
+    const result = await engine.directed.train(source, {
+      seed: opts.seed,
+      maxEpochs: epochs,
+      onProgress: (phase, done, total) => progress.update(phase, done, total),
+    });
+    progress.stop();
+    if (opts.json) console.log(JSON.stringify(result));
+    else
+      console.log(
+        `directed model ${result.version}: ${result.nodes} nodes, ${result.edges} edges, ${result.epochs} epochs (L2 ${result.l2}, validation MRR + direction AUC ${result.validationCriterion.toFixed(3)}), ${result.seconds.toFixed(1)} s -> ${result.path}`,
+      );
+  });
+}
+
+export function nextCommand(program: Command): void {
+  const cmd = program
+    .command("next")
+    .description(
+      "what follows an item (the directed model of `train --graph`), with reasons; `similar` is the symmetric view",
+    )
+    .requiredOption("--item <id>", "item (node) id")
+    .option("-n <n>", "how many", number("n"), 10)
+    .option("--json", "print JSON");
+  addStoreOptions(cmd).action(async (opts) => {
+    if (!Number.isInteger(opts.n) || opts.n < 1 || opts.n > 1000)
+      throw new UsageError("-n expects a whole number from 1 to 1000");
+    await withEngine(opts, async (engine) => {
+      const answer = await engine.directed.next(opts.item, opts.n);
+      if (!answer) throw new UsageError(`item "${opts.item}" is not a node of the directed model`);
+      if (opts.json) {
+        console.log(JSON.stringify(answer));
+        return;
+      }
+      console.log(`after ${opts.item} (directed model ${answer.model}):`);
+      for (const it of answer.items) {
+        const by = it.creators.length ? ` by ${it.creators.join(", ")}` : "";
+        console.log(`  ${it.score.toFixed(3).padStart(7)}  ${it.title}${by}  [${it.item}]`);
+        for (const r of it.reasons) console.log(`           ${r.factor}: ${r.detail}`);
+      }
+    });
+  });
+}
+
+/** One table: each model's metrics, mean over seeds (± standard deviation when there are several). */
+export function formatDirectedEvaluation(report: DirectedEvaluation): string {
+  const { graph, seeds } = report;
+  const first = seeds[0];
+  const lines = [
+    `${graph.source}: ${graph.nodes} nodes, ${graph.edges} edges; ${first.testEdges} held out (${first.rankedEdges} ranked), ${seeds.length} seed(s)`,
+  ];
+  const cell = (values: number[]) => {
+    const finite = values.filter(Number.isFinite);
+    if (!finite.length) return "-".padStart(14);
+    const mean = finite.reduce((s, x) => s + x, 0) / finite.length;
+    const sd = Math.sqrt(finite.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(finite.length - 1, 1));
+    return (finite.length > 1 ? `${mean.toFixed(3)}±${sd.toFixed(3)}` : mean.toFixed(3)).padStart(14);
+  };
+  const buckets: Array<[string, (r: (typeof first.results)[number]) => DirectedMetrics]> = [
+    ["all queries", (r) => r.report.overall],
+    ["low-degree queries", (r) => r.report.lowDegree],
+    ["high-degree queries", (r) => r.report.highDegree],
+  ];
+  for (const [label, pick] of buckets) {
+    const edges = pick(first.results[0]).edges;
+    lines.push("", `${label} (${edges} held-out edges in seed ${first.seed})`);
+    lines.push(
+      `${"model".padEnd(24)}${["HitRate@10", "HitRate@50", "MRR", "direction AUC"].map((h) => h.padStart(14)).join("")}`,
+    );
+    for (const [i, r] of first.results.entries()) {
+      const per = seeds.map((s) => pick(s.results[i]));
+      lines.push(
+        r.model.padEnd(24) +
+          cell(per.map((m) => m.hitRate10)) +
+          cell(per.map((m) => m.hitRate50)) +
+          cell(per.map((m) => m.mrr)) +
+          cell(per.map((m) => m.directionAuc)),
+      );
+    }
+  }
+  return lines.join("\n");
+}

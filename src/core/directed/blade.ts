@@ -1,0 +1,346 @@
+import { Random } from "../random.js";
+import { type DirectedGraph, hasEdge } from "./graph.js";
+import {
+  aggregate,
+  aggregateTransposed,
+  type SampledNeighbourhoods,
+  type SamplingOptions,
+  sampleNeighbourhoods,
+} from "./sampling.js";
+
+/** Final source and target vectors per node (row-major, nodeCount x dim): score(u -> v) = s_u . t_v. */
+export interface DirectedEmbeddings {
+  nodeCount: number;
+  dim: number;
+  source: Float32Array;
+  target: Float32Array;
+  /** Per-node target bias b_v added to every score of "-> v" (all zero when trained without it). */
+  targetBias: Float32Array;
+}
+
+export interface DirectedTrainOptions {
+  /** Vector size (default 64). */
+  dim?: number;
+  /** Aggregation layers L (default 2; 0 = plain source/target factorization, no graph in the vectors). */
+  layers?: number;
+  epochs?: number;
+  learningRate?: number;
+  /** L2 penalty on the free layer-0 vectors. */
+  l2?: number;
+  /** Negatives per edge, drawn in proportion to (in-degree + 1)^negativePower (default 5). */
+  negatives?: number;
+  /** 0 (default) draws negatives uniformly, which leaves popularity to the target bias; 0.75 is word2vec's. */
+  negativePower?: number;
+  /** Weight gamma of the reversed-edge negative (v -> u when it is not an edge); 0 turns it off (default 1). */
+  reverseWeight?: number;
+  /** Neighbourhood sampling for the layers (default biased, F = 25, delta = 5, beta = 0.5). */
+  sampling?: SamplingOptions;
+  /**
+   * Learn a bias b_v per target, score(u -> v) = s_u . t_v + b_v (default true for directed models): how
+   * much v is a follow-up in general, which the reversed-edge negatives turn into a sense of direction
+   * (the degree-only baseline's knowledge, learned). Always off when tied.
+   */
+  targetBias?: boolean;
+  /** One vector per node for both roles (the symmetric factor baseline): s_u = t_u, so score is symmetric. */
+  tied?: boolean;
+  seed?: number;
+  /** Called after every epoch with the mean loss; return false to stop early. */
+  onEpoch?: (epoch: number, loss: number, embeddings: () => DirectedEmbeddings) => boolean | undefined;
+}
+
+const defaults = {
+  dim: 64,
+  layers: 2,
+  epochs: 150,
+  learningRate: 0.02,
+  l2: 1e-4,
+  negatives: 5,
+  reverseWeight: 1,
+  seed: 1,
+};
+
+/**
+ * BLADE-style directed node embeddings (Virinchi & Saladi, WSDM 2023; methods.md section 4): each node has
+ * a free source vector S0 and target vector T0; layer l sets S^l = A_out T^{l-1} (a node's source side reads
+ * its sampled out-neighbours' target vectors) and T^l = A_in S^{l-1} (its target side reads its in-neighbours'
+ * source vectors); the final vectors are the mean over layers 0..L. Layers are linear (no weight matrices or
+ * ReLU, as in LightGCN): the graph is non-attributed, so the free vectors already carry all the capacity, and
+ * a linear stack trains full-batch with an exact, cheap backward pass (the transposed aggregation).
+ *
+ * Loss per training edge u -> v (weight c = log2(1 + w)):
+ *   -log sig(s_u.t_v) - sum_n log sig(-s_u.t_n) - gamma [v -> u not an edge] log sig(-s_v.t_u),
+ * the last term being the asymmetric, reversed-edge negative. Optimised full-batch with Adam, deterministic for
+ * a seed. Plain TypeScript loops over typed arrays: an epoch is a few sparse products and one pass over the
+ * edges, memory-bound rather than compute-bound, so a WebAssembly kernel would buy little here.
+ */
+export function trainDirectedEmbeddings(
+  g: DirectedGraph,
+  options: DirectedTrainOptions = {},
+): DirectedEmbeddings {
+  const dim = options.dim ?? defaults.dim;
+  const layers = options.layers ?? defaults.layers;
+  const epochs = options.epochs ?? defaults.epochs;
+  const lr = options.learningRate ?? defaults.learningRate;
+  const l2 = options.l2 ?? defaults.l2;
+  const negatives = options.negatives ?? defaults.negatives;
+  const gamma = options.tied ? 0 : (options.reverseWeight ?? defaults.reverseWeight);
+  const useBias = !options.tied && (options.targetBias ?? true);
+  const random = new Random(options.seed ?? defaults.seed);
+  const n = g.nodeCount;
+  const size = n * dim;
+
+  const s0 = new Float32Array(size);
+  const t0 = options.tied ? s0 : new Float32Array(size);
+  for (let i = 0; i < size; i++) s0[i] = 0.1 * random.normal();
+  if (!options.tied) for (let i = 0; i < size; i++) t0[i] = 0.1 * random.normal();
+
+  const sampling = options.sampling ?? { mode: "biased" };
+  const aOut = layers > 0 ? sampleNeighbourhoods(g, "out", sampling, random) : null;
+  const aIn = layers > 0 ? sampleNeighbourhoods(g, "in", sampling, random) : null;
+
+  // Training edges, their loss weights, and whether each one's reverse is a (known) edge.
+  const edgeU = new Int32Array(g.edgeCount);
+  const edgeV = g.outTargets;
+  const edgeC = new Float32Array(g.edgeCount);
+  const reverseFree = new Uint8Array(g.edgeCount);
+  let cTotal = 0;
+  for (let u = 0; u < n; u++)
+    for (let k = g.outOffsets[u]; k < g.outOffsets[u + 1]; k++) {
+      edgeU[k] = u;
+      edgeC[k] = Math.log2(1 + Math.max(0, g.outWeights[k]));
+      cTotal += edgeC[k];
+      reverseFree[k] = hasEdge(g, edgeV[k], u) ? 0 : 1;
+    }
+  const power = options.negativePower ?? 0;
+  const negativeCdf = cumulative(n, (v) => (g.inOffsets[v + 1] - g.inOffsets[v] + 1) ** power);
+
+  const forward = new Forward(n, dim, layers, aOut, aIn);
+  const gS = new Float32Array(size);
+  const gT = new Float32Array(size);
+  const adamS = new Adam(size);
+  const adamT = options.tied ? adamS : new Adam(size);
+  const gradS0 = new Float32Array(size);
+  const gradT0 = new Float32Array(size);
+  const bias = new Float32Array(n);
+  const gBias = new Float32Array(n);
+  const adamBias = new Adam(n);
+  const snapshot = (): DirectedEmbeddings => ({
+    nodeCount: n,
+    dim,
+    source: forward.s.slice(),
+    target: forward.t.slice(),
+    targetBias: bias.slice(),
+  });
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    forward.run(s0, t0);
+    const { s, t } = forward;
+    gS.fill(0);
+    gT.fill(0);
+    gBias.fill(0);
+    let loss = 0;
+    const scale = 1 / Math.max(cTotal, 1e-12);
+    for (let k = 0; k < g.edgeCount; k++) {
+      const c = edgeC[k] * scale;
+      if (c === 0) continue;
+      const u = edgeU[k];
+      const v = edgeV[k];
+      const xPos = dot(s, u, t, v, dim) + bias[v];
+      loss -= c * logSigmoid(xPos);
+      pairGradient(s, t, gS, gT, u, v, dim, c * (sigmoid(xPos) - 1));
+      gBias[v] += c * (sigmoid(xPos) - 1);
+      for (let j = 0; j < negatives; j++) {
+        const neg = drawFromCdf(negativeCdf, random);
+        if (neg === v || neg === u) continue;
+        const x = dot(s, u, t, neg, dim) + bias[neg];
+        loss -= c * logSigmoid(-x);
+        pairGradient(s, t, gS, gT, u, neg, dim, c * sigmoid(x));
+        gBias[neg] += c * sigmoid(x);
+      }
+      if (gamma > 0 && reverseFree[k]) {
+        const x = dot(s, v, t, u, dim) + bias[u];
+        loss -= c * gamma * logSigmoid(-x);
+        pairGradient(s, t, gS, gT, v, u, dim, c * gamma * sigmoid(x));
+        gBias[u] += c * gamma * sigmoid(x);
+      }
+    }
+    forward.backward(gS, gT, gradS0, gradT0);
+    if (options.tied) {
+      for (let i = 0; i < size; i++) gradS0[i] += gradT0[i] + l2 * s0[i];
+      adamS.step(s0, gradS0, lr);
+    } else {
+      for (let i = 0; i < size; i++) {
+        gradS0[i] += l2 * s0[i];
+        gradT0[i] += l2 * t0[i];
+      }
+      adamS.step(s0, gradS0, lr);
+      adamT.step(t0, gradT0, lr);
+      if (useBias) adamBias.step(bias, gBias, lr);
+    }
+    if (options.onEpoch) {
+      let ran = false;
+      const current = () => {
+        if (!ran) forward.run(s0, t0);
+        ran = true;
+        return snapshot();
+      };
+      if (options.onEpoch(epoch, loss, current) === false) break;
+    }
+  }
+  forward.run(s0, t0);
+  return snapshot();
+}
+
+/** The layer stack's forward pass (keeping what backward needs) and its exact backward pass. */
+class Forward {
+  readonly s: Float32Array;
+  readonly t: Float32Array;
+  private readonly sLayers: Float32Array[];
+  private readonly tLayers: Float32Array[];
+  private readonly scratch: Float32Array;
+
+  constructor(
+    n: number,
+    private readonly dim: number,
+    private readonly layers: number,
+    private readonly aOut: SampledNeighbourhoods | null,
+    private readonly aIn: SampledNeighbourhoods | null,
+  ) {
+    this.s = new Float32Array(n * dim);
+    this.t = new Float32Array(n * dim);
+    this.sLayers = Array.from({ length: layers + 1 }, () => new Float32Array(n * dim));
+    this.tLayers = Array.from({ length: layers + 1 }, () => new Float32Array(n * dim));
+    this.scratch = new Float32Array(n * dim);
+  }
+
+  run(s0: Float32Array, t0: Float32Array): void {
+    this.sLayers[0].set(s0);
+    this.tLayers[0].set(t0);
+    for (let l = 1; l <= this.layers; l++) {
+      aggregate(this.aOut!, this.tLayers[l - 1], this.dim, this.sLayers[l]);
+      aggregate(this.aIn!, this.sLayers[l - 1], this.dim, this.tLayers[l]);
+    }
+    const inv = 1 / (this.layers + 1);
+    this.s.fill(0);
+    this.t.fill(0);
+    for (let l = 0; l <= this.layers; l++) {
+      const sl = this.sLayers[l];
+      const tl = this.tLayers[l];
+      for (let i = 0; i < sl.length; i++) {
+        this.s[i] += inv * sl[i];
+        this.t[i] += inv * tl[i];
+      }
+    }
+  }
+
+  /**
+   * Gradients of the layer-0 vectors from those of the final ones: with dS^l, dT^l the total gradients of
+   * layer l, dS^L = gS/(L+1), and going down dS^l = gS/(L+1) + A_in^T dT^{l+1}, dT^l = gT/(L+1) + A_out^T dS^{l+1}.
+   */
+  backward(gS: Float32Array, gT: Float32Array, outS0: Float32Array, outT0: Float32Array): void {
+    const inv = 1 / (this.layers + 1);
+    let dS = new Float32Array(gS.length);
+    let dT = new Float32Array(gT.length);
+    for (let i = 0; i < gS.length; i++) {
+      dS[i] = inv * gS[i];
+      dT[i] = inv * gT[i];
+    }
+    for (let l = this.layers - 1; l >= 0; l--) {
+      const nextS = new Float32Array(gS.length);
+      const nextT = new Float32Array(gT.length);
+      aggregateTransposed(this.aIn!, dT, this.dim, this.scratch);
+      for (let i = 0; i < nextS.length; i++) nextS[i] = inv * gS[i] + this.scratch[i];
+      aggregateTransposed(this.aOut!, dS, this.dim, this.scratch);
+      for (let i = 0; i < nextT.length; i++) nextT[i] = inv * gT[i] + this.scratch[i];
+      dS = nextS;
+      dT = nextT;
+    }
+    outS0.set(dS);
+    outT0.set(dT);
+  }
+}
+
+/** Adam (Kingma & Ba) over one flat parameter array. */
+class Adam {
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+  private steps = 0;
+
+  constructor(size: number) {
+    this.m = new Float32Array(size);
+    this.v = new Float32Array(size);
+  }
+
+  step(params: Float32Array, grad: Float32Array, lr: number): void {
+    const b1 = 0.9;
+    const b2 = 0.999;
+    this.steps++;
+    const c1 = 1 - b1 ** this.steps;
+    const c2 = 1 - b2 ** this.steps;
+    for (let i = 0; i < params.length; i++) {
+      const gi = grad[i];
+      this.m[i] = b1 * this.m[i] + (1 - b1) * gi;
+      this.v[i] = b2 * this.v[i] + (1 - b2) * gi * gi;
+      params[i] -= (lr * (this.m[i] / c1)) / (Math.sqrt(this.v[i] / c2) + 1e-8);
+    }
+  }
+}
+
+export function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  let sum = 0;
+  const oa = i * dim;
+  const ob = j * dim;
+  for (let d = 0; d < dim; d++) sum += a[oa + d] * b[ob + d];
+  return sum;
+}
+
+/** Adds coefficient * t_v to gS[u] and coefficient * s_u to gT[v]: the gradient of a term f(s_u . t_v). */
+function pairGradient(
+  s: Float32Array,
+  t: Float32Array,
+  gS: Float32Array,
+  gT: Float32Array,
+  u: number,
+  v: number,
+  dim: number,
+  coefficient: number,
+): void {
+  const ou = u * dim;
+  const ov = v * dim;
+  for (let d = 0; d < dim; d++) {
+    gS[ou + d] += coefficient * t[ov + d];
+    gT[ov + d] += coefficient * s[ou + d];
+  }
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** log sig(x), stable for large |x|. */
+function logSigmoid(x: number): number {
+  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
+}
+
+function cumulative(n: number, weight: (i: number) => number): Float64Array {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += weight(i);
+    cdf[i] = total;
+  }
+  for (let i = 0; i < n; i++) cdf[i] /= total;
+  return cdf;
+}
+
+function drawFromCdf(cdf: Float64Array, random: Random): number {
+  const x = random.next();
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

@@ -1,0 +1,35 @@
+/** Directed related items: "what follows" graphs, BLADE-style source/target embeddings, baselines, metrics. */
+export { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbeddings } from "./blade.js";
+export {
+  type DirectedExperimentOptions,
+  type DirectedExperimentReport,
+  type DirectedModelName,
+  type DirectedModelResult,
+  type DirectedModelTraining,
+  directedModels,
+  runDirectedExperiment,
+  trainDirectedModel,
+} from "./experiment.js";
+export {
+  buildDirectedGraph,
+  type DirectedGraph,
+  type EdgeArrays,
+  edgesOf,
+  hasEdge,
+  inDegree,
+  NodeIndex,
+  outDegree,
+} from "./graph.js";
+export { type DirectedMetrics, type DirectedReport, evaluateDirected } from "./metrics.js";
+export {
+  buildNextIndex,
+  type NextIndex,
+  type NextItem,
+  type NextReason,
+  nextNodes,
+  reasonFor,
+} from "./next.js";
+export { type PlaySequenceColumns, type PlaysNextOptions, playsNextEdges } from "./plays-next.js";
+export { type SamplingOptions, sampleNeighbourhoods } from "./sampling.js";
+export { cosineScorer, type DirectedScorer, degreeScorer, embeddingScorer } from "./scorers.js";
+export { type FollowGraphOptions, simulateFollowGraph } from "./synthetic.js";

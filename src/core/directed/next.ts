@@ -1,0 +1,72 @@
+import { createTopN, type TopN } from "../topn/index.js";
+import type { DirectedEmbeddings } from "./blade.js";
+import { type DirectedGraph, hasEdge } from "./graph.js";
+
+/** Why v is offered as what follows u. */
+export type NextReason =
+  | { kind: "edge"; weight: number }
+  | { kind: "two-step"; via: number }
+  | { kind: "learned" };
+
+export interface NextItem {
+  node: number;
+  score: number;
+  reason: NextReason;
+}
+
+/**
+ * What serving needs to answer "what follows u": the embeddings behind a top-N searcher (an exact scan for
+ * small graphs, an HNSW index above `approximateAbove` nodes) and the training graph for reasons.
+ */
+export interface NextIndex {
+  embeddings: DirectedEmbeddings;
+  graph: DirectedGraph;
+  topN: TopN;
+}
+
+/**
+ * Builds the searcher: s_u . t_v + b_v is a factor model's score with s as the "user" (query) vectors and
+ * t, b as the item vectors and biases, so the shared top-N code (exact or approximate) answers it as is.
+ */
+export function buildNextIndex(
+  embeddings: DirectedEmbeddings,
+  graph: DirectedGraph,
+  approximateAbove = 50_000,
+): NextIndex {
+  const model = {
+    nUsers: embeddings.nodeCount,
+    nItems: embeddings.nodeCount,
+    factors: embeddings.dim,
+    userFactors: embeddings.source,
+    itemFactors: embeddings.target,
+    itemBias: embeddings.targetBias,
+  };
+  return { embeddings, graph, topN: createTopN(model, { approximateAbove }) };
+}
+
+/** The n nodes most likely to follow u (u itself excluded), best first, each with its reason. */
+export function nextNodes(index: NextIndex, u: number, n: number): NextItem[] {
+  const { dim, source } = index.embeddings;
+  const query = source.subarray(u * dim, (u + 1) * dim);
+  const result = index.topN.recommend(query, n, { exclude: (v) => v === u });
+  return Array.from(result.items, (v, k) => ({
+    node: v,
+    score: result.scores[k],
+    reason: reasonFor(index.graph, u, v),
+  }));
+}
+
+/** A direct edge u -> v (with its weight), else an intermediate w with u -> w -> v (the strongest), else learned. */
+export function reasonFor(g: DirectedGraph, u: number, v: number): NextReason {
+  let via = -1;
+  let viaWeight = 0;
+  for (let k = g.outOffsets[u]; k < g.outOffsets[u + 1]; k++) {
+    const w = g.outTargets[k];
+    if (w === v) return { kind: "edge", weight: g.outWeights[k] };
+    if (g.outWeights[k] > viaWeight && hasEdge(g, w, v)) {
+      via = w;
+      viaWeight = g.outWeights[k];
+    }
+  }
+  return via >= 0 ? { kind: "two-step", via } : { kind: "learned" };
+}

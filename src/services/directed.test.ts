@@ -1,0 +1,74 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulateFollowGraph } from "../core/directed/index.js";
+import { Engine } from "../engine.js";
+import { buildApp } from "../server/app.js";
+import { EdgeFileError, readEdgeFile } from "./directed.js";
+
+describe("directed service: edge files, training, what follows (HTTP too)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-directed-"));
+  const edgesPath = join(dir, "follow.csv");
+  let engine: Engine;
+
+  beforeAll(async () => {
+    // Sequences of 8 named s<seq>-<pos>; edges run forwards, so "what follows s3-2" is s3-3, s3-4, ...
+    const sim = simulateFollowGraph({
+      nodes: 400,
+      sequenceLength: 8,
+      meanOutDegree: 3,
+      noise: 0.02,
+      seed: 3,
+    });
+    const name = (u: number) => `s${Math.floor(u / 8)}-${u % 8}`;
+    const rows = Array.from(sim.sources, (u, k) => `${name(u)},${name(sim.targets[k])},1`);
+    writeFileSync(edgesPath, `source,target,weight\n${rows.join("\n")}\n`);
+    engine = await Engine.open({ store: ":memory:", models: join(dir, "models") });
+  });
+  afterAll(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a malformed edge file naming the line and field", () => {
+    const bad = join(dir, "bad.csv");
+    writeFileSync(bad, "a,b,1\nb,c,heavy\n");
+    expect(() => readEdgeFile(bad, false)).toThrow(EdgeFileError);
+    expect(() => readEdgeFile(bad, false)).toThrow(/line 2, field weight/);
+    writeFileSync(bad, "a\tb\nc\td\n");
+    const tsv = readEdgeFile(bad, true);
+    expect(tsv.nodeIds).toEqual(["b", "a", "d", "c"]); // reversed: b -> a, d -> c
+  });
+
+  it("answers 503 before a directed model exists, then trains, saves and serves what follows", async () => {
+    const app = buildApp(engine, {});
+    expect((await app.inject({ url: "/v1/items/s3-2/next" })).statusCode).toBe(503);
+
+    const trained = await engine.directed.train(
+      { kind: "file", path: edgesPath },
+      { maxEpochs: 60, dim: 16 },
+    );
+    expect(trained.nodes).toBeGreaterThan(390);
+    expect(readdirSync(join(dir, "models", "directed")).filter((f) => f.startsWith("."))).toEqual([]);
+    expect(existsSync(join(trained.path, "manifest.json"))).toBe(true);
+
+    const answer = await engine.directed.next("s3-2", 5);
+    expect(answer!.items).toHaveLength(5);
+    // Ground truth: most of what follows s3-2 is later in sequence 3, and nothing earlier ranks first.
+    const later = answer!.items.filter((i) => /^s3-[3-7]$/.test(i.item)).length;
+    expect(later).toBeGreaterThanOrEqual(3);
+    expect(answer!.items[0].item).toMatch(/^s3-[3-7]$/);
+    const reverse = await engine.directed.next("s3-6", 5);
+    expect(reverse!.items.map((i) => i.item)).not.toContain("s3-2");
+    for (const it of answer!.items) expect(it.reasons[0].detail.length).toBeGreaterThan(5);
+    expect(answer!.items.some((i) => i.reasons[0].factor === "edge")).toBe(true);
+
+    const res = await app.inject({ url: "/v1/items/s3-2/next?n=5" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().items.map((i: { item: string }) => i.item)).toEqual(answer!.items.map((i) => i.item));
+    expect((await app.inject({ url: "/v1/items/nobody/next" })).statusCode).toBe(404);
+    expect((await app.inject({ url: "/v1/items/s3-2/next?n=0" })).statusCode).toBe(400);
+    await app.close();
+  });
+});
