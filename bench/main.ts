@@ -7,8 +7,11 @@
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
  *   npm run bench -- resolve-decision  # what resolve's play-or-ask adds per request, in process
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
+ *   npm run bench -- quality      # NDCG@10 / recall@10 of the served top-N model vs EASE, item-kNN, WARP, BPR,
+ *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
  *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
+ *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
@@ -24,7 +27,9 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
+import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
@@ -32,7 +37,16 @@ import { trainBench } from "./train.js";
 import { trainUnderLoadBench } from "./train-under-load.js";
 
 /** Flags that take a value (the value is not a benchmark name). */
-const valued = ["--data", "--runs", "--threads", "--plays", "--idle-seconds", "--epochs", "--table"];
+const valued = [
+  "--data",
+  "--runs",
+  "--threads",
+  "--plays",
+  "--idle-seconds",
+  "--epochs",
+  "--table",
+  "--only",
+];
 const which = process.argv
   .slice(2)
   .filter((a, k, all) => !a.startsWith("--") && !valued.includes(all[k - 1]));
@@ -40,6 +54,26 @@ const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 async function main() {
+  if (which.includes("quality")) {
+    const args = process.argv.slice(2);
+    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+    const { rows, skipped } = await qualityAcrossDataSets(only);
+    const result = {
+      bench: "quality",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      rows,
+      skipped,
+    };
+    appendResult(result);
+    console.log(
+      args.includes("--json")
+        ? JSON.stringify(result)
+        : `${qualityTable(rows)}\n${skipped.length ? `skipped: ${skipped.join(", ")}` : ""}`,
+    );
+    if (which.length === 1) return;
+  }
   if (which.includes("train")) {
     const args = process.argv.slice(2);
     const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -74,6 +108,7 @@ async function main() {
         idleSeconds: flag("--idle-seconds"),
         epochs: flag("--epochs"),
         threads: flag("--threads"),
+        topN: args.includes("--topn"),
       })),
     };
     appendResult(result);
@@ -86,6 +121,18 @@ async function main() {
       commit: commit(),
       at: new Date().toISOString(),
       ...resolveDecisionBench(),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("playlists")) {
+    const result = {
+      bench: "playlists",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await playlistsBench()),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

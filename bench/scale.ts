@@ -142,13 +142,13 @@ async function main() {
     const start = performance.now();
     const model = await trainFactorsOnThreads(cfg, set, {
       ...options,
-      onEpoch: (epoch, epochs) => {
+      onEpoch: (epoch, epochs, factors) => {
         marks.push(performance.now());
         cpu.push(cpuSeconds());
         const at = marks.length - 1;
         const took = (marks[at] - (at > 0 ? marks[at - 1] : start)) / 1000;
         log(`  ${phase} epoch ${epoch}/${epochs}: ${took.toFixed(2)} s`);
-        return options.onEpoch?.(epoch, epochs);
+        return options.onEpoch?.(epoch, epochs, factors);
       },
     });
     last = performance.now();

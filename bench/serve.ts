@@ -29,7 +29,8 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
-async function buildStore(dir: string): Promise<string> {
+/** A store holding a random 100k-item, 50-factor model and its catalogue (also used by bench/playlists.ts). */
+export async function buildStore(dir: string): Promise<string> {
   const rng = new Random(5);
   const factors = randomFactorModel(USERS, ITEMS, FACTORS, 3, { clusters: 64 });
   const rows: Array<[number, number, number]> = [];

@@ -14,7 +14,8 @@ export const trainSettingsSchema = z
     // Absent: the loss's own default (epochsFor / learningRateFor); WARP was tuned apart from BPR.
     epochs: z.number().int().min(0).max(10_000).optional(),
     learningRate: z.number().positive().max(10).optional(),
-    regularization: z.number().min(0).max(10).default(defaultTrainConfig.bpr.regularization),
+    // Absent: the loss's own default (regularizationFor).
+    regularization: z.number().min(0).max(10).optional(),
     seed: z.number().int().min(0).default(0),
     weighting: z.enum(weightingNames).default(defaultTrainConfig.rule.weighting),
     positivesOnly: z.boolean().default(false),
@@ -45,6 +46,11 @@ export function learningRateFor(loss: TrainSettings["loss"]): number {
   return loss === "warp" ? defaultWarpOptions.learningRate : defaultTrainConfig.bpr.learningRate;
 }
 
+/** Default L2 regularisation per loss: BPR 0.01, WARP 0.0001 (its Adagrad steps were tuned with it). */
+export function regularizationFor(loss: TrainSettings["loss"]): number {
+  return loss === "warp" ? defaultWarpOptions.regularization : defaultTrainConfig.bpr.regularization;
+}
+
 export function toTrainConfig(s: TrainSettings): TrainConfig {
   return {
     loss: s.loss,
@@ -60,7 +66,7 @@ export function toTrainConfig(s: TrainSettings): TrainConfig {
       factors: s.factors,
       epochs: s.epochs ?? epochsFor(s.loss),
       learningRate: s.learningRate ?? learningRateFor(s.loss),
-      regularization: s.regularization,
+      regularization: s.regularization ?? regularizationFor(s.loss),
       initStd: defaultTrainConfig.bpr.initStd,
       seed: s.seed,
       kernel: s.kernel,

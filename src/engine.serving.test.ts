@@ -82,13 +82,25 @@ describe("Engine serving on a simulated world", () => {
     expect(e.becauseOf.length).toBeGreaterThan(0);
   });
 
+  it("ranks the random baseline from its seed: the same seed gives the same answer", async () => {
+    const user = world.truth.users[3];
+    const draw = (seed: number) =>
+      engine.voice.resolve(user, "play hello", { strategy: "random", seed, rewrite: false });
+    const first = await draw(3);
+    expect(first.candidates.length).toBeGreaterThan(1);
+    expect(await draw(3)).toEqual(first);
+    const scores = (answer: typeof first) => answer.candidates.map((c) => [c.item, c.score]);
+    expect(scores(await draw(4))).not.toEqual(scores(first));
+  });
+
   it('resolves "play hello" to both Hellos, ranked, with reasons', async () => {
     const answer = await engine.voice.resolve(world.truth.users[3], "play hello");
     const hellos = answer.candidates.filter((c) => c.title === "Hello");
     expect(hellos.map((c) => c.creators[0]).sort()).toEqual(["Adele", "Lionel Richie"]);
     expect(answer.candidates[0].title).toBe("Hello");
     for (const c of hellos) {
-      expect(c.reasons.map((r) => r.factor)).toEqual(["text", "personal-affinity"]);
+      // The prior (the item's popularity), and the user's affinity that moves it.
+      expect(c.reasons.map((r) => r.factor)).toEqual(["text", "popularity", "personal-affinity"]);
       expect(c.matchedSpan).toEqual([5, 10]);
     }
     expect(answer.candidates[0].confidence).toBeGreaterThanOrEqual(answer.candidates[1].confidence);

@@ -1,12 +1,14 @@
 import { join, resolve } from "node:path";
 import { Random } from "./core/random.js";
+import { removeAbandonedTemporaries } from "./pipeline/model-files.js";
+import { rewritesDir } from "./pipeline/rewrite-files.js";
 import { AffinityService } from "./services/affinity.js";
 import type { ServiceContext } from "./services/context.js";
 import { DirectedService } from "./services/directed.js";
 import { EventsService } from "./services/events.js";
 import { FavouritesService } from "./services/favourites.js";
 import { HomeService } from "./services/home.js";
-import { InsightsService } from "./services/insights.js";
+import { evaluationsDir, InsightsService } from "./services/insights.js";
 import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
 import { type PrivacyModeOptions, PrivacyService } from "./services/privacy.js";
@@ -90,6 +92,9 @@ export class Engine {
     );
     let privacy: PrivacyService | null = null;
     try {
+      // What crashed saves left behind (never a save another process is still writing).
+      for (const dir of [modelsDir, rewritesDir(modelsDir), evaluationsDir(modelsDir)])
+        removeAbandonedTemporaries(dir);
       privacy = options.privacy ? await PrivacyService.open(store, options.privacy) : null;
     } catch (err) {
       await store.close();

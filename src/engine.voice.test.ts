@@ -41,6 +41,7 @@ describe("Engine on a simulated voice assistant", () => {
     expect((await app.inject({ url: "/v1/rewrites" })).json()).toEqual({
       version: null,
       rules: [],
+      refused: [],
       monitor: [],
     });
   });
@@ -90,7 +91,14 @@ describe("Engine on a simulated voice assistant", () => {
       payload: { user, request: rule.source },
     });
     expect([rule.rewrite, undefined]).toContain(http.json().rewritten?.to);
-    expect((await app.inject({ url: "/v1/rewrites" })).json().rules.length).toBe(result.rules);
+    const table = (await app.inject({ url: "/v1/rewrites" })).json();
+    expect(table.rules.length).toBe(result.rules);
+    // The meaning check's verdicts come along: why each rule keeps the meaning, which routes it refused.
+    const current = await engine.rewrites.current();
+    expect(table.refused).toEqual(JSON.parse(JSON.stringify(current?.table.stats.changedMeaning ?? [])));
+    expect(table.rules.map((r: { meaning?: string }) => r.meaning)).toEqual(
+      current?.table.rules.map((r) => r.meaning),
+    );
   });
 
   it("with online rewriting on, a user's own nickname for a favourite is rewritten to it (personal layer)", async () => {

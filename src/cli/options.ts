@@ -1,5 +1,11 @@
 import type { Command } from "commander";
-import { epochsFor, learningRateFor, type TrainSettings, trainSettingsSchema } from "../config.js";
+import {
+  epochsFor,
+  learningRateFor,
+  regularizationFor,
+  type TrainSettings,
+  trainSettingsSchema,
+} from "../config.js";
 import { weightingNames } from "../core/affinity/weighting.js";
 import { UsageError } from "./errors.js";
 
@@ -40,7 +46,11 @@ export function addModelOptions(cmd: Command): Command {
       `learning rate (default ${learningRateFor("bpr")} for bpr, ${learningRateFor("warp")} for warp)`,
       number("learning-rate"),
     )
-    .option("--regularization <reg>", "L2 regularisation", number("regularization"), d.regularization)
+    .option(
+      "--regularization <reg>",
+      `L2 regularisation (default ${regularizationFor("bpr")} for bpr, ${regularizationFor("warp")} for warp)`,
+      number("regularization"),
+    )
     .option("--seed <n>", "random seed", number("seed"), d.seed)
     .option("--weighting <name>", `confidence weighting: ${weightingNames.join(", ")}`, d.weighting)
     .option("--positives-only", "plain BPR on long plays only (ignores skips)", false)

@@ -4,14 +4,17 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import type { AffinityModel } from "../core/affinity/affinity-model.js";
 import type { AffinityBlend } from "../core/affinity/blend.js";
+import type { TrainingCurvePoint } from "../core/affinity/training-curve.js";
 import type { LabelRule } from "../core/affinity/weighting.js";
 import type { RecommenderChoice, SkipMeaning, TopNModel, TopNSelection } from "../core/recommend/index.js";
 
@@ -40,6 +43,8 @@ export interface ModelManifest {
    * recommend then ranks by the affinity model). Its arrays are the `topn-*` files.
    */
   topN?: TopNManifest;
+  /** The sampled pairwise loss after every epoch of training (versions trained before it have none). */
+  trainingCurve?: TrainingCurvePoint[];
 }
 
 /** What the manifest says of the top-N model: what was chosen, on what validation, and how it is stored. */
@@ -150,6 +155,7 @@ export function saveModel(
       ]),
     ),
     extras: Object.keys(extras),
+    ...(model.trainingCurve ? { trainingCurve: model.trainingCurve } : {}),
     ...(topN
       ? {
           topN: {
@@ -183,6 +189,48 @@ export function saveModel(
 }
 
 /** Fsyncs a folder, so a rename into it survives a crash. */
+/**
+ * How old a `.tmp-*` entry of a live process must be before it counts as abandoned: its pid may have been
+ * reused after a crash (common in containers), while no save takes anywhere near this long.
+ */
+export const abandonedAfterMs = 60 * 60 * 1000;
+
+/**
+ * Removes the `.tmp-*` files and folders that crashed saves left in `dir` (named `.tmp-<...>-<pid>` by
+ * saveModel, saveRewriteTable and the evaluation records). A save in progress is never touched: an entry
+ * goes only when the process that wrote it is gone, or when it is older than `abandonedAfterMs`. Returns the
+ * names removed.
+ */
+export function removeAbandonedTemporaries(dir: string, nowMs = Date.now()): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const pid = /^\.tmp-.*-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const path = join(dir, name);
+    let ageMs: number;
+    try {
+      ageMs = nowMs - statSync(path).mtimeMs;
+    } catch {
+      continue; // renamed into place meanwhile
+    }
+    if (processAlive(Number(pid)) && ageMs < abandonedAfterMs) continue;
+    rmSync(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, "r");
   try {

@@ -111,11 +111,12 @@ export class AffinityService {
     // EventStore.scanPlays); the catalogue and the request log, small, are read under `exclusive`.
     const columns = await store.scanPlays();
     if (columns.userIndex.length === 0) throw new Error("the store holds no plays yet: ingest some first");
-    const { kinds, turns } = await exclusive(async () => ({
-      kinds: new Map((await store.getItems()).map((i) => [i.id, i.kind])),
+    const { catalogue, turns } = await exclusive(async () => ({
+      catalogue: await store.getItems(),
       turns: (await store.scanRequests()).map(turnFromEvent),
     }));
     if (signal?.aborted) throw new TrainingCancelledError();
+    const kinds = new Map(catalogue.map((i) => [i.id, i.kind]));
     onProgress?.("context priors", 0, 1);
     const contextPriors = ContextPriors.learn(contextObservations(turns, (id) => kinds.get(id)));
     const times = columns.endTimeMs;
@@ -134,6 +135,8 @@ export class AffinityService {
         items: columns.items,
         config,
         approximateAbove: this.ctx.models.approximateAbove,
+        // Logged turns and the catalogue, for resolve's evidence-versus-prior fit (see ResolveBlend).
+        resolveFit: turns.length ? { turns, catalogue } : undefined,
         save: {
           modelsDir,
           version,

@@ -34,6 +34,33 @@ export interface Overview {
       floor: number;
       relativeThreshold?: number;
     };
+    /**
+     * The top-N model recommend serves, as chosen on validation: its name and each recommender's best
+     * setting with its validation NDCG@10 and recall@10 (null: none was trained with this version).
+     */
+    topN: {
+      name: string;
+      validation: {
+        share: number;
+        users: number;
+        best: Array<{
+          recommender: string;
+          param: number | null;
+          popularityWeight: number;
+          "ndcg@10": number;
+          "recall@10": number;
+          seconds: number;
+        }>;
+        skipped: Array<{ recommender: string; reason: string }>;
+      };
+    } | null;
+    /** The sampled pairwise loss after each epoch, per phase (empty for versions trained before it). */
+    trainingCurve: Array<{
+      phase: "calibration" | "final";
+      epoch: number;
+      loss: number;
+      validationLoss?: number;
+    }>;
   } | null;
   models: Array<{ version: string; createdAt: string; isCurrent: boolean }>;
   evaluations: number;

@@ -42,6 +42,18 @@ export class InsightsService {
             metrics: m.metrics,
             factors: m.factors,
             rule: { ...m.rule },
+            trainingCurve: m.trainingCurve ?? [],
+            topN: m.topN
+              ? {
+                  name: m.topN.name,
+                  validation: {
+                    share: m.topN.validation.share,
+                    users: m.topN.validation.users,
+                    best: m.topN.validation.best,
+                    skipped: m.topN.validation.skipped,
+                  },
+                }
+              : null,
           }
         : null,
       models: versions.map((v) => ({

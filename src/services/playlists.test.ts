@@ -219,4 +219,29 @@ describe("playlists on a simulated world (true tastes known)", () => {
     await expect(engine.playlists.blend([users[0]])).rejects.toThrow(/at least two/);
     await expect(engine.playlists.blend([users[0], "nobody"])).rejects.toThrow(/unknown user nobody/);
   });
+
+  // Last: it changes the weights every later answer uses.
+  it("uses the weights an evaluation saved, over the hand-set ones, unless the request names its own", async () => {
+    const user = regulars[3];
+    const pair = [regulars[3], regulars[4]];
+    const handSet = await engine.playlists.forUser(user, { kind: "mix", length: 20 });
+    const noDiversity = await engine.playlists.forUser(user, { kind: "mix", length: 20, diversity: 0 });
+    expect(noDiversity.tracks.map((t) => t.item)).not.toEqual(handSet.tracks.map((t) => t.item));
+    const othersFirst = await engine.playlists.blend(pair, { length: 20, othersWeight: 1 });
+    engine.playlists.saveWeights({
+      diversity: 0,
+      othersWeight: 1,
+      chosenBy: "test",
+      at: "2024-01-01T00:00:00Z",
+    });
+    expect((await engine.playlists.weights())?.diversity).toBe(0);
+    const saved = await engine.playlists.forUser(user, { kind: "mix", length: 20 });
+    expect(saved.tracks.map((t) => t.item)).toEqual(noDiversity.tracks.map((t) => t.item));
+    expect((await engine.playlists.blend(pair, { length: 20 })).tracks).toEqual(othersFirst.tracks);
+    const asked = await engine.playlists.forUser(user, { kind: "mix", length: 20, diversity: 0.3 });
+    expect(asked.tracks.map((t) => t.item)).toEqual(handSet.tracks.map((t) => t.item));
+    expect(() =>
+      engine.playlists.saveWeights({ diversity: 2, othersWeight: 1, chosenBy: "test", at: "now" }),
+    ).toThrow();
+  });
 });

@@ -1,3 +1,7 @@
+import { mkdirSync, renameSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
 import type { SplitSettings } from "../config.js";
 import type { TrainConfig } from "../core/affinity/affinity-model.js";
 import { scoreUserItem } from "../core/affinity/affinity-model.js";
@@ -41,6 +45,7 @@ import { intersectMasks, preferenceAdjustment, preferenceMasks } from "../core/p
 import { buildCatalogueView, filterMask, type ItemFilter } from "../core/serving/catalogue-view.js";
 import { trueAffinity } from "../core/simulate/model.js";
 import type { SimulationTruth } from "../core/simulate/types.js";
+import { writeFileSynced } from "../pipeline/model-files.js";
 import { splitStoredPlays } from "./affinity.js";
 import type { ServiceContext } from "./context.js";
 import type { PreferencesService } from "./preferences.js";
@@ -131,6 +136,20 @@ function poolReason(pool: string, placed: string, plays: number | undefined): st
   return `${pick}; you played it ${plays === 1 ? "once" : `${plays} times`}`;
 }
 
+/** File in the models folder with the weights `eval --playlists --save-weights` chose on validation. */
+export const PLAYLIST_WEIGHTS_FILE = "playlist-weights.json";
+
+const playlistWeightsSchema = z.object({
+  /** MMR diversity weight of personal playlists. */
+  diversity: z.number().min(0).max(1),
+  /** The Blend policy's weight of the other members. */
+  othersWeight: z.number().min(0).max(1),
+  /** The evaluation that chose them: its command, when, and the validation criteria. */
+  chosenBy: z.string(),
+  at: z.string(),
+});
+export type PlaylistWeights = z.infer<typeof playlistWeightsSchema>;
+
 /** Thrown for a request the playlists cannot serve (unknown seed, bad numbers): a 400, not a crash. */
 export class PlaylistRequestError extends Error {
   constructor(message: string) {
@@ -144,10 +163,46 @@ export class PlaylistRequestError extends Error {
  * (discover, mix, radio) from the current model in memory, with taught preferences applied.
  */
 export class PlaylistsService {
+  private weightsLoaded: Promise<PlaylistWeights | null> | undefined;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly preferences: PreferencesService,
   ) {}
+
+  /**
+   * The weights chosen on validation and saved in the models folder (read once), or null: then the
+   * hand-set defaults apply. A malformed file is an error naming it, not a silent fallback.
+   */
+  weights(): Promise<PlaylistWeights | null> {
+    this.weightsLoaded ??= (async () => {
+      const path = join(this.ctx.modelsDir, PLAYLIST_WEIGHTS_FILE);
+      let text: string;
+      try {
+        text = await readFile(path, "utf8");
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw e;
+      }
+      const parsed = playlistWeightsSchema.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`${path}: field ${issue.path.join(".") || "(file)"}: ${issue.message}`);
+      }
+      return parsed.data;
+    })();
+    return this.weightsLoaded;
+  }
+
+  /** Saves weights an evaluation chose (atomically) for this service and every later one on the folder. */
+  saveWeights(weights: PlaylistWeights): void {
+    mkdirSync(this.ctx.modelsDir, { recursive: true });
+    const path = join(this.ctx.modelsDir, PLAYLIST_WEIGHTS_FILE);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSynced(tmp, `${JSON.stringify(playlistWeightsSchema.parse(weights), null, 2)}\n`);
+    renameSync(tmp, path);
+    this.weightsLoaded = Promise.resolve(weights);
+  }
 
   private async space(): Promise<{ current: ServingModel; space: TasteSpace }> {
     const current = await this.ctx.models.require();
@@ -190,7 +245,7 @@ export class PlaylistsService {
         length,
         familiar,
         artistCap: request.artistCap ?? defaultSelectOptions.artistCap,
-        diversity: request.diversity ?? defaultSelectOptions.diversity,
+        diversity: request.diversity ?? (await this.weights())?.diversity ?? defaultSelectOptions.diversity,
       },
     );
     return {
@@ -243,7 +298,8 @@ export class PlaylistsService {
       length,
       artistCap: request.artistCap ?? defaultBlendOptions.artistCap,
       relevantAt: request.relevantAt ?? defaultBlendOptions.relevantAt,
-      othersWeight: request.othersWeight ?? defaultBlendOptions.othersWeight,
+      othersWeight:
+        request.othersWeight ?? (await this.weights())?.othersWeight ?? defaultBlendOptions.othersWeight,
     };
     const policy = request.policy ?? "blend";
     const result = buildBlend(input, policy, options);

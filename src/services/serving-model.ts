@@ -6,6 +6,7 @@ import { CatalogueIndex } from "../core/matching/index.js";
 import type { PreferenceVocabulary } from "../core/preferences/index.js";
 import type { TopNModel } from "../core/recommend/index.js";
 import { buildCatalogueView, type CatalogueView } from "../core/serving/catalogue-view.js";
+import { defaultResolveBlend, type ResolveBlend } from "../core/serving/resolve-blend.js";
 import { createTopN, type TopN } from "../core/topn/index.js";
 import {
   loadManifest,
@@ -37,6 +38,8 @@ export interface ServingModel {
   recommender: TopNModel | null;
   /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
   overlays: Map<string, UserState>;
+  /** Resolve's evidence-versus-prior weights, fitted on logged turns at training (default when none). */
+  resolveBlend: ResolveBlend;
   /** Learned from logged turns at training time; null when the store had none with a context. */
   contextPriors: ContextPriors | null;
   /** Built at the first taught preference. */
@@ -131,6 +134,9 @@ export class ServingModels {
       matcher: new CatalogueIndex(view.all),
       topN: await this.topNFor(model, found),
       recommender: loadTopN(found, manifest),
+      resolveBlend:
+        (loadModelExtra(found, manifest, "resolveBlend") as { blend: ResolveBlend } | null)?.blend ??
+        defaultResolveBlend,
       overlays: new Map(),
       contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
       userIndex: new Map(model.users.map((u, k) => [u, k])),

@@ -23,6 +23,7 @@ import {
   type ResolvedCandidate,
   type ResolveStrategy,
   rankCandidates,
+  seededDraw,
   textCandidates,
 } from "../core/serving/resolve.js";
 import {
@@ -47,6 +48,8 @@ export interface ResolveOptions {
   limit?: number;
   /** "personal" (default); "popularity" and "random" are the baselines the evaluation compares with. */
   strategy?: ResolveStrategy;
+  /** Seed of the "random" strategy's draws (default 0): the same request and seed rank the same way. */
+  seed?: number;
   /** Where the request was made; learned context priors weigh the candidates' kinds and items. */
   context?: PlayContext;
   /** When the request was made (default now), for time of day and day of week. */
@@ -112,8 +115,9 @@ export class VoiceService {
       state,
       candidates,
       options.strategy ?? "personal",
-      Math.random,
+      seededDraw(options.seed ?? 0),
       adjusters,
+      current.resolveBlend,
     );
     const facts = options.usePreferences === false ? [] : await this.preferences.factsFor(user);
     const { candidates: ranked, blocked } = facts.length

@@ -68,6 +68,28 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("answers many item look-ups at once, each with its own items", async () => {
+      const store = await open();
+      try {
+        const items = Array.from({ length: 30 }, (_, k) => ({
+          id: `item-${k}`,
+          title: `Item ${k}`,
+          creators: [],
+          kind: "song" as const,
+          tags: [],
+          attributes: {},
+        }));
+        await store.upsertItems(items);
+        const asked = Array.from({ length: 20 }, (_, k) => [`item-${k}`, `item-${k + 10}`, "missing"]);
+        const answers = await Promise.all(asked.map((ids) => store.getItems(ids)));
+        answers.forEach((found, k) => {
+          expect(found.map((i) => i.id).sort()).toEqual([`item-${k + 10}`, `item-${k}`].sort());
+        });
+      } finally {
+        await store.close();
+      }
+    });
+
     it("keeps the catalogue, last fact wins", async () => {
       const store = await open();
       try {

@@ -142,7 +142,23 @@ export interface ResolveContext {
 
 export interface Rewrites {
   version: string | null;
-  rules: Array<{ source: string; rewrite: string; support: number; gain: number; rewriteSuccess: number }>;
+  rules: Array<{
+    source: string;
+    rewrite: string;
+    support: number;
+    gain: number;
+    rewriteSuccess: number;
+    meaning?: string;
+  }>;
+  /** Strongest routes the meaning check refused, and how each changed the meaning. */
+  refused: Array<{
+    source: string;
+    rewrite: string;
+    reason: string;
+    pathUsers: number;
+    rewriteSuccess: number;
+    sourceDirectSuccess: number;
+  }>;
   monitor: Array<{
     source: string;
     rewrite: string;
@@ -302,6 +318,26 @@ export type DeniabilityRow =
     }
   | { mechanism: string; epsilon: number; error: string };
 
+/** GET /v1/items/{id}/next: what follows an item in the directed model, with reasons. */
+export interface NextItems {
+  item: string;
+  model: string;
+  items: Array<{
+    item: string;
+    title: string;
+    creators: string[];
+    score: number;
+    reasons: Array<{ factor: "edge" | "two-step" | "learned"; detail: string }>;
+  }>;
+}
+
+/** GET /v1/items/{id}/similar: the symmetric view (items liked by the same listeners). */
+export interface SimilarItems {
+  item: string;
+  model: string;
+  items: Array<ListedItem & { similarity?: number | null }>;
+}
+
 export const api = {
   health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
   overview: () => get<Overview>("/v1/overview"),
@@ -320,6 +356,8 @@ export const api = {
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
   homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   privacy: (top = 30) => get<PrivacyReport>(`/v1/privacy${q({ top })}`),
+  next: (item: string, n = 12) => get<NextItems>(`/v1/items/${u(item)}/next${q({ n })}`),
+  similarItems: (item: string, n = 12) => get<SimilarItems>(`/v1/items/${u(item)}/similar${q({ n })}`),
   similarUsers: (user: string, n = 8) =>
     get<{ users: Array<{ user: string; similarity: number }> }>(`/v1/users/${u(user)}/similar${q({ n })}`),
   preferences: (user: string) => get<{ preferences: Preference[] }>(`/v1/users/${u(user)}/preferences`),

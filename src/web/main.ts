@@ -2,10 +2,12 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import { apiKey, setApiKey } from "./api.js";
 import { AskPage } from "./pages/ask.js";
+import { DecisionsPage } from "./pages/decisions.js";
 import { HomePage } from "./pages/home.js";
 import { LearningPage } from "./pages/learning.js";
 import { ListenerPage } from "./pages/listener.js";
 import { ModelPage } from "./pages/model.js";
+import { NextPage } from "./pages/next.js";
 import { OverviewPage } from "./pages/overview.js";
 import { PrivacyPage } from "./pages/privacy.js";
 import { TastePage } from "./pages/taste.js";
@@ -18,10 +20,12 @@ const pages = [
   { id: "listener", title: "Listener" },
   { id: "ask", title: "Ask it" },
   { id: "taste", title: "Taste and playlists" },
+  { id: "next", title: "What follows" },
   { id: "home", title: "Home shelves" },
   { id: "model", title: "Model and evidence" },
   { id: "learning", title: "Self-learning" },
   { id: "privacy", title: "Privacy" },
+  { id: "decisions", title: "Favourites and decisions" },
 ];
 
 function KeyField() {
@@ -44,10 +48,14 @@ function App() {
         return html`<${AskPage} user=${route.params[0]} />`;
       case "taste":
         return html`<${TastePage} user=${route.params[0]} />`;
+      case "next":
+        return html`<${NextPage} item=${route.params[0]} />`;
       case "home":
         return html`<${HomePage} />`;
       case "model":
         return html`<${ModelPage} />`;
+      case "decisions":
+        return html`<${DecisionsPage} />`;
       case "privacy":
         return html`<${PrivacyPage} />`;
       case "learning":

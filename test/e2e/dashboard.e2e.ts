@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -85,6 +85,25 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       ...["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30"],
       ...["--draws", "30", "--store", store, "--json"],
     );
+    // The directed "what follows" model from the plays' order (short: 60 epochs at most).
+    tastebud("train", "--graph", "--store", store, "--max-epochs", "60");
+    // Favourites from late labels and play-or-ask thresholds, on small simulations, kept for their page.
+    tastebud(
+      "eval",
+      "--delayed",
+      "--simulated",
+      "--seeds",
+      "1",
+      "--sim-users",
+      "200",
+      "--store",
+      store,
+      "--json",
+    );
+    tastebud(
+      ...["eval", "--resolve-decision", "--seeds", "1", "--sim-users", "100", "--sim-days", "7"],
+      ...["--store", store, "--json"],
+    );
     // Privacy mode: request text posted over HTTP is perturbed and charged to its user's ledger.
     const privacy = "epsilon=10,mechanism=laplace,cap=60,seed=1";
     server = spawn(
@@ -95,10 +114,14 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
+    mkdirSync(shots, { recursive: true });
+    rmSync(join(shots, "server.log"), { force: true });
     base = await new Promise<string>((ok, fail) => {
       let out = "";
       server.stdout?.on("data", (chunk: Buffer) => {
         out += chunk.toString();
+        // The server's log, kept beside the screenshots: where a failed request says why.
+        appendFileSync(join(shots, "server.log"), chunk);
         const url = /"url":"(http:[^"]+)"/.exec(out)?.[1];
         if (url) ok(url);
       });
@@ -369,6 +392,62 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(problems).toEqual([]);
   });
 
+  it("favourites and decisions: late-label methods, thresholds and play-or-ask, as recorded", async () => {
+    await page.goto(`${base}/#/decisions`);
+    type Quality = { auc: number; logLoss: number };
+    const delayed = (
+      await api<{
+        evaluations: Array<{
+          report: { positiveRate: number; runs: Array<{ methods: Record<string, Quality> }> };
+        }>;
+      }>("/v1/evaluations?kind=delayed")
+    ).evaluations[0].report;
+    await page.locator('[data-stat="delayed-positive"]').waitFor();
+    expect(await page.locator('[data-stat="delayed-positive"]').innerText()).toBe(
+      `${(100 * delayed.positiveRate).toFixed(1)}%`,
+    );
+    const auc = `importance ${delayed.runs[0].methods.importance.auc.toFixed(3)}`;
+    const aucChart = page.getByRole("img", { name: new RegExp(`AUC on the matured test examples.*${auc}`) });
+    await aucChart.waitFor();
+    expect(await aucChart.locator("rect").count()).toBeGreaterThanOrEqual(4);
+    await page.getByRole("img", { name: /Recall of favourites selected at each target precision/ }).waitFor();
+    const decision = (
+      await api<{ evaluations: Array<{ report: { runs: Array<{ topAccuracy: number }> } }> }>(
+        "/v1/evaluations?kind=decision",
+      )
+    ).evaluations[0].report;
+    expect(await page.locator('[data-stat="decision-accuracy"]').innerText()).toBe(
+      decision.runs[0].topAccuracy.toFixed(3),
+    );
+    const played = page.getByRole("img", { name: /Share of requests played without asking/ });
+    expect(await played.locator("rect").count()).toBeGreaterThanOrEqual(12);
+    await shoot("decisions");
+    expect(problems).toEqual([]);
+  });
+
+  it("what follows: the directed model's next items for the most played item, beside the similar ones", async () => {
+    await page.goto(`${base}/#/next`);
+    const top = (await api<{ points: Array<{ item: string }> }>("/v1/items/map?limit=2")).points[0].item;
+    const next = await api<{ items: Array<{ title: string; score: number }> }>(
+      `/v1/items/${encodeURIComponent(top)}/next?n=12`,
+    );
+    expect(next.items.length).toBeGreaterThan(0);
+    await page.locator("[data-next]").first().waitFor();
+    expect(await page.locator("[data-next]").allInnerTexts()).toEqual(next.items.map((x) => x.title));
+    const chart = page.getByRole("img", {
+      name: new RegExp(`played after ${escape(top)}: ${escape(next.items[0].title)}`),
+    });
+    expect(await chart.locator("rect").count()).toBeGreaterThanOrEqual(next.items.length);
+    // Following a next item makes it the subject.
+    await page.locator("[data-next]").first().click();
+    await page.getByRole("heading", { name: /Played after/ }).waitFor();
+    await expect.poll(() => page.url()).not.toMatch(/#\/next$/);
+    await page.goto(`${base}/#/next`);
+    await page.locator("[data-next]").first().waitFor();
+    await shoot("next");
+    expect(problems).toEqual([]);
+  });
+
   it("model and evidence: the recorded evaluation, the weighting functions and the item map", async () => {
     await page.goto(`${base}/#/model`);
     const evaluations = await api<{
@@ -387,6 +466,30 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     await mapChart.waitFor();
     expect(await mapChart.locator("circle").count()).toBe(map.points.length);
     await page.getByRole("img", { name: /Confidence weight g\(x\)/ }).waitFor();
+    // The training curve the demo's training recorded, as the overview gives it.
+    const overview = await api<{
+      model: { trainingCurve: Array<{ phase: string; loss: number; validationLoss?: number }> };
+    }>("/v1/overview");
+    const final = overview.model.trainingCurve.filter((p) => p.phase === "final");
+    expect(final.length).toBeGreaterThan(1);
+    expect(final[final.length - 1].loss).toBeLessThan(final[0].loss);
+    const curve = page.getByRole("img", {
+      name: new RegExp(
+        `final fit went from ${final[0].loss.toFixed(3)} to ${final[final.length - 1].loss.toFixed(3)} over ${final.length} epochs`,
+      ),
+    });
+    await curve.waitFor();
+    expect(await curve.locator("path").count()).toBeGreaterThanOrEqual(2);
+    // The top-N model recommend serves, and what validation said of each recommender.
+    const topN = (
+      await api<{ model: { topN: { name: string; validation: { best: Array<{ "ndcg@10": number }> } } } }>(
+        "/v1/overview",
+      )
+    ).model.topN;
+    expect(await page.locator('[data-fact="topn"]').innerText()).toBe(topN.name);
+    const choice = page.getByRole("img", { name: /Validation NDCG@10 and recall@10 of each recommender/ });
+    expect(await choice.locator("rect").count()).toBeGreaterThanOrEqual(2 * topN.validation.best.length);
+    expect(await choice.getAttribute("aria-label")).toContain(topN.validation.best[0]["ndcg@10"].toFixed(3));
     await shoot("model");
     expect(problems).toEqual([]);
   });
@@ -400,9 +503,18 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(await page.locator('[data-stat="defect-rate"]').innerText()).toBe(
       `${((100 * defective) / turns).toFixed(1)}%`,
     );
-    const rewrites = await api<{ rules: Array<{ source: string }> }>("/v1/rewrites");
+    const rewrites = await api<{ rules: Array<{ source: string }>; refused: Array<{ source: string }> }>(
+      "/v1/rewrites",
+    );
     expect(rewrites.rules.length).toBeGreaterThan(0);
     await page.getByRole("table", { name: /Learned rewrites/ }).waitFor();
+    // The meaning check's refusals, as the API lists them (most travelled first, at most 15).
+    if (rewrites.refused.length > 0) {
+      await page
+        .getByRole("img", { name: new RegExp(`${rewrites.refused.length} strongest routes`) })
+        .waitFor();
+      expect(await page.locator("[data-refused]").count()).toBe(Math.min(15, rewrites.refused.length));
+    } else await page.getByText(/The meaning check refused no route/).waitFor();
     await page.getByText(/the stage that fails most/).waitFor({ timeout: 60_000 });
     await shoot("learning");
     expect(problems).toEqual([]);

@@ -14,6 +14,7 @@ import { writeFileSynced } from "../../pipeline/model-files.js";
 import { UsageError } from "../errors.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 
 export interface DelayedOptions {
   simulated?: boolean;
@@ -25,6 +26,8 @@ export interface DelayedOptions {
   json?: boolean;
   store: string;
   models?: string;
+  /** Keep the report beside the store's models for the dashboard (kind "delayed"). */
+  record?: boolean;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function runDelayedEvaluation(opts: DelayedOptions): Promise<void> 
     );
   }
   progress.stop();
+  if (opts.record) await recordReport(opts, "delayed", report);
   console.log(opts.json ? JSON.stringify(report) : formatDelayed(report));
 }
 
@@ -105,6 +109,10 @@ export async function runResolveDecisionEvaluation(opts: {
   simDays?: number;
   saveDecision?: string;
   json?: boolean;
+  store: string;
+  models?: string;
+  /** Keep the report beside the store's models for the dashboard (kind "decision"). */
+  record?: boolean;
 }): Promise<void> {
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
     throw new UsageError("--seeds expects a positive whole number");
@@ -125,6 +133,7 @@ export async function runResolveDecisionEvaluation(opts: {
     const policies = Object.fromEntries(Object.entries(reports[0].policies).map(([p, m]) => [p, m.mist]));
     writeFileAtomic(opts.saveDecision, `${JSON.stringify({ policies }, null, 2)}\n`);
   }
+  if (opts.record) await recordReport(opts, "decision", { runs: reports });
   if (opts.json) {
     console.log(JSON.stringify({ runs: reports }));
     return;
@@ -139,6 +148,17 @@ export async function runResolveDecisionEvaluation(opts: {
       lines.push(`  ${p.padEnd(5)}  ${[q.confidence, q.single, q.mist, q.ewDpmt].map(cell).join("  ")}`);
   }
   console.log(lines.join("\n"));
+}
+
+/** Keeps an evaluation report in the store's models folder, where the dashboard's Favourites page reads it. */
+function recordReport(
+  opts: { store: string; models?: string },
+  kind: string,
+  report: unknown,
+): Promise<void> {
+  return withEngine(opts, async (engine) => {
+    engine.insights.recordEvaluation(kind, commandLine(), report);
+  });
 }
 
 function writeFileAtomic(path: string, text: string): void {

@@ -88,11 +88,17 @@ export function evalCommand(program: Command): void {
       "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8)",
     )
     .option("--length <n>", "with --playlists: tracks per playlist (default 30)", number("length"))
+    .option(
+      "--save-weights",
+      "with --playlists: playlists and Blends then use the weights chosen on validation (<models>/playlist-weights.json)",
+    )
     .option("--json", "print JSON");
-  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
+  addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts, command: Command) => {
     if (opts.graph) return runDirectedEvaluation(opts);
-    if (opts.delayed) return runDelayedEvaluation(opts);
-    if (opts.resolveDecision) return runResolveDecisionEvaluation(opts);
+    // Simulated evaluations are kept for the dashboard only in a store the user named (flag or env).
+    const named = command.getOptionValueSource("store") !== "default";
+    if (opts.delayed) return runDelayedEvaluation({ ...opts, record: named || !opts.simulated });
+    if (opts.resolveDecision) return runResolveDecisionEvaluation({ ...opts, record: named });
     if (opts.rewrites || opts.context) {
       if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");
       for (const key of ["simSeed", "simUsers", "simDays"] as const) {
@@ -145,6 +151,13 @@ export function evalCommand(program: Command): void {
         });
         progress.stop();
         engine.insights.recordEvaluation("playlists", commandLine(), report);
+        if (opts.saveWeights)
+          engine.playlists.saveWeights({
+            diversity: report.selection.diversity.chosen,
+            othersWeight: report.selection.othersWeight.chosen,
+            chosenBy: commandLine(),
+            at: new Date().toISOString(),
+          });
         console.log(opts.json ? JSON.stringify(report) : formatPlaylists(report));
         return;
       }

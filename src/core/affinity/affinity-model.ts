@@ -16,7 +16,8 @@ import {
   type PairwiseOptions,
   type PairwiseSet,
 } from "./pairwise-set.js";
-import { trainWarp } from "./warp.js";
+import { type LossPairs, pairwiseLoss, sampleLossPairs, type TrainingCurvePoint } from "./training-curve.js";
+import { trainWarp, type WarpOptions } from "./warp.js";
 import { defaultLabelRule, type LabelRule, thresholdFor } from "./weighting.js";
 
 /** The pairwise loss: BPR over P ≻ U ≻ N (default), or WARP (rank-weighted, Adagrad; see warp.ts). */
@@ -72,6 +73,8 @@ export interface AffinityModel {
   globalLongRate: number;
   blend: AffinityBlend;
   rule: LabelRule;
+  /** The sampled pairwise loss after each training epoch (absent for models loaded from older versions). */
+  trainingCurve?: TrainingCurvePoint[];
 }
 
 /** personal: the served model knows the user; folded-in: the user's vector was solved after training. */
@@ -186,27 +189,47 @@ function* affinitySteps(
   config: TrainConfig,
   onProgress?: TrainProgress,
 ): Generator<FactorJob, AffinityModel, FactorModel> {
-  const job = (cells: FoldedCells, phase: "calibration" | "final"): FactorJob => ({
-    set: buildPairwiseSet(cells, config.pairwise),
-    options: {
-      ...config.bpr,
-      onEpoch: (e, n) => {
-        onProgress?.(phase, e, n);
-        return undefined;
+  const trainingCurve: TrainingCurvePoint[] = [];
+  const seed = config.bpr.seed;
+  const job = (set: PairwiseSet, phase: "calibration" | "final", validation?: LossPairs): FactorJob => {
+    const pairs = sampleLossPairs(set, curvePairs, seed + 1);
+    return {
+      set,
+      options: {
+        ...config.bpr,
+        onEpoch: (e, n, factors) => {
+          const model = factors();
+          const point: TrainingCurvePoint = { phase, epoch: e, loss: pairwiseLoss(model, pairs) };
+          if (validation && validation.users.length > 0)
+            point.validationLoss = pairwiseLoss(model, validation);
+          trainingCurve.push(point);
+          onProgress?.(phase, e, n);
+          return undefined;
+        },
       },
-    },
-  });
+    };
+  };
+  const cells = foldPlays(plays, config.rule);
+  const fullSet = buildPairwiseSet(cells, config.pairwise);
   let blend = defaultBlend();
   if (config.calibrationShare > 0) {
     const heldOut = latestShareOfEachUser(plays, config.calibrationShare);
     const fitCells = foldPlays(plays, config.rule, (r) => heldOut[r] === 0);
-    const fitFactors = yield job(fitCells, "calibration");
+    // Validation pairs: each user's held-out latest plays over items they did not play then.
+    const heldOutSet = buildPairwiseSet(
+      foldPlays(plays, config.rule, (r) => heldOut[r] === 1),
+      config.pairwise,
+    );
+    const validation = sampleLossPairs(heldOutSet, curvePairs, seed + 2, fullSet);
+    const fitFactors = yield job(buildPairwiseSet(fitCells, config.pairwise), "calibration", validation);
     blend = fitBlendOnHeldOut(plays, heldOut, fitCells, fitFactors, config.rule);
   }
-  const cells = foldPlays(plays, config.rule);
-  const factors = yield job(cells, "final");
-  return assembleModel(users, items, factors, cells, blend, config.rule);
+  const factors = yield job(fullSet, "final");
+  return { ...assembleModel(users, items, factors, cells, blend, config.rule), trainingCurve };
 }
+
+/** Pairs the training curve measures the loss on after every epoch (a few milliseconds an epoch). */
+const curvePairs = 4000;
 
 /** One factorization with the config's loss, on this thread. */
 export function trainFactors(
@@ -215,15 +238,15 @@ export function trainFactors(
   options: Partial<BprOptions>,
 ): FactorModel {
   if (config.loss === "warp") {
-    // WARP's defaults differ from BPR's (smaller regularisation, Adagrad); the factors, epochs, seed and
-    // learning rate given by the user apply to both.
-    return trainWarp(set, {
-      factors: options.factors,
-      epochs: options.epochs,
-      seed: options.seed,
-      learningRate: options.learningRate,
-      onEpoch: options.onEpoch,
-    });
+    // WARP has its own defaults (smaller regularisation, Adagrad; see regularizationFor in config.ts);
+    // the factors, epochs, seed, learning rate and regularisation given apply to both losses.
+    const { factors, epochs, seed, learningRate, regularization, onEpoch } = options;
+    const given = { factors, epochs, seed, learningRate, regularization, onEpoch };
+    // Absent ones keep WARP's defaults (an explicit undefined would overwrite them).
+    return trainWarp(
+      set,
+      Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<WarpOptions>,
+    );
   }
   return trainBpr(set, options);
 }

@@ -20,8 +20,11 @@ export interface BprOptions {
   seed: number;
   /** Default: see defaultBprKernel. */
   kernel?: BprKernel;
-  /** Called after each epoch; return false to stop early. */
-  onEpoch?: (epoch: number, epochs: number) => boolean | undefined;
+  /**
+   * Called after each epoch; return false to stop early. `factors()` gives the factors as they stand (the
+   * wasm kernels copy them out of their memory only when it is called; a training curve does).
+   */
+  onEpoch?: (epoch: number, epochs: number, factors: () => FactorModel) => boolean | undefined;
 }
 
 export const defaultBprOptions: BprOptions = {
@@ -140,7 +143,7 @@ function referenceLoop(set: PairwiseSet, model: FactorModel, rng: Random, o: Bpr
         Q[qj + f] = b - g * p - lr * reg * b;
       }
     }
-    if (o.onEpoch?.(epoch + 1, o.epochs) === false) break;
+    if (o.onEpoch?.(epoch + 1, o.epochs, () => model) === false) break;
   }
   return model;
 }

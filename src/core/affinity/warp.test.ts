@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hitsAtK, ndcgAtK, topK } from "../metrics/index.js";
 import { Random } from "../random.js";
+import { defaultTrainConfig, trainFactors } from "./affinity-model.js";
 import { foldPlays, itemPopularity, playTableFromRows } from "./cells.js";
 import { type FactorModel, scoreAllItems, userVector } from "./factor-model.js";
 import { buildPairwiseSet } from "./pairwise-set.js";
@@ -78,6 +79,19 @@ describe("trainWarp", () => {
     const c = trainWarp(world.set, { factors: 4, epochs: 3, seed: 6 });
     expect(Array.from(a.itemFactors)).toEqual(Array.from(b.itemFactors));
     expect(Array.from(a.itemFactors)).not.toEqual(Array.from(c.itemFactors));
+  });
+
+  it("honours the regularization setting when trained through the pipeline's trainFactors", () => {
+    // L2 regularisation shrinks the factors: the squared norm of every item vector falls as it grows.
+    const norm = (reg: number) => {
+      const config = { ...defaultTrainConfig, loss: "warp" as const };
+      const m = trainFactors(config, world.set, { factors: 8, epochs: 10, seed: 2, regularization: reg });
+      return m.itemFactors.reduce((sum, x) => sum + x * x, 0);
+    };
+    const [none, some, strong] = [0, 0.5, 2].map(norm);
+    // Measured: 44.4, 22.6, 0.34 (before the fix the setting never reached WARP: all three were equal).
+    expect(some).toBeLessThan(0.7 * none);
+    expect(strong).toBeLessThan(0.1 * some);
   });
 
   it("stops when onEpoch returns false", () => {

@@ -8,7 +8,7 @@ export interface WarpOptions extends Omit<BprOptions, "onEpoch"> {
   maxSampled: number;
   /** Hinge margin: a negative violates when it scores above s_i − margin. */
   margin: number;
-  onEpoch?: (epoch: number, epochs: number) => boolean | undefined;
+  onEpoch?: BprOptions["onEpoch"];
 }
 
 // Chosen on a validation share carved from MovieLens 100K split-pos4's train.csv (bench/quality.ts): with
@@ -120,7 +120,7 @@ export function trainWarp(set: PairwiseSet, options: Partial<WarpOptions> = {}):
       B[i] += (lr / Math.sqrt(gB[i])) * dBi;
       B[j] += (lr / Math.sqrt(gB[j])) * dBj;
     }
-    if (o.onEpoch?.(epoch + 1, o.epochs) === false) break;
+    if (o.onEpoch?.(epoch + 1, o.epochs, () => model) === false) break;
   }
   return model;
 }

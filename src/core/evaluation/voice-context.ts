@@ -17,6 +17,7 @@ import {
   ruleBaselineLabels,
   turnCatalogue,
 } from "../failures/index.js";
+import { looksSuccessful } from "../failures/turn-features.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { normalizeText } from "../matching/normalize.js";
 import { parseRequest } from "../matching/request.js";
@@ -27,6 +28,8 @@ import {
   rankCandidates,
   textCandidates,
 } from "../serving/resolve.js";
+import { fitResolveBlend, PlayHistory, type ResolveBlend } from "../serving/resolve-blend.js";
+import { fitTurns } from "../serving/resolve-fit.js";
 import { simulateVoice, type VoiceWorld } from "../simulate/voice/index.js";
 import { type TurnLabel, turnFromEvent, turnLabels, type VoiceTurn } from "../voice/turn.js";
 
@@ -109,6 +112,8 @@ export interface VoiceContextReport {
    * resolved right when the top candidate is the item the user meant.
    */
   resolution: {
+    /** The evidence-versus-prior weights fitted on the training turns (see ResolveBlend). */
+    blend: ResolveBlend;
     /** Requests for an item whose title other catalogue items share (book vs movie, the two "Hello"s). */
     ambiguous: ResolutionAccuracy;
     /** The ambiguous requests where an item of another kind shares the title ("The Hunger Games"). */
@@ -184,11 +189,33 @@ export function evaluateVoiceContext(
   const priors = ContextPriors.learn(contextObservations(trainTurns, catalogue.kindOf));
 
   phase(2);
-  const model = trainOnPlays(world, new Set(trainTurns.map((t) => t.requestId)), o);
+  const trainRequests = new Set(trainTurns.map((t) => t.requestId));
+  const model = trainOnPlays(world, trainRequests, o);
   const view = voiceWorldView(model, world);
+  // How much resolve trusts each user's evidence over the prior, fitted on the training turns that went
+  // well (the item they played), with the replays each of them could have known at the time.
+  const history = new PlayHistory(
+    voicePlayTable(world, trainRequests).plays,
+    defaultTrainConfig.rule,
+    model.items.length,
+  );
+  const fitted = fitResolveBlend(
+    fitTurns(
+      model,
+      view,
+      new CatalogueIndex(view.all),
+      trainTurns.flatMap((t) =>
+        t.resolvedItem && looksSuccessful(t)
+          ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
+          : [],
+      ),
+      history,
+      (r) => contextAdjusterFor(priors, r.turn),
+    ),
+  );
 
   phase(3);
-  const resolution = resolutionAccuracy(world, testTurns, testTruth, model, view, priors);
+  const resolution = resolutionAccuracy(world, testTurns, testTruth, model, view, priors, fitted.blend);
 
   phase(4);
   const classifier = FailurePointClassifier.train(
@@ -259,6 +286,15 @@ export function trainOnPlays(
   trainRequests: ReadonlySet<string>,
   o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
 ): AffinityModel {
+  const { plays, users, items } = voicePlayTable(world, trainRequests);
+  return trainAffinityModel(plays, users, items, {
+    ...defaultTrainConfig,
+    bpr: { ...defaultBprOptions, factors: o.factors, epochs: o.epochs, seed: o.seed },
+  });
+}
+
+/** The plays that followed the given requests, as a table over the users and items that played. */
+export function voicePlayTable(world: VoiceWorld, trainRequests: ReadonlySet<string>) {
   const rows = world.plays.filter((p) => p.requestId !== undefined && trainRequests.has(p.requestId));
   const users = [...new Set(rows.map((p) => p.user))].sort();
   const items = [...new Set(rows.map((p) => p.item))].sort();
@@ -274,10 +310,7 @@ export function trainOnPlays(
     weight: new Float64Array(rows.length).fill(Number.NaN),
     endTimeMs: Float64Array.from(rows, (p) => Date.parse(p.endTime)),
   };
-  return trainAffinityModel(plays, users, items, {
-    ...defaultTrainConfig,
-    bpr: { ...defaultBprOptions, factors: o.factors, epochs: o.epochs, seed: o.seed },
-  });
+  return { plays, users, items };
 }
 
 interface Tally {
@@ -303,6 +336,17 @@ function accuracy(t: Tally): ResolutionAccuracy {
   };
 }
 
+/** The context adjuster resolve serves a turn with (Engine.resolve's), for the blend's fit. */
+function contextAdjusterFor(priors: ContextPriors, t: VoiceTurn): CandidateAdjuster {
+  const kindSaid = parseRequest(t.text).kindHint !== null;
+  return (c) => {
+    const { value, lifts } = priors.score(t.user, { kind: c.kind, item: c.item }, t.context, t.timeMs, {
+      kindSaid,
+    });
+    return lifts.length === 0 ? null : { value, reasons: [] };
+  };
+}
+
 function resolutionAccuracy(
   world: VoiceWorld,
   turns: readonly VoiceTurn[],
@@ -310,6 +354,7 @@ function resolutionAccuracy(
   model: AffinityModel,
   view: CatalogueView,
   priors: ContextPriors,
+  blend: ResolveBlend,
 ): VoiceContextReport["resolution"] {
   const matcher = new CatalogueIndex(view.all);
   // Per title, the kinds of the items that carry it (one entry per item).
@@ -344,7 +389,7 @@ function resolutionAccuracy(
       return lifts.length === 0 ? null : { value, reasons: [] };
     };
     const top = (strategy: ResolveStrategy, adjusters: CandidateAdjuster[]) =>
-      rankCandidates(model, view, user, candidates, strategy, () => 0, adjusters)[0]?.item === intended
+      rankCandidates(model, view, user, candidates, strategy, () => 0, adjusters, blend)[0]?.item === intended
         ? 1
         : 0;
     const hit = {
@@ -369,6 +414,7 @@ function resolutionAccuracy(
     }
   }
   return {
+    blend,
     ambiguous: accuracy(ambiguous),
     crossKind: accuracy(crossKind),
     sameKind: accuracy(sameKind),

@@ -28,6 +28,13 @@ export interface TopNConfig {
   knnNeighbours: Array<number | null>;
   /** WARP's factors, epochs and seed (the rest are WARP's defaults). */
   warp: { factors: number; epochs: number; seed: number };
+  /**
+   * "always", or "without-ease" (default): WARP is tried only where EASE is not (catalogues above EASE's
+   * limit). Why: WARP costs the most to train by far (5 s of the demo world's selection against under 1 s
+   * for each EASE λ, where the affinity model trains in 1.4 s), and where both ran (`npm run bench --
+   * quality`) EASE was at or above it on held-out data.
+   */
+  warpWhen: "always" | "without-ease";
   /** Blend weights with popularity tried for every candidate (0 = the model alone). */
   popularityWeights: number[];
   /** Share of each user's latest training plays held out to choose on. */
@@ -45,7 +52,8 @@ export const defaultTopNConfig: TopNConfig = {
   easeMaxItems: defaultEaseMaxItems,
   knnNeighbours: [50, 200, null],
   warp: { factors: 50, epochs: defaultWarpOptions.epochs, seed: 0 },
-  popularityWeights: [0, 0.05, 0.1, 0.2, 0.4],
+  warpWhen: "without-ease",
+  popularityWeights: [0, 0.05, 0.1, 0.2, 0.4, 0.8],
   validationShare: 0.2,
   skips: "ignored",
   rule: defaultLabelRule,
@@ -179,6 +187,7 @@ function candidateSettings(
 ): RecommenderChoice[] {
   const out: RecommenderChoice[] = [];
   const liked = positiveCounts(rows).reduce((n, x) => n + (x > 0 ? 1 : 0), 0);
+  const easeFits = c.candidates.includes("ease") && liked <= c.easeMaxItems;
   for (const name of c.candidates) {
     if (name === "popularity") out.push({ recommender: name, param: null, popularityWeight: 0 });
     if (name === "ease") {
@@ -193,7 +202,13 @@ function candidateSettings(
     }
     if (name === "item-knn")
       for (const k of c.knnNeighbours) out.push({ recommender: name, param: k, popularityWeight: 0 });
-    if (name === "warp") out.push({ recommender: name, param: c.warp.epochs, popularityWeight: 0 });
+    if (name === "warp") {
+      if (c.warpWhen === "without-ease" && easeFits) {
+        skipped.push({ recommender: name, reason: "EASE fits this catalogue (see TopNConfig.warpWhen)" });
+        continue;
+      }
+      out.push({ recommender: name, param: c.warp.epochs, popularityWeight: 0 });
+    }
   }
   return out;
 }

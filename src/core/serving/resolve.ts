@@ -5,8 +5,16 @@ import {
   type UserState,
 } from "../affinity/affinity-model.js";
 import type { CatalogueIndex, MatchCandidate } from "../matching/index.js";
+import { Random } from "../random.js";
 import type { CatalogueView } from "./catalogue-view.js";
 import type { ServeSource } from "./recommend.js";
+import {
+  candidateEvidence,
+  defaultResolveBlend,
+  evidenceLift,
+  priorTerm,
+  type ResolveBlend,
+} from "./resolve-blend.js";
 
 export type ResolveStrategy = "personal" | "popularity" | "random";
 
@@ -55,11 +63,13 @@ export type CandidateAdjuster = (candidate: {
  * the creator ("hello by adele", text 1.0 vs about 0.76 for the other Hello) outweighs a preference gap
  * of 2.7 logits, while equal titles leave the choice to the listener's taste.
  */
-const TEXT_WEIGHT = 10;
+export const TEXT_WEIGHT = 10;
 
 /**
- * Ranks the candidate entities of a request for user u (-1 when unknown): text match first, then the
- * user's affinity (personal), or the item's popularity (unknown user or the popularity strategy).
+ * Ranks the candidate entities of a request for a user (null when unknown): text match first, then the
+ * prior (the item's popularity) moved by the user's own evidence as `blend` weighs it (personal; see
+ * ResolveBlend), or the prior alone (unknown user or the popularity strategy), or a draw from
+ * `randomDraw` (the random baseline; seeded, so a ranking is reproducible). Equal scores are ordered by id.
  */
 export function rankCandidates(
   model: AffinityModel,
@@ -69,8 +79,9 @@ export function rankCandidates(
     Pick<MatchCandidate, "itemId" | "score"> & { matchedSpan?: [number, number] | null }
   >,
   strategy: ResolveStrategy = "personal",
-  randomDraw: () => number = Math.random,
+  randomDraw: () => number = seededDraw(0),
   adjusters: readonly CandidateAdjuster[] = [],
+  blend: ResolveBlend = defaultResolveBlend,
 ): ResolvedCandidate[] {
   const totalPopularity = totalLongPlays(model);
   const ranked = candidates.map((c) => {
@@ -82,7 +93,7 @@ export function rankCandidates(
       { factor: "text", value: round(textScore), detail: `text match ${textScore.toFixed(2)}` },
     ];
     const popularity = i >= 0 ? model.popularity[i] : 0;
-    const popularityTerm = Math.log((popularity + 1) / totalPopularity);
+    const popularityTerm = priorTerm(model, i, totalPopularity);
     let preference: number;
     let affinity: number | null = null;
     let source: ServeSource;
@@ -101,7 +112,14 @@ export function rankCandidates(
       const s = i < 0 ? scoreAffinity(model, -1, -1) : scoreUserItem(model, user, i);
       affinity = s.affinity;
       source = s.source;
-      preference = s.score;
+      // The prior, moved by this user's evidence for the item (an item the model does not know has none).
+      const lift = i < 0 ? 0 : evidenceLift(blend, candidateEvidence(model, user, i));
+      preference = popularityTerm + lift;
+      reasons.push({
+        factor: "popularity",
+        value: popularity,
+        detail: `prior: ${popularity} long plays by all listeners; this listener's evidence moves it ${lift >= 0 ? "+" : ""}${lift.toFixed(2)}`,
+      });
       reasons.push({
         factor: "personal-affinity",
         value: round(s.affinity),
@@ -158,6 +176,12 @@ export function rankCandidates(
   return ranked.map(({ excluded, ...r }) => (excluded ? { ...r, excluded } : r));
 }
 
+/** Uniform draws in [0, 1) from a seeded generator (Math.random cannot be seeded). */
+export function seededDraw(seed: number): () => number {
+  const rng = new Random(seed);
+  return () => rng.next();
+}
+
 /** Text candidates for a free-text request (matcher), or the given candidate ids with full text score. */
 export function textCandidates(
   index: CatalogueIndex,
@@ -181,7 +205,7 @@ export function textCandidates(
 const totals = new WeakMap<AffinityModel, number>();
 
 /** Σ popularity + 1, once per model: summing 100k items on every request was a third of resolve's cost. */
-function totalLongPlays(model: AffinityModel): number {
+export function totalLongPlays(model: AffinityModel): number {
   let total = totals.get(model);
   if (total === undefined) {
     total = model.popularity.reduce((a, b) => a + b, 0) + 1;

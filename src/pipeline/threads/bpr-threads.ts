@@ -62,7 +62,11 @@ export async function trainBprThreaded(
     const share = (t: number) => Math.floor(samples / threads) + (t < samples % threads ? 1 : 0);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       await Promise.all(workers.map((w, t) => w.run(share(t))));
-      if (o.onEpoch?.(epoch + 1, o.epochs) === false) break;
+      const factors = () => {
+        readBprFactors(memory, layout, model);
+        return model;
+      };
+      if (o.onEpoch?.(epoch + 1, o.epochs, factors) === false) break;
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

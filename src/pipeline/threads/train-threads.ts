@@ -1,4 +1,6 @@
 import type { AffinityModel, TimedPlayTable, TrainConfig } from "../../core/affinity/affinity-model.js";
+import type { ServingItem } from "../../core/serving/catalogue-view.js";
+import type { VoiceTurn } from "../../core/voice/turn.js";
 import type { ModelManifest } from "../model-files.js";
 import { startWorker } from "./workers.js";
 
@@ -10,6 +12,8 @@ export interface TrainWorkerData {
   config: TrainConfig;
   /** Catalogues above this size get no top-N model (recommend keeps the approximate index). */
   approximateAbove?: number;
+  /** Logged turns and the catalogue, to fit resolve's evidence-versus-prior blend on (none: no fit). */
+  resolveFit?: { turns: VoiceTurn[]; catalogue: ServingItem[] };
   save: {
     modelsDir: string;
     version: string;

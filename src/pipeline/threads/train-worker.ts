@@ -6,14 +6,16 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
+import type { ContextPriorsJson } from "../../core/context/index.js";
 import { saveModel } from "../model-files.js";
+import { fitServedResolveBlend } from "../resolve-blend.js";
 import { trainServedTopN } from "../topn.js";
 import { trainFactorsOnThreads } from "../train.js";
 import { type TrainWorkerData, type TrainWorkerMessage, transferablesOf } from "./train-threads.js";
 
 const port = parentPort;
 if (!port) throw new Error("train-worker.ts runs as a worker thread");
-const { plays, users, items, config, save, approximateAbove } = workerData as TrainWorkerData;
+const { plays, users, items, config, save, approximateAbove, resolveFit } = workerData as TrainWorkerData;
 const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
@@ -33,6 +35,19 @@ const topN = trainServedTopN(plays, config, {
   approximateAbove,
   onProgress: (phase, done, total) => send({ type: "progress", phase, done, total }),
 });
+// How much resolve trusts each user's evidence over the prior, fitted on the logged turns.
+if (resolveFit) {
+  send({ type: "progress", phase: "fit resolve blend", done: 0, total: 1 });
+  const fit = fitServedResolveBlend(
+    model,
+    plays,
+    config.rule,
+    resolveFit.turns,
+    resolveFit.catalogue,
+    (save.extras.contextPriors as ContextPriorsJson | undefined) ?? null,
+  );
+  if (fit) save.extras.resolveBlend = fit;
+}
 send({ type: "progress", phase: "save model", done: 0, total: 1 });
 const path = saveModel(save.modelsDir, save.version, model, save.meta, save.extras, topN ?? undefined);
 // The names are the caller's own arrays; only the numbers go back, moved rather than copied.

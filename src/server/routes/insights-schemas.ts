@@ -17,7 +17,7 @@ export const overviewResponseSchema = z.object({
       .describe("events per UTC day, by kind"),
     ingest: z
       .object({ runs: z.number(), accepted: z.number(), rejected: z.number(), duplicates: z.number() })
-      .describe("totals over the recorded file ingests (HTTP batches answer their rejects directly)"),
+      .describe("totals over the recorded ingest runs: files, and HTTP batches of plays or requests"),
     topUsers: z.array(z.object({ user: z.string(), plays: z.number() })),
   }),
   model: z
@@ -41,6 +41,37 @@ export const overviewResponseSchema = z.object({
         floor: z.number(),
         relativeThreshold: z.number().optional(),
       }),
+      topN: z
+        .object({
+          name: z.string(),
+          validation: z.object({
+            share: z.number(),
+            users: z.number(),
+            best: z.array(
+              z.object({
+                recommender: z.string(),
+                param: z.number().nullable(),
+                popularityWeight: z.number(),
+                "ndcg@10": z.number(),
+                "recall@10": z.number(),
+                seconds: z.number(),
+              }),
+            ),
+            skipped: z.array(z.object({ recommender: z.string(), reason: z.string() })),
+          }),
+        })
+        .nullable()
+        .describe("the top-N model recommend serves and each recommender's best validation figures"),
+      trainingCurve: z
+        .array(
+          z.object({
+            phase: z.enum(["calibration", "final"]),
+            epoch: z.number().int(),
+            loss: z.number(),
+            validationLoss: z.number().optional(),
+          }),
+        )
+        .describe("sampled pairwise loss after each epoch (empty for versions trained before it was kept)"),
     })
     .nullable()
     .describe("the serving model; null before the first training"),

@@ -56,6 +56,12 @@ describe("insights routes", () => {
     const after = await get("/v1/overview");
     expect(after.body.model.version).toMatch(/^v/);
     expect(after.body.model.dataWindow.plays).toBe(world.plays.length);
+    // Five epochs of the calibration fit (with a validation loss) and five of the final fit.
+    const curve = after.body.model.trainingCurve as Array<{ phase: string; validationLoss?: number }>;
+    expect(curve.map((p) => p.phase)).toEqual([...Array(5).fill("calibration"), ...Array(5).fill("final")]);
+    expect(curve.filter((p) => p.validationLoss !== undefined)).toHaveLength(5);
+    const current = await engine.models.require();
+    expect(after.body.model.topN?.name ?? null).toBe(current.manifest.topN?.name ?? null);
     expect(after.body.models).toEqual([
       expect.objectContaining({ version: after.body.model.version, isCurrent: true }),
     ]);

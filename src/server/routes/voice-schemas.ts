@@ -75,6 +75,10 @@ const rewriteRuleSchema = z.object({
   gain: z.number(),
   visits: z.number(),
   contribution: z.number(),
+  meaning: z
+    .string()
+    .optional()
+    .describe("why the rewrite keeps the source's meaning (same-words, spelling, adds-detail)"),
 });
 
 export const rewritesBuildBodySchema = z
@@ -97,6 +101,18 @@ export const rewritesBuildResponseSchema = z.object({
 export const rewritesResponseSchema = z.object({
   version: z.string().nullable().describe("null when no table was built yet"),
   rules: z.array(rewriteRuleSchema),
+  refused: z
+    .array(
+      z.object({
+        source: z.string(),
+        rewrite: z.string(),
+        reason: z.string().describe("how the route changed the meaning: other-words, other-creator, ..."),
+        pathUsers: z.number(),
+        rewriteSuccess: z.number(),
+        sourceDirectSuccess: z.number(),
+      }),
+    )
+    .describe("strongest routes the meaning check refused (empty for tables built without it)"),
   monitor: z
     .array(
       z.object({

@@ -90,7 +90,12 @@ export const voiceRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) 
         originalSuccess: m.original.mean,
         requests: m.requests,
       }));
-      return { version: current?.version ?? null, rules: current ? [...current.table.rules] : [], monitor };
+      return {
+        version: current?.version ?? null,
+        rules: current ? [...current.table.rules] : [],
+        refused: current?.table.stats.changedMeaning ?? [],
+        monitor,
+      };
     },
   );
 };

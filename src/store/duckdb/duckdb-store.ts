@@ -665,20 +665,17 @@ export class DuckDbEventStore implements EventStore {
   }
 
   async getItems(ids?: readonly string[]): Promise<CatalogueItem[]> {
-    let sql =
+    const sql =
       "SELECT item_id, title, to_json(creators)::VARCHAR, kind, length_ms::DOUBLE, to_json(tags)::VARCHAR, attributes FROM items";
+    let rows: unknown[][];
     if (ids) {
       if (ids.length === 0) return [];
-      await this.conn.run("CREATE OR REPLACE TEMP TABLE wanted_items (item_id VARCHAR)");
-      const a = await this.conn.createAppender("wanted_items", "main", "temp");
-      for (const id of ids) {
-        a.appendVarchar(id);
-        a.endRow();
-      }
-      a.closeSync();
-      sql += " WHERE item_id IN (SELECT item_id FROM wanted_items)";
-    }
-    const rows = (await this.conn.runAndReadAll(sql)).getRows();
+      // The ids go in as one list parameter, not through a shared temp table: requests that read items at
+      // the same time (a page's titles while another page's impressions are written) each have their own.
+      const stmt = await this.conn.prepare(`${sql} WHERE item_id IN (SELECT unnest($1::VARCHAR[]))`);
+      stmt.bind([listValue([...new Set(ids)])]);
+      rows = (await stmt.runAndReadAll()).getRows();
+    } else rows = (await this.conn.runAndReadAll(sql)).getRows();
     return rows.map((r) => ({
       id: r[0] as string,
       title: r[1] as string,

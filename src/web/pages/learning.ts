@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { api, type DailyRequests, type FailureReport, type Rewrites } from "../api.js";
-import { Chart, fixed, html, percent, Show, Table, useAsync } from "../ui.js";
+import { Bars, Chart, fixed, html, percent, Show, Table, useAsync } from "../ui.js";
 
 type Rule = Rewrites["rules"][number];
 type Monitor = Rewrites["monitor"][number];
@@ -21,6 +21,10 @@ export function LearningPage() {
       <div class="card wide">
         <h2>Rewrite table</h2>
         <${Show} value=${rewrites} body=${(r: Rewrites) => html`<${RewriteTable} r=${r} />`} />
+      </div>
+      <div class="card wide">
+        <h2>Refused: rewrites that would change the meaning</h2>
+        <${Show} value=${rewrites} body=${(r: Rewrites) => html`<${Refused} r=${r} />`} />
       </div>
       <div class="card wide">
         <h2>Where turns fail</h2>
@@ -75,6 +79,7 @@ function RewriteTable({ r }: { r: Rewrites }) {
         { label: "rewritten to", cell: (x: Rule) => `“${x.rewrite}”` },
         { label: "users", numeric: true, cell: (x: Rule) => x.support },
         { label: "gain", numeric: true, cell: (x: Rule) => fixed(x.gain, 2) },
+        { label: "keeps the meaning", cell: (x: Rule) => meaningWords[x.meaning ?? ""] ?? "–" },
         {
           label: "state",
           cell: (x: Rule) => html`<${StateTag} m=${state.get(`${x.source}\u0000${x.rewrite}`)} />`,
@@ -84,6 +89,48 @@ function RewriteTable({ r }: { r: Rewrites }) {
           numeric: true,
           cell: (x: Rule) => fixed(state.get(`${x.source}\u0000${x.rewrite}`)?.pWin ?? null, 2),
         },
+      ]}
+    />`;
+}
+
+/** The meaning check's verdicts in words (core/rewriting/meaning.ts). */
+const meaningWords: Record<string, string> = {
+  "same-words": "same words, other phrasing",
+  spelling: "spelled or sounds alike",
+  "adds-detail": "adds a creator or kind",
+  "other-words": "another title or name",
+  "other-creator": "another creator",
+  "other-kind": "another kind",
+  "other-entity": "resolves to something else",
+};
+
+type RefusedRoute = Rewrites["refused"][number];
+
+function Refused({ r }: { r: Rewrites }) {
+  if (!r.version) return html`<p class="muted">No rewrite table built yet.</p>`;
+  if (r.refused.length === 0)
+    return html`<p class="muted">The meaning check refused no route in table ${r.version} (or the table was built without it).</p>`;
+  const counts = new Map<string, number>();
+  for (const x of r.refused) counts.set(x.reason, (counts.get(x.reason) ?? 0) + 1);
+  const rows = [...counts.entries()].map(([reason, n]) => ({
+    label: meaningWords[reason] ?? reason,
+    value: n,
+  }));
+  return html`<${Bars}
+      rows=${rows}
+      xLabel="routes refused"
+      colour="#c23b22"
+      caption=${`${r.refused.length} strongest routes out of a source were refused because they change what it asks for: ${rows.map((x) => `${x.label} ${x.value}`).join(", ")}.`}
+    />
+    <${Table}
+      caption="Refused routes, most travelled first"
+      rows=${[...r.refused].sort((a, b) => b.pathUsers - a.pathUsers).slice(0, 15)}
+      columns=${[
+        { label: "said", cell: (x: RefusedRoute) => html`<span data-refused>“${x.source}”</span>` },
+        { label: "would become", cell: (x: RefusedRoute) => `“${x.rewrite}”` },
+        { label: "why not", cell: (x: RefusedRoute) => meaningWords[x.reason] ?? x.reason },
+        { label: "users", numeric: true, cell: (x: RefusedRoute) => x.pathUsers },
+        { label: "it worked", numeric: true, cell: (x: RefusedRoute) => percent(x.rewriteSuccess) },
       ]}
     />`;
 }

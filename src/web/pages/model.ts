@@ -46,6 +46,14 @@ export function ModelPage() {
         <h2>Map of the item space</h2>
         <${Show} value=${map} body=${(m: ItemMap) => html`<${ItemMapView} map=${m} />`} />
       </div>
+      <div class="card wide">
+        <h2>Top-N recommender, chosen on validation</h2>
+        <${Show} value=${overview} body=${(o: Overview) => html`<${TopNChoice} o=${o} />`} />
+      </div>
+      <div class="card">
+        <h2>Training curve</h2>
+        <${Show} value=${overview} body=${(o: Overview) => html`<${TrainingCurve} o=${o} />`} />
+      </div>
       <div class="card">
         <h2>Weighting functions</h2>
         <${Show} value=${overview} body=${(o: Overview) => html`<${Weighting} o=${o} />`} />
@@ -183,4 +191,87 @@ function Weighting({ o }: { o: Overview }) {
         ],
       })}
   />`;
+}
+
+type CurvePoint = NonNullable<Overview["model"]>["trainingCurve"][number];
+
+function TrainingCurve({ o }: { o: Overview }) {
+  const curve = o.model?.trainingCurve ?? [];
+  if (curve.length === 0)
+    return html`<p class="muted">The serving model kept no training curve (trained before curves were recorded, or no model yet).</p>`;
+  const phaseWords = { calibration: "calibration fit (training pairs)", final: "final fit (training pairs)" };
+  const lines = [
+    ...curve.map((p: CurvePoint) => ({ epoch: p.epoch, loss: p.loss, series: phaseWords[p.phase] })),
+    ...curve
+      .filter((p: CurvePoint) => p.validationLoss !== undefined)
+      .map((p: CurvePoint) => ({
+        epoch: p.epoch,
+        loss: p.validationLoss as number,
+        series: "held-out latest plays",
+      })),
+  ];
+  const final = curve.filter((p: CurvePoint) => p.phase === "final");
+  const held = curve.filter((p: CurvePoint) => p.validationLoss !== undefined);
+  const last = final[final.length - 1];
+  const validation = held.length
+    ? `; on each user's held-out latest plays it went from ${fixed(held[0].validationLoss)} to ${fixed(held[held.length - 1].validationLoss)}`
+    : "";
+  return html`<${Chart}
+    deps=${[o.model?.version]}
+    caption=${`Pairwise loss −ln σ(x̂ui − x̂uj) on a fixed sample of pairs after each epoch (ln 2 = ${fixed(Math.LN2)} is a coin toss): the final fit went from ${fixed(final[0]?.loss)} to ${fixed(last?.loss)} over ${final.length} epochs${validation}.`}
+    draw=${(width: number) =>
+      Plot.plot({
+        width,
+        height: 260,
+        x: { label: "epoch", grid: true },
+        y: { label: "pairwise loss", grid: true },
+        color: {
+          legend: true,
+          domain: [phaseWords.calibration, phaseWords.final, "held-out latest plays"],
+          range: ["#9aa3b5", "#3b6fd8", "#e08a1e"],
+        },
+        marks: [
+          Plot.ruleY([Math.LN2], { stroke: "#ccc", strokeDasharray: "4 3" }),
+          Plot.line(lines, { x: "epoch", y: "loss", stroke: "series", tip: true }),
+        ],
+      })}
+  />`;
+}
+
+type Candidate = NonNullable<NonNullable<Overview["model"]>["topN"]>["validation"]["best"][number];
+
+function TopNChoice({ o }: { o: Overview }) {
+  const t = o.model?.topN;
+  if (!t)
+    return html`<p class="muted">The serving model has no top-N model: recommend ranks by affinity.</p>`;
+  const label = (c: Candidate) =>
+    `${c.recommender}${c.param === null ? "" : ` (${c.param})`}${c.popularityWeight ? ` + ${c.popularityWeight} pop.` : ""}`;
+  const chosen = t.validation.best[0];
+  const rows = t.validation.best.flatMap((c) =>
+    (["ndcg@10", "recall@10"] as const).map((metric) => ({
+      recommender: label(c),
+      metric,
+      value: c[metric],
+    })),
+  );
+  const users = t.validation.users.toLocaleString("en-US");
+  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>: the best NDCG@10 on each user's latest ${percent(t.validation.share)} of training plays (${users} users with a new item to find).</p>
+    <${Chart}
+      deps=${[o.model?.version, "topn"]}
+      caption=${`Validation NDCG@10 and recall@10 of each recommender's best setting: ${t.validation.best.map((c) => `${label(c)} ${fixed(c["ndcg@10"])}`).join(", ")}; chosen: ${label(chosen)}`}
+      draw=${(width: number) =>
+        Plot.plot({
+          width,
+          height: 240,
+          fx: { label: null },
+          x: { axis: null, domain: t.validation.best.map(label) },
+          y: { label: "value", grid: true },
+          color: { legend: true, domain: t.validation.best.map(label), scheme: "tableau10" },
+          marks: [
+            Plot.barY(rows, { fx: "metric", x: "recommender", y: "value", fill: "recommender", tip: true }),
+            Plot.ruleY([0]),
+          ],
+        })}
+    />
+    ${t.validation.skipped.length > 0 && html`<p class="muted">Left out: ${t.validation.skipped.map((s) => `${s.recommender} (${s.reason})`).join("; ")}.</p>`}`;
 }

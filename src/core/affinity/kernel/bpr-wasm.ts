@@ -273,7 +273,11 @@ export function trainBprWasm(
   const samples = o.samplesPerEpoch ?? set.items.length;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     kernel.train(bprContext(layout, 0), samples);
-    if (o.onEpoch?.(epoch + 1, o.epochs) === false) break;
+    const factors = () => {
+      readBprFactors(memory, layout, model);
+      return model;
+    };
+    if (o.onEpoch?.(epoch + 1, o.epochs, factors) === false) break;
   }
   readBprFactors(memory, layout, model);
   return model;
