@@ -91,12 +91,12 @@ describe("Engine on a simulated voice assistant", () => {
       payload: { user, request: rule.source },
     });
     expect([rule.rewrite, undefined]).toContain(http.json().rewritten?.to);
-    const table = (await app.inject({ url: "/v1/rewrites" })).json();
-    expect(table.rules.length).toBe(result.rules);
+    const listed = (await app.inject({ url: "/v1/rewrites" })).json();
+    expect(listed.rules.length).toBe(result.rules);
     // The meaning check's verdicts come along: why each rule keeps the meaning, which routes it refused.
     const current = await engine.rewrites.current();
-    expect(table.refused).toEqual(JSON.parse(JSON.stringify(current?.table.stats.changedMeaning ?? [])));
-    expect(table.rules.map((r: { meaning?: string }) => r.meaning)).toEqual(
+    expect(listed.refused).toEqual(JSON.parse(JSON.stringify(current?.table.stats.changedMeaning ?? [])));
+    expect(listed.rules.map((r: { meaning?: string }) => r.meaning)).toEqual(
       current?.table.rules.map((r) => r.meaning),
     );
   });
