@@ -13,6 +13,7 @@
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
+ *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +28,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { homeBench } from "./home.js";
+import { kernelsBench } from "./kernels.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
@@ -147,6 +149,18 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...(await privacyBench({ table })),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("kernels")) {
+    const result = {
+      bench: "kernels",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await kernelsBench()),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

@@ -49,7 +49,7 @@ describe("CatalogueIndex on a simulated world", () => {
 });
 
 describe("CatalogueIndex at scale", () => {
-  it("builds 100k items and answers 1,000 requests quickly", () => {
+  it("indexes 100k items and finds the requested one among the candidates for 95% of 1,000 noisy requests", () => {
     const rng = new Random(11);
     const creators = Array.from({ length: 12_000 }, () => makeCreatorName(rng));
     const versions = [" (Live)", " - Remastered 2011", " (feat. Nina Hart)", " (Acoustic)"];
@@ -64,17 +64,12 @@ describe("CatalogueIndex at scale", () => {
       return { text: requestText(rng, target, rng.next() < 0.3, 0.1), id: item.id };
     });
 
-    const t0 = performance.now();
+    // Build and query times live in `npm run bench -- kernels`, not here: a loaded CI machine is no timer.
     const index = new CatalogueIndex(items);
-    const buildMs = performance.now() - t0;
-    const t1 = performance.now();
     let found = 0;
     for (const { text, id } of requests) if (index.match(text).some((c) => c.itemId === id)) found++;
-    const queryMs = performance.now() - t1;
 
     expect(index.size).toBe(100_000);
-    expect(buildMs).toBeLessThan(5000);
-    expect(queryMs).toBeLessThan(2000);
     expect(found / requests.length).toBeGreaterThanOrEqual(0.95);
   });
 });

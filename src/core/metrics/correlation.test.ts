@@ -161,7 +161,7 @@ describe("kendallTauB", () => {
     }
   });
 
-  it("handles a million points quickly and agrees with the bivariate-normal values", () => {
+  it("handles a million points and agrees with the bivariate-normal values", () => {
     const rng = new Random(4);
     const n = 1_000_000;
     const rho = 0.6;
@@ -171,11 +171,8 @@ describe("kendallTauB", () => {
       x[i] = rng.normal();
       y[i] = rho * x[i] + Math.sqrt(1 - rho * rho) * rng.normal();
     }
-    const start = performance.now();
+    // An O(n²) regression would not finish within the test timeout; its speed is in `npm run bench -- kernels`.
     const tau = kendallTauB(x, y);
-    const elapsed = performance.now() - start;
-    // ~0.5-1 s here; the loose bound tolerates a loaded machine and still catches any O(n²) regression.
-    expect(elapsed).toBeLessThan(5000);
     expect(tau).toBeCloseTo((2 / Math.PI) * Math.asin(rho), 2);
     expect(spearman(x, y)).toBeCloseTo((6 / Math.PI) * Math.asin(rho / 2), 2);
     expect(pearson(x, y)).toBeCloseTo(rho, 2);

@@ -30,7 +30,6 @@ describe.skipIf(!existsSync(data))(title, () => {
   let turns: UnlabelledTurn[];
   let table: RewriteTable;
   let checked: RewriteTable;
-  let buildMs: number;
 
   beforeAll(async () => {
     turns = [];
@@ -43,7 +42,6 @@ describe.skipIf(!existsSync(data))(title, () => {
       if (t) turns.push(t);
     }
     const chains = reformulationChains(labelByQuickFollowUp(turns, gapMs), { gapMs });
-    const t0 = performance.now();
     // The guardrails of bench/aol-rewrites.ts, scaled to 700 users.
     const guardrails = {
       minSupportUsers: 3,
@@ -53,7 +51,6 @@ describe.skipIf(!existsSync(data))(title, () => {
       minGain: 0.2,
     };
     table = buildRewriteTable(chains, guardrails);
-    buildMs = performance.now() - t0;
     checked = buildRewriteTable(chains, guardrails, sameMeaning);
   });
 
@@ -62,7 +59,6 @@ describe.skipIf(!existsSync(data))(title, () => {
     expect(table.stats.users).toBe(700);
     expect(table.stats.chains).toBeGreaterThan(150_000);
     expect(table.stats.maxResidual).toBeLessThan(1e-3);
-    expect(buildMs).toBeLessThan(10_000); // about 0.3 s unloaded
   });
 
   it("finds rewrites that pass every guardrail", () => {

@@ -59,7 +59,13 @@ describe("dialogue carryover on hand-made dialogues", () => {
 
   it("noun phrases are runs of content words, names marked", () => {
     expect(nounPhrases("Tell me about the Bronze Age collapse.")).toEqual([
-      { text: "the Bronze Age collapse", key: "bronze age collapse", plural: false, named: true, creator: false },
+      {
+        text: "the Bronze Age collapse",
+        key: "bronze age collapse",
+        plural: false,
+        named: true,
+        creator: false,
+      },
     ]);
     expect(nounPhrases("What are the different types of sharks?").map((p) => [p.key, p.plural])).toEqual([
       ["different", false],
