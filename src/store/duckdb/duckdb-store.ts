@@ -640,6 +640,23 @@ export class DuckDbEventStore implements EventStore {
     await stmt.run();
   }
 
+  async saveState(name: string, state: unknown, updatedAtMs = Date.now()): Promise<void> {
+    const stmt = await this.conn.prepare(
+      "INSERT OR REPLACE INTO learned_state VALUES ($1, make_timestamp($2::BIGINT), $3)",
+    );
+    stmt.bind([name, BigInt(Math.trunc(updatedAtMs)) * 1000n, JSON.stringify(state)]);
+    await stmt.run();
+  }
+
+  async loadState(name: string): Promise<{ state: unknown; updatedAtMs: number } | null> {
+    const stmt = await this.conn.prepare(
+      "SELECT epoch_ms(updated_at)::DOUBLE, state FROM learned_state WHERE name = $1",
+    );
+    stmt.bind([name]);
+    const row = (await stmt.runAndReadAll()).getRows()[0];
+    return row ? { updatedAtMs: row[0] as number, state: JSON.parse(row[1] as string) } : null;
+  }
+
   impressionSummary(rewardMs: number): Promise<ImpressionSummary> {
     return impressionSummaryOf(this.conn, rewardMs);
   }
