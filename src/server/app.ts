@@ -13,10 +13,10 @@ import { createJsonSchemaTransform, serializerCompiler } from "fastify-type-prov
 import type { Engine } from "../engine.js";
 import { NoModelError } from "../services/serving-model.js";
 import { StoreError } from "../store/event-store.js";
+import { Mutex } from "../store/mutex.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
 import { TrainJobs } from "./jobs.js";
 import { checkJsonLimits, defaultJsonLimits, type JsonLimits } from "./json-limits.js";
-import { Mutex } from "./lock.js";
 import { Metrics } from "./metrics.js";
 import {
   bearerKey,

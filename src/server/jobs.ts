@@ -3,8 +3,8 @@ import type { FastifyBaseLogger } from "fastify";
 import { type TrainSettings, toTrainConfig } from "../config.js";
 import type { Engine, TrainResult } from "../engine.js";
 import { TrainingCancelledError } from "../pipeline/threads/train-threads.js";
+import type { Mutex } from "../store/mutex.js";
 import { publicMessage } from "./errors.js";
-import type { Mutex } from "./lock.js";
 import type { JobView } from "./routes/training-schemas.js";
 
 type JobStatus = JobView["status"];

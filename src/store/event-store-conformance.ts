@@ -90,6 +90,65 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("answers reads while writes are in flight, losing no write", async () => {
+      // What a server does: writes (each under its own lock) while other requests read. Every read must
+      // answer, and every accepted play must be stored once.
+      const store = await open();
+      try {
+        await store.upsertItems([
+          { id: "x", title: "X", creators: [], kind: "song", tags: [], attributes: {} },
+        ]);
+        const read = (k: number): Promise<unknown> => {
+          switch (k % 6) {
+            case 0:
+              return store.countPlays();
+            case 1:
+              return store.getItems(["x", "missing"]);
+            case 2:
+              return store.recentPlays(`u${k % 5}`, 3);
+            case 3:
+              return store.listPools();
+            case 4:
+              return store.privacySpent([`u${k % 5}`]);
+            default:
+              return store.listModels();
+          }
+        };
+        // One write after another, as the server's store lock runs them, and a dozen reads started as each
+        // write starts: they do not wait for it.
+        const reads: Promise<unknown>[] = [];
+        let previous: Promise<unknown> = Promise.resolve();
+        const writes = Array.from({ length: 20 }, (_, w) => {
+          const counter = new OccurrenceCounter();
+          const batch = Array.from({ length: 25 }, (_, k) => {
+            const event: PlayEvent = {
+              user: `u${k % 5}`,
+              item: "x",
+              endTime: new Date(Date.UTC(2024, 0, 1) + (w * 25 + k) * 1000).toISOString(),
+              playedMs: 1000 + k,
+            };
+            return { key: counter.keyFor(event), event, source: "test" };
+          });
+          const write = previous.then(() => {
+            const appended = store.appendPlays(batch, { listInserted: true });
+            for (let k = 0; k < 12; k++) reads.push(read(w * 12 + k));
+            return appended;
+          });
+          previous = write.catch(() => {});
+          return write;
+        });
+        const written = await Promise.allSettled(writes);
+        const readsDone = await Promise.allSettled(reads);
+        const failed = [...written, ...readsDone].filter((s) => s.status === "rejected");
+        expect(failed.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+        const stored = written.map((s) => (s as PromiseFulfilledResult<{ inserted: number }>).value.inserted);
+        expect(stored).toEqual(Array(writes.length).fill(25));
+        expect(await store.countPlays()).toBe(500);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("keeps the catalogue, last fact wins", async () => {
       const store = await open();
       try {

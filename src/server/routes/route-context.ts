@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine.js";
+import type { Mutex } from "../../store/mutex.js";
 import type { TrainJobs } from "../jobs.js";
-import type { Mutex } from "../lock.js";
 import type { Metrics } from "../metrics.js";
 
 /**

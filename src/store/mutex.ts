@@ -1,7 +1,7 @@
 /**
- * A first-come first-served async mutex. The embedded store runs every statement on one connection, and
- * its multi-statement operations (staging table + transaction) must not interleave: the server runs each
- * store write, and each training run, under this lock.
+ * A first-come first-served async mutex. The embedded store runs its statements on one connection and
+ * serialises each of its calls with one of these; the server also runs each multi-call store write (an
+ * append and its ingest-run record), and each training run, under one.
  */
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
