@@ -86,6 +86,9 @@ export class DuckDbEventStore implements EventStore {
   impressionSummary = (rewardMs: number) => this.one((s) => s.impressionSummary(rewardMs));
   savePolicy = (record: StoredPolicy) => this.one((s) => s.savePolicy(record));
   listPolicies = () => this.one((s) => s.listPolicies());
+  saveState = (name: string, state: unknown, updatedAtMs?: number) =>
+    this.one((s) => s.saveState(name, state, updatedAtMs));
+  loadState = (name: string) => this.one((s) => s.loadState(name));
   recordIngestRun = (run: IngestRunRecord) => this.one((s) => s.recordIngestRun(run));
   registerModel = (entry: ModelRegistryEntry) => this.one((s) => s.registerModel(entry));
   currentModel = () => this.one((s) => s.currentModel());
