@@ -103,18 +103,21 @@ export class RecommendService {
       const seen = new Set(scored.map((r) => r.index));
       scored = [...scored, ...boosted.items.filter((r) => !seen.has(r.index))];
     }
-    const reranked = rerankWithPreferences(
-      scored.map((r) => {
-        const item = current.view.byModelIndex[r.index];
-        const lift =
-          priors && item ? priors.score(user, { kind: item.kind, item: item.id }, context, now) : null;
-        return { ...r, score: r.score + (lift?.value ?? 0), context: lift };
-      }),
-      (r) => current.view.byModelIndex[r.index],
-      facts,
-      now,
-      { context: preferenceContext(context) },
-    );
+    const lifted = scored.map((r) => {
+      const item = priors ? current.view.byModelIndex[r.index] : undefined;
+      const lift =
+        priors && item ? priors.score(user, { kind: item.kind, item: item.id }, context, now) : null;
+      return { ...r, score: r.score + (lift?.value ?? 0), context: lift };
+    });
+    // Most requests come from users who taught nothing and carry no context: the ranker's order stands
+    // (best first, no duplicates), so the re-ranking's per-item look-ups and string sets are skipped; they
+    // were a tenth of a recommendation's CPU over HTTP (npm run bench -- serve with SERVER_PROF).
+    const reranked =
+      facts.length > 0 || priors
+        ? rerankWithPreferences(lifted, (r) => current.view.byModelIndex[r.index], facts, now, {
+            context: preferenceContext(context),
+          })
+        : { items: lifted.map((entry) => ({ entry, score: entry.score, reasons: [] as string[] })) };
     return {
       user,
       model: current.manifest.version,

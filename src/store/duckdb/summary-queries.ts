@@ -1,11 +1,18 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBPreparedStatement } from "@duckdb/node-api";
 import type { ImpressionSummary, RecentPlay, StoreSummary } from "../event-store.js";
+
+type Prepare = (sql: string) => Promise<DuckDBPreparedStatement>;
 
 /**
  * The overview queries of the DuckDB store, kept apart from the write path: each is one aggregate over a
  * table, so a dashboard refresh costs a few scans inside DuckDB and no rows cross into JavaScript.
+ * `prepare` gives statements the store destroys when the call ends.
  */
-export async function storeSummary(conn: DuckDBConnection, topUsers: number): Promise<StoreSummary> {
+export async function storeSummary(
+  conn: DuckDBConnection,
+  prepare: Prepare,
+  topUsers: number,
+): Promise<StoreSummary> {
   const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRows()[0];
   const [plays, playedItems, firstPlayMs, lastPlayMs] = await one(
     "SELECT count(*)::DOUBLE, count(DISTINCT item_id)::DOUBLE, epoch_ms(min(end_time))::DOUBLE, epoch_ms(max(end_time))::DOUBLE FROM plays",
@@ -27,7 +34,7 @@ export async function storeSummary(conn: DuckDBConnection, topUsers: number): Pr
   )
     .getRows()
     .map((r) => ({ day: r[0] as string, plays: r[1] as number, requests: r[2] as number }));
-  const stmt = await conn.prepare(
+  const stmt = await prepare(
     "SELECT user_id, count(*)::DOUBLE AS n FROM plays GROUP BY user_id ORDER BY n DESC, user_id LIMIT $1",
   );
   stmt.bindInteger(1, topUsers);
@@ -53,12 +60,8 @@ export async function storeSummary(conn: DuckDBConnection, topUsers: number): Pr
   };
 }
 
-export async function recentPlaysOf(
-  conn: DuckDBConnection,
-  user: string,
-  limit: number,
-): Promise<RecentPlay[]> {
-  const stmt = await conn.prepare(`
+export async function recentPlaysOf(prepare: Prepare, user: string, limit: number): Promise<RecentPlay[]> {
+  const stmt = await prepare(`
     SELECT item_id, epoch_ms(end_time)::DOUBLE, played_ms::DOUBLE, item_length_ms::DOUBLE, end_reason,
            device_type, request_text
     FROM plays WHERE user_id = $1 ORDER BY end_time DESC, event_key DESC LIMIT $2`);
@@ -76,12 +79,9 @@ export async function recentPlaysOf(
 }
 
 /** The impression log per slot and per day, each impression rewarded when a stream of it lasted `rewardMs`. */
-export async function impressionSummaryOf(
-  conn: DuckDBConnection,
-  rewardMs: number,
-): Promise<ImpressionSummary> {
+export async function impressionSummaryOf(prepare: Prepare, rewardMs: number): Promise<ImpressionSummary> {
   const rows = async (select: string) => {
-    const stmt = await conn.prepare(`
+    const stmt = await prepare(`
       WITH rewarded AS (
         SELECT DISTINCT impression_id FROM impression_feedback WHERE kind = 'stream' AND played_ms >= $1
       ), log AS (
