@@ -745,7 +745,7 @@ class DuckDbConnectionStore {
   }
 
   async saveState(name: string, state: unknown, updatedAtMs = Date.now()): Promise<void> {
-    const stmt = await this.conn.prepare(
+    const stmt = await this.prepare(
       "INSERT OR REPLACE INTO learned_state VALUES ($1, make_timestamp($2::BIGINT), $3)",
     );
     stmt.bind([name, BigInt(Math.trunc(updatedAtMs)) * 1000n, JSON.stringify(state)]);
@@ -753,7 +753,7 @@ class DuckDbConnectionStore {
   }
 
   async loadState(name: string): Promise<{ state: unknown; updatedAtMs: number } | null> {
-    const stmt = await this.conn.prepare(
+    const stmt = await this.prepare(
       "SELECT epoch_ms(updated_at)::DOUBLE, state FROM learned_state WHERE name = $1",
     );
     stmt.bind([name]);
