@@ -9,11 +9,14 @@
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
  *   npm run bench -- quality      # NDCG@10 / recall@10 of the served top-N model vs EASE, item-kNN, WARP, BPR,
  *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
+ *   npm run bench -- topn-skips   # top-N validation NDCG@10 with skips ignored vs counted as positives (--only)
  *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
+ *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
+ *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,11 +30,12 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { directedBench } from "./directed.js";
 import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
-import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
+import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
@@ -48,6 +52,8 @@ const valued = [
   "--epochs",
   "--table",
   "--only",
+  "--edges",
+  "--queries",
 ];
 const which = process.argv
   .slice(2)
@@ -74,6 +80,20 @@ async function main() {
         ? JSON.stringify(result)
         : `${qualityTable(rows)}\n${skipped.length ? `skipped: ${skipped.join(", ")}` : ""}`,
     );
+    if (which.length === 1) return;
+  }
+  if (which.includes("topn-skips")) {
+    const args = process.argv.slice(2);
+    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+    const result = {
+      bench: "topn-skips",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      rows: await skipsOnValidation(only),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
     if (which.length === 1) return;
   }
   if (which.includes("train")) {
@@ -161,6 +181,20 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...(await kernelsBench()),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("directed")) {
+    const args = process.argv.slice(2);
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const result = {
+      bench: "directed",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...directedBench({ edges: flag("--edges"), epochs: flag("--epochs"), queries: flag("--queries") }),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));
