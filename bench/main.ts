@@ -9,6 +9,7 @@
  *   npm run bench -- home         # home page of 12 shelves from 1,000 candidates, in process (p50/p99 ms)
  *   npm run bench -- quality      # NDCG@10 / recall@10 of the served top-N model vs EASE, item-kNN, WARP, BPR,
  *                                 # popularity on five data sets (bench/quality-datasets.ts; --only a,b)
+ *   npm run bench -- topn-skips   # top-N validation NDCG@10 with skips ignored vs counted as positives (--only)
  *   npm run bench -- train-under-load  # reads and writes at 4 connections against `tastebud serve` while
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
@@ -31,7 +32,7 @@ import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
-import { qualityAcrossDataSets, qualityTable } from "./quality-datasets.js";
+import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
@@ -74,6 +75,20 @@ async function main() {
         ? JSON.stringify(result)
         : `${qualityTable(rows)}\n${skipped.length ? `skipped: ${skipped.join(", ")}` : ""}`,
     );
+    if (which.length === 1) return;
+  }
+  if (which.includes("topn-skips")) {
+    const args = process.argv.slice(2);
+    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
+    const result = {
+      bench: "topn-skips",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      rows: await skipsOnValidation(only),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
     if (which.length === 1) return;
   }
   if (which.includes("train")) {

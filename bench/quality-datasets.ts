@@ -12,6 +12,12 @@
  * MovieLens 100K u.data with ratings − 3 as weights (4 and 5 positive), per-user 80/20 by time; Last.fm
  * HetRec play counts, random 80/20 of user-artist pairs; the shared Spotify histories, per-user 80/20 by
  * time. A data set whose files are absent is reported as skipped.
+ *
+ *   npm run bench -- topn-skips [--only sim,ml-temporal,spotify]
+ *
+ * What a skip should mean for top-N, decided on validation alone: the selection is run twice on each data
+ * set's training side, skips left out of the positives and skips counted as positives, and both are scored
+ * on the same held-out long plays (each user's latest 20% of the training plays). The test side is not read.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,8 +29,9 @@ import {
   type EvaluationReport,
   evaluateSplit,
 } from "../src/core/evaluation/evaluate.js";
-import type { Split } from "../src/core/evaluation/split.js";
+import { type Split, subsetPlays } from "../src/core/evaluation/split.js";
 import { Random } from "../src/core/random.js";
+import { describeChoice, type SkipMeaning, selectRecommender } from "../src/core/recommend/index.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
 import { Engine } from "../src/engine.js";
 import { splitStoredPlays } from "../src/services/affinity.js";
@@ -249,4 +256,47 @@ export function qualityTable(rows: QualityRow[]): string {
       `| ${r.data} (${r.split}) | ${f(r.served)} ${r.served.recommender} | ${f(r.ease)}${r.ease ? ` λ ${r.ease.lambda}` : ""} | ${f(r.itemKnn)}${r.itemKnn ? ` k ${r.itemKnn.neighbours ?? "all"}` : ""} | ${f(r.warp)} | ${f(r.bpr)} | ${f(r.popularity)} | ${r.servedOverBest ?? "-"} (${r.best}) |`,
     );
   return lines.join("\n");
+}
+
+export interface SkipsRow {
+  data: string;
+  /** The selection's choice and its validation figures, per skip meaning. */
+  meanings: Record<SkipMeaning, { choice: string; "ndcg@10": number; "recall@10": number; users: number }>;
+}
+
+/** Selection on the training side with skips ignored and with skips as positives (see the header). */
+export async function skipsOnValidation(only = ["sim", "ml-temporal", "spotify"]): Promise<SkipsRow[]> {
+  const out: SkipsRow[] = [];
+  for (const [key, set] of Object.entries(dataSets)) {
+    if (!only.includes(key) || set.files.some((f) => !existsSync(f))) continue;
+    const scratch = mkdtempSync(join(tmpdir(), "tastebud-skips-"));
+    const engine = await Engine.open({ store: ":memory:", models: join(scratch, "models") });
+    try {
+      log(`${key}: loading ...`);
+      const { plays, cut } = await set.load(engine, scratch);
+      const train = subsetPlays(plays, cut.isTrain, 1);
+      const meanings = {} as SkipsRow["meanings"];
+      for (const skips of ["ignored", "positive"] as const) {
+        log(`${key}: selecting with skips ${skips}`);
+        const s = selectRecommender(train, {
+          skips,
+          rule: defaultTrainConfig.rule,
+          pairwise: defaultTrainConfig.pairwise,
+        });
+        const top = s.validation.best[0];
+        meanings[skips] = {
+          choice: describeChoice(s.choice),
+          "ndcg@10": top["ndcg@10"],
+          "recall@10": top["recall@10"],
+          users: s.validation.users,
+        };
+      }
+      out.push({ data: set.name, meanings });
+      log(JSON.stringify(out[out.length - 1]));
+    } finally {
+      await engine.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return out;
 }

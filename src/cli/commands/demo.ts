@@ -74,6 +74,15 @@ export function demoCommand(program: Command): void {
         });
         engine.insights.recordEvaluation("affinity", commandLine(), report);
         say(formatEvaluation(report));
+        const served = report.recommender;
+        const popular = report.baselines.popularity;
+        if (served && popular && served["ndcg@10"] !== null && popular["ndcg@10"] !== null) {
+          // The line a new user reads first: what recommend serves, against "most played", on the held-out plays.
+          const verdict = (a: number, b: number) => (a > b ? "above" : a === b ? "level with" : "BELOW");
+          say(
+            `\n   recommend serves ${served.name}: NDCG@10 ${served["ndcg@10"].toFixed(3)} vs popularity ${popular["ndcg@10"].toFixed(3)} (${verdict(served["ndcg@10"], popular["ndcg@10"])}), recall@10 ${(served["recall@10"] ?? 0).toFixed(3)} vs ${(popular["recall@10"] ?? 0).toFixed(3)} (${verdict(served["recall@10"] ?? 0, popular["recall@10"] ?? 0)})`,
+          );
+        }
         say("\n3. training on everything and publishing the model");
         const trained = await engine.affinity.train(config, {
           onProgress: (phase, done, total) => progress.update(phase, done, total),
@@ -84,8 +93,29 @@ export function demoCommand(program: Command): void {
         const current = await engine.models.current();
         if (!current) throw new UsageError("training produced no model");
         const users = current.model.users;
-        const sample = path ? [opts.user] : users.slice(0, 3);
-        say('\n4. "play Hello": Adele or Lionel Richie? (probability of a play past 30 s)');
+        const sample = path ? [opts.user] : users.slice(0, 1);
+        if (!path) {
+          // Every simulated user's held-out requests, not a hand-picked few: the model learns from each user's
+          // first 80% of plays and resolves the requests that started the rest.
+          say('\n4. resolving every held-out request of all simulated users ("play <title>")');
+          const r = await engine.voice.evaluateResolution({ splitPerUser: 0.8 }, config, {
+            truth,
+            onProgress: (phase, done, total) => progress.update(phase, done, total),
+          });
+          const row = (name: string, all: number, ambiguous: number) =>
+            `   ${name.padEnd(11)} ${all.toFixed(3)}        ${ambiguous.toFixed(3)}`;
+          say(
+            [
+              `   top-1 accuracy  all ${r.requests}   ambiguous titles ${r.ambiguous} (two or more items tie on the text, e.g. "play hello")`,
+              row("tastebud", r.accuracy.tastebud, r.ambiguousAccuracy.tastebud),
+              row("popularity", r.accuracy.popularity, r.ambiguousAccuracy.popularity),
+              row("random", r.accuracy.random, r.ambiguousAccuracy.random),
+            ].join("\n"),
+          );
+        }
+        say(
+          `\n${path ? "4." : "   one user, for example:"} "play Hello": Adele or Lionel Richie? (probability of a play past 30 s)`,
+        );
         for (const user of sample) {
           const answer = await engine.affinity.score(user, [
             songId("Adele", "Hello"),

@@ -290,6 +290,7 @@ function formatContext(r: VoiceContextReport): string {
     `  titles shared across kinds  ${acc(r.resolution.crossKind)}`,
     `  all ambiguous titles        ${acc(r.resolution.ambiguous)}`,
     `  all requests                ${acc(r.resolution.all)}`,
+    `  evidence vs prior: taste ${r.resolution.blend.taste}, κ ${r.resolution.blend.kappa}, replays ${r.resolution.blend.replays}, fitted on the last ${r.resolution.blendFit.days} training days (${r.resolution.blendFit.turns} turns: ${r.resolution.blendFit.accuracy.toFixed(3)} vs the prior's ${r.resolution.blendFit.priorAccuracy.toFixed(3)})`,
     `failure point isolation: macro-F1 ${r.failurePoints.macroF1.classifier.toFixed(3)} (classifier) vs ${r.failurePoints.macroF1.ruleBaseline.toFixed(3)} (rules)`,
   ];
   const labels = r.failurePoints.classifier.labels;

@@ -7,7 +7,7 @@ import { evaluateVoiceContext, type VoiceContextReport } from "./voice-context.j
  * seconds. Measured on seed 1: context lifts cross-kind accuracy 0.631 -> 0.737 and ambiguous accuracy
  * 0.592 -> 0.665; classifier macro-F1 0.895 vs 0.783 for the rules. Seeds 2-5 gave similar gaps.
  */
-const SMALL = { seed: 1, users: 200, days: 14, heldOutDays: 4, factors: 16, epochs: 15 };
+const SMALL = { seed: 1, users: 200, days: 14, heldOutDays: 4, blendFitDays: 3, factors: 16, epochs: 15 };
 
 describe("evaluateVoiceContext", () => {
   let report: VoiceContextReport;
@@ -37,6 +37,17 @@ describe("evaluateVoiceContext", () => {
     expect(crossKind.popularityWithContext).toBeGreaterThan(crossKind.popularity + 0.05);
   });
 
+  it("fits resolve's evidence weights on the last training days, with a model of the days before", () => {
+    const { blendFit, blend } = report.resolution;
+    expect(blendFit.days).toBe(3);
+    // Turns of the 3 fit days only: far fewer than the training side's first attempts.
+    expect(blendFit.turns).toBeGreaterThan(200);
+    expect(blendFit.turns).toBeLessThan(report.world.trainTurns / 2);
+    // The prior is on the grid, so the chosen blend is at least as good on the fit days.
+    expect(blendFit.accuracy).toBeGreaterThanOrEqual(blendFit.priorAccuracy);
+    expect(blend.taste).toBeGreaterThanOrEqual(0);
+  });
+
   it("isolates failure points clearly better than the rule baseline", () => {
     const { classifier, ruleBaseline, macroF1, f1ByClass } = report.failurePoints;
     expect(ruleBaseline.macroF1).toBe(macroF1.ruleBaseline);
@@ -64,9 +75,19 @@ describe("evaluateVoiceContext", () => {
   });
 
   it("is deterministic for a seed and checks its options", () => {
-    const tiny = { seed: 3, users: 40, days: 5, heldOutDays: 2, factors: 8, epochs: 4, fpiEpochs: 4 };
+    const tiny = {
+      seed: 3,
+      users: 40,
+      days: 5,
+      heldOutDays: 2,
+      blendFitDays: 1,
+      factors: 8,
+      epochs: 4,
+      fpiEpochs: 4,
+    };
     expect(evaluateVoiceContext(tiny)).toEqual(evaluateVoiceContext(tiny));
     expect(() => evaluateVoiceContext({ ...tiny, heldOutDays: 5 })).toThrow(/heldOutDays/);
     expect(() => evaluateVoiceContext({ ...tiny, factors: 0 })).toThrow(/factors/);
+    expect(() => evaluateVoiceContext({ ...tiny, blendFitDays: 3 })).toThrow(/blendFitDays/);
   });
 });

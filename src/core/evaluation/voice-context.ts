@@ -43,6 +43,12 @@ export interface VoiceContextOptions {
   days?: number;
   /** The last days, held out for evaluation; models learn from the days before (default 7). */
   heldOutDays?: number;
+  /**
+   * The last days of the training side, held out to fit resolve's evidence-versus-prior weights (default 7):
+   * an affinity model and context priors learned on the training days before them rank their turns, so the
+   * weights are chosen on requests the model has not seen (the test days are never read for it).
+   */
+  blendFitDays?: number;
   /** Items of the underlying listening world (default 2000). */
   items?: number;
   /** Latent factors of the affinity model (default: the training default, 50). */
@@ -58,6 +64,7 @@ export const defaultVoiceContextOptions: Required<VoiceContextOptions> = {
   users: 700,
   days: 28,
   heldOutDays: 7,
+  blendFitDays: 7,
   items: 2000,
   factors: defaultBprOptions.factors,
   epochs: defaultBprOptions.epochs,
@@ -112,8 +119,13 @@ export interface VoiceContextReport {
    * resolved right when the top candidate is the item the user meant.
    */
   resolution: {
-    /** The evidence-versus-prior weights fitted on the training turns (see ResolveBlend). */
+    /** The evidence-versus-prior weights, fitted on the last blendFitDays of the training side (see ResolveBlend). */
     blend: ResolveBlend;
+    /**
+     * The fit: its validation days and turns (training turns that went well, with two or more text
+     * candidates), and the share of them the fitted blend and the prior alone resolved to the item played.
+     */
+    blendFit: { days: number; turns: number; accuracy: number; priorAccuracy: number };
     /** Requests for an item whose title other catalogue items share (book vs movie, the two "Hello"s). */
     ambiguous: ResolutionAccuracy;
     /** The ambiguous requests where an item of another kind shares the title ("The Hunger Games"). */
@@ -167,6 +179,8 @@ export function evaluateVoiceContext(
   if (!Number.isInteger(o.days) || o.days < 2) throw new RangeError("days must be a whole number >= 2");
   if (!Number.isInteger(o.heldOutDays) || o.heldOutDays < 1 || o.heldOutDays >= o.days)
     throw new RangeError("heldOutDays must be a whole number in [1, days)");
+  if (!Number.isInteger(o.blendFitDays) || o.blendFitDays < 1 || o.blendFitDays >= o.days - o.heldOutDays)
+    throw new RangeError("blendFitDays must be a whole number in [1, days - heldOutDays)");
   for (const k of ["factors", "epochs", "fpiEpochs"] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new RangeError(`${k} must be a positive whole number`);
   }
@@ -192,30 +206,20 @@ export function evaluateVoiceContext(
   const trainRequests = new Set(trainTurns.map((t) => t.requestId));
   const model = trainOnPlays(world, trainRequests, o);
   const view = voiceWorldView(model, world);
-  // How much resolve trusts each user's evidence over the prior, fitted on the training turns that went
-  // well (the item they played), with the replays each of them could have known at the time.
-  const history = new PlayHistory(
-    voicePlayTable(world, trainRequests).plays,
-    defaultTrainConfig.rule,
-    model.items.length,
-  );
-  const fitted = fitResolveBlend(
-    fitTurns(
-      model,
-      view,
-      new CatalogueIndex(view.all),
-      trainTurns.flatMap((t) =>
-        t.resolvedItem && looksSuccessful(t)
-          ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
-          : [],
-      ),
-      history,
-      (r) => contextAdjusterFor(priors, r.turn),
-    ),
-  );
+  const fitted = fitBlendOnLaterDays(world, trainTurns, catalogue.kindOf, cutMs - o.blendFitDays * DAY_MS, o);
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  const blendFit = {
+    days: o.blendFitDays,
+    turns: fitted.turns,
+    accuracy: round(fitted.accuracy),
+    priorAccuracy: round(fitted.priorAccuracy),
+  };
 
   phase(3);
-  const resolution = resolutionAccuracy(world, testTurns, testTruth, model, view, priors, fitted.blend);
+  const resolution = {
+    ...resolutionAccuracy(world, testTurns, testTruth, model, view, priors, fitted.blend),
+    blendFit,
+  };
 
   phase(4);
   const classifier = FailurePointClassifier.train(
@@ -260,6 +264,46 @@ export function evaluateVoiceContext(
       truth: failureBreakdown(testTurns, truthLabels),
     },
   };
+}
+
+/**
+ * How much resolve trusts each user's evidence over the prior, fitted on the training turns from `fitCutMs`
+ * on that went well (the item they played). The affinity model, the context priors and the replay counts
+ * that rank them come from the training turns before `fitCutMs` only: fitted on the turns a model learned
+ * from, the weights would reward evidence that merely remembers those very plays.
+ */
+function fitBlendOnLaterDays(
+  world: VoiceWorld,
+  trainTurns: readonly VoiceTurn[],
+  kindOf: Parameters<typeof contextObservations>[1],
+  fitCutMs: number,
+  o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
+) {
+  const early = trainTurns.filter((t) => t.timeMs < fitCutMs);
+  const later = trainTurns.filter((t) => t.timeMs >= fitCutMs);
+  const priors = ContextPriors.learn(contextObservations(early, kindOf));
+  const earlyRequests = new Set(early.map((t) => t.requestId));
+  const model = trainOnPlays(world, earlyRequests, o);
+  const view = voiceWorldView(model, world);
+  const history = new PlayHistory(
+    voicePlayTable(world, earlyRequests).plays,
+    defaultTrainConfig.rule,
+    model.items.length,
+  );
+  return fitResolveBlend(
+    fitTurns(
+      model,
+      view,
+      new CatalogueIndex(view.all),
+      later.flatMap((t) =>
+        t.resolvedItem && looksSuccessful(t)
+          ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
+          : [],
+      ),
+      history,
+      (r) => contextAdjusterFor(priors, r.turn),
+    ),
+  );
 }
 
 /**
@@ -355,7 +399,7 @@ function resolutionAccuracy(
   view: CatalogueView,
   priors: ContextPriors,
   blend: ResolveBlend,
-): VoiceContextReport["resolution"] {
+): Omit<VoiceContextReport["resolution"], "blendFit"> {
   const matcher = new CatalogueIndex(view.all);
   // Per title, the kinds of the items that carry it (one entry per item).
   const titleKinds = new Map<string, string[]>();

@@ -192,10 +192,27 @@ export function trainItemKnn(rows: PositiveRows, neighbours: number): ItemItemWe
   const columns = itemColumns(rows);
   const scratch = new Float64Array(rows.nItems);
   const similarity = new Float32Array(rows.nItems);
-  // Per target item, its kept neighbours: gathered by target, then turned around into rows by source.
-  const sources: number[] = [];
-  const targetsOf: number[] = [];
-  const values: number[] = [];
+  // Per target item, its kept neighbours: gathered by target, then turned around into rows by source. Typed
+  // buffers grown by doubling: the full neighbourhood keeps millions of pairs (4.5 M on the demo world), and
+  // plain arrays of boxed numbers made it the slowest step of the top-N selection.
+  let sources = new Int32Array(1024);
+  let targetsOf = new Int32Array(1024);
+  let values = new Float32Array(1024);
+  let kept = 0;
+  const keep = (j: number, i: number, s: number) => {
+    if (kept === sources.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T, b: T): T => {
+        b.set(a);
+        return b;
+      };
+      sources = grow(sources, new Int32Array(kept * 2));
+      targetsOf = grow(targetsOf, new Int32Array(kept * 2));
+      values = grow(values, new Float32Array(kept * 2));
+    }
+    sources[kept] = j;
+    targetsOf[kept] = i;
+    values[kept++] = s;
+  };
   for (let i = 0; i < rows.nItems; i++) {
     if (counts[i] === 0) continue;
     cooccurrenceRow(rows, columns, i, scratch);
@@ -205,21 +222,19 @@ export function trainItemKnn(rows: PositiveRows, neighbours: number): ItemItemWe
       similarity[j] = scratch[j] > 0 ? scratch[j] / Math.sqrt(counts[i] * counts[j]) : 0;
       if (scratch[j] > 0) nonZero++;
     }
-    const keep = topK(similarity, Math.min(nonZero, neighbours));
-    for (const j of keep) {
-      sources.push(j);
-      targetsOf.push(i);
-      values.push(similarity[j]);
-    }
+    // Every co-liked item is kept when there are no more than `neighbours` of them: no ranking needed.
+    if (nonZero <= neighbours) {
+      for (let j = 0; j < rows.nItems; j++) if (scratch[j] > 0) keep(j, i, similarity[j]);
+    } else for (const j of topK(similarity, neighbours)) keep(j, i, similarity[j]);
     scratch.fill(0);
   }
   const rowPtr = new Int32Array(rows.nItems + 1);
-  for (const j of sources) rowPtr[j + 1]++;
+  for (let x = 0; x < kept; x++) rowPtr[sources[x] + 1]++;
   for (let i = 0; i < rows.nItems; i++) rowPtr[i + 1] += rowPtr[i];
   const fill = rowPtr.slice(0, rows.nItems);
-  const targets = new Int32Array(sources.length);
-  const weights = new Float32Array(sources.length);
-  for (let x = 0; x < sources.length; x++) {
+  const targets = new Int32Array(kept);
+  const weights = new Float32Array(kept);
+  for (let x = 0; x < kept; x++) {
     const at = fill[sources[x]]++;
     targets[at] = targetsOf[x];
     weights[at] = values[x];

@@ -30,9 +30,10 @@ export interface TopNConfig {
   warp: { factors: number; epochs: number; seed: number };
   /**
    * "always", or "without-ease" (default): WARP is tried only where EASE is not (catalogues above EASE's
-   * limit). Why: WARP costs the most to train by far (5 s of the demo world's selection against under 1 s
-   * for each EASE λ, where the affinity model trains in 1.4 s), and where both ran (`npm run bench --
-   * quality`) EASE was at or above it on held-out data.
+   * limit). The reason is cost alone: WARP takes the most time to train by far (about 5 s of the demo world's
+   * selection, against about 1 s for each EASE λ), and the issue bounds what top-N may add to training.
+   * This is a budget choice. It is not a claim that EASE beats WARP: which one wins is a question for
+   * validation, and "always" answers it for a store at the price of the extra training.
    */
   warpWhen: "always" | "without-ease";
   /** Blend weights with popularity tried for every candidate (0 = the model alone). */
