@@ -130,6 +130,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.home.flush();
+    await this.rewrites.flush();
     await this.ctx.store.close();
   }
 }
