@@ -43,7 +43,9 @@ function steps() {
       return;
     }
     if (fence !== null && /^```\s*$/.test(text)) {
-      if (fence === "js") out.push({ kind: "js", line: start, code: block.join("\n") });
+      // A js example must exit 0 like any command (without `expect` the shell's test compared to "undefined",
+      // which errors and so never failed the run).
+      if (fence === "js") out.push({ kind: "js", line: start, code: block.join("\n"), expect: 0 });
       fence = null;
       return;
     }
