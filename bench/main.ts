@@ -15,6 +15,8 @@
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
+ *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
+ *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,6 +30,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { directedBench } from "./directed.js";
 import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
 import { playlistsBench } from "./playlists.js";
@@ -49,6 +52,8 @@ const valued = [
   "--epochs",
   "--table",
   "--only",
+  "--edges",
+  "--queries",
 ];
 const which = process.argv
   .slice(2)
@@ -176,6 +181,20 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...(await kernelsBench()),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("directed")) {
+    const args = process.argv.slice(2);
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const result = {
+      bench: "directed",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...directedBench({ edges: flag("--edges"), epochs: flag("--epochs"), queries: flag("--queries") }),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

@@ -31,6 +31,8 @@ export interface EngineOptions {
   models?: string;
   /** Serve top-N from an approximate index (usearch HNSW) when the catalogue has more items (default 50,000). */
   approximateAbove?: number;
+  /** Most users folded in between trainings kept in memory, least recently used dropped first (default 50,000). */
+  maxFoldedInUsers?: number;
   /** Seed of the rewrite hold-out draws, for reproducible serving (default: the clock). */
   seed?: number;
   /** Privacy mode: perturb request text before it is stored, and keep each user's budget. */
@@ -104,7 +106,7 @@ export class Engine {
       {
         store,
         modelsDir,
-        models: new ServingModels(store, options.approximateAbove ?? 50_000),
+        models: new ServingModels(store, options.approximateAbove ?? 50_000, options.maxFoldedInUsers),
         draws: new Random(options.seed ?? Date.now() >>> 0),
       },
       privacy,
@@ -128,6 +130,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.home.flush();
+    await this.rewrites.flush();
     await this.ctx.store.close();
   }
 }

@@ -87,6 +87,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   let app: FastifyInstance;
   try {
+    // What serving learned before a restart (the rewrite monitor, rule gates, open dialogues) comes back first.
+    await engine.rewrites.load();
     if (options.onlineRewriting) await engine.rewrites.enableOnline();
     app = buildApp(engine, {
       ...options,

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
+import { LRUCache } from "lru-cache";
 import { type AffinityModel, type UserState, userState } from "../core/affinity/affinity-model.js";
 import { ContextPriors, type ContextPriorsJson } from "../core/context/index.js";
 import { CatalogueIndex } from "../core/matching/index.js";
@@ -17,6 +18,13 @@ import {
 } from "../pipeline/model-files.js";
 import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
 import type { EventStore } from "../store/event-store.js";
+
+/**
+ * Folded-in users kept per model by default. An overlay of a user with h distinct items and f factors is
+ * h·12 + f·4 bytes of arrays plus some 500 bytes of array objects and cache entry: 50,000 users of 50
+ * items and 64 factors come to some 70 MB, about what a server should spend on them beside its model.
+ */
+export const defaultMaxFoldedInUsers = 50_000;
 
 /** No model has been trained on this store yet. */
 export class NoModelError extends Error {
@@ -36,8 +44,13 @@ export interface ServingModel {
   topN: TopN;
   /** The top-N model recommend serves; null for versions without one (recommend then ranks by affinity). */
   recommender: TopNModel | null;
-  /** Users folded in since this model was trained (an overlay; the model itself is never changed). */
-  overlays: Map<string, UserState>;
+  /**
+   * Users folded in since this model was trained (an overlay; the model itself is never changed), the
+   * most recently used ones up to a cap: every new user id that sends a play gets one, so unbounded it
+   * grows with the traffic. An evicted user is answered as the model knows them (their trained row, or as
+   * an unknown user); their plays are in the store, and count again at the next training.
+   */
+  overlays: LRUCache<string, UserState>;
   /** Resolve's evidence-versus-prior weights, fitted on logged turns at training (default when none). */
   resolveBlend: ResolveBlend;
   /** Learned from logged turns at training time; null when the store had none with a context. */
@@ -62,6 +75,8 @@ export class ServingModels {
     private readonly store: EventStore,
     /** Catalogues above this size are served by an approximate index (and get no top-N model). */
     readonly approximateAbove: number,
+    /** Most folded-in users kept per model (the least recently used go first). */
+    readonly maxFoldedInUsers = defaultMaxFoldedInUsers,
   ) {}
 
   /** Loads the store's current model with its catalogue (cached until the next train or reload). */
@@ -137,7 +152,7 @@ export class ServingModels {
       resolveBlend:
         (loadModelExtra(found, manifest, "resolveBlend") as { blend: ResolveBlend } | null)?.blend ??
         defaultResolveBlend,
-      overlays: new Map(),
+      overlays: new LRUCache({ max: this.maxFoldedInUsers }),
       contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),

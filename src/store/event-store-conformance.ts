@@ -526,5 +526,22 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
         await store.close();
       }
     });
+
+    it("keeps learned state by name, the last save replacing the one before", async () => {
+      const store = await open();
+      try {
+        expect(await store.loadState("rewrites")).toBeNull();
+        await store.saveState("rewrites", { counts: [1, 2] }, 1e12);
+        await store.saveState("rewrites", { counts: [3], withdrawn: ["a"] }, 1e12 + 7);
+        await store.saveState("other", { x: "y" }, 1e12);
+        expect(await store.loadState("rewrites")).toEqual({
+          state: { counts: [3], withdrawn: ["a"] },
+          updatedAtMs: 1e12 + 7,
+        });
+        expect((await store.loadState("other"))?.state).toEqual({ x: "y" });
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

@@ -68,6 +68,13 @@ export interface EventStore {
   savePolicy(record: StoredPolicy): Promise<void>;
   /** Every stored policy's latest state. */
   listPolicies(): Promise<StoredPolicy[]>;
+  /**
+   * Keeps what a service learned while serving (JSON) under a name, replacing the previous state: what
+   * a restarted server reloads instead of forgetting it.
+   */
+  saveState(name: string, state: unknown, updatedAtMs?: number): Promise<void>;
+  /** The state last saved under `name`, or null. */
+  loadState(name: string): Promise<{ state: unknown; updatedAtMs: number } | null>;
   recordIngestRun(run: IngestRunRecord): Promise<void>;
   registerModel(entry: ModelRegistryEntry): Promise<void>;
   currentModel(): Promise<ModelRegistryEntry | null>;

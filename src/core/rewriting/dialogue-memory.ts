@@ -33,4 +33,30 @@ export class DialogueMemory {
     list.push({ text, timeMs });
     if (list.length > this.maxTurns) list.splice(0, list.length - this.maxTurns);
   }
+
+  /**
+   * The dialogues still open at `timeMs` (last turn within the gap), for storing across a restart; a
+   * dialogue that has ended needs no keeping, since the next turn would start a new one anyway.
+   */
+  toJSON(timeMs: number): Record<string, Array<{ text: string; timeMs: number }>> {
+    const open: Record<string, Array<{ text: string; timeMs: number }>> = {};
+    for (const [user, list] of this.turns)
+      if (list.length && timeMs - list[list.length - 1].timeMs <= this.gapMs) open[user] = [...list];
+    return open;
+  }
+
+  /** Takes back dialogues stored by toJSON (turns in time order per user). */
+  restore(json: Record<string, Array<{ text: string; timeMs: number }>>): void {
+    for (const [user, list] of Object.entries(json))
+      for (const t of list)
+        if (typeof t?.text === "string" && Number.isFinite(t.timeMs)) this.add(user, t.text, t.timeMs);
+  }
+
+  /** The newest turn time held, or -Infinity. */
+  latestTimeMs(): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const list of this.turns.values())
+      if (list.length) latest = Math.max(latest, list[list.length - 1].timeMs);
+    return latest;
+  }
 }

@@ -17,6 +17,7 @@ import {
 export const voiceRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, storeLock, requireKey, writeSecurity } = ctx;
+  engine.rewrites.useWriteLock((write) => storeLock.run(write));
 
   api.post(
     "/v1/resolve",

@@ -98,6 +98,9 @@ export class DuckDbEventStore implements EventStore {
   impressionSummary = (rewardMs: number) => this.one((s) => s.impressionSummary(rewardMs));
   savePolicy = (record: StoredPolicy) => this.one((s) => s.savePolicy(record));
   listPolicies = () => this.one((s) => s.listPolicies());
+  saveState = (name: string, state: unknown, updatedAtMs?: number) =>
+    this.one((s) => s.saveState(name, state, updatedAtMs));
+  loadState = (name: string) => this.one((s) => s.loadState(name));
   recordIngestRun = (run: IngestRunRecord) => this.one((s) => s.recordIngestRun(run));
   registerModel = (entry: ModelRegistryEntry) => this.one((s) => s.registerModel(entry));
   currentModel = () => this.one((s) => s.currentModel());
@@ -739,6 +742,23 @@ class DuckDbConnectionStore {
       JSON.stringify(record.state),
     ]);
     await stmt.run();
+  }
+
+  async saveState(name: string, state: unknown, updatedAtMs = Date.now()): Promise<void> {
+    const stmt = await this.prepare(
+      "INSERT OR REPLACE INTO learned_state VALUES ($1, make_timestamp($2::BIGINT), $3)",
+    );
+    stmt.bind([name, BigInt(Math.trunc(updatedAtMs)) * 1000n, JSON.stringify(state)]);
+    await stmt.run();
+  }
+
+  async loadState(name: string): Promise<{ state: unknown; updatedAtMs: number } | null> {
+    const stmt = await this.prepare(
+      "SELECT epoch_ms(updated_at)::DOUBLE, state FROM learned_state WHERE name = $1",
+    );
+    stmt.bind([name]);
+    const row = (await stmt.runAndReadAll()).getRows()[0];
+    return row ? { updatedAtMs: row[0] as number, state: JSON.parse(row[1] as string) } : null;
   }
 
   impressionSummary(rewardMs: number): Promise<ImpressionSummary> {

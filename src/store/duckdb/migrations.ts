@@ -151,6 +151,17 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 6,
+    description: "learned serving state (rewrite monitor, rule gates, dialogues) that must survive a restart",
+    sql: `
+      CREATE TABLE learned_state (
+        name VARCHAR PRIMARY KEY,
+        updated_at TIMESTAMP NOT NULL,
+        state VARCHAR NOT NULL
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;
