@@ -1,14 +1,61 @@
-import type { TransformCallback } from "node:stream";
+import { isUtf8 } from "node:buffer";
+import { Transform, type TransformCallback } from "node:stream";
 import { Parser } from "csv-parse";
 import { type ByteCounter, fileError, openBytes, streamErrorText } from "./files.js";
 import { truncateRaw } from "./values.js";
 
-/** One parsed CSV record with the 1-based line it starts on; `error` is set when csv-parse skipped it. */
+/**
+ * One parsed CSV record with the 1-based line it starts on; `error` is set when csv-parse skipped it, and
+ * `notUtf8` when a line of it holds bytes that are not UTF-8 (its text then shows U+FFFD in their place).
+ */
 export interface CsvRow {
   record: string[];
   raw: string;
   line: number;
   error?: string;
+  notUtf8?: boolean;
+}
+
+/**
+ * Passes a file's bytes on whole lines at a time and notes the (1-based) lines that are not valid UTF-8, so
+ * that a record can be rejected for them rather than stored with U+FFFD in place of its bytes. Holding back
+ * the unfinished last line means every line is checked before the parser can emit a record from it.
+ */
+class Utf8LineCheck extends Transform {
+  readonly badLines = new Set<number>();
+  private pending: Buffer[] = [];
+  private line = 1;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const end = chunk.lastIndexOf(0x0a);
+    if (end < 0) {
+      this.pending.push(chunk);
+      callback();
+      return;
+    }
+    const whole = Buffer.concat([...this.pending, chunk.subarray(0, end + 1)]);
+    this.pending = end + 1 < chunk.length ? [chunk.subarray(end + 1)] : [];
+    this.check(whole);
+    callback(null, whole);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const rest = Buffer.concat(this.pending);
+    this.check(rest);
+    callback(null, rest);
+  }
+
+  private check(bytes: Buffer): void {
+    const valid = isUtf8(bytes);
+    let from = 0;
+    for (;;) {
+      const at = bytes.indexOf(0x0a, from);
+      if (!valid && !isUtf8(bytes.subarray(from, at < 0 ? bytes.length : at))) this.badLines.add(this.line);
+      if (at < 0) break;
+      this.line++;
+      from = at + 1;
+    }
+  }
 }
 
 /**
@@ -111,10 +158,23 @@ export async function* csvRows(
 ): AsyncGenerator<CsvRow[], void, undefined> {
   const input = await openBytes(file, countBytes);
   const parser = new LineParser(delimiter, quote);
+  const utf8 = new Utf8LineCheck();
   input.on("error", (err) => parser.destroy(err));
-  input.pipe(parser);
+  input.pipe(utf8).pipe(parser);
   try {
-    for await (const batch of parser) yield batch as CsvRow[];
+    for await (const batch of parser) {
+      const rows = batch as CsvRow[];
+      if (utf8.badLines.size > 0)
+        for (const row of rows) {
+          // A record spans as many lines as its text has line breaks inside it (quoted fields may hold
+          // some); raw also carries the record's delimiter, which is not one of its lines.
+          const inside = row.raw.replace(/^[\r\n]+|[\r\n]+$/g, "");
+          let last = row.line;
+          for (let at = inside.indexOf("\n"); at >= 0; at = inside.indexOf("\n", at + 1)) last++;
+          for (let l = row.line; l <= last && !row.notUtf8; l++) if (utf8.badLines.has(l)) row.notUtf8 = true;
+        }
+      yield rows;
+    }
   } catch (err) {
     throw fileError(file, streamErrorText(err));
   } finally {

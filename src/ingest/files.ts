@@ -1,8 +1,8 @@
+import { isUtf8 } from "node:buffer";
 import { createReadStream, type Dirent } from "node:fs";
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
-import { StringDecoder } from "node:string_decoder";
 import { promisify } from "node:util";
 import { createGunzip, gunzip } from "node:zlib";
 import type { IngestOptions } from "./types.js";
@@ -197,39 +197,81 @@ export async function listSourceFiles(paths: string[], options: IngestOptions = 
   return [...new Set(out)].sort(naturalCompare);
 }
 
-/** The lines of a text file (gzip or not, UTF-8), in batches, with the 1-based number of each batch's first line. */
+/** Why a line whose bytes are not UTF-8 is rejected (its text shows U+FFFD where the bad bytes were). */
+export const notUtf8Reason = "not valid UTF-8 text (bytes that no UTF-8 character is made of)";
+
+/**
+ * The lines of a text file (gzip or not, UTF-8), in batches, with the 1-based number of each batch's first
+ * line, and the indexes within the batch of lines whose bytes are not valid UTF-8. Lines are cut at the
+ * byte 0x0A (which no multi-byte UTF-8 character contains) and checked before decoding: a decoder would
+ * turn bad bytes into U+FFFD silently, so two different ids could become one stored id.
+ */
 export async function* lineBatches(
   file: string,
   countBytes?: ByteCounter,
-): AsyncGenerator<{ lines: string[]; first: number }, void, undefined> {
+): AsyncGenerator<{ lines: string[]; first: number; notUtf8: number[] }, void, undefined> {
   const input = await openBytes(file, countBytes);
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
+  // The bytes after the last line break seen: a list, so that one very long line costs no repeated copies.
+  let pending: Buffer[] = [];
   let next = 1;
-  let bom = true;
+  let start = true;
   try {
     for await (const chunk of input) {
-      let text = rest + decoder.write(chunk as Buffer);
-      if (bom) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        bom = text.length === 0;
+      let bytes: Buffer = chunk as Buffer;
+      const end = bytes.lastIndexOf(0x0a);
+      if (end < 0) {
+        pending.push(bytes);
+        continue;
       }
-      const lines = text.split("\n");
-      rest = lines.pop() ?? "";
-      for (let i = 0; i < lines.length; i++) {
-        const l = lines[i];
-        if (l.endsWith("\r")) lines[i] = l.slice(0, -1);
+      const whole = pending.length
+        ? Buffer.concat([...pending, bytes.subarray(0, end)])
+        : bytes.subarray(0, end);
+      pending = end + 1 < bytes.length ? [bytes.subarray(end + 1)] : [];
+      bytes = whole;
+      if (start) {
+        bytes = withoutBom(bytes);
+        start = false;
       }
-      if (lines.length > 0) {
-        yield { lines, first: next };
-        next += lines.length;
-      }
+      const batch = decodeLines(bytes);
+      yield { ...batch, first: next };
+      next += batch.lines.length;
     }
-    rest += decoder.end();
-    if (rest !== "") yield { lines: [rest.endsWith("\r") ? rest.slice(0, -1) : rest], first: next };
+    if (pending.length) {
+      let bytes: Buffer = Buffer.concat(pending);
+      if (start) bytes = withoutBom(bytes);
+      if (bytes.length > 0) yield { ...decodeLines(bytes), first: next };
+    }
   } catch (err) {
     throw fileError(file, streamErrorText(err));
   } finally {
     input.destroy();
   }
+}
+
+function withoutBom(bytes: Buffer): Buffer {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/** Lines of `bytes` (split at \n, a trailing \r dropped), and which are not UTF-8; one check when all are. */
+function decodeLines(bytes: Buffer): { lines: string[]; notUtf8: number[] } {
+  const notUtf8: number[] = [];
+  let lines: string[];
+  if (isUtf8(bytes)) lines = bytes.toString("utf8").split("\n");
+  else {
+    lines = [];
+    let from = 0;
+    for (;;) {
+      const at = bytes.indexOf(0x0a, from);
+      const line = bytes.subarray(from, at < 0 ? bytes.length : at);
+      if (!isUtf8(line)) notUtf8.push(lines.length);
+      lines.push(line.toString("utf8"));
+      if (at < 0) break;
+      from = at + 1;
+    }
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.endsWith("\r")) lines[i] = l.slice(0, -1);
+  }
+  return { lines, notUtf8 };
 }

@@ -2,7 +2,7 @@ import { DuckDBInstance, JSDuckDBValueConverter } from "@duckdb/node-api";
 import type { PlayEvent } from "../schema/events.js";
 import { arraySuffix, BATCH, type Batches, type ReadContext, rejectRecord } from "./context.js";
 import { cleanRaw, csvRows, normColumn } from "./csv.js";
-import { type ByteCounter, fileError, lineBatches, peekText, readBytes } from "./files.js";
+import { type ByteCounter, fileError, lineBatches, notUtf8Reason, peekText, readBytes } from "./files.js";
 import type { FormatName, IngestRecord } from "./types.js";
 import {
   Bad,
@@ -237,6 +237,10 @@ export async function* readGenericCsv(file: string, ctx: ReadContext): Batches {
         out.push(rejectRecord(file, row.line, bad, cleanRaw(row.raw)));
         continue;
       }
+      if (row.notUtf8) {
+        out.push(rejectRecord(file, row.line, new Bad("row", notUtf8Reason), cleanRaw(row.raw)));
+        continue;
+      }
       const r = convert(row.record as unknown as Row, keys, ctx, width);
       if (r instanceof Bad) out.push(rejectRecord(file, row.line, r, cleanRaw(row.raw)));
       else out.push({ kind: "play", event: r, file, line: row.line });
@@ -248,13 +252,18 @@ export async function* readGenericCsv(file: string, ctx: ReadContext): Batches {
 
 export async function* readGenericJsonl(file: string, ctx: ReadContext): Batches {
   const keys = objectKeys(ctx);
-  for await (const { lines, first } of lineBatches(file, ctx.countBytes)) {
+  for await (const { lines, first, notUtf8 } of lineBatches(file, ctx.countBytes)) {
     const out: IngestRecord[] = [];
+    const bytesBad = new Set(notUtf8);
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i];
       const line = first + i;
       const trimmed = text.trim();
       if (trimmed === "") continue;
+      if (bytesBad.has(i)) {
+        out.push(rejectRecord(file, line, new Bad("row", notUtf8Reason), truncateRaw(text)));
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(trimmed);

@@ -1,6 +1,6 @@
 import { type RequestEvent, requestEventSchema } from "../schema/events.js";
 import { arraySuffix, BATCH, rejectRecord } from "./context.js";
-import { type ByteCounter, fileError, lineBatches, listSourceFiles } from "./files.js";
+import { type ByteCounter, fileError, lineBatches, listSourceFiles, notUtf8Reason } from "./files.js";
 import { jsonRows, readJsonDocument } from "./generic.js";
 import { Bad, rawJson, show, truncateRaw } from "./values.js";
 
@@ -25,12 +25,17 @@ function validate(value: unknown): RequestEvent | Bad {
 }
 
 async function* readJsonl(file: string, countBytes?: ByteCounter): AsyncGenerator<RequestRecord[]> {
-  for await (const { lines, first } of lineBatches(file, countBytes)) {
+  for await (const { lines, first, notUtf8 } of lineBatches(file, countBytes)) {
     const out: RequestRecord[] = [];
+    const bytesBad = new Set(notUtf8);
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i].trim();
       if (text === "") continue;
       const line = first + i;
+      if (bytesBad.has(i)) {
+        out.push(rejectRecord(file, line, new Bad("row", notUtf8Reason), truncateRaw(text)) as RequestRecord);
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(text);

@@ -25,7 +25,8 @@ export function show(value: unknown): string {
     try {
       s = JSON.stringify(value) ?? String(value);
     } catch {
-      s = String(value);
+      // Nested too deep for the stack (a hostile row): String() would recurse just as deep.
+      s = Array.isArray(value) ? "an array nested too deep to show" : "a value that cannot be shown";
     }
   }
   return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}…` : s;
@@ -62,11 +63,18 @@ function needsTrim(s: string): boolean {
   return !(a > 32 && a < 127 && b > 32 && b < 127);
 }
 
+/** Half of a UTF-16 surrogate pair without the other half (JSON's "\ud800" escapes can make one). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A non-empty id-like text: strings are trimmed; numbers (JSON, Parquet) are accepted as their decimal text. */
 export function toText(value: unknown, field: string, what = "text"): string | Bad {
   if (typeof value === "string") {
     const s = needsTrim(value) ? value.trim() : value;
-    return s === "" ? new Bad(field, "missing value (empty)") : s;
+    if (s === "") return new Bad(field, "missing value (empty)");
+    // UTF-8 has no encoding for it: stored, it would become U+FFFD, and two different ids one.
+    if (LONE_SURROGATE.test(s))
+      return new Bad(field, "holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair)");
+    return s;
   }
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "bigint") return value.toString();

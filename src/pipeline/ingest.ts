@@ -170,7 +170,8 @@ export async function ingestIntoStore(
     await flush();
   } catch (err) {
     // A whole-file failure (missing file, broken JSON document) still keeps every valid row read before it.
-    await flush();
+    // When the store itself failed (a full disk), this second try fails too: the first error is reported.
+    await flush().catch(() => {});
     throw err;
   } finally {
     await rejects.close();

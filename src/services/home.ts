@@ -5,7 +5,7 @@ import {
   ThompsonSegmentPolicy,
 } from "../core/bandits/policies.js";
 import { seenSlots } from "../core/bandits/slate.js";
-import { lineBatches } from "../ingest/files.js";
+import { lineBatches, notUtf8Reason } from "../ingest/files.js";
 import type { CatalogueItem } from "../schema/events.js";
 import {
   type FeedbackEvent,
@@ -311,7 +311,8 @@ export class HomeService {
       rejects: [] as Array<{ file: string; line: number; reason: string }>,
     };
     for (const file of files) {
-      for await (const { lines, first } of lineBatches(file)) {
+      for await (const { lines, first, notUtf8 } of lineBatches(file)) {
+        const bytesBad = new Set(notUtf8);
         const impressions: ImpressionEvent[] = [];
         const feedback: FeedbackEvent[] = [];
         lines.forEach((text, k) => {
@@ -320,6 +321,10 @@ export class HomeService {
             total.rejected++;
             if (total.rejects.length < 1000) total.rejects.push({ file, line: first + k, reason });
           };
+          if (bytesBad.has(k)) {
+            reject(notUtf8Reason);
+            return;
+          }
           let value: unknown;
           try {
             value = JSON.parse(text);

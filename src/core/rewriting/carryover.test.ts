@@ -22,6 +22,24 @@ describe("dialogue carryover on hand-made dialogues", () => {
     expect(carryOver("What are its symptoms?", history).text).toBe("What are lung cancer's symptoms?");
   });
 
+  it("plays again the last request whole, not a noun phrase of it", () => {
+    expect(carryOver("play it again", ["play hello by adele"])).toEqual({
+      text: "play hello by adele",
+      by: "repeat",
+      entity: "hello by adele",
+    });
+    // The title keeps its small words, and a question asked since does not count as a play request.
+    expect(carryOver("play it again", ["play rolling in the deep", "what's the weather"]).text).toBe(
+      "play rolling in the deep",
+    );
+    expect(carryOver("again please", ["play the song hey jude"]).text).toBe("play the song hey jude");
+    expect(carryOver("put that on again", ["read the audiobook dune"]).text).toBe("read the audiobook dune");
+    // A title that only starts like a repeat is a title ("play it again sam"), and without an earlier play
+    // request a repeat leans on the entity as before.
+    expect(carryOver("play it again sam", ["play hello by adele"]).by).not.toBe("repeat");
+    expect(carryOver("play it", ["who sang bohemian rhapsody"]).text).toBe("play bohemian rhapsody");
+  });
+
   it("fills an ellipsis from the previous request", () => {
     expect(carryOver("and in Paris?", ["what's the weather in London"])).toEqual({
       text: "what's the weather in Paris",

@@ -116,11 +116,21 @@ export function nounPhrases(text: string): DialogueEntity[] {
 /** What carryover did to a turn. */
 export interface CarryoverResult {
   text: string;
-  /** "pronoun", "ellipsis", "topic" (appended), or null when the turn stood on its own. */
-  by: "pronoun" | "ellipsis" | "topic" | null;
+  /**
+   * "pronoun", "ellipsis", "topic" (appended), "repeat" (the last play request again, whole), or null when
+   * the turn stood on its own.
+   */
+  by: "pronoun" | "ellipsis" | "topic" | "repeat" | null;
   /** The entity carried over, if any. */
   entity: string | null;
 }
+
+/** A request to play again what was just asked for: "play it again", "put that on", "again", "replay". */
+const REPEAT =
+  /^\s*(?:please\s+)?(?:(?:play|put on|start|replay|put)\s+(?:it|that|this|the same(?:\s+(?:one|song|track|thing))?)(?:\s+on)?|replay|again|once more|one more time)(?:\s+(?:again|once more|one more time|now|please))*\s*[.!?]*\s*$/i;
+
+/** A turn that asks for something to be played, and the verb it starts with. */
+const PLAY_COMMAND = /^\s*(?:please\s+)?(?:play|put on|start|listen to|watch|read)\s+/i;
 
 /** Salience fades by this factor per turn of distance. */
 const FADE = 0.5;
@@ -187,6 +197,16 @@ const GENERIC_HEADS = /^(?:the|its|their)\b/i;
  */
 export function carryOver(turn: string, history: readonly string[]): CarryoverResult {
   if (history.length === 0) return { text: turn, by: null, entity: null };
+  // "play it again" means the last thing asked to be played, creator and kind included: substituting a
+  // noun phrase gave "play hello again" (the creator lost, "again" read as part of a title) and, after
+  // "play rolling in the deep", "play the deep again".
+  if (REPEAT.test(turn)) {
+    for (let k = history.length - 1; k >= 0; k--) {
+      const command = PLAY_COMMAND.exec(history[k]);
+      if (command && !REPEAT.test(history[k]))
+        return { text: history[k], by: "repeat", entity: history[k].slice(command[0].length).trim() };
+    }
+  }
   const entities = salientEntities(history);
   if (entities.length === 0) return { text: turn, by: null, entity: null };
   const ws = words(turn);

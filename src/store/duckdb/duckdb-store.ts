@@ -212,7 +212,9 @@ class DuckDbConnectionStore {
       await this.conn.run("COMMIT");
       return result;
     } catch (err) {
-      await this.conn.run("ROLLBACK");
+      // A failed COMMIT (a full disk, say) has already ended the transaction, and ROLLBACK then fails with
+      // "no transaction is active": the first error is the one that says what went wrong.
+      await this.conn.run("ROLLBACK").catch(() => {});
       throw err;
     }
   }
