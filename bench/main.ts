@@ -17,6 +17,8 @@
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
+ *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +33,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { directedBench } from "./directed.js";
+import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
 import { playlistsBench } from "./playlists.js";
@@ -169,6 +172,18 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...(await privacyBench({ table })),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("foldin")) {
+    const result = {
+      bench: "foldin",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await foldInBench(log)),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

@@ -8,3 +8,11 @@ export const healthSchema = z.object({
   events: z.number().int().describe("plays stored"),
   training: z.boolean().describe("a training job is running"),
 });
+
+export const unhealthySchema = z.object({
+  status: z.literal("unavailable"),
+  error: z.literal("store-unavailable"),
+  message: z.string().describe("why the store did not answer (its first line, file paths removed)"),
+  model: z.string().nullable(),
+  training: z.boolean(),
+});

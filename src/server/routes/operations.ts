@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Engine } from "../../engine.js";
-import { healthSchema } from "./operations-schemas.js";
+import { publicMessage } from "../errors.js";
+import { healthSchema, unhealthySchema } from "./operations-schemas.js";
 import type { RouteContext } from "./route-context.js";
 
 /** Health, Prometheus metrics and the OpenAPI document. */
@@ -18,15 +19,30 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, 
       schema: {
         tags: ["operations"],
         summary: "liveness, the serving model version and the number of stored plays",
-        response: { 200: healthSchema },
+        description:
+          "Asks the event store for its play count each time: 503 when the store does not answer (an I/O error, a closed store) or takes longer than 5 s.",
+        response: { 200: healthSchema, 503: unhealthySchema },
       },
     },
-    async () => ({
-      status: "ok" as const,
-      model: await servingVersion(engine, plain.log),
-      events: await storedPlays.current(),
-      training: jobs.active !== null,
-    }),
+    async (_request, reply) => {
+      const model = await servingVersion(engine, plain.log);
+      const training = jobs.active !== null;
+      try {
+        // The store itself, not a cached count: a store that fails after start must not look healthy.
+        const events = await withinMs(engine.store.countPlays(), storeCheckMs);
+        storedPlays.set(events);
+        return { status: "ok" as const, model, events, training };
+      } catch (err) {
+        plain.log.error({ err }, "health check: the event store does not answer");
+        return reply.code(503).send({
+          status: "unavailable" as const,
+          error: "store-unavailable" as const,
+          message: publicMessage(err),
+          model,
+          training,
+        });
+      }
+    },
   );
 
   api.get(
@@ -62,4 +78,16 @@ async function servingVersion(engine: Engine, log: FastifyInstance["log"]): Prom
     log.error({ err }, "cannot load the current model");
     return null;
   }
+}
+
+/** Longest a health check waits for the store. */
+const storeCheckMs = 5000;
+
+/** The promise's value, or an error once `ms` have passed without one. */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the event store did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

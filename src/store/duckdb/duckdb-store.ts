@@ -61,6 +61,8 @@ export class DuckDbEventStore implements EventStore {
     return this.serial.run(async () => {
       try {
         return await body(this.on);
+      } catch (err) {
+        throw unavailable(this.on.location, err) ?? err;
       } finally {
         this.on.destroyStatements();
       }
@@ -71,7 +73,10 @@ export class DuckDbEventStore implements EventStore {
   appendPlays = (batch: readonly KeyedPlayEvent[], options?: AppendOptions) =>
     this.one((s) => s.appendPlays(batch, options));
   upsertItems = (items: readonly CatalogueItem[]) => this.one((s) => s.upsertItems(items));
-  scanPlays = (window?: TimeWindow) => this.on.scanPlays(window);
+  scanPlays = (window?: TimeWindow) =>
+    this.on.scanPlays(window).catch((err) => {
+      throw unavailable(this.on.location, err) ?? err;
+    });
   countPlays = () => this.one((s) => s.countPlays());
   scanPlayRequests = (window?: TimeWindow) => this.one((s) => s.scanPlayRequests(window));
   appendRequests = (batch: readonly SourcedRequestEvent[], options?: AppendOptions) =>
@@ -899,6 +904,23 @@ function rowsOfKeys<K>(batchKeys: readonly K[], storedKeys: readonly K[]): numbe
     rows.push(k);
   }
   return rows;
+}
+
+/**
+ * A StoreError("io") for a failure of the store itself rather than of the call: an I/O error (a full or
+ * vanished disk), a database DuckDB invalidated after a fatal error, a closed connection. A server answers
+ * these 503 and its health check reports them; anything else (a constraint, a bug) stays as it was.
+ */
+function unavailable(location: string, err: unknown): StoreError | null {
+  if (err instanceof StoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (
+    !/\b(IO|FATAL|Fatal|Connection) Error\b|database has been invalidated|connection disconnected|instance closed|No space left on device|Could not (read|write)/i.test(
+      message,
+    )
+  )
+    return null;
+  return new StoreError("io", `store ${location} is unavailable: ${message.split("\n")[0]}`);
 }
 
 function translateOpenError(location: string, err: unknown): Error {

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Engine } from "../engine.js";
+import { buildApp } from "./app.js";
+
+/**
+ * A store that fails after start (issue 12, point 9): requests that need it answer 503 with a clear error,
+ * not a generic 500, and /healthz asks the store rather than a cached count. The failure here is the store
+ * closed under the server, which DuckDB reports as any lost connection.
+ */
+
+const KEY = "unavailable-key";
+const dir = mkdtempSync(join(tmpdir(), "tastebud-unavailable-"));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("a store that becomes unavailable", () => {
+  it("answers 503 store-unavailable, and /healthz reports it", async () => {
+    const engine = await Engine.open({ store: join(dir, "store.duckdb"), models: join(dir, "models") });
+    const app = buildApp(engine, { apiKey: KEY });
+    await app.ready();
+    try {
+      const healthy = await app.inject({ url: "/healthz" });
+      expect(healthy.statusCode).toBe(200);
+      expect(healthy.json()).toMatchObject({ status: "ok", events: 0 });
+
+      await engine.store.close();
+
+      const health = await app.inject({ url: "/healthz" });
+      expect(health.statusCode).toBe(503);
+      expect(health.json()).toMatchObject({ status: "unavailable", error: "store-unavailable" });
+      expect(health.json().message).toContain("unavailable");
+      expect(health.json().message).not.toContain(dir);
+
+      const read = await app.inject({ url: "/v1/users/someone/history" });
+      expect(read.statusCode).toBe(503);
+      expect(read.json().error).toBe("store-unavailable");
+
+      const write = await app.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: { authorization: `Bearer ${KEY}` },
+        payload: { events: [{ user: "u", item: "i", endTime: "2024-01-01T10:00:00Z", playedMs: 1000 }] },
+      });
+      expect(write.statusCode).toBe(503);
+      expect(write.json().error).toBe("store-unavailable");
+    } finally {
+      await app.close();
+    }
+  });
+});
