@@ -19,6 +19,8 @@
  *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
+ *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +35,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { directedBench } from "./directed.js";
+import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
@@ -175,6 +178,18 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...(await privacyBench({ table })),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("foldin")) {
+    const result = {
+      bench: "foldin",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await foldInBench(log)),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

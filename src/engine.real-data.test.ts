@@ -54,7 +54,7 @@ describe.skipIf(!existsSync(spotifyCsv))("shared Spotify histories (8 users, 206
 });
 
 describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its timestamps", () => {
-  it("ratings as weights: the model orders held-out ratings far better than chance", async () => {
+  it("ratings as weights: the model orders held-out ratings better than popularity measured on the same split", async () => {
     const engine = await Engine.open({
       store: ":memory:",
       models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
@@ -68,9 +68,15 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
       });
       // Later ratings come mostly from users who joined later, so few held-out ratings are scorable.
       expect(report.counts.scoredPlays).toBeGreaterThan(2_000);
-      // Popularity is a strong baseline here (about 0.39 Spearman, AUC 0.70); the model is level with it.
-      expect(report.model.spearman!).toBeGreaterThan(0.3);
-      expect(report.model.auc!).toBeGreaterThan(0.65);
+      // Popularity is a strong baseline here (0.386 Spearman, AUC 0.701 in the README's run), so the bar is
+      // popularity itself, on this split: the model must order held-out ratings better, and separate liked
+      // from disliked as well (it is level with it there: 0.700, within 0.005). A model that learned nothing
+      // personal scores popularity's figures at best, and fails the first.
+      const { popularity, history } = report.baselines;
+      expect(report.model.spearman!).toBeGreaterThan(popularity.spearman!);
+      expect(report.model.auc!).toBeGreaterThan(popularity.auc! - 0.005);
+      // And better than each user's own history alone, the deterministic baseline that knows no other user.
+      expect(report.model.spearman!).toBeGreaterThan(history.spearman!);
     } finally {
       await engine.close();
     }
@@ -80,7 +86,7 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
 describe.skipIf(!existsSync(lastfm))(
   "Last.fm HetRec 2011 play counts, random split of user-artist pairs",
   () => {
-    it("play counts as weights: the factorization finds held-out artists far better than chance", async () => {
+    it("play counts as weights: the model finds held-out artists better than popularity on the same split", async () => {
       const engine = await Engine.open({
         store: ":memory:",
         models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
@@ -92,12 +98,18 @@ describe.skipIf(!existsSync(lastfm))(
           withWrmf: false,
           topN: false,
         });
-        // Every held-out pair is new to its user here, so the top-10 metrics are the test.
-        expect(report.model["ndcg@10"]).toBeGreaterThan(0.1);
-        expect(report.baselines.mf["recall@10"]!).toBeGreaterThan(report.baselines.history["recall@10"]!);
+        // Every held-out pair is new to its user here, so the top-10 metrics are the test, and the bar is
+        // popularity's top 10 on this split (deterministic: ranked by training counts; the history baseline
+        // knows nothing of new artists, so its top 10 would be a random tie-break).
+        const { popularity, mf } = report.baselines;
+        for (const metric of ["ndcg@10", "recall@10"] as const) {
+          expect(report.model[metric]!).toBeGreaterThan(popularity[metric]!);
+          expect(mf[metric]!).toBeGreaterThan(popularity[metric]!);
+        }
       } finally {
         await engine.close();
       }
-    });
+      // Ingesting and training 92,834 pairs takes one to two minutes on a shared 2-core machine.
+    }, 600_000);
   },
 );
