@@ -15,6 +15,8 @@
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
+ *   npm run bench -- memory       # RSS over store look-ups, unknown users and fold-in writes against a served
+ *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
@@ -36,6 +38,7 @@ import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
 import { kernelsBench } from "./kernels.js";
+import { memoryBench } from "./memory.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
@@ -57,6 +60,9 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--lookups",
+  "--writes",
+  "--max-folded-in",
 ];
 const which = process.argv
   .slice(2)
@@ -210,6 +216,24 @@ async function main() {
       at: new Date().toISOString(),
       node: process.version,
       ...directedBench({ edges: flag("--edges"), epochs: flag("--epochs"), queries: flag("--queries") }),
+    };
+    appendResult(result);
+    console.log(JSON.stringify(result, null, 2));
+    if (which.length === 1) return;
+  }
+  if (which.includes("memory")) {
+    const args = process.argv.slice(2);
+    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+    const result = {
+      bench: "memory",
+      commit: commit(),
+      at: new Date().toISOString(),
+      node: process.version,
+      ...(await memoryBench({
+        lookups: flag("--lookups"),
+        writes: flag("--writes"),
+        maxFoldedInUsers: flag("--max-folded-in"),
+      })),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));
