@@ -256,6 +256,44 @@ describe("generic JSONL and JSON", () => {
     expect(rejects[0].field).toBe("endTime");
     expect(rejects[0].raw).toHaveLength(2000);
   });
+
+  it("rejects lines that are not UTF-8 or hold a lone surrogate, line by line, and keeps a real U+FFFD", async () => {
+    const ok = (user: string) =>
+      `{"user":"${user}","item":"i","endTime":"2024-01-01T00:00:00Z","playedMs":5}`;
+    const bytes = (s: string) => Buffer.from(s, "utf8");
+    // Line 2 has the bytes FF FE, line 3 a "\ud800" escape; line 4 spells U+FFFD as valid UTF-8 (EF BF BD).
+    const jsonl = write(
+      "utf8.jsonl",
+      Buffer.concat([
+        bytes(`${ok("a")}\n`),
+        bytes('{"user":"b'),
+        Buffer.from([0xff, 0xfe]),
+        bytes(`","item":"i","endTime":"2024-01-01T00:00:00Z","playedMs":5}\n`),
+        bytes(`${ok("c\\ud800")}\n${ok("d\ufffd")}\n`),
+      ]),
+    );
+    const csv = write(
+      "utf8.csv",
+      Buffer.concat([
+        bytes("user,item,endTime,playedMs\nx,i,2024-01-01,5\ny,"),
+        Buffer.from([0xc3]),
+        bytes(",2024-01-01,5\nz,i,2024-01-01,5\n"),
+      ]),
+    );
+    const { plays, rejects } = await collect([jsonl, csv]);
+    expect(plays.map((p) => [p.file === csv, p.line, p.event.user])).toEqual([
+      [true, 2, "x"],
+      [true, 4, "z"],
+      [false, 1, "a"],
+      [false, 4, "d\ufffd"],
+    ]);
+    expect(rejects.map((r) => [r.file === csv, r.line, r.field])).toEqual([
+      [true, 3, "row"],
+      [false, 2, "row"],
+      [false, 3, "user"],
+    ]);
+    expect(rejects[0].reason).toMatch(/not valid UTF-8/);
+  });
 });
 
 describe("generic Parquet", () => {
