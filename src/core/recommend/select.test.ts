@@ -57,7 +57,7 @@ describe("selectRecommender", () => {
   it("chooses the candidate with the best validation NDCG@10 and reports every setting", () => {
     const selection = selectRecommender(plays, { ...quick, candidates: [...quick.candidates] });
     const { best, candidates } = selection.validation;
-    expect(candidates.length).toBe(2 * 6 + 2 * 6 + 1);
+    expect(candidates.length).toBe(2 * 6 + 3 * 6 + 1);
     const top = Math.max(...candidates.map((c) => c["ndcg@10"]));
     expect(best[0]["ndcg@10"]).toBe(top);
     expect(selection.choice.recommender).toBe(best[0].recommender);

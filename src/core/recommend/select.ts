@@ -49,16 +49,15 @@ export interface TopNConfig {
 
 /**
  * The grids are kept small because every setting is one more model trained per training run (the issue
- * bounds top-N at +50% of `tastebud train`). λ 800 and item-kNN over every co-liked item were dropped: on
- * the demo world they cost 2.7 s and 2.0 s of 23-29 s of selection, and the selection never chose either
- * on the four data sets of `npm run bench -- quality` (chosen on validation: λ 50 and 200, k 50 and 200).
- * Both stay one config value away (`easeLambdas`, `knnNeighbours`).
+ * bounds top-N at +50% of `tastebud train`). λ 800 was dropped: it cost 2.7 s of the demo world's 23-29 s
+ * of selection, and validation never chose it on the five data sets of `npm run bench -- quality` (λ 50
+ * and 200 were chosen). Item-kNN over every co-liked item (null) stays: validation chose it on Last.fm.
  */
 export const defaultTopNConfig: TopNConfig = {
   candidates: [...recommenderNames],
   easeLambdas: [50, 200],
   easeMaxItems: defaultEaseMaxItems,
-  knnNeighbours: [50, 200],
+  knnNeighbours: [50, 200, null],
   warp: { factors: 50, epochs: defaultWarpOptions.epochs, seed: 0 },
   warpWhen: "without-ease",
   popularityWeights: [0, 0.05, 0.1, 0.2, 0.4, 0.8],
