@@ -85,6 +85,11 @@ export interface AppOptions {
    * and new plays change answers before the next training. Default false.
    */
   foldIn?: boolean;
+  /**
+   * /healthz asks the store again only when its last answer is older than this (default 1,000 ms); probes
+   * meanwhile share that answer. 0 asks on every probe.
+   */
+  healthProbeMs?: number;
 }
 
 export const defaultBodyLimit = 16 * 1024 * 1024;
@@ -424,6 +429,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     maxBatch,
     ingestBodyLimit: bodyLimit,
     foldIn: options.foldIn ?? false,
+    healthProbeMs: options.healthProbeMs ?? 1000,
     jobs,
     metrics,
     storedPlays,

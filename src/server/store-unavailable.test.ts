@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Engine } from "../engine.js";
 import { buildApp } from "./app.js";
 
@@ -19,7 +19,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("a store that becomes unavailable", () => {
   it("answers 503 store-unavailable, and /healthz reports it", async () => {
     const engine = await Engine.open({ store: join(dir, "store.duckdb"), models: join(dir, "models") });
-    const app = buildApp(engine, { apiKey: KEY });
+    // Every probe asks the store here; the shared answer of the default window is tested below.
+    const app = buildApp(engine, { apiKey: KEY, healthProbeMs: 0 });
     await app.ready();
     try {
       const healthy = await app.inject({ url: "/healthz" });
@@ -46,6 +47,40 @@ describe("a store that becomes unavailable", () => {
       });
       expect(write.statusCode).toBe(503);
       expect(write.json().error).toBe("store-unavailable");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("shares one store question among probes within the window, and notices a failed store after it", async () => {
+    const engine = await Engine.open({
+      store: join(dir, "shared.duckdb"),
+      models: join(dir, "models-shared"),
+    });
+    const app = buildApp(engine, { apiKey: KEY, healthProbeMs: 300 });
+    await app.ready();
+    try {
+      const asked = vi.spyOn(engine.store, "countPlays");
+      const probes = await Promise.all(Array.from({ length: 50 }, () => app.inject({ url: "/healthz" })));
+      expect(probes.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+      expect(asked).toHaveBeenCalledTimes(1);
+
+      // The count follows this server's writes between questions.
+      const write = await app.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: { authorization: `Bearer ${KEY}` },
+        payload: { events: [{ user: "u", item: "i", endTime: "2024-01-01T10:00:00Z", playedMs: 200_000 }] },
+      });
+      expect(write.statusCode).toBe(202);
+      expect((await app.inject({ url: "/healthz" })).json().events).toBe(1);
+      expect(asked).toHaveBeenCalledTimes(1);
+
+      await engine.store.close();
+      await new Promise((resolve) => setTimeout(resolve, 350)); // past the window: the next probe asks
+      const health = await app.inject({ url: "/healthz" });
+      expect(health.statusCode).toBe(503);
+      expect(health.json().error).toBe("store-unavailable");
     } finally {
       await app.close();
     }

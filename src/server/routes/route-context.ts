@@ -22,6 +22,8 @@ export interface RouteContext {
   maxBatch: number;
   /** Fold each accepted batch of plays into its users' vectors at once. */
   foldIn: boolean;
+  /** How old the store's last answer to /healthz may be before a probe asks it again. */
+  healthProbeMs: number;
   jobs: TrainJobs;
   metrics: Metrics;
   storedPlays: StoredPlays;
