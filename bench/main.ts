@@ -14,6 +14,7 @@
  *                                 # it trains on ~1M plays (--plays N for a quicker run; flags in its file)
  *   npm run bench -- playlists    # playlist, Blend and similar answers on a 100k-item model, in process (p50/p99 ms)
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
+ *                                 # (--latency-only: skip the trade-off)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
  *   npm run bench -- memory       # RSS over store look-ups, unknown users and fold-in writes against a served
  *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
@@ -177,7 +178,7 @@ async function main() {
       commit: commit(),
       at: new Date().toISOString(),
       node: process.version,
-      ...(await privacyBench({ table })),
+      ...(await privacyBench({ table, latencyOnly: args.includes("--latency-only") })),
     };
     appendResult(result);
     console.log(JSON.stringify(result, null, 2));

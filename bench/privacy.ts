@@ -6,13 +6,19 @@
  * is absent). Kept short: one seed and a 1,000-example training sample per cell; `tastebud privacy eval`
  * runs the full grid with several seeds.
  *   npm run bench -- privacy [--table PATH]   # PATH: another GloVe/word2vec file to time loading and indexing
+ *   npm run bench -- privacy --latency-only   # table, perturbation and Laplace's search comparison only
  */
 import { existsSync } from "node:fs";
 import { deniability, vocabularySample } from "../src/core/privacy/deniability.js";
 import { runIntentTask } from "../src/core/privacy/intent.js";
-import type { MechanismName } from "../src/core/privacy/mechanisms.js";
+import {
+  ExactNearestWord,
+  IndexedNearestWord,
+  type MechanismName,
+  MultivariateLaplace,
+} from "../src/core/privacy/mechanisms.js";
 import { computeNeighbourhoods } from "../src/core/privacy/neighbours.js";
-import { perturbText } from "../src/core/privacy/text.js";
+import { perturbText, tokenize } from "../src/core/privacy/text.js";
 import { Random } from "../src/core/random.js";
 import { defaultEmbeddingPath, loadEmbeddingTable } from "../src/pipeline/privacy-files.js";
 import { PrivacyTable } from "../src/services/privacy.js";
@@ -39,7 +45,9 @@ async function loadCost(path: string) {
   };
 }
 
-export async function privacyBench(args: { table?: string } = {}): Promise<Record<string, unknown>> {
+export async function privacyBench(
+  args: { table?: string; latencyOnly?: boolean } = {},
+): Promise<Record<string, unknown>> {
   log("loading the shipped table ...");
   const shipped = await loadCost(defaultEmbeddingPath());
   let t = performance.now();
@@ -90,6 +98,15 @@ export async function privacyBench(args: { table?: string } = {}): Promise<Recor
     });
   }
 
+  const laplaceSearch = searchComparison(pt, requests, grid[3].epsilon);
+  if (args.latencyOnly)
+    return {
+      table: { ...shipped, openSeconds, cachedNeighbourhoods: pt.cached },
+      ...(other ? { otherTable: { ...other, targetSeconds: 30 } } : {}),
+      perturbation,
+      laplaceSearch,
+    };
+
   const snips = new URL("../../shared/data/snips-nlu-2017", import.meta.url).pathname;
   const data = existsSync(snips) ? loadIntentSplit(snips, 1000, 1) : null;
   if (!data) log(`no SNIPS data at ${snips}: the trade-off has deniability only`);
@@ -124,6 +141,7 @@ export async function privacyBench(args: { table?: string } = {}): Promise<Recor
     table: { ...shipped, openSeconds, cachedNeighbourhoods: pt.cached },
     ...(other ? { otherTable: { ...other, targetSeconds: 30 } } : {}),
     perturbation,
+    laplaceSearch,
     tradeOff: {
       deniability: { words: words.length, draws: 100 },
       intent: data
@@ -139,4 +157,64 @@ export async function privacyBench(args: { table?: string } = {}): Promise<Recor
       cells: tradeOff,
     },
   };
+}
+
+/**
+ * Multivariate Laplace's nearest-word search (issue 20), before and after in one run: one native index
+ * search per word (perturb, as perturbText called it before) against one batched search per request
+ * (perturbMany), and, for several HNSW breadths (expansion_search), how often the index's word agrees with
+ * the exact scan's on the same noisy vectors. The draws are identical in both timings (same seed), so only
+ * the search differs.
+ */
+function searchComparison(pt: PrivacyTable, requests: string[], epsilon: number) {
+  const ids = requests.map((r) =>
+    tokenize(r)
+      .map((t) => pt.table.id(t))
+      .filter((id) => id >= 0),
+  );
+  const time = (run: (words: number[], rng: Random) => void) => {
+    const rng = new Random(5);
+    for (const words of ids.slice(0, 200)) run(words, rng);
+    const ms: number[] = [];
+    for (const words of ids) {
+      const t0 = performance.now();
+      run(words, rng);
+      ms.push(performance.now() - t0);
+    }
+    return percentiles(ms);
+  };
+  const d = pt.table.dimensions;
+  // Noisy vectors for the agreement check: 1,000 words of the requests, one draw each.
+  const probe = new MultivariateLaplace(pt.table, new ExactNearestWord(pt.table), epsilon);
+  const count = 1000;
+  const noisy = new Float32Array(count * d);
+  const z = new Float64Array(d);
+  const rng = new Random(8);
+  for (let q = 0; q < count; q++) {
+    probe.drawNoise(rng, z);
+    const v = pt.table.vector(ids[q % ids.length][q % 20]);
+    for (let j = 0; j < d; j++) noisy[q * d + j] = v[j] + z[j];
+  }
+  log("exact nearest words for the agreement check ...");
+  const exact = new Int32Array(count);
+  new ExactNearestWord(pt.table).nearestMany(noisy, count, exact);
+  const breadths = [];
+  for (const expansionSearch of [16, 32, 64, 128]) {
+    log(`Laplace ε=${epsilon}, expansion_search ${expansionSearch} ...`);
+    const nearest = new IndexedNearestWord(pt.table, 0, expansionSearch);
+    const m = new MultivariateLaplace(pt.table, nearest, epsilon);
+    const found = new Int32Array(count);
+    nearest.nearestMany(noisy, count, found);
+    let same = 0;
+    for (let q = 0; q < count; q++) if (found[q] === exact[q]) same++;
+    breadths.push({
+      expansionSearch,
+      agreementWithExact: same / count,
+      perWordRequestMs: time((words, r) => {
+        for (const w of words) m.perturb(w, r);
+      }),
+      batchedRequestMs: time((words, r) => m.perturbMany(words, r)),
+    });
+  }
+  return { epsilon, probes: count, requests: ids.length, wordsPerRequest: 20, breadths };
 }

@@ -83,14 +83,18 @@ export function computeNeighbourhoods(
 }
 
 /** An HNSW index of the table under squared Euclidean distance, keys = row ids. */
-export function nearestIndex(table: EmbeddingTable, threads = 0): InstanceType<typeof usearch.Index> {
+export function nearestIndex(
+  table: EmbeddingTable,
+  threads = 0,
+  expansionSearch = 64,
+): InstanceType<typeof usearch.Index> {
   const index = new usearch.Index({
     dimensions: table.dimensions,
     metric: usearch.MetricKind.L2sq,
     quantization: usearch.ScalarKind.F32,
     connectivity: 16,
     expansion_add: 64,
-    expansion_search: 64,
+    expansion_search: expansionSearch,
     multi: false,
   });
   const keys = new BigUint64Array(table.size);

@@ -50,8 +50,8 @@ export function perturbText(
   policy: OutOfVocabularyPolicy = "placeholder",
 ): PerturbedText {
   const tokens: (string | null)[] = [];
-  let perturbed = 0;
-  let changed = 0;
+  const ids: number[] = [];
+  const at: number[] = [];
   let outOfVocabulary = 0;
   for (const token of tokenize(text)) {
     const id = table.id(token);
@@ -60,11 +60,20 @@ export function perturbText(
       tokens.push(policy === "keep" ? token : policy === "placeholder" ? OOV_PLACEHOLDER : null);
       continue;
     }
-    const replaced = mechanism.perturb(id, rng);
-    perturbed++;
-    if (replaced !== id) changed++;
-    tokens.push(table.words[replaced]);
+    at.push(tokens.length);
+    tokens.push(null);
+    ids.push(id);
   }
+  // Each word is still perturbed independently with the same draws; perturbMany only shares the search.
+  const replaced = mechanism.perturbMany
+    ? mechanism.perturbMany(ids, rng)
+    : ids.map((id) => mechanism.perturb(id, rng));
+  let changed = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (replaced[i] !== ids[i]) changed++;
+    tokens[at[i]] = table.words[replaced[i]];
+  }
+  const perturbed = ids.length;
   const joined = tokens.filter((t) => t !== null).join(" ");
   return { text: joined, perturbed, changed, outOfVocabulary, tokens };
 }
