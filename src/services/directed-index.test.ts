@@ -6,6 +6,7 @@ import { buildNextIndex, nextNodes, simulateFollowGraph } from "../core/directed
 import { ApproximateIndex } from "../core/topn/index.js";
 import { Engine } from "../engine.js";
 import { loadDirectedModel } from "../pipeline/directed-model-files.js";
+import { buildApp } from "../server/app.js";
 import type { ServiceContext } from "./context.js";
 import { DirectedModelLoadingError, DirectedService } from "./directed.js";
 
@@ -86,7 +87,16 @@ describe("directed service: the served index is built with the model, not on the
     const server = new DirectedService(ctx, approximateAbove, indexConfig);
     await expect(server.next("n17", 10)).rejects.toBeInstanceOf(DirectedModelLoadingError);
     expect(server.status()).toBeNull();
+    // Over HTTP meanwhile: a clear 503 that says the model is loading (the engine with this service).
+    const app = buildApp(Object.assign(Object.create(engine), { directed: server }) as Engine, {});
+    const loadingRes = await app.inject({ url: "/v1/items/n17/next" });
     await server.settled();
+    const servedRes = await app.inject({ url: "/v1/items/n17/next" });
+    await app.close();
+    // Asked right after the build started (a worker thread needs far longer to start, build and save).
+    expect(loadingRes.statusCode).toBe(503);
+    expect(loadingRes.body).toContain("model-loading");
+    expect(servedRes.statusCode).toBe(200);
     const answer = await server.next("n17", 10);
     expect(answer!.model).toBe(trained.version);
     expect(build).not.toHaveBeenCalled(); // built on the worker thread
