@@ -47,6 +47,17 @@ export function directedModelsDir(modelsDir: string): string {
  * leaves at most a `.tmp-*` folder, which loading ignores; the previous version stays current until then.
  */
 export function saveDirectedModel(modelsDir: string, files: DirectedModelFiles): string {
+  return stageDirectedModel(modelsDir, files).publish();
+}
+
+/**
+ * A version written into its `.tmp-*` folder but not yet current: more files (the served index, built on a
+ * worker thread) can go into `dir` first, then `publish()` renames it into place and returns its path.
+ */
+export function stageDirectedModel(
+  modelsDir: string,
+  files: DirectedModelFiles,
+): { dir: string; publish(): string } {
   const root = directedModelsDir(modelsDir);
   mkdirSync(root, { recursive: true });
   const tmp = join(root, `.tmp-${files.manifest.version}-${process.pid}`);
@@ -68,9 +79,14 @@ export function saveDirectedModel(modelsDir: string, files: DirectedModelFiles):
     writeFileSynced(join(tmp, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   writeFileSynced(join(tmp, "nodes.json"), JSON.stringify(files.nodeIds));
   writeFileSynced(join(tmp, "manifest.json"), JSON.stringify(files.manifest, null, 2));
-  const path = join(root, files.manifest.version);
-  renameSync(tmp, path);
-  return path;
+  return {
+    dir: tmp,
+    publish() {
+      const path = join(root, files.manifest.version);
+      renameSync(tmp, path);
+      return path;
+    },
+  };
 }
 
 /** The newest complete version's folder name, or null when none was trained. */

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import {
   buildNextIndex,
@@ -6,6 +7,7 @@ import {
   type EdgeArrays,
   type NextIndex,
   NodeIndex,
+  nextFactorModel,
   nextNodes,
   type PlaysNextOptions,
   playsNextEdges,
@@ -17,8 +19,13 @@ import {
   directedModelsDir,
   latestDirectedVersion,
   loadDirectedModel,
-  saveDirectedModel,
+  stageDirectedModel,
 } from "../pipeline/directed-model-files.js";
+import {
+  approximateTopNOffThread,
+  type OffThreadTopNConfig,
+  savedApproximateTopN,
+} from "../pipeline/threads/topn-threads.js";
 import type { ServiceContext } from "./context.js";
 import { round6 } from "./serving-model.js";
 
@@ -84,6 +91,14 @@ export interface NextAnswer {
   }>;
 }
 
+/** A directed model exists but its index is still being built (off the serving thread); try again shortly. */
+export class DirectedModelLoadingError extends Error {
+  constructor(readonly version: string) {
+    super(`the directed model ${version} is loading (its index is being built); try again shortly`);
+    this.name = "DirectedModelLoadingError";
+  }
+}
+
 type Progress = (phase: string, done: number, total: number) => void;
 
 /**
@@ -96,6 +111,8 @@ export class DirectedService {
     null;
   private checkedAtMs = 0;
   private nodeLookup = new Map<string, number>();
+  /** The version whose index a worker thread is building (a folder saved without one), if any. */
+  private loading: { version: string; done: Promise<void> } | null = null;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -104,6 +121,8 @@ export class DirectedService {
      * costs about 1 ms per 20,000 nodes, the latency target for one answer.
      */
     private readonly approximateAbove = 20_000,
+    /** Settings of that index and of its recall measurement (the defaults of approximateTopNOffThread). */
+    private readonly indexConfig: OffThreadTopNConfig = {},
   ) {}
 
   /** The graph's nodes and edges from the store's plays or from an edge file. */
@@ -169,12 +188,23 @@ export class DirectedService {
         seed: options.seed ?? 1,
       },
     };
-    const path = saveDirectedModel(this.ctx.modelsDir, {
+    const staged = stageDirectedModel(this.ctx.modelsDir, {
       manifest,
       nodeIds: graph.nodeIds,
       embeddings: trained.embeddings,
       graph: trained.graph,
     });
+    // The served index is built here, on a worker thread, and kept in the version folder before it becomes
+    // current: serving then maps the file instead of building (987 s on the serving thread at 400k nodes).
+    if (manifest.nodes > this.approximateAbove) {
+      try {
+        await approximateTopNOffThread(nextFactorModel(trained.embeddings), staged.dir, this.indexConfig);
+      } catch (err) {
+        rmSync(staged.dir, { recursive: true, force: true });
+        throw err;
+      }
+    }
+    const path = staged.publish();
     this.checkedAtMs = 0; // the next answer picks the new version up
     return {
       version,
@@ -225,19 +255,27 @@ export class DirectedService {
     };
   }
 
-  /** Facts about the served model, or null when none was trained. */
+  /** Facts about the served model, or null when none was trained (or the first one is still loading). */
   status(): DirectedManifest | null {
     try {
       return this.current().files.manifest;
     } catch (err) {
-      if (err instanceof NoDirectedModelError) return null;
+      if (err instanceof NoDirectedModelError || err instanceof DirectedModelLoadingError) return null;
       throw err;
     }
   }
 
+  /** Resolves when no index is being built (for callers that want the newest version served). */
+  async settled(): Promise<void> {
+    while (this.loading) await this.loading.done;
+  }
+
   /**
    * The served model, reloaded when a newer version appears (a train in this or another process). The folder
-   * is looked at most once a second, so answering stays a lookup and a top-N search.
+   * is looked at most once a second, so answering stays a lookup and a top-N search. Nothing large is built
+   * here: small graphs are scanned exactly, large ones map the index saved with the version; a version
+   * folder without one (saved before indexes were kept) gets it built on a worker thread while the previous
+   * version answers, or, when there is none, answers are DirectedModelLoadingError (503).
    */
   private current(): NonNullable<DirectedService["served"]> {
     const now = Date.now();
@@ -250,15 +288,52 @@ export class DirectedService {
       } catch {
         latest = null;
       }
-      if (latest && latest !== this.served?.version) {
-        const files = loadDirectedModel(this.ctx.modelsDir, latest);
-        const index = buildNextIndex(files.embeddings, files.graph, this.approximateAbove);
-        this.nodeLookup = new Map(files.nodeIds.map((id, i) => [id, i]));
-        this.served = { version: latest, files, index };
-      }
+      if (latest && latest !== this.served?.version && latest !== this.loading?.version) this.load(latest);
     }
-    if (!this.served) throw new NoDirectedModelError();
+    if (!this.served) {
+      if (this.loading) throw new DirectedModelLoadingError(this.loading.version);
+      throw new NoDirectedModelError();
+    }
     return this.served;
+  }
+
+  private load(version: string): void {
+    const files = loadDirectedModel(this.ctx.modelsDir, version);
+    const { embeddings, graph } = files;
+    if (!(files.manifest.nodes > this.approximateAbove)) {
+      this.install(version, files, buildNextIndex(embeddings, graph, this.approximateAbove));
+      return;
+    }
+    const model = nextFactorModel(embeddings);
+    const dir = join(directedModelsDir(this.ctx.modelsDir), version);
+    const saved = savedApproximateTopN(model, dir, this.indexConfig);
+    if (saved) {
+      this.install(version, files, { embeddings, graph, topN: saved });
+      return;
+    }
+    const loading = {
+      version,
+      done: approximateTopNOffThread(model, dir, this.indexConfig)
+        .then(
+          (topN) => ({ embeddings, graph, topN }),
+          // The folder cannot take the index (read-only, full): exact scans answer (about 1 ms per 20,000
+          // nodes each) rather than a build that would stall this thread.
+          () => buildNextIndex(embeddings, graph, Number.POSITIVE_INFINITY),
+        )
+        .then((index) => {
+          // A newer version may have been picked up meanwhile; only the one still awaited is installed.
+          if (this.loading !== loading) return;
+          this.loading = null;
+          this.install(version, files, index);
+        }),
+    };
+    this.loading = loading;
+  }
+
+  private install(version: string, files: ReturnType<typeof loadDirectedModel>, index: NextIndex): void {
+    this.loading = null; // an older version still building is not installed over this one
+    this.nodeLookup = new Map(files.nodeIds.map((id, i) => [id, i]));
+    this.served = { version, files, index };
   }
 }
 

@@ -26,6 +26,7 @@ export {
   type NextIndex,
   type NextItem,
   type NextReason,
+  nextFactorModel,
   nextNodes,
   reasonFor,
 } from "./next.js";

@@ -1,3 +1,4 @@
+import type { FactorModel } from "../affinity/factor-model.js";
 import { createTopN, type TopN } from "../topn/index.js";
 import type { DirectedEmbeddings } from "./blade.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
@@ -33,7 +34,15 @@ export function buildNextIndex(
   graph: DirectedGraph,
   approximateAbove = 50_000,
 ): NextIndex {
-  const model = {
+  return { embeddings, graph, topN: createTopN(nextFactorModel(embeddings), { approximateAbove }) };
+}
+
+/**
+ * The embeddings as the factor model the top-N code searches, so an index built elsewhere (on a worker
+ * thread at training time, kept in the version folder) can be searched with `{ embeddings, graph, topN }`.
+ */
+export function nextFactorModel(embeddings: DirectedEmbeddings): FactorModel {
+  return {
     nUsers: embeddings.nodeCount,
     nItems: embeddings.nodeCount,
     factors: embeddings.dim,
@@ -41,7 +50,6 @@ export function buildNextIndex(
     itemFactors: embeddings.target,
     itemBias: embeddings.targetBias,
   };
-  return { embeddings, graph, topN: createTopN(model, { approximateAbove }) };
 }
 
 /** The n nodes most likely to follow u (u itself excluded), best first, each with its reason. */

@@ -43,10 +43,7 @@ export async function approximateTopNOffThread(
   modelDir: string,
   config: OffThreadTopNConfig = {},
 ): Promise<TopN> {
-  const options: ApproximateIndexOptions = {
-    ...config.index,
-    threads: config.index?.threads ?? Math.max(1, availableParallelism() - 1),
-  };
+  const options = offThreadOptions(config);
   const path = join(modelDir, indexFileName(options));
   if (!existsSync(`${path}.json`)) {
     await runTopNWorker({
@@ -57,6 +54,28 @@ export async function approximateTopNOffThread(
       path,
     });
   }
+  return mapSavedTopN(model, options, path);
+}
+
+/**
+ * The approximate top-N kept in a version's folder by approximateTopNOffThread (same model and settings),
+ * mapped without building (usearch's view: no copy, milliseconds), or null when the folder holds none yet.
+ */
+export function savedApproximateTopN(
+  model: FactorModel,
+  modelDir: string,
+  config: OffThreadTopNConfig = {},
+): TopN | null {
+  const options = offThreadOptions(config);
+  const path = join(modelDir, indexFileName(options));
+  return existsSync(`${path}.json`) ? mapSavedTopN(model, options, path) : null;
+}
+
+function offThreadOptions(config: OffThreadTopNConfig): ApproximateIndexOptions {
+  return { ...config.index, threads: config.index?.threads ?? Math.max(1, availableParallelism() - 1) };
+}
+
+function mapSavedTopN(model: FactorModel, options: ApproximateIndexOptions, path: string): TopN {
   const result = JSON.parse(readFileSync(`${path}.json`, "utf8")) as TopNWorkerResult;
   const index = ApproximateIndex.adopt(model, options, result.buildSeconds, (empty) => empty.view(path));
   return approximateTopN(model, index, result.recall);

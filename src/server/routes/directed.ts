@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { z } from "zod";
-import { NoDirectedModelError } from "../../services/directed.js";
+import { DirectedModelLoadingError, NoDirectedModelError } from "../../services/directed.js";
 import { HttpError } from "../errors.js";
 import { itemParams } from "../schemas.js";
 import { errorResponses } from "../validation.js";
@@ -30,6 +30,7 @@ export const directedRoutes: FastifyPluginAsync<RouteContext> = async (plain, { 
       } catch (err) {
         if (err instanceof NoDirectedModelError)
           throw new HttpError(503, "no-model", "no directed model yet: run `tastebud train --graph` first");
+        if (err instanceof DirectedModelLoadingError) throw new HttpError(503, "model-loading", err.message);
         throw err;
       }
       if (!answer)
