@@ -71,21 +71,23 @@ const which = process.argv
 const wants = (name: string) => which.length === 0 || which.includes(name);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
+const args = process.argv.slice(2);
+/** The value after a flag, or undefined when the flag is absent. */
+const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const numberFlag = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
+
+/** One benchmark's result with the commit, time and Node version: appended to bench/out/results.jsonl and printed. */
+function report(bench: string, figures: object, text?: (result: Record<string, unknown>) => string) {
+  const result = { bench, commit: commit(), at: new Date().toISOString(), node: process.version, ...figures };
+  appendResult(result);
+  console.log(text ? text(result) : JSON.stringify(result, null, 2));
+}
+
 async function main() {
+  const only = flag("--only")?.split(",");
   if (which.includes("quality")) {
-    const args = process.argv.slice(2);
-    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
     const { rows, skipped } = await qualityAcrossDataSets(only);
-    const result = {
-      bench: "quality",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      rows,
-      skipped,
-    };
-    appendResult(result);
-    console.log(
+    report("quality", { rows, skipped }, (result) =>
       args.includes("--json")
         ? JSON.stringify(result)
         : `${qualityTable(rows)}\n${skipped.length ? `skipped: ${skipped.join(", ")}` : ""}`,
@@ -93,175 +95,63 @@ async function main() {
     if (which.length === 1) return;
   }
   if (which.includes("topn-skips")) {
-    const args = process.argv.slice(2);
-    const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",") : undefined;
-    const result = {
-      bench: "topn-skips",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      rows: await skipsOnValidation(only),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
+    report("topn-skips", { rows: await skipsOnValidation(only) });
     if (which.length === 1) return;
   }
   if (which.includes("train")) {
-    const args = process.argv.slice(2);
-    const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
     const data =
       flag("--data") ?? new URL("../../shared/data/synth-2m/interactions.csv.gz", import.meta.url).pathname;
-    const result = {
-      bench: "train",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await trainBench(data, {
-        runs: flag("--runs") ? Number(flag("--runs")) : undefined,
-        threads: flag("--threads") ? Number(flag("--threads")) : undefined,
-        quality: !args.includes("--no-quality"),
-        als: !args.includes("--no-als"),
-      })),
-    };
-    appendResult(result);
-    console.log(args.includes("--json") ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    const figures = await trainBench(data, {
+      runs: numberFlag("--runs"),
+      threads: numberFlag("--threads"),
+      quality: !args.includes("--no-quality"),
+      als: !args.includes("--no-als"),
+    });
+    report("train", figures, args.includes("--json") ? (result) => JSON.stringify(result) : undefined);
     return;
   }
   if (which.includes("train-under-load")) {
-    const args = process.argv.slice(2);
-    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
-    const result = {
-      bench: "train-under-load",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await trainUnderLoadBench({
-        plays: flag("--plays"),
-        idleSeconds: flag("--idle-seconds"),
-        epochs: flag("--epochs"),
-        threads: flag("--threads"),
-        topN: args.includes("--topn"),
-      })),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
+    const figures = await trainUnderLoadBench({
+      plays: numberFlag("--plays"),
+      idleSeconds: numberFlag("--idle-seconds"),
+      epochs: numberFlag("--epochs"),
+      threads: numberFlag("--threads"),
+      topN: args.includes("--topn"),
+    });
+    report("train-under-load", figures);
     return;
   }
-  if (which.includes("resolve-decision")) {
-    const result = {
-      bench: "resolve-decision",
-      commit: commit(),
-      at: new Date().toISOString(),
-      ...resolveDecisionBench(),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("playlists")) {
-    const result = {
-      bench: "playlists",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await playlistsBench()),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("privacy")) {
-    const args = process.argv.slice(2);
-    const table = args.includes("--table") ? args[args.indexOf("--table") + 1] : undefined;
-    const result = {
-      bench: "privacy",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await privacyBench({ table, latencyOnly: args.includes("--latency-only") })),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("foldin")) {
-    const result = {
-      bench: "foldin",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await foldInBench(log)),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("kernels")) {
-    const result = {
-      bench: "kernels",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await kernelsBench()),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("directed")) {
-    const args = process.argv.slice(2);
-    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
-    const result = {
-      bench: "directed",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...directedBench({ edges: flag("--edges"), epochs: flag("--epochs"), queries: flag("--queries") }),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("memory")) {
-    const args = process.argv.slice(2);
-    const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
-    const result = {
-      bench: "memory",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await memoryBench({
-        lookups: flag("--lookups"),
-        writes: flag("--writes"),
-        maxFoldedInUsers: flag("--max-folded-in"),
-      })),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("home")) {
-    const result = {
-      bench: "home",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await homeBench()),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
-    if (which.length === 1) return;
-  }
-  if (which.includes("serve")) {
-    const result = {
-      bench: "serve",
-      commit: commit(),
-      at: new Date().toISOString(),
-      node: process.version,
-      ...(await serveBench()),
-    };
-    appendResult(result);
-    console.log(JSON.stringify(result, null, 2));
+  // The rest can run one after another in one command (npm run bench -- home serve).
+  const inTurn: Array<[string, () => object | Promise<object>]> = [
+    ["resolve-decision", () => resolveDecisionBench()],
+    ["playlists", () => playlistsBench()],
+    ["privacy", () => privacyBench({ table: flag("--table"), latencyOnly: args.includes("--latency-only") })],
+    ["foldin", () => foldInBench(log)],
+    ["kernels", () => kernelsBench()],
+    [
+      "directed",
+      () =>
+        directedBench({
+          edges: numberFlag("--edges"),
+          epochs: numberFlag("--epochs"),
+          queries: numberFlag("--queries"),
+        }),
+    ],
+    [
+      "memory",
+      () =>
+        memoryBench({
+          lookups: numberFlag("--lookups"),
+          writes: numberFlag("--writes"),
+          maxFoldedInUsers: numberFlag("--max-folded-in"),
+        }),
+    ],
+    ["home", () => homeBench()],
+    ["serve", () => serveBench()],
+  ];
+  for (const [name, run] of inTurn) {
+    if (!which.includes(name)) continue;
+    report(name, await run());
     if (which.length === 1) return;
   }
   const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-"));

@@ -1,7 +1,6 @@
-import { isUtf8 } from "node:buffer";
 import { Transform, type TransformCallback } from "node:stream";
 import { Parser } from "csv-parse";
-import { type ByteCounter, fileError, openBytes, streamErrorText } from "./files.js";
+import { type ByteCounter, fileError, notUtf8Lines, openBytes, streamErrorText } from "./files.js";
 import { truncateRaw } from "./values.js";
 
 /**
@@ -46,15 +45,8 @@ class Utf8LineCheck extends Transform {
   }
 
   private check(bytes: Buffer): void {
-    const valid = isUtf8(bytes);
-    let from = 0;
-    for (;;) {
-      const at = bytes.indexOf(0x0a, from);
-      if (!valid && !isUtf8(bytes.subarray(from, at < 0 ? bytes.length : at))) this.badLines.add(this.line);
-      if (at < 0) break;
-      this.line++;
-      from = at + 1;
-    }
+    for (const k of notUtf8Lines(bytes)) this.badLines.add(this.line + k);
+    for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) this.line++;
   }
 }
 

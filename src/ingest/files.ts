@@ -252,26 +252,27 @@ function withoutBom(bytes: Buffer): Buffer {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
 }
 
-/** Lines of `bytes` (split at \n, a trailing \r dropped), and which are not UTF-8; one check when all are. */
-function decodeLines(bytes: Buffer): { lines: string[]; notUtf8: number[] } {
-  const notUtf8: number[] = [];
-  let lines: string[];
-  if (isUtf8(bytes)) lines = bytes.toString("utf8").split("\n");
-  else {
-    lines = [];
-    let from = 0;
-    for (;;) {
-      const at = bytes.indexOf(0x0a, from);
-      const line = bytes.subarray(from, at < 0 ? bytes.length : at);
-      if (!isUtf8(line)) notUtf8.push(lines.length);
-      lines.push(line.toString("utf8"));
-      if (at < 0) break;
-      from = at + 1;
-    }
+/**
+ * Indexes (0-based) of the \n-separated lines of `bytes` whose bytes are not valid UTF-8; one check when all
+ * are. Decoding the whole buffer then splits at the same places: a bad sequence never takes the 0x0A after it.
+ */
+export function notUtf8Lines(bytes: Buffer): number[] {
+  if (isUtf8(bytes)) return [];
+  const bad: number[] = [];
+  for (let from = 0, k = 0; ; k++) {
+    const at = bytes.indexOf(0x0a, from);
+    if (!isUtf8(bytes.subarray(from, at < 0 ? bytes.length : at))) bad.push(k);
+    if (at < 0) return bad;
+    from = at + 1;
   }
+}
+
+/** Lines of `bytes` (split at \n, a trailing \r dropped), and which are not UTF-8. */
+function decodeLines(bytes: Buffer): { lines: string[]; notUtf8: number[] } {
+  const lines = bytes.toString("utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (l.endsWith("\r")) lines[i] = l.slice(0, -1);
   }
-  return { lines, notUtf8 };
+  return { lines, notUtf8: notUtf8Lines(bytes) };
 }

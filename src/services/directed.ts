@@ -323,7 +323,6 @@ export class DirectedService {
         .then((index) => {
           // A newer version may have been picked up meanwhile; only the one still awaited is installed.
           if (this.loading !== loading) return;
-          this.loading = null;
           this.install(version, files, index);
         }),
     };

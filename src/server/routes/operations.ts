@@ -34,7 +34,8 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, 
       try {
         // The store itself, not a count cached since start: a store that fails must not look healthy for
         // more than healthProbeMs. Not through the store lock, which long jobs hold.
-        if (await storeProbe.askedNow()) storedPlays.set(storeProbe.count);
+        const fresh = await storeProbe.freshCount();
+        if (fresh !== null) storedPlays.set(fresh);
         const events = await storedPlays.current();
         return { status: "ok" as const, model, events, training };
       } catch (err) {
@@ -92,23 +93,21 @@ async function servingVersion(engine: Engine, log: FastifyInstance["log"]): Prom
  * /healthz baseline would measure the store instead of the HTTP path.
  */
 class StoreProbe {
-  count = 0;
   private answeredAt = Number.NEGATIVE_INFINITY;
-  private pending: Promise<boolean> | null = null;
+  private pending: Promise<number> | null = null;
 
   constructor(
     private readonly ask: () => Promise<number>,
     private readonly maxAgeMs: number,
   ) {}
 
-  /** Resolves true when the store was asked for this probe (count is fresh), false when a recent answer stands; rejects when the store fails. */
-  askedNow(): Promise<boolean> {
-    if (performance.now() - this.answeredAt < this.maxAgeMs) return Promise.resolve(false);
+  /** The store's count when it was asked for this probe; null while a recent answer stands; rejects when the store fails. */
+  freshCount(): Promise<number | null> {
+    if (performance.now() - this.answeredAt < this.maxAgeMs) return Promise.resolve(null);
     this.pending ??= this.ask()
       .then((n) => {
-        this.count = n;
         this.answeredAt = performance.now();
-        return true;
+        return n;
       })
       .finally(() => {
         this.pending = null;
