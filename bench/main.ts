@@ -20,6 +20,8 @@
  *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
+ *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
  *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
@@ -35,6 +37,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { clusterBench } from "./cluster.js";
 import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
@@ -147,6 +150,7 @@ async function main() {
         }),
     ],
     ["home", () => homeBench()],
+    ["cluster", () => clusterBench({ plays: numberFlag("--plays") }, log)],
     ["serve", () => serveBench()],
   ];
   for (const [name, run] of inTurn) {

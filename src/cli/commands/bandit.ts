@@ -55,7 +55,7 @@ export function banditCommand(program: Command): void {
   bandit
     .command("ope")
     .description(
-      "estimate a policy's click rate from a log another policy wrote (Open Bandit format): DM, IPS, SNIPS, DR with bootstrap 95% intervals",
+      "estimate a policy's click rate from a log another policy wrote (Open Bandit format): DM, IPS, SNIPS, DR, Switch-DR and DRos (knobs chosen by SLOPE on the log) with bootstrap 95% intervals",
     )
     .requiredOption(
       "--log <file>",
@@ -77,8 +77,15 @@ export function banditCommand(program: Command): void {
       200,
     )
     .option("--seed <n>", "seed of folds and resamples", number("seed"), 1)
+    .option(
+      "--reward-model <fit>",
+      "plain: fit the reward model on the log as logged; importance-weighted: weight rows by pi_e/pi_0 (fit and CV)",
+      "plain",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
+      if (opts.rewardModel !== "plain" && opts.rewardModel !== "importance-weighted")
+        throw new UsageError("--reward-model expects plain or importance-weighted");
       for (const key of ["resamples", "refits"] as const)
         if (!Number.isInteger(opts[key]) || opts[key] < 0)
           throw new UsageError(`--${key} expects a whole number >= 0`);
@@ -91,6 +98,7 @@ export function banditCommand(program: Command): void {
         resamples: opts.resamples,
         refits: opts.refits,
         seed: opts.seed,
+        importanceWeightedModel: opts.rewardModel === "importance-weighted",
         onRefit: (done, total) => progress.update("reward-model refits", done, total),
       });
       progress.stop();
@@ -115,6 +123,10 @@ export function banditCommand(program: Command): void {
         maxWeight: report.maxWeight,
         effectiveSampleSize: report.effectiveSampleSize,
         rewardModelLambda: report.rewardModel.lambda,
+        rewardModel: opts.rewardModel,
+        // JSON has no Infinity: say it in words (the knob left at plain DR).
+        switchTau: Number.isFinite(report.tuning.switchTau) ? report.tuning.switchTau : "Infinity",
+        drosLambda: Number.isFinite(report.tuning.drosLambda) ? report.tuning.drosLambda : "Infinity",
         observed,
         estimates: rows,
       };
@@ -124,7 +136,10 @@ export function banditCommand(program: Command): void {
       }
       console.log(`${target.name}, estimated from ${opts.log} (${report.n} rows)`);
       console.log(
-        `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
+        `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model ${opts.rewardModel}, L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
+      );
+      console.log(
+        `chosen by SLOPE on the log: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
       );
       if (observed)
         console.log(
