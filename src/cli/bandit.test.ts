@@ -56,6 +56,48 @@ describe("tastebud bandit", () => {
     expect(r.stderr).toMatch(/unknown policy nope/);
   }, 60_000);
 
+  it("simulates home shelves in the listener world with regret against random and greedy, and refuses an unknown env", async () => {
+    const r = await run([
+      "bandit",
+      "simulate",
+      "--env",
+      "world",
+      "--world-users",
+      "40",
+      "--world-items",
+      "300",
+      "--world-days",
+      "5",
+      "--rounds",
+      "3",
+      "--users-per-round",
+      "50",
+      "--segments",
+      "4",
+      "--seeds",
+      "1,2",
+      "--policies",
+      "random,greedy,linear-ucb",
+      "--json",
+    ]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.setup.env).toBe("world");
+    expect(out.setup.seeds).toEqual([1, 2]);
+    const byName = Object.fromEntries(
+      out.policies.map((p: { policy: string; regretVsRandom: number; regretVsGreedy: number }) => [
+        p.policy,
+        p,
+      ]),
+    );
+    expect(byName.random.regretVsRandom).toBe(1);
+    expect(byName.greedy.regretVsGreedy).toBe(1);
+    expect(byName["linear-ucb"].cumulativeRegret).toHaveLength(2);
+    const bad = await run(["bandit", "simulate", "--env", "moon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--env moon is not known/);
+  }, 120_000);
+
   it.skipIf(!existsSync(openBandit))(
     "ope on the real Open Bandit log reports all six estimators and the knobs SLOPE chose",
     async () => {

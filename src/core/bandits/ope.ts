@@ -55,17 +55,25 @@ export function rewardFeatureDim(log: BanditLog): number {
   return log.nActions + log.nPositions + log.contextDim + (log.actionAffinity ? 1 : 0);
 }
 
-function writeFeatures(log: BanditLog, row: number, action: number, out: Float64Array, offset: number): void {
+/** Row `row`'s reward-model features had it shown `action` (at `position`, default the logged one). */
+export function writeFeatures(
+  log: BanditLog,
+  row: number,
+  action: number,
+  out: Float64Array,
+  offset: number,
+  position = log.positions[row],
+): void {
   out.fill(0, offset, offset + rewardFeatureDim(log));
   out[offset + action] = 1;
-  out[offset + log.nActions + log.positions[row]] = 1;
+  out[offset + log.nActions + position] = 1;
   const c = offset + log.nActions + log.nPositions;
   for (let j = 0; j < log.contextDim; j++) out[c + j] = log.context[row * log.contextDim + j];
   if (log.actionAffinity)
     out[c + log.contextDim] = Math.log1p(log.actionAffinity[row * log.nActions + action]);
 }
 
-function loggedFeatures(log: BanditLog): Float64Array {
+export function loggedFeatures(log: BanditLog): Float64Array {
   const dim = rewardFeatureDim(log);
   const x = new Float64Array(log.n * dim);
   for (let i = 0; i < log.n; i++) writeFeatures(log, i, log.actions[i], x, i * dim);
