@@ -18,10 +18,13 @@
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  *                                 # (--latency-only: skip the trade-off)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
- *   npm run bench -- memory       # RSS over store look-ups, unknown users and fold-in writes against a served
- *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
+ *   npm run bench -- memory       # RSS and heap of a served model over unknown users, history look-ups and
+ *                                 # fold-in writes over loopback, vs app.inject (--unknown N --lookups N
+ *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
+ *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
  *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
@@ -37,6 +40,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { clusterBench } from "./cluster.js";
 import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
@@ -64,6 +68,7 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--unknown",
   "--lookups",
   "--writes",
   "--max-folded-in",
@@ -146,12 +151,14 @@ async function main() {
       "memory",
       () =>
         memoryBench({
+          unknown: numberFlag("--unknown"),
           lookups: numberFlag("--lookups"),
           writes: numberFlag("--writes"),
           maxFoldedInUsers: numberFlag("--max-folded-in"),
         }),
     ],
     ["home", () => homeBench()],
+    ["cluster", () => clusterBench({ plays: numberFlag("--plays") }, log)],
     ["serve", () => serveBench()],
   ];
   for (const [name, run] of inTurn) {

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Random } from "./core/random.js";
 import { removeAbandonedTemporaries } from "./pipeline/model-files.js";
 import { rewritesDir } from "./pipeline/rewrite-files.js";
@@ -16,8 +16,8 @@ import { RecommendService } from "./services/recommend.js";
 import { RewritesService } from "./services/rewrites.js";
 import { ServingModels } from "./services/serving-model.js";
 import { VoiceService } from "./services/voice.js";
-import { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 import type { EventStore } from "./store/event-store.js";
+import { besideStore, openEventStore } from "./store/open-store.js";
 
 export type { AffinityAnswer, FoldInAnswer, TrainResult } from "./services/affinity.js";
 export type { ItemListAnswer, RecommendRequest } from "./services/recommend.js";
@@ -25,9 +25,12 @@ export { NoModelError, type ServingModel } from "./services/serving-model.js";
 export type { ResolveAnswer, ResolveOptions } from "./services/voice.js";
 
 export interface EngineOptions {
-  /** Path of the embedded store file (created when missing), or ":memory:". */
+  /**
+   * Path of the embedded store file (created when missing), ":memory:", or a `postgres://user@host/db` URL
+   * of a PostgreSQL database that several processes share (tables created when missing).
+   */
   store: string;
-  /** Folder of model versions; default `<store>.models` beside the store. */
+  /** Folder of model versions; default `<store>.models` beside a store file, `./tastebud.models` otherwise. */
   models?: string;
   /** Serve top-N from an approximate index (usearch HNSW) when the catalogue has more items (default 50,000). */
   approximateAbove?: number;
@@ -86,12 +89,9 @@ export class Engine {
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const store = await DuckDbEventStore.open(options.store);
+    const store = await openEventStore(options.store);
     // Absolute, so the registry's paths do not depend on where a later process starts.
-    const modelsDir = resolve(
-      options.models ??
-        (options.store === ":memory:" ? join(process.cwd(), "tastebud.models") : `${options.store}.models`),
-    );
+    const modelsDir = resolve(options.models ?? besideStore(options.store, ".models"));
     let privacy: PrivacyService | null = null;
     try {
       // What crashed saves left behind (never a save another process is still writing).

@@ -54,3 +54,5 @@ export type {
 export type { PlaylistAnswer, PlaylistRequest, PlaylistsService } from "./services/playlists.js";
 export { DuckDbEventStore } from "./store/duckdb/duckdb-store.js";
 export type { EventStore } from "./store/event-store.js";
+export { openEventStore } from "./store/open-store.js";
+export { PostgresEventStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";

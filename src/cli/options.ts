@@ -13,7 +13,11 @@ export const defaultStorePath = () => process.env.TASTEBUD_STORE ?? "./tastebud.
 
 export function addStoreOptions(cmd: Command): Command {
   return cmd
-    .option("--store <path>", "event store file (env TASTEBUD_STORE)", defaultStorePath())
+    .option(
+      "--store <path|url>",
+      "event store: a DuckDB file, or postgres://user@host/db for a shared PostgreSQL database (env TASTEBUD_STORE)",
+      defaultStorePath(),
+    )
     .option("--models <dir>", "folder of model versions (default <store>.models)");
 }
 

@@ -4,6 +4,7 @@ import type { Engine } from "../engine.js";
 import type { AffinityService } from "../services/affinity.js";
 import type { RecommendService } from "../services/recommend.js";
 import type { VoiceService } from "../services/voice.js";
+import { storeHasOwner } from "../store/open-store.js";
 
 /** The calls a read-only CLI command needs, served by a local Engine or by a running server. */
 export interface EngineReader {
@@ -32,6 +33,8 @@ export function serverFilePath(store: string): string {
 
 /** The server that holds this store, if one is running. */
 export function runningServer(store: string): { url: string; pid: number } | null {
+  // A PostgreSQL store has no owner: the CLI opens it directly even while servers run on it.
+  if (!storeHasOwner(store)) return null;
   const path = serverFilePath(store);
   if (!existsSync(path)) return null;
   try {

@@ -4,10 +4,11 @@ import { resolve } from "node:path";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import { Engine } from "../engine.js";
 import type { PrivacyModeOptions } from "../services/privacy.js";
+import { storeHasOwner } from "../store/open-store.js";
 import { type AppOptions, buildApp, checkServerConfig } from "./app.js";
 
 export interface ServeOptions extends Omit<AppOptions, "host" | "logger"> {
-  /** Event store file (or ":memory:"). */
+  /** Event store file (or ":memory:"), or a postgres:// URL. */
   store: string;
   /** Folder of model versions (default `<store>.models`). */
   models?: string;
@@ -47,9 +48,12 @@ export interface RunningServer {
   closed: Promise<void>;
 }
 
-/** Where a server on this store announces itself; null for an in-memory store. */
+/**
+ * Where a server on this store announces itself; null for an in-memory store and for a PostgreSQL one,
+ * which has no single owner (any number of servers and CLI commands may open it at once).
+ */
 export function serverFilePath(store: string): string | null {
-  return store === ":memory:" ? null : `${resolve(store)}.server.json`;
+  return storeHasOwner(store) ? `${resolve(store)}.server.json` : null;
 }
 
 /** The server running on this store, if its server file names a live process. */
@@ -118,7 +122,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     writeFileSync(tmp, `${JSON.stringify(content, null, 2)}\n`);
     renameSync(tmp, serverFile);
   }
-  app.log.info({ url, store: options.store, auth: Boolean(options.apiKey) }, "tastebud server listening");
+  // The store's location, not the option: a PostgreSQL URL may carry a password.
+  app.log.info(
+    { url, store: engine.store.location, auth: Boolean(options.apiKey) },
+    "tastebud server listening",
+  );
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => {

@@ -3,10 +3,17 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import {
   type CarouselWorld,
+  carouselEnvironment,
   drawUsers,
   kMeansSegments,
-  simulateCarousel,
 } from "../../core/bandits/carousel.js";
+import {
+  type BanditEnvironment,
+  meanFeatureSquaredNorm,
+  type SimulationRun,
+  simulateBandit,
+} from "../../core/bandits/environment.js";
+import { type FitReport, fittedEnvironment } from "../../core/bandits/fitted.js";
 import {
   type BanditLog,
   empiricalPolicyTable,
@@ -18,6 +25,8 @@ import {
   uniformPolicy,
 } from "../../core/bandits/ope.js";
 import { makePolicy, policyNames } from "../../core/bandits/presets.js";
+import { worldShelfEnvironment } from "../../core/bandits/world-shelves.js";
+import { simulateWorld } from "../../core/simulate/world.js";
 import { readNumericCsv } from "../../ingest/deezer-carousel.js";
 import { readOpenBanditLog } from "../../ingest/open-bandit.js";
 import { UsageError } from "../errors.js";
@@ -25,6 +34,7 @@ import { addStoreOptions, number } from "../options.js";
 import { linesSvg } from "../plot.js";
 import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
+import { commandLine } from "./eval.js";
 
 /** `--policy uniform` or `--policy FILE`: the policy that wrote another log, as its per-slot action shares. */
 async function targetFrom(
@@ -55,7 +65,7 @@ export function banditCommand(program: Command): void {
   bandit
     .command("ope")
     .description(
-      "estimate a policy's click rate from a log another policy wrote (Open Bandit format): DM, IPS, SNIPS, DR with bootstrap 95% intervals",
+      "estimate a policy's click rate from a log another policy wrote (Open Bandit format): DM, IPS, SNIPS, DR, Switch-DR and DRos (knobs chosen by SLOPE on the log) with bootstrap 95% intervals",
     )
     .requiredOption(
       "--log <file>",
@@ -77,8 +87,15 @@ export function banditCommand(program: Command): void {
       200,
     )
     .option("--seed <n>", "seed of folds and resamples", number("seed"), 1)
+    .option(
+      "--reward-model <fit>",
+      "plain: fit the reward model on the log as logged; importance-weighted: weight rows by pi_e/pi_0 (fit and CV)",
+      "plain",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
+      if (opts.rewardModel !== "plain" && opts.rewardModel !== "importance-weighted")
+        throw new UsageError("--reward-model expects plain or importance-weighted");
       for (const key of ["resamples", "refits"] as const)
         if (!Number.isInteger(opts[key]) || opts[key] < 0)
           throw new UsageError(`--${key} expects a whole number >= 0`);
@@ -91,6 +108,7 @@ export function banditCommand(program: Command): void {
         resamples: opts.resamples,
         refits: opts.refits,
         seed: opts.seed,
+        importanceWeightedModel: opts.rewardModel === "importance-weighted",
         onRefit: (done, total) => progress.update("reward-model refits", done, total),
       });
       progress.stop();
@@ -115,6 +133,10 @@ export function banditCommand(program: Command): void {
         maxWeight: report.maxWeight,
         effectiveSampleSize: report.effectiveSampleSize,
         rewardModelLambda: report.rewardModel.lambda,
+        rewardModel: opts.rewardModel,
+        // JSON has no Infinity: say it in words (the knob left at plain DR).
+        switchTau: Number.isFinite(report.tuning.switchTau) ? report.tuning.switchTau : "Infinity",
+        drosLambda: Number.isFinite(report.tuning.drosLambda) ? report.tuning.drosLambda : "Infinity",
         observed,
         estimates: rows,
       };
@@ -124,7 +146,10 @@ export function banditCommand(program: Command): void {
       }
       console.log(`${target.name}, estimated from ${opts.log} (${report.n} rows)`);
       console.log(
-        `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
+        `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model ${opts.rewardModel}, L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
+      );
+      console.log(
+        `chosen by SLOPE on the log: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
       );
       if (observed)
         console.log(
@@ -170,19 +195,38 @@ export async function deezerWorld(
   };
 }
 
-function meanSquaredNorm(world: CarouselWorld): number {
-  let s = 0;
-  for (let i = 0; i < world.nUsers * world.dim; i++) s += world.users[i] ** 2;
-  return s / world.nUsers;
+const envNames = ["deezer", "world", "fitted"] as const;
+
+/** One environment per seed (deezer and world draw a new population; fitted is fitted once, to the log). */
+async function environmentFor(
+  opts: Record<string, string | number>,
+  seed: number,
+  fittedOnce: () => Promise<{ env: BanditEnvironment; fit: FitReport }>,
+): Promise<BanditEnvironment> {
+  if (opts.env === "deezer") {
+    const world = await deezerWorld(String(opts.data), Number(opts.population), Number(opts.segments), seed);
+    return carouselEnvironment(world);
+  }
+  if (opts.env === "world")
+    return worldShelfEnvironment(
+      simulateWorld({
+        users: Number(opts.worldUsers),
+        items: Number(opts.worldItems),
+        days: Number(opts.worldDays),
+        seed,
+      }),
+      { segments: Number(opts.segments), seed },
+    );
+  return (await fittedOnce()).env;
 }
 
 export function banditSimulateCommand(bandit: Command): void {
   bandit
     .command("simulate")
     .description(
-      "run bandit policies in the Deezer carousel simulator (Bendada et al., RecSys 2020) and print cumulative regret and streams per display",
+      "run bandit policies in a simulated world where the truth is known and print cumulative regret against the oracle and rewards per display: deezer (the carousel of Bendada et al., RecSys 2020), world (home shelves in tastebud's simulated listener world), fitted (a click model fitted to a logged bandit feedback file)",
     )
-    .option("--env <name>", "environment: deezer", "deezer")
+    .option("--env <name>", `environment: ${envNames.join(", ")}`, "deezer")
     .option("--policies <list>", `comma-separated: ${policyNames.join(", ")}`, policyNames.join(","))
     .option("--rounds <n>", "rounds (batch feedback at each round's end)", number("rounds"), 100)
     .option(
@@ -191,7 +235,12 @@ export function banditSimulateCommand(bandit: Command): void {
       number("users-per-round"),
       1000,
     )
-    .option("--population <n>", "simulated users, drawn around the 9 real ones", number("population"), 10_000)
+    .option(
+      "--population <n>",
+      "deezer: simulated users, drawn around the 9 real ones",
+      number("population"),
+      10_000,
+    )
     .option(
       "--segments <n>",
       "k-means user segments (the paper: 100 over 974,960 users)",
@@ -201,19 +250,45 @@ export function banditSimulateCommand(bandit: Command): void {
     .option("--seeds <list>", "comma-separated seeds; one run per seed", "1,2,3")
     .option(
       "--data <dir>",
-      "folder with playlist_features.csv and user_features_small.csv",
+      "deezer: folder with playlist_features.csv and user_features_small.csv",
       "../shared/data/deezer-carousel-bandits",
     )
+    .option("--world-users <n>", "world: listeners", number("world-users"), 300)
+    .option("--world-items <n>", "world: catalogue items", number("world-items"), 2000)
+    .option(
+      "--world-days <n>",
+      "world: days of listening behind the shelves and visit rates",
+      number("world-days"),
+      60,
+    )
+    .option(
+      "--log <file>",
+      "fitted: logged bandit feedback in the Open Bandit format (item_id, position, click, propensity_score, user_feature_*)",
+      "../shared/data/open-bandit-dataset-men/random.csv.gz",
+    )
     .option("--plot <file.svg>", "write the mean cumulative regret per round as an SVG chart")
+    .option(
+      "--store <path>",
+      "keep the report in this store's models folder (the dashboard's Home page shows it)",
+    )
+    .option("--models <dir>", "folder of model versions (default <store>.models)")
     .option("--json", "print JSON")
     .action(async (opts) => {
-      if (opts.env !== "deezer")
-        throw new UsageError(
-          `--env ${opts.env} is not available; this build simulates the deezer carousel only`,
-        );
-      for (const key of ["rounds", "usersPerRound", "population", "segments"] as const)
+      if (!(envNames as readonly string[]).includes(opts.env))
+        throw new UsageError(`--env ${opts.env} is not known; choose ${envNames.join(", ")}`);
+      for (const key of [
+        "rounds",
+        "usersPerRound",
+        "population",
+        "segments",
+        "worldUsers",
+        "worldItems",
+        "worldDays",
+      ] as const)
         if (!Number.isInteger(opts[key]) || opts[key] < 1)
-          throw new UsageError(`--${key} expects a whole number >= 1`);
+          throw new UsageError(
+            `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} expects a whole number >= 1`,
+          );
       const names = String(opts.policies)
         .split(",")
         .map((p) => p.trim())
@@ -227,17 +302,24 @@ export function banditSimulateCommand(bandit: Command): void {
       if (seeds.some((s) => !Number.isInteger(s)))
         throw new UsageError("--seeds expects whole numbers separated by commas");
       const progress = new Progress(!opts.json);
-      const perSeed: Array<{ seed: number; runs: ReturnType<typeof simulateCarousel> }> = [];
+      let fitted: { env: BanditEnvironment; fit: FitReport } | undefined;
+      const fittedOnce = async () => {
+        progress.update("fitting the click model to the log", 0, 1);
+        fitted ??= fittedEnvironment(await readOpenBanditLog(opts.log), { segments: opts.segments });
+        return fitted;
+      };
+      const perSeed: Array<{ seed: number; runs: SimulationRun[]; arms: number }> = [];
       for (const seed of seeds) {
-        const world = await deezerWorld(opts.data, opts.population, opts.segments, seed);
+        progress.update(`seed ${seed}: building the ${opts.env} environment`, 0, 1);
+        const env = await environmentFor(opts, seed, fittedOnce);
         const setting = {
-          nArms: world.nArms,
-          nSegments: world.nSegments,
-          dim: world.dim,
-          featureSquaredNorm: meanSquaredNorm(world),
+          nArms: env.nArms,
+          nSegments: env.nSegments,
+          dim: env.dim,
+          featureSquaredNorm: meanFeatureSquaredNorm(env),
         };
-        const runs = simulateCarousel(
-          world,
+        const runs = simulateBandit(
+          env,
           names.map((n) => makePolicy(n, setting)),
           {
             rounds: opts.rounds,
@@ -246,17 +328,28 @@ export function banditSimulateCommand(bandit: Command): void {
             onRound: (policy, round) => progress.update(`seed ${seed} ${policy}`, round, opts.rounds),
           },
         );
-        perSeed.push({ seed, runs });
+        perSeed.push({ seed, runs, arms: env.nArms });
       }
       progress.stop();
+      const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const finalOf = (name: string) => {
+        const k = names.indexOf(name);
+        return k < 0 ? undefined : perSeed.map((s) => s.runs[k].cumulativeRegret[opts.rounds - 1]);
+      };
+      const randomFinals = finalOf("random");
+      const greedyFinals = finalOf("greedy");
       const summary = names.map((policy, k) => {
         const finals = perSeed.map((s) => s.runs[k].cumulativeRegret[opts.rounds - 1]);
-        const mean = finals.reduce((a, b) => a + b, 0) / finals.length;
+        // Per seed, then averaged: each seed's policies share their visitors and random numbers.
+        const ratio = (base: number[] | undefined) =>
+          base ? meanOf(finals.map((f, i) => f / base[i])) : undefined;
         return {
           policy,
           cumulativeRegret: finals,
-          meanCumulativeRegret: mean,
-          streamsPerDisplay: perSeed.map((s) => s.runs[k].streamsPerDisplay),
+          meanCumulativeRegret: meanOf(finals),
+          regretVsRandom: ratio(randomFinals),
+          regretVsGreedy: ratio(greedyFinals),
+          rewardsPerDisplay: perSeed.map((s) => s.runs[k].rewardsPerDisplay),
           meanRegretPerRound: Array.from(
             { length: opts.rounds },
             (_, r) => perSeed.reduce((a, s) => a + s.runs[k].cumulativeRegret[r], 0) / perSeed.length,
@@ -264,45 +357,68 @@ export function banditSimulateCommand(bandit: Command): void {
         };
       });
       const setup = {
-        env: "deezer",
+        env: opts.env as string,
         rounds: opts.rounds,
         usersPerRound: opts.usersPerRound,
-        population: opts.population,
         segments: opts.segments,
         seeds,
-        scaledDown:
-          opts.usersPerRound < 20_000
-            ? `${opts.usersPerRound} displays a round instead of the paper's 20,000`
-            : undefined,
+        arms: perSeed[0]?.arms,
+        ...(opts.env === "deezer"
+          ? {
+              population: opts.population,
+              scaledDown:
+                opts.usersPerRound < 20_000
+                  ? `${opts.usersPerRound} displays a round instead of the paper's 20,000`
+                  : undefined,
+            }
+          : {}),
+        ...(opts.env === "world"
+          ? { worldUsers: opts.worldUsers, worldItems: opts.worldItems, worldDays: opts.worldDays }
+          : {}),
+        ...(opts.env === "fitted" && fitted ? { log: opts.log, fit: fitted.fit } : {}),
       };
+      const title = {
+        deezer: "Deezer carousel",
+        world: "Home shelves in the simulated world",
+        fitted: `Click model fitted to ${opts.log}`,
+      }[opts.env as (typeof envNames)[number]];
       if (opts.plot) {
         writeFileSync(
           opts.plot,
           linesSvg(
             summary.map((s) => ({ label: s.policy, values: s.meanRegretPerRound })),
             {
-              title: `Deezer carousel: cumulative regret (mean of ${seeds.length} seeds, ${opts.usersPerRound} users/round)`,
+              title: `${title}: cumulative regret (mean of ${seeds.length} seeds, ${opts.usersPerRound} users/round)`,
               xLabel: "round",
-              yLabel: "cumulative expected regret (streams)",
+              yLabel: "cumulative expected regret",
             },
           ),
         );
       }
+      if (opts.store)
+        await withEngine({ store: opts.store, models: opts.models }, async (engine) => {
+          engine.insights.recordEvaluation("bandit-simulate", commandLine(), { setup, policies: summary });
+        });
       if (opts.json) {
         console.log(
           JSON.stringify({ setup, policies: summary.map(({ meanRegretPerRound: _, ...rest }) => rest) }),
         );
         return;
       }
+      const describe = {
+        deezer: `${opts.rounds} rounds x ${opts.usersPerRound} users (${"scaledDown" in setup && setup.scaledDown ? setup.scaledDown : "paper scale"}), ${opts.population} simulated users in ${opts.segments} segments, 12 slots, 3 visible, cascade feedback`,
+        world: `${opts.rounds} rounds x ${opts.usersPerRound} visits, ${opts.worldUsers} listeners (visits in proportion to their plays), ${setup.arms} shelves, 12 slots, 3 visible, cascade feedback; a new world per seed`,
+        fitted: `${opts.rounds} rounds x ${opts.usersPerRound} visits of the log's visitors, ${setup.arms} items, ${fitted?.env.slots} slots with fitted position offsets, independent clicks; click model L2 ${fitted?.fit.lambda} (importance-weighted CV), its uniform click rate ${fitted?.fit.uniformClickRate.toFixed(5)} vs the log's ${fitted?.fit.loggedClickRate.toFixed(5)}`,
+      }[opts.env as (typeof envNames)[number]];
+      console.log(`${title}: ${describe}`);
       console.log(
-        `Deezer carousel, ${opts.rounds} rounds x ${opts.usersPerRound} users (${setup.scaledDown ?? "paper scale"}), ${opts.population} simulated users in ${opts.segments} segments, 12 slots, 3 visible, cascade feedback`,
+        `policy                   ${seeds.map((s) => `seed ${s}`.padStart(10)).join("")}      mean  vs random  vs greedy  rewards/display`,
       );
-      console.log(
-        `policy                   ${seeds.map((s) => `seed ${s}`.padStart(10)).join("")}      mean  streams/display`,
-      );
+      const cell = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)).padStart(10);
+      const ratio = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(3)).padStart(9);
       for (const s of [...summary].sort((a, b) => a.meanCumulativeRegret - b.meanCumulativeRegret))
         console.log(
-          `${s.policy.padEnd(24)} ${s.cumulativeRegret.map((v) => v.toFixed(0).padStart(10)).join("")}${s.meanCumulativeRegret.toFixed(0).padStart(10)}  ${(s.streamsPerDisplay.reduce((a, b) => a + b, 0) / s.streamsPerDisplay.length).toFixed(4)}`,
+          `${s.policy.padEnd(24)} ${s.cumulativeRegret.map(cell).join("")}${cell(s.meanCumulativeRegret)}  ${ratio(s.regretVsRandom)}  ${ratio(s.regretVsGreedy)}  ${meanOf(s.rewardsPerDisplay).toFixed(4)}`,
         );
       if (opts.plot) console.log(`plot: ${opts.plot}`);
     });

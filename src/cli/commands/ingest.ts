@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { presetHelp, presetNames } from "../../ingest/index.js";
 import { catalogueItemSchema } from "../../schema/events.js";
+import { besideStore } from "../../store/open-store.js";
 import { exitCodes, UsageError } from "../errors.js";
 import { addStoreOptions } from "../options.js";
 import { Progress } from "../progress.js";
@@ -47,7 +48,7 @@ export function ingestCommand(program: Command): void {
       const progress = new Progress(!opts.json);
       let items = 0;
       if (opts.catalogue) items += await ingestCatalogue(engine.store, opts.catalogue);
-      const rejectsPath = opts.rejects ?? `${opts.store}.rejects.jsonl`;
+      const rejectsPath = opts.rejects ?? besideStore(opts.store, ".rejects.jsonl");
       // By size on disk: known before the first row, unlike the number of rows.
       const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
       const onProgress = (p: { bytesRead: number; bytesTotal: number }) =>
@@ -81,8 +82,8 @@ export function ingestCommand(program: Command): void {
       else {
         console.log(
           opts.requests
-            ? `stored ${out.accepted} new requests, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedRequests} requests in ${opts.store}`
-            : `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${opts.store}`,
+            ? `stored ${out.accepted} new requests, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedRequests} requests in ${engine.store.location}`
+            : `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${engine.store.location}`,
         );
         if (out.rejectsFile) console.log(`rejected rows (line, field, reason): ${out.rejectsFile}`);
       }

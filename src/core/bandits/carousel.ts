@@ -1,7 +1,7 @@
 import { Random } from "../random.js";
+import { type BanditEnvironment, simulateBandit } from "./environment.js";
 import { sigmoid } from "./logistic.js";
-import { type BanditContext, type BanditPolicy, LinearPolicy } from "./policies.js";
-import { seenSlots } from "./slate.js";
+import type { BanditPolicy } from "./policies.js";
 
 /**
  * The carousel environment of Bendada, Salha and Bontempelli (RecSys 2020): user u streams playlist i with
@@ -159,62 +159,40 @@ export interface CarouselOptions {
   onRound?: (policy: string, round: number) => void;
 }
 
-/**
- * Runs each policy on the same users and the same random numbers (common random numbers: the draw that
- * decides a stream is shared per user and slot), with the paper's batch feedback: a round's displays use the
- * state at the round's start, and all its observations are learned at its end.
- */
+/** The carousel world as a bandit environment: users visit uniformly, cascade feedback. */
+export function carouselEnvironment(
+  world: CarouselWorld,
+  slots = 12,
+  initiallyVisible = 3,
+): BanditEnvironment {
+  const optimal = optimalValues(world, slots);
+  return {
+    name: "deezer",
+    nArms: world.nArms,
+    nUsers: world.nUsers,
+    slots,
+    initiallyVisible,
+    feedback: "cascade",
+    dim: world.dim,
+    nSegments: world.nSegments,
+    features: (u) => world.users.subarray(u * world.dim, (u + 1) * world.dim),
+    segment: (u) => world.segments[u],
+    probability: (u, a) => streamProbability(world, u, a),
+    drawUser: (rng) => rng.int(world.nUsers),
+    optimalValue: (u) => optimal[u],
+  };
+}
+
+/** The paper's simulation: each policy on the same users and random numbers, batch feedback per round. */
 export function simulateCarousel(
   world: CarouselWorld,
   policies: BanditPolicy[],
   options: CarouselOptions,
 ): CarouselRun[] {
-  const slots = options.slots ?? 12;
-  const visible = options.initiallyVisible ?? 3;
-  const optimal = optimalValues(world, slots);
-  const roundUsers: Int32Array[] = [];
-  const roundDraws: Float64Array[] = [];
-  const master = new Random(options.seed);
-  for (let r = 0; r < options.rounds; r++) {
-    roundUsers.push(Int32Array.from({ length: options.usersPerRound }, () => master.int(world.nUsers)));
-    roundDraws.push(Float64Array.from({ length: options.usersPerRound * slots }, () => master.next()));
-  }
-  const context = (u: number): BanditContext => ({
-    segment: world.segments[u],
-    features: world.users.subarray(u * world.dim, (u + 1) * world.dim),
-  });
-  return policies.map((policy, index) => {
-    const rng = new Random(options.seed * 7919 + index + 1);
-    const cumulativeRegret: number[] = [];
-    let regret = 0;
-    let streams = 0;
-    for (let r = 0; r < options.rounds; r++) {
-      const batch: Array<{ context: BanditContext; arms: Int32Array; rewards: Float64Array }> = [];
-      for (let i = 0; i < options.usersPerRound; i++) {
-        const u = roundUsers[r][i];
-        const ctx = context(u);
-        const { arms } = policy.choose(ctx, slots, rng);
-        regret += optimal[u] - displayValue(world, u, arms);
-        const rewards = new Float64Array(arms.length);
-        for (let k = 0; k < arms.length; k++) {
-          if (roundDraws[r][i * slots + k] < streamProbability(world, u, arms[k])) {
-            rewards[k] = 1;
-            streams += 1;
-            break;
-          }
-        }
-        const seen = options.cascade === false ? arms.length : seenSlots(rewards, visible);
-        batch.push({ context: ctx, arms: arms.subarray(0, seen), rewards: rewards.subarray(0, seen) });
-      }
-      if (policy instanceof LinearPolicy) policy.updateBatch(batch);
-      else for (const b of batch) policy.update(b.context, b.arms, b.rewards);
-      cumulativeRegret.push(regret);
-      options.onRound?.(policy.name, r + 1);
-    }
-    return {
-      policy: policy.name,
-      cumulativeRegret,
-      streamsPerDisplay: streams / (options.rounds * options.usersPerRound),
-    };
-  });
+  const env = carouselEnvironment(world, options.slots ?? 12, options.initiallyVisible ?? 3);
+  return simulateBandit(env, policies, options).map((r) => ({
+    policy: r.policy,
+    cumulativeRegret: r.cumulativeRegret,
+    streamsPerDisplay: r.rewardsPerDisplay,
+  }));
 }

@@ -48,7 +48,8 @@ export function solveSpd(a: Float64Array, b: Float64Array, d: number): Float64Ar
 
 /**
  * Fits on the rows listed in `rows` (all when omitted) of a row-major n x dim matrix.
- * `lambda` is the L2 penalty on the non-intercept weights.
+ * `lambda` is the L2 penalty on the non-intercept weights. `sampleWeights` (indexed by row, default 1 each)
+ * weight each row's log-loss: importance weights make the fit aim at another policy's action mix.
  */
 export function fitLogistic(
   x: Float64Array,
@@ -57,13 +58,20 @@ export function fitLogistic(
   lambda: number,
   rows?: ArrayLike<number>,
   iterations = 25,
+  sampleWeights?: ArrayLike<number>,
 ): LogisticModel {
   const n = rows ? rows.length : y.length;
   const d = dim + 1;
   const w = new Float64Array(d);
   let mean = 0;
-  for (let k = 0; k < n; k++) mean += y[rows ? rows[k] : k];
-  mean = Math.min(Math.max(mean / Math.max(n, 1), 1e-6), 1 - 1e-6);
+  let total = 0;
+  for (let k = 0; k < n; k++) {
+    const i = rows ? rows[k] : k;
+    const s = sampleWeights ? sampleWeights[i] : 1;
+    mean += s * y[i];
+    total += s;
+  }
+  mean = Math.min(Math.max(mean / Math.max(total, 1e-12), 1e-6), 1 - 1e-6);
   w[0] = Math.log(mean / (1 - mean));
   const grad = new Float64Array(d);
   const hess = new Float64Array(d * d);
@@ -94,8 +102,9 @@ export function fitLogistic(
       let z = 0;
       for (let t = 0; t < idx.length; t++) z += w[idx[t]] * val[t];
       const p = sigmoid(z);
-      const g = p - y[i];
-      const h = p * (1 - p);
+      const s = sampleWeights ? sampleWeights[i] : 1;
+      const g = s * (p - y[i]);
+      const h = s * p * (1 - p);
       for (let t = 0; t < idx.length; t++) {
         const a = idx[t];
         grad[a] += g * val[t];

@@ -3,12 +3,18 @@ import { Random } from "../random.js";
 import { fitLogistic, sigmoid } from "./logistic.js";
 import {
   type BanditLog,
+  drosRowTerm,
   empiricalPolicyTable,
   estimatesFromTerms,
   evaluateOffPolicy,
+  type OpeTerms,
   opeTerms,
   positionPolicy,
+  slopeSelect,
+  switchRowTerm,
   type TargetPolicy,
+  targetWeights,
+  tunedEstimates,
 } from "./ope.js";
 
 // A world whose value under any policy is known in closed form: reward ~ Bernoulli(mu[ctx][pos][a]).
@@ -117,6 +123,85 @@ describe("off-policy estimators", () => {
   });
 });
 
+describe("Switch-DR and DRos on a three-row log computed by hand", () => {
+  // Row i: weight w, reward r, model on the logged action q, model value of the target's mix dm.
+  const terms: OpeTerms = {
+    weights: Float64Array.from([0.5, 2, 4]),
+    rewards: Float64Array.from([1, 0, 1]),
+    modelLogged: Float64Array.from([0.5, 0.2, 0.4]),
+    modelTarget: Float64Array.from([0.3, 0.3, 0.3]),
+  };
+  const mean = (f: (i: number) => number) => (f(0) + f(1) + f(2)) / 3;
+
+  it("DRos with lambda 4 shrinks the weights to 4w/(w^2+4) = 8/17, 1, 0.8", () => {
+    // Rows: 0.3 + (8/17)(0.5), 0.3 + 1(-0.2), 0.3 + 0.8(0.6).
+    const byHand = (0.3 + 4 / 17 + 0.1 + 0.78) / 3;
+    expect(mean((i) => drosRowTerm(terms, i, 4))).toBeCloseTo(byHand, 14);
+    // The ends of the knob: no shrinkage is DR (0.55, -0.1, 2.7), full shrinkage is DM (0.3 each).
+    expect(mean((i) => drosRowTerm(terms, i, Number.POSITIVE_INFINITY))).toBeCloseTo(1.05, 14);
+    expect(mean((i) => drosRowTerm(terms, i, 0))).toBeCloseTo(0.3, 14);
+  });
+
+  it("Switch-DR with threshold 3 drops the residual of the row weighted 4", () => {
+    expect(mean((i) => switchRowTerm(terms, i, 3))).toBeCloseTo((0.55 - 0.1 + 0.3) / 3, 14);
+    expect(mean((i) => switchRowTerm(terms, i, Number.POSITIVE_INFINITY))).toBeCloseTo(1.05, 14);
+    expect(mean((i) => switchRowTerm(terms, i, 0))).toBeCloseTo(0.3, 14);
+    // Exactly at the threshold the row is kept.
+    expect(mean((i) => switchRowTerm(terms, i, 2))).toBeCloseTo((0.55 - 0.1 + 0.3) / 3, 14);
+  });
+
+  it("SLOPE keeps narrowing while every interval overlaps, and stops at the first that does not", () => {
+    const chosen = slopeSelect([
+      { param: 0, value: 0.1, standardError: 0.01 },
+      { param: Number.POSITIVE_INFINITY, value: 1, standardError: 0.2 },
+      { param: 1, value: 0.55, standardError: 0.05 },
+      { param: 10, value: 0.8, standardError: 0.1 },
+    ]);
+    // 0.8 overlaps 1 (0.2 <= 0.6); 0.55 overlaps 1 (0.45 <= 0.5) and 0.8 (0.25 <= 0.3); 0.1 misses 0.55.
+    expect(chosen.param).toBe(1);
+    expect(slopeSelect([{ param: 5, value: 0.3, standardError: 0 }]).param).toBe(5);
+  });
+
+  it("the tuned estimates are the SLOPE choice among the per-row means", () => {
+    const tuned = tunedEstimates(terms);
+    expect(mean((i) => drosRowTerm(terms, i, tuned.DRos.param))).toBeCloseTo(tuned.DRos.value, 14);
+    expect(mean((i) => switchRowTerm(terms, i, tuned["Switch-DR"].param))).toBeCloseTo(
+      tuned["Switch-DR"].value,
+      14,
+    );
+    const e = estimatesFromTerms(terms);
+    expect(e.DR).toBeCloseTo(1.05, 14);
+    expect(e.DM).toBeCloseTo(0.3, 14);
+    expect(e.DRos).toBe(tuned.DRos.value);
+  });
+
+  it("importance weights for the reward model are pi_e/pi_0 scaled to mean 1", () => {
+    const log = simulateLog(400, 2);
+    const w = targetWeights(log, target);
+    const raw = Array.from(
+      { length: log.n },
+      (_, i) => targetTable[log.positions[i] * nActions + log.actions[i]] / log.propensities[i],
+    );
+    const rawMean = raw.reduce((a, b) => a + b, 0) / log.n;
+    for (let i = 0; i < log.n; i++) expect(w[i]).toBeCloseTo(raw[i] / rawMean, 12);
+  });
+
+  it("an importance-weighted reward model keeps every estimator's interval over the known value", () => {
+    const log = simulateLog(10_000, 3);
+    const report = evaluateOffPolicy(log, target, {
+      resamples: 100,
+      refits: 10,
+      seed: 5,
+      importanceWeightedModel: true,
+    });
+    expect(report.rewardModel.importanceWeighted).toBe(true);
+    for (const e of report.estimates) {
+      expect(e.lower, e.estimator).toBeLessThanOrEqual(trueValue);
+      expect(e.upper, e.estimator).toBeGreaterThanOrEqual(trueValue);
+    }
+  });
+});
+
 describe("logistic reward model", () => {
   it("Newton's fit zeroes the penalised gradient computed the slow way", () => {
     const rng = new Random(2);
@@ -140,5 +225,22 @@ describe("logistic reward model", () => {
       expect(Math.abs(g)).toBeLessThan(1e-6);
     }
     expect(weights[1]).toBeGreaterThan(0.5);
+  });
+
+  it("a row weighted 2 fits exactly like the same row written twice", () => {
+    const rng = new Random(4);
+    const n = 200;
+    const dim = 3;
+    const x = new Float64Array(n * dim);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < dim; j++) x[i * dim + j] = rng.normal();
+      y[i] = rng.next() < sigmoid(x[i * dim]) ? 1 : 0;
+    }
+    const weights = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 2 : 1));
+    const doubled = Array.from({ length: n }, (_, i) => i).flatMap((i) => (i % 3 === 0 ? [i, i] : [i]));
+    const a = fitLogistic(x, dim, y, 1, undefined, 25, weights).weights;
+    const b = fitLogistic(x, dim, y, 1, doubled).weights;
+    for (let j = 0; j <= dim; j++) expect(a[j]).toBeCloseTo(b[j], 10);
   });
 });

@@ -55,17 +55,25 @@ export function rewardFeatureDim(log: BanditLog): number {
   return log.nActions + log.nPositions + log.contextDim + (log.actionAffinity ? 1 : 0);
 }
 
-function writeFeatures(log: BanditLog, row: number, action: number, out: Float64Array, offset: number): void {
+/** Row `row`'s reward-model features had it shown `action` (at `position`, default the logged one). */
+export function writeFeatures(
+  log: BanditLog,
+  row: number,
+  action: number,
+  out: Float64Array,
+  offset: number,
+  position = log.positions[row],
+): void {
   out.fill(0, offset, offset + rewardFeatureDim(log));
   out[offset + action] = 1;
-  out[offset + log.nActions + log.positions[row]] = 1;
+  out[offset + log.nActions + position] = 1;
   const c = offset + log.nActions + log.nPositions;
   for (let j = 0; j < log.contextDim; j++) out[c + j] = log.context[row * log.contextDim + j];
   if (log.actionAffinity)
     out[c + log.contextDim] = Math.log1p(log.actionAffinity[row * log.nActions + action]);
 }
 
-function loggedFeatures(log: BanditLog): Float64Array {
+export function loggedFeatures(log: BanditLog): Float64Array {
   const dim = rewardFeatureDim(log);
   const x = new Float64Array(log.n * dim);
   for (let i = 0; i < log.n; i++) writeFeatures(log, i, log.actions[i], x, i * dim);
@@ -90,13 +98,16 @@ function rowsWhere(fold: Int32Array, keep: (f: number) => boolean): Int32Array {
 
 /**
  * Picks the reward model's L2 penalty by k-fold cross-validated log-loss on the log itself (the data the
- * estimate is made from, never the other policy's outcome that the estimate is judged against).
+ * estimate is made from, never the other policy's outcome that the estimate is judged against). With
+ * `sampleWeights` both the fits and the held-out loss are weighted (importance-weighted cross-validation,
+ * Sugiyama, Krauledat and Mueller 2007: the loss the target policy's actions would see).
  */
 export function chooseLambda(
   log: BanditLog,
   lambdas: readonly number[],
   folds: number,
   seed: number,
+  sampleWeights?: Float64Array,
 ): { lambda: number; logLoss: Array<{ lambda: number; logLoss: number }> } {
   const x = loggedFeatures(log);
   const dim = rewardFeatureDim(log);
@@ -110,13 +121,17 @@ export function chooseLambda(
         log.rewards,
         lambda,
         rowsWhere(fold, (g) => g !== f),
+        25,
+        sampleWeights,
       );
       for (const i of rowsWhere(fold, (g) => g === f)) {
         const p = Math.min(
           Math.max(logisticScore(model, x.subarray(i * dim, (i + 1) * dim)), 1e-9),
           1 - 1e-9,
         );
-        loss -= log.rewards[i] * Math.log(p) + (1 - log.rewards[i]) * Math.log(1 - p);
+        loss -=
+          (sampleWeights ? sampleWeights[i] : 1) *
+          (log.rewards[i] * Math.log(p) + (1 - log.rewards[i]) * Math.log(1 - p));
       }
     }
     return { lambda, logLoss: loss / log.n };
@@ -138,12 +153,33 @@ export interface OpeTerms {
   readonly modelTarget: Float64Array;
 }
 
+/** pi_e(a_i)/pi_0(a_i) per logged row, scaled to mean 1 so that an L2 penalty means the same as unweighted. */
+export function targetWeights(log: BanditLog, target: TargetPolicy): Float64Array {
+  const w = new Float64Array(log.n);
+  let sum = 0;
+  for (let i = 0; i < log.n; i++) {
+    w[i] = target(log, i)[log.actions[i]] / log.propensities[i];
+    sum += w[i];
+  }
+  for (let i = 0; i < log.n; i++) w[i] *= log.n / sum;
+  return w;
+}
+
 export function opeTerms(
   log: BanditLog,
   target: TargetPolicy,
-  options: { lambda: number; folds?: number; seed?: number; rows?: Int32Array; features?: Float64Array },
+  options: {
+    lambda: number;
+    folds?: number;
+    seed?: number;
+    rows?: Int32Array;
+    features?: Float64Array;
+    /** Weight the reward model's fit by pi_e/pi_0 so it is accurate where the target policy acts. */
+    importanceWeightedModel?: boolean;
+  },
 ): OpeTerms {
   const folds = options.folds ?? 3;
+  const fitWeights = options.importanceWeightedModel ? targetWeights(log, target) : undefined;
   const dim = rewardFeatureDim(log);
   const x = options.features ?? loggedFeatures(log);
   const rows = options.rows ?? Int32Array.from({ length: log.n }, (_, i) => i);
@@ -153,7 +189,7 @@ export function opeTerms(
   const models: LogisticModel[] = [];
   for (let f = 0; f < folds; f++) {
     const train = rowsWhere(fold, (g) => g !== f).map((k) => rows[k]);
-    models.push(fitLogistic(x, dim, log.rewards, options.lambda, train));
+    models.push(fitLogistic(x, dim, log.rewards, options.lambda, train, 25, fitWeights));
   }
   const weights = new Float64Array(m);
   const rewards = new Float64Array(m);
@@ -179,11 +215,120 @@ export function opeTerms(
   return { weights, rewards, modelLogged, modelTarget };
 }
 
-export const estimatorNames = ["DM", "IPS", "SNIPS", "DR"] as const;
+export const estimatorNames = ["DM", "IPS", "SNIPS", "DR", "Switch-DR", "DRos"] as const;
 export type EstimatorName = (typeof estimatorNames)[number];
 
-/** The four estimates over the rows `rows` (a bootstrap resample) or all rows. */
+/**
+ * Doubly robust with optimistic shrinkage (Su, Dimakopoulou, Krishnamurthy, Dudik, ICML 2020): the residual's
+ * weight w becomes lambda w / (w^2 + lambda), which keeps small weights and tames large ones. lambda = Infinity
+ * is DR, lambda = 0 is DM.
+ */
+export function drosRowTerm(terms: OpeTerms, i: number, lambda: number): number {
+  const w = terms.weights[i];
+  const shrunk = lambda === Number.POSITIVE_INFINITY ? w : lambda === 0 ? 0 : (lambda * w) / (w * w + lambda);
+  return terms.modelTarget[i] + shrunk * (terms.rewards[i] - terms.modelLogged[i]);
+}
+
+/**
+ * Switch doubly robust (Wang, Agarwal, Dudik, ICML 2017, in the Open Bandit Pipeline's DR form): rows whose
+ * weight exceeds tau keep only the reward model's value; the others are plain DR rows. tau = Infinity is DR,
+ * tau = 0 is DM.
+ */
+export function switchRowTerm(terms: OpeTerms, i: number, tau: number): number {
+  const w = terms.weights[i];
+  return terms.modelTarget[i] + (w <= tau ? w * (terms.rewards[i] - terms.modelLogged[i]) : 0);
+}
+
+/** Candidate shrinkages, from none (DR) to full (DM); SLOPE picks one from the log alone. */
+export const drosLambdas = [
+  Number.POSITIVE_INFINITY,
+  1e4,
+  3e3,
+  1e3,
+  300,
+  100,
+  30,
+  10,
+  3,
+  1,
+  0.3,
+  0.1,
+  0.03,
+  0.01,
+  0,
+] as const;
+export const switchTaus = [Number.POSITIVE_INFINITY, 200, 100, 50, 20, 10, 5, 3, 2, 1.5, 1, 0.5, 0] as const;
+
+export interface TunedCandidate {
+  param: number;
+  value: number;
+  /** Standard error of the mean of the per-row terms. */
+  standardError: number;
+}
+
+/**
+ * SLOPE (Su, Srinath, Krishnamurthy, ICML 2020), Lepski's principle for one knob that trades bias for variance:
+ * visit the candidates from the widest (least shrunk, least biased) to the narrowest, and keep going while the
+ * next candidate's 95% interval (value +- 2 standard errors) overlaps the interval of every candidate visited
+ * so far; the last one that did is chosen. It looks only at the log, never at the value being estimated, so it
+ * can be used where the truth is unknown. Candidates are sorted here by standard error, widest first.
+ */
+export function slopeSelect(candidates: readonly TunedCandidate[]): TunedCandidate {
+  const order = [...candidates].sort((a, b) => b.standardError - a.standardError);
+  const accepted: TunedCandidate[] = [order[0]];
+  for (let k = 1; k < order.length; k++) {
+    const c = order[k];
+    const overlapsAll = accepted.every(
+      (a) => Math.abs(a.value - c.value) <= 2 * (a.standardError + c.standardError),
+    );
+    if (!overlapsAll) break;
+    accepted.push(c);
+  }
+  return accepted[accepted.length - 1];
+}
+
+function tunedCandidates(
+  terms: OpeTerms,
+  params: readonly number[],
+  rowTerm: (terms: OpeTerms, i: number, param: number) => number,
+  rows?: ArrayLike<number>,
+): TunedCandidate[] {
+  const n = rows ? rows.length : terms.rewards.length;
+  return params.map((param) => {
+    let sum = 0;
+    let sq = 0;
+    for (let k = 0; k < n; k++) {
+      const v = rowTerm(terms, rows ? rows[k] : k, param);
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / n;
+    const variance = Math.max(sq / n - mean * mean, 0);
+    return { param, value: mean, standardError: Math.sqrt(variance / Math.max(n - 1, 1)) };
+  });
+}
+
+/** Switch-DR and DRos with their knob chosen by SLOPE on these rows. */
+export function tunedEstimates(
+  terms: OpeTerms,
+  rows?: ArrayLike<number>,
+): { "Switch-DR": TunedCandidate; DRos: TunedCandidate } {
+  return {
+    "Switch-DR": slopeSelect(tunedCandidates(terms, switchTaus, switchRowTerm, rows)),
+    DRos: slopeSelect(tunedCandidates(terms, drosLambdas, drosRowTerm, rows)),
+  };
+}
+
+type UntunedName = "DM" | "IPS" | "SNIPS" | "DR";
+
+/** Every estimate over the rows `rows` (a bootstrap resample) or all rows. */
 export function estimatesFromTerms(terms: OpeTerms, rows?: ArrayLike<number>): Record<EstimatorName, number> {
+  const tuned = tunedEstimates(terms, rows);
+  return { ...untunedEstimates(terms, rows), "Switch-DR": tuned["Switch-DR"].value, DRos: tuned.DRos.value };
+}
+
+/** The estimators without a knob to choose (cheap: one pass over the rows). */
+export function untunedEstimates(terms: OpeTerms, rows?: ArrayLike<number>): Record<UntunedName, number> {
   const n = rows ? rows.length : terms.rewards.length;
   let dm = 0;
   let ips = 0;
@@ -222,6 +367,7 @@ function percentile(sorted: Float64Array, q: number): number {
  * Each estimator with a percentile-bootstrap 95% interval. IPS and SNIPS resample the per-row terms
  * (`resamples` times); DM and DR refit the reward model on every resample (`refits` times), since holding a
  * fitted model fixed would leave its own error out of the interval and make DM look far surer than it is.
+ * Switch-DR and DRos also choose their knob again by SLOPE on every refit, so the interval includes the choice.
  */
 export function bootstrapEstimates(
   log: BanditLog,
@@ -231,11 +377,18 @@ export function bootstrapEstimates(
     resamples: number;
     refits: number;
     seed: number;
+    importanceWeightedModel?: boolean;
     onRefit?: (done: number) => void;
   },
 ): { terms: OpeTerms; estimates: Estimate[] } {
   const features = loggedFeatures(log);
-  const terms = opeTerms(log, target, { lambda: options.lambda, seed: options.seed, features });
+  const importanceWeightedModel = options.importanceWeightedModel ?? false;
+  const terms = opeTerms(log, target, {
+    lambda: options.lambda,
+    seed: options.seed,
+    features,
+    importanceWeightedModel,
+  });
   const point = estimatesFromTerms(terms);
   const rng = new Random(options.seed);
   const draw = () => {
@@ -248,16 +401,24 @@ export function bootstrapEstimates(
     number[]
   >;
   for (let b = 0; b < options.resamples; b++) {
-    const e = estimatesFromTerms(terms, draw());
+    const e = untunedEstimates(terms, draw());
     reps.IPS.push(e.IPS);
     reps.SNIPS.push(e.SNIPS);
   }
   for (let b = 0; b < options.refits; b++) {
     const e = estimatesFromTerms(
-      opeTerms(log, target, { lambda: options.lambda, seed: options.seed + b + 1, features, rows: draw() }),
+      opeTerms(log, target, {
+        lambda: options.lambda,
+        seed: options.seed + b + 1,
+        features,
+        rows: draw(),
+        importanceWeightedModel,
+      }),
     );
     reps.DM.push(e.DM);
     reps.DR.push(e.DR);
+    reps["Switch-DR"].push(e["Switch-DR"]);
+    reps.DRos.push(e.DRos);
     options.onRefit?.(b + 1);
   }
   const estimates = estimatorNames.map((estimator) => {
@@ -301,7 +462,13 @@ export function weightDiagnostics(terms: OpeTerms): WeightDiagnostics {
 export interface OffPolicyReport extends WeightDiagnostics {
   n: number;
   estimates: Estimate[];
-  rewardModel: { lambda: number; crossValidation: Array<{ lambda: number; logLoss: number }> };
+  rewardModel: {
+    lambda: number;
+    crossValidation: Array<{ lambda: number; logLoss: number }>;
+    importanceWeighted: boolean;
+  };
+  /** The knobs SLOPE chose on the whole log: Switch-DR's weight threshold and DRos's shrinkage. */
+  tuning: { switchTau: number; drosLambda: number };
 }
 
 export interface OffPolicyOptions {
@@ -312,30 +479,48 @@ export interface OffPolicyOptions {
   seed?: number;
   /** L2 penalties the reward model chooses from by cross-validation on the log. */
   lambdas?: readonly number[];
+  /**
+   * Fit the reward model with weights pi_e/pi_0 (covariate-shift regression) so that DM and the DR family
+   * are accurate on the target policy's actions rather than the logger's (default false).
+   */
+  importanceWeightedModel?: boolean;
   onRefit?: (done: number, total: number) => void;
 }
 
-/** DM, IPS, SNIPS and DR of `target` from `log`, each with a bootstrap 95% interval. */
+/** DM, IPS, SNIPS, DR, Switch-DR and DRos of `target` from `log`, each with a bootstrap 95% interval. */
 export function evaluateOffPolicy(
   log: BanditLog,
   target: TargetPolicy,
   options: OffPolicyOptions = {},
 ): OffPolicyReport {
   const seed = options.seed ?? 1;
-  const chosen = chooseLambda(log, options.lambdas ?? [0.3, 1, 3, 10, 30, 100, 300], 5, seed);
+  const chosen = chooseLambda(
+    log,
+    options.lambdas ?? [0.3, 1, 3, 10, 30, 100, 300],
+    5,
+    seed,
+    options.importanceWeightedModel ? targetWeights(log, target) : undefined,
+  );
   const refits = options.refits ?? 200;
   const { terms, estimates } = bootstrapEstimates(log, target, {
     lambda: chosen.lambda,
     resamples: options.resamples ?? 1000,
     refits,
     seed,
+    importanceWeightedModel: options.importanceWeightedModel,
     onRefit: (done) => options.onRefit?.(done, refits),
   });
+  const tuned = tunedEstimates(terms);
   return {
     n: log.n,
     ...weightDiagnostics(terms),
     estimates,
-    rewardModel: { lambda: chosen.lambda, crossValidation: chosen.logLoss },
+    rewardModel: {
+      lambda: chosen.lambda,
+      crossValidation: chosen.logLoss,
+      importanceWeighted: options.importanceWeightedModel ?? false,
+    },
+    tuning: { switchTau: tuned["Switch-DR"].param, drosLambda: tuned.DRos.param },
   };
 }
 

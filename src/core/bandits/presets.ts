@@ -16,6 +16,7 @@ import {
  */
 export const policyNames = [
   "random",
+  "greedy",
   "etc",
   "epsilon-greedy",
   "ts-segment-naive",
@@ -34,6 +35,10 @@ export function makePolicy(
   switch (name) {
     case "random":
       return new UniformPolicy(nArms, name);
+    case "greedy":
+      // The best observed rate per segment, never exploring on purpose (ties broken at random): the baseline
+      // that tells whether exploration earns its cost.
+      return new EpsilonGreedyPolicy(nArms, nSegments, 0, name);
     case "etc":
       return new ExploreThenCommitPolicy(nArms, nSegments, 20, name);
     case "epsilon-greedy":

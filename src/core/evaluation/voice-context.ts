@@ -17,19 +17,18 @@ import {
   ruleBaselineLabels,
   turnCatalogue,
 } from "../failures/index.js";
-import { looksSuccessful } from "../failures/turn-features.js";
 import { CatalogueIndex } from "../matching/catalogue-index.js";
 import { normalizeText } from "../matching/normalize.js";
 import { parseRequest } from "../matching/request.js";
-import { buildCatalogueView, type CatalogueView } from "../serving/catalogue-view.js";
+import { buildCatalogueView, type CatalogueView, type ServingItem } from "../serving/catalogue-view.js";
 import {
   type CandidateAdjuster,
   type ResolveStrategy,
   rankCandidates,
   textCandidates,
 } from "../serving/resolve.js";
-import { fitResolveBlend, PlayHistory, type ResolveBlend } from "../serving/resolve-blend.js";
-import { fitTurns } from "../serving/resolve-fit.js";
+import { defaultResolveBlend, type ResolveBlend } from "../serving/resolve-blend.js";
+import { fitBlendOnHeldOutDays } from "../serving/resolve-fit.js";
 import { simulateVoice, type VoiceWorld } from "../simulate/voice/index.js";
 import { type TurnLabel, turnFromEvent, turnLabels, type VoiceTurn } from "../voice/turn.js";
 
@@ -206,7 +205,7 @@ export function evaluateVoiceContext(
   const trainRequests = new Set(trainTurns.map((t) => t.requestId));
   const model = trainOnPlays(world, trainRequests, o);
   const view = voiceWorldView(model, world);
-  const fitted = fitBlendOnLaterDays(world, trainTurns, catalogue.kindOf, cutMs - o.blendFitDays * DAY_MS, o);
+  const fitted = fitBlendOnLaterDays(world, trainTurns, cutMs - o.blendFitDays * DAY_MS, o);
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
   const blendFit = {
     days: o.blendFitDays,
@@ -267,43 +266,27 @@ export function evaluateVoiceContext(
 }
 
 /**
- * How much resolve trusts each user's evidence over the prior, fitted on the training turns from `fitCutMs`
- * on that went well (the item they played). The affinity model, the context priors and the replay counts
- * that rank them come from the training turns before `fitCutMs` only: fitted on the turns a model learned
- * from, the weights would reward evidence that merely remembers those very plays.
+ * How much resolve trusts each user's evidence over the prior, fitted as `tastebud train` fits it
+ * (fitBlendOnHeldOutDays): on the training turns from `fitCutMs` on, ranked by an affinity model, context
+ * priors and replay counts of the training days before `fitCutMs` only.
  */
 function fitBlendOnLaterDays(
   world: VoiceWorld,
   trainTurns: readonly VoiceTurn[],
-  kindOf: Parameters<typeof contextObservations>[1],
   fitCutMs: number,
-  o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
-) {
-  const early = trainTurns.filter((t) => t.timeMs < fitCutMs);
-  const later = trainTurns.filter((t) => t.timeMs >= fitCutMs);
-  const priors = ContextPriors.learn(contextObservations(early, kindOf));
-  const earlyRequests = new Set(early.map((t) => t.requestId));
-  const model = trainOnPlays(world, earlyRequests, o);
-  const view = voiceWorldView(model, world);
-  const history = new PlayHistory(
-    voicePlayTable(world, earlyRequests).plays,
-    defaultTrainConfig.rule,
-    model.items.length,
-  );
-  return fitResolveBlend(
-    fitTurns(
-      model,
-      view,
-      new CatalogueIndex(view.all),
-      later.flatMap((t) =>
-        t.resolvedItem && looksSuccessful(t)
-          ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
-          : [],
-      ),
-      history,
-      (r) => contextAdjusterFor(priors, r.turn),
-    ),
-  );
+  o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed" | "blendFitDays">,
+): { blend: ResolveBlend; turns: number; accuracy: number; priorAccuracy: number } {
+  const { plays, users, items } = voicePlayTable(world, new Set(trainTurns.map((t) => t.requestId)));
+  const fit = fitBlendOnHeldOutDays({
+    plays,
+    turns: trainTurns,
+    catalogue: voiceWorldCatalogue(world),
+    rule: defaultTrainConfig.rule,
+    fitCutMs,
+    days: o.blendFitDays,
+    train: (early) => trainAffinityModel(early, users, items, voiceTrainConfig(o)),
+  });
+  return fit ?? { blend: defaultResolveBlend, turns: 0, accuracy: 0, priorAccuracy: 0 };
 }
 
 /**
@@ -312,16 +295,26 @@ function fitBlendOnLaterDays(
  */
 /** The serving view of the voice world's catalogue for a model. */
 export function voiceWorldView(model: AffinityModel, world: VoiceWorld): CatalogueView {
-  return buildCatalogueView(
-    model,
-    world.catalogue.map((c) => ({
-      id: c.id,
-      title: c.title,
-      creators: c.creators ?? [],
-      kind: c.kind ?? "song",
-      tags: c.tags ?? [],
-    })),
-  );
+  return buildCatalogueView(model, voiceWorldCatalogue(world));
+}
+
+/** The voice world's catalogue as serving sees it. */
+export function voiceWorldCatalogue(world: VoiceWorld): ServingItem[] {
+  return world.catalogue.map((c) => ({
+    id: c.id,
+    title: c.title,
+    creators: c.creators ?? [],
+    kind: c.kind ?? "song",
+    tags: c.tags ?? [],
+  }));
+}
+
+/** The affinity model's settings in this evaluation. */
+function voiceTrainConfig(o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">) {
+  return {
+    ...defaultTrainConfig,
+    bpr: { ...defaultBprOptions, factors: o.factors, epochs: o.epochs, seed: o.seed },
+  };
 }
 
 /** The affinity model of the plays that followed the given requests (the voice world's only plays). */
@@ -331,10 +324,7 @@ export function trainOnPlays(
   o: Pick<Required<VoiceContextOptions>, "factors" | "epochs" | "seed">,
 ): AffinityModel {
   const { plays, users, items } = voicePlayTable(world, trainRequests);
-  return trainAffinityModel(plays, users, items, {
-    ...defaultTrainConfig,
-    bpr: { ...defaultBprOptions, factors: o.factors, epochs: o.epochs, seed: o.seed },
-  });
+  return trainAffinityModel(plays, users, items, voiceTrainConfig(o));
 }
 
 /** The plays that followed the given requests, as a table over the users and items that played. */
@@ -377,17 +367,6 @@ function accuracy(t: Tally): ResolutionAccuracy {
     withoutContext: share(t.withoutContext),
     popularity: share(t.popularity),
     popularityWithContext: share(t.popularityWithContext),
-  };
-}
-
-/** The context adjuster resolve serves a turn with (Engine.resolve's), for the blend's fit. */
-function contextAdjusterFor(priors: ContextPriors, t: VoiceTurn): CandidateAdjuster {
-  const kindSaid = parseRequest(t.text).kindHint !== null;
-  return (c) => {
-    const { value, lifts } = priors.score(t.user, { kind: c.kind, item: c.item }, t.context, t.timeMs, {
-      kindSaid,
-    });
-    return lifts.length === 0 ? null : { value, reasons: [] };
   };
 }
 

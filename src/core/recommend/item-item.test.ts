@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
-import { scoreItemItem, trainEase, trainItemKnn } from "./item-item.js";
+import { mixItemItem, scoreItemItem, trainEase, trainItemKnn, typicalUserScale } from "./item-item.js";
 import type { PositiveRows } from "./positives.js";
 import { gaussJordanInverse, invertSymmetricPositiveDefinite } from "./symmetric-inverse.js";
 
@@ -127,5 +127,39 @@ describe("trainItemKnn", () => {
       const best = Array.from({ length: 12 }, (_, j) => (j === i ? 0 : cosine(j, i))).sort((a, b) => b - a);
       expect(Math.min(...kept)).toBeCloseTo(best[kept.length - 1], 6);
     }
+  });
+});
+
+describe("mixItemItem", () => {
+  it("scores every user as the two models' scores added with the given factors", () => {
+    const rows = randomRows(30, 25, 0.2, 9);
+    const ease = trainEase(rows, 10);
+    const knn = trainItemKnn(rows, 5);
+    const mixed = mixItemItem(ease, 0.3, knn, 2);
+    for (let u = 0; u < rows.nUsers; u++) {
+      const liked = rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]);
+      const a = scoreItemItem(ease, liked);
+      const b = scoreItemItem(knn, liked);
+      const m = scoreItemItem(mixed, liked);
+      for (let i = 0; i < rows.nItems; i++) expect(m[i]).toBeCloseTo(0.3 * a[i] + 2 * b[i], 5);
+    }
+    // Each row's targets ascending and distinct.
+    for (let j = 0; j < rows.nItems; j++)
+      for (let y = mixed.rowPtr[j] + 1; y < mixed.rowPtr[j + 1]; y++)
+        expect(mixed.targets[y]).toBeGreaterThan(mixed.targets[y - 1]);
+  });
+
+  it("puts a model on the scale of a typical user's top score", () => {
+    const rows = randomRows(20, 15, 0.3, 4);
+    const knn = trainItemKnn(rows, 15);
+    let sum = 0;
+    let users = 0;
+    for (let u = 0; u < rows.nUsers; u++) {
+      const liked = rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]);
+      if (!liked.length) continue;
+      sum += Math.max(...Array.from(scoreItemItem(knn, liked), Math.abs));
+      users++;
+    }
+    expect(typicalUserScale(knn, rows)).toBeCloseTo(sum / users, 5);
   });
 });

@@ -241,3 +241,72 @@ export function trainItemKnn(rows: PositiveRows, neighbours: number): ItemItemWe
   }
   return { nItems: rows.nItems, rowPtr, targets, weights };
 }
+
+/**
+ * The mean over users with liked items of max_i |score(u, i)|: the per-user scale that recommend divides
+ * scores by before blending (blendWithPopularity), taken once for a whole model so two item-item models
+ * can be added into one matrix on a common scale (mixItemItem).
+ */
+export function typicalUserScale(model: ItemItemWeights, rows: PositiveRows): number {
+  const out = new Float32Array(model.nItems);
+  let sum = 0;
+  let users = 0;
+  for (let u = 0; u < rows.nUsers; u++) {
+    const liked = rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]);
+    if (liked.length === 0) continue;
+    scoreItemItem(model, liked, out);
+    let max = 0;
+    for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]));
+    sum += max;
+    users++;
+  }
+  return users > 0 && sum > 0 ? sum / users : 1;
+}
+
+/**
+ * a·A + b·B as one item-item matrix (the union of both patterns, row by row). Scoring is linear in the
+ * weights, so the sum scores every user as the two models' scores added with those factors would, and
+ * serving stays one sparse pass over the user's items.
+ */
+export function mixItemItem(a: ItemItemWeights, wa: number, b: ItemItemWeights, wb: number): ItemItemWeights {
+  if (a.nItems !== b.nItems) throw new RangeError("mixItemItem: the two models cover different items");
+  const n = a.nItems;
+  const dense = new Float64Array(n);
+  const seen = new Uint8Array(n);
+  const rowPtr = new Int32Array(n + 1);
+  const targetsOut: Int32Array[] = [];
+  const weightsOut: Float32Array[] = [];
+  const touched: number[] = [];
+  for (let j = 0; j < n; j++) {
+    touched.length = 0;
+    const add = (m: ItemItemWeights, w: number) => {
+      for (let y = m.rowPtr[j]; y < m.rowPtr[j + 1]; y++) {
+        const i = m.targets[y];
+        if (!seen[i]) {
+          seen[i] = 1;
+          touched.push(i);
+        }
+        dense[i] += w * m.weights[y];
+      }
+    };
+    add(a, wa);
+    add(b, wb);
+    touched.sort((x, y) => x - y);
+    const t = Int32Array.from(touched);
+    const v = Float32Array.from(touched, (i) => dense[i]);
+    for (const i of touched) {
+      dense[i] = 0;
+      seen[i] = 0;
+    }
+    targetsOut.push(t);
+    weightsOut.push(v);
+    rowPtr[j + 1] = rowPtr[j] + t.length;
+  }
+  const targets = new Int32Array(rowPtr[n]);
+  const weights = new Float32Array(rowPtr[n]);
+  for (let j = 0; j < n; j++) {
+    targets.set(targetsOut[j], rowPtr[j]);
+    weights.set(weightsOut[j], rowPtr[j]);
+  }
+  return { nItems: n, rowPtr, targets, weights };
+}

@@ -67,6 +67,27 @@ describe("selectRecommender", () => {
     expect(top).toBeGreaterThan(popularity["ndcg@10"]);
   });
 
+  it("tries mixes of the best EASE and the best item-kNN, and trains a chosen mix on everything", () => {
+    const selection = selectRecommender(plays, {
+      candidates: ["ease", "item-knn", "ease+item-knn"],
+      easeLambdas: [50],
+      knnNeighbours: [20, 50],
+      mixShares: [0.5],
+      popularityWeights: [0],
+    });
+    const { candidates } = selection.validation;
+    expect(candidates.map((c) => c.recommender)).toEqual(["ease", "item-knn", "item-knn", "ease+item-knn"]);
+    const knnBest = candidates[1]["ndcg@10"] >= candidates[2]["ndcg@10"] ? 20 : 50;
+    expect(candidates[3]).toMatchObject({ param: 50, mix: { neighbours: knnBest, share: 0.5 } });
+    const { model } = trainTopN(plays, {
+      candidates: ["ease", "item-knn", "ease+item-knn"],
+      easeLambdas: [50],
+      knnNeighbours: [20],
+      mixShares: [0.5],
+    });
+    if (model.choice.recommender === "ease+item-knn") expect(model.itemItem).toBeDefined();
+  });
+
   it("serves a user from their liked items, and an unknown user popularity", () => {
     const { model } = trainTopN(plays, { candidates: ["item-knn"], knnNeighbours: [20] });
     const unknown = scoreTopN(model, -1, []);

@@ -5,7 +5,14 @@ import { defaultWarpOptions, trainWarp } from "../affinity/warp.js";
 import { defaultLabelRule, type LabelRule } from "../affinity/weighting.js";
 import { ndcgAtK, recallAtK, topK } from "../metrics/ranking.js";
 import { Random } from "../random.js";
-import { defaultEaseMaxItems, trainEase, trainItemKnn } from "./item-item.js";
+import {
+  defaultEaseMaxItems,
+  type ItemItemWeights,
+  mixItemItem,
+  trainEase,
+  trainItemKnn,
+  typicalUserScale,
+} from "./item-item.js";
 import { type PositiveRows, positiveCounts, positiveRows, type SkipMeaning } from "./positives.js";
 import {
   popularityTerm,
@@ -36,6 +43,11 @@ export interface TopNConfig {
    * validation, and "always" answers it for a store at the price of the extra training.
    */
   warpWhen: "always" | "without-ease";
+  /**
+   * kNN shares of the "ease+item-knn" mixes tried, each of the best EASE λ with the best neighbourhood
+   * (empty: no mixes). The mixes cost no training, only a matrix sum and one scoring pass each.
+   */
+  mixShares: number[];
   /** Blend weights with popularity tried for every candidate (0 = the model alone). */
   popularityWeights: number[];
   /** Share of each user's latest training plays held out to choose on. */
@@ -60,6 +72,7 @@ export const defaultTopNConfig: TopNConfig = {
   knnNeighbours: [50, 200, null],
   warp: { factors: 50, epochs: defaultWarpOptions.epochs, seed: 0 },
   warpWhen: "without-ease",
+  mixShares: [0.25, 0.5, 0.75],
   popularityWeights: [0, 0.05, 0.1, 0.2, 0.4, 0.8],
   validationShare: 0.2,
   skips: "ignored",
@@ -119,18 +132,48 @@ export function selectRecommender(
   const skipped: TopNSelection["validation"]["skipped"] = [];
   const popularity = popularityTerm(positiveCounts(cut.rows));
   const settings = candidateSettings(c, cut.rows, skipped);
+  // The best EASE and item-kNN models on validation, kept for the mixes.
+  const kept: Partial<Record<RecommenderName, { model: TopNModel; ndcg: number; seconds: number }>> = {};
+  const mixing = c.candidates.includes("ease+item-knn") && c.mixShares.length > 0;
   settings.forEach((setting, n) => {
     onProgress?.("choose top-n model", n, settings.length);
     const started = performance.now();
     const model = trainChoice(cut.fit, cut.rows, { ...setting, popularityWeight: 0 }, c, popularity);
     const seconds = (performance.now() - started) / 1000;
-    for (const figures of scoreBlends(model, cut, c)) tried.push({ ...figures, seconds });
+    const figures = scoreBlends(model, cut, c);
+    for (const f of figures) tried.push({ ...f, seconds });
+    const ndcg = Math.max(...figures.map((f) => f["ndcg@10"]));
+    const name = setting.recommender;
+    if (mixing && (name === "ease" || name === "item-knn") && ndcg > (kept[name]?.ndcg ?? -1))
+      kept[name] = { model, ndcg, seconds };
   });
+  const ease = kept.ease;
+  const knn = kept["item-knn"];
+  if (ease?.model.itemItem && knn?.model.itemItem) {
+    const mixes = mixesOf(ease.model.itemItem, knn.model.itemItem, cut.rows);
+    for (const share of c.mixShares) {
+      const started = performance.now();
+      const choice: RecommenderChoice = {
+        recommender: "ease+item-knn",
+        param: ease.model.choice.param,
+        popularityWeight: 0,
+        mix: { neighbours: knn.model.choice.param, share },
+      };
+      const model = { ...ease.model, choice, itemItem: mixes(share) };
+      const seconds = ease.seconds + knn.seconds + (performance.now() - started) / 1000;
+      for (const f of scoreBlends(model, cut, c)) tried.push({ ...f, seconds });
+    }
+  }
   onProgress?.("choose top-n model", settings.length, settings.length);
   const best = bestPerRecommender(tried);
   const top = best[0];
   return {
-    choice: { recommender: top.recommender, param: top.param, popularityWeight: top.popularityWeight },
+    choice: {
+      recommender: top.recommender,
+      param: top.param,
+      popularityWeight: top.popularityWeight,
+      ...(top.mix ? { mix: top.mix } : {}),
+    },
     validation: { share: c.validationShare, users: cut.relevant.size, best, candidates: tried, skipped },
   };
 }
@@ -173,6 +216,11 @@ function trainChoice(
       return { ...base, itemItem: trainEase(rows, choice.param ?? 200) };
     case "item-knn":
       return { ...base, itemItem: trainItemKnn(rows, choice.param ?? Number.POSITIVE_INFINITY) };
+    case "ease+item-knn": {
+      const ease = trainEase(rows, choice.param ?? 200);
+      const knn = trainItemKnn(rows, choice.mix?.neighbours ?? Number.POSITIVE_INFINITY);
+      return { ...base, itemItem: mixesOf(ease, knn, rows)(choice.mix?.share ?? 0.5) };
+    }
     case "warp":
       return {
         ...base,
@@ -218,6 +266,13 @@ function candidateSettings(
     }
   }
   return out;
+}
+
+/** share·kNN + (1 − share)·EASE, each divided by its typical per-user top score (see RecommenderChoice.mix). */
+function mixesOf(ease: ItemItemWeights, knn: ItemItemWeights, rows: PositiveRows) {
+  const easeScale = typicalUserScale(ease, rows);
+  const knnScale = typicalUserScale(knn, rows);
+  return (share: number) => mixItemItem(ease, (1 - share) / easeScale, knn, share / knnScale);
 }
 
 /** Each user's latest share of plays held out; the rest folded and turned into positive rows. */

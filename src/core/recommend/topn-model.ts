@@ -3,7 +3,7 @@ import { type ItemItemWeights, scoreItemItem } from "./item-item.js";
 import type { SkipMeaning } from "./positives.js";
 
 /** The candidates model selection chooses among. */
-export const recommenderNames = ["ease", "item-knn", "warp", "popularity"] as const;
+export const recommenderNames = ["ease", "item-knn", "ease+item-knn", "warp", "popularity"] as const;
 export type RecommenderName = (typeof recommenderNames)[number];
 
 /** One candidate setting: the recommender, its hyper-parameter, and its blend with popularity. */
@@ -13,6 +13,11 @@ export interface RecommenderChoice {
   param: number | null;
   /** w in score = s(u, i) / max_i |s(u, i)| + w · popularity(i) (0 = the model alone). */
   popularityWeight: number;
+  /**
+   * "ease+item-knn" only: the item-kNN half of the mix, param being EASE's λ. Both matrices are put on a
+   * common scale (typicalUserScale) and added, share·kNN + (1 − share)·EASE (see mixItemItem).
+   */
+  mix?: { neighbours: number | null; share: number };
 }
 
 /**
@@ -77,13 +82,15 @@ export function blendWithPopularity(scores: Float32Array, popularity: Float32Arr
 /** A short name for a choice, as answers and reports say it: "ease (λ 200) + 0.1 popularity". */
 export function describeChoice(choice: RecommenderChoice): string {
   const param =
-    choice.recommender === "ease"
-      ? ` (λ ${choice.param})`
-      : choice.recommender === "item-knn"
-        ? ` (${choice.param ?? "all"} neighbours)`
-        : choice.recommender === "warp"
-          ? ` (${choice.param} epochs)`
-          : "";
+    choice.recommender === "ease+item-knn"
+      ? ` (λ ${choice.param}; ${choice.mix?.neighbours ?? "all"} neighbours, share ${choice.mix?.share})`
+      : choice.recommender === "ease"
+        ? ` (λ ${choice.param})`
+        : choice.recommender === "item-knn"
+          ? ` (${choice.param ?? "all"} neighbours)`
+          : choice.recommender === "warp"
+            ? ` (${choice.param} epochs)`
+            : "";
   const blend =
     choice.popularityWeight > 0 && choice.recommender !== "popularity"
       ? ` + ${choice.popularityWeight} popularity`

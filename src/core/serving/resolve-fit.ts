@@ -1,9 +1,113 @@
-import type { AffinityModel } from "../affinity/affinity-model.js";
+import type { AffinityModel, TimedPlayTable } from "../affinity/affinity-model.js";
 import { userState } from "../affinity/affinity-model.js";
-import type { CatalogueIndex } from "../matching/index.js";
-import type { CatalogueView } from "./catalogue-view.js";
+import type { LabelRule } from "../affinity/weighting.js";
+import { ContextPriors } from "../context/context-priors.js";
+import { contextObservations } from "../context/observations.js";
+import { subsetPlays } from "../evaluation/split.js";
+import { looksSuccessful } from "../failures/turn-features.js";
+import { CatalogueIndex } from "../matching/catalogue-index.js";
+import { parseRequest } from "../matching/request.js";
+import type { VoiceTurn } from "../voice/turn.js";
+import { buildCatalogueView, type CatalogueView, type ServingItem } from "./catalogue-view.js";
 import { type CandidateAdjuster, TEXT_WEIGHT, textCandidates, totalLongPlays } from "./resolve.js";
-import { type FitTurn, type PlayHistory, priorTerm, tasteDelta } from "./resolve-blend.js";
+import {
+  type FitTurn,
+  fitResolveBlend,
+  PlayHistory,
+  priorTerm,
+  type ResolveBlend,
+  tasteDelta,
+} from "./resolve-blend.js";
+
+const DAY_MS = 86_400_000;
+
+/** Days at the end of the training data held out to fit resolve's blend on (see fitBlendOnHeldOutDays). */
+export const defaultBlendFitDays = 7;
+
+/** What the fit saw and chose; `tastebud train` keeps it in the manifest (model extra "resolveBlend"). */
+export interface HeldOutBlendFit {
+  blend: ResolveBlend;
+  /** Days held out, and where they start. */
+  days: number;
+  cutAt: string;
+  /** Held-out turns the fit judged, and the share resolved to the item played, by the blend and by the prior. */
+  turns: number;
+  accuracy: number;
+  priorAccuracy: number;
+  /** Turns the best blend of the grid resolved right and the prior wrong, and the other way round. */
+  wins: number;
+  losses: number;
+}
+
+/**
+ * Fits how much resolve trusts each user's evidence over the prior (see ResolveBlend) on held-out days:
+ * the turns from `fitCutMs` on that went well are ranked by an affinity model (`train`), context priors
+ * and replay counts learned from the plays and turns before `fitCutMs` only. Fitted on the turns the
+ * served model learned from, the weights would reward evidence that merely remembers those very plays
+ * (and did: personal resolution lost to the prior on some simulated worlds). `tastebud train` and
+ * `eval --context` both fit this way. Null when either side of the cut is empty.
+ */
+export function fitBlendOnHeldOutDays(input: {
+  plays: TimedPlayTable;
+  /** The logged turns (any order). */
+  turns: readonly VoiceTurn[];
+  catalogue: readonly ServingItem[];
+  rule: LabelRule;
+  fitCutMs: number;
+  days: number;
+  /** Trains the affinity model of the plays before the cut (same users and items as `plays`). */
+  train: (earlyPlays: TimedPlayTable) => AffinityModel;
+}): HeldOutBlendFit | null {
+  const { plays, turns, catalogue, rule, fitCutMs } = input;
+  const isEarly = Uint8Array.from(plays.endTimeMs, (t) => (t < fitCutMs ? 1 : 0));
+  if (!isEarly.includes(1)) return null;
+  const requests = turns.flatMap((t) =>
+    t.timeMs >= fitCutMs && t.resolvedItem && looksSuccessful(t)
+      ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
+      : [],
+  );
+  if (requests.length === 0) return null;
+  const early = subsetPlays(plays, isEarly, 1);
+  const model = input.train(early);
+  const kinds = new Map(catalogue.map((c) => [c.id, c.kind]));
+  const priors = ContextPriors.learn(
+    contextObservations(
+      turns.filter((t) => t.timeMs < fitCutMs),
+      (id) => kinds.get(id),
+    ),
+  );
+  const view = buildCatalogueView(model, catalogue);
+  const judged = fitTurns(
+    model,
+    view,
+    new CatalogueIndex(view.all),
+    requests,
+    new PlayHistory(early, rule, model.items.length),
+    ({ turn }) => (priors.observations > 0 ? contextAdjusterFor(priors, turn) : null),
+  );
+  if (judged.length === 0) return null;
+  return { ...fitResolveBlend(judged), days: input.days, cutAt: new Date(fitCutMs).toISOString() };
+}
+
+/** The last `days` days of the data: from the latest play or turn back. */
+export function blendFitCut(plays: TimedPlayTable, turns: readonly VoiceTurn[], days: number): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of plays.endTimeMs) last = Math.max(last, t);
+  for (const t of turns) last = Math.max(last, t.timeMs);
+  return last - days * DAY_MS;
+}
+
+/** The context adjuster resolve serves a turn with (VoiceService.resolve's). */
+export function contextAdjusterFor(priors: ContextPriors, t: VoiceTurn): CandidateAdjuster | null {
+  if (!t.context) return null;
+  const kindSaid = parseRequest(t.text).kindHint !== null;
+  return (c) => {
+    const { value, lifts } = priors.score(t.user, { kind: c.kind, item: c.item }, t.context, t.timeMs, {
+      kindSaid,
+    });
+    return lifts.length === 0 ? null : { value, reasons: [] };
+  };
+}
 
 /** A logged request that went well: who asked what, when, and the item it played. */
 export interface FitRequest {

@@ -6,7 +6,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
-import type { ContextPriorsJson } from "../../core/context/index.js";
 import { saveModel } from "../model-files.js";
 import { fitServedResolveBlend } from "../resolve-blend.js";
 import { trainServedTopN } from "../topn.js";
@@ -35,17 +34,11 @@ const topN = trainServedTopN(plays, config, {
   approximateAbove,
   onProgress: (phase, done, total) => send({ type: "progress", phase, done, total }),
 });
-// How much resolve trusts each user's evidence over the prior, fitted on the logged turns.
+// How much resolve trusts each user's evidence over the prior, fitted on the last days of logged turns
+// with a model of the days before them (see fitServedResolveBlend).
 if (resolveFit) {
   send({ type: "progress", phase: "fit resolve blend", done: 0, total: 1 });
-  const fit = fitServedResolveBlend(
-    model,
-    plays,
-    config.rule,
-    resolveFit.turns,
-    resolveFit.catalogue,
-    (save.extras.contextPriors as ContextPriorsJson | undefined) ?? null,
-  );
+  const fit = fitServedResolveBlend(plays, users, items, config, resolveFit.turns, resolveFit.catalogue);
   if (fit) save.extras.resolveBlend = fit;
 }
 send({ type: "progress", phase: "save model", done: 0, total: 1 });

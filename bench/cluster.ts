@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -- cluster`: first figures for issue 22 (beyond one machine). Events/s into the stores
+ * through the CLI's ingest path (ingestIntoStore, what `tastebud ingest` runs: read, validate, key, append
+ * in batches of 20,000), into a fresh DuckDB file and into fresh PostgreSQL schemas (COPY and multi-row
+ * INSERT), in one run so the ratios compare like with like; and the same files read and keyed without a
+ * store, the ceiling the JavaScript side sets on any store.
+ *   --plays N   about how many simulated plays (default 500,000)
+ * Skips PostgreSQL, saying why, when the server (TASTEBUD_TEST_POSTGRES, default the local one) cannot be used.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { simulateWorld } from "../src/core/simulate/world.js";
+import { readSourceBatches } from "../src/ingest/index.js";
+import { ingestIntoStore } from "../src/pipeline/ingest.js";
+import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { OccurrenceCounter } from "../src/store/event-key.js";
+import type { EventStore } from "../src/store/event-store.js";
+import { PostgresEventStore } from "../src/store/postgres/postgres-store.js";
+import { ScratchDatabases } from "../src/store/postgres/scratch-databases.js";
+
+interface IngestFigure {
+  store: string;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  /** The same file again: every event a duplicate, skipped by key. */
+  reingestEventsPerSec: number;
+  /** Plays the store holds afterwards (= events: nothing lost or doubled). */
+  stored: number;
+}
+
+export async function clusterBench(options: { plays?: number } = {}, log: (t: string) => void) {
+  const load = { start: loadavg().map((x) => Math.round(x * 100) / 100), end: [] as number[] };
+  const plays = options.plays ?? 500_000;
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-cluster-"));
+  const scratch = new ScratchDatabases();
+  try {
+    // About 330 plays per simulated user over 60 days.
+    const world = simulateWorld({
+      users: Math.max(10, Math.round(plays / 330)),
+      items: 10_000,
+      days: 60,
+      seed: 7,
+    });
+    const eventsPath = join(dir, "events.jsonl");
+    writeFileSync(eventsPath, `${world.events.map((e) => JSON.stringify(e)).join("\n")}\n`);
+    log(`${world.events.length} simulated plays in ${eventsPath}`);
+
+    // The JavaScript side alone: read, validate and key every event, store nothing.
+    const t0 = performance.now();
+    const counter = new OccurrenceCounter();
+    let keyed = 0;
+    for await (const batch of readSourceBatches([eventsPath])) {
+      for (const record of batch) {
+        if (record.kind !== "play") continue;
+        counter.keyFor(record.event);
+        keyed++;
+      }
+    }
+    const readSeconds = (performance.now() - t0) / 1000;
+    const readAndKey = { events: keyed, seconds: readSeconds, eventsPerSec: Math.round(keyed / readSeconds) };
+    log(`read and key only: ${readAndKey.eventsPerSec} events/s`);
+
+    const ingest: IngestFigure[] = [];
+    const measure = async (name: string, store: EventStore) => {
+      try {
+        const rejectsPath = join(dir, `${name}.rejects.jsonl`);
+        const t = performance.now();
+        const first = await ingestIntoStore(store, [eventsPath], { rejectsPath });
+        const seconds = (performance.now() - t) / 1000;
+        const t2 = performance.now();
+        const again = await ingestIntoStore(store, [eventsPath], { rejectsPath });
+        const againSeconds = (performance.now() - t2) / 1000;
+        const figure = {
+          store: name,
+          events: first.accepted,
+          seconds: Math.round(seconds * 100) / 100,
+          eventsPerSec: Math.round(first.accepted / seconds),
+          reingestEventsPerSec: Math.round(again.duplicates / againSeconds),
+          stored: await store.countPlays(),
+        };
+        log(`${name}: ${figure.eventsPerSec} events/s, re-ingest ${figure.reingestEventsPerSec} events/s`);
+        ingest.push(figure);
+      } finally {
+        await store.close();
+      }
+    };
+    await measure("duckdb", await DuckDbEventStore.open(join(dir, "bench.duckdb")));
+    const unavailable = await scratch.unavailable();
+    if (unavailable) log(`skipping PostgreSQL: ${unavailable}`);
+    else {
+      await measure(
+        "postgres-copy",
+        await PostgresEventStore.open(await scratch.create(), { playWrites: "copy" }),
+      );
+      await measure(
+        "postgres-insert",
+        await PostgresEventStore.open(await scratch.create(), { playWrites: "insert" }),
+      );
+    }
+    const rate = (name: string) => ingest.find((f) => f.store === name)?.eventsPerSec ?? null;
+    const ratio = (a: string, b: string) => {
+      const [x, y] = [rate(a), rate(b)];
+      return x === null || y === null ? null : Math.round((x / y) * 100) / 100;
+    };
+    load.end = loadavg().map((x) => Math.round(x * 100) / 100);
+    return {
+      plays: world.events.length,
+      readAndKey,
+      ingest,
+      ratios: {
+        postgresCopyToDuckdb: ratio("postgres-copy", "duckdb"),
+        postgresCopyToInsert: ratio("postgres-copy", "postgres-insert"),
+        postgresCopyToReadAndKey:
+          rate("postgres-copy") === null
+            ? null
+            : Math.round(((rate("postgres-copy") as number) / readAndKey.eventsPerSec) * 100) / 100,
+      },
+      target: { postgresEventsPerSec: 100_000, met: (rate("postgres-copy") ?? 0) >= 100_000 },
+      postgresSkipped: unavailable,
+      load,
+    };
+  } finally {
+    await scratch.dropAll().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
