@@ -58,6 +58,9 @@ const ONE_THREAD = 1;
 // one, see src/pipeline/threads/topn-worker.ts); the CommonJS build knows its own folder.
 const usearch = createRequire(import.meta.url)("usearch").default as typeof usearchModule;
 
+/** Least recall@10 against the exact top-10 a saved index's chosen search breadth must reach. */
+export const searchRecallFloor = 0.95;
+
 export type UsearchIndex = InstanceType<typeof usearch.Index>;
 
 function resolveIndexOptions(

@@ -1,4 +1,4 @@
-export { ApproximateIndex, type ApproximateIndexOptions, measureRecall } from "./ann.js";
+export { ApproximateIndex, type ApproximateIndexOptions, measureRecall, searchRecallFloor } from "./ann.js";
 export {
   type Exclusion,
   exactTopN,

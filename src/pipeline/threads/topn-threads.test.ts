@@ -1,9 +1,15 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { userVector } from "../../core/affinity/factor-model.js";
-import { ApproximateIndex, exactTopN, measureRecall, randomFactorModel } from "../../core/topn/index.js";
+import {
+  ApproximateIndex,
+  exactTopN,
+  measureRecall,
+  randomFactorModel,
+  searchRecallFloor,
+} from "../../core/topn/index.js";
 import { approximateTopNOffThread } from "./topn-threads.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-topn-"));
@@ -18,8 +24,20 @@ describe("approximateTopNOffThread", () => {
     expect(topN.index?.size).toBe(4000);
     const files = readdirSync(dir).sort();
     expect(files).toEqual(["approximate-index-m16-ef64.usearch", "approximate-index-m16-ef64.usearch.json"]);
+    // The search breadth serving uses is the narrowest tried whose recall reaches the floor.
+    const kept = JSON.parse(readFileSync(join(dir, `${files[0]}.json`), "utf8")) as {
+      expansionSearch: number;
+      recallByExpansionSearch: Record<string, number>;
+    };
+    const ef = kept.expansionSearch;
+    expect(topN.index?.options.expansionSearch).toBe(ef);
+    for (const [tried, recall] of Object.entries(kept.recallByExpansionSearch)) {
+      if (Number(tried) < ef) expect(recall).toBeLessThan(searchRecallFloor);
+      if (Number(tried) === ef) expect(recall).toBeGreaterThanOrEqual(searchRecallFloor);
+      expect(Number(tried)).toBeLessThanOrEqual(ef);
+    }
     // The recall it reports is the recall of the mapped index, measured again here on the same users.
-    const here = ApproximateIndex.build(model, { threads: 1 });
+    const here = ApproximateIndex.build(model, { threads: 1, expansionSearch: ef });
     expect(topN.recall).toBeCloseTo(measureRecall(model, topN.index as ApproximateIndex, 100, 10, 1), 10);
     expect(topN.recall).toBeGreaterThanOrEqual(0.95);
     let same = 0;

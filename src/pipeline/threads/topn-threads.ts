@@ -20,8 +20,16 @@ export interface TopNWorkerData {
 }
 
 export interface TopNWorkerResult {
+  /** Recall@10 at the search breadth chosen (expansionSearch). */
   recall: number;
   buildSeconds: number;
+  /**
+   * The narrowest search breadth (ef) whose recall@10 reaches searchRecallFloor, measured on the saved
+   * index; absent in files written before it was chosen (the options' breadth then serves).
+   */
+  expansionSearch?: number;
+  /** Recall@10 at each breadth tried, narrowest first. */
+  recallByExpansionSearch?: Record<string, number>;
 }
 
 export interface OffThreadTopNConfig {
@@ -77,7 +85,8 @@ function offThreadOptions(config: OffThreadTopNConfig): ApproximateIndexOptions 
 
 function mapSavedTopN(model: FactorModel, options: ApproximateIndexOptions, path: string): TopN {
   const result = JSON.parse(readFileSync(`${path}.json`, "utf8")) as TopNWorkerResult;
-  const index = ApproximateIndex.adopt(model, options, result.buildSeconds, (empty) => empty.view(path));
+  const chosen = { ...options, expansionSearch: result.expansionSearch ?? options.expansionSearch };
+  const index = ApproximateIndex.adopt(model, chosen, result.buildSeconds, (empty) => empty.view(path));
   return approximateTopN(model, index, result.recall);
 }
 
