@@ -92,7 +92,7 @@ function RegretView({ s }: { s: Simulation }) {
         Plot.plot({
           width,
           height: 280,
-          x: { label: "round", grid: true },
+          x: { label: "round", grid: true, ticks: Math.min(s.rounds, 10), tickFormat: "d" },
           y: { label: "cumulative regret", grid: true },
           color: { legend: true },
           marks: [
