@@ -16,8 +16,9 @@
  *   npm run bench -- privacy      # privacy mode: table load, perturbation latency, trade-off per ε (bench/privacy.ts)
  *                                 # (--latency-only: skip the trade-off)
  *   npm run bench -- kernels      # CSV rows/s, catalogue index build and query on 100k items, Kendall tau-b on 1M
- *   npm run bench -- memory       # RSS over store look-ups, unknown users and fold-in writes against a served
- *                                 # model, in process (--lookups N --writes N --max-folded-in N; bench/memory.ts)
+ *   npm run bench -- memory       # RSS and heap of a served model over unknown users, history look-ups and
+ *                                 # fold-in writes over loopback, vs app.inject (--unknown N --lookups N
+ *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
@@ -64,6 +65,7 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--unknown",
   "--lookups",
   "--writes",
   "--max-folded-in",
@@ -144,6 +146,7 @@ async function main() {
       "memory",
       () =>
         memoryBench({
+          unknown: numberFlag("--unknown"),
           lookups: numberFlag("--lookups"),
           writes: numberFlag("--writes"),
           maxFoldedInUsers: numberFlag("--max-folded-in"),

@@ -53,6 +53,48 @@ describe("DuckDbEventStore", () => {
     }
   });
 
+  it("answers a read while a long write is in flight, from the last committed state", async () => {
+    const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"));
+    try {
+      const counter = new OccurrenceCounter();
+      const keyed = (from: number, n: number) =>
+        Array.from({ length: n }, (_, k) => {
+          const event = {
+            user: `u${(from + k) % 997}`,
+            item: `i${(from + k) % 1009}`,
+            endTime: new Date(Date.UTC(2024, 0, 1) + (from + k) * 1000).toISOString(),
+            playedMs: 30_000,
+          };
+          return { key: counter.keyFor(event), event, source: "t" };
+        });
+      await store.appendPlays(keyed(0, 10));
+      // A batch that takes the write connection for a long while (staging, then one transaction).
+      const order: string[] = [];
+      const write = store.appendPlays(keyed(10, 60_000)).then((r) => {
+        order.push("write");
+        return r;
+      });
+      const read = store.countPlays().then((n) => {
+        order.push("read");
+        return n;
+      });
+      const history = store.recentPlays("u3", 5).then((plays) => {
+        order.push("history");
+        return plays;
+      });
+      // With one connection for everything the reads queued behind the write and finished after it.
+      expect(await read).toBe(10);
+      expect((await history).map((p) => p.item)).toEqual(["i3"]);
+      expect((await write).inserted).toBe(60_000);
+      expect(order.indexOf("read")).toBeLessThan(order.indexOf("write"));
+      expect(order.indexOf("history")).toBeLessThan(order.indexOf("write"));
+      // Once committed, the next read sees the write.
+      expect(await store.countPlays()).toBe(60_010);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("tells a second process that the store is held, naming the holder", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
     const holder = await DuckDbEventStore.open(path);

@@ -38,38 +38,57 @@ import { impressionSummaryOf, recentPlaysOf, storeSummary } from "./summary-quer
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
  * process gets StoreError("locked") naming the holder instead of a crash.
  *
- * Every call runs on one connection, one call at a time. A DuckDB connection runs one statement at a time,
- * and a write here is several (staging table, appender, transaction): a read started while a write was in
- * flight failed with "unsuccessful or closed pending query result" (8 of 240 reads in the conformance
- * test, 84 of 40k requests to a server) or ran inside the write's transaction. So the calls queue on a
- * mutex; scanPlays, which opens a connection of its own for a snapshot, does not wait.
+ * Writes run on one connection, one call at a time. A DuckDB connection runs one statement at a time,
+ * and a write here is several (staging table, appender, transaction): a read started on the same connection
+ * while a write was in flight failed with "unsuccessful or closed pending query result" (8 of 240 reads in
+ * the conformance test, 84 of 40k requests to a server) or ran inside the write's transaction. So the
+ * writes queue on a mutex. Reads run on a second connection of the same instance, queued on their own
+ * mutex: DuckDB's MVCC gives each read the last committed state, so a long write (an ingest batch, a
+ * fold-in) no longer holds up every answer that reads the store (they waited 50-80 ms behind one write
+ * under load). scanPlays opens a connection of its own for its snapshot and waits for neither.
  */
 export class DuckDbEventStore implements EventStore {
   private readonly serial = new Mutex();
+  private readonly reads = new Mutex();
 
-  private constructor(private readonly on: DuckDbConnectionStore) {}
+  private constructor(
+    private readonly on: DuckDbConnectionStore,
+    private readonly reader: DuckDbConnectionStore,
+  ) {}
 
   static async open(path: string): Promise<DuckDbEventStore> {
-    return new DuckDbEventStore(await DuckDbConnectionStore.open(path));
+    const writer = await DuckDbConnectionStore.open(path);
+    return new DuckDbEventStore(writer, await writer.anotherConnection());
   }
 
   get location(): string {
     return this.on.location;
   }
 
+  /** A write (or anything that must see the write connection's temp tables), after earlier writes. */
   private one<T>(body: (s: DuckDbConnectionStore) => Promise<T>): Promise<T> {
-    return this.serial.run(async () => {
-      try {
-        return await body(this.on);
-      } catch (err) {
-        throw unavailable(this.on.location, err) ?? err;
-      } finally {
-        this.on.destroyStatements();
-      }
-    });
+    return this.serial.run(() => this.call(this.on, body));
   }
 
-  schemaVersion = () => this.one((s) => s.schemaVersion());
+  /** A read on the read connection: after earlier reads, never behind a write. */
+  private read<T>(body: (s: DuckDbConnectionStore) => Promise<T>): Promise<T> {
+    return this.reads.run(() => this.call(this.reader, body));
+  }
+
+  private async call<T>(
+    on: DuckDbConnectionStore,
+    body: (s: DuckDbConnectionStore) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await body(on);
+    } catch (err) {
+      throw unavailable(on.location, err) ?? err;
+    } finally {
+      on.destroyStatements();
+    }
+  }
+
+  schemaVersion = () => this.read((s) => s.schemaVersion());
   appendPlays = (batch: readonly KeyedPlayEvent[], options?: AppendOptions) =>
     this.one((s) => s.appendPlays(batch, options));
   upsertItems = (items: readonly CatalogueItem[]) => this.one((s) => s.upsertItems(items));
@@ -77,46 +96,52 @@ export class DuckDbEventStore implements EventStore {
     this.on.scanPlays(window).catch((err) => {
       throw unavailable(this.on.location, err) ?? err;
     });
-  countPlays = () => this.one((s) => s.countPlays());
-  scanPlayRequests = (window?: TimeWindow) => this.one((s) => s.scanPlayRequests(window));
+  countPlays = () => this.read((s) => s.countPlays());
+  scanPlayRequests = (window?: TimeWindow) => this.read((s) => s.scanPlayRequests(window));
   appendRequests = (batch: readonly SourcedRequestEvent[], options?: AppendOptions) =>
     this.one((s) => s.appendRequests(batch, options));
-  scanRequests = (window?: TimeWindow & { user?: string }) => this.one((s) => s.scanRequests(window));
-  countRequests = () => this.one((s) => s.countRequests());
+  scanRequests = (window?: TimeWindow & { user?: string }) => this.read((s) => s.scanRequests(window));
+  countRequests = () => this.read((s) => s.countRequests());
   addPreference = (record: PreferenceRecord) => this.one((s) => s.addPreference(record));
-  listPreferences = (user?: string) => this.one((s) => s.listPreferences(user));
+  listPreferences = (user?: string) => this.read((s) => s.listPreferences(user));
   removePreference = (user: string, factId: string) => this.one((s) => s.removePreference(user, factId));
   addPool = (record: Omit<PoolRecord, "version">) => this.one((s) => s.addPool(record));
-  listPools = (name?: string) => this.one((s) => s.listPools(name));
+  listPools = (name?: string) => this.read((s) => s.listPools(name));
   removePool = (name: string) => this.one((s) => s.removePool(name));
-  privacySpent = (users: readonly string[]) => this.one((s) => s.privacySpent(users));
-  privacyLedger = (top: number) => this.one((s) => s.privacyLedger(top));
+  privacySpent = (users: readonly string[]) => this.read((s) => s.privacySpent(users));
+  privacyLedger = (top: number) => this.read((s) => s.privacyLedger(top));
   addPrivacySpent = (increments: ReadonlyMap<string, number>) =>
     this.one((s) => s.addPrivacySpent(increments));
-  getItems = (ids?: readonly string[]) => this.one((s) => s.getItems(ids));
+  getItems = (ids?: readonly string[]) => this.read((s) => s.getItems(ids));
   appendImpressions = (batch: readonly ImpressionEvent[], source: string) =>
     this.one((s) => s.appendImpressions(batch, source));
   appendFeedback = (batch: readonly FeedbackEvent[], source: string) =>
     this.one((s) => s.appendFeedback(batch, source));
   scanImpressions = (filter?: TimeWindow & { ids?: readonly string[]; pageId?: string }) =>
-    this.one((s) => s.scanImpressions(filter));
-  impressionSummary = (rewardMs: number) => this.one((s) => s.impressionSummary(rewardMs));
+    this.read((s) => s.scanImpressions(filter));
+  impressionSummary = (rewardMs: number) => this.read((s) => s.impressionSummary(rewardMs));
   savePolicy = (record: StoredPolicy) => this.one((s) => s.savePolicy(record));
-  listPolicies = () => this.one((s) => s.listPolicies());
+  listPolicies = () => this.read((s) => s.listPolicies());
   saveState = (name: string, state: unknown, updatedAtMs?: number) =>
     this.one((s) => s.saveState(name, state, updatedAtMs));
-  loadState = (name: string) => this.one((s) => s.loadState(name));
+  loadState = (name: string) => this.read((s) => s.loadState(name));
   recordIngestRun = (run: IngestRunRecord) => this.one((s) => s.recordIngestRun(run));
   registerModel = (entry: ModelRegistryEntry) => this.one((s) => s.registerModel(entry));
-  currentModel = () => this.one((s) => s.currentModel());
-  listModels = () => this.one((s) => s.listModels());
-  summary = (options?: { topUsers?: number }) => this.one((s) => s.summary(options));
-  recentPlays = (user: string, limit: number) => this.one((s) => s.recentPlays(user, limit));
-  /** After the calls already queued: closing under a running statement would fail it. */
-  close = () => this.one((s) => s.close());
+  currentModel = () => this.read((s) => s.currentModel());
+  listModels = () => this.read((s) => s.listModels());
+  summary = (options?: { topUsers?: number }) => this.read((s) => s.summary(options));
+  recentPlays = (user: string, limit: number) => this.read((s) => s.recentPlays(user, limit));
+  /** After the calls already queued on both connections: closing under a running statement would fail it. */
+  close = () =>
+    this.serial.run(() =>
+      this.reads.run(async () => {
+        this.reader.closeConnection();
+        await this.on.close();
+      }),
+    );
 }
 
-/** The store's calls on its one connection, unserialised: DuckDbEventStore queues them. */
+/** The store's calls on one connection, unserialised: DuckDbEventStore queues them. */
 class DuckDbConnectionStore {
   /** Statements prepared by the call under way, destroyed when it ends (see prepare). */
   private statements: DuckDBPreparedStatement[] = [];
@@ -162,6 +187,16 @@ class DuckDbConnectionStore {
       store.destroyStatements();
     }
     return store;
+  }
+
+  /** A second connection to the same database (the read connection); it shares the instance. */
+  async anotherConnection(): Promise<DuckDbConnectionStore> {
+    return new DuckDbConnectionStore(this.location, this.instance, await this.instance.connect());
+  }
+
+  /** Closes this connection only (the instance stays open for the others). */
+  closeConnection(): void {
+    this.conn.closeSync();
   }
 
   private async migrate(): Promise<void> {
