@@ -1,6 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "./config.js";
 import { simulateWorld } from "./core/simulate/index.js";
@@ -41,6 +41,75 @@ describe.skipIf(unreachable !== null)("Engine on a PostgreSQL store", () => {
       expect(answer.source).toBe("personal");
       expect(answer.items).toHaveLength(5);
       expect(answer).toEqual(await trainer.recommend.forUser(user, { n: 5 }));
+    } finally {
+      await trainer.close();
+      await replica.close();
+    }
+  });
+
+  it("a replica on another machine follows the trainer: loads each new model from the store, swaps with no failed request", async () => {
+    const world = simulateWorld({ users: 60, items: 300, days: 20, seed: 8 });
+    const url = await scratch.create();
+    // Separate model folders: the replica has only what the store holds.
+    const trainer = await Engine.open({ store: url, models: mkdtempSync(join(tmpdir(), "tastebud-pg-t-")) });
+    const replicaModels = mkdtempSync(join(tmpdir(), "tastebud-pg-r-"));
+    const replica = await Engine.open({ store: url, models: replicaModels, followModels: true });
+    const config = toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5 }));
+    const servedVersion = async () => (await replica.models.current())?.manifest.version;
+    const until = async (done: () => Promise<boolean>) => {
+      for (let k = 0; k < 200 && !(await done()); k++) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      const counter = new OccurrenceCounter();
+      await trainer.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
+      await trainer.store.appendPlays(
+        world.events.map((event) => ({ key: counter.keyFor(event), event, source: "sim" })),
+      );
+      const first = await trainer.affinity.train(config);
+      await until(async () => (await servedVersion()) === first.version);
+      expect(await servedVersion()).toBe(first.version);
+      // Requests at the replica all through the next training and swap.
+      const user = world.truth.users[2];
+      let stop = false;
+      let answered = 0;
+      const failures: unknown[] = [];
+      const load = (async () => {
+        while (!stop) {
+          await replica.recommend.forUser(user, { n: 5 }).then(
+            () => answered++,
+            (err) => failures.push(err),
+          );
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const second = await trainer.affinity.train(
+        toTrainConfig(trainSettingsSchema.parse({ factors: 8, epochs: 5, seed: 99 })),
+      );
+      await until(async () => (await servedVersion()) === second.version);
+      stop = true;
+      await load;
+      expect(failures).toEqual([]);
+      expect(answered).toBeGreaterThan(0);
+      expect(await servedVersion()).toBe(second.version);
+      expect(await replica.recommend.forUser(user, { n: 5 })).toEqual(
+        await trainer.recommend.forUser(user, { n: 5 }),
+      );
+      // A machine where the trainer's folder does not exist: the version comes from the store's copy.
+      const trainerModels = dirname(second.path);
+      renameSync(trainerModels, `${trainerModels}-away`);
+      const elsewhere = await Engine.open({
+        store: url,
+        models: mkdtempSync(join(tmpdir(), "tastebud-pg-e-")),
+      });
+      try {
+        expect(await elsewhere.recommend.forUser(user, { n: 5 })).toEqual(
+          await replica.recommend.forUser(user, { n: 5 }),
+        );
+        expect(existsSync(join(elsewhere.modelsDir, second.version, "manifest.json"))).toBe(true);
+      } finally {
+        await elsewhere.close();
+        renameSync(`${trainerModels}-away`, trainerModels);
+      }
     } finally {
       await trainer.close();
       await replica.close();

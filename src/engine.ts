@@ -40,6 +40,11 @@ export interface EngineOptions {
   seed?: number;
   /** Privacy mode: perturb request text before it is stored, and keep each user's budget. */
   privacy?: PrivacyModeOptions;
+  /**
+   * Swap in each model another process makes current, as the store announces it (a shared PostgreSQL
+   * store; a store one process owns has no other trainer). What a serving replica sets.
+   */
+  followModels?: boolean;
 }
 
 /**
@@ -69,6 +74,9 @@ export class Engine {
   readonly home: HomeService;
   /** Directed related items: what follows an item (plays-next or any edge list), source/target embeddings. */
   readonly directed: DirectedService;
+
+  /** The store's model announcements this engine follows (followModels), closed with it. */
+  private watcher: { close(): Promise<void> } | null = null;
 
   private constructor(
     private readonly ctx: ServiceContext,
@@ -102,15 +110,28 @@ export class Engine {
       await store.close();
       throw err;
     }
-    return new Engine(
+    const engine = new Engine(
       {
         store,
         modelsDir,
-        models: new ServingModels(store, options.approximateAbove ?? 50_000, options.maxFoldedInUsers),
+        models: new ServingModels(
+          store,
+          options.approximateAbove ?? 50_000,
+          options.maxFoldedInUsers,
+          modelsDir,
+        ),
         draws: new Random(options.seed ?? Date.now() >>> 0),
       },
       privacy,
     );
+    if (options.followModels && store.watchModels) {
+      // A swap builds the new model while the old one answers (ServingModels), so following never stalls
+      // serving; a failed load leaves the previous model current, and the next announcement tries again.
+      engine.watcher = await store.watchModels(() => {
+        engine.models.reload().catch(() => {});
+      });
+    }
+    return engine;
   }
 
   /** The event store this engine opened (and closes). */
@@ -129,6 +150,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.watcher?.close();
     await this.home.flush();
     await this.rewrites.flush();
     await this.ctx.store.close();

@@ -39,11 +39,28 @@ export const playContextSchema = z
   })
   .strict();
 
+/** Half of a UTF-16 surrogate pair without the other half: JSON's "\ud800" escapes can make one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * An id or text of 1 to `max` characters that UTF-8 can hold: a lone surrogate would be stored as U+FFFD,
+ * making two different ids one (file ingest refuses them the same way, src/ingest/values.ts).
+ */
+const idText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine(
+      (s) => !LONE_SURROGATE.test(s),
+      "holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair)",
+    );
+
 export const playEventSchema = z
   .object({
-    eventId: z.string().min(1).max(200).optional().describe("stable id; re-ingesting an id adds nothing"),
-    user: z.string().min(1).max(200),
-    item: z.string().min(1).max(1000).describe("item id; for songs without an id, `artist|track`"),
+    eventId: idText(200).optional().describe("stable id; re-ingesting an id adds nothing"),
+    user: idText(200),
+    item: idText(1000).describe("item id; for songs without an id, `artist|track`"),
     endTime: z.iso
       .datetime({ offset: true, local: true })
       .describe("when playback stopped (ISO 8601; without an offset it is taken as UTC)"),
@@ -60,7 +77,7 @@ export const playEventSchema = z
       .describe("for sources that give counts or ratings instead of single plays; see the ingest presets"),
     context: playContextSchema.optional(),
     requestText: z.string().max(2000).optional(),
-    requestId: z.string().min(1).max(200).optional().describe("the request event that started this play"),
+    requestId: idText(200).optional().describe("the request event that started this play"),
     endReason: z.enum(endReasons).optional(),
   })
   .strict();
@@ -80,9 +97,9 @@ const probability = z.number().min(0).max(1);
  */
 export const requestEventSchema = z
   .object({
-    requestId: z.string().min(1).max(200).describe("stable id; re-ingesting an id adds nothing"),
-    user: z.string().min(1).max(200),
-    device: z.string().min(1).max(200).optional().describe("device id; sessions are per user and device"),
+    requestId: idText(200).describe("stable id; re-ingesting an id adds nothing"),
+    user: idText(200),
+    device: idText(200).optional().describe("device id; sessions are per user and device"),
     time: z.iso
       .datetime({ offset: true, local: true })
       .describe("when the request was made (ISO 8601; without an offset it is taken as UTC)"),
@@ -90,7 +107,7 @@ export const requestEventSchema = z
     asrConfidence: probability.optional(),
     intent: z.string().min(1).max(100).optional().describe("NLU intent, e.g. PlayMusic, PlayVideo, ReadBook"),
     intentConfidence: probability.optional(),
-    resolvedItem: z.string().min(1).max(1000).optional().describe("catalogue id the request resolved to"),
+    resolvedItem: idText(1000).optional().describe("catalogue id the request resolved to"),
     responseKind: z.enum(responseKinds).default("play"),
     bargeIn: z.boolean().default(false).describe("the user interrupted the answer"),
     playedMs: z
@@ -142,7 +159,7 @@ export const itemKinds = [
 
 export const catalogueItemSchema = z
   .object({
-    id: z.string().min(1).max(1000),
+    id: idText(1000),
     title: z.string().min(1),
     creators: z.array(z.string().min(1)).default([]),
     kind: z.enum(itemKinds).default("song"),

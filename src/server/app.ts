@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -245,10 +246,15 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   // are not taken at all, so a cross-site form or fetch without a preflight cannot reach a route (415).
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const violation = checkJsonLimits(body as string, jsonLimits);
+  // The body comes as bytes and must be UTF-8: decoded as a string, bytes that are not became U+FFFD, and
+  // two different ids could be stored as one (file ingest refuses them the same way).
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, raw, done) => {
+    if (!isUtf8(raw as Buffer))
+      return done(new HttpError(400, "invalid-utf8", "the body is not valid UTF-8"), undefined);
+    const body = (raw as Buffer).toString("utf8");
+    const violation = checkJsonLimits(body, jsonLimits);
     if (violation) return done(new HttpError(400, violation.code, violation.message), undefined);
-    parseJson(request, body as string, done);
+    parseJson(request, body, done);
   });
 
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
@@ -280,6 +286,15 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     if (fe.code === "FST_ERR_HANDLER_TIMEOUT") {
       request.log.warn({ route: request.routeOptions.url }, "handler timed out");
       return sendError(reply, 503, "timeout", "the answer took too long; try again");
+    }
+    if (status === 415) {
+      const given = request.headers["content-type"]?.split(";")[0].slice(0, 100) || "none";
+      return sendError(
+        reply,
+        415,
+        "unsupported-media-type",
+        `bodies must be sent as Content-Type: application/json (this one: ${given})`,
+      );
     }
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, wrong content type, ...): their messages name no files.

@@ -88,6 +88,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     store: options.store,
     models: options.models,
     privacy: options.privacy,
+    // A replica on a shared store serves what any trainer publishes (a store file has one process).
+    followModels: true,
   });
   let app: FastifyInstance;
   try {

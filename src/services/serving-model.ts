@@ -17,7 +17,7 @@ import {
   type ModelManifest,
 } from "../pipeline/model-files.js";
 import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
-import type { EventStore } from "../store/event-store.js";
+import type { EventStore, ModelRegistryEntry } from "../store/event-store.js";
 
 /**
  * Folded-in users kept per model by default. An overlay of a user with h distinct items and f factors is
@@ -77,6 +77,8 @@ export class ServingModels {
     readonly approximateAbove: number,
     /** Most folded-in users kept per model (the least recently used go first). */
     readonly maxFoldedInUsers = defaultMaxFoldedInUsers,
+    /** Where a version registered on another machine is written when the store holds its files. */
+    private readonly modelsDir?: string,
   ) {}
 
   /** Loads the store's current model with its catalogue (cached until the next train or reload). */
@@ -85,7 +87,7 @@ export class ServingModels {
     if (this.swapping) return this.swapping;
     return this.swap(async () => {
       const entry = await this.store.currentModel();
-      return entry ? this.load(entry.path) : null;
+      return entry ? this.load(await this.localPath(entry)) : null;
     });
   }
 
@@ -101,8 +103,22 @@ export class ServingModels {
     return this.swap(async () => {
       const entry = await this.store.currentModel();
       if (!entry) return null;
-      return this.loaded?.manifest.version === entry.version ? this.loaded : this.load(entry.path);
+      return this.loaded?.manifest.version === entry.version
+        ? this.loaded
+        : this.load(await this.localPath(entry));
     });
+  }
+
+  /**
+   * The folder of a registered version on this machine: its registered path when that exists here,
+   * otherwise `<modelsDir>/<version>`, written from the store's copy of its files (a shared store keeps
+   * them, see EventStore.materializeModel) the first time.
+   */
+  private async localPath(entry: ModelRegistryEntry): Promise<string> {
+    if (existsSync(entry.path) || !this.store.materializeModel || !this.modelsDir) return entry.path;
+    const local = join(this.modelsDir, entry.version);
+    if (!existsSync(local)) await this.store.materializeModel(entry.version, local);
+    return local;
   }
 
   /** Swaps in a version just trained and registered, from the model in memory (its folder gives the rest). */

@@ -79,6 +79,17 @@ export interface EventStore {
   registerModel(entry: ModelRegistryEntry): Promise<void>;
   currentModel(): Promise<ModelRegistryEntry | null>;
   listModels(): Promise<ModelRegistryEntry[]>;
+  /**
+   * Stores that several machines share keep each registered version's files too (registerModel stores
+   * them): this writes a version's files into `dir` (atomically: a temporary folder renamed into place)
+   * and says whether the store had them. Absent on a store one process owns (its folder is the artifact).
+   */
+  materializeModel?(version: string, dir: string): Promise<boolean>;
+  /**
+   * Calls `onCurrent` with the version each time another process makes a model current (and once after a
+   * lost connection is back, in case one was missed). Absent on a store one process owns.
+   */
+  watchModels?(onCurrent: (version: string | null) => void): Promise<{ close(): Promise<void> }>;
   /** What the store holds, for an overview: counts, time range, events per day, rejects, top users. */
   summary(options?: { topUsers?: number }): Promise<StoreSummary>;
   /** A user's latest plays, newest first. */

@@ -156,6 +156,19 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       );
     `,
   },
+  {
+    version: 2,
+    description:
+      "model artifacts: each registered version's files, so a replica on another machine can load it",
+    sql: `
+      CREATE TABLE model_files (
+        version text NOT NULL REFERENCES models (version) ON DELETE CASCADE,
+        name text NOT NULL,
+        bytes bytea NOT NULL,
+        PRIMARY KEY (version, name)
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

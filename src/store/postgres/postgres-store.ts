@@ -1,3 +1,14 @@
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
@@ -37,7 +48,11 @@ export type PlayWriteMethod = "copy" | "insert";
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 8). */
   poolSize?: number;
-  /** Default "copy": faster than "insert" in `npm run bench -- cluster` (see README, scale). */
+  /**
+   * Default "insert": one statement per batch, and in `npm run bench -- cluster` as fast or faster than
+   * COPY plus the staging INSERT it needs for the key check (7.2k vs 4.0k events/s on 571k plays at load
+   * 12-19; 10.4k vs 9.7k on 60k at load 15).
+   */
   playWrites?: PlayWriteMethod;
   /** Rows fetched per cursor read while scanning plays (default 10,000). */
   scanBatchRows?: number;
@@ -115,8 +130,9 @@ export function redactedUrl(url: string): string {
  * Calls run on a pool of connections, each on its own: PostgreSQL's MVCC lets reads go on beside writes,
  * and every write is one transaction whose ON CONFLICT DO NOTHING on the event keys makes concurrent
  * writers of the same events store each once (a second writer of a key waits for the first to commit,
- * then skips it). Plays go in by COPY into a per-connection temporary staging table, then one INSERT into
- * `plays`; the training scan reads a snapshot through a cursor, a slice of rows at a time.
+ * then skips it). A batch of plays goes in as one multi-row INSERT over unnest()ed column arrays (or COPY
+ * into a staging table first, `playWrites`); the training scan reads a snapshot through a cursor, a
+ * slice of rows at a time.
  */
 export class PostgresEventStore implements EventStore {
   /** Connections that have their temporary staging table (created once per session). */
@@ -125,6 +141,7 @@ export class PostgresEventStore implements EventStore {
 
   private constructor(
     readonly location: string,
+    private readonly url: string,
     private readonly pool: pg.Pool,
     private readonly options: Required<PostgresStoreOptions>,
   ) {}
@@ -135,9 +152,9 @@ export class PostgresEventStore implements EventStore {
     // An idle connection the server dropped (a restart) must not crash the process: the pool discards it
     // and the next call connects afresh; a call under way gets the error as a StoreError("io").
     pool.on("error", () => {});
-    const store = new PostgresEventStore(location, pool, {
+    const store = new PostgresEventStore(location, url, pool, {
       poolSize: options.poolSize ?? 8,
-      playWrites: options.playWrites ?? "copy",
+      playWrites: options.playWrites ?? "insert",
       scanBatchRows: options.scanBatchRows ?? 10_000,
     });
     try {
@@ -781,10 +798,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * A new current version is announced on `tastebud_models` at commit (pg_notify inside the transaction),
-   * so replicas that LISTEN learn of it without polling.
+   * Registers the version with its files (every file under `entry.path`, as bytea, in the same
+   * transaction: a replica never sees a registered version whose files are missing). A new current
+   * version is announced on `tastebud_models` at commit (pg_notify inside the transaction), so replicas
+   * that LISTEN (watchModels) learn of it without polling.
    */
   async registerModel(entry: ModelRegistryEntry): Promise<void> {
+    const files = existsSync(entry.path) && statSync(entry.path).isDirectory() ? filesUnder(entry.path) : [];
     await this.transaction(async (c) => {
       await c.query("SELECT pg_advisory_xact_lock($1)", [LOCK_MODELS]);
       if (entry.isCurrent) await c.query("UPDATE models SET is_current = false WHERE is_current");
@@ -802,8 +822,71 @@ export class PostgresEventStore implements EventStore {
           entry.isCurrent ?? false,
         ],
       );
+      await c.query("DELETE FROM model_files WHERE version = $1", [entry.version]);
+      for (const name of files) {
+        await c.query("INSERT INTO model_files (version, name, bytes) VALUES ($1, $2, $3)", [
+          entry.version,
+          name,
+          readFileSync(join(entry.path, name)),
+        ]);
+      }
       if (entry.isCurrent) await c.query("SELECT pg_notify($1, $2)", [modelsChannel, entry.version]);
     });
+  }
+
+  async materializeModel(version: string, dir: string): Promise<boolean> {
+    const rows = await this.rows("SELECT name, bytes FROM model_files WHERE version = $1", [version]);
+    if (rows.length === 0) return false;
+    // Named as model saves name theirs, so a crash's leftover is removed like one (removeAbandonedTemporaries).
+    const tmp = join(dirname(dir), `.tmp-fetch-${version}-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    for (const [name, bytes] of rows) {
+      const path = join(tmp, name as string);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, bytes as Buffer);
+    }
+    if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
+    else renameSync(tmp, dir);
+    return true;
+  }
+
+  /**
+   * LISTEN on a connection of its own (outside the pool). When it drops, it reconnects after a second and
+   * reports the current version once, since a notification sent meanwhile is lost.
+   */
+  async watchModels(onCurrent: (version: string | null) => void): Promise<{ close(): Promise<void> }> {
+    let client: pg.Client | null = null;
+    let closed = false;
+    let retry: NodeJS.Timeout | undefined;
+    const listen = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.url });
+      c.on("notification", (n) => {
+        if (n.channel === modelsChannel) onCurrent(n.payload ?? null);
+      });
+      const again = () => {
+        if (closed || client !== c) return;
+        client = null;
+        c.end().catch(() => {});
+        retry = setTimeout(() => {
+          listen()
+            .then(async () => onCurrent((await this.currentModel())?.version ?? null))
+            .catch(again);
+        }, 1_000);
+      };
+      c.on("error", again);
+      c.on("end", again);
+      client = c;
+      await c.connect();
+      await c.query(`LISTEN ${modelsChannel}`);
+    };
+    await listen();
+    return {
+      close: async () => {
+        closed = true;
+        clearTimeout(retry);
+        await client?.end().catch(() => {});
+      },
+    };
   }
 
   async currentModel(): Promise<ModelRegistryEntry | null> {
@@ -844,6 +927,20 @@ export class PostgresEventStore implements EventStore {
     this.closing ??= this.pool.end();
     return this.closing;
   }
+}
+
+/** Paths of the files under `dir`, relative to it, with forward slashes. */
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.push(relative(dir, path).split("\\").join("/"));
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /** `WHERE` for a time window over a timestamptz column, with its parameters (epoch ms). */
