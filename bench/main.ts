@@ -1,7 +1,9 @@
 /**
  * Benchmarks print one JSON object and append it, with the commit id, to bench/out/results.jsonl (git-ignored).
  *   npm run bench                 # all of the below
- *   npm run bench -- ingest       # ingest events/s of ~1M simulated plays into a fresh store
+ *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
+ *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
+ *                                 # (--rows N for a quicker run; bench/ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
  *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
@@ -42,6 +44,7 @@ import { clusterBench } from "./cluster.js";
 import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
+import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { playlistsBench } from "./playlists.js";
@@ -69,6 +72,7 @@ const valued = [
   "--lookups",
   "--writes",
   "--max-folded-in",
+  "--rows",
 ];
 const which = process.argv
   .slice(2)
@@ -128,6 +132,7 @@ async function main() {
   }
   // The rest can run one after another in one command (npm run bench -- home serve).
   const inTurn: Array<[string, () => object | Promise<object>]> = [
+    ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
     ["resolve-decision", () => resolveDecisionBench()],
     ["playlists", () => playlistsBench()],
     ["privacy", () => privacyBench({ table: flag("--table"), latencyOnly: args.includes("--latency-only") })],

@@ -287,7 +287,13 @@ export async function* readSpotifyCsv(file: string, ctx: ReadContext): Batches {
   if (idx === undefined) throw fileError(file, "empty file: expected a CSV header line");
 }
 
-function csvHeader(file: string, error: string | undefined, rec: string[], fallbackUser?: string): number[] {
+/** The Spotify CSV header: the column index of each of CSV_COLUMNS (-1: absent); throws what the reader would. */
+export function csvHeader(
+  file: string,
+  error: string | undefined,
+  rec: string[],
+  fallbackUser?: string,
+): number[] {
   if (error !== undefined) throw fileError(file, `cannot parse the CSV header: ${error}`);
   const cols = rec.map((c) => normColumn(c));
   const idx = CSV_COLUMNS.map((c) => cols.indexOf(normColumn(c)));
@@ -310,7 +316,12 @@ function csvHeader(file: string, error: string | undefined, rec: string[], fallb
   return idx;
 }
 
-function spotifyCsvRow(rec: string[], idx: number[], fallbackUser: string | undefined): PlayEvent | Bad {
+/** One Spotify CSV record (csvHeader gave `idx`) as a play, or why not: the rule the bulk path is checked against. */
+export function spotifyCsvRow(
+  rec: string[],
+  idx: number[],
+  fallbackUser: string | undefined,
+): PlayEvent | Bad {
   const short = (c: number): Bad | undefined =>
     idx[c] >= rec.length
       ? new Bad(

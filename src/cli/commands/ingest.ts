@@ -22,7 +22,10 @@ export function ingestCommand(program: Command): void {
     .option("--requests", "the files hold request events (voice or text turns, JSONL or JSON), not plays")
     .option("--privacy <spec>", `with --requests: ${privacyOptionHelp}`)
     .option("--rejects <path>", "where rejected rows go (default <store>.rejects.jsonl)")
-    .option("--batch-size <n>", "rows per transaction", "20000")
+    .option(
+      "--batch-size <n>",
+      "rows per transaction (default 20000; 500000 where the store reads the file itself)",
+    )
     .option("--json", "print a JSON summary")
     .addHelpText(
       "after",
@@ -38,8 +41,8 @@ export function ingestCommand(program: Command): void {
     if (opts.privacy && !opts.requests)
       throw new UsageError("--privacy applies to request events: add --requests");
     const map = parseMap(opts.map);
-    const batchSize = Number(opts.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1)
+    const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
+    if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
       throw new UsageError("--batch-size expects a positive whole number");
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
-import { mixItemItem, scoreItemItem, trainEase, trainItemKnn, typicalUserScale } from "./item-item.js";
+import {
+  mixItemItem,
+  scoreItemItem,
+  trainEase,
+  trainItemKnn,
+  trainItemKnnMany,
+  typicalUserScale,
+} from "./item-item.js";
 import type { PositiveRows } from "./positives.js";
 import { gaussJordanInverse, invertSymmetricPositiveDefinite } from "./symmetric-inverse.js";
 
@@ -161,5 +168,20 @@ describe("mixItemItem", () => {
       users++;
     }
     expect(typicalUserScale(knn, rows)).toBeCloseTo(sum / users, 5);
+  });
+});
+
+describe("trainItemKnnMany", () => {
+  it("gives each neighbourhood size the model trainItemKnn gives it alone", () => {
+    const rows = randomRows(40, 30, 0.2, 11);
+    const sizes = [3, 10, Number.POSITIVE_INFINITY];
+    const many = trainItemKnnMany(rows, sizes);
+    sizes.forEach((k, n) => {
+      const alone = trainItemKnn(rows, k);
+      expect(Array.from(many[n].rowPtr)).toEqual(Array.from(alone.rowPtr));
+      expect(Array.from(many[n].targets)).toEqual(Array.from(alone.targets));
+      expect(Array.from(many[n].weights)).toEqual(Array.from(alone.weights));
+    });
+    expect(many[0].targets.length).toBeLessThan(many[2].targets.length);
   });
 });

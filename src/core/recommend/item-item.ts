@@ -187,32 +187,21 @@ function easeDual(
  * are counted one item at a time (memory O(items), no items x items matrix), so any catalogue fits.
  */
 export function trainItemKnn(rows: PositiveRows, neighbours: number): ItemItemWeights {
-  if (!(neighbours >= 1)) throw new RangeError(`item-kNN needs at least 1 neighbour, got ${neighbours}`);
+  return trainItemKnnMany(rows, [neighbours])[0];
+}
+
+/**
+ * Item-kNN for several neighbourhood sizes at once: the co-occurrence counts and similarities, most of the
+ * cost, are computed once per item for all of them (model selection tries three sizes).
+ */
+export function trainItemKnnMany(rows: PositiveRows, neighbourhoods: readonly number[]): ItemItemWeights[] {
+  for (const k of neighbourhoods)
+    if (!(k >= 1)) throw new RangeError(`item-kNN needs at least 1 neighbour, got ${k}`);
   const counts = positiveCounts(rows);
   const columns = itemColumns(rows);
   const scratch = new Float64Array(rows.nItems);
   const similarity = new Float32Array(rows.nItems);
-  // Per target item, its kept neighbours: gathered by target, then turned around into rows by source. Typed
-  // buffers grown by doubling: the full neighbourhood keeps millions of pairs (4.5 M on the demo world), and
-  // plain arrays of boxed numbers made it the slowest step of the top-N selection.
-  let sources = new Int32Array(1024);
-  let targetsOf = new Int32Array(1024);
-  let values = new Float32Array(1024);
-  let kept = 0;
-  const keep = (j: number, i: number, s: number) => {
-    if (kept === sources.length) {
-      const grow = <T extends Int32Array | Float32Array>(a: T, b: T): T => {
-        b.set(a);
-        return b;
-      };
-      sources = grow(sources, new Int32Array(kept * 2));
-      targetsOf = grow(targetsOf, new Int32Array(kept * 2));
-      values = grow(values, new Float32Array(kept * 2));
-    }
-    sources[kept] = j;
-    targetsOf[kept] = i;
-    values[kept++] = s;
-  };
+  const kept = neighbourhoods.map(() => new NeighbourPairs());
   for (let i = 0; i < rows.nItems; i++) {
     if (counts[i] === 0) continue;
     cooccurrenceRow(rows, columns, i, scratch);
@@ -222,24 +211,58 @@ export function trainItemKnn(rows: PositiveRows, neighbours: number): ItemItemWe
       similarity[j] = scratch[j] > 0 ? scratch[j] / Math.sqrt(counts[i] * counts[j]) : 0;
       if (scratch[j] > 0) nonZero++;
     }
-    // Every co-liked item is kept when there are no more than `neighbours` of them: no ranking needed.
-    if (nonZero <= neighbours) {
-      for (let j = 0; j < rows.nItems; j++) if (scratch[j] > 0) keep(j, i, similarity[j]);
-    } else for (const j of topK(similarity, neighbours)) keep(j, i, similarity[j]);
+    neighbourhoods.forEach((neighbours, n) => {
+      // Every co-liked item is kept when there are no more than `neighbours` of them: no ranking needed.
+      if (nonZero <= neighbours) {
+        for (let j = 0; j < rows.nItems; j++) if (scratch[j] > 0) kept[n].keep(j, i, similarity[j]);
+      } else for (const j of topK(similarity, neighbours)) kept[n].keep(j, i, similarity[j]);
+    });
     scratch.fill(0);
   }
-  const rowPtr = new Int32Array(rows.nItems + 1);
-  for (let x = 0; x < kept; x++) rowPtr[sources[x] + 1]++;
-  for (let i = 0; i < rows.nItems; i++) rowPtr[i + 1] += rowPtr[i];
-  const fill = rowPtr.slice(0, rows.nItems);
-  const targets = new Int32Array(kept);
-  const weights = new Float32Array(kept);
-  for (let x = 0; x < kept; x++) {
-    const at = fill[sources[x]]++;
-    targets[at] = targetsOf[x];
-    weights[at] = values[x];
+  return kept.map((pairs) => pairs.bySource(rows.nItems));
+}
+
+/**
+ * Kept (source, target, similarity) pairs, gathered by target and turned around into rows by source. Typed
+ * buffers grown by doubling: the full neighbourhood keeps millions of pairs (4.5 M on the demo world), and
+ * plain arrays of boxed numbers made it the slowest step of the top-N selection.
+ */
+class NeighbourPairs {
+  private sources = new Int32Array(1024);
+  private targetsOf = new Int32Array(1024);
+  private values = new Float32Array(1024);
+  private kept = 0;
+
+  keep(j: number, i: number, s: number): void {
+    if (this.kept === this.sources.length) {
+      const grow = <T extends Int32Array | Float32Array>(a: T, b: T): T => {
+        b.set(a);
+        return b;
+      };
+      this.sources = grow(this.sources, new Int32Array(this.kept * 2));
+      this.targetsOf = grow(this.targetsOf, new Int32Array(this.kept * 2));
+      this.values = grow(this.values, new Float32Array(this.kept * 2));
+    }
+    this.sources[this.kept] = j;
+    this.targetsOf[this.kept] = i;
+    this.values[this.kept++] = s;
   }
-  return { nItems: rows.nItems, rowPtr, targets, weights };
+
+  bySource(nItems: number): ItemItemWeights {
+    const { sources, targetsOf, values, kept } = this;
+    const rowPtr = new Int32Array(nItems + 1);
+    for (let x = 0; x < kept; x++) rowPtr[sources[x] + 1]++;
+    for (let i = 0; i < nItems; i++) rowPtr[i + 1] += rowPtr[i];
+    const fill = rowPtr.slice(0, nItems);
+    const targets = new Int32Array(kept);
+    const weights = new Float32Array(kept);
+    for (let x = 0; x < kept; x++) {
+      const at = fill[sources[x]]++;
+      targets[at] = targetsOf[x];
+      weights[at] = values[x];
+    }
+    return { nItems, rowPtr, targets, weights };
+  }
 }
 
 /**

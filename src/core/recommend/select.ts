@@ -9,12 +9,15 @@ import {
   defaultEaseMaxItems,
   type ItemItemWeights,
   mixItemItem,
+  scoreItemItem,
   trainEase,
   trainItemKnn,
+  trainItemKnnMany,
   typicalUserScale,
 } from "./item-item.js";
 import { type PositiveRows, positiveCounts, positiveRows, type SkipMeaning } from "./positives.js";
 import {
+  blendWithPopularity,
   popularityTerm,
   type RecommenderChoice,
   type RecommenderName,
@@ -135,10 +138,31 @@ export function selectRecommender(
   // The best EASE and item-kNN models on validation, kept for the mixes.
   const kept: Partial<Record<RecommenderName, { model: TopNModel; ndcg: number; seconds: number }>> = {};
   const mixing = c.candidates.includes("ease+item-knn") && c.mixShares.length > 0;
+  // Every neighbourhood size of item-kNN from one pass over the co-occurrences, its time shared out.
+  const knnSettings = settings.filter((s) => s.recommender === "item-knn");
+  let knnModels: Map<number | null, ItemItemWeights> | null = null;
+  let knnSeconds = 0;
   settings.forEach((setting, n) => {
     onProgress?.("choose top-n model", n, settings.length);
-    const started = performance.now();
-    const model = trainChoice(cut.fit, cut.rows, { ...setting, popularityWeight: 0 }, c, popularity);
+    let started = performance.now();
+    let model: TopNModel;
+    if (setting.recommender === "item-knn") {
+      if (!knnModels) {
+        const sizes = knnSettings.map((s) => s.param ?? Number.POSITIVE_INFINITY);
+        const trained = trainItemKnnMany(cut.rows, sizes);
+        knnModels = new Map(knnSettings.map((s, k) => [s.param, trained[k]]));
+        knnSeconds = (performance.now() - started) / 1000 / knnSettings.length;
+      }
+      started = performance.now() - knnSeconds * 1000;
+      const itemItem = knnModels.get(setting.param) as ItemItemWeights;
+      model = {
+        choice: { ...setting, popularityWeight: 0 },
+        skips: c.skips,
+        nItems: cut.rows.nItems,
+        popularity,
+        itemItem,
+      };
+    } else model = trainChoice(cut.fit, cut.rows, { ...setting, popularityWeight: 0 }, c, popularity);
     const seconds = (performance.now() - started) / 1000;
     const figures = scoreBlends(model, cut, c);
     for (const f of figures) tried.push({ ...f, seconds });
@@ -150,19 +174,10 @@ export function selectRecommender(
   const ease = kept.ease;
   const knn = kept["item-knn"];
   if (ease?.model.itemItem && knn?.model.itemItem) {
-    const mixes = mixesOf(ease.model.itemItem, knn.model.itemItem, cut.rows);
-    for (const share of c.mixShares) {
-      const started = performance.now();
-      const choice: RecommenderChoice = {
-        recommender: "ease+item-knn",
-        param: ease.model.choice.param,
-        popularityWeight: 0,
-        mix: { neighbours: knn.model.choice.param, share },
-      };
-      const model = { ...ease.model, choice, itemItem: mixes(share) };
-      const seconds = ease.seconds + knn.seconds + (performance.now() - started) / 1000;
-      for (const f of scoreBlends(model, cut, c)) tried.push({ ...f, seconds });
-    }
+    const started = performance.now();
+    const figures = scoreMixes(ease.model, knn.model, c.mixShares, cut, c);
+    const seconds = ease.seconds + knn.seconds + (performance.now() - started) / 1000;
+    for (const f of figures) tried.push({ ...f, seconds });
   }
   onProgress?.("choose top-n model", settings.length, settings.length);
   const best = bestPerRecommender(tried);
@@ -331,40 +346,100 @@ function scoreBlends(
   cut: ValidationCut,
   c: TopNConfig,
 ): Omit<CandidateFigures, "seconds">[] {
-  const weights = model.choice.recommender === "popularity" ? [0] : c.popularityWeights;
-  const ndcg = new Float64Array(weights.length);
-  const recall = new Float64Array(weights.length);
-  const raw = new Float32Array(cut.rows.nItems);
+  const alone = { ...model, choice: { ...model.choice, popularityWeight: 0 } };
+  return scoreUsers([model.choice], model.popularity, cut, c, (u, liked, outs) => {
+    return scoreTopN(alone, u, liked, outs[0]).personal;
+  });
+}
+
+/**
+ * The mixes share·kNN + (1 − share)·EASE of two trained models at every share and blend weight, scored
+ * from each model's scores of a user, computed once for all shares (no mixed matrix is built to choose).
+ */
+function scoreMixes(
+  ease: TopNModel,
+  knn: TopNModel,
+  shares: readonly number[],
+  cut: ValidationCut,
+  c: TopNConfig,
+): Omit<CandidateFigures, "seconds">[] {
+  const e = ease.itemItem as ItemItemWeights;
+  const k = knn.itemItem as ItemItemWeights;
+  const easeScale = typicalUserScale(e, cut.rows);
+  const knnScale = typicalUserScale(k, cut.rows);
+  const a = new Float32Array(cut.rows.nItems);
+  const b = new Float32Array(cut.rows.nItems);
+  const choices = shares.map(
+    (share): RecommenderChoice => ({
+      recommender: "ease+item-knn",
+      param: ease.choice.param,
+      popularityWeight: 0,
+      mix: { neighbours: knn.choice.param, share },
+    }),
+  );
+  return scoreUsers(choices, ease.popularity, cut, c, (_u, liked, outs) => {
+    if (liked.length === 0) {
+      for (const out of outs) out.set(ease.popularity);
+      return false;
+    }
+    scoreItemItem(e, liked, a);
+    scoreItemItem(k, liked, b);
+    shares.forEach((share, n) => {
+      const out = outs[n];
+      const wa = (1 - share) / easeScale;
+      const wb = share / knnScale;
+      for (let i = 0; i < out.length; i++) out[i] = wa * a[i] + wb * b[i];
+      blendWithPopularity(out, ease.popularity, 0);
+    });
+    return true;
+  });
+}
+
+/**
+ * The validation figures of several settings scored together: `scoreUser` writes each setting's scores of
+ * a user (normalised as blendWithPopularity leaves them at weight 0) and says whether they are personal;
+ * every popularity weight is then added on top and ranked.
+ */
+function scoreUsers(
+  choices: RecommenderChoice[],
+  popularity: Float32Array,
+  cut: ValidationCut,
+  c: TopNConfig,
+  scoreUser: (u: number, liked: Int32Array, outs: Float32Array[]) => boolean,
+): Omit<CandidateFigures, "seconds">[] {
+  const weights = choices[0].recommender === "popularity" ? [0] : c.popularityWeights;
+  const ndcg = choices.map(() => new Float64Array(weights.length));
+  const recall = choices.map(() => new Float64Array(weights.length));
+  const outs = choices.map(() => new Float32Array(cut.rows.nItems));
   const blended = new Float32Array(cut.rows.nItems);
   const own = new Uint8Array(cut.rows.nItems);
   const { fit, rows } = cut;
+  const skip = (i: number) => own[i] === 1 || cut.rankable[i] === 0;
   for (const [u, relevant] of cut.relevant) {
     for (let x = fit.rowPtr[u]; x < fit.rowPtr[u + 1]; x++) own[fit.items[x]] = 1;
     const liked = rows.items.subarray(rows.rowPtr[u], rows.rowPtr[u + 1]);
-    const { personal } = scoreTopN(
-      { ...model, choice: { ...model.choice, popularityWeight: 0 } },
-      u,
-      liked,
-      raw,
-    );
-    const skip = (i: number) => own[i] === 1 || cut.rankable[i] === 0;
-    weights.forEach((w, n) => {
-      blended.set(raw);
-      // scoreTopN already blended with weight 0 (normalised); add this weight's popularity share.
-      if (personal && w > 0) for (let i = 0; i < blended.length; i++) blended[i] += w * model.popularity[i];
-      const top = topK(blended, c.k, skip);
-      ndcg[n] += ndcgAtK(top, relevant, c.k);
-      recall[n] += recallAtK(top, relevant, c.k);
+    const personal = scoreUser(u, liked, outs);
+    outs.forEach((raw, m) => {
+      weights.forEach((w, n) => {
+        blended.set(raw);
+        // The scores are normalised already; add this weight's popularity share.
+        if (personal && w > 0) for (let i = 0; i < blended.length; i++) blended[i] += w * popularity[i];
+        const top = topK(blended, c.k, skip);
+        ndcg[m][n] += ndcgAtK(top, relevant, c.k);
+        recall[m][n] += recallAtK(top, relevant, c.k);
+      });
     });
     for (let x = fit.rowPtr[u]; x < fit.rowPtr[u + 1]; x++) own[fit.items[x]] = 0;
   }
   const users = Math.max(1, cut.relevant.size);
-  return weights.map((w, n) => ({
-    ...model.choice,
-    popularityWeight: w,
-    "ndcg@10": round4(ndcg[n] / users),
-    "recall@10": round4(recall[n] / users),
-  }));
+  return choices.flatMap((choice, m) =>
+    weights.map((w, n) => ({
+      ...choice,
+      popularityWeight: w,
+      "ndcg@10": round4(ndcg[m][n] / users),
+      "recall@10": round4(recall[m][n] / users),
+    })),
+  );
 }
 
 function bestPerRecommender(tried: CandidateFigures[]): CandidateFigures[] {

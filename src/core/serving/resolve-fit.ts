@@ -66,7 +66,15 @@ export function fitBlendOnHeldOutDays(input: {
       ? [{ user: t.user, text: t.text, timeMs: t.timeMs, item: t.resolvedItem, turn: t }]
       : [],
   );
-  if (requests.length === 0) return null;
+  // Only turns with two or more text candidates, one of them the item played, say anything about the
+  // blend: without any, no second model is trained for nothing (a store whose request log names items its
+  // catalogue does not hold, as the demo's).
+  const byText = new CatalogueIndex(buildCatalogueView({ items: [] }, catalogue).all);
+  const usable = requests.filter((r) => {
+    const found = textCandidates(byText, r.text);
+    return found.length >= 2 && found.some((c) => c.itemId === r.item);
+  });
+  if (usable.length === 0) return null;
   const early = subsetPlays(plays, isEarly, 1);
   const model = input.train(early);
   const kinds = new Map(catalogue.map((c) => [c.id, c.kind]));
@@ -81,7 +89,7 @@ export function fitBlendOnHeldOutDays(input: {
     model,
     view,
     new CatalogueIndex(view.all),
-    requests,
+    usable,
     new PlayHistory(early, rule, model.items.length),
     ({ turn }) => (priors.observations > 0 ? contextAdjusterFor(priors, turn) : null),
   );

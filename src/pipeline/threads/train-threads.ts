@@ -1,7 +1,7 @@
 import type { AffinityModel, TimedPlayTable, TrainConfig } from "../../core/affinity/affinity-model.js";
 import type { ServingItem } from "../../core/serving/catalogue-view.js";
 import type { VoiceTurn } from "../../core/voice/turn.js";
-import type { ModelManifest } from "../model-files.js";
+import type { ModelManifest, TopNToSave } from "../model-files.js";
 import { startWorker } from "./workers.js";
 
 /** What a train-worker is started with. */
@@ -20,6 +20,49 @@ export interface TrainWorkerData {
     meta: Pick<ModelManifest, "config" | "dataWindow" | "metrics">;
     extras: Record<string, unknown>;
   };
+}
+
+/** What a recommender-worker is started with (the plays are copied to it, not moved). */
+export interface RecommenderWorkerData {
+  plays: TimedPlayTable;
+  config: TrainConfig;
+  approximateAbove?: number;
+}
+
+/**
+ * Chooses and trains the served top-N model (trainServedTopN) on a worker thread of its own, so it runs
+ * beside whatever the calling thread does meanwhile (the affinity model's factorization). Rejects if the
+ * thread fails.
+ */
+export function trainServedTopNOffThread(
+  data: RecommenderWorkerData,
+  onProgress?: (phase: string, done: number, total: number) => void,
+): Promise<TopNToSave | null> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker("recommender-worker", data);
+    let settled = false;
+    worker.on(
+      "message",
+      (
+        message:
+          | { type: "progress"; phase: string; done: number; total: number }
+          | { type: "done"; topN: TopNToSave | null },
+      ) => {
+        if (message.type === "progress") onProgress?.(message.phase, message.done, message.total);
+        else {
+          settled = true;
+          resolve(message.topN);
+        }
+      },
+    );
+    worker.on("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.on("exit", (code) => {
+      if (!settled) reject(new Error(`the top-N thread exited (code ${code}) before it finished`));
+    });
+  });
 }
 
 /** What a train-worker sends back: progress while it trains, then the saved version's folder and numbers. */

@@ -8,9 +8,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
 import { saveModel } from "../model-files.js";
 import { fitServedResolveBlend } from "../resolve-blend.js";
-import { trainServedTopN } from "../topn.js";
 import { trainFactorsOnThreads } from "../train.js";
-import { type TrainWorkerData, type TrainWorkerMessage, transferablesOf } from "./train-threads.js";
+import {
+  type TrainWorkerData,
+  type TrainWorkerMessage,
+  trainServedTopNOffThread,
+  transferablesOf,
+} from "./train-threads.js";
 
 const port = parentPort;
 if (!port) throw new Error("train-worker.ts runs as a worker thread");
@@ -18,6 +22,16 @@ const { plays, users, items, config, save, approximateAbove, resolveFit } = work
 const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
 
+// The top-N model recommend serves, chosen and trained on the same plays (see trainServedTopN), on a thread
+// of its own beside the factorization below: the plays are copied to it before they are read here.
+const topNRun =
+  config.topN === false || plays.nItems > (approximateAbove ?? Number.POSITIVE_INFINITY)
+    ? Promise.resolve(null)
+    : trainServedTopNOffThread({ plays, config, approximateAbove }, (phase, done, total) =>
+        send({ type: "progress", phase, done, total }),
+      );
+// Its failure is reported where it is awaited, below; until then it must not count as unhandled.
+topNRun.catch(() => undefined);
 // Folding the plays and building the pairwise sets comes before the first epoch, and takes seconds on
 // millions of plays.
 send({ type: "progress", phase: "prepare training data", done: 0, total: 1 });
@@ -29,11 +43,6 @@ const model = await trainAffinityModelWith(
   config,
   (phase, done, total) => send({ type: "progress", phase: `train ${phase}`, done, total }),
 );
-// The top-N model recommend serves, chosen and trained on the same plays (see trainServedTopN).
-const topN = trainServedTopN(plays, config, {
-  approximateAbove,
-  onProgress: (phase, done, total) => send({ type: "progress", phase, done, total }),
-});
 // How much resolve trusts each user's evidence over the prior, fitted on the last days of logged turns
 // with a model of the days before them (see fitServedResolveBlend).
 if (resolveFit) {
@@ -41,6 +50,7 @@ if (resolveFit) {
   const fit = fitServedResolveBlend(plays, users, items, config, resolveFit.turns, resolveFit.catalogue);
   if (fit) save.extras.resolveBlend = fit;
 }
+const topN = await topNRun;
 send({ type: "progress", phase: "save model", done: 0, total: 1 });
 const path = saveModel(save.modelsDir, save.version, model, save.meta, save.extras, topN ?? undefined);
 // The names are the caller's own arrays; only the numbers go back, moved rather than copied.

@@ -9,6 +9,7 @@ import {
 } from "@duckdb/node-api";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
+import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -31,6 +32,7 @@ import {
   type TimeWindow,
 } from "../event-store.js";
 import { Mutex } from "../mutex.js";
+import { bulkIngestCsv } from "./bulk-ingest.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 import { impressionSummaryOf, recentPlaysOf, storeSummary } from "./summary-queries.js";
 
@@ -139,6 +141,9 @@ export class DuckDbEventStore implements EventStore {
         await this.on.close();
       }),
     );
+  /** The bulk ingest path (bulk-ingest.ts): writes, so each of its steps queues with the other writes. */
+  ingestCsvInBulk = (file: string, plan: BulkCsvPlan, options: BulkIngestOptions) =>
+    bulkIngestCsv((body) => this.one((s) => body(s.connection)), file, plan, options);
 }
 
 /** The store's calls on one connection, unserialised: DuckDbEventStore queues them. */
@@ -151,6 +156,11 @@ class DuckDbConnectionStore {
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
   ) {}
+
+  /** For the bulk ingest path, which runs its own statements (bulk-ingest.ts). */
+  get connection(): DuckDBConnection {
+    return this.conn;
+  }
 
   /**
    * A prepared statement that lives until the end of the current call. DuckDB's node API frees a statement
@@ -955,7 +965,10 @@ function unavailable(location: string, err: unknown): StoreError | null {
     )
   )
     return null;
-  return new StoreError("io", `store ${location} is unavailable: ${message.split("\n")[0]}`);
+  const first = message.split("\n")[0];
+  if (/No space left on device/i.test(message))
+    return new StoreError("full", `store ${location}: the disk is full (${first})`);
+  return new StoreError("io", `store ${location} is unavailable: ${first}`);
 }
 
 function translateOpenError(location: string, err: unknown): Error {

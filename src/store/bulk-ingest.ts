@@ -1,0 +1,73 @@
+/**
+ * What a store offers when it can read a source file itself (issue 14): the database parses, checks and keys
+ * the rows, and JavaScript sees only the rows the SQL rules cannot vouch for. A store without it (or a file
+ * the plan declines) is read row by row as before; the results are the same either way.
+ */
+import type { PlayEvent } from "../schema/events.js";
+import type { EventStore } from "./event-store.js";
+
+/** Why a row was rejected: our field name and a reason (the JavaScript validator's). */
+export interface RowVerdictBad {
+  field: string;
+  reason: string;
+}
+
+/** The JavaScript verdict on one line the SQL could not vouch for. */
+export type LineVerdict =
+  | { event: PlayEvent; title: string; creator: string }
+  | { bad: RowVerdictBad }
+  /** The line cannot be judged alone (csv-parse would read it differently in the stream): read the file row by row. */
+  | "irregular";
+
+/**
+ * The SQL of a plan, in stages that each read the columns of the one before (so that an expression used
+ * twice is computed once): `fields` over the line's fields (select's `field(k)`, 1-based, and `count`);
+ * `derived` over those; `values` (user, item, endMs, playedMs, title, creator) over
+ * both; `ok` over all of them, true only for rows the JavaScript rules accept, with the values they would
+ * give (sql-rules.ts).
+ */
+export interface BulkSelect {
+  fields: Record<string, string>;
+  derived: Record<string, string>;
+  values: { user: string; item: string; endMs: string; playedMs: string; title: string; creator: string };
+  ok: string;
+}
+
+/** How to read one delimited text file in SQL, and the JavaScript verdict for the rows SQL cannot vouch for. */
+export interface BulkCsvPlan {
+  delimiter: string;
+  /** Given the header line's text: sets up the plan, or throws the whole-file error the reader would. */
+  header(text: string): void;
+  select(field: (k: number) => string, count: string): BulkSelect;
+  /** The catalogue kind of the items (the Spotify CSV names songs only). */
+  itemKind: string;
+  judge(line: string): LineVerdict;
+}
+
+export interface BulkIngestOptions {
+  /** The plays' source (the file as given). */
+  source: string;
+  /** Plays per transaction. */
+  batchSize: number;
+  /** The rejected rows, in line order, before any play of the file is stored. */
+  onReject: (line: number, bad: RowVerdictBad, raw: string) => void;
+  /** Items upserted (a transaction before the plays). */
+  onItems: (count: number) => void;
+  /** After each committed batch: plays inserted in it and rows found already stored (first report only). */
+  onCommitted: (inserted: number, duplicates: number) => void;
+  /** Rows read so far and the fraction of the file read, at least every second while a statement runs. */
+  onRead: (rows: number, fraction: number) => void;
+}
+
+export interface BulkFileIngest {
+  /** null: the file is not for the bulk path after all (nothing was stored); read it row by row. */
+  ingestCsvInBulk(
+    file: string,
+    plan: BulkCsvPlan,
+    options: BulkIngestOptions,
+  ): Promise<{ rows: number } | null>;
+}
+
+export function canIngestInBulk(store: EventStore): store is EventStore & BulkFileIngest {
+  return typeof (store as Partial<BulkFileIngest>).ingestCsvInBulk === "function";
+}

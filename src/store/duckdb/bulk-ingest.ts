@@ -1,0 +1,249 @@
+/**
+ * The bulk ingest path of the embedded store (issue 14): DuckDB reads a delimited file itself, the plan's SQL
+ * checks and maps the fields, keys are computed in SQL (event-key-sql.ts), and the plays not yet stored (an
+ * anti-join on the key) go in, batch by batch, one transaction each. JavaScript sees only the header and the
+ * rows the SQL cannot vouch for.
+ *
+ * The file is first read as whole lines (one VARCHAR column, no quoting, a delimiter that text does not
+ * hold) into a table whose row order is the file's (DuckDB keeps insertion order): a row's line number is
+ * its position, and a rejected row's raw text is its line. Anything this reading could get wrong (a line
+ * DuckDB refuses, such as bytes that are not UTF-8; a quoted field that may span lines; a carriage return
+ * inside a line) sends the whole file back to the row-by-row reader before anything is stored.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { isGzip } from "../../ingest/files.js";
+import { fieldCountSql, fieldSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
+import { eventTimeMs } from "../../schema/events.js";
+import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
+import { eventKeyTextSql, hexKeySql } from "../event-key-sql.js";
+
+/** Runs a step on the store's connection, queued with its other calls (one statement at a time). */
+export type OnConnection = <T>(body: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
+
+const timing = process.env.TASTEBUD_BULK_TIMING === "1";
+let last = performance.now();
+function step(name: string): void {
+  if (!timing) return;
+  const now = performance.now();
+  process.stderr.write(`bulk ${name}: ${((now - last) / 1000).toFixed(3)} s\n`);
+  last = now;
+}
+
+async function count(conn: DuckDBConnection, sql: string): Promise<number> {
+  return Number((await conn.runAndReadAll(sql)).getColumns()[0][0]);
+}
+
+/**
+ * While `body` runs a statement, tells `onFraction` DuckDB's progress on it (0-1) every second: one statement
+ * reads a whole file, and a progress bar must not stand still for its length.
+ */
+async function withProgress<T>(
+  conn: DuckDBConnection,
+  onFraction: (f: number) => void,
+  body: () => Promise<T>,
+): Promise<T> {
+  const timer = setInterval(() => {
+    const p = conn.progress.percentage;
+    if (p >= 0) onFraction(Math.min(1, p / 100));
+  }, 1000);
+  try {
+    return await body();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export async function bulkIngestCsv(
+  on: OnConnection,
+  file: string,
+  plan: BulkCsvPlan,
+  options: BulkIngestOptions,
+): Promise<{ rows: number } | null> {
+  const gzip = await isGzip(file);
+  // \x01 as the delimiter: a line holding one splits into two columns, which DuckDB rejects, which sends the
+  // file back to the row-by-row reader (below).
+  const read = `read_csv(${sqlString(file)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01',
+    quote = '', escape = '', strict_mode = false, store_rejects = true, rejects_table = 'bulk_reject_errors',
+    rejects_scan = 'bulk_reject_scans', max_line_size = 100000000${gzip ? ", compression = 'gzip'" : ""})`;
+  const lines = await on((conn) =>
+    withProgress(
+      conn,
+      (f) => options.onRead(0, f * 0.8),
+      async () => {
+        await conn.run("DROP TABLE IF EXISTS bulk_reject_errors; DROP TABLE IF EXISTS bulk_reject_scans");
+        step("start");
+        await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_lines AS SELECT line FROM ${read}`);
+        step("read lines");
+        if ((await count(conn, "SELECT count(*) FROM bulk_reject_errors")) > 0) return null;
+        const header = await conn.runAndReadAll("SELECT line FROM bulk_lines WHERE rowid = 0");
+        return { header: header.getColumns()[0]?.[0] as string | null | undefined };
+      },
+    ),
+  );
+  try {
+    if (lines === null || lines.header == null || lines.header === "") return null;
+    plan.header(lines.header);
+    const d = plan.delimiter;
+    const s = plan.select((k) => fieldSql("line", "quoted", d, k), fieldCountSql("line", "quoted", d));
+    const rows = await on((conn) =>
+      withProgress(
+        conn,
+        (f) => options.onRead(0, 0.8 + f * 0.2),
+        async () => {
+          const cols = (m: Record<string, string>) =>
+            Object.entries(m)
+              .map(([name, sql]) => `${sql} AS ${name}`)
+              .join(", ");
+          const v = s.values;
+          await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_rows AS
+            SELECT line_no, ok, irregular, CASE WHEN ok THEN NULL ELSE line END AS line,
+              CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN item_id END AS item_id,
+              CASE WHEN ok THEN end_ms END AS end_ms, CASE WHEN ok THEN played_ms END AS played_ms,
+              CASE WHEN ok THEN title END AS title, CASE WHEN ok THEN creator END AS creator
+            FROM (SELECT *, ${s.ok} AS ok FROM (
+              SELECT *, ${v.user} AS user_id, ${v.item} AS item_id, ${v.endMs} AS end_ms,
+                ${v.playedMs} AS played_ms, ${v.title} AS title, ${v.creator} AS creator
+              FROM (SELECT *, ${cols(s.derived)} FROM (
+                SELECT line_no, line,
+                  ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
+                  ${cols(s.fields)}
+                FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
+                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> '')))))`);
+          step("parse and check");
+          await conn.run("DROP TABLE bulk_lines");
+          if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
+          return count(conn, "SELECT count(*) FROM bulk_rows");
+        },
+      ),
+    );
+    if (rows === null) return null;
+    options.onRead(rows, 1);
+
+    // The rows the SQL could not vouch for: the JavaScript reader's verdict on each, in line order.
+    const unsure = await on(async (conn) => {
+      const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
+      return r.getRows() as [bigint, string][];
+    });
+    const rejects: [number, { field: string; reason: string }, string][] = [];
+    const accepted: [number, ReturnType<BulkCsvPlan["judge"]>][] = [];
+    for (const [lineNo, text] of unsure) {
+      const verdict = plan.judge(text);
+      if (verdict === "irregular") return null;
+      if ("bad" in verdict) rejects.push([Number(lineNo), verdict.bad, text]);
+      else accepted.push([Number(lineNo), verdict]);
+    }
+    if (accepted.length > 0)
+      await on(async (conn) => {
+        await conn.run(
+          "CREATE OR REPLACE TEMP TABLE bulk_judged (line_no BIGINT, user_id VARCHAR, item_id VARCHAR, end_ms BIGINT, played_ms BIGINT, title VARCHAR, creator VARCHAR)",
+        );
+        const a = await conn.createAppender("bulk_judged", "main", "temp");
+        for (const [lineNo, v] of accepted) {
+          if (v === "irregular" || "bad" in v) continue;
+          a.appendBigInt(BigInt(lineNo));
+          a.appendVarchar(v.event.user);
+          a.appendVarchar(v.event.item);
+          a.appendBigInt(BigInt(eventTimeMs(v.event.endTime)));
+          a.appendBigInt(BigInt(v.event.playedMs));
+          a.appendVarchar(v.title);
+          a.appendVarchar(v.creator);
+          a.endRow();
+        }
+        a.closeSync();
+        await conn.run(`UPDATE bulk_rows SET ok = true, user_id = j.user_id, item_id = j.item_id,
+          end_ms = j.end_ms, played_ms = j.played_ms, title = j.title, creator = j.creator
+          FROM bulk_judged j WHERE bulk_rows.line_no = j.line_no`);
+        await conn.run("DROP TABLE bulk_judged");
+      });
+    for (const [lineNo, bad, text] of rejects) options.onReject(lineNo, bad, text);
+    step(`judge ${unsure.length} rows in JavaScript`);
+
+    // Keys as eventKey gives them: identical plays in one file are numbered in line order.
+    const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
+    await on(async (conn) => {
+      // Every row keyed as a first occurrence; then only the rows whose key repeats (few) are numbered in line
+      // order and re-keyed with their occurrence.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_keyed AS
+        SELECT line_no, user_id, item_id, end_ms, played_ms, ${hexKeySql("h0")} AS event_key FROM (
+          SELECT line_no, user_id, item_id, end_ms, played_ms, md5(${eventKeyTextSql(parts, "0")}) AS h0
+          FROM bulk_rows WHERE ok)`);
+      await conn.run(`UPDATE bulk_keyed SET event_key = r.event_key FROM (
+          SELECT line_no, ${hexKeySql("h")} AS event_key FROM (
+            SELECT line_no, md5(${eventKeyTextSql(parts, "occ")}) AS h FROM (
+              SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY line_no) - 1 AS occ FROM bulk_keyed
+              WHERE event_key IN (SELECT event_key FROM bulk_keyed GROUP BY event_key HAVING count(*) > 1))
+            WHERE occ > 0)) r
+        WHERE bulk_keyed.line_no = r.line_no`);
+      step("keys");
+      // Items first, in their own transaction: a committed play's item facts are never missing.
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        // Only the items whose facts differ from the stored ones are written (a replace costs a delete and an
+        // insert); the count is every item the file names, as the row-by-row path counts them.
+        await conn.run(`INSERT OR REPLACE INTO items
+          SELECT n.* FROM (
+            SELECT item_id, arg_min(title, line_no) AS title, [arg_min(creator, line_no)] AS creators,
+              ${sqlString(plan.itemKind)} AS kind, NULL::BIGINT AS length_ms, []::VARCHAR[] AS tags, '{}' AS attributes
+            FROM bulk_rows WHERE ok GROUP BY item_id) n
+          WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.item_id = n.item_id AND i.title = n.title
+            AND i.creators = n.creators AND i.kind = n.kind AND i.length_ms IS NULL AND i.tags = n.tags
+            AND i.attributes = n.attributes)`);
+        const r = {
+          rowsChanged: await count(conn, "SELECT count(DISTINCT item_id) FROM bulk_rows WHERE ok"),
+        };
+        await conn.run("COMMIT");
+        options.onItems(r.rowsChanged);
+      } catch (err) {
+        await conn.run("ROLLBACK").catch(() => {});
+        throw err;
+      }
+      step("items");
+      await conn.run("DROP TABLE bulk_rows");
+      // What is new: an anti-join on the key, numbered in line order for the batches.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_new AS
+        SELECT k.* FROM bulk_keyed k ANTI JOIN plays p ON p.event_key = k.event_key`);
+    });
+    step("anti-join");
+    const [keyed, fresh, lastLine] = await on(async (conn) => [
+      await count(conn, "SELECT count(*) FROM bulk_keyed"),
+      await count(conn, "SELECT count(*) FROM bulk_new"),
+      await count(conn, "SELECT coalesce(max(line_no), 0) FROM bulk_new"),
+    ]);
+    let reportedDuplicates = keyed - fresh;
+    if (fresh === 0) options.onCommitted(0, reportedDuplicates);
+    // Batches by line ranges: each holds at most batchSize plays, in file order, without sorting them.
+    for (let from = 0; from < lastLine; from += options.batchSize) {
+      const inserted = await on(async (conn) => {
+        await conn.run("BEGIN TRANSACTION");
+        try {
+          // OR IGNORE: a play stored by another writer since the anti-join is a duplicate, not an error.
+          const r =
+            await conn.run(`INSERT OR IGNORE INTO plays (event_key, user_id, item_id, end_time, played_ms, source)
+            SELECT event_key, user_id, item_id, make_timestamp(end_ms * 1000), played_ms, ${sqlString(options.source)}
+            FROM bulk_new WHERE line_no > ${from} AND line_no <= ${from + options.batchSize}`);
+          const n = await count(
+            conn,
+            `SELECT count(*) FROM bulk_new WHERE line_no > ${from} AND line_no <= ${from + options.batchSize}`,
+          );
+          await conn.run("COMMIT");
+          return [r.rowsChanged, n];
+        } catch (err) {
+          await conn.run("ROLLBACK").catch(() => {});
+          throw err;
+        }
+      });
+      const [stored, inBatch] = inserted;
+      if (inBatch === 0) continue;
+      options.onCommitted(stored, reportedDuplicates + (inBatch - stored));
+      reportedDuplicates = 0;
+    }
+    step("insert");
+    return { rows: rows };
+  } finally {
+    await on((conn) =>
+      conn.run(
+        "DROP TABLE IF EXISTS bulk_lines; DROP TABLE IF EXISTS bulk_rows; DROP TABLE IF EXISTS bulk_keyed; DROP TABLE IF EXISTS bulk_new; DROP TABLE IF EXISTS bulk_judged",
+      ),
+    ).catch(() => {});
+  }
+}
