@@ -273,6 +273,15 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         "no trained model yet: train one first (POST /v1/train, or `tastebud train`)",
       );
     }
+    if (err instanceof StoreError && err.code === "full") {
+      request.log.error({ err }, "event store disk full");
+      return sendError(
+        reply,
+        507,
+        "insufficient-storage",
+        "the event store's disk is full, so this write failed; reads go on, and once there is room sending the same batch again stores it (nothing twice)",
+      );
+    }
     if (err instanceof StoreError) {
       request.log.error({ err }, "event store error");
       return sendError(reply, 503, "store-unavailable", "the event store is unavailable; see the server log");

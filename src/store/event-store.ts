@@ -260,10 +260,13 @@ export interface ModelRegistryEntry {
   isCurrent?: boolean;
 }
 
-/** A user-facing failure of the store (locked, wrong schema version, ...), shown as one line. */
+/**
+ * A user-facing failure of the store (locked, wrong schema version, ...), shown as one line. "full": the
+ * store's disk has no room (a server answers 507); "io": any other failure of the store itself (503).
+ */
 export class StoreError extends Error {
   constructor(
-    readonly code: "locked" | "schema" | "io",
+    readonly code: "locked" | "schema" | "io" | "full",
     message: string,
   ) {
     super(message);

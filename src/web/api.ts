@@ -4,7 +4,7 @@
  * need the API key, and reads need a key (the read key or the API key) when the server is on a public address.
  */
 
-import type { HomeReport } from "../services/home-types.js";
+import type { HomeEvidence, HomeReport } from "../services/home-types.js";
 import type {
   DailyRequests,
   EvaluationRecord,
@@ -13,7 +13,7 @@ import type {
   UserHistory,
 } from "../services/insights-types.js";
 
-export type { DailyRequests, EvaluationRecord, HomeReport, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeEvidence, HomeReport, ItemMap };
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -355,6 +355,7 @@ export const api = {
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
   homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
+  homeEvidence: () => get<HomeEvidence>("/v1/home/evidence"),
   privacy: (top = 30) => get<PrivacyReport>(`/v1/privacy${q({ top })}`),
   next: (item: string, n = 12) => get<NextItems>(`/v1/items/${u(item)}/next${q({ n })}`),
   similarItems: (item: string, n = 12) => get<SimilarItems>(`/v1/items/${u(item)}/similar${q({ n })}`),

@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -103,6 +111,26 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     tastebud(
       ...["eval", "--resolve-decision", "--seeds", "1", "--sim-users", "100", "--sim-days", "7"],
       ...["--store", store, "--json"],
+    );
+    // Bandit evidence for the Home page: a short simulation in the listener world and an off-policy estimate on
+    // a small log in the Open Bandit format (uniform logging over 6 items in 2 slots; item 4 clicks best).
+    tastebud(
+      ...["bandit", "simulate", "--env", "world", "--world-users", "40", "--world-items", "300"],
+      ...["--world-days", "5", "--rounds", "5", "--users-per-round", "100", "--segments", "4"],
+      ...["--seeds", "1,2", "--policies", "random,greedy,linear-ts", "--store", store, "--json"],
+    );
+    const lines = ["timestamp,item_id,position,click,propensity_score,user_feature_0"];
+    for (let i = 0; i < 900; i++) {
+      const item = (i * 7) % 6;
+      const click = (i * 13) % (item === 4 ? 9 : 31) === 0 ? 1 : 0;
+      lines.push(
+        `2019-11-24 00:00:${String(i % 60).padStart(2, "0")},${item},${1 + (i % 2)},${click},${1 / 6},u${i % 3}`,
+      );
+    }
+    writeFileSync(join(dir, "small-log.csv"), `${lines.join("\n")}\n`);
+    tastebud(
+      ...["bandit", "ope", "--log", "small-log.csv", "--policy", "uniform", "--observed", "small-log.csv"],
+      ...["--refits", "3", "--resamples", "50", "--store", store, "--json"],
     );
     // Privacy mode: request text posted over HTTP is perturbed and charged to its user's ledger.
     const privacy = "epsilon=10,mechanism=laplace,cap=60,seed=1";
@@ -341,6 +369,49 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     const slots = page.getByRole("img", { name: /at each slot/ });
     expect(await slots.locator("rect").count()).toBeGreaterThanOrEqual(report.log.bySlot.length);
     await page.getByRole("img", { name: new RegExp(`16 of ${report.log.impressions} streamed`) }).waitFor();
+    // The evidence: the off-policy estimates and the simulated regret curves, as the API gives them.
+    const evidence = await api<{
+      ope: Array<{ meanWeight: number; estimates: Array<{ estimator: string; estimate: number }> }>;
+      simulations: Array<{
+        env: string;
+        policies: Array<{ policy: string; meanCumulativeRegret: number; regretPerRound: number[] }>;
+      }>;
+    }>("/v1/home/evidence");
+    expect(evidence.ope).toHaveLength(1);
+    expect(evidence.ope[0].estimates.map((e) => e.estimator)).toEqual([
+      "DM",
+      "IPS",
+      "SNIPS",
+      "DR",
+      "Switch-DR",
+      "DRos",
+    ]);
+    expect(await page.locator("[data-ope] [data-estimator]").allInnerTexts()).toEqual(
+      evidence.ope[0].estimates.map((e) => e.estimator),
+    );
+    expect(await page.locator("[data-ope] [data-estimate]").allInnerTexts()).toEqual(
+      evidence.ope[0].estimates.map((e) => e.estimate.toFixed(5)),
+    );
+    expect(await page.locator('[data-fact="ope-mean-weight"]').innerText()).toBe(
+      evidence.ope[0].meanWeight.toFixed(3),
+    );
+    const world = evidence.simulations.find((s) => s.env === "world");
+    if (!world) throw new Error("no world simulation in /v1/home/evidence");
+    expect(world.policies.map((p) => p.regretPerRound.length)).toEqual([5, 5, 5]);
+    const ranked = [...world.policies].sort((a, b) => a.meanCumulativeRegret - b.meanCumulativeRegret);
+    expect(await page.locator('[data-simulation="world"] [data-policy]').allInnerTexts()).toEqual(
+      ranked.map((p) => p.policy),
+    );
+    expect(await page.locator('[data-simulation="world"] [data-regret]').allInnerTexts()).toEqual(
+      ranked.map((p) => p.meanCumulativeRegret.toFixed(1)),
+    );
+    const curves = page.getByRole("img", {
+      name: new RegExp(
+        `regret against the oracle per round in the world environment.*Lowest: ${ranked[0].policy}`,
+      ),
+    });
+    // One line per policy.
+    expect(await curves.locator("path[stroke]").count()).toBeGreaterThanOrEqual(3);
     await shoot("home");
     expect(problems).toEqual([]);
   });

@@ -7,6 +7,7 @@ import {
   currentServes,
   modelFolders,
   registered,
+  start,
   storedPlays,
   tastebud,
   tastebudOk,
@@ -95,5 +96,57 @@ describe.skipIf(refused !== null)("a full disk", () => {
     expect(modelFolders(`${store}.models`)).toEqual({ complete: [before], other: [] });
     const after = JSON.parse(await tastebudOk(["train", "--json", ...quick])).version;
     expect(await currentServes(store, world.events[0].user)).toBe(after);
+  });
+  it("a server whose disk fills answers writes with a clear error, keeps what it committed, and serves reads", async () => {
+    const before = await storedPlays(store);
+    const server = start(["serve", "--port", "0", "--store", store, "--log-level", "info"]);
+    try {
+      const listening = await server.line((l) => l.includes("tastebud server listening"));
+      if (listening === null) throw new Error(`serve did not start: ${server.stderr()}`);
+      const url = (JSON.parse(listening) as { url: string }).url;
+      const post = (k: number) =>
+        fetch(`${url}/v1/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            events: Array.from({ length: 500 }, (_, j) => ({
+              user: `disk-${k}-${j % 50}`,
+              item: world.events[j].item,
+              endTime: new Date(Date.UTC(2025, 0, 1) + (k * 500 + j) * 1000).toISOString(),
+              playedMs: 60_000 + j,
+            })),
+          }),
+        });
+      const first = await post(0);
+      expect(first.status).toBe(202);
+      let accepted = ((await first.json()) as { accepted: number }).accepted;
+      const filler = fill();
+      let refused: Response | null = null;
+      for (let k = 1; k < 200 && refused === null; k++) {
+        const r = await post(k);
+        if (r.status === 202) accepted += ((await r.json()) as { accepted: number }).accepted;
+        else refused = r;
+      }
+      expect(refused, "no write failed on a full disk").not.toBeNull();
+      const answer = (await refused?.json()) as { error: string; message: string };
+      console.info(`full disk under POST /v1/events: ${refused?.status} ${JSON.stringify(answer)}`);
+      expect(refused?.status).toBe(507);
+      expect(answer.error).toBe("insufficient-storage");
+      expect(answer.message).toMatch(/disk is full/);
+      // Reads go on: a recommendation (the model in memory) and a user's history (from the store).
+      const user = encodeURIComponent(world.events[0].user);
+      expect((await fetch(`${url}/v1/users/${user}/recommendations`)).status).toBe(200);
+      expect((await fetch(`${url}/v1/users/${user}/history`)).status).toBe(200);
+      rmSync(filler);
+      // With room again, writes are taken again.
+      const again = await post(999);
+      expect(again.status).toBe(202);
+      accepted += ((await again.json()) as { accepted: number }).accepted;
+      await server.kill9();
+      // Exactly the accepted batches are stored: none of the refused one, none twice.
+      expect(await storedPlays(store)).toBe(before + accepted);
+    } finally {
+      await server.kill9();
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { DuckDbEventStore } from "../../src/store/duckdb/duckdb-store.js";
 import { start, storedPlays, tastebudOk, worldFile } from "./processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-kill-ingest-"));
@@ -31,4 +32,56 @@ it("kill -9 mid-ingest keeps whole batches only; running it again completes it w
     `stored ${total - afterKill} new plays, ${afterKill} already in the store, 0 rejected`,
   );
   expect(await storedPlays(store)).toBe(total);
+});
+
+it("kill -9 mid-ingest of request events keeps whole batches only; running it again completes it exactly", async () => {
+  const total = 30_001;
+  const batch = 4_000;
+  const file = join(dir, "requests.jsonl");
+  const lines: string[] = [];
+  for (let k = 0; k < total; k++)
+    lines.push(
+      JSON.stringify({
+        requestId: `r${k}`,
+        user: `u${k % 97}`,
+        time: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
+        text: `play song number ${k % 500}`,
+        resolvedItem: `song-${k % 500}`,
+        playedMs: 1000 * (k % 300),
+      }),
+    );
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  const store = join(dir, "r.duckdb");
+  const storedRequests = async () => {
+    const s = await DuckDbEventStore.open(store);
+    try {
+      return await s.countRequests();
+    } finally {
+      await s.close();
+    }
+  };
+  const ingest = start(["ingest", "--requests", file, "--store", store, "--batch-size", String(batch)]);
+  // As for plays: the first progress line follows the first committed batch.
+  const first = await ingest.line((l) => l.startsWith("ingest (MB read): "));
+  await ingest.kill9();
+  expect(first, ingest.stderr()).not.toBeNull();
+
+  const afterKill = await storedRequests();
+  expect(afterKill).toBeGreaterThan(0);
+  expect(afterKill).toBeLessThan(total);
+  expect(afterKill % batch).toBe(0);
+
+  const again = await tastebudOk([
+    "ingest",
+    "--requests",
+    file,
+    "--store",
+    store,
+    "--batch-size",
+    String(batch),
+  ]);
+  expect(again).toContain(
+    `stored ${total - afterKill} new requests, ${afterKill} already in the store, 0 rejected`,
+  );
+  expect(await storedRequests()).toBe(total);
 });

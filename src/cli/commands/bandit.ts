@@ -92,6 +92,11 @@ export function banditCommand(program: Command): void {
       "plain: fit the reward model on the log as logged; importance-weighted: weight rows by pi_e/pi_0 (fit and CV)",
       "plain",
     )
+    .option(
+      "--store <path>",
+      "keep the report in this store's models folder (the dashboard's Home page shows it)",
+    )
+    .option("--models <dir>", "folder of model versions (default <store>.models)")
     .option("--json", "print JSON")
     .action(async (opts) => {
       if (opts.rewardModel !== "plain" && opts.rewardModel !== "importance-weighted")
@@ -140,6 +145,10 @@ export function banditCommand(program: Command): void {
         observed,
         estimates: rows,
       };
+      if (opts.store)
+        await withEngine({ store: opts.store, models: opts.models }, async (engine) => {
+          engine.insights.recordEvaluation("bandit-ope", commandLine(), summary);
+        });
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;

@@ -110,3 +110,63 @@ export const homeReportResponseSchema = z.object({
     byDay: z.array(z.object({ day: z.string(), impressions: z.number(), rewarded: z.number() })),
   }),
 });
+
+const maybe = z.number().nullable();
+
+export const homeEvidenceResponseSchema = z.object({
+  ope: z
+    .array(
+      z.object({
+        id: z.string(),
+        createdAt: z.string(),
+        command: z.string().describe("the command that produced it"),
+        log: z.string(),
+        policy: z.string().describe("the evaluated policy"),
+        rows: z.number(),
+        meanWeight: z.number().describe("mean importance weight (1 when the logged propensities are right)"),
+        effectiveSampleSize: z.number(),
+        rewardModel: z.string().describe("plain or importance-weighted"),
+        switchTau: z.string().describe("Switch-DR's weight threshold chosen by SLOPE (Infinity = DR)"),
+        drosLambda: z.string().describe("DRos's shrinkage chosen by SLOPE (Infinity = DR, 0 = DM)"),
+        observed: z
+          .object({ value: z.number(), lower: z.number(), upper: z.number() })
+          .nullable()
+          .describe("the evaluated policy's own on-policy value, when its log was given"),
+        estimates: z.array(
+          z.object({
+            estimator: z.string(),
+            estimate: z.number(),
+            lower: maybe,
+            upper: maybe,
+            relativeError: maybe,
+            coversObserved: z.boolean().nullable(),
+          }),
+        ),
+      }),
+    )
+    .describe("the newest off-policy evaluations (tastebud bandit ope --store), newest first"),
+  simulations: z
+    .array(
+      z.object({
+        id: z.string(),
+        createdAt: z.string(),
+        command: z.string(),
+        env: z.string().describe("deezer, world or fitted"),
+        rounds: z.number(),
+        usersPerRound: z.number(),
+        seeds: z.array(z.number()),
+        arms: maybe,
+        policies: z.array(
+          z.object({
+            policy: z.string(),
+            meanCumulativeRegret: z.number(),
+            regretVsRandom: maybe,
+            regretVsGreedy: maybe,
+            rewardsPerDisplay: z.number(),
+            regretPerRound: z.array(z.number()).describe("mean cumulative expected regret after each round"),
+          }),
+        ),
+      }),
+    )
+    .describe("the newest simulation per environment (tastebud bandit simulate --store)"),
+});

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { feedbackEventSchema, impressionEventSchema } from "../../schema/impressions.js";
 import { NoShelvesError } from "../../services/home.js";
+import { homeEvidence } from "../../services/home-evidence.js";
 import { HttpError } from "../errors.js";
 import { userParams } from "../schemas.js";
 import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
@@ -9,6 +10,7 @@ import {
   feedbackBodySchema,
   feedbackEnvelopeSchema,
   feedbackResponseSchema,
+  homeEvidenceResponseSchema,
   homeQuery,
   homeReportQuery,
   homeReportResponseSchema,
@@ -63,6 +65,23 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
       },
     },
     async (request) => engine.home.report({ arms: request.query.arms }),
+  );
+
+  api.get(
+    "/v1/home/evidence",
+    {
+      schema: {
+        tags: ["home"],
+        summary:
+          "evidence for the home policies: off-policy estimates on logged feedback and simulated regret curves, as kept by tastebud bandit ope|simulate --store",
+        response: { 200: homeEvidenceResponseSchema },
+      },
+    },
+    async () =>
+      homeEvidence(
+        engine.insights.evaluations("bandit-ope", 20),
+        engine.insights.evaluations("bandit-simulate", 50),
+      ),
   );
 
   api.post(

@@ -965,7 +965,10 @@ function unavailable(location: string, err: unknown): StoreError | null {
     )
   )
     return null;
-  return new StoreError("io", `store ${location} is unavailable: ${message.split("\n")[0]}`);
+  const first = message.split("\n")[0];
+  if (/No space left on device/i.test(message))
+    return new StoreError("full", `store ${location}: the disk is full (${first})`);
+  return new StoreError("io", `store ${location} is unavailable: ${first}`);
 }
 
 function translateOpenError(location: string, err: unknown): Error {

@@ -1,20 +1,139 @@
 import * as Plot from "@observablehq/plot";
-import { api, type HomeReport } from "../api.js";
+import { api, type HomeEvidence, type HomeReport } from "../api.js";
 import { Chart, fixed, html, percent, Show, Stat, Table, useAsync } from "../ui.js";
 
 type Arm = HomeReport["arms"][number];
+type Ope = HomeEvidence["ope"][number];
+type Simulation = HomeEvidence["simulations"][number];
 type Policy = NonNullable<HomeReport["policy"]>;
 
 /** Home shelves: what the learning policy shows, how often each shelf gets a stream, and the impression log. */
 export function HomePage() {
   const [report] = useAsync(() => api.homeReport(30), []);
+  const [evidence] = useAsync(() => api.homeEvidence(), []);
   return html`<section aria-labelledby="home-title">
     <h1 id="home-title">Home shelves</h1>
     <${Show} value=${report} body=${(r: HomeReport) =>
       r.policy
         ? html`<${HomeBody} r=${r} policy=${r.policy} />`
         : html`<p class="muted">No home policy yet: it starts with the first <code>GET /v1/users/{id}/home</code>.</p>`} />
+    <${Show} value=${evidence} body=${(e: HomeEvidence) => html`<${EvidenceView} e=${e} />`} />
   </section>`;
+}
+
+/** Off-policy estimates and simulated regret: how a policy would do before it meets people. */
+function EvidenceView({ e }: { e: HomeEvidence }) {
+  return html`<h2 id="home-evidence">Before real users: off-policy estimates and simulations</h2>
+    ${
+      e.ope.length === 0
+        ? html`<p class="muted">No off-policy evaluation kept: <code>tastebud bandit ope --log FILE --policy NAME --store STORE</code> adds one.</p>`
+        : e.ope.map((o) => html`<div class="card wide" data-ope=${o.id}><${OpeView} o=${o} /></div>`)
+    }
+    ${
+      e.simulations.length === 0
+        ? html`<p class="muted">No simulation kept: <code>tastebud bandit simulate --env world --store STORE</code> adds one.</p>`
+        : html`<div class="grid">${e.simulations.map((s) => html`<div class="card wide" data-simulation=${s.env}><${RegretView} s=${s} /></div>`)}</div>`
+    }`;
+}
+
+const num5 = (v: number | null) => (v === null ? "-" : v.toFixed(5));
+
+function OpeView({ o }: { o: Ope }) {
+  const best = o.estimates
+    .filter((x) => x.relativeError !== null)
+    .sort((a, b) => (a.relativeError ?? 0) - (b.relativeError ?? 0))[0];
+  return html`<h3>${o.policy}, estimated from ${o.log}</h3>
+    <p class="muted">${o.rows.toLocaleString("en-US")} logged rows; mean importance weight <span data-fact="ope-mean-weight">${fixed(o.meanWeight, 3)}</span> (1 when the logged propensities are right), effective sample ${Math.round(o.effectiveSampleSize).toLocaleString("en-US")}; reward model ${o.rewardModel}; SLOPE chose Switch-DR threshold ${o.switchTau} and DRos shrinkage ${o.drosLambda}.
+    ${o.observed ? html` Observed on-policy value <strong data-fact="ope-observed">${num5(o.observed.value)}</strong> [${num5(o.observed.lower)}, ${num5(o.observed.upper)}]${best ? `; closest: ${best.estimator} (relative error ${fixed(best.relativeError ?? 0, 3)})` : ""}.` : ""}</p>
+    <${Table}
+      caption=${`Each estimator with its bootstrap 95% interval. Command: ${o.command}`}
+      rows=${o.estimates}
+      columns=${[
+        {
+          label: "estimator",
+          cell: (x: Ope["estimates"][number]) => html`<span data-estimator>${x.estimator}</span>`,
+        },
+        {
+          label: "estimate",
+          numeric: true,
+          cell: (x: Ope["estimates"][number]) => html`<span data-estimate>${num5(x.estimate)}</span>`,
+        },
+        {
+          label: "95% interval",
+          numeric: true,
+          cell: (x: Ope["estimates"][number]) => `[${num5(x.lower)}, ${num5(x.upper)}]`,
+        },
+        {
+          label: "relative error",
+          numeric: true,
+          cell: (x: Ope["estimates"][number]) => (x.relativeError === null ? "-" : fixed(x.relativeError, 3)),
+        },
+        {
+          label: "covers observed",
+          cell: (x: Ope["estimates"][number]) =>
+            x.coversObserved === null ? "-" : x.coversObserved ? "yes" : "no",
+        },
+      ]}
+    />`;
+}
+
+function RegretView({ s }: { s: Simulation }) {
+  const rows = s.policies.flatMap((p) =>
+    p.regretPerRound.map((regret, r) => ({ policy: p.policy, round: r + 1, regret })),
+  );
+  const ranked = [...s.policies].sort((a, b) => a.meanCumulativeRegret - b.meanCumulativeRegret);
+  const best = ranked[0];
+  const random = s.policies.find((p) => p.policy === "random");
+  return html`<h3>Simulated regret: ${s.env}</h3>
+    <${Chart}
+      deps=${[s]}
+      caption=${`Cumulative expected regret against the oracle per round in the ${s.env} environment, mean of ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"} (${s.rounds} rounds of ${s.usersPerRound.toLocaleString("en-US")} visits${s.arms ? `, ${s.arms} arms` : ""}). Lowest: ${best.policy} at ${fixed(best.meanCumulativeRegret, 1)}${random ? `; random ${fixed(random.meanCumulativeRegret, 1)}` : ""}.`}
+      draw=${(width: number) =>
+        Plot.plot({
+          width,
+          height: 280,
+          x: { label: "round", grid: true, ticks: Math.min(s.rounds, 10), tickFormat: "d" },
+          y: { label: "cumulative regret", grid: true },
+          color: { legend: true },
+          marks: [
+            Plot.lineY(rows, { x: "round", y: "regret", stroke: "policy", tip: true }),
+            Plot.ruleY([0]),
+          ],
+        })}
+    />
+    <${Table}
+      caption=${`Final regret per policy. Command: ${s.command}`}
+      rows=${ranked}
+      columns=${[
+        {
+          label: "policy",
+          cell: (p: Simulation["policies"][number]) => html`<span data-policy>${p.policy}</span>`,
+        },
+        {
+          label: "regret",
+          numeric: true,
+          cell: (p: Simulation["policies"][number]) =>
+            html`<span data-regret>${fixed(p.meanCumulativeRegret, 1)}</span>`,
+        },
+        {
+          label: "vs random",
+          numeric: true,
+          cell: (p: Simulation["policies"][number]) =>
+            p.regretVsRandom === null ? "-" : fixed(p.regretVsRandom, 3),
+        },
+        {
+          label: "vs greedy",
+          numeric: true,
+          cell: (p: Simulation["policies"][number]) =>
+            p.regretVsGreedy === null ? "-" : fixed(p.regretVsGreedy, 3),
+        },
+        {
+          label: "rewards/display",
+          numeric: true,
+          cell: (p: Simulation["policies"][number]) => fixed(p.rewardsPerDisplay, 4),
+        },
+      ]}
+    />`;
 }
 
 function HomeBody({ r, policy }: { r: HomeReport; policy: Policy }) {
