@@ -5,7 +5,7 @@ import { DuckDbEventStore } from "../duckdb/duckdb-store.js";
 import { OccurrenceCounter } from "../event-key.js";
 import { type KeyedPlayEvent, StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
-import { latestSchemaVersion } from "./migrations.js";
+import { latestSchemaVersion, migrations } from "./migrations.js";
 import { PostgresEventStore } from "./postgres-store.js";
 import { ScratchDatabases } from "./scratch-databases.js";
 
@@ -116,6 +116,29 @@ describe.skipIf(unreachable !== null)("PostgresEventStore", () => {
     const again = await PostgresEventStore.open(url);
     expect(await again.schemaVersion()).toBe(latestSchemaVersion);
     await again.close();
+  });
+
+  it("upgrades a version-1 database in place, keeping its plays", async () => {
+    const url = await scratch.create();
+    const pg = (await import("pg")).default;
+    const client = new pg.Client(url);
+    await client.connect();
+    await client.query(
+      "CREATE TABLE schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    await client.query(migrations[0].sql);
+    await client.query("INSERT INTO schema_migrations (version, description) VALUES (1, 'v1')");
+    await client.query(
+      "INSERT INTO plays (user_id, event_key, item_id, end_time, played_ms) VALUES ('a', gen_random_uuid(), 'x', '2024-01-01T10:00:00Z', 5000)",
+    );
+    await client.end();
+    const store = await PostgresEventStore.open(url);
+    try {
+      expect(await store.schemaVersion()).toBe(latestSchemaVersion);
+      expect(await store.countPlays()).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 
   it("refuses a database of a newer schema, and creates a missing one", async () => {
