@@ -512,6 +512,7 @@ describe("documentation and operations", () => {
         "/v1/pools/{name}",
         "/v1/pools/{name}/playlist",
         "/v1/users/{id}/home",
+        "/v1/home/evidence",
         "/v1/home/report",
         "/v1/privacy",
         "/v1/impressions",
