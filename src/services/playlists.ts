@@ -12,6 +12,7 @@ import {
   type PlaylistEvaluationProgress,
   type PlaylistEvaluationReport,
 } from "../core/evaluation/playlists.js";
+import { hasTimes, splitRandomPairs } from "../core/evaluation/split.js";
 import {
   type BlendAttributes,
   type BlendPolicy,
@@ -340,7 +341,24 @@ export class PlaylistsService {
     } = {},
   ): Promise<PlaylistEvaluationReport> {
     const { truth, onProgress, ...overrides } = options;
-    const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, train.bpr.seed);
+    // Default: each user's latest 20% held out; plays without times (Last.fm counts) cannot be cut in time,
+    // so their (user, item) pairs are cut at random instead. A time split asked for on such plays is refused.
+    const given = Object.values(split).some((v) => v !== undefined);
+    const loaded = await splitStoredPlays(
+      this.ctx.store,
+      given ? split : { splitPerUser: 0.8 },
+      train.bpr.seed,
+    );
+    const { plays, users, items } = loaded;
+    let cut = loaded.cut;
+    if (!hasTimes(plays)) {
+      if (!given) cut = splitRandomPairs(plays, 0.8, train.bpr.seed);
+      else if (split.splitRandom === undefined)
+        throw new PlaylistRequestError(
+          "the stored plays carry no times (all at one instant, as Last.fm's counts), so a time split cannot " +
+            "cut them: use --split-random 0.8 (or no split option)",
+        );
+    }
     const catalogue = buildCatalogueView({ items }, await this.ctx.store.getItems()).byModelIndex;
     let judgeTruth: PlaylistEvaluationConfig["truth"];
     if (truth) {

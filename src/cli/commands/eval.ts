@@ -85,7 +85,7 @@ export function evalCommand(program: Command): void {
     )
     .option(
       "--playlists",
-      "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8)",
+      "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8, or --split-random 0.8 for plays without times such as Last.fm counts)",
     )
     .option("--length <n>", "with --playlists: tracks per playlist (default 30)", number("length"))
     .option(
@@ -139,9 +139,8 @@ export function evalCommand(program: Command): void {
       const progress = new Progress(!opts.json);
       const config = toTrainConfig(settings);
       if (opts.playlists) {
-        const splitData = Object.values(split.data).some((v) => v !== undefined)
-          ? split.data
-          : { splitPerUser: 0.8 };
+        // No split option: the service picks (per-user time split, or random pairs for timeless plays).
+        const splitData = split.data;
         if (opts.length !== undefined && !(Number.isInteger(opts.length) && opts.length >= 2))
           throw new UsageError("--length expects a whole number of at least 2");
         const report = await engine.playlists.evaluate(splitData, config, {

@@ -59,6 +59,20 @@ export function playContribution(
   return signedPlayWeight(rule, playedMs, itemLengthMs);
 }
 
+/**
+ * Whether a play counts as a long play (the listener judged the item and liked it). A play with an explicit
+ * weight (a play count from sources without durations, such as Last.fm) is long when the weight is positive:
+ * a count says the listener came back to the item, which is what a long play says where durations exist.
+ */
+export function countsAsLong(
+  rule: LabelRule,
+  playedMs: number,
+  itemLengthMs: number,
+  weight: number,
+): boolean {
+  return Number.isNaN(weight) ? playedMs >= thresholdFor(rule, itemLengthMs) : weight > 0;
+}
+
 /** Folds plays into cells. `include` selects rows (e.g. the training side of a split); default all. */
 export function foldPlays(
   plays: PlayTable,
@@ -94,10 +108,7 @@ export function foldPlays(
       const w = playContribution(rule, plays.playedMs[r], plays.itemLengthMs[r], plays.weight[r]);
       accSum[i] += w;
       accCount[i]++;
-      const isLong = Number.isNaN(plays.weight[r])
-        ? plays.playedMs[r] >= thresholdFor(rule, plays.itemLengthMs[r])
-        : plays.weight[r] > 0;
-      if (isLong) accLong[i]++;
+      if (countsAsLong(rule, plays.playedMs[r], plays.itemLengthMs[r], plays.weight[r])) accLong[i]++;
     }
     const row = touched.subarray(0, nTouched).sort();
     if (nCells + nTouched > items.length) {

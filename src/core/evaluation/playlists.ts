@@ -6,7 +6,7 @@ import {
   type UserState,
   userState,
 } from "../affinity/affinity-model.js";
-import { thresholdFor } from "../affinity/weighting.js";
+import { countsAsLong } from "../affinity/cells.js";
 import { ndcgAtK } from "../metrics/ranking.js";
 import {
   artistSpread,
@@ -23,7 +23,7 @@ import {
   tasteSpaceOf,
 } from "../playlists/index.js";
 import { Random } from "../random.js";
-import { type Split, splitAtPerUserQuantile, subsetPlays } from "./split.js";
+import { hasTimes, type Split, splitAtPerUserQuantile, splitRandomPairs, subsetPlays } from "./split.js";
 
 /**
  * `tastebud eval --playlists` (issue 15): playlists and Blends judged on each user's held-out plays. The
@@ -116,11 +116,22 @@ export interface PlaylistEvaluationReport {
 
 export type PlaylistEvaluationProgress = (phase: string, done: number, total: number) => void;
 
-/** Per user, the items they played long on one side of a split. */
+/** Raised when the plays cannot be judged at all; the message says why and what to do. */
+export class PlaylistEvaluationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlaylistEvaluationError";
+  }
+}
+
+/**
+ * Per user, the items they played long on one side of a split. Plays with an explicit weight (Last.fm's
+ * play counts, which have no durations) count as long when the weight is positive, as in training.
+ */
 function longPlays(plays: TimedPlayTable, config: TrainConfig): Set<number>[] {
   const out = Array.from({ length: plays.nUsers }, () => new Set<number>());
   for (let r = 0; r < plays.userIndex.length; r++)
-    if (plays.playedMs[r] >= thresholdFor(config.rule, plays.itemLengthMs[r]))
+    if (countsAsLong(config.rule, plays.playedMs[r], plays.itemLengthMs[r], plays.weight[r]))
       out[plays.userIndex[r]].add(plays.itemIndex[r]);
   return out;
 }
@@ -337,12 +348,33 @@ export function evaluatePlaylists(
   onProgress?: PlaylistEvaluationProgress,
 ): PlaylistEvaluationReport {
   const ids = { users, items };
+  // Every figure below is a share of long plays: with none anywhere they would all be 0 (or 0/0), which
+  // reads as a result. Say so instead.
+  let judged = 0;
+  for (let r = 0; r < plays.userIndex.length && judged === 0; r++)
+    if (countsAsLong(config.train.rule, plays.playedMs[r], plays.itemLengthMs[r], plays.weight[r])) judged++;
+  if (judged === 0)
+    throw new PlaylistEvaluationError(
+      `none of the ${plays.userIndex.length} plays in the store is a long play (played at least ` +
+        `${config.train.rule.thresholdMs / 1000} s, or with a positive play count): nobody has judged any ` +
+        "item, so playlists cannot be evaluated; ingest plays with durations or counts",
+    );
   const train = subsetPlays(plays, split.isTrain, 1);
   const test = subsetPlays(plays, split.isTrain, 0);
+  if (train.userIndex.length === 0 || test.userIndex.length === 0)
+    throw new PlaylistEvaluationError(
+      `the split leaves ${train.userIndex.length} plays to train on and ${test.userIndex.length} held out: ` +
+        (hasTimes(plays)
+          ? "choose another split"
+          : "the plays carry no times (e.g. Last.fm counts), so cut them at random with --split-random 0.8"),
+    );
   const L = config.length;
 
-  // Validation, inside the training side only.
-  const inner = splitAtPerUserQuantile(train, 1 - config.validationShare);
+  // Validation, inside the training side only: each user's latest plays, or, when the plays carry no
+  // times (Last.fm), a seeded random share of the (user, item) pairs.
+  const inner = hasTimes(train)
+    ? splitAtPerUserQuantile(train, 1 - config.validationShare)
+    : splitRandomPairs(train, 1 - config.validationShare, config.seed);
   const validation = judgeOn(
     subsetPlays(train, inner.isTrain, 1),
     subsetPlays(train, inner.isTrain, 0),

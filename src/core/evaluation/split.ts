@@ -13,6 +13,17 @@ export type SplitDescription =
   | { kind: "per-user"; share: number }
   | { kind: "random-pairs"; share: number; seed: number };
 
+/**
+ * Whether the plays carry times a time split can cut: false when every play has the same end time, as for
+ * sources that only give counts (Last.fm's ingest stamps them all 1970-01-01). A time split of such plays
+ * puts all of them on one side.
+ */
+export function hasTimes(plays: TimedPlayTable): boolean {
+  const t = plays.endTimeMs;
+  for (let r = 1; r < t.length; r++) if (t[r] !== t[0]) return true;
+  return false;
+}
+
 /** Train on plays before `cutMs`, hold out the rest. */
 export function splitByDate(plays: TimedPlayTable, cutMs: number): Split {
   const isTrain = new Uint8Array(plays.endTimeMs.length);
