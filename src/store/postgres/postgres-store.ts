@@ -1053,7 +1053,11 @@ function unavailable(location: string, err: unknown): StoreError | null {
   )
     return null;
   const message = err instanceof Error ? err.message : String(err);
-  return new StoreError("io", `store ${location} is unavailable: ${message.split("\n")[0] || code}`);
+  // 53100 disk_full: "full", as the DuckDB store says for a full disk (a server answers 507).
+  return new StoreError(
+    code === "53100" ? "full" : "io",
+    `store ${location} is unavailable: ${message.split("\n")[0] || code}`,
+  );
 }
 
 /**
