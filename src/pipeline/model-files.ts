@@ -25,7 +25,15 @@ export interface ModelManifest {
   version: string;
   createdAt: string;
   config: unknown;
-  dataWindow: { plays: number; users: number; items: number; from: string | null; to: string | null };
+  dataWindow: {
+    plays: number;
+    users: number;
+    items: number;
+    from: string | null;
+    to: string | null;
+    /** When training read the store (its snapshot); replicas fold in only plays published after it. */
+    readAt?: string;
+  };
   metrics: unknown;
   rule: LabelRule;
   blend: AffinityBlend;

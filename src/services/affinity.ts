@@ -107,6 +107,7 @@ export class AffinityService {
     const exclusive = options.exclusive ?? (<T>(body: () => Promise<T>) => body());
     const started = Date.now();
     onProgress?.("read store", 0, 1);
+    const readAt = new Date().toISOString();
     // The training window: the plays are a snapshot the store takes without blocking writes (see
     // EventStore.scanPlays); the catalogue and the request log, small, are read under `exclusive`.
     const columns = await store.scanPlays();
@@ -125,6 +126,7 @@ export class AffinityService {
       ...summary,
       from: times.length ? new Date(times[0]).toISOString() : null,
       to: times.length ? new Date(times[times.length - 1]).toISOString() : null,
+      readAt,
     };
     const version = newModelVersion();
     // The play table's buffers move to the training thread; nothing below reads them.
@@ -163,6 +165,64 @@ export class AffinityService {
       await this.ctx.models.install(path, model);
     }
     return { version, recommender, path, ...summary, seconds: (Date.now() - started) / 1000 };
+  }
+
+  /**
+   * Trains again and again, for a trainer beside serving replicas: whenever `afterPlays` plays were stored
+   * since the last training, or every `everyMs` when any were (and at once when the store has plays but no
+   * model). Each model is registered current, which replicas following the store swap in. Stops when
+   * `signal` aborts (a training under way finishes first) or after `maxTrainings`; returns how many ran.
+   */
+  async watch(
+    config: TrainConfig,
+    options: {
+      afterPlays?: number;
+      everyMs?: number;
+      /** How often the store's play count is read (default 2 s). */
+      pollMs?: number;
+      maxTrainings?: number;
+      signal?: AbortSignal;
+      onTrained?: (result: TrainResult) => void;
+      /** A failed training (the next one is tried at the next trigger); default: throw. */
+      onError?: (error: unknown) => void;
+    },
+  ): Promise<number> {
+    const { afterPlays, everyMs, signal } = options;
+    const pollMs = options.pollMs ?? 2000;
+    let trainings = 0;
+    let lastCount = (await this.ctx.store.currentModel()) ? await this.ctx.store.countPlays() : 0;
+    let lastMs = Date.now();
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        }
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    while (!signal?.aborted && trainings < (options.maxTrainings ?? Number.POSITIVE_INFINITY)) {
+      const count = await this.ctx.store.countPlays();
+      const fresh = count - lastCount;
+      const due =
+        fresh > 0 &&
+        (lastCount === 0 ||
+          (afterPlays !== undefined && fresh >= afterPlays) ||
+          (everyMs !== undefined && Date.now() - lastMs >= everyMs));
+      if (due) {
+        try {
+          options.onTrained?.(await this.train(config, { serve: false }));
+          trainings++;
+        } catch (error) {
+          if (!options.onError) throw error;
+          options.onError(error);
+        }
+        lastCount = count;
+        lastMs = Date.now();
+      } else await sleep(pollMs);
+    }
+    return trainings;
   }
 
   /**

@@ -11,7 +11,7 @@ interface LoggedPlay {
 
 /**
  * Fold-in that every replica agrees on. Each user's overlay is rebuilt from the model's own row and all of
- * their plays the bus delivered since the model was made (its manifest's createdAt), in key order, a key
+ * their plays the bus delivered since the model read the store (modelReadAtMs), in key order, a key
  * seen again counted once: replicas that received the same plays, in any order and across model swaps,
  * hold the same overlay. When a newer model comes in, the plays it was made after drop out and the rest
  * are folded onto it before it answers.
@@ -60,7 +60,7 @@ export class ReplicatedFoldIns {
   }
 
   private refold(model: ServingModel, user: string, logged: Map<string, LoggedPlay>) {
-    const madeAt = Date.parse(model.manifest.createdAt);
+    const madeAt = modelReadAtMs(model);
     for (const [key, play] of logged) if (play.stampMs <= madeAt) logged.delete(key);
     if (logged.size === 0) {
       this.byUser.delete(user);
@@ -77,4 +77,9 @@ export class ReplicatedFoldIns {
     model.overlays.set(user, overlay);
     return { user, unknownItems, items: overlay.items.length };
   }
+}
+
+/** When the model's training read the store (versions trained before this was kept: when it was saved). */
+export function modelReadAtMs(model: ServingModel): number {
+  return Date.parse(model.manifest.dataWindow.readAt ?? model.manifest.createdAt);
 }

@@ -3,7 +3,7 @@ import { eventTimeMs, type PlayEvent, type RequestEvent } from "../schema/events
 import type { FeedbackEvent } from "../schema/impressions.js";
 import type { HomeService } from "./home.js";
 import type { PreferencesService } from "./preferences.js";
-import { ReplicatedFoldIns } from "./replicated-fold-ins.js";
+import { modelReadAtMs, ReplicatedFoldIns } from "./replicated-fold-ins.js";
 import type { RewritesService } from "./rewrites.js";
 import type { ServingModels } from "./serving-model.js";
 
@@ -59,7 +59,7 @@ export class ReplicationService {
     if (!this.bus || this.subscription) return;
     this.foldIn = options.foldIn;
     const current = options.foldIn ? await this.models.current() : null;
-    const fromMs = current ? Date.parse(current.manifest.createdAt) : null;
+    const fromMs = current ? modelReadAtMs(current) : null;
     this.subscription = await this.bus.subscribe(fromMs, (d) => this.apply(d));
   }
 
