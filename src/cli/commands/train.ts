@@ -33,6 +33,12 @@ export function trainCommand(program: Command): void {
       "with --watch: train this often when plays came in (default 3600 without --after)",
       number("every"),
     )
+    .option(
+      "--poll-ms <ms>",
+      "with --watch: how often the store's play count is read",
+      number("poll-ms"),
+      2000,
+    )
     .option("--max-trainings <n>", "with --watch: stop after this many trainings", number("max-trainings"));
   addModelOptions(addStoreOptions(addGraphOptions(cmd))).action(async (opts) => {
     if (opts.graph) return runDirectedTrain(opts);
@@ -63,6 +69,7 @@ async function watchAndTrain(
     after?: number;
     every?: number;
     maxTrainings?: number;
+    pollMs: number;
     store: string;
     models?: string;
   },
@@ -72,6 +79,7 @@ async function watchAndTrain(
     ["--after", opts.after],
     ["--every", opts.every],
     ["--max-trainings", opts.maxTrainings],
+    ["--poll-ms", opts.pollMs],
   ] as const) {
     if (value !== undefined && !(Number.isFinite(value) && value > 0))
       throw new UsageError(`${flag} expects a positive number`);
@@ -92,6 +100,7 @@ async function watchAndTrain(
         ...(opts.after !== undefined ? { afterPlays: opts.after } : {}),
         ...(Number.isFinite(everyMs) ? { everyMs } : {}),
         ...(opts.maxTrainings !== undefined ? { maxTrainings: opts.maxTrainings } : {}),
+        pollMs: opts.pollMs,
         signal: stop.signal,
         onTrained: (r) =>
           say({
