@@ -24,7 +24,9 @@
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
- *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
+ *                                 # ingest path, in one run (--plays N; bench/cluster.ts); then two replicas on
+ *                                 # PostgreSQL + NATS against a DuckDB server: req/s, swap p99, bus apply
+ *                                 # latency, restart catch-up (bench/cluster-replicas.ts; --replicas-only)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
  *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
@@ -41,6 +43,7 @@ import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { clusterBench } from "./cluster.js";
+import { clusterReplicasBench } from "./cluster-replicas.js";
 import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { homeBench } from "./home.js";
@@ -158,7 +161,15 @@ async function main() {
         }),
     ],
     ["home", () => homeBench()],
-    ["cluster", () => clusterBench({ plays: numberFlag("--plays") }, log)],
+    [
+      "cluster",
+      async () => ({
+        ...(process.argv.includes("--replicas-only")
+          ? {}
+          : await clusterBench({ plays: numberFlag("--plays") }, log)),
+        replicas: await clusterReplicasBench(log),
+      }),
+    ],
     ["serve", () => serveBench()],
   ];
   for (const [name, run] of inTurn) {

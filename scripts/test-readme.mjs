@@ -144,8 +144,35 @@ for (const s of all) {
     "tail -n 3 .readme-out | sed 's/^/    /' >&2",
   );
 }
+// The PostgreSQL databases the README's commands create (postgres://.../<name>), dropped before (a run that
+// died earlier must not leave its plays in this one's answers) and after: the check leaves nothing behind.
+const databases = [
+  ...new Set(
+    all
+      .filter((s) => !s.skip)
+      .flatMap((s) => [...s.code.matchAll(/postgres(?:ql)?:\/\/([^\s/]+)\/([A-Za-z_][A-Za-z0-9_]*)/g)])
+      .map((m) => JSON.stringify([m[1], m[2]])),
+  ),
+].map((j) => JSON.parse(j));
+async function dropDatabases() {
+  if (databases.length === 0) return;
+  const { default: pg } = await import("pg");
+  for (const [host, name] of databases) {
+    const client = new pg.Client({ connectionString: `postgres://${host}/postgres`, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } catch (err) {
+      console.error(`could not drop the README's database ${name}: ${err.message}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+await dropDatabases();
 const started = Date.now();
 const result = spawnSync("bash", ["-c", script.join("\n")], { cwd: dir, stdio: "inherit" });
+await dropDatabases();
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 if (result.status !== 0) problems.push(`a README command failed (above); its folder is kept: ${dir}`);
 else rmSync(dir, { recursive: true, force: true });
