@@ -1,5 +1,6 @@
 import type { FastifySchemaCompiler } from "fastify";
 import type { z } from "zod";
+import type { AppendResult, EventStore } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
 import { errorSchema } from "./schemas.js";
 
@@ -61,3 +62,24 @@ export function batchRows(rows: unknown[], noun: string, maxBatch: number): unkn
 /** The documented error answers of a route, one schema for every status. */
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, errorSchema])) as Record<number, typeof errorSchema>;
+
+/**
+ * Keeps an HTTP batch as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
+ * overview's rejects exactly like rows rejected from a file. Call under the store lock.
+ */
+export const recordHttpBatch = (
+  store: EventStore,
+  path: string,
+  startedAt: Date,
+  stored: Pick<AppendResult, "inserted" | "duplicates">,
+  rejected: number,
+) =>
+  store.recordIngestRun({
+    startedAt,
+    finishedAt: new Date(),
+    sources: [`http:${path}`],
+    preset: "http",
+    accepted: stored.inserted,
+    rejected,
+    duplicates: stored.duplicates,
+  });
