@@ -187,8 +187,14 @@ function Utility({ record }: { record: EvaluationRecord }) {
     )
     .map((c) => ({ ...c, name: mechanismWords[c.mechanism] ?? c.mechanism }))
     .sort((a, b) => a.medianUnchanged - b.medianUnchanged);
-  const names = [...new Set(placed.map((c) => c.name))];
-  const colour = { legend: true, domain: names, range: ["#3b6fd8", "#e08a1e"] };
+  // The same colour for a mechanism as in the deniability panels above: Laplace blue, Gumbel orange.
+  const names = Object.values(mechanismWords).filter((n) => placed.some((c) => c.name === n));
+  const colour = {
+    legend: true,
+    domain: names,
+    range: names.map((n) => (n === mechanismWords.laplace ? "#3b6fd8" : "#e08a1e")),
+  };
+  const withSlots = report.cells.some((c) => c.slotSurvival !== null);
   // Pairs at matched deniability: a Gumbel cell and the Laplace ε chosen to match its median N_w.
   const matched = report.cells
     .filter((c) => c.matchedTo.startsWith("median N_w of"))
@@ -226,7 +232,8 @@ function Utility({ record }: { record: EvaluationRecord }) {
                   Plot.ruleY([ceiling.accuracy.mean], { stroke: "#5b6475", strokeDasharray: "4 3" }),
                   Plot.text([ceiling.accuracy.mean], {
                     y: (v: number) => v,
-                    frameAnchor: "left",
+                    frameAnchor: "right",
+                    textAnchor: "end",
                     dy: -7,
                     text: () => "unperturbed",
                   }),
@@ -260,11 +267,15 @@ function Utility({ record }: { record: EvaluationRecord }) {
         "intent accuracy",
         `Intent accuracy against plausible deniability, by mechanism (mean${intervals}); the dashed line is the unperturbed accuracy${ceiling ? `, ${fixed(ceiling.accuracy.mean)}` : ""}. ${matched.length ? `At matched median N_w: ${matched.join("; ")}.` : ""}`,
       )}</div>
-      <div>${panel(
-        "slotSurvival",
-        "slot values kept",
-        "Share of slot values (artist, track and playlist names) that survive perturbation, against plausible deniability, by mechanism: what rewriting and resolution still have to work with.",
-      )}</div>
+      <div>${
+        withSlots
+          ? panel(
+              "slotSurvival",
+              "slot values kept",
+              "Share of slot values (artist, track and playlist names) that survive perturbation, against plausible deniability, by mechanism: what rewriting and resolution still have to work with.",
+            )
+          : html`<p class="muted">These requests carry no slots (the SNIPS files do), so no surviving slot values to show.</p>`
+      }</div>
     </div>
     <${Table}
       caption="Every cell of the evaluation: mechanism, ε and why it was run, deniability, accuracy and surviving slot values (mean over seeds)"
