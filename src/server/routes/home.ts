@@ -156,6 +156,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
         await recordHttpBatch(engine.store, "/v1/feedback", startedAt, taught, rejects.length);
         return taught;
       });
+      await engine.replication.feedbackAccepted(valid);
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,
