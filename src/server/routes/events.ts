@@ -26,7 +26,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, storeLock, requireKey, writeSecurity, maxBatch, ingestBodyLimit } = ctx;
   const recordBatch = (path: string, startedAt: Date, stored: AppendResult, rejected: number) =>
-    recordHttpBatch(engine.store, path, startedAt, stored, rejected);
+    recordHttpBatch(engine.store, ctx.metrics, path, startedAt, stored, rejected);
 
   api.post(
     "/v1/events",

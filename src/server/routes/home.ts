@@ -116,7 +116,14 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
       // Kept as an ingest run like /v1/events batches, so its rejects count in the overview.
       const stored = await storeLock.run(async () => {
         const appended = await engine.home.recordImpressions(valid, "http");
-        await recordHttpBatch(engine.store, "/v1/impressions", startedAt, appended, rejects.length);
+        await recordHttpBatch(
+          engine.store,
+          ctx.metrics,
+          "/v1/impressions",
+          startedAt,
+          appended,
+          rejects.length,
+        );
         return appended;
       });
       return reply.code(202).send({
@@ -153,7 +160,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
       const { valid, rejects } = validateRows(rows, feedbackEventSchema, "feedback");
       const stored = await storeLock.run(async () => {
         const taught = await engine.home.feedback(valid, "http");
-        await recordHttpBatch(engine.store, "/v1/feedback", startedAt, taught, rejects.length);
+        await recordHttpBatch(engine.store, ctx.metrics, "/v1/feedback", startedAt, taught, rejects.length);
         return taught;
       });
       await engine.replication.feedbackAccepted(valid);
