@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Running, start, storedPlays, tastebudOk, worldFile } from "./processes.js";
+import { type Running, start, storedPlays, trainedStore } from "./processes.js";
 
 /**
  * A hostile corpus over HTTP against a real `tastebud serve` on loopback: malformed and truncated JSON,
@@ -21,12 +21,10 @@ let item: string;
 let plays: number;
 
 beforeAll(async () => {
-  const { file, world, total } = worldFile(dir, { users: 60, items: 300, days: 10, seed: 6 });
+  const { world, total } = await trainedStore(dir, store, { users: 60, items: 300, days: 10, seed: 6 });
   user = world.events[0].user;
   item = world.events[0].item;
   plays = total;
-  await tastebudOk(["ingest", file, "--store", store]);
-  await tastebudOk(["train", "--factors", "8", "--epochs", "2", "--no-topn", "--store", store]);
   server = start(["serve", "--port", "0", "--store", store, "--log-level", "info"]);
   const listening = await server.line((l) => l.includes("tastebud server listening"));
   if (listening === null) throw new Error(`serve did not start: ${server.stderr()}`);
