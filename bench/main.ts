@@ -28,6 +28,8 @@
  *                                 # (--seeds N --only spotify,sim --max-epochs N; bench/next-play.ts)
  *   npm run bench -- follow-ups   # voice follow-ups ("play the next one", "again", "like this") answered from
  *                                 # the previous play; "next" by each model, per seed (--seeds N --max-epochs N)
+ *   npm run bench -- playlist-order  # test sessions' items re-ordered by the directed model vs transition counts,
+ *                                 # symmetric factors, popularity, the shuffled order (--seeds N --max-epochs N)
  *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
  *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
@@ -54,6 +56,7 @@ import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
+import { playlistOrderBench } from "./playlist-order.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
@@ -168,6 +171,10 @@ async function main() {
     [
       "follow-ups",
       () => followUpsBench({ seeds: numberFlag("--seeds"), maxEpochs: numberFlag("--max-epochs") }),
+    ],
+    [
+      "playlist-order",
+      () => playlistOrderBench({ seeds: numberFlag("--seeds"), maxEpochs: numberFlag("--max-epochs") }),
     ],
     [
       "memory",
