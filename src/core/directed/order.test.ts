@@ -5,7 +5,9 @@ import type { DirectedScorer } from "./scorers.js";
 
 /** score(u -> v) = 1 when v = u + 1 (a chain 0 -> 1 -> 2 ...), else 0. */
 const chain: DirectedScorer = {
-  scoreAll: (u, out) => out.forEach((_, v) => (out[v] = v === u + 1 ? 1 : 0)),
+  scoreAll: (u, out) => {
+    for (let v = 0; v < out.length; v++) out[v] = v === u + 1 ? 1 : 0;
+  },
   score: (u, v) => (v === u + 1 ? 1 : 0),
 };
 const constant: DirectedScorer = { scoreAll: (_u, out) => out.fill(0), score: () => 0 };
