@@ -4,7 +4,13 @@ import type { PlayEvent } from "../../schema/events.js";
 import { eventTimeMs, playEventSchema, requestEventSchema } from "../../schema/events.js";
 import { OccurrenceCounter } from "../../store/event-key.js";
 import type { AppendResult, KeyedPlayEvent } from "../../store/event-store.js";
-import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
+import {
+  batchRows,
+  envelopeValidator,
+  errorResponses,
+  recordHttpBatch,
+  validateRows,
+} from "../validation.js";
 import {
   eventsBodySchema,
   eventsEnvelopeSchema,
@@ -19,20 +25,8 @@ import type { RouteContext } from "./route-context.js";
 export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, storeLock, requireKey, writeSecurity, maxBatch, ingestBodyLimit } = ctx;
-  /**
-   * Each batch is kept as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
-   * overview's rejects exactly like rows rejected from a file. Call under the store lock.
-   */
   const recordBatch = (path: string, startedAt: Date, stored: AppendResult, rejected: number) =>
-    engine.store.recordIngestRun({
-      startedAt,
-      finishedAt: new Date(),
-      sources: [`http:${path}`],
-      preset: "http",
-      accepted: stored.inserted,
-      rejected,
-      duplicates: stored.duplicates,
-    });
+    recordHttpBatch(engine.store, ctx.metrics, path, startedAt, stored, rejected);
 
   api.post(
     "/v1/events",
@@ -69,7 +63,12 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       ctx.storedPlays.added(stored.inserted);
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
-      if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
+      if (engine.replication.active) {
+        // Replicas: the new rows go on the bus, and fold-in (here at once, and at every other replica as
+        // it arrives) is rebuilt from all of a user's replicated plays, so every replica answers alike.
+        const fresh = (stored.insertedRows ?? []).map((row) => batch[row]);
+        foldedIn = (await engine.replication.playsAccepted(fresh)) ?? undefined;
+      } else if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
         // Only the rows this batch stored: a retried or overlapping batch must not count a play twice.
         const byUser = new Map<string, PlayEvent[]>();
         for (const row of stored.insertedRows ?? []) {
@@ -142,6 +141,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       const fresh = (stored.insertedRows ?? []).map((row) => valid[row]);
       for (const event of fresh.sort((a, b) => eventTimeMs(a.time) - eventTimeMs(b.time)))
         engine.rewrites.observe(event);
+      await engine.replication.requestsAccepted(fresh);
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,
