@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import type { EventBus } from "./bus/event-bus.js";
+import { openEventBus } from "./bus/open-bus.js";
 import { Random } from "./core/random.js";
 import { removeAbandonedTemporaries } from "./pipeline/model-files.js";
 import { rewritesDir } from "./pipeline/rewrite-files.js";
@@ -13,6 +15,7 @@ import { PlaylistsService } from "./services/playlists.js";
 import { PreferencesService } from "./services/preferences.js";
 import { type PrivacyModeOptions, PrivacyService } from "./services/privacy.js";
 import { RecommendService } from "./services/recommend.js";
+import { ReplicationService } from "./services/replication.js";
 import { RewritesService } from "./services/rewrites.js";
 import { ServingModels } from "./services/serving-model.js";
 import { VoiceService } from "./services/voice.js";
@@ -45,6 +48,11 @@ export interface EngineOptions {
    * store; a store one process owns has no other trainer). What a serving replica sets.
    */
   followModels?: boolean;
+  /**
+   * The bus replicas share (`nats://host:port[/STREAM]`, or an EventBus): what this engine accepts is
+   * published, and what the others publish is applied once `replication.start()` runs. None: one process.
+   */
+  bus?: string | EventBus;
 }
 
 /**
@@ -74,6 +82,8 @@ export class Engine {
   readonly home: HomeService;
   /** Directed related items: what follows an item (plays-next or any edge list), source/target embeddings. */
   readonly directed: DirectedService;
+  /** Publishing what this replica accepted and applying what the others did (a no-op without a bus). */
+  readonly replication: ReplicationService;
 
   /** The store's model announcements this engine follows (followModels), closed with it. */
   private watcher: { close(): Promise<void> } | null = null;
@@ -82,6 +92,7 @@ export class Engine {
     private readonly ctx: ServiceContext,
     /** Privacy mode's perturbation and budget ledger; null when request text is stored as given. */
     readonly privacy: PrivacyService | null = null,
+    bus: EventBus | null = null,
   ) {
     this.events = new EventsService(ctx, privacy);
     this.affinity = new AffinityService(ctx);
@@ -94,6 +105,11 @@ export class Engine {
     this.playlists = new PlaylistsService(ctx, this.preferences);
     this.home = new HomeService(ctx);
     this.directed = new DirectedService(ctx);
+    this.replication = new ReplicationService(bus, ctx.models, {
+      preferences: this.preferences,
+      rewrites: this.rewrites,
+      home: this.home,
+    });
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -101,11 +117,13 @@ export class Engine {
     // Absolute, so the registry's paths do not depend on where a later process starts.
     const modelsDir = resolve(options.models ?? besideStore(options.store, ".models"));
     let privacy: PrivacyService | null = null;
+    let bus: EventBus | null = null;
     try {
       // What crashed saves left behind (never a save another process is still writing).
       for (const dir of [modelsDir, rewritesDir(modelsDir), evaluationsDir(modelsDir)])
         removeAbandonedTemporaries(dir);
       privacy = options.privacy ? await PrivacyService.open(store, options.privacy) : null;
+      if (options.bus) bus = typeof options.bus === "string" ? await openEventBus(options.bus) : options.bus;
     } catch (err) {
       await store.close();
       throw err;
@@ -123,6 +141,7 @@ export class Engine {
         draws: new Random(options.seed ?? Date.now() >>> 0),
       },
       privacy,
+      bus,
     );
     if (options.followModels && store.watchModels) {
       // A swap builds the new model while the old one answers (ServingModels), so following never stalls
@@ -151,6 +170,7 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.watcher?.close();
+    await this.replication.close();
     await this.home.flush();
     await this.rewrites.flush();
     await this.ctx.store.close();

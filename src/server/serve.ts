@@ -24,6 +24,8 @@ export interface ServeOptions extends Omit<AppOptions, "host" | "logger"> {
   onlineRewriting?: boolean;
   /** Privacy mode: POST /v1/requests text is perturbed before it is stored (Engine privacy option). */
   privacy?: PrivacyModeOptions;
+  /** The bus this replica shares with the others (`nats://host:port[/STREAM]`, Engine bus option). */
+  bus?: string;
 }
 
 /** What `<store>.server.json` holds while a server runs on that store. */
@@ -90,12 +92,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     privacy: options.privacy,
     // A replica on a shared store serves what any trainer publishes (a store file has one process).
     followModels: true,
+    bus: options.bus,
   });
   let app: FastifyInstance;
   try {
     // What serving learned before a restart (the rewrite monitor, rule gates, open dialogues) comes back first.
     await engine.rewrites.load();
     if (options.onlineRewriting) await engine.rewrites.enableOnline();
+    // Replicas: apply what the others publish (a restarted one first replays the fold-ins it missed).
+    await engine.replication.start({ foldIn: Boolean(options.foldIn) });
     app = buildApp(engine, {
       ...options,
       host,
@@ -126,7 +131,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   // The store's location, not the option: a PostgreSQL URL may carry a password.
   app.log.info(
-    { url, store: engine.store.location, auth: Boolean(options.apiKey) },
+    {
+      url,
+      store: engine.store.location,
+      auth: Boolean(options.apiKey),
+      ...(engine.replication.location ? { bus: engine.replication.location } : {}),
+    },
     "tastebud server listening",
   );
 

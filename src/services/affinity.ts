@@ -37,7 +37,7 @@ import { playTableFromColumns } from "../pipeline/train.js";
 import type { PlayEvent } from "../schema/events.js";
 import type { EventStore } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
-import { round6, userFor } from "./serving-model.js";
+import { round6, type ServingModel, userFor } from "./serving-model.js";
 
 export interface AffinityAnswer {
   user: string;
@@ -283,40 +283,7 @@ export class AffinityService {
   async foldIn(user: string, plays: readonly PlayEvent[]): Promise<FoldInAnswer> {
     const started = performance.now();
     const current = await this.ctx.models.require();
-    const base = userFor(current, user);
-    const cells = new Map<number, { sum: number; count: number }>();
-    if (base) {
-      for (let c = 0; c < base.items.length; c++)
-        cells.set(base.items[c], { sum: base.sum[c], count: base.count[c] });
-    }
-    let unknownItems = 0;
-    for (const play of plays) {
-      const i = current.itemIndex.get(play.item);
-      if (i === undefined) {
-        unknownItems++;
-        continue;
-      }
-      const cell = cells.get(i) ?? { sum: 0, count: 0 };
-      cell.sum += playContribution(
-        current.model.rule,
-        play.playedMs,
-        play.itemLengthMs ?? 0,
-        play.weight ?? Number.NaN,
-      );
-      cell.count++;
-      cells.set(i, cell);
-    }
-    const items = Int32Array.from([...cells.keys()].sort((a, b) => a - b));
-    const history = {
-      items,
-      sum: Float32Array.from(items, (i) => cells.get(i)!.sum),
-      count: Int32Array.from(items, (i) => cells.get(i)!.count),
-    };
-    const overlay: UserState = {
-      ...history,
-      vector: foldInUser(current.model, history),
-      source: "folded-in",
-    };
+    const { overlay, unknownItems } = foldPlays(current, userFor(current, user), plays);
     current.overlays.set(user, overlay);
     return {
       user,
@@ -324,10 +291,54 @@ export class AffinityService {
       source: "folded-in",
       plays: plays.length,
       unknownItems,
-      items: items.length,
+      items: overlay.items.length,
       ms: Math.round((performance.now() - started) * 1000) / 1000,
     };
   }
+}
+
+/**
+ * A user's state with these plays added to `base` (their overlay or trained row; null for a user the model
+ * does not know), the vector solved again with the item factors fixed. Plays of items the model does not
+ * know are counted in `unknownItems` and cannot move the vector.
+ */
+export function foldPlays(
+  current: ServingModel,
+  base: UserState | null,
+  plays: readonly PlayEvent[],
+): { overlay: UserState; unknownItems: number } {
+  const cells = new Map<number, { sum: number; count: number }>();
+  if (base) {
+    for (let c = 0; c < base.items.length; c++)
+      cells.set(base.items[c], { sum: base.sum[c], count: base.count[c] });
+  }
+  let unknownItems = 0;
+  for (const play of plays) {
+    const i = current.itemIndex.get(play.item);
+    if (i === undefined) {
+      unknownItems++;
+      continue;
+    }
+    const cell = cells.get(i) ?? { sum: 0, count: 0 };
+    cell.sum += playContribution(
+      current.model.rule,
+      play.playedMs,
+      play.itemLengthMs ?? 0,
+      play.weight ?? Number.NaN,
+    );
+    cell.count++;
+    cells.set(i, cell);
+  }
+  const items = Int32Array.from([...cells.keys()].sort((a, b) => a - b));
+  const history = {
+    items,
+    sum: Float32Array.from(items, (i) => cells.get(i)!.sum),
+    count: Int32Array.from(items, (i) => cells.get(i)!.count),
+  };
+  return {
+    overlay: { ...history, vector: foldInUser(current.model, history), source: "folded-in" },
+    unknownItems,
+  };
 }
 
 /** The stored plays as a table, cut into training and held-out sides as the split settings say. */

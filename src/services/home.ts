@@ -244,8 +244,16 @@ export class HomeService {
     source: string,
   ): Promise<AppendResult & { learnedPages: number }> {
     const stored = await this.ctx.store.appendFeedback(events, source);
+    return { ...stored, learnedPages: await this.learn(events) };
+  }
+
+  /**
+   * Teaches the live policy from feedback already stored (here, or by another replica, whose impressions
+   * are in the shared store); returns the pages learned from. Each page teaches once.
+   */
+  async learn(events: readonly FeedbackEvent[]): Promise<number> {
     const live = await this.policy();
-    if (live.frozen) return { ...stored, learnedPages: 0 };
+    if (live.frozen) return 0;
     const teaching = events.filter((e) => e.kind !== "click");
     const shown = await this.ctx.store.scanImpressions({
       ids: [...new Set(teaching.map((e) => e.impressionId))],
@@ -287,7 +295,7 @@ export class HomeService {
       learnedPages++;
     }
     if (learnedPages > 0) this.scheduleSave();
-    return { ...stored, learnedPages };
+    return learnedPages;
   }
 
   /**

@@ -89,6 +89,19 @@ export class PreferencesService {
     return { facts: listed, replaced };
   }
 
+  /**
+   * Reads one user's live facts from the store again: another replica taught or removed some (a store
+   * several servers share has more than one writer).
+   */
+  async reload(user: string): Promise<void> {
+    if (!this.byUser) return; // not read yet: the first read sees the store as it is
+    const records = await this.ctx.store.listPreferences(user);
+    const facts = records.map((r) => preferenceFactSchema.parse(r.fact));
+    const byUser = await this.facts();
+    if (facts.length > 0) byUser.set(user, facts);
+    else byUser.delete(user);
+  }
+
   /** A user's taught preferences, newest first, each with whether it still applies. */
   async list(user: string, options: { includeExpired?: boolean; nowMs?: number } = {}) {
     return listPreferences(await this.factsFor(user), options.nowMs ?? Date.now(), options);

@@ -70,6 +70,8 @@ export class ServingModels {
   private loaded: ServingModel | null = null;
   /** The model being built to replace `loaded` (one at a time; later swaps queue behind it). */
   private swapping: Promise<ServingModel | null> | null = null;
+  /** Called with each newly loaded model just before it starts answering (see onInstall). */
+  private readonly installHooks: Array<(model: ServingModel) => void> = [];
 
   constructor(
     private readonly store: EventStore,
@@ -128,6 +130,14 @@ export class ServingModels {
     return installed;
   }
 
+  /**
+   * Runs `hook` on every newly loaded model before it replaces the current one (synchronously, so the
+   * first request it answers already sees what the hook set up: the replicated fold-ins).
+   */
+  onInstall(hook: (model: ServingModel) => void): void {
+    this.installHooks.push(hook);
+  }
+
   /** Drops the cached model, so the next answer loads what the registry names current. */
   forget(): void {
     this.loaded = null;
@@ -139,7 +149,16 @@ export class ServingModels {
       .catch(() => null)
       .then(next)
       .then((model) => {
-        if (model) this.loaded = model;
+        if (model && model !== this.loaded) {
+          for (const hook of this.installHooks) {
+            try {
+              hook(model);
+            } catch {
+              // A hook's failure (a replicated fold-in it could not redo) must never keep a model out.
+            }
+          }
+          this.loaded = model;
+        }
         return model;
       })
       .finally(() => {

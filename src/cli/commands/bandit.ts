@@ -9,7 +9,7 @@ import {
 } from "../../core/bandits/carousel.js";
 import {
   type BanditEnvironment,
-  meanFeatureSquaredNorm,
+  policySetting,
   type SimulationRun,
   simulateBandit,
 } from "../../core/bandits/environment.js";
@@ -321,12 +321,7 @@ export function banditSimulateCommand(bandit: Command): void {
       for (const seed of seeds) {
         progress.update(`seed ${seed}: building the ${opts.env} environment`, 0, 1);
         const env = await environmentFor(opts, seed, fittedOnce);
-        const setting = {
-          nArms: env.nArms,
-          nSegments: env.nSegments,
-          dim: env.dim,
-          featureSquaredNorm: meanFeatureSquaredNorm(env),
-        };
+        const setting = policySetting(env);
         const runs = simulateBandit(
           env,
           names.map((n) => makePolicy(n, setting)),

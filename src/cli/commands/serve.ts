@@ -61,6 +61,10 @@ export function serveCommand(program: Command): void {
     .option("--fold-in", "fold each accepted batch of plays into its users' vectors at once (no retraining)")
     .option("--privacy <spec>", privacyOptionHelp)
     .option(
+      "--bus <url>",
+      "NATS JetStream bus shared with other replicas (nats://host:port[/STREAM]): what this server accepts is published, what the others accept is applied (fold-in, rewrite monitor, preferences, home policy)",
+    )
+    .option(
       "--online-rewriting",
       "learn the online query rewriter (global and personal layers) from the stored request log at start; it keeps learning from POST /v1/requests",
     );
@@ -107,6 +111,7 @@ export function serveCommand(program: Command): void {
       foldIn: Boolean(opts.foldIn),
       onlineRewriting: Boolean(opts.onlineRewriting),
       privacy: privacyMode(opts.privacy),
+      ...(opts.bus ? { bus: String(opts.bus) } : {}),
       logger: { level: opts.logLevel },
     });
     await server.closed;

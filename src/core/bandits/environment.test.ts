@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { trueAffinity } from "../simulate/model.js";
 import { simulateWorld } from "../simulate/world.js";
-import { expectedReward, meanFeatureSquaredNorm, simulateBandit, tableEnvironment } from "./environment.js";
+import { expectedReward, policySetting, simulateBandit, tableEnvironment } from "./environment.js";
 import { fittedEnvironment } from "./fitted.js";
 import { sigmoid } from "./logistic.js";
 import type { BanditLog } from "./ope.js";
@@ -116,12 +116,7 @@ describe("world environment: home shelves in the simulated listener world", () =
   });
 
   it("learning policies end below random's regret", () => {
-    const setting = {
-      nArms: env.nArms,
-      nSegments: env.nSegments,
-      dim: env.dim,
-      featureSquaredNorm: meanFeatureSquaredNorm(env),
-    };
+    const setting = policySetting(env);
     const runs = simulateBandit(
       env,
       ["random", "greedy", "linear-ucb"].map((n) => makePolicy(n, setting)),

@@ -233,9 +233,17 @@ export function simulateBandit(
   });
 }
 
-/** Mean |x|^2 over the users' feature vectors: sets the linear policies' prior scale. */
-export function meanFeatureSquaredNorm(env: BanditEnvironment): number {
+/**
+ * What a policy needs to know of the environment it is made for: the arms, the segments, the feature length,
+ * and the users' mean squared feature norm (the linear policies' prior precision scales with it).
+ */
+export function policySetting(env: BanditEnvironment): {
+  nArms: number;
+  nSegments: number;
+  dim: number;
+  featureSquaredNorm: number;
+} {
   let s = 0;
   for (let u = 0; u < env.nUsers; u++) for (const v of env.features(u)) s += v * v;
-  return s / env.nUsers;
+  return { nArms: env.nArms, nSegments: env.nSegments, dim: env.dim, featureSquaredNorm: s / env.nUsers };
 }

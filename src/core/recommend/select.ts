@@ -138,32 +138,16 @@ export function selectRecommender(
   // The best EASE and item-kNN models on validation, kept for the mixes.
   const kept: Partial<Record<RecommenderName, { model: TopNModel; ndcg: number; seconds: number }>> = {};
   const mixing = c.candidates.includes("ease+item-knn") && c.mixShares.length > 0;
-  // Every neighbourhood size of item-kNN from one pass over the co-occurrences, its time shared out.
-  const knnSettings = settings.filter((s) => s.recommender === "item-knn");
-  let knnModels: Map<number | null, ItemItemWeights> | null = null;
-  let knnSeconds = 0;
+  const knnModels = itemKnnOnce(settings, cut.rows);
   settings.forEach((setting, n) => {
     onProgress?.("choose top-n model", n, settings.length);
-    let started = performance.now();
-    let model: TopNModel;
-    if (setting.recommender === "item-knn") {
-      if (!knnModels) {
-        const sizes = knnSettings.map((s) => s.param ?? Number.POSITIVE_INFINITY);
-        const trained = trainItemKnnMany(cut.rows, sizes);
-        knnModels = new Map(knnSettings.map((s, k) => [s.param, trained[k]]));
-        knnSeconds = (performance.now() - started) / 1000 / knnSettings.length;
-      }
-      started = performance.now() - knnSeconds * 1000;
-      const itemItem = knnModels.get(setting.param) as ItemItemWeights;
-      model = {
-        choice: { ...setting, popularityWeight: 0 },
-        skips: c.skips,
-        nItems: cut.rows.nItems,
-        popularity,
-        itemItem,
-      };
-    } else model = trainChoice(cut.fit, cut.rows, { ...setting, popularityWeight: 0 }, c, popularity);
-    const seconds = (performance.now() - started) / 1000;
+    const started = performance.now();
+    const choice = { ...setting, popularityWeight: 0 };
+    const knn = setting.recommender === "item-knn" ? knnModels.get(setting.param) : undefined;
+    const model: TopNModel = knn
+      ? { choice, skips: c.skips, nItems: cut.rows.nItems, popularity, itemItem: knn.model }
+      : trainChoice(cut.fit, cut.rows, choice, c, popularity);
+    const seconds = (performance.now() - started) / 1000 + (knn?.seconds ?? 0);
     const figures = scoreBlends(model, cut, c);
     for (const f of figures) tried.push({ ...f, seconds });
     const ndcg = Math.max(...figures.map((f) => f["ndcg@10"]));
@@ -283,11 +267,41 @@ function candidateSettings(
   return out;
 }
 
-/** share·kNN + (1 − share)·EASE, each divided by its typical per-user top score (see RecommenderChoice.mix). */
-function mixesOf(ease: ItemItemWeights, knn: ItemItemWeights, rows: PositiveRows) {
+/**
+ * Every item-kNN neighbourhood size among the settings from one pass over the co-occurrences (most of the
+ * cost), its time shared out equally so each size reports a fair training time.
+ */
+function itemKnnOnce(
+  settings: readonly RecommenderChoice[],
+  rows: PositiveRows,
+): Map<number | null, { model: ItemItemWeights; seconds: number }> {
+  const knn = settings.filter((s) => s.recommender === "item-knn");
+  if (knn.length === 0) return new Map();
+  const started = performance.now();
+  const trained = trainItemKnnMany(
+    rows,
+    knn.map((s) => s.param ?? Number.POSITIVE_INFINITY),
+  );
+  const seconds = (performance.now() - started) / 1000 / knn.length;
+  return new Map(knn.map((s, k) => [s.param, { model: trained[k], seconds }]));
+}
+
+/**
+ * The factors of share·kNN + (1 − share)·EASE, each model divided by its typical per-user top score so the
+ * share means what it says (see RecommenderChoice.mix).
+ */
+function mixFactors(ease: ItemItemWeights, knn: ItemItemWeights, rows: PositiveRows) {
   const easeScale = typicalUserScale(ease, rows);
   const knnScale = typicalUserScale(knn, rows);
-  return (share: number) => mixItemItem(ease, (1 - share) / easeScale, knn, share / knnScale);
+  return (share: number) => ({ ease: (1 - share) / easeScale, knn: share / knnScale });
+}
+
+function mixesOf(ease: ItemItemWeights, knn: ItemItemWeights, rows: PositiveRows) {
+  const factors = mixFactors(ease, knn, rows);
+  return (share: number) => {
+    const f = factors(share);
+    return mixItemItem(ease, f.ease, knn, f.knn);
+  };
 }
 
 /** Each user's latest share of plays held out; the rest folded and turned into positive rows. */
@@ -365,8 +379,7 @@ function scoreMixes(
 ): Omit<CandidateFigures, "seconds">[] {
   const e = ease.itemItem as ItemItemWeights;
   const k = knn.itemItem as ItemItemWeights;
-  const easeScale = typicalUserScale(e, cut.rows);
-  const knnScale = typicalUserScale(k, cut.rows);
+  const factors = shares.map(mixFactors(e, k, cut.rows));
   const a = new Float32Array(cut.rows.nItems);
   const b = new Float32Array(cut.rows.nItems);
   const choices = shares.map(
@@ -384,11 +397,10 @@ function scoreMixes(
     }
     scoreItemItem(e, liked, a);
     scoreItemItem(k, liked, b);
-    shares.forEach((share, n) => {
+    shares.forEach((_share, n) => {
       const out = outs[n];
-      const wa = (1 - share) / easeScale;
-      const wb = share / knnScale;
-      for (let i = 0; i < out.length; i++) out[i] = wa * a[i] + wb * b[i];
+      const f = factors[n];
+      for (let i = 0; i < out.length; i++) out[i] = f.ease * a[i] + f.knn * b[i];
       blendWithPopularity(out, ease.popularity, 0);
     });
     return true;

@@ -81,16 +81,13 @@ export function blendWithPopularity(scores: Float32Array, popularity: Float32Arr
 
 /** A short name for a choice, as answers and reports say it: "ease (λ 200) + 0.1 popularity". */
 export function describeChoice(choice: RecommenderChoice): string {
-  const param =
-    choice.recommender === "ease+item-knn"
-      ? ` (λ ${choice.param}; ${choice.mix?.neighbours ?? "all"} neighbours, share ${choice.mix?.share})`
-      : choice.recommender === "ease"
-        ? ` (λ ${choice.param})`
-        : choice.recommender === "item-knn"
-          ? ` (${choice.param ?? "all"} neighbours)`
-          : choice.recommender === "warp"
-            ? ` (${choice.param} epochs)`
-            : "";
+  const param = {
+    "ease+item-knn": ` (λ ${choice.param}; ${choice.mix?.neighbours ?? "all"} neighbours, share ${choice.mix?.share})`,
+    ease: ` (λ ${choice.param})`,
+    "item-knn": ` (${choice.param ?? "all"} neighbours)`,
+    warp: ` (${choice.param} epochs)`,
+    popularity: "",
+  }[choice.recommender];
   const blend =
     choice.popularityWeight > 0 && choice.recommender !== "popularity"
       ? ` + ${choice.popularityWeight} popularity`

@@ -69,7 +69,12 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       ctx.storedPlays.added(stored.inserted);
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
-      if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
+      if (engine.replication.active) {
+        // Replicas: the new rows go on the bus, and fold-in (here at once, and at every other replica as
+        // it arrives) is rebuilt from all of a user's replicated plays, so every replica answers alike.
+        const fresh = (stored.insertedRows ?? []).map((row) => batch[row]);
+        foldedIn = (await engine.replication.playsAccepted(fresh)) ?? undefined;
+      } else if (ctx.foldIn && stored.inserted > 0 && (await engine.models.current())) {
         // Only the rows this batch stored: a retried or overlapping batch must not count a play twice.
         const byUser = new Map<string, PlayEvent[]>();
         for (const row of stored.insertedRows ?? []) {
@@ -142,6 +147,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       const fresh = (stored.insertedRows ?? []).map((row) => valid[row]);
       for (const event of fresh.sort((a, b) => eventTimeMs(a.time) - eventTimeMs(b.time)))
         engine.rewrites.observe(event);
+      await engine.replication.requestsAccepted(fresh);
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,

@@ -139,6 +139,7 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
       );
       const { valid, rejects } = validateRows(rows, feedbackEventSchema, "feedback");
       const stored = await storeLock.run(() => engine.home.feedback(valid, "http"));
+      await engine.replication.feedbackAccepted(valid);
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,

@@ -38,6 +38,7 @@ export const preferencesRoutes: FastifyPluginAsync<RouteContext> = async (plain,
         engine.preferences.teach(request.params.id, text, { nowPlaying, timeZoneOffsetMinutes }),
       );
       if ("error" in result) throw new HttpError(422, "not-a-preference", result.error);
+      await engine.replication.preferencesChanged(request.params.id);
       return reply.code(201).send(result as z.output<typeof teachResponseSchema>);
     },
   );
@@ -77,6 +78,7 @@ export const preferencesRoutes: FastifyPluginAsync<RouteContext> = async (plain,
       const { id, factId } = request.params;
       const removed = await storeLock.run(() => engine.preferences.remove(id, factId));
       if (!removed) throw new HttpError(404, "not-found", `user ${id} has no preference ${factId}`);
+      await engine.replication.preferencesChanged(id);
       return reply.code(204).send(null);
     },
   );

@@ -5,6 +5,7 @@ import {
   DuckDBInstance,
   type DuckDBPreparedStatement,
   DuckDBTimestampValue,
+  type DuckDBValue,
   listValue,
 } from "@duckdb/node-api";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
@@ -31,10 +32,17 @@ import {
   type StoreSummary,
   type TimeWindow,
 } from "../event-store.js";
+import { rowsOfKeys } from "../inserted-rows.js";
 import { Mutex } from "../mutex.js";
+import {
+  duckdbDialect,
+  impressionSummaryOf,
+  type RowsQuery,
+  recentPlaysOf,
+  storeSummary,
+} from "../summary-queries.js";
 import { bulkIngestCsv } from "./bulk-ingest.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
-import { impressionSummaryOf, recentPlaysOf, storeSummary } from "./summary-queries.js";
 
 /**
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
@@ -172,6 +180,13 @@ class DuckDbConnectionStore {
     const stmt = await this.conn.prepare(sql);
     this.statements.push(stmt);
     return stmt;
+  };
+
+  /** Rows of one statement with positional parameters, through a statement freed at the end of the call. */
+  private readonly query: RowsQuery = async (sql, params = []) => {
+    const stmt = await this.prepare(sql);
+    if (params.length > 0) stmt.bind(params as DuckDBValue[]);
+    return (await stmt.runAndReadAll()).getRows();
   };
 
   /** Frees the statements the finished call prepared. */
@@ -822,7 +837,7 @@ class DuckDbConnectionStore {
   }
 
   impressionSummary(rewardMs: number): Promise<ImpressionSummary> {
-    return impressionSummaryOf(this.prepare, rewardMs);
+    return impressionSummaryOf(this.query, duckdbDialect, rewardMs);
   }
 
   async listPolicies(): Promise<StoredPolicy[]> {
@@ -924,11 +939,11 @@ class DuckDbConnectionStore {
   }
 
   async summary(options: { topUsers?: number } = {}): Promise<StoreSummary> {
-    return storeSummary(this.conn, this.prepare, options.topUsers ?? 10);
+    return storeSummary(this.query, duckdbDialect, options.topUsers ?? 10);
   }
 
   async recentPlays(user: string, limit: number): Promise<RecentPlay[]> {
-    return recentPlaysOf(this.prepare, user, limit);
+    return recentPlaysOf(this.query, duckdbDialect, user, limit);
   }
 
   async close(): Promise<void> {
@@ -961,20 +976,6 @@ function appendOptionalVarchar(
 ): void {
   if (v === undefined) a.appendNull();
   else a.appendVarchar(v);
-}
-
-/**
- * Positions in the batch of the rows an INSERT stored, given the keys it returned: the first row with each
- * key (a later row with the same key was the duplicate the insert skipped), ascending.
- */
-function rowsOfKeys<K>(batchKeys: readonly K[], storedKeys: readonly K[]): number[] {
-  const stored = new Set(storedKeys);
-  const rows: number[] = [];
-  for (let k = 0; k < batchKeys.length; k++) {
-    if (!stored.delete(batchKeys[k])) continue;
-    rows.push(k);
-  }
-  return rows;
 }
 
 /**

@@ -38,9 +38,23 @@ import {
   type TimeWindow,
 } from "../event-store.js";
 import { rowsOfKeys } from "../inserted-rows.js";
+import {
+  impressionSummaryOf,
+  postgresDialect,
+  type RowsQuery,
+  recentPlaysOf,
+  storeSummary,
+} from "../summary-queries.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
-import { impressionSummaryOf, ms, recentPlaysOf, storeSummary } from "./summary-queries.js";
+
+const ms = postgresDialect.epochMs;
+
+/** Rows as arrays from one statement on `c`. */
+const rowsOn =
+  (c: pg.PoolClient): RowsQuery =>
+  async (text, values = []) =>
+    (await c.query({ text, values: [...values], rowMode: "array" })).rows;
 
 /** How plays go in: COPY into a staging table, or one multi-row INSERT over unnest()ed arrays. */
 export type PlayWriteMethod = "copy" | "insert";
@@ -739,7 +753,7 @@ export class PostgresEventStore implements EventStore {
 
   impressionSummary(rewardMs: number): Promise<ImpressionSummary> {
     return this.transaction(
-      (c) => impressionSummaryOf(c, rewardMs),
+      (c) => impressionSummaryOf(rowsOn(c), postgresDialect, rewardMs),
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     );
   }
@@ -913,13 +927,18 @@ export class PostgresEventStore implements EventStore {
 
   summary(options: { topUsers?: number } = {}): Promise<StoreSummary> {
     return this.transaction(
-      (c) => storeSummary(c, options.topUsers ?? 10),
+      (c) => storeSummary(rowsOn(c), postgresDialect, options.topUsers ?? 10),
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     );
   }
 
   recentPlays(user: string, limit: number): Promise<RecentPlay[]> {
-    return this.client((c) => recentPlaysOf(c, user, limit));
+    return recentPlaysOf(
+      (text, values) => this.rows(text, values ? [...values] : []),
+      postgresDialect,
+      user,
+      limit,
+    );
   }
 
   /** Waits for the calls under way to hand back their connections, then disconnects. */
