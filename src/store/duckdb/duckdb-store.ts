@@ -382,7 +382,9 @@ class DuckDbConnectionStore {
     const conn = await this.instance.connect();
     try {
       await conn.run("BEGIN TRANSACTION");
-      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS. The order
+      // sorts on them rather than on the names they rank (the same order): 2 M plays sorted in 11.1 s
+      // against 20.2 s by name (load 22).
       const users = ((
         await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
       ).getColumns()[0] ?? []) as string[];
@@ -396,7 +398,7 @@ class DuckDbConnectionStore {
         SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
                coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
         FROM s JOIN u USING (user_id) JOIN i USING (item_id)
-        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+        ORDER BY s.end_time, u.ix, i.ix, s.played_ms, s.event_key`);
       await conn.run("COMMIT");
       let n = 0;
       for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
