@@ -596,6 +596,12 @@ describe("documentation and operations", () => {
     expect(text).toContain(`tastebud_model_info{version="${version}"} 1`);
     expect(text).toMatch(new RegExp(`^tastebud_events_stored ${await engine.store.countPlays()}$`, "m"));
     expect(text).toContain("# TYPE tastebud_http_requests_total counter");
+    // The request batches above (POST /v1/requests) rejected one row each time: counted by outcome.
+    const rejected = /^tastebud_batch_rows_total\{route="\/v1\/requests",outcome="rejected"\} (\d+)$/m.exec(
+      text,
+    );
+    expect(Number(rejected?.[1])).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^tastebud_batch_rows_total\{route="\/v1\/requests",outcome="accepted"\} \d+$/m);
     // Every sample line is `name{labels} value` or `name value`.
     for (const line of text.trim().split("\n")) {
       if (line.startsWith("#")) continue;

@@ -59,6 +59,12 @@ describe("home routes", () => {
     expect(fb.statusCode).toBe(202);
     expect(fb.json()).toMatchObject({ accepted: 1, rejected: 1, learnedPages: 1 });
     expect(fb.json().rejects[0].path).toBe("feedback[1].time");
+    // The batch is kept as an ingest run, so its reject counts in the overview like a file's.
+    expect((await app.inject({ url: "/v1/overview" })).json().store.ingest).toMatchObject({
+      runs: 1,
+      accepted: 1,
+      rejected: 1,
+    });
     expect((await engine.home.status())[0]).toMatchObject({ displays: 2, streams: 1 });
     const report = await app.inject({ url: "/v1/home/report?arms=5" });
     expect(report.statusCode).toBe(200);
@@ -86,6 +92,12 @@ describe("home routes", () => {
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ accepted: 1, rejected: 1 });
     expect(res.json().rejects[0].path).toBe("impressions[1].propensity");
+    // After the feedback batch above (one run, one reject): this batch's run and its reject.
+    expect((await app.inject({ url: "/v1/overview" })).json().store.ingest).toMatchObject({
+      runs: 2,
+      accepted: 2,
+      rejected: 2,
+    });
     expect(
       (await app.inject({ method: "POST", url: "/v1/impressions", payload: { impressions: [row] } }))
         .statusCode,

@@ -1,6 +1,7 @@
 /**
  * Request metrics in the Prometheus text exposition format (version 0.0.4), kept by hand: a counter of
- * requests by route, method and status, and a latency histogram by route.
+ * requests by route, method and status, a latency histogram by route, and the rows of HTTP batches by route and
+ * outcome (accepted, duplicate, rejected).
  */
 
 export const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -15,6 +16,7 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly latency = new Map<string, Histogram>();
   private readonly jobs = new Map<string, number>();
+  private readonly rows = new Map<string, number>();
 
   /** Records one finished request; `route` is the route pattern (e.g. /v1/items/:id/similar). */
   observe(route: string, method: string, status: number, seconds: number): void {
@@ -29,6 +31,17 @@ export class Metrics {
     for (let b = 0; b < latencyBuckets.length; b++) if (seconds <= latencyBuckets[b]) h.counts[b]++;
     h.sum += seconds;
     h.count++;
+  }
+
+  /** Counts the rows of one HTTP batch (POST /v1/events and the like) by what became of them. */
+  batchRows(route: string, counts: { accepted: number; duplicates: number; rejected: number }): void {
+    const add = (outcome: string, n: number) => {
+      const key = labels({ route, outcome });
+      this.rows.set(key, (this.rows.get(key) ?? 0) + n);
+    };
+    add("accepted", counts.accepted);
+    add("duplicate", counts.duplicates);
+    add("rejected", counts.rejected);
   }
 
   trainJobFinished(status: "succeeded" | "failed" | "cancelled"): void {
@@ -55,6 +68,12 @@ export class Metrics {
       out.push(`tastebud_http_request_duration_seconds_sum{${key}} ${h.sum}`);
       out.push(`tastebud_http_request_duration_seconds_count{${key}} ${h.count}`);
     }
+
+    out.push(
+      "# HELP tastebud_batch_rows_total Rows of HTTP batches, by route and outcome (accepted, duplicate, rejected).",
+    );
+    out.push("# TYPE tastebud_batch_rows_total counter");
+    for (const [key, n] of this.rows) out.push(`tastebud_batch_rows_total{${key}} ${n}`);
 
     out.push("# HELP tastebud_train_jobs_total Training jobs finished, by outcome.");
     out.push("# TYPE tastebud_train_jobs_total counter");

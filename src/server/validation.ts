@@ -1,6 +1,8 @@
 import type { FastifySchemaCompiler } from "fastify";
 import type { z } from "zod";
+import type { AppendResult, EventStore } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
+import type { Metrics } from "./metrics.js";
 import { errorSchema } from "./schemas.js";
 
 /** Parses with zod, keeping each issue's path as an array, so the error answer can give JSON paths. */
@@ -61,3 +63,28 @@ export function batchRows(rows: unknown[], noun: string, maxBatch: number): unkn
 /** The documented error answers of a route, one schema for every status. */
 export const errorResponses = (...codes: number[]) =>
   Object.fromEntries(codes.map((code) => [code, errorSchema])) as Record<number, typeof errorSchema>;
+
+/**
+ * Keeps an HTTP batch as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
+ * overview's rejects exactly like rows rejected from a file, and counts its rows in the metrics
+ * (tastebud_batch_rows_total). Call under the store lock.
+ */
+export async function recordHttpBatch(
+  store: EventStore,
+  metrics: Metrics,
+  path: string,
+  startedAt: Date,
+  stored: Pick<AppendResult, "inserted" | "duplicates">,
+  rejected: number,
+): Promise<void> {
+  await store.recordIngestRun({
+    startedAt,
+    finishedAt: new Date(),
+    sources: [`http:${path}`],
+    preset: "http",
+    accepted: stored.inserted,
+    rejected,
+    duplicates: stored.duplicates,
+  });
+  metrics.batchRows(path, { accepted: stored.inserted, duplicates: stored.duplicates, rejected });
+}

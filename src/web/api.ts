@@ -275,6 +275,22 @@ export interface Blend {
   policies: Record<BlendPolicy, BlendAttributes>;
 }
 
+/** GET /v1/pools: the latest version of every editor's pool. */
+export interface Pools {
+  pools: Array<{ name: string; version: number; createdAt: string; definition: unknown }>;
+}
+
+/** GET /v1/pools/{name}/playlist: a pool ranked for one listener under its rules. */
+export interface PoolPlaylist {
+  user: string;
+  pool: { name: string; version: number };
+  model: string;
+  source: "personal" | "folded-in" | "editor";
+  tracks: Array<ListedItem & { relevance?: number; placed: string; reason: string }>;
+  unknownItems: string[];
+  unmet: string[];
+}
+
 /** GET /v1/privacy (services/privacy.ts PrivacyReport). */
 export interface PrivacyReport {
   mode: {
@@ -354,6 +370,9 @@ export const api = {
     get<SimilarCreators>(`/v1/creators/${u(creator)}/similar${q({ n })}`),
   blend: (users: string[], length = 20, policy: BlendPolicy = "blend") =>
     get<Blend>(`/v1/blend${q({ users: users.join(","), length, policy })}`),
+  pools: () => get<Pools>("/v1/pools"),
+  poolPlaylist: (name: string, user: string) =>
+    get<PoolPlaylist>(`/v1/pools/${u(name)}/playlist${q({ user })}`),
   homeReport: (arms = 30) => get<HomeReport>(`/v1/home/report${q({ arms })}`),
   homeEvidence: () => get<HomeEvidence>("/v1/home/evidence"),
   privacy: (top = 30) => get<PrivacyReport>(`/v1/privacy${q({ top })}`),

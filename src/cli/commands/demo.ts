@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { simulateVoice, simulateWorld, trueAffinity } from "../../core/simulate/index.js";
 import { catalogueItemSchema, songId } from "../../schema/events.js";
+import { EdgeFileError } from "../../services/directed.js";
 import { UsageError } from "../errors.js";
 import { formatEvaluation } from "../format.js";
 import { number } from "../options.js";
@@ -156,6 +157,22 @@ export function demoCommand(program: Command): void {
           say(
             `   ${stored.inserted} request turns stored (${stored.duplicates} already there), ${table.defective} defective; ${table.rules} rewrite rules (table ${table.version})`,
           );
+        }
+        // The directed "what follows" model (as `tastebud train --graph`), from the order of the plays stored
+        // above: without it the dashboard's What follows page and GET /v1/items/{id}/next have nothing to say.
+        say(`\n${path ? "5." : "6."} what follows what: the directed model from the order of the plays`);
+        try {
+          const directed = await engine.directed.train(
+            { kind: "plays" },
+            { seed: opts.seed, onProgress: (phase, done, total) => progress.update(phase, done, total) },
+          );
+          say(
+            `   directed model ${directed.version}: ${directed.nodes} items, ${directed.edges} edges, ${directed.epochs} epochs, ${directed.seconds.toFixed(1)} s`,
+          );
+        } catch (err) {
+          // An export where no play follows another has nothing to learn the order from: say so, go on.
+          if (!(err instanceof EdgeFileError)) throw err;
+          say(`   skipped: ${err.message}`);
         }
         say(
           `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`,

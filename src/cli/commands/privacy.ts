@@ -201,6 +201,10 @@ export function privacyCommand(program: Command): void {
     .option("--oov <policy>", `words outside the table: ${outOfVocabularyPolicies.join(", ")}`, "placeholder")
     .option("--table <path>", tableHelp)
     .option("--plot <svg>", "write an SVG plot of intent accuracy against median N_w per mechanism")
+    .option(
+      "--store <path>",
+      "also keep the result beside this store's models, for the dashboard's Privacy page",
+    )
     .option("--json", "print JSON")
     .action(async (opts) => {
       const oov: OutOfVocabularyPolicy = oneOf("--oov", outOfVocabularyPolicies, opts.oov);
@@ -234,6 +238,13 @@ export function privacyCommand(program: Command): void {
             `Intent accuracy against plausible deniability (train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds)`,
           ),
         );
+      if (opts.store)
+        await withEngine({ store: opts.store }, async (engine) => {
+          engine.insights.recordEvaluation("privacy-utility", commandLine(), {
+            ...summary,
+            table: { words: pt.table.size, dimensions: pt.table.dimensions },
+          });
+        });
       if (opts.json) {
         console.log(JSON.stringify(summary));
         return;

@@ -4,7 +4,13 @@ import type { PlayEvent } from "../../schema/events.js";
 import { eventTimeMs, playEventSchema, requestEventSchema } from "../../schema/events.js";
 import { OccurrenceCounter } from "../../store/event-key.js";
 import type { AppendResult, KeyedPlayEvent } from "../../store/event-store.js";
-import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
+import {
+  batchRows,
+  envelopeValidator,
+  errorResponses,
+  recordHttpBatch,
+  validateRows,
+} from "../validation.js";
 import {
   eventsBodySchema,
   eventsEnvelopeSchema,
@@ -19,20 +25,8 @@ import type { RouteContext } from "./route-context.js";
 export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, storeLock, requireKey, writeSecurity, maxBatch, ingestBodyLimit } = ctx;
-  /**
-   * Each batch is kept as an ingest run (source "http:<path>"), so rows rejected over HTTP count in the
-   * overview's rejects exactly like rows rejected from a file. Call under the store lock.
-   */
   const recordBatch = (path: string, startedAt: Date, stored: AppendResult, rejected: number) =>
-    engine.store.recordIngestRun({
-      startedAt,
-      finishedAt: new Date(),
-      sources: [`http:${path}`],
-      preset: "http",
-      accepted: stored.inserted,
-      rejected,
-      duplicates: stored.duplicates,
-    });
+    recordHttpBatch(engine.store, ctx.metrics, path, startedAt, stored, rejected);
 
   api.post(
     "/v1/events",

@@ -5,7 +5,13 @@ import { NoShelvesError } from "../../services/home.js";
 import { homeEvidence } from "../../services/home-evidence.js";
 import { HttpError } from "../errors.js";
 import { userParams } from "../schemas.js";
-import { batchRows, envelopeValidator, errorResponses, validateRows } from "../validation.js";
+import {
+  batchRows,
+  envelopeValidator,
+  errorResponses,
+  recordHttpBatch,
+  validateRows,
+} from "../validation.js";
 import {
   feedbackBodySchema,
   feedbackEnvelopeSchema,
@@ -105,8 +111,21 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
         "impressions",
         maxBatch,
       );
+      const startedAt = new Date();
       const { valid, rejects } = validateRows(rows, impressionEventSchema, "impressions");
-      const stored = await storeLock.run(() => engine.home.recordImpressions(valid, "http"));
+      // Kept as an ingest run like /v1/events batches, so its rejects count in the overview.
+      const stored = await storeLock.run(async () => {
+        const appended = await engine.home.recordImpressions(valid, "http");
+        await recordHttpBatch(
+          engine.store,
+          ctx.metrics,
+          "/v1/impressions",
+          startedAt,
+          appended,
+          rejects.length,
+        );
+        return appended;
+      });
       return reply.code(202).send({
         accepted: stored.inserted,
         duplicates: stored.duplicates,
@@ -137,8 +156,13 @@ export const homeRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) =
         "feedback",
         maxBatch,
       );
+      const startedAt = new Date();
       const { valid, rejects } = validateRows(rows, feedbackEventSchema, "feedback");
-      const stored = await storeLock.run(() => engine.home.feedback(valid, "http"));
+      const stored = await storeLock.run(async () => {
+        const taught = await engine.home.feedback(valid, "http");
+        await recordHttpBatch(engine.store, ctx.metrics, "/v1/feedback", startedAt, taught, rejects.length);
+        return taught;
+      });
       await engine.replication.feedbackAccepted(valid);
       return reply.code(202).send({
         accepted: stored.inserted,

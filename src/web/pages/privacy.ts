@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { api, type DeniabilityRow, type EvaluationRecord, type PrivacyReport } from "../api.js";
-import { Chart, fixed, html, percent, Show, Stat, useAsync } from "../ui.js";
+import { Chart, fixed, html, percent, Show, Stat, Table, useAsync } from "../ui.js";
 
 type Measured = Extract<DeniabilityRow, { unchanged: unknown }>;
 interface DeniabilityReport {
@@ -18,6 +18,7 @@ const mechanismWords: Record<string, string> = {
 export function PrivacyPage() {
   const [report] = useAsync(() => api.privacy(30), []);
   const [records] = useAsync(() => api.evaluations("deniability"), []);
+  const [utility] = useAsync(() => api.evaluations("privacy-utility"), []);
   return html`<section aria-labelledby="privacy-title">
     <h1 id="privacy-title">Privacy</h1>
     <${Show} value=${report} body=${(r: PrivacyReport) => html`<div class="grid">
@@ -35,6 +36,13 @@ export function PrivacyPage() {
           e.evaluations[0]
             ? html`<${Deniability} record=${e.evaluations[0]} mode=${r.mode} />`
             : html`<p class="muted">No deniability measured on this store yet: <code>tastebud privacy stats --store …</code> keeps one.</p>`} />
+      </div>
+      <div class="card wide">
+        <h2>What privacy costs: intent accuracy on perturbed text</h2>
+        <${Show} value=${utility} body=${(e: { evaluations: EvaluationRecord[] }) =>
+          e.evaluations[0]
+            ? html`<${Utility} record=${e.evaluations[0]} />`
+            : html`<p class="muted">No utility measured on this store yet: <code>tastebud privacy eval --texts ../shared/data/snips-nlu-2017 --store …</code> keeps one (any JSON-lines file of {text, intent} will do).</p>`} />
       </div>
     </div>`} />
   </section>`;
@@ -145,4 +153,152 @@ function Deniability({ record, mode }: { record: EvaluationRecord; mode: Privacy
       <div>${panel("distinct", "S_w (distinct outputs)", "Distinct words a word is replaced by (S_w), median with the 10th–90th percentile band, by ε. Higher means more deniable.")}</div>
     </div>
     ${skipped.length > 0 && html`<p class="muted">Not run: ${skipped.map((r) => `${r.mechanism} ε ${r.epsilon} (${"error" in r ? r.error : ""})`).join("; ")}.</p>`}`;
+}
+
+/** A cell of `tastebud privacy eval`: one mechanism at one ε (or the unperturbed ceiling), over seeds. */
+interface UtilityCell {
+  mechanism: string;
+  epsilon: number | null;
+  matchedTo: string;
+  medianUnchanged: number | null;
+  accuracy: { mean: number; min: number; max: number };
+  slotSurvival: { mean: number; min: number; max: number } | null;
+}
+interface UtilityReport {
+  train: number;
+  test: number;
+  seeds: number;
+  oov: string;
+  cells: UtilityCell[];
+}
+
+/**
+ * Utility against privacy: intent accuracy of a classifier trained and tested on perturbed text, and the share
+ * of slot values (names of artists, tracks, playlists) that survive, each against the median share of draws
+ * that keep a word (N_w), the axis on which the two mechanisms are comparable (their ε are not).
+ */
+function Utility({ record }: { record: EvaluationRecord }) {
+  const report = record.report as UtilityReport;
+  const ceiling = report.cells.find((c) => c.mechanism === "none");
+  const placed = report.cells
+    .filter(
+      (c): c is UtilityCell & { medianUnchanged: number } =>
+        c.mechanism !== "none" && c.medianUnchanged !== null,
+    )
+    .map((c) => ({ ...c, name: mechanismWords[c.mechanism] ?? c.mechanism }))
+    .sort((a, b) => a.medianUnchanged - b.medianUnchanged);
+  // The same colour for a mechanism as in the deniability panels above: Laplace blue, Gumbel orange.
+  const names = Object.values(mechanismWords).filter((n) => placed.some((c) => c.name === n));
+  const colour = {
+    legend: true,
+    domain: names,
+    range: names.map((n) => (n === mechanismWords.laplace ? "#3b6fd8" : "#e08a1e")),
+  };
+  const withSlots = report.cells.some((c) => c.slotSurvival !== null);
+  // Pairs at matched deniability: a Gumbel cell and the Laplace ε chosen to match its median N_w.
+  const matched = report.cells
+    .filter((c) => c.matchedTo.startsWith("median N_w of"))
+    .map((l) => {
+      const g = report.cells.find(
+        (c) => c.mechanism === "gumbel" && l.matchedTo.startsWith(`median N_w of gumbel ε=${c.epsilon} `),
+      );
+      return g
+        ? `Gumbel ε ${g.epsilon} ${fixed(g.accuracy.mean)} vs Laplace ε ${fixed(l.epsilon ?? Number.NaN, 2)} ${fixed(l.accuracy.mean)} (N_w ${fixed(l.medianUnchanged ?? Number.NaN, 2)})`
+        : null;
+    })
+    .filter((x): x is string => x !== null);
+  const panel = (y: "accuracy" | "slotSurvival", label: string, caption: string) =>
+    html`<${Chart}
+      deps=${[record.id, y]}
+      caption=${caption}
+      draw=${(width: number) => {
+        const rows = placed.filter((c) => c[y] !== null) as Array<
+          (typeof placed)[number] & Record<typeof y, { mean: number; min: number; max: number }>
+        >;
+        return Plot.plot({
+          width,
+          height: 260,
+          x: {
+            label: "median N_w (share of draws that keep a word; lower is more deniable)",
+            domain: [0, 1],
+            tickFormat: "%",
+            grid: true,
+          },
+          y: { label, domain: [0, 1], tickFormat: "%", grid: true },
+          color: colour,
+          marks: [
+            ...(y === "accuracy" && ceiling
+              ? [
+                  Plot.ruleY([ceiling.accuracy.mean], { stroke: "#5b6475", strokeDasharray: "4 3" }),
+                  Plot.text([ceiling.accuracy.mean], {
+                    y: (v: number) => v,
+                    frameAnchor: "right",
+                    textAnchor: "end",
+                    dy: -7,
+                    text: () => "unperturbed",
+                  }),
+                ]
+              : []),
+            Plot.ruleX(rows, {
+              x: "medianUnchanged",
+              y1: (c) => c[y].min,
+              y2: (c) => c[y].max,
+              stroke: "name",
+            }),
+            Plot.line(rows, { x: "medianUnchanged", y: (c) => c[y].mean, stroke: "name", z: "name" }),
+            Plot.dot(rows, {
+              x: "medianUnchanged",
+              y: (c) => c[y].mean,
+              fill: "name",
+              r: 4,
+              tip: true,
+              title: (c) =>
+                `${c.name}, ε ${fixed(c.epsilon ?? Number.NaN, 2)} (${c.matchedTo})\n${label}: ${percent(c[y].mean)} [${percent(c[y].min)}, ${percent(c[y].max)}]\nmedian N_w ${percent(c.medianUnchanged)}`,
+            }),
+          ],
+        });
+      }}
+    />`;
+  const intervals = report.seeds > 1 ? `; the bars span the ${report.seeds} seeds` : "";
+  return html`<p class="muted">From <code>${record.command}</code>: a bag-of-words intent classifier trained on ${report.train.toLocaleString("en-US")} perturbed requests and tested on ${report.test.toLocaleString("en-US")}, ${report.seeds} seed${report.seeds === 1 ? "" : "s"}; unknown words: ${report.oov}. Unperturbed accuracy <span data-stat="utility-ceiling">${ceiling ? fixed(ceiling.accuracy.mean) : "–"}</span>.</p>
+    <div class="grid">
+      <div>${panel(
+        "accuracy",
+        "intent accuracy",
+        `Intent accuracy against plausible deniability, by mechanism (mean${intervals}); the dashed line is the unperturbed accuracy${ceiling ? `, ${fixed(ceiling.accuracy.mean)}` : ""}. ${matched.length ? `At matched median N_w: ${matched.join("; ")}.` : ""}`,
+      )}</div>
+      <div>${
+        withSlots
+          ? panel(
+              "slotSurvival",
+              "slot values kept",
+              "Share of slot values (artist, track and playlist names) that survive perturbation, against plausible deniability, by mechanism: what rewriting and resolution still have to work with.",
+            )
+          : html`<p class="muted">These requests carry no slots (the SNIPS files do), so no surviving slot values to show.</p>`
+      }</div>
+    </div>
+    <${Table}
+      caption="Every cell of the evaluation: mechanism, ε and why it was run, deniability, accuracy and surviving slot values (mean over seeds)"
+      rows=${report.cells}
+      columns=${[
+        {
+          label: "mechanism",
+          cell: (c: UtilityCell) =>
+            html`<span data-utility-mechanism>${mechanismWords[c.mechanism] ?? "none (ceiling)"}</span>`,
+        },
+        {
+          label: "ε",
+          numeric: true,
+          cell: (c: UtilityCell) => (c.epsilon === null ? "–" : fixed(c.epsilon, 2)),
+        },
+        { label: "run because", cell: (c: UtilityCell) => c.matchedTo },
+        { label: "median N_w", numeric: true, cell: (c: UtilityCell) => fixed(c.medianUnchanged, 2) },
+        {
+          label: "accuracy",
+          numeric: true,
+          cell: (c: UtilityCell) => html`<span data-utility-accuracy>${fixed(c.accuracy.mean)}</span>`,
+        },
+        { label: "slot values kept", numeric: true, cell: (c: UtilityCell) => percent(c.slotSurvival?.mean) },
+      ]}
+    />`;
 }

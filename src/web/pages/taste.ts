@@ -13,6 +13,8 @@ import {
 } from "../api.js";
 import { href } from "../router.js";
 import { Bars, byLine, Chart, fixed, html, percent, Show, Stat, Table, useAsync } from "../ui.js";
+import { PlaylistEvidence } from "./taste-evidence.js";
+import { PoolsView } from "./taste-pools.js";
 import { UserForm } from "./user-form.js";
 
 /** The taste space for one listener: who and what they like, a playlist from it, creators alike, a Blend. */
@@ -42,6 +44,14 @@ function Taste({ user }: { user: string }) {
     <div class="card">
       <h2>Blend with a listener alike</h2>
       <${BlendView} user=${user} />
+    </div>
+    <div class="card wide">
+      <h2>Editors' pools, ranked for this listener</h2>
+      <${PoolsView} user=${user} />
+    </div>
+    <div class="card wide">
+      <h2>How good are the playlists? Held-out evidence</h2>
+      <${PlaylistEvidence} />
     </div>
   </div>`} />`;
 }
