@@ -40,6 +40,11 @@ export function formatEvaluation(report: EvaluationReport & { truth?: TruthRepor
       "",
       `served top-n model: ${report.recommender.name}, chosen on each user's latest ${Math.round(100 * v.share)}% of the training plays (${v.users} users); validation NDCG@10 of each candidate's best setting:`,
       `  ${v.best.map((c) => `${c.recommender} ${c["ndcg@10"].toFixed(3)}`).join("   ")}`,
+      ...(v.guard
+        ? [
+            `  ${v.guard.challenger} beat ${v.guard.baseline} by ${v.guard.meanGain.toFixed(4)} ± ${v.guard.standardError.toFixed(4)} per user: ${v.guard.switched ? "clearly (over twice the standard error), so it is served" : "not clearly (under twice the standard error), so the baseline is served"}`,
+          ]
+        : []),
       ...v.skipped.map((s) => `  ${s.recommender} not tried: ${s.reason}`),
     );
   }

@@ -52,7 +52,17 @@ export interface Overview {
           seconds: number;
         }>;
         skipped: Array<{ recommender: string; reason: string }>;
+        /** The baseline-versus-best check (null: the best is the baseline, or a version trained before it). */
+        guard: {
+          baseline: string;
+          challenger: string;
+          meanGain: number;
+          standardError: number;
+          switched: boolean;
+        } | null;
       };
+      /** The recommender served (the best on validation, or the baseline it did not clearly beat). */
+      recommender: string;
     } | null;
     /** The sampled pairwise loss after each epoch, per phase (empty for versions trained before it). */
     trainingCurve: Array<{

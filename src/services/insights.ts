@@ -51,7 +51,9 @@ export class InsightsService {
                     users: m.topN.validation.users,
                     best: m.topN.validation.best,
                     skipped: m.topN.validation.skipped,
+                    guard: m.topN.validation.guard ?? null,
                   },
+                  recommender: m.topN.choice.recommender,
                 }
               : null,
           }

@@ -33,6 +33,25 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("stores the first row of a key repeated in a batch; an event id is one play whatever its time", async () => {
+      const store = await open();
+      try {
+        await store.appendPlays(keyed());
+        const again: PlayEvent = { ...plays[6], endTime: "2024-02-01T10:00:00Z", playedMs: 1 };
+        const fresh: PlayEvent = { user: "d", item: "x", endTime: "2024-02-02T10:00:00Z", playedMs: 5 };
+        const batch = [again, fresh, fresh, { ...fresh, playedMs: 6 }].map((event) => ({
+          key: new OccurrenceCounter().keyFor(event),
+          event,
+          source: "test",
+        }));
+        const r = await store.appendPlays(batch, { listInserted: true });
+        expect(r).toEqual({ inserted: 2, duplicates: 2, insertedRows: [1, 3] });
+        expect(await store.countPlays()).toBe(9);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("scans an empty store as empty columns", async () => {
       const store = await open();
       try {

@@ -3,7 +3,7 @@ import { defaultTrainConfig, type TimedPlayTable } from "../affinity/affinity-mo
 import { evaluateSplit } from "../evaluation/evaluate.js";
 import { splitAtPerUserQuantile } from "../evaluation/split.js";
 import { simulateWorld } from "../simulate/world.js";
-import { latestPlaysOfEachUser, selectRecommender, trainTopN } from "./select.js";
+import { guardedChoice, latestPlaysOfEachUser, selectRecommender, trainTopN } from "./select.js";
 import { scoreTopN } from "./topn-model.js";
 
 /** A small simulated world's plays as a table (users and items in order of first appearance). */
@@ -119,5 +119,84 @@ describe("model selection inside eval never sees the test split", () => {
     expect(figures(b)).toEqual(figures(a));
     // ...while the test figures did change: the held-out side was read, just not by selection.
     expect(b.recommender?.["ndcg@10"]).not.toEqual(a.recommender?.["ndcg@10"]);
+  });
+});
+
+describe("guardedChoice", () => {
+  const figure = (recommender: "ease" | "item-knn" | "ease+item-knn", ndcg: number) => ({
+    recommender,
+    param: 1,
+    popularityWeight: 0,
+    "ndcg@10": ndcg,
+    "recall@10": 0,
+    seconds: 0,
+  });
+  // 400 validation users: the baseline's per-user NDCG, and a challenger's = baseline + gain + noise.
+  function pair(gain: number, noise: number, seed: number) {
+    let x = seed;
+    const next = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648 - 0.5;
+    };
+    const base = Float64Array.from({ length: 400 }, () => 0.3 + 0.4 * next());
+    const other = base.map((b) => b + gain + noise * next());
+    const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    return { base, other, baseNdcg: mean(base), otherNdcg: mean(other) };
+  }
+
+  it("keeps the baseline when the best beats it by less than twice the paired standard error", () => {
+    const p = pair(0.002, 0.2, 3);
+    const ease = figure("ease", p.baseNdcg);
+    const mix = figure("ease+item-knn", p.otherNdcg);
+    expect(mix["ndcg@10"]).toBeGreaterThan(ease["ndcg@10"]);
+    const { chosen, guard } = guardedChoice(
+      [mix, ease],
+      [ease, mix],
+      new Map([
+        [mix, p.other],
+        [ease, p.base],
+      ]),
+    );
+    expect(chosen).toBe(ease);
+    // Written out: the differences' mean and standard error, the slow way.
+    const d = Array.from(p.other, (v, u) => v - p.base[u]);
+    const mean = d.reduce((s, v) => s + v, 0) / d.length;
+    const se = Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1) / d.length);
+    expect(guard?.meanGain).toBeCloseTo(mean, 4);
+    expect(guard?.standardError).toBeCloseTo(se, 4);
+    expect(mean).toBeLessThan(2 * se);
+    expect(guard?.switched).toBe(false);
+  });
+
+  it("serves the best when its gain is clear, and item-kNN is the baseline where EASE was not tried", () => {
+    const p = pair(0.03, 0.2, 4);
+    const knn = figure("item-knn", p.baseNdcg);
+    const mix = figure("ease+item-knn", p.otherNdcg);
+    const { chosen, guard } = guardedChoice(
+      [mix, knn],
+      [knn, mix],
+      new Map([
+        [mix, p.other],
+        [knn, p.base],
+      ]),
+    );
+    expect(chosen).toBe(mix);
+    expect(guard?.switched).toBe(true);
+    expect(guard?.baseline).toMatch(/^item-knn/);
+    expect(guardedChoice([knn], [knn], new Map([[knn, p.base]]))).toEqual({ chosen: knn, guard: null });
+    // A popularity blend of the baseline recommender is a richer setting too: it must clear the same bar.
+    const blended = { ...figure("ease", p.otherNdcg), popularityWeight: 0.1 };
+    const alone = figure("ease", p.baseNdcg);
+    const small = pair(0.002, 0.2, 3);
+    expect(
+      guardedChoice(
+        [blended],
+        [alone, blended],
+        new Map([
+          [alone, small.base],
+          [blended, small.other],
+        ]),
+      ).chosen,
+    ).toBe(alone);
   });
 });

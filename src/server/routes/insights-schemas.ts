@@ -58,7 +58,18 @@ export const overviewResponseSchema = z.object({
               }),
             ),
             skipped: z.array(z.object({ recommender: z.string(), reason: z.string() })),
+            guard: z
+              .object({
+                baseline: z.string(),
+                challenger: z.string(),
+                meanGain: z.number(),
+                standardError: z.number(),
+                switched: z.boolean(),
+              })
+              .nullable()
+              .describe("whether the best beat the baseline recommender clearly enough to be served"),
           }),
+          recommender: z.string().describe("the recommender served"),
         })
         .nullable()
         .describe("the top-N model recommend serves and each recommender's best validation figures"),

@@ -15,7 +15,10 @@ import { isGzip } from "../../ingest/files.js";
 import { fieldCountSql, fieldSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
 import { eventTimeMs } from "../../schema/events.js";
 import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
-import { eventKeyTextSql, hexKeySql } from "../event-key-sql.js";
+import { eventKeyTextSql, md5NumberKeySql } from "../event-key-sql.js";
+
+/** The key parts of a judged row (bulk_judged j). */
+const jParts = { user: "j.user_id", item: "j.item_id", endMs: "j.end_ms", playedMs: "j.played_ms" };
 
 /** Runs a step on the store's connection, queued with its other calls (one statement at a time). */
 export type OnConnection = <T>(body: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
@@ -85,6 +88,10 @@ export async function bulkIngestCsv(
     plan.header(lines.header);
     const d = plan.delimiter;
     const s = plan.select((k) => fieldSql("line", "quoted", d, k), fieldCountSql("line", "quoted", d));
+    // Keys as eventKey gives them: every row keyed as a first occurrence here, then the few whose key repeats
+    // in the file are numbered in line order and re-keyed with their occurrence (below). The table holds
+    // md5_number of the key text; the key itself (its bytes in the other order) is taken as plays are stored.
+    const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
     const rows = await on((conn) =>
       withProgress(
         conn,
@@ -97,6 +104,9 @@ export async function bulkIngestCsv(
           const v = s.values;
           await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_rows AS
             SELECT line_no, ok, irregular, CASE WHEN ok THEN NULL ELSE line END AS line,
+              user_id, item_id, end_ms, played_ms, title, creator,
+              CASE WHEN ok THEN md5_number(${eventKeyTextSql(parts, "0")}) END AS md5
+            FROM (SELECT line_no, ok, irregular, line,
               CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN item_id END AS item_id,
               CASE WHEN ok THEN end_ms END AS end_ms, CASE WHEN ok THEN played_ms END AS played_ms,
               CASE WHEN ok THEN title END AS title, CASE WHEN ok THEN creator END AS creator
@@ -108,8 +118,8 @@ export async function bulkIngestCsv(
                   ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
                   ${cols(s.fields)}
                 FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
-                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> '')))))`);
-          step("parse and check");
+                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))))))`);
+          step("parse, check and key");
           await conn.run("DROP TABLE bulk_lines");
           if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
           return count(conn, "SELECT count(*) FROM bulk_rows");
@@ -151,30 +161,23 @@ export async function bulkIngestCsv(
         }
         a.closeSync();
         await conn.run(`UPDATE bulk_rows SET ok = true, user_id = j.user_id, item_id = j.item_id,
-          end_ms = j.end_ms, played_ms = j.played_ms, title = j.title, creator = j.creator
+          end_ms = j.end_ms, played_ms = j.played_ms, title = j.title, creator = j.creator,
+          md5 = md5_number(${eventKeyTextSql(jParts, "0")})
           FROM bulk_judged j WHERE bulk_rows.line_no = j.line_no`);
         await conn.run("DROP TABLE bulk_judged");
       });
     for (const [lineNo, bad, text] of rejects) options.onReject(lineNo, bad, text);
     step(`judge ${unsure.length} rows in JavaScript`);
 
-    // Keys as eventKey gives them: identical plays in one file are numbered in line order.
-    const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
     await on(async (conn) => {
-      // Every row keyed as a first occurrence; then only the rows whose key repeats (few) are numbered in line
-      // order and re-keyed with their occurrence.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_keyed AS
-        SELECT line_no, user_id, item_id, end_ms, played_ms, ${hexKeySql("h0")} AS event_key FROM (
-          SELECT line_no, user_id, item_id, end_ms, played_ms, md5(${eventKeyTextSql(parts, "0")}) AS h0
-          FROM bulk_rows WHERE ok)`);
-      await conn.run(`UPDATE bulk_keyed SET event_key = r.event_key FROM (
-          SELECT line_no, ${hexKeySql("h")} AS event_key FROM (
-            SELECT line_no, md5(${eventKeyTextSql(parts, "occ")}) AS h FROM (
-              SELECT *, row_number() OVER (PARTITION BY event_key ORDER BY line_no) - 1 AS occ FROM bulk_keyed
-              WHERE event_key IN (SELECT event_key FROM bulk_keyed GROUP BY event_key HAVING count(*) > 1))
-            WHERE occ > 0)) r
-        WHERE bulk_keyed.line_no = r.line_no`);
-      step("keys");
+      // Identical plays in one file: the second and later, in line order, keyed with their occurrence.
+      await conn.run(`UPDATE bulk_rows SET md5 = r.md5 FROM (
+          SELECT line_no, md5_number(${eventKeyTextSql(parts, "occ")}) AS md5 FROM (
+            SELECT *, row_number() OVER (PARTITION BY md5 ORDER BY line_no) - 1 AS occ FROM bulk_rows
+            WHERE ok AND md5 IN (SELECT md5 FROM bulk_rows WHERE ok GROUP BY md5 HAVING count(*) > 1))
+          WHERE occ > 0) r
+        WHERE bulk_rows.line_no = r.line_no`);
+      step("repeated plays");
       // Items first, in their own transaction: a committed play's item facts are never missing.
       await conn.run("BEGIN TRANSACTION");
       try {
@@ -198,51 +201,43 @@ export async function bulkIngestCsv(
         throw err;
       }
       step("items");
-      await conn.run("DROP TABLE bulk_rows");
-      // What is new: an anti-join on the key, numbered in line order for the batches.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_new AS
-        SELECT k.* FROM bulk_keyed k ANTI JOIN plays p ON p.event_key = k.event_key`);
     });
-    step("anti-join");
-    const [keyed, fresh, lastLine] = await on(async (conn) => [
-      await count(conn, "SELECT count(*) FROM bulk_keyed"),
-      await count(conn, "SELECT count(*) FROM bulk_new"),
-      await count(conn, "SELECT coalesce(max(line_no), 0) FROM bulk_new"),
-    ]);
-    let reportedDuplicates = keyed - fresh;
-    if (fresh === 0) options.onCommitted(0, reportedDuplicates);
-    // Batches by line ranges: each holds at most batchSize plays, in file order, without sorting them.
-    for (let from = 0; from < lastLine; from += options.batchSize) {
-      const inserted = await on(async (conn) => {
+    // Plays per batch (line ranges of batchSize lines, so at most batchSize plays each, in file order).
+    const batches = await on(async (conn) => {
+      const r = await conn.runAndReadAll(`SELECT (line_no - 1) // ${options.batchSize} AS b, count(*)::DOUBLE
+        FROM bulk_rows WHERE ok GROUP BY b ORDER BY b`);
+      return r.getRows() as [bigint, number][];
+    });
+    for (const [b, inBatch] of batches) {
+      const from = Number(b) * options.batchSize;
+      const stored = await on(async (conn) => {
         await conn.run("BEGIN TRANSACTION");
         try {
-          // OR IGNORE: a play stored by another writer since the anti-join is a duplicate, not an error.
+          // The anti-join runs in the batch's transaction: plays has no key index (schema 7), and a play
+          // another writer stored since an earlier batch is a duplicate. The key holds the end time, so
+          // matching it too lets DuckDB skip stored plays of other times.
           const r =
-            await conn.run(`INSERT OR IGNORE INTO plays (event_key, user_id, item_id, end_time, played_ms, source)
-            SELECT event_key, user_id, item_id, make_timestamp(end_ms * 1000), played_ms, ${sqlString(options.source)}
-            FROM bulk_new WHERE line_no > ${from} AND line_no <= ${from + options.batchSize}`);
-          const n = await count(
-            conn,
-            `SELECT count(*) FROM bulk_new WHERE line_no > ${from} AND line_no <= ${from + options.batchSize}`,
-          );
+            await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source)
+            SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}
+            FROM (SELECT ${md5NumberKeySql("md5")} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
+                  FROM bulk_rows WHERE ok AND line_no > ${from} AND line_no <= ${from + options.batchSize}) r
+            ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time`);
           await conn.run("COMMIT");
-          return [r.rowsChanged, n];
+          return r.rowsChanged;
         } catch (err) {
           await conn.run("ROLLBACK").catch(() => {});
           throw err;
         }
       });
-      const [stored, inBatch] = inserted;
-      if (inBatch === 0) continue;
-      options.onCommitted(stored, reportedDuplicates + (inBatch - stored));
-      reportedDuplicates = 0;
+      options.onCommitted(stored, inBatch - stored);
     }
+    if (batches.length === 0) options.onCommitted(0, 0);
     step("insert");
     return { rows: rows };
   } finally {
     await on((conn) =>
       conn.run(
-        "DROP TABLE IF EXISTS bulk_lines; DROP TABLE IF EXISTS bulk_rows; DROP TABLE IF EXISTS bulk_keyed; DROP TABLE IF EXISTS bulk_new; DROP TABLE IF EXISTS bulk_judged",
+        "DROP TABLE IF EXISTS bulk_lines; DROP TABLE IF EXISTS bulk_rows; DROP TABLE IF EXISTS bulk_judged",
       ),
     ).catch(() => {});
   }

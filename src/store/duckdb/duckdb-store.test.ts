@@ -45,7 +45,10 @@ describe("DuckDbEventStore", () => {
       expect(await store.schemaVersion()).toBe(latestSchemaVersion);
       expect(await store.countPlays()).toBe(1);
       const event = { user: "b", item: "y", endTime: "2024-01-02T10:00:00Z", playedMs: 1, requestId: "r" };
-      await store.appendPlays([{ key: new OccurrenceCounter().keyFor(event), event, source: "t" }]);
+      const keyed = [{ key: new OccurrenceCounter().keyFor(event), event, source: "t" }];
+      await store.appendPlays(keyed);
+      // Schema 7 rebuilt plays without its key index: a replay is still a duplicate.
+      expect(await store.appendPlays(keyed)).toEqual({ inserted: 0, duplicates: 1 });
       const cols = await store.scanPlays();
       expect(cols.users).toEqual(["a", "b"]);
     } finally {
@@ -119,5 +122,54 @@ describe("DuckDbEventStore", () => {
       await holder.close();
     }
     expect(new StoreError("locked", "x").code).toBe("locked");
+  });
+});
+
+describe("DuckDbEventStore.scanPlays", () => {
+  it("orders plays by time, then user and item name, played ms and key, as a slow sort does", async () => {
+    const store = await DuckDbEventStore.open(":memory:");
+    try {
+      // Few distinct times, names and lengths: many ties, broken in turn by each later sort key.
+      let seed = 7;
+      const next = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
+      const names = ["b", "a", "B", "ab", "a b", "Z", "b1"];
+      const counter = new OccurrenceCounter();
+      const batch = Array.from({ length: 400 }, () => {
+        const event = {
+          user: names[Math.floor(next() * names.length)],
+          item: `i-${names[Math.floor(next() * names.length)]}`,
+          endTime: new Date(Date.UTC(2024, 0, 1) + Math.floor(next() * 4) * 60_000).toISOString(),
+          playedMs: Math.floor(next() * 3) * 1000,
+        };
+        return { key: counter.keyFor(event), event, source: "t" };
+      });
+      await store.appendPlays(batch);
+      const cols = await store.scanPlays();
+      const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      const expected = [...batch].sort(
+        (x, y) =>
+          Date.parse(x.event.endTime) - Date.parse(y.event.endTime) ||
+          byName(x.event.user, y.event.user) ||
+          byName(x.event.item, y.event.item) ||
+          x.event.playedMs - y.event.playedMs ||
+          (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+      );
+      expect(cols.userIndex.length).toBe(batch.length);
+      const got = Array.from(cols.userIndex, (u, k) => [
+        cols.users[u],
+        cols.items[cols.itemIndex[k]],
+        cols.endTimeMs[k],
+        cols.playedMs[k],
+      ]);
+      expect(got).toEqual(
+        expected.map((b) => [b.event.user, b.event.item, Date.parse(b.event.endTime), b.event.playedMs]),
+      );
+      expect(cols.users).toEqual([...new Set(batch.map((b) => b.event.user))].sort(byName));
+    } finally {
+      await store.close();
+    }
   });
 });

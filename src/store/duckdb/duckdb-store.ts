@@ -283,7 +283,7 @@ class DuckDbConnectionStore {
     if (batch.length === 0)
       return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
-    // point leaves either the whole batch or none of it. INSERT OR IGNORE on the key makes it idempotent.
+    // point leaves either the whole batch or none of it. The anti-join on the key makes it idempotent.
     await this.conn.run("DELETE FROM plays_staging");
     const a = await this.conn.createAppender("plays_staging", "main", "temp");
     for (const { key, event, source } of batch) {
@@ -310,14 +310,22 @@ class DuckDbConnectionStore {
       a.endRow();
     }
     a.closeSync();
-    const insert = "INSERT OR IGNORE INTO plays BY NAME SELECT * FROM plays_staging";
     let insertedRows: number[] | undefined;
     const inserted = await this.transaction(async () => {
-      if (!options.listInserted) return (await this.conn.run(insert)).rowsChanged;
-      const keys = (await this.conn.runAndReadAll(`${insert} RETURNING event_key`)).getColumns()[0] ?? [];
+      if (!options.listInserted) {
+        let n = 0;
+        for (const sql of newPlaysInsertSql) n += (await this.conn.run(sql)).rowsChanged;
+        return n;
+      }
+      const keys: bigint[] = [];
+      for (const sql of newPlaysInsertSql)
+        keys.push(
+          ...(((await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0] ??
+            []) as bigint[]),
+        );
       insertedRows = rowsOfKeys(
         batch.map((b) => b.key),
-        keys as bigint[],
+        keys,
       );
       return keys.length;
     });
@@ -374,7 +382,9 @@ class DuckDbConnectionStore {
     const conn = await this.instance.connect();
     try {
       await conn.run("BEGIN TRANSACTION");
-      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS.
+      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS. The order
+      // sorts on them rather than on the names they rank (the same order): 2 M plays sorted in 11.1 s
+      // against 20.2 s by name (load 22).
       const users = ((
         await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
       ).getColumns()[0] ?? []) as string[];
@@ -388,7 +398,7 @@ class DuckDbConnectionStore {
         SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
                coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
         FROM s JOIN u USING (user_id) JOIN i USING (item_id)
-        ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`);
+        ORDER BY s.end_time, u.ix, i.ix, s.played_ms, s.event_key`);
       await conn.run("COMMIT");
       let n = 0;
       for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
@@ -943,6 +953,24 @@ class DuckDbConnectionStore {
     this.instance.closeSync();
   }
 }
+
+/**
+ * The staged plays not yet stored (plays has no index on its key since schema 7; see migrations.ts): the first
+ * staged row of each key, less the keys already in plays. A play without an event id has its end time in its
+ * key, so the anti-join also matches on end_time, which lets DuckDB skip the stored plays whose times cannot
+ * match (a live event's time is past every stored one: the join reads nothing); a play with an event id is
+ * its id, whatever its time. Two statements, one per kind, in the caller's transaction.
+ */
+const newPlaysInsertSql = [
+  ["s.event_id IS NULL", "p.event_key = s.event_key AND p.end_time = s.end_time"],
+  ["s.event_id IS NOT NULL", "p.event_key = s.event_key"],
+].map(
+  ([kind, match]) => `INSERT INTO plays BY NAME
+    SELECT s.* EXCLUDE (pos) FROM (
+      SELECT *, rowid AS pos FROM plays_staging QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY rowid) = 1
+    ) s ANTI JOIN plays p ON ${match}
+    WHERE ${kind}`,
+);
 
 function appendOptionalVarchar(
   a: { appendNull(): void; appendVarchar(v: string): void },

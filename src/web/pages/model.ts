@@ -246,7 +246,8 @@ function TopNChoice({ o }: { o: Overview }) {
     return html`<p class="muted">The serving model has no top-N model: recommend ranks by affinity.</p>`;
   const label = (c: Candidate) =>
     `${c.recommender}${c.param === null ? "" : ` (${c.param})`}${c.popularityWeight ? ` + ${c.popularityWeight} pop.` : ""}`;
-  const chosen = t.validation.best[0];
+  const chosen = t.validation.best.find((c) => c.recommender === t.recommender) ?? t.validation.best[0];
+  const guard = t.validation.guard;
   const rows = t.validation.best.flatMap((c) =>
     (["ndcg@10", "recall@10"] as const).map((metric) => ({
       recommender: label(c),
@@ -255,7 +256,12 @@ function TopNChoice({ o }: { o: Overview }) {
     })),
   );
   const users = t.validation.users.toLocaleString("en-US");
-  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>: the best NDCG@10 on each user's latest ${percent(t.validation.share)} of training plays (${users} users with a new item to find).</p>
+  const why = guard
+    ? guard.switched
+      ? `; it beat ${guard.baseline} by ${fixed(guard.meanGain)} ± ${fixed(guard.standardError)} per user, more than twice its standard error`
+      : `; the best, ${guard.challenger}, beat it by only ${fixed(guard.meanGain)} ± ${fixed(guard.standardError)} per user, less than twice its standard error`
+    : "";
+  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>, chosen on each user's latest ${percent(t.validation.share)} of training plays (${users} users with a new item to find)${why}.</p>
     <${Chart}
       deps=${[o.model?.version, "topn"]}
       caption=${`Validation NDCG@10 and recall@10 of each recommender's best setting: ${t.validation.best.map((c) => `${label(c)} ${fixed(c["ndcg@10"])}`).join(", ")}; chosen: ${label(chosen)}`}
