@@ -23,8 +23,17 @@
  *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
+ *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
+ *                                 # (--seeds N --only spotify,sim --max-epochs N; bench/next-play.ts)
+ *   npm run bench -- follow-ups   # voice follow-ups ("play the next one", "again", "like this") answered from
+ *                                 # the previous play; "next" by each model, per seed (--seeds N --max-epochs N)
+ *   npm run bench -- playlist-order  # test sessions' items re-ordered by the directed model vs transition counts,
+ *                                 # symmetric factors, popularity, the shuffled order (--seeds N --max-epochs N)
  *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
  *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
+ *   npm run bench -- hostile      # p50/p99 of well-formed requests alone and while the fault suite's hostile
+ *                                 # HTTP corpus is sent to the same server; slowest hostile answer (--seconds N)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
  *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
@@ -43,10 +52,14 @@ import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { clusterBench } from "./cluster.js";
 import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
+import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
+import { hostileBench } from "./hostile.js";
 import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
+import { nextPlayBench } from "./next-play.js";
+import { playlistOrderBench } from "./playlist-order.js";
 import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
@@ -68,11 +81,14 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--seeds",
+  "--max-epochs",
   "--unknown",
   "--lookups",
   "--writes",
   "--max-folded-in",
   "--rows",
+  "--seconds",
 ];
 const which = process.argv
   .slice(2)
@@ -148,6 +164,23 @@ async function main() {
         }),
     ],
     [
+      "next-play",
+      () =>
+        nextPlayBench({
+          seeds: numberFlag("--seeds"),
+          only: flag("--only")?.split(","),
+          maxEpochs: numberFlag("--max-epochs"),
+        }),
+    ],
+    [
+      "follow-ups",
+      () => followUpsBench({ seeds: numberFlag("--seeds"), maxEpochs: numberFlag("--max-epochs") }),
+    ],
+    [
+      "playlist-order",
+      () => playlistOrderBench({ seeds: numberFlag("--seeds"), maxEpochs: numberFlag("--max-epochs") }),
+    ],
+    [
       "memory",
       () =>
         memoryBench({
@@ -160,6 +193,7 @@ async function main() {
     ["home", () => homeBench()],
     ["cluster", () => clusterBench({ plays: numberFlag("--plays") }, log)],
     ["serve", () => serveBench()],
+    ["hostile", () => hostileBench({ seconds: numberFlag("--seconds") })],
   ];
   for (const [name, run] of inTurn) {
     if (!which.includes(name)) continue;

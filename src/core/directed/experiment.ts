@@ -171,7 +171,7 @@ function chooseEpochs(
 }
 
 /** The undirected version of g (both directions of every edge), for the symmetric baseline. */
-function symmetrised(g: DirectedGraph): DirectedGraph {
+export function symmetrised(g: DirectedGraph): DirectedGraph {
   const e = edgesOf(g);
   const m = e.sources.length;
   const sources = new Int32Array(2 * m);

@@ -30,7 +30,27 @@ export {
   nextNodes,
   reasonFor,
 } from "./next.js";
-export { type PlaySequenceColumns, type PlaysNextOptions, playsNextEdges } from "./plays-next.js";
+export {
+  evaluateNextPlay,
+  type NextPlayMetrics,
+  type NextPlayModelName,
+  type NextPlayModelResult,
+  type NextPlayOptions,
+  type NextPlayQueries,
+  type NextPlayReport,
+  nextPlayModels,
+  popularityScorer,
+  runNextPlayExperiment,
+  splitByTime,
+  transitionCountScorer,
+} from "./next-play.js";
+export {
+  type PlaySequenceColumns,
+  type PlaysNextOptions,
+  type PlayTransitions,
+  playsNextEdges,
+  playsNextTransitions,
+} from "./plays-next.js";
 export { type SamplingOptions, sampleNeighbourhoods } from "./sampling.js";
 export { cosineScorer, type DirectedScorer, degreeScorer, embeddingScorer } from "./scorers.js";
 export { type FollowGraphOptions, simulateFollowGraph } from "./synthetic.js";

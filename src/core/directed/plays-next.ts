@@ -28,6 +28,21 @@ export interface PlaysNextOptions {
  * exports give end times only, to the minute, so small negative gaps are normal and accepted).
  */
 export function playsNextEdges(plays: PlaySequenceColumns, options: PlaysNextOptions = {}): EdgeArrays {
+  const { sources, targets, weights } = playsNextTransitions(plays, options);
+  return { sources, targets, weights };
+}
+
+/** The transitions of playsNextEdges, each with its listener and the end time of the play that followed. */
+export interface PlayTransitions extends EdgeArrays {
+  userIndex: Int32Array;
+  endTimeMs: Float64Array;
+}
+
+/** playsNextEdges with who made each transition and when (the follow-up play's end), in the same order. */
+export function playsNextTransitions(
+  plays: PlaySequenceColumns,
+  options: PlaysNextOptions = {},
+): PlayTransitions {
   const maxGap = options.maxGapMs ?? 10 * 60_000;
   const skip = options.skipMs ?? 30_000;
   const full = options.fullPlayMs ?? 180_000;
@@ -38,6 +53,7 @@ export function playsNextEdges(plays: PlaySequenceColumns, options: PlaysNextOpt
   const sources: number[] = [];
   const targets: number[] = [];
   const weights: number[] = [];
+  const rows: number[] = [];
   let lastUser = -1;
   let anchor = -1; // last non-skipped play of this user, the candidate A
   let lastEnd = Number.NEGATIVE_INFINITY; // end of the user's latest play of any kind
@@ -58,6 +74,7 @@ export function playsNextEdges(plays: PlaySequenceColumns, options: PlaysNextOpt
       sources.push(plays.itemIndex[anchor]);
       targets.push(plays.itemIndex[k]);
       weights.push(Math.min(1, plays.playedMs[k] / (length > 0 ? length : full)));
+      rows.push(k);
     }
     anchor = k;
   }
@@ -65,5 +82,7 @@ export function playsNextEdges(plays: PlaySequenceColumns, options: PlaysNextOpt
     sources: Int32Array.from(sources),
     targets: Int32Array.from(targets),
     weights: Float32Array.from(weights),
+    userIndex: Int32Array.from(rows, (k) => plays.userIndex[k]),
+    endTimeMs: Float64Array.from(rows, (k) => plays.endTimeMs[k]),
   };
 }

@@ -21,6 +21,8 @@ export interface SimCatalogue {
   popularityCdf: Float64Array;
   /** Per item, every item with the same title, itself included (length 1 when the title is unique). */
   sameTitle: number[][];
+  /** Per item, the next item of the same creator in catalogue order (-1 for a creator's last item). */
+  follows: Int32Array;
 }
 
 /** Item bias = BIAS_MEAN + BIAS_POPULARITY · standardised log popularity + BIAS_NOISE · N(0, 1). */
@@ -144,7 +146,20 @@ export function buildCatalogue(rng: Random, o: ResolvedSimulationOptions): SimCa
     itemBias,
     popularityCdf: cumulative(popularity),
     sameTitle,
+    follows: followingItems(creatorOf),
   };
+}
+
+/** The next item of the same creator in index order, -1 for each creator's last: a creator's "album order". */
+export function followingItems(creatorOf: Int32Array): Int32Array {
+  const follows = new Int32Array(creatorOf.length).fill(-1);
+  const lastOf = new Map<number, number>();
+  for (let i = 0; i < creatorOf.length; i++) {
+    const previous = lastOf.get(creatorOf[i]);
+    if (previous !== undefined) follows[previous] = i;
+    lastOf.set(creatorOf[i], i);
+  }
+  return follows;
 }
 
 /**

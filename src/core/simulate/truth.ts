@@ -17,10 +17,13 @@ export const simulationTruthJsonSchema = z
     requests: z.array(
       z.object({ eventId: z.string().min(1), text: z.string(), intendedItem: z.string().min(1) }),
     ),
+    /** Absent in truth files written before the simulator had a "what follows" order: nothing follows. */
+    follows: z.array(z.number().int().min(-1)).optional(),
   })
   .refine((t) => t.userFactors.length === t.users.length * t.dim, "userFactors must hold users × dim numbers")
   .refine((t) => t.itemFactors.length === t.items.length * t.dim, "itemFactors must hold items × dim numbers")
-  .refine((t) => t.itemBias.length === t.items.length, "itemBias must hold one number per item");
+  .refine((t) => t.itemBias.length === t.items.length, "itemBias must hold one number per item")
+  .refine((t) => !t.follows || t.follows.length === t.items.length, "follows must hold one number per item");
 
 export type SimulationTruthJson = z.infer<typeof simulationTruthJsonSchema>;
 
@@ -33,6 +36,7 @@ export function truthToJson(truth: SimulationTruth): SimulationTruthJson {
     itemFactors: Array.from(truth.itemFactors),
     itemBias: Array.from(truth.itemBias),
     requests: truth.requests.map((r) => ({ ...r })),
+    follows: Array.from(truth.follows),
   };
 }
 
@@ -44,5 +48,6 @@ export function truthFromJson(obj: unknown): SimulationTruth {
     userFactors: Float32Array.from(t.userFactors),
     itemFactors: Float32Array.from(t.itemFactors),
     itemBias: Float32Array.from(t.itemBias),
+    follows: t.follows ? Int32Array.from(t.follows) : new Int32Array(t.items.length).fill(-1),
   };
 }

@@ -31,6 +31,12 @@ export interface SimulationOptions {
    * known items too, so the share of replays in the log ends up higher (about 0.55).
    */
   replayShare?: number;
+  /**
+   * Chance that, after a play listened past 30 s, the session goes on to the item that follows it (the next
+   * item of the same creator in catalogue order: the album's next track, the next episode), when there is one
+   * (default 0: picks are independent of the previous play, and worlds are exactly as before this option).
+   */
+  followShare?: number;
   /** Share of plays started from a spoken request text (default 0.3). */
   requestShare?: number;
   /** Share of wanted plays cut short by an interruption (doorbell, phone call) (default 0.04). */
@@ -77,6 +83,11 @@ export interface SimulationTruth {
   itemFactors: Float32Array;
   itemBias: Float32Array;
   requests: SimulatedRequest[];
+  /**
+   * What follows each item (index into `items`), -1 when nothing does: the next item of the same creator in
+   * catalogue order. Sessions go there with probability `followShare` after a listened play.
+   */
+  follows: Int32Array;
 }
 
 export interface SimulatedWorld {
@@ -97,6 +108,7 @@ export const defaultSimulationOptions: Omit<ResolvedSimulationOptions, "creators
   activityAlpha: 2,
   playsPerSession: 7,
   replayShare: 0.4,
+  followShare: 0,
   requestShare: 0.3,
   interruptionShare: 0.04,
   distractionShare: 0.05,
@@ -132,6 +144,7 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedSimulat
     throw new RangeError("creators must be an integer >= 2");
   const shares: Array<keyof ResolvedSimulationOptions> = [
     "replayShare",
+    "followShare",
     "requestShare",
     "interruptionShare",
     "distractionShare",

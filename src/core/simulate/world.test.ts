@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { catalogueItemSchema, type PlayEvent, playEventSchema, songId } from "../../schema/events.js";
+import { followingItems } from "./catalogue.js";
 import { GENRES, type SimulatedWorld, simulateWorld, trueAffinity } from "./index.js";
 
 /** Ranks with ties averaged, for a Spearman correlation. */
@@ -262,5 +263,41 @@ describe("simulateWorld with default options", () => {
     expect(Math.min(...all)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...all)).toBeLessThanOrEqual(1);
     expect(() => trueAffinity(world, 300, 0)).toThrow(RangeError);
+  });
+});
+
+describe("simulateWorld's what-follows order (followShare)", () => {
+  it("orders each creator's items: the next item of the same creator, -1 for the last", () => {
+    expect(Array.from(followingItems(Int32Array.from([0, 1, 0, 2, 1, 0])))).toEqual([2, 4, 5, -1, -1, -1]);
+  });
+
+  it("changes nothing at 0, and at 1 goes on to what follows after every listened play", () => {
+    const base = { users: 15, items: 200, days: 4, seed: 5, requestShare: 0 };
+    expect(simulateWorld({ ...base, followShare: 0 }).events).toEqual(simulateWorld(base).events);
+    const world = simulateWorld({ ...base, followShare: 1 });
+    const index = new Map(world.truth.items.map((id, i) => [id, i]));
+    const kinds = new Map(world.catalogue.map((c) => [c.id, c.kind]));
+    const byUser = new Map<string, PlayEvent[]>();
+    for (const e of world.events) byUser.set(e.user, [...(byUser.get(e.user) ?? []), e]);
+    let checked = 0;
+    for (const plays of byUser.values()) {
+      for (let k = 1; k < plays.length; k++) {
+        const prev = plays[k - 1];
+        const gap = Date.parse(plays[k].endTime) - plays[k].playedMs - Date.parse(prev.endTime);
+        const next = world.truth.follows[index.get(prev.item)!];
+        // Same session (plays are 0-1.5 s apart; sessions a minute at least), listened, something follows,
+        // and not a video (redrawn on a device without a screen).
+        if (
+          gap > 1500 ||
+          prev.playedMs < 30_000 ||
+          next < 0 ||
+          kinds.get(world.truth.items[next]) === "video"
+        )
+          continue;
+        expect(plays[k].item).toBe(world.truth.items[next]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
   });
 });

@@ -150,8 +150,12 @@ function simulateSession(ctx: Context, u: number, liked: number[], t: number): n
   const { rng, o, cat, pop, log } = ctx;
   const device = rng.next() < USUAL_DEVICE ? pop.device[u] : pick(rng, DEVICE_INDEXES, DEVICE_WEIGHTS);
   const plays = geometric(rng, o.playsPerSession);
+  let previous = -1; // the session's last play listened past 30 s, if it was the last play
   for (let k = 0; k < plays; k++) {
-    let intended = chooseItem(ctx, u, liked);
+    // Drawn only when followShare > 0, so worlds without it consume the same random numbers as before.
+    const follow =
+      previous >= 0 && cat.follows[previous] >= 0 && o.followShare > 0 && rng.next() < o.followShare;
+    let intended = follow ? cat.follows[previous] : chooseItem(ctx, u, liked);
     for (let r = 0; r < VIDEO_REDRAWS && !HAS_SCREEN[device] && cat.kinds[intended] === "video"; r++) {
       intended = chooseItem(ctx, u, liked);
     }
@@ -174,6 +178,7 @@ function simulateSession(ctx: Context, u: number, liked: number[], t: number): n
     log.reason.push(reason);
     log.request.push(request);
     if (playedMs >= SKIP_MS) liked.push(item);
+    previous = playedMs >= SKIP_MS ? item : -1;
     t += rng.int(1500); // gap to the next item
   }
   return t;
@@ -302,6 +307,7 @@ function assemble(ctx: Context): SimulatedWorld {
       itemFactors: cat.itemFactors,
       itemBias: cat.itemBias,
       requests,
+      follows: cat.follows,
     },
   };
 }
