@@ -12,5 +12,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     fileParallelism: false,
+    // The built engine (test/faults/processes.ts loads it, the CLI it starts runs it) is loaded by Node, as a
+    // user's process loads it, not transformed again in each file's worker.
+    server: { deps: { external: [/\/dist\//] } },
   },
 });

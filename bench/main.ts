@@ -32,6 +32,8 @@
  *                                 # symmetric factors, popularity, the shuffled order (--seeds N --max-epochs N)
  *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
  *                                 # ingest path, in one run (--plays N; bench/cluster.ts)
+ *   npm run bench -- hostile      # p50/p99 of well-formed requests alone and while the fault suite's hostile
+ *                                 # HTTP corpus is sent to the same server; slowest hostile answer (--seconds N)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
  *                                 # affinities per newcomer, against the popularity prior (three seeds)
  * Figures are medians over runs; compare ratios measured in one run, not across machines.
@@ -52,6 +54,7 @@ import { directedBench } from "./directed.js";
 import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
+import { hostileBench } from "./hostile.js";
 import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
@@ -85,6 +88,7 @@ const valued = [
   "--writes",
   "--max-folded-in",
   "--rows",
+  "--seconds",
 ];
 const which = process.argv
   .slice(2)
@@ -189,6 +193,7 @@ async function main() {
     ["home", () => homeBench()],
     ["cluster", () => clusterBench({ plays: numberFlag("--plays") }, log)],
     ["serve", () => serveBench()],
+    ["hostile", () => hostileBench({ seconds: numberFlag("--seconds") })],
   ];
   for (const [name, run] of inTurn) {
     if (!which.includes(name)) continue;

@@ -16,17 +16,70 @@ import { Random } from "../src/core/random.js";
 import { randomFactorModel } from "../src/core/topn/index.js";
 import { Engine } from "../src/engine.js";
 import { newModelVersion, saveModel } from "../src/pipeline/model-files.js";
-import { songId } from "../src/schema/events.js";
+import { playEventSchema, songId } from "../src/schema/events.js";
+import { OccurrenceCounter } from "../src/store/event-key.js";
+import type { KeyedPlayEvent } from "../src/store/event-store.js";
 
 const ITEMS = 100_000;
 const USERS = 5_000;
 const FACTORS = 50;
 const RATIO_TARGET = 0.3;
+const PLAYS_PER_USER = 40;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+const words = [
+  "love",
+  "night",
+  "road",
+  "fire",
+  "blue",
+  "dream",
+  "river",
+  "light",
+  "heart",
+  "storm",
+  "gold",
+  "rain",
+];
+
+/** The id of the bench catalogue's item i (two Hellos first, for resolve). */
+function itemId(i: number): string {
+  if (i === 0) return songId("Adele", "Hello");
+  if (i === 1) return songId("Lionel Richie", "Hello");
+  return songId(`Artist ${i % 9000}`, `${words[i % 12]} ${words[(i >> 4) % 12]} ${i}`);
+}
+
+/**
+ * PLAYS_PER_USER plays for each of the model's users (random items, a minute apart), so that the history
+ * route reads a store of USERS x PLAYS_PER_USER plays: its cost is a scan of the plays table.
+ */
+async function addPlays(store: string): Promise<number> {
+  const rng = new Random(7);
+  const engine = await Engine.open({ store });
+  try {
+    const counter = new OccurrenceCounter();
+    const start = Date.UTC(2025, 0, 1);
+    const batch: KeyedPlayEvent[] = [];
+    for (let u = 0; u < USERS; u++)
+      for (let k = 0; k < PLAYS_PER_USER; k++) {
+        const event = playEventSchema.parse({
+          user: `user${u}`,
+          item: itemId(rng.int(ITEMS)),
+          endTime: new Date(start + (u * PLAYS_PER_USER + k) * 60_000).toISOString(),
+          playedMs: rng.int(300_000),
+        });
+        batch.push({ key: counter.keyFor(event), event, source: "bench" });
+      }
+    await engine.store.appendPlays(batch);
+    return batch.length;
+  } finally {
+    await engine.close();
+  }
 }
 
 /** A store holding a random 100k-item, 50-factor model and its catalogue (also used by bench/playlists.ts). */
@@ -37,27 +90,7 @@ export async function buildStore(dir: string): Promise<string> {
   for (let u = 0; u < USERS; u++)
     for (let k = 0; k < 20; k++) rows.push([u, rng.int(ITEMS), rng.int(300_000)]);
   const cells = foldPlays(playTableFromRows(rows, USERS, ITEMS), defaultLabelRule);
-  const words = [
-    "love",
-    "night",
-    "road",
-    "fire",
-    "blue",
-    "dream",
-    "river",
-    "light",
-    "heart",
-    "storm",
-    "gold",
-    "rain",
-  ];
-  const items = Array.from({ length: ITEMS }, (_, i) =>
-    i === 0
-      ? songId("Adele", "Hello")
-      : i === 1
-        ? songId("Lionel Richie", "Hello")
-        : songId(`Artist ${i % 9000}`, `${words[i % 12]} ${words[(i >> 4) % 12]} ${i}`),
-  );
+  const items = Array.from({ length: ITEMS }, (_, i) => itemId(i));
   const users = Array.from({ length: USERS }, (_, u) => `user${u}`);
   const model = assembleModel(users, items, factors, cells, defaultBlend(), defaultLabelRule);
   const store = join(dir, "serve.duckdb");
@@ -117,7 +150,7 @@ async function inProcess(store: string) {
   }
 }
 
-async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {
   const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
   const child = spawn(
     process.execPath,
@@ -182,11 +215,15 @@ async function driveMeasured(
   return { result, cpuMsPerRequest };
 }
 
-function drive(url: string, requests: autocannon.Request[], seconds: number) {
+export function drive(
+  url: string,
+  requests: autocannon.Request[],
+  seconds: number,
+  connections = Number(process.env.CONNECTIONS ?? 16),
+) {
   return new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon(
-      { url, connections: Number(process.env.CONNECTIONS ?? 16), duration: seconds, requests },
-      (err, result) => (err ? reject(err) : resolve(result)),
+    autocannon({ url, connections, duration: seconds, requests }, (err, result) =>
+      err ? reject(err) : resolve(result),
     );
   });
 }
@@ -196,6 +233,8 @@ export async function serveBench(seconds = 10) {
   try {
     log(`building a ${ITEMS}-item, ${FACTORS}-factor model ...`);
     const store = await buildStore(dir);
+    log(`storing ${USERS * PLAYS_PER_USER} plays for the history route ...`);
+    const plays = await addPlays(store);
     log("in-process calls ...");
     const local = await inProcess(store);
     log("starting the server ...");
@@ -237,6 +276,18 @@ export async function serveBench(seconds = 10) {
         ],
         seconds,
       );
+      log(`history for ${seconds} s ...`);
+      const hist = await driveMeasured(
+        child,
+        url,
+        [
+          {
+            method: "GET",
+            setupRequest: (r) => ({ ...r, path: `/v1/users/user${n++ % USERS}/history?limit=20` }),
+          },
+        ],
+        seconds,
+      );
       const summary = ({ result: r, cpuMsPerRequest }: Awaited<ReturnType<typeof driveMeasured>>) => ({
         requestsPerSec: Math.round(r.requests.average),
         latencyMs: { p50: r.latency.p50, p99: r.latency.p99 },
@@ -269,6 +320,10 @@ export async function serveBench(seconds = 10) {
           recommendationsVsBaseline: ratio,
           recommendationsVsBaselineByServerCpu: cpuRatio,
           recommendationsVsBaselineTarget: RATIO_TARGET,
+          // A user's 20 latest plays from a store of `plays` plays (GET /v1/users/{id}/history?limit=20).
+          history: { ...summary(hist), plays },
+          historyVsBaseline:
+            Math.round((hist.result.requests.average / baseline.result.requests.average) * 1000) / 1000,
         },
       };
     } finally {

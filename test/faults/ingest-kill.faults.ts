@@ -2,16 +2,22 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { DuckDbEventStore } from "../../src/store/duckdb/duckdb-store.js";
-import { start, storedPlays, tastebudOk, worldFile } from "./processes.js";
+import { DuckDbEventStore, playsFile, start, storedPlays, tastebudOk } from "./processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-kill-ingest-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * 20,001 rows in batches of 2,000: ten batches after the first commit still to go when the kill is sent
+ * (about a second of the ingest's CPU), far longer than the kill takes to arrive, and the counts below check
+ * that it landed mid-ingest.
+ */
+const total = 20_001;
+const batch = 2_000;
+
 it("kill -9 mid-ingest keeps whole batches only; running it again completes it with the exact total", async () => {
-  const { file, total } = worldFile(dir, { users: 250, items: 1000, days: 30, seed: 5 });
+  const file = playsFile(dir, total);
   const store = join(dir, "k.duckdb");
-  const batch = 4_000;
   expect(total % batch).not.toBe(0);
   const ingest = start(["ingest", file, "--store", store, "--batch-size", String(batch)]);
   // The first progress line comes right after the first batch is committed (ingestIntoStore reports only
@@ -35,8 +41,6 @@ it("kill -9 mid-ingest keeps whole batches only; running it again completes it w
 });
 
 it("kill -9 mid-ingest of request events keeps whole batches only; running it again completes it exactly", async () => {
-  const total = 30_001;
-  const batch = 4_000;
   const file = join(dir, "requests.jsonl");
   const lines: string[] = [];
   for (let k = 0; k < total; k++)

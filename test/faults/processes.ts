@@ -3,9 +3,6 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { promisify } from "node:util";
-import { simulateWorld } from "../../src/core/simulate/index.js";
-import { Engine } from "../../src/engine.js";
-import { DuckDbEventStore } from "../../src/store/duckdb/duckdb-store.js";
 
 /**
  * The built CLI, as a user runs it (`npm run test:faults` builds it first; CI's npm ci does): tsx's start-up
@@ -14,6 +11,24 @@ import { DuckDbEventStore } from "../../src/store/duckdb/duckdb-store.js";
 const repo = resolve(import.meta.dirname, "../..");
 const cli = join(repo, "dist/cli/main.js");
 const nodeArgs = [cli];
+
+/**
+ * What the checks below run in this process comes from the same build (vitest.faults.config.ts leaves
+ * dist/ to Node's own loader): the types are the sources', but transforming and running all of src/ again
+ * in each file's worker cost about 3.5 s of CPU per file, a fifth of the suite's CPU.
+ */
+const { simulateWorld } = (await import(
+  join(repo, "dist/core/simulate/index.js")
+)) as typeof import("../../src/core/simulate/index.js");
+export const { Engine } = (await import(
+  join(repo, "dist/engine.js")
+)) as typeof import("../../src/engine.js");
+const { toTrainConfig, trainSettingsSchema } = (await import(
+  join(repo, "dist/config.js")
+)) as typeof import("../../src/config.js");
+export const { DuckDbEventStore } = (await import(
+  join(repo, "dist/store/duckdb/duckdb-store.js")
+)) as typeof import("../../src/store/duckdb/duckdb-store.js");
 
 export interface CliResult {
   code: number;
@@ -100,6 +115,60 @@ export function worldFile(dir: string, size: { users: number; items: number; day
   const file = join(dir, "events.jsonl");
   writeFileSync(file, `${world.events.map((e) => JSON.stringify(e)).join("\n")}\n`);
   return { file, total: world.events.length, world };
+}
+
+/**
+ * A store holding a simulated world's plays and one small trained model (8 factors, 2 epochs, seed 1, no
+ * top-N model), made in this process through the library, as `tastebud ingest` and `tastebud train` would:
+ * the starting point of the files that kill a training or a server, not what they test (two CLI start-ups
+ * saved per file). Returns the world and the version now current.
+ */
+export async function trainedStore(
+  dir: string,
+  store: string,
+  size: { users: number; items: number; days: number; seed: number },
+) {
+  const made = worldFile(dir, size);
+  const engine = await Engine.open({ store });
+  try {
+    const ingested = await engine.events.ingest([made.file], { rejectsPath: join(dir, "rejects.jsonl") });
+    if (ingested.accepted !== made.total)
+      throw new Error(`stored ${ingested.accepted} of ${made.total} plays`);
+  } finally {
+    await engine.close();
+  }
+  return { ...made, version: await quickTrain(store) };
+}
+
+/** Trains the small model trainedStore makes (factors 8, epochs 2, seed 1, no top-N) in this process. */
+export async function quickTrain(store: string): Promise<string> {
+  const engine = await Engine.open({ store });
+  try {
+    const settings = trainSettingsSchema.parse({ factors: 8, epochs: 2, seed: 1, topN: false });
+    return (await engine.affinity.train(toTrainConfig(settings), { serve: false })).version;
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * `total` distinct plays (of 97 users and 500 items, a minute apart) as a JSON-lines file: what a kill during
+ * ingest needs is rows, not a world.
+ */
+export function playsFile(dir: string, total: number): string {
+  const lines: string[] = [];
+  for (let k = 0; k < total; k++)
+    lines.push(
+      JSON.stringify({
+        user: `u${k % 97}`,
+        item: `song-${k % 500}`,
+        endTime: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
+        playedMs: 1000 * (k % 300),
+      }),
+    );
+  const file = join(dir, "plays.jsonl");
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { currentServes, modelFolders, registered, start, tastebudOk, worldFile } from "./processes.js";
+import { currentServes, modelFolders, registered, start, trainedStore } from "./processes.js";
 
 /**
  * kill -9 of `tastebud serve` while a training job it runs saves, registers and installs a new model (the
@@ -15,12 +15,9 @@ let user: string;
 let first: string;
 
 beforeAll(async () => {
-  const { file, world } = worldFile(dir, { users: 100, items: 600, days: 20, seed: 4 });
+  const { world, version } = await trainedStore(dir, store, { users: 100, items: 600, days: 20, seed: 4 });
   user = world.events[0].user;
-  await tastebudOk(["ingest", file, "--store", store]);
-  first = JSON.parse(
-    await tastebudOk(["train", "--json", "--factors", "8", "--epochs", "2", "--no-topn", "--store", store]),
-  ).version;
+  first = version;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentServes, modelFolders, registered, start, tastebudOk, worldFile } from "./processes.js";
+import { currentServes, modelFolders, registered, start, tastebudOk, trainedStore } from "./processes.js";
 
 /**
  * kill -9 during `tastebud train`: the version that was current stays current and loads, no version folder
@@ -17,10 +17,10 @@ let user: string;
 let first: string;
 
 beforeAll(async () => {
-  const { file, world } = worldFile(dir, { users: 100, items: 600, days: 20, seed: 3 });
+  // The same settings as quickTrain, in this process: the kills below are what is tested.
+  const { world, version } = await trainedStore(dir, store, { users: 100, items: 600, days: 20, seed: 3 });
   user = world.events[0].user;
-  await tastebudOk(["ingest", file, "--store", store]);
-  first = JSON.parse(await tastebudOk(["train", "--json", ...quickTrain])).version;
+  first = version;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -21,6 +21,8 @@ export interface CatalogueView {
   /** Model item index of each entry of `all`, or -1. */
   modelIndexOf: Int32Array;
   byId: Map<string, number>;
+  /** Entries of `all` before this index come from the catalogue; the rest are played items it lacks. */
+  described: number;
 }
 
 export function buildCatalogueView(
@@ -34,6 +36,7 @@ export function buildCatalogueView(
     byId.set(item.id, all.length);
     all.push(item);
   }
+  const described = all.length;
   const byModelIndex: Array<ServingItem | null> = new Array(model.items.length).fill(null);
   model.items.forEach((id, i) => {
     const at = byId.get(id);
@@ -56,7 +59,7 @@ export function buildCatalogueView(
   });
   const modelIndex = new Map(model.items.map((id, i) => [id, i]));
   const modelIndexOf = Int32Array.from(all, (item) => modelIndex.get(item.id) ?? -1);
-  return { byModelIndex, all, modelIndexOf, byId };
+  return { byModelIndex, all, modelIndexOf, byId, described };
 }
 
 export interface ItemFilter {

@@ -8,6 +8,8 @@ import { detectDefects } from "../../core/rewriting/defects.js";
 import { simulateVoice } from "../../core/simulate/index.js";
 import { turnFromEvent } from "../../core/voice/turn.js";
 import { Engine } from "../../engine.js";
+import { playEventSchema } from "../../schema/events.js";
+import { OccurrenceCounter } from "../../store/event-key.js";
 import { storeVoiceWorld } from "../../store/voice-world-store.js";
 import { buildApp } from "../app.js";
 
@@ -79,6 +81,37 @@ describe("insights routes", () => {
     expect((await get(`/v1/users/${user}/history?limit=2`)).body.plays).toHaveLength(Math.min(2, own.length));
     expect((await get("/v1/users/nobody/history")).body.plays).toEqual([]);
     expect((await get(`/v1/users/${user}/history?limit=0`)).status).toBe(400);
+  });
+
+  it("titles each play as the store's catalogue does, also items described or played after the model loaded", async () => {
+    const user = world.plays[0].user;
+    await engine.models.require();
+    const at = Date.UTC(2030, 0, 1);
+    await engine.store.upsertItems([
+      { id: "new-song", title: "New Song", creators: ["Newcomer"], kind: "song", tags: [], attributes: {} },
+    ]);
+    const counter = new OccurrenceCounter();
+    const later = [
+      { user, item: "new-song", endTime: new Date(at).toISOString(), playedMs: 100_000 },
+      { user, item: "Nobody|Undescribed", endTime: new Date(at + 1000).toISOString(), playedMs: 5_000 },
+    ];
+    await engine.store.appendPlays(
+      later.map((e) => {
+        const event = playEventSchema.parse(e);
+        return { key: counter.keyFor(event), event, source: "test" };
+      }),
+    );
+    const { body } = await get(`/v1/users/${user}/history?limit=1000`);
+    const plays = body.plays as Array<{ item: string; title: string; creators: string[] }>;
+    expect(plays.slice(0, 2).map((p) => [p.item, p.title, p.creators])).toEqual([
+      ["Nobody|Undescribed", "Nobody|Undescribed", []],
+      ["new-song", "New Song", ["Newcomer"]],
+    ]);
+    const described = new Map((await engine.store.getItems()).map((i) => [i.id, i]));
+    for (const p of plays) {
+      const item = described.get(p.item);
+      expect([p.title, p.creators]).toEqual(item ? [item.title, item.creators] : [p.item, []]);
+    }
   });
 
   it("maps the most played items onto two axes that keep most of the factor variance", async () => {
