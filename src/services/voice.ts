@@ -10,7 +10,7 @@ import {
 import { subsetPlays } from "../core/evaluation/split.js";
 import {
   type FailureBreakdown,
-  FailurePointClassifier,
+  type FailurePointClassifier,
   failureBreakdown,
   turnCatalogue,
 } from "../core/failures/index.js";
@@ -31,9 +31,9 @@ import {
   resolveDecision,
   resolveUncertainty,
 } from "../core/serving/resolve-decision.js";
-import { simulateVoice } from "../core/simulate/index.js";
 import type { SimulationTruth } from "../core/simulate/types.js";
 import { turnFromEvent } from "../core/voice/turn.js";
+import { trainSimulatedFailureClassifierOffThread } from "../pipeline/failure-classifier.js";
 import type { PlayContext } from "../schema/events.js";
 import { splitStoredPlays } from "./affinity.js";
 import type { ServiceContext } from "./context.js";
@@ -85,6 +85,8 @@ export interface ResolveAnswer {
 /** Voice requests: what "play hello" means for this user, how well that works, and where the pipeline fails. */
 export class VoiceService {
   private readonly decisionPolicies = new DecisionPolicies();
+  /** The simulated failure-point classifier per seed, trained once per process off the serving thread. */
+  private readonly simulatedClassifiers = new Map<number, Promise<FailurePointClassifier>>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -202,16 +204,7 @@ export class VoiceService {
     if (turns.length === 0)
       throw new Error("the store holds no request events yet: ingest some with --requests");
     const catalogue = turnCatalogue(await this.ctx.store.getItems());
-    let classifier = options.classifier;
-    if (!classifier) {
-      const world = simulateVoice({ seed: options.seed ?? 1, users: 400, days: 14 });
-      const simTurns = world.requests.map(turnFromEvent);
-      classifier = FailurePointClassifier.train(
-        simTurns,
-        world.truth.map((t) => t.label),
-        turnCatalogue(world.catalogue.map((c) => ({ id: c.id, title: c.title, kind: c.kind }))),
-      );
-    }
+    const classifier = options.classifier ?? (await this.simulatedClassifier(options.seed ?? 1));
     const labels = classifier.predict(turns, catalogue);
     const labelled: Record<string, number> = {};
     for (const l of labels) labelled[l] = (labelled[l] ?? 0) + 1;
@@ -220,6 +213,17 @@ export class VoiceService {
       classifier: options.classifier ? "given" : "simulated",
       labelled,
     };
+  }
+
+  private simulatedClassifier(seed: number): Promise<FailurePointClassifier> {
+    let trained = this.simulatedClassifiers.get(seed);
+    if (!trained) {
+      trained = trainSimulatedFailureClassifierOffThread(seed);
+      // A failed training is not kept: the next call tries again.
+      trained.catch(() => this.simulatedClassifiers.delete(seed));
+      this.simulatedClassifiers.set(seed, trained);
+    }
+    return trained;
   }
 }
 

@@ -158,13 +158,19 @@ export function demoCommand(program: Command): void {
             `   ${stored.inserted} request turns stored (${stored.duplicates} already there), ${table.defective} defective; ${table.rules} rewrite rules (table ${table.version})`,
           );
         }
-        // The directed "what follows" model (as `tastebud train --graph`), from the order of the plays stored
-        // above: without it the dashboard's What follows page and GET /v1/items/{id}/next have nothing to say.
+        // The directed "what follows" model (as `tastebud train --graph --max-epochs 40`), from the order of the
+        // plays stored above: without it the dashboard's What follows page and GET /v1/items/{id}/next have
+        // nothing to say. At most 40 epochs (train --graph searches up to 300): on the default world the search
+        // alone took most of the demo's time.
         say(`\n${path ? "5." : "6."} what follows what: the directed model from the order of the plays`);
         try {
           const directed = await engine.directed.train(
             { kind: "plays" },
-            { seed: opts.seed, onProgress: (phase, done, total) => progress.update(phase, done, total) },
+            {
+              seed: opts.seed,
+              maxEpochs: 40,
+              onProgress: (phase, done, total) => progress.update(phase, done, total),
+            },
           );
           say(
             `   directed model ${directed.version}: ${directed.nodes} items, ${directed.edges} edges, ${directed.epochs} epochs, ${directed.seconds.toFixed(1)} s`,

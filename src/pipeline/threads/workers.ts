@@ -10,7 +10,13 @@ export function resolveThreads(threads: number | undefined): number {
 }
 
 /** The worker entry files of this folder. */
-export type WorkerName = "bpr-worker" | "wrmf-worker" | "train-worker" | "topn-worker" | "recommender-worker";
+export type WorkerName =
+  | "bpr-worker"
+  | "wrmf-worker"
+  | "train-worker"
+  | "topn-worker"
+  | "recommender-worker"
+  | "failure-classifier-worker";
 
 // From dist/ a worker is plain .js. From source (vitest, tsx) it is .ts and needs tsx's loader, which
 // Node 20 does not apply to a worker's entry through execArgv, so a one-line bootstrap registers it first.

@@ -138,8 +138,18 @@ describe("insights routes", () => {
     for (const d of days) expect(d.defectRate).toBeCloseTo(d.defective / d.turns, 5);
   });
 
-  it("reports failure points over the stored request log", async () => {
-    const { status, body } = await get("/v1/requests/failures");
+  it("reports failure points over the stored request log, answering other requests while its classifier trains", async () => {
+    // The first report trains the simulated classifier; on the serving thread that stalled every request
+    // behind it. Now it trains on a worker: a health probe sent after it is answered before it.
+    const order: string[] = [];
+    const failures = get("/v1/requests/failures").then((r) => {
+      order.push("failures");
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await app.inject({ url: "/healthz" }).then(() => order.push("healthz"));
+    const { status, body } = await failures;
+    expect(order).toEqual(["healthz", "failures"]);
     expect(status).toBe(200);
     expect(body.turns).toBe(world.requests.length);
     expect(Object.values(body.byStage as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(

@@ -314,11 +314,11 @@ class DuckDbConnectionStore {
     const inserted = await this.transaction(async () => {
       if (!options.listInserted) {
         let n = 0;
-        for (const sql of newPlaysInsertSql) n += (await this.conn.run(sql)).rowsChanged;
+        for (const sql of newPlaysInsertSql(batch)) n += (await this.conn.run(sql)).rowsChanged;
         return n;
       }
       const keys: bigint[] = [];
-      for (const sql of newPlaysInsertSql)
+      for (const sql of newPlaysInsertSql(batch))
         keys.push(
           ...(((await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0] ??
             []) as bigint[]),
@@ -961,16 +961,33 @@ class DuckDbConnectionStore {
  * match (a live event's time is past every stored one: the join reads nothing); a play with an event id is
  * its id, whatever its time. Two statements, one per kind, in the caller's transaction.
  */
-const newPlaysInsertSql = [
-  ["s.event_id IS NULL", "p.event_key = s.event_key AND p.end_time = s.end_time"],
-  ["s.event_id IS NOT NULL", "p.event_key = s.event_key"],
-].map(
-  ([kind, match]) => `INSERT INTO plays BY NAME
+function newPlaysInsertSql(batch: readonly KeyedPlayEvent[]): string[] {
+  // The times of the batch's plays without an event id, as constants: DuckDB then reads only the stored
+  // row groups whose times can match (the join's own pushdown did not: a single play took 115-160 ms on a
+  // 2 M-play store, load 12).
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const { event } of batch) {
+    if (event.eventId !== undefined) continue;
+    const ms = eventTimeMs(event.endTime);
+    if (ms < lo) lo = ms;
+    if (ms > hi) hi = ms;
+  }
+  const stamp = (ms: number) => `make_timestamp(${Math.trunc(ms * 1000)}::BIGINT)`;
+  const timed = Number.isFinite(lo)
+    ? `(SELECT event_key, end_time FROM plays WHERE end_time BETWEEN ${stamp(lo)} AND ${stamp(hi)})`
+    : "plays";
+  return [
+    ["s.event_id IS NULL", timed, "p.event_key = s.event_key AND p.end_time = s.end_time"],
+    ["s.event_id IS NOT NULL", "plays", "p.event_key = s.event_key"],
+  ].map(
+    ([kind, stored, match]) => `INSERT INTO plays BY NAME
     SELECT s.* EXCLUDE (pos) FROM (
       SELECT *, rowid AS pos FROM plays_staging QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY rowid) = 1
-    ) s ANTI JOIN plays p ON ${match}
+    ) s ANTI JOIN ${stored} p ON ${match}
     WHERE ${kind}`,
-);
+  );
+}
 
 function appendOptionalVarchar(
   a: { appendNull(): void; appendVarchar(v: string): void },
