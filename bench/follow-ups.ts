@@ -11,9 +11,11 @@
  * epochs of the embedding models are chosen on a validation cut of that graph's edges (trainDirectedModel).
  */
 import {
+  bothDirections,
   buildDirectedGraph,
   type DirectedScorer,
   embeddingScorer,
+  nextPlayModels,
   playsNextEdges,
   popularityScorer,
   trainDirectedModel,
@@ -27,14 +29,7 @@ import { answerFollowUp, type FollowUpKind, followUpKind } from "../src/core/voi
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
-const nextModels = [
-  "blade",
-  "source-target-factors",
-  "transition-counts",
-  "symmetric-factors",
-  "item-knn-cosine",
-  "popularity",
-] as const;
+const nextModels = nextPlayModels;
 
 export async function followUpsBench(options: { seeds?: number; maxEpochs?: number } = {}) {
   const seeds = options.seeds ?? 3;
@@ -60,7 +55,7 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
     const graph = buildDirectedGraph(nodes, edges);
     log(`seed ${seed}: ${turns.length} follow-up turns, listening graph ${graph.edgeCount} edges`);
     const train = (setup: Record<string, unknown>, symmetric = false) => {
-      const e = symmetric ? symmetricEdges(edges) : edges;
+      const e = symmetric ? bothDirections(edges) : edges;
       const trained = trainDirectedModel(nodes, e, {
         seed,
         maxEpochs: options.maxEpochs ?? 40,
@@ -117,18 +112,4 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
     perSeed.push(result);
   }
   return { seeds: perSeed };
-}
-
-function symmetricEdges(e: { sources: Int32Array; targets: Int32Array; weights: Float32Array }) {
-  const m = e.sources.length;
-  const sources = new Int32Array(2 * m);
-  const targets = new Int32Array(2 * m);
-  const weights = new Float32Array(2 * m);
-  sources.set(e.sources);
-  sources.set(e.targets, m);
-  targets.set(e.targets);
-  targets.set(e.sources, m);
-  weights.set(e.weights);
-  weights.set(e.weights, m);
-  return { sources, targets, weights };
 }

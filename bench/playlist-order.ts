@@ -10,6 +10,7 @@
  * World per seed: simulateWorld (300 users x 2,000 items, 60 days, followShare 0.3).
  */
 import {
+  bothDirections,
   buildDirectedGraph,
   type DirectedScorer,
   embeddingScorer,
@@ -59,13 +60,7 @@ export async function playlistOrderBench(options: { seeds?: number; maxEpochs?: 
       `seed ${seed}: ${graph.edgeCount} training edges, ${sample.length} of ${sessions.length} test sessions`,
     );
     const train = (setup: Record<string, unknown>, symmetric = false) => {
-      const e = symmetric
-        ? {
-            sources: Int32Array.from([...trainEdges.sources, ...trainEdges.targets]),
-            targets: Int32Array.from([...trainEdges.targets, ...trainEdges.sources]),
-            weights: Float32Array.from([...trainEdges.weights, ...trainEdges.weights]),
-          }
-        : trainEdges;
+      const e = symmetric ? bothDirections(trainEdges) : trainEdges;
       const trained = trainDirectedModel(n, e, {
         seed,
         maxEpochs: options.maxEpochs ?? 40,

@@ -172,7 +172,15 @@ function chooseEpochs(
 
 /** The undirected version of g (both directions of every edge), for the symmetric baseline. */
 export function symmetrised(g: DirectedGraph): DirectedGraph {
-  const e = edgesOf(g);
+  return buildDirectedGraph(g.nodeCount, bothDirections(edgesOf(g)));
+}
+
+/** An edge list with every edge also reversed (same weight): what a symmetric model learns from. */
+export function bothDirections(e: { sources: Int32Array; targets: Int32Array; weights: Float32Array }): {
+  sources: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
+} {
   const m = e.sources.length;
   const sources = new Int32Array(2 * m);
   const targets = new Int32Array(2 * m);
@@ -183,7 +191,7 @@ export function symmetrised(g: DirectedGraph): DirectedGraph {
   targets.set(e.sources, m);
   weights.set(e.weights);
   weights.set(e.weights, m);
-  return buildDirectedGraph(g.nodeCount, { sources, targets, weights });
+  return { sources, targets, weights };
 }
 
 /** A random share of the edges held out (seeded), the rest kept. */

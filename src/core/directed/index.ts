@@ -1,6 +1,7 @@
 /** Directed related items: "what follows" graphs, BLADE-style source/target embeddings, baselines, metrics. */
 export { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbeddings } from "./blade.js";
 export {
+  bothDirections,
   type DirectedExperimentOptions,
   type DirectedExperimentReport,
   type DirectedModelName,
