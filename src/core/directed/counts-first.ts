@@ -57,7 +57,12 @@ export function smoothedFollows(
   for (let k = 0; k < priorNodes.length; k++) {
     const v = priorNodes[k];
     const q = Math.exp(priorLogits[k] - max) / z;
-    byNode.set(v, { node: v, probability: (alpha * q) / denominator, logit: priorLogits[k], observed: false });
+    byNode.set(v, {
+      node: v,
+      probability: (alpha * q) / denominator,
+      logit: priorLogits[k],
+      observed: false,
+    });
   }
   for (let k = g.outOffsets[u]; k < g.outOffsets[u + 1]; k++) {
     const v = g.outTargets[k];
@@ -66,8 +71,7 @@ export function smoothedFollows(
     if (known) {
       known.probability += add;
       known.observed = true;
-    } else
-      byNode.set(v, { node: v, probability: add, logit: Number.NEGATIVE_INFINITY, observed: true });
+    } else byNode.set(v, { node: v, probability: add, logit: Number.NEGATIVE_INFINITY, observed: true });
   }
   return [...byNode.values()].sort(
     (a, b) => b.probability - a.probability || b.logit - a.logit || a.node - b.node,

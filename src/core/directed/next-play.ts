@@ -291,7 +291,13 @@ function fitEmbeddingModel(
   const graphOf = (g: DirectedGraph) => (setup.tied ? symmetrised(g) : g);
   let chosen: (ReturnType<typeof chooseEpochs> & { l2: number }) | null = null;
   for (const l2 of options.l2Values ?? [1e-6, 1e-4]) {
-    const tried = chooseEpochs(graphOf(fit), fit, validation, { ...options.train, ...setup, l2, seed }, options);
+    const tried = chooseEpochs(
+      graphOf(fit),
+      fit,
+      validation,
+      { ...options.train, ...setup, l2, seed },
+      options,
+    );
     if (!chosen || tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
   }
   const c = chosen as NonNullable<typeof chosen>;
@@ -336,6 +342,7 @@ export function trainCountsFirstModel(
   const fit = buildDirectedGraph(itemCount, pick(transitions, early));
   const graph = buildDirectedGraph(itemCount, pick(transitions, all));
   const validation = sampleQueries(transitions, late, options.maxValidationQueries ?? 1000, new Random(seed));
+  options.onProgress?.("choosing on validation", 0, 1);
   if (options.prior === "popularity") {
     const smoothing = chooseSmoothing(fit, logPopularityScorer(fit), validation);
     return {
