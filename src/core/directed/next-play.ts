@@ -267,7 +267,8 @@ export function chooseSmoothing(
     const mrr = evaluateNextPlay(countsFirstScorer(fit, prior, { alpha }), fit, validation).overall.mrr;
     if (mrr > best.mrr) best = { alpha, mrr };
   }
-  return best;
+  // No validation transition to rank (a tiny store): a prior worth one transition, and no figure.
+  return Number.isFinite(best.mrr) ? best : { alpha: 1, mrr: Number.NaN };
 }
 
 interface EmbeddingFit {
