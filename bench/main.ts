@@ -4,6 +4,8 @@
  *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
  *                                 # (--rows N for a quicker run; bench/ingest.ts)
+ *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
+ *                                 # beside the store's own append of the same events (bench/http-ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
  *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
@@ -25,7 +27,7 @@
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
- *                                 # (--seeds N --only spotify,sim --max-epochs N; bench/next-play.ts)
+ *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
  *   npm run bench -- follow-ups   # voice follow-ups ("play the next one", "again", "like this") answered from
  *                                 # the previous play; "next" by each model, per seed (--seeds N --max-epochs N)
  *   npm run bench -- playlist-order  # test sessions' items re-ordered by the directed model vs transition counts,
@@ -47,6 +49,7 @@ import { defaultBprKernel, trainBpr } from "../src/core/affinity/bpr.js";
 import { foldPlays } from "../src/core/affinity/cells.js";
 import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
+import type { NextPlayModelName } from "../src/core/directed/index.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
@@ -58,6 +61,7 @@ import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
+import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
@@ -91,6 +95,8 @@ const valued = [
   "--writes",
   "--max-folded-in",
   "--rows",
+  "--batches",
+  "--batch-size",
   "--seconds",
 ];
 const which = process.argv
@@ -152,6 +158,10 @@ async function main() {
   // The rest can run one after another in one command (npm run bench -- home serve).
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
+    [
+      "http-ingest",
+      () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
+    ],
     ["resolve-decision", () => resolveDecisionBench()],
     ["playlists", () => playlistsBench()],
     ["privacy", () => privacyBench({ table: flag("--table"), latencyOnly: args.includes("--latency-only") })],
@@ -173,6 +183,7 @@ async function main() {
           seeds: numberFlag("--seeds"),
           only: flag("--only")?.split(","),
           maxEpochs: numberFlag("--max-epochs"),
+          models: flag("--models")?.split(",") as NextPlayModelName[] | undefined,
         }),
     ],
     [

@@ -9,11 +9,16 @@
  * Written here rather than taken from a package: the keys are already uniform hashes, so the probe
  * positions are two 32-bit slices of the key (double hashing), with nothing to hash again; the whole
  * structure is a bit array and two loops. No false negatives: "may hold" false means the key is not stored.
+ *
+ * Sized for batches, not single keys: one key of a batch that may be stored sends the whole batch through
+ * the look-up, so a 10,000-event batch needs a false-positive rate near 1e-7 per key. At 10 bits a key
+ * (1% each) nearly every such batch took the slow path: 11k events/s over HTTP against 22k for plays
+ * keyed by fields (load 18). 32 bits a key and 22 probes: ~2e-7 in theory, 4 bytes a stored event id.
  */
 export class EventKeyFilter {
-  /** Probes per key: with 10 bits per key, about 1% false positives at capacity. */
-  private static readonly PROBES = 7;
-  private static readonly BITS_PER_KEY = 10;
+  /** With 32 bits a key, 22 probes minimise false positives (m/n ln 2). */
+  private static readonly PROBES = 22;
+  private static readonly BITS_PER_KEY = 32;
   private readonly words: Uint32Array;
   private readonly mask: number;
   private keys = 0;
