@@ -1,4 +1,5 @@
 import { Random } from "../random.js";
+import { hashString } from "../simulate/voice/hash.js";
 import { sigmoid } from "./logistic.js";
 import { type BanditContext, type BanditPolicy, LinearPolicy } from "./policies.js";
 import { seenSlots } from "./slate.js";
@@ -176,7 +177,8 @@ export interface SimulationOptions {
 
 /**
  * Runs each policy on the same visitors and the same random numbers (common random numbers: the draw that
- * decides a reward is shared per visit and slot), with batch feedback: a round's displays use the state at
+ * decides a reward is shared per visit and slot; a policy's own draws come from a stream keyed by the seed and
+ * its name, so two policies in one run need different names), with batch feedback: a round's displays use the state at
  * the round's start, and all its observations are learned at its end. Regret is expected regret: the best
  * display's expected reward minus the shown display's, so it carries no reward-sampling noise.
  */
@@ -194,8 +196,10 @@ export function simulateBandit(
     roundDraws.push(Float64Array.from({ length: options.usersPerRound * slots }, () => master.next()));
   }
   const context = (u: number): BanditContext => ({ segment: env.segment(u), features: env.features(u) });
-  return policies.map((policy, index) => {
-    const rng = new Random(options.seed * 7919 + index + 1);
+  return policies.map((policy) => {
+    // Seeded by (seed, name), not by place in the list: adding or reordering policies must leave every other
+    // policy's draws, and so its figures, unchanged.
+    const rng = new Random(hashString(policy.name, options.seed));
     const cumulativeRegret: number[] = [];
     let regret = 0;
     let rewards = 0;
