@@ -173,6 +173,21 @@ export interface SimulationOptions {
   /** false: every shown slot counts as seen (the "naive" update Bendada et al. compare with). */
   cascade?: boolean;
   onRound?: (policy: string, round: number) => void;
+  /** Every display with what the policy logged and what happened (to write a simulated impression log). */
+  onDisplay?: (display: SimulatedDisplay) => void;
+}
+
+export interface SimulatedDisplay {
+  policy: string;
+  round: number;
+  /** Index of the visit within its round. */
+  visit: number;
+  user: number;
+  arms: Int32Array;
+  propensities: Float64Array;
+  rewards: Float64Array;
+  /** Leading slots observed (the cascade rule). */
+  seen: number;
 }
 
 /**
@@ -208,7 +223,7 @@ export function simulateBandit(
       for (let i = 0; i < options.usersPerRound; i++) {
         const u = roundUsers[r][i];
         const ctx = context(u);
-        const { arms } = policy.choose(ctx, slots, rng);
+        const { arms, propensities } = policy.choose(ctx, slots, rng);
         regret += env.optimalValue(u) - expectedReward(env, u, arms);
         const got = new Float64Array(arms.length);
         for (let k = 0; k < arms.length; k++) {
@@ -223,6 +238,16 @@ export function simulateBandit(
             ? arms.length
             : seenSlots(got, env.initiallyVisible);
         batch.push({ context: ctx, arms: arms.subarray(0, seen), rewards: got.subarray(0, seen) });
+        options.onDisplay?.({
+          policy: policy.name,
+          round: r,
+          visit: i,
+          user: u,
+          arms,
+          propensities,
+          rewards: got,
+          seen,
+        });
       }
       if (policy instanceof LinearPolicy) policy.updateBatch(batch);
       else for (const b of batch) policy.update(b.context, b.arms, b.rewards);
