@@ -20,6 +20,7 @@ import {
   type BanditLog,
   empiricalPolicyTable,
   evaluateOffPolicy,
+  knobChoices,
   onPolicyValue,
   positionPolicy,
   relativeErrors,
@@ -95,15 +96,23 @@ export function banditCommand(program: Command): void {
       "plain",
     )
     .option(
+      "--tuning <how>",
+      "Switch-DR's and DRos's knobs: slope (Lepski's rule on every resample) or split (split-half validation on the log: the knob whose half-log estimate is closest to the other half's SNIPS, chosen once)",
+      "slope",
+    )
+    .option("--splits <n>", "random halvings for --tuning split", number("splits"), 20)
+    .option(
       "--store <path>",
       "keep the report in this store's models folder (the dashboard's Home page shows it)",
     )
     .option("--models <dir>", "folder of model versions (default <store>.models)")
     .option("--json", "print JSON")
     .action(async (opts) => {
+      if (!(knobChoices as readonly string[]).includes(opts.tuning))
+        throw new UsageError(`--tuning expects ${knobChoices.join(" or ")}`);
       if (opts.rewardModel !== "plain" && opts.rewardModel !== "importance-weighted")
         throw new UsageError("--reward-model expects plain or importance-weighted");
-      for (const key of ["resamples", "refits"] as const)
+      for (const key of ["resamples", "refits", "splits"] as const)
         if (!Number.isInteger(opts[key]) || opts[key] < 0)
           throw new UsageError(`--${key} expects a whole number >= 0`);
       const log = await readOpenBanditLog(opts.log);
@@ -116,6 +125,8 @@ export function banditCommand(program: Command): void {
         refits: opts.refits,
         seed: opts.seed,
         importanceWeightedModel: opts.rewardModel === "importance-weighted",
+        tuning: opts.tuning,
+        splits: opts.splits,
         onRefit: (done, total) => progress.update("reward-model refits", done, total),
       });
       progress.stop();
@@ -144,6 +155,8 @@ export function banditCommand(program: Command): void {
         // JSON has no Infinity: say it in words (the knob left at plain DR).
         switchTau: Number.isFinite(report.tuning.switchTau) ? report.tuning.switchTau : "Infinity",
         drosLambda: Number.isFinite(report.tuning.drosLambda) ? report.tuning.drosLambda : "Infinity",
+        tuning: report.tuning.method,
+        ...(report.tuning.splits ? { splits: report.tuning.splits } : {}),
         observed,
         estimates: rows,
       };
@@ -160,7 +173,7 @@ export function banditCommand(program: Command): void {
         `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model ${opts.rewardModel}, L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
       );
       console.log(
-        `chosen by SLOPE on the log: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
+        `chosen by ${report.tuning.method === "split" ? `split-half validation on the log (${report.tuning.splits} halvings; intervals hold the knobs fixed)` : "SLOPE on the log"}: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
       );
       if (observed)
         console.log(
