@@ -11,13 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type autocannon from "autocannon";
-import { toTrainConfig, trainSettingsSchema } from "../src/config.js";
-import { simulateWorld } from "../src/core/simulate/index.js";
-import { Engine } from "../src/engine.js";
-import { catalogueItemSchema } from "../src/schema/events.js";
-import { OccurrenceCounter } from "../src/store/event-key.js";
 import { hostileCorpus, postRaw } from "../test/faults/http-hostile-corpus.js";
-import { drive, startServer } from "./serve.js";
+import { drive, startServer, storeSmallWorld } from "./serve.js";
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -27,21 +22,7 @@ export async function hostileBench(options: { seconds?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "tastebud-hostile-bench-"));
   try {
     const store = join(dir, "store.duckdb");
-    const world = simulateWorld({ users: 200, items: 1000, days: 20, seed: 6 });
-    const engine = await Engine.open({ store });
-    try {
-      await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
-      const counter = new OccurrenceCounter();
-      await engine.store.appendPlays(
-        world.events.map((event) => ({ key: counter.keyFor(event), event, source: "bench" })),
-      );
-      await engine.affinity.train(
-        toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 5, seed: 1 })),
-        { serve: false },
-      );
-    } finally {
-      await engine.close();
-    }
+    const world = await storeSmallWorld(store);
     const users = [...new Set(world.events.map((e) => e.user))];
     const item = world.events[0].item;
     const corpus = hostileCorpus(item);

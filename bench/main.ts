@@ -4,6 +4,8 @@
  *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
  *                                 # (--rows N for a quicker run; bench/ingest.ts)
+ *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
+ *                                 # beside the store's own append of the same events (bench/http-ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
  *                                 # (issue 4's anchors; flags in bench/train.ts)
  *   npm run bench -- serve        # HTTP recommendations and resolve on a 100k-item model (autocannon)
@@ -58,6 +60,7 @@ import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
+import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
@@ -91,6 +94,8 @@ const valued = [
   "--writes",
   "--max-folded-in",
   "--rows",
+  "--batches",
+  "--batch-size",
   "--seconds",
 ];
 const which = process.argv
@@ -152,6 +157,10 @@ async function main() {
   // The rest can run one after another in one command (npm run bench -- home serve).
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
+    [
+      "http-ingest",
+      () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
+    ],
     ["resolve-decision", () => resolveDecisionBench()],
     ["playlists", () => playlistsBench()],
     ["privacy", () => privacyBench({ table: flag("--table"), latencyOnly: args.includes("--latency-only") })],

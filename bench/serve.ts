@@ -8,15 +8,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { toTrainConfig, trainSettingsSchema } from "../src/config.js";
 import { assembleModel } from "../src/core/affinity/affinity-model.js";
 import { defaultBlend } from "../src/core/affinity/blend.js";
 import { foldPlays, playTableFromRows } from "../src/core/affinity/cells.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
 import { Random } from "../src/core/random.js";
+import { type SimulatedWorld, simulateWorld } from "../src/core/simulate/index.js";
 import { randomFactorModel } from "../src/core/topn/index.js";
 import { Engine } from "../src/engine.js";
 import { newModelVersion, saveModel } from "../src/pipeline/model-files.js";
-import { playEventSchema, songId } from "../src/schema/events.js";
+import { catalogueItemSchema, playEventSchema, songId } from "../src/schema/events.js";
 import { OccurrenceCounter } from "../src/store/event-key.js";
 import type { KeyedPlayEvent } from "../src/store/event-store.js";
 
@@ -148,6 +150,29 @@ async function inProcess(store: string) {
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * A small simulated world stored and trained (16 factors, 5 epochs) in `store`, so that `tastebud serve`
+ * starts on it with a current model: the set-up of the benches that load a server rather than a model.
+ */
+export async function storeSmallWorld(store: string): Promise<SimulatedWorld> {
+  const world = simulateWorld({ users: 200, items: 1000, days: 20, seed: 6 });
+  const engine = await Engine.open({ store });
+  try {
+    await engine.store.upsertItems(world.catalogue.map((c) => catalogueItemSchema.parse(c)));
+    const counter = new OccurrenceCounter();
+    await engine.store.appendPlays(
+      world.events.map((event) => ({ key: counter.keyFor(event), event, source: "bench" })),
+    );
+    await engine.affinity.train(
+      toTrainConfig(trainSettingsSchema.parse({ factors: 16, epochs: 5, seed: 1 })),
+      { serve: false },
+    );
+  } finally {
+    await engine.close();
+  }
+  return world;
 }
 
 export async function startServer(store: string): Promise<{ child: ChildProcess; url: string }> {

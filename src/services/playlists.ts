@@ -361,6 +361,7 @@ export class PlaylistsService {
     }
     const catalogue = buildCatalogueView({ items }, await this.ctx.store.getItems()).byModelIndex;
     let judgeTruth: PlaylistEvaluationConfig["truth"];
+    let itemTraits: PlaylistEvaluationConfig["itemTraits"];
     if (truth) {
       const tu = new Map(truth.users.map((u, k) => [u, k]));
       const ti = new Map(truth.items.map((i, k) => [i, k]));
@@ -369,6 +370,13 @@ export class PlaylistsService {
         const i = ti.get(item);
         return u === undefined || i === undefined ? null : trueAffinity({ truth }, u, i);
       };
+      itemTraits = {
+        dim: truth.dim,
+        of: (item) => {
+          const i = ti.get(item);
+          return i === undefined ? null : truth.itemFactors.subarray(i * truth.dim, (i + 1) * truth.dim);
+        },
+      };
     }
     return evaluatePlaylists(
       plays,
@@ -376,7 +384,7 @@ export class PlaylistsService {
       items,
       catalogue,
       cut,
-      { ...defaultPlaylistEvaluationConfig, ...overrides, train, truth: judgeTruth },
+      { ...defaultPlaylistEvaluationConfig, ...overrides, train, truth: judgeTruth, itemTraits },
       onProgress,
     );
   }

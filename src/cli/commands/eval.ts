@@ -257,6 +257,15 @@ function formatPlaylists(r: PlaylistEvaluationReport): string {
         `  ${policy.padEnd(21)}  ${f(m.joy)} ${f(m.worstMember)} ${f(m.equal)}  ${f(m.democratic)}       ${f(m.coherent)}    |     ${f(m.heldOutMean)} ${f(m.heldOutWorst)}${truth ? ` |      ${f(m.trueJoy)} ${f(m.trueWorst)}` : ""}`,
       );
   }
+  if (r.creators) {
+    const c = r.creators;
+    lines.push(
+      "",
+      `similar creators against the truly alike (${c.creators} creators, top ${c.k}): NDCG  Spearman`,
+      `  taste space     ${f(c.tasteSpace.ndcg)} ${f(c.tasteSpace.spearman)}`,
+      `  co-listening    ${f(c.coListening.ndcg)} ${f(c.coListening.spearman)}`,
+    );
+  }
   return lines.join("\n");
 }
 

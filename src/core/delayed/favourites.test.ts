@@ -45,6 +45,50 @@ describe("favouriteExamples", () => {
     // Item 1 had one skip before its first long play; the other user's first play saw 2 long plays by others.
     expect(ex.x[ex.featureNames.indexOf("logItemSkipsBefore")]).toBeCloseTo(Math.log(2));
     expect(ex.x[2 * d + ex.featureNames.indexOf("logItemLongPlaysByOthers")]).toBeCloseTo(Math.log(4));
+    // Example 1 (day 2): the user's one recent discovery (item 1) had no long replay yet: (0 + 1)/(1 + 5).
+    expect(ex.x[d + ex.featureNames.indexOf("userRecentReplayedShare")]).toBeCloseTo(1 / 6);
+    // The first plays of new items in the hour before: none for any example (a day apart).
+    expect(ex.x[d + ex.featureNames.indexOf("logNewItemsLastHour")]).toBe(0);
+  });
+
+  it("counts a listener's recent discoveries already replayed, and new items in the last hour", () => {
+    const H = 1 / 24;
+    const ex = favouriteExamples(
+      table([
+        [0, 1, 0, 0, 100], // example 0
+        [0, 2, 1, 1, 100], // example 1
+        [0, 1, 0, 2, 100], // item 1 replayed long
+        [0, 3, 2, 10, 10], // a new item skipped: a new item's first play, no example
+        [0, 4, 3, 10 + H / 2, 100], // example 2, half an hour later: one new item in the last hour
+        [0, 5, 4, 20, 100], // example 3, day 20: examples 0 and 1 are more than 14 days old
+      ]),
+    );
+    const d = ex.featureNames.length;
+    const f = (e: number, name: string) => ex.x[e * d + ex.featureNames.indexOf(name)];
+    // Example 2 sees examples 0 and 1, one of them replayed: (1 + 1)/(2 + 5).
+    expect(f(2, "userRecentReplayedShare")).toBeCloseTo(2 / 7);
+    expect(f(2, "logNewItemsLastHour")).toBeCloseTo(Math.log(2));
+    // Example 3 sees only example 2 (day 10), not replayed.
+    expect(f(3, "userRecentReplayedShare")).toBeCloseTo(1 / 6);
+  });
+
+  it("fixes every feature at the first long play: plays after it change no example's features", () => {
+    const plays = simulateFavouriteHistories({ users: 40, days: 60, seed: 5 });
+    const all = favouriteExamples(plays);
+    const cutAt = plays.endTimeMs[Math.floor(plays.endTimeMs.length / 2)];
+    const pick = <T extends Int32Array | Float64Array>(a: T) =>
+      a.filter((_, r) => plays.endTimeMs[r] <= cutAt) as T;
+    const early = favouriteExamples({
+      ...plays,
+      userIndex: pick(plays.userIndex),
+      itemIndex: pick(plays.itemIndex),
+      creatorIndex: pick(plays.creatorIndex),
+      endTimeMs: pick(plays.endTimeMs),
+      playedMs: pick(plays.playedMs),
+    });
+    expect(early.n).toBeGreaterThan(100);
+    // The examples that started before the cut are the same ones, in the same order, with the same features.
+    expect(Array.from(all.x.subarray(0, early.x.length))).toEqual(Array.from(early.x));
   });
 });
 

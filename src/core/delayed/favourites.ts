@@ -36,11 +36,16 @@ export const favouriteFeatureNames = [
   "logCreatorPlaysLastWeek",
   "logItemLongPlaysByOthers",
   "logCreatorItemsFavouredShare",
+  "userRecentReplayedShare",
+  "logNewItemsLastHour",
 ];
 export const favouriteEngagementKinds = ["longReplay", "shortReplay", "creatorPlay"];
 const [LONG_REPLAY, SHORT_REPLAY, CREATOR_PLAY] = [0, 1, 2];
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** How far back "the listener's recent discoveries" reach (userRecentReplayedShare). */
+const RECENT_DAYS = 14;
 
 export function favouriteExamples(
   plays: CreatorPlayTable,
@@ -68,6 +73,13 @@ export function favouriteExamples(
   const itemLong = new Float64Array(plays.nItems);
   // Examples whose window is open, per (user, creator), for creator-play engagement.
   const open = new Map<string, number[]>();
+  // Per user, the examples started in the last RECENT_DAYS, and whether each was already played long again:
+  // how many of a listener's recent discoveries stick right now (a phase of replaying vs one of browsing).
+  const recentExamples = new Map<number, number[]>();
+  const replayedOnce: number[] = [];
+  // Per user, times of first plays (any length) of items new to them: many in the last hour is a listener
+  // browsing (a radio, a new-releases list), whose finds stick less often than one found alone.
+  const newItemTimes = new Map<number, number[]>();
   // Times of (user, creator) plays in the last week: a listener in the middle of a creator binge.
   const recent = new Map<string, number[]>();
   const recentCreatorPlays = (uc: string, t: number) => {
@@ -98,6 +110,7 @@ export function favouriteExamples(
     if (state !== undefined && state >= 0) {
       const e = state;
       const offset = t - start[e];
+      if (long) replayedOnce[e] = 1;
       if (offset <= W && !(delay[e] <= W)) {
         if (long) {
           longReplays[e]++;
@@ -113,6 +126,12 @@ export function favouriteExamples(
       const cl = creatorLong.get(uc) ?? 0;
       const ct = creatorTotal.get(uc) ?? 0;
       const items = creatorItems.get(uc) ?? 0;
+      const mine = recentExamples.get(u) ?? [];
+      while (mine.length && t - start[mine[0]] > RECENT_DAYS * DAY_MS) mine.shift();
+      let replayedRecently = 0;
+      for (const e of mine) replayedRecently += replayedOnce[e];
+      const newTimes = newItemTimes.get(u) ?? [];
+      while (newTimes.length && t - newTimes[0] > HOUR_MS) newTimes.shift();
       x.push(
         Math.log1p(plays.playedMs[r] / 60_000),
         Math.log1p(cl),
@@ -122,6 +141,8 @@ export function favouriteExamples(
         Math.log1p(recentCreatorPlays(uc, t)),
         Math.log1p(itemLong[i]),
         Math.log((1 + (creatorFavoured.get(uc) ?? 0)) / (2 + items)),
+        (replayedRecently + 1) / (mine.length + 5),
+        Math.log1p(newTimes.length),
       );
       start.push(t);
       delay.push(Number.POSITIVE_INFINITY);
@@ -129,11 +150,19 @@ export function favouriteExamples(
       lists.push([[], [], []]);
       longReplays.push(0);
       itemOfExample.push(i);
+      replayedOnce.push(0);
+      mine.push(e);
+      recentExamples.set(u, mine);
       pairState.set(pair, e);
       creatorItems.set(uc, items + 1);
       if (openHere) openHere.push(e);
       else open.set(uc, [e]);
     } else pairState.set(pair, (state ?? -1) - 1);
+    if (state === undefined) {
+      const times = newItemTimes.get(u);
+      if (times) times.push(t);
+      else newItemTimes.set(u, [t]);
+    }
     userTotal[u]++;
     const times = recent.get(uc);
     if (times) times.push(t);

@@ -49,6 +49,12 @@ describe("eval --playlists", () => {
     expect(report.blend[0].policies.blend.trueWorst).toBeLessThanOrEqual(
       report.blend[0].policies.blend.trueJoy as number,
     );
+    // Similar creators are judged against the truly alike ones, for the taste space and its baseline.
+    expect(report.creators?.creators).toBeGreaterThan(10);
+    for (const scores of [report.creators?.tasteSpace, report.creators?.coListening]) {
+      expect(scores?.ndcg).toBeGreaterThanOrEqual(0);
+      expect(scores?.ndcg).toBeLessThanOrEqual(1);
+    }
     // Every candidate weight was scored on validation, and the chosen one is the best scored.
     for (const choice of Object.values(report.selection)) {
       expect(choice.values).toHaveLength(choice.grid.length);

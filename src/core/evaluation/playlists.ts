@@ -15,6 +15,8 @@ import {
   blendPolicies,
   buildBlend,
   buildPlaylist,
+  type CreatorSimilarityReport,
+  compareCreatorSimilarity,
   defaultBlendOptions,
   defaultSelectOptions,
   intraListDiversity,
@@ -48,6 +50,8 @@ export interface PlaylistEvaluationConfig {
   seed: number;
   /** The simulator's true affinity of a (user, item) by id, or null where unknown. */
   truth?: (user: string, item: string) => number | null;
+  /** The simulator's true trait vectors of items by id (null where unknown): judges similar creators. */
+  itemTraits?: { dim: number; of: (item: string) => ArrayLike<number> | null };
 }
 
 export const defaultPlaylistEvaluationConfig: Omit<PlaylistEvaluationConfig, "train"> = {
@@ -112,6 +116,11 @@ export interface PlaylistEvaluationReport {
   selection: { diversity: WeightChoice; othersWeight: WeightChoice };
   playlists: Record<"discover" | "mix" | "popularity" | "popularNew" | "ownTop", ListMetrics>;
   blend: Array<{ members: number; groups: number; policies: Record<BlendPolicy, BlendPolicyMetrics> }>;
+  /**
+   * Given the simulator's item traits: similar creators by the test model's taste space against the
+   * co-listening baseline, both judged against the creators truly alike (compareCreatorSimilarity).
+   */
+  creators?: CreatorSimilarityReport;
 }
 
 export type PlaylistEvaluationProgress = (phase: string, done: number, total: number) => void;
@@ -466,6 +475,16 @@ export function evaluatePlaylists(
   });
   let heldOutLongPlays = 0;
   for (const u of judge.users) heldOutLongPlays += judge.heldOut[u].size;
+  let creators: CreatorSimilarityReport | undefined;
+  if (config.itemTraits) {
+    const { dim, of } = config.itemTraits;
+    const traits = new Float32Array(judge.model.items.length * dim).fill(Number.NaN);
+    judge.model.items.forEach((id, i) => {
+      const t = of(id);
+      if (t) traits.set(t, i * dim);
+    });
+    creators = compareCreatorSimilarity(judge.space, judge.model.history, traits, dim);
+  }
   return {
     split: {
       train: train.userIndex.length,
@@ -493,5 +512,6 @@ export function evaluatePlaylists(
     },
     playlists,
     blend,
+    ...(creators ? { creators } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { type AffinityModel, scoreUserItem, type UserState } from "../affinity/affinity-model.js";
 import { blendProbability } from "../affinity/blend.js";
-import { createTopN, type TopN } from "../topn/index.js";
+import { createTopN, nearestByCosine, type TopN } from "../topn/index.js";
 import {
   artistSpread,
   coherence,
@@ -10,7 +10,7 @@ import {
   type SelectOptions,
   selectTracks,
 } from "./select.js";
-import { itemCosine, itemQueryCosine, nearestRows, type TasteItem, type TasteSpace } from "./taste-space.js";
+import { itemCosine, itemQueryCosine, type TasteItem, type TasteSpace } from "./taste-space.js";
 
 export const playlistKinds = ["discover", "mix", "radio"] as const;
 export type PlaylistKind = (typeof playlistKinds)[number];
@@ -169,10 +169,12 @@ export function playlistCandidates(input: PlaylistInput, fresh: number): ScoredC
   }
   const skip = (i: number) => played.has(i) || (allow !== null && allow[i] === 0) || input.seed?.item === i;
   if (input.seed) {
-    for (const n of nearestRows(space.unitItems, space.dim, input.seed.vector, fresh, skip)) {
-      const affinity = user ? scoreUserItem(model, user, n.index).affinity : model.itemLongRate[n.index];
-      push(n.index, affinity, false, 0);
-    }
+    const near = nearestByCosine(model.factors, input.seed.vector, fresh, {
+      exclude: skip,
+      allow: allow ?? undefined,
+    });
+    for (const i of near.items)
+      push(i, user ? scoreUserItem(model, user, i).affinity : model.itemLongRate[i], false, 0);
   } else if (user) {
     const topN = input.topN ?? createTopN(model.factors, { approximateAbove: Number.POSITIVE_INFINITY });
     const top = topN.recommend(user.vector, fresh, { exclude: skip, allow: allow ?? undefined });

@@ -52,29 +52,34 @@ export function selectTracks(
   const familiarTarget = Math.round(Math.min(1, Math.max(0, options.familiar)) * options.length);
   const newTarget = options.length - familiarTarget;
   const d = Math.min(1, Math.max(0, options.diversity));
-  const maxSim = new Float64Array(candidates.length).fill(Number.NEGATIVE_INFINITY);
-  const used = new Uint8Array(candidates.length);
+  const n = candidates.length;
+  const maxSim = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
+  const used = new Uint8Array(n);
+  // A candidate is blocked once one of its creators reaches the cap: marked when the cap is reached
+  // (a pick), not looked up per candidate per scan, so the scans below are plain array reads.
+  const blocked = new Uint8Array(n);
+  if (options.artistCap <= 0)
+    for (let k = 0; k < n; k++) if (space.itemCreators[candidates[k].index]?.length) blocked[k] = 1;
   const perCreator = new Map<number, number>();
   const picked: PlaylistCandidate[] = [];
-  const capHit = new Uint8Array(candidates.length);
+  const capHit = new Uint8Array(n);
+  const relevance = Float64Array.from(candidates, (c) => c.relevance);
+  const familiarOf = Uint8Array.from(candidates, (c) => (c.familiar ? 1 : 0));
+  const { dim, unitItems: u } = space;
   let familiarPicked = 0;
   let newPicked = 0;
-  const overCap = (index: number) => {
-    for (const c of space.itemCreators[index] ?? [])
-      if ((perCreator.get(c) ?? 0) >= options.artistCap) return true;
-    return false;
-  };
   const best = (familiar: boolean): number => {
+    const want = familiar ? 1 : 0;
+    const penalty = picked.length ? d : 0;
     let at = -1;
     let value = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < candidates.length; k++) {
-      const c = candidates[k];
-      if (used[k] || c.familiar !== familiar) continue;
-      if (overCap(c.index)) {
+    for (let k = 0; k < n; k++) {
+      if (used[k] || familiarOf[k] !== want) continue;
+      if (blocked[k]) {
         capHit[k] = 1;
         continue;
       }
-      const v = (1 - d) * c.relevance - (picked.length ? d * maxSim[k] : 0);
+      const v = (1 - d) * relevance[k] - (penalty ? penalty * maxSim[k] : 0);
       if (v > value) {
         value = v;
         at = k;
@@ -93,15 +98,24 @@ export function selectTracks(
     picked.push(chosen);
     if (chosen.familiar) familiarPicked++;
     else newPicked++;
-    for (const c of space.itemCreators[chosen.index] ?? []) perCreator.set(c, (perCreator.get(c) ?? 0) + 1);
-    for (let j = 0; j < candidates.length; j++) {
+    for (const c of space.itemCreators[chosen.index] ?? []) {
+      const count = (perCreator.get(c) ?? 0) + 1;
+      perCreator.set(c, count);
+      if (count < options.artistCap) continue;
+      for (let j = 0; j < n; j++)
+        if (!blocked[j] && space.itemCreators[candidates[j].index]?.includes(c)) blocked[j] = 1;
+    }
+    const at = chosen.index * dim;
+    for (let j = 0; j < n; j++) {
       if (used[j]) continue;
-      const s = itemCosine(space, chosen.index, candidates[j].index);
+      const bt = candidates[j].index * dim;
+      let s = 0;
+      for (let f = 0; f < dim; f++) s += u[at + f] * u[bt + f];
       if (s > maxSim[j]) maxSim[j] = s;
     }
   }
   let capped = 0;
-  for (let k = 0; k < candidates.length; k++) if (capHit[k] && !used[k]) capped++;
+  for (let k = 0; k < n; k++) if (capHit[k] && !used[k]) capped++;
   return {
     picked,
     capped,
@@ -120,13 +134,17 @@ export function selectTracks(
 export function coherentOrder(indices: readonly number[], space: TasteSpace): number[] {
   const n = indices.length;
   if (n < 3) return [...indices];
-  const sim = (a: number, b: number) => itemCosine(space, a, b);
-  const rest = indices.slice(1);
-  const order = [indices[0]];
+  // Positions, not item indices, from here on: the n × n cosines are computed once, so the 2-opt rounds
+  // below read a table instead of recomputing dim-long dot products (most of a playlist's time before).
+  const sim = new Float64Array(n * n);
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++) sim[a * n + b] = sim[b * n + a] = itemCosine(space, indices[a], indices[b]);
+  const rest = Array.from({ length: n - 1 }, (_, k) => k + 1);
+  const order = [0];
   while (rest.length) {
-    const last = order[order.length - 1];
+    const last = order[order.length - 1] * n;
     let at = 0;
-    for (let k = 1; k < rest.length; k++) if (sim(last, rest[k]) > sim(last, rest[at])) at = k;
+    for (let k = 1; k < rest.length; k++) if (sim[last + rest[k]] > sim[last + rest[at]]) at = k;
     order.push(rest.splice(at, 1)[0]);
   }
   // 2-opt on an open path with a fixed start: reversing order[i..j] swaps edges (i-1,i),(j,j+1) for
@@ -135,8 +153,9 @@ export function coherentOrder(indices: readonly number[], space: TasteSpace): nu
     improved = false;
     for (let i = 1; i < n - 1; i++) {
       for (let j = i + 1; j < n; j++) {
-        const before = sim(order[i - 1], order[i]) + (j + 1 < n ? sim(order[j], order[j + 1]) : 0);
-        const after = sim(order[i - 1], order[j]) + (j + 1 < n ? sim(order[i], order[j + 1]) : 0);
+        const next = j + 1 < n;
+        const before = sim[order[i - 1] * n + order[i]] + (next ? sim[order[j] * n + order[j + 1]] : 0);
+        const after = sim[order[i - 1] * n + order[j]] + (next ? sim[order[i] * n + order[j + 1]] : 0);
         if (after > before + 1e-9) {
           for (let a = i, b = j; a < b; a++, b--) [order[a], order[b]] = [order[b], order[a]];
           improved = true;
@@ -144,7 +163,7 @@ export function coherentOrder(indices: readonly number[], space: TasteSpace): nu
       }
     }
   }
-  return order;
+  return order.map((k) => indices[k]);
 }
 
 /** Mean cosine of consecutive tracks (1 = each flows into the next; 0 = unrelated). */

@@ -130,6 +130,9 @@ export interface Neighbour {
 /**
  * The n rows of a matrix closest to a unit query by cosine, best first (ties by smaller index); rows
  * for which skip(r) is true are left out. One pass with a sorted buffer of n: n is small here (tens).
+ * With unitRows (the taste space's matrices) the rows are known to be unit or zero, so only the dot
+ * product is computed per row; skip and the zero check run only for rows good enough to enter the buffer
+ * (a radio scans 100k items per request; this halves its work and calls skip a few hundred times).
  */
 export function nearestRows(
   rows: Float32Array,
@@ -137,33 +140,45 @@ export function nearestRows(
   query: ArrayLike<number>,
   n: number,
   skip?: (r: number) => boolean,
+  unitRows = false,
 ): Neighbour[] {
   const count = rows.length / dim;
   const best: Neighbour[] = [];
   for (let r = 0; r < count; r++) {
-    if (skip?.(r)) continue;
+    const at = r * dim;
     let s = 0;
-    let ss = 0;
-    for (let f = 0; f < dim; f++) {
-      const x = rows[r * dim + f];
-      s += x * query[f];
-      ss += x * x;
+    if (unitRows) {
+      for (let f = 0; f < dim; f++) s += rows[at + f] * query[f];
+    } else {
+      let ss = 0;
+      for (let f = 0; f < dim; f++) {
+        const x = rows[at + f];
+        s += x * query[f];
+        ss += x * x;
+      }
+      if (ss === 0) continue;
+      // Rows of a unit matrix have ss = 1; other rows (user vectors) are normalised here.
+      if (ss < 0.999 || ss > 1.001) s /= Math.sqrt(ss);
     }
-    if (ss === 0) continue;
-    // Rows of a unit matrix have ss = 1; other rows (user vectors) are normalised here.
-    if (ss < 0.999 || ss > 1.001) s /= Math.sqrt(ss);
     if (best.length === n && s <= best[n - 1].similarity) continue;
-    let at = best.length;
-    while (at > 0 && best[at - 1].similarity < s) at--;
-    best.splice(at, 0, { index: r, similarity: s });
+    if (unitRows && isZeroRow(rows, at, dim)) continue;
+    if (skip?.(r)) continue;
+    let k = best.length;
+    while (k > 0 && best[k - 1].similarity < s) k--;
+    best.splice(k, 0, { index: r, similarity: s });
     if (best.length > n) best.pop();
   }
   return best;
 }
 
+function isZeroRow(rows: Float32Array, at: number, dim: number): boolean {
+  for (let f = 0; f < dim; f++) if (rows[at + f] !== 0) return false;
+  return true;
+}
+
 /** Creators closest to creator c in the taste space. */
 export function similarCreators(space: TasteSpace, c: number, n: number): Neighbour[] {
-  return nearestRows(space.unitCreators, space.dim, creatorVector(space, c), n, (r) => r === c);
+  return nearestRows(space.unitCreators, space.dim, creatorVector(space, c), n, (r) => r === c, true);
 }
 
 /**

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createFactorModel, type FactorModel, userVector } from "../affinity/factor-model.js";
 import { Random } from "../random.js";
-import { exactTopN, forgetItemNorms, itemInverseNorms, itemScore, similarItems } from "./exact.js";
+import {
+  exactTopN,
+  forgetItemNorms,
+  itemInverseNorms,
+  itemScore,
+  nearestByCosine,
+  similarItems,
+} from "./exact.js";
 import { randomFactorModel } from "./synthetic.js";
 
 // Slow, obviously-correct references: score every item, sort everything.
@@ -191,5 +198,31 @@ describe("similarItems", () => {
     expect(itemInverseNorms(m)).not.toBe(norms);
     expectSame(similarItems(m, 0, 10), refSimilar(m, 0, 10));
     expect(() => similarItems(m, 40, 3)).toThrow(RangeError);
+  });
+});
+
+describe("nearestByCosine", () => {
+  it("equals the cosine reference for any unit query, with exclusions and an allow mask", () => {
+    const rng = new Random(9);
+    for (let trial = 0; trial < 30; trial++) {
+      const m = randomFactorModel(1, 50 + rng.int(500), 2 + (trial % 13), 4000 + trial, { clusters: 4 });
+      if (trial % 3 === 0) m.itemFactors.fill(0, 0, m.factors); // item 0 has no direction
+      forgetItemNorms(m);
+      const raw = Array.from({ length: m.factors }, () => rng.normal());
+      const length = Math.hypot(...raw);
+      const query = Float32Array.from(raw, (x) => x / length);
+      // The reference for a query direction: the similarItems reference with the query as an extra item.
+      const withQuery = createFactorModel(1, m.nItems + 1, m.factors);
+      withQuery.itemFactors.set(m.itemFactors);
+      withQuery.itemFactors.set(query, m.nItems * m.factors);
+      const exclude = (j: number) => j % 5 === 2;
+      const allow = Uint8Array.from({ length: m.nItems }, (_, j) => (j % 7 === 3 ? 0 : 1));
+      for (const n of [1, 10, m.nItems]) {
+        const want = refSimilar(withQuery, m.nItems, n, (j) => j >= m.nItems);
+        expectSame(nearestByCosine(m, query, n), want);
+      }
+      const filtered = refSimilar(withQuery, m.nItems, 20, (j) => j >= m.nItems || exclude(j) || !allow[j]);
+      expectSame(nearestByCosine(m, query, 20, { exclude, allow }), filtered);
+    }
   });
 });

@@ -273,3 +273,28 @@ export function similarItems(
   // Ranking by (q_item·q_j)/‖q_j‖ is ranking by cosine; the constant 1/‖q_item‖ is applied to the output.
   return scanTopN(model, query, n, null, inverseNorms, options.allow, exclude, self);
 }
+
+/**
+ * The n items closest by cosine to any unit query direction (a radio's seed: an item's or a creator's
+ * direction), best first, ties by smaller index, with their cosines. The same scan as similarItems (query ·
+ * q_j scaled by the cached 1/‖q_j‖), so a radio costs one unrolled pass over the item factors instead of a
+ * second copy of them; items with no direction are never returned.
+ */
+export function nearestByCosine(
+  model: FactorModel,
+  unitQuery: Float32Array,
+  n: number,
+  options: Omit<TopNOptions, "bias"> = {},
+): TopNResult {
+  checkQuery(model, unitQuery);
+  checkAllow(model, options.allow);
+  return scanTopN(
+    model,
+    unitQuery,
+    n,
+    null,
+    itemInverseNorms(model),
+    options.allow,
+    exclusionPredicate(options.exclude),
+  );
+}

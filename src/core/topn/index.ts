@@ -5,6 +5,7 @@ export {
   forgetItemNorms,
   itemInverseNorms,
   itemScore,
+  nearestByCosine,
   similarItems,
   type TopNOptions,
   type TopNResult,

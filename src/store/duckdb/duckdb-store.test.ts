@@ -123,6 +123,43 @@ describe("DuckDbEventStore", () => {
     }
     expect(new StoreError("locked", "x").code).toBe("locked");
   });
+
+  it("keeps an event id a duplicate however the key filter was built: as it grew, after a reopen", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    const played = (id: number, day: number) => {
+      const event = {
+        eventId: `e${id}`,
+        user: `u${id % 101}`,
+        item: `i${id % 103}`,
+        endTime: new Date(Date.UTC(2024, 0, day) + id * 1000).toISOString(),
+        playedMs: 30_000,
+      };
+      return { key: new OccurrenceCounter().keyFor(event), event, source: "t" };
+    };
+    const ids = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+    let store = await DuckDbEventStore.open(path);
+    try {
+      // More ids than the first filter's room (100,000), so the next write builds a larger one from the store.
+      expect(await store.appendPlays(ids(0, 150_000).map((id) => played(id, 1)))).toEqual({
+        inserted: 150_000,
+        duplicates: 0,
+      });
+      // Stored ids sent again with other times (an id alone makes the event), mixed with new ones.
+      const mixed = [...ids(0, 1_000), ...ids(149_000, 1_000), ...ids(150_000, 1_000)].map((id) =>
+        played(id, 9),
+      );
+      expect(await store.appendPlays(mixed)).toEqual({ inserted: 1_000, duplicates: 2_000 });
+      await store.close();
+      store = await DuckDbEventStore.open(path);
+      expect(await store.appendPlays(ids(149_500, 2_000).map((id) => played(id, 20)))).toEqual({
+        inserted: 500,
+        duplicates: 1_500,
+      });
+      expect(await store.countPlays()).toBe(151_500);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe("DuckDbEventStore.scanPlays", () => {

@@ -42,6 +42,7 @@ import {
   storeSummary,
 } from "../summary-queries.js";
 import { bulkIngestCsv } from "./bulk-ingest.js";
+import { EventKeyFilter } from "./event-key-filter.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 
 /**
@@ -151,13 +152,27 @@ export class DuckDbEventStore implements EventStore {
     );
   /** The bulk ingest path (bulk-ingest.ts): writes, so each of its steps queues with the other writes. */
   ingestCsvInBulk = (file: string, plan: BulkCsvPlan, options: BulkIngestOptions) =>
-    bulkIngestCsv((body) => this.one((s) => body(s.connection)), file, plan, options);
+    bulkIngestCsv(
+      (body) =>
+        this.one((s) => {
+          s.forgetStoredEventIds();
+          return body(s.connection);
+        }),
+      file,
+      plan,
+      options,
+    );
 }
 
 /** The store's calls on one connection, unserialised: DuckDbEventStore queues them. */
 class DuckDbConnectionStore {
   /** Statements prepared by the call under way, destroyed when it ends (see prepare). */
   private statements: DuckDBPreparedStatement[] = [];
+  /**
+   * The keys of stored plays with an event id (event-key-filter.ts), kept up to date by appendPlays; null
+   * until first needed, and again after plays are written any other way (forgetStoredEventIds).
+   */
+  private storedEventIds: EventKeyFilter | null = null;
 
   private constructor(
     readonly location: string,
@@ -279,6 +294,35 @@ class DuckDbConnectionStore {
     }
   }
 
+  /** Plays were written other than by appendPlays (the bulk path): the filter is read again when next needed. */
+  forgetStoredEventIds(): void {
+    this.storedEventIds = null;
+  }
+
+  /** Built from the store on first use (a scan of the keys with an event id), larger when it fills up. */
+  private async storedEventIdFilter(): Promise<EventKeyFilter> {
+    if (this.storedEventIds && !this.storedEventIds.overfull) return this.storedEventIds;
+    const where = "FROM plays WHERE event_id IS NOT NULL";
+    const count = Number(
+      (await this.conn.runAndReadAll(`SELECT count(*) ${where}`)).getColumns()[0][0] as bigint,
+    );
+    const filter = new EventKeyFilter(Math.max(2 * count, 100_000));
+    // The key's low two 32-bit words as numbers (keyWords' slices): no BigInt per stored key.
+    const result = await this.conn.stream(
+      `SELECT (event_key & 4294967295)::UINTEGER, ((event_key >> 32) & 4294967295)::UINTEGER ${where}`,
+    );
+    for (
+      let chunk = await result.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      const [low, high] = chunk.getColumns() as number[][];
+      for (let r = 0; r < chunk.rowCount; r++) filter.addWords(low[r], high[r]);
+    }
+    this.storedEventIds = filter;
+    return filter;
+  }
+
   async appendPlays(batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     if (batch.length === 0)
       return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
@@ -310,15 +354,24 @@ class DuckDbConnectionStore {
       a.endRow();
     }
     a.closeSync();
+    // Keys go into the filter before the insert: one whose batch then fails only costs a false positive.
+    const idKeys = batch.filter((b) => b.event.eventId !== undefined).map((b) => b.key);
+    let idsMayBeStored = false;
+    if (idKeys.length > 0) {
+      const filter = await this.storedEventIdFilter();
+      idsMayBeStored = idKeys.some((key) => filter.mayHold(key));
+      for (const key of idKeys) filter.add(key);
+    }
+    const statements = newPlaysInsertSql(batch, idsMayBeStored);
     let insertedRows: number[] | undefined;
     const inserted = await this.transaction(async () => {
       if (!options.listInserted) {
         let n = 0;
-        for (const sql of newPlaysInsertSql(batch)) n += (await this.conn.run(sql)).rowsChanged;
+        for (const sql of statements) n += (await this.conn.run(sql)).rowsChanged;
         return n;
       }
       const keys: bigint[] = [];
-      for (const sql of newPlaysInsertSql(batch))
+      for (const sql of statements)
         keys.push(
           ...(((await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0] ??
             []) as bigint[]),
@@ -961,32 +1014,46 @@ class DuckDbConnectionStore {
  * match (a live event's time is past every stored one: the join reads nothing); a play with an event id is
  * its id, whatever its time. Two statements, one per kind, in the caller's transaction.
  */
-function newPlaysInsertSql(batch: readonly KeyedPlayEvent[]): string[] {
+function newPlaysInsertSql(batch: readonly KeyedPlayEvent[], idsMayBeStored: boolean): string[] {
   // The times of the batch's plays without an event id, as constants: DuckDB then reads only the stored
   // row groups whose times can match (the join's own pushdown did not: a single play took 115-160 ms on a
   // 2 M-play store, load 12).
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
+  let withIds = 0;
   for (const { event } of batch) {
-    if (event.eventId !== undefined) continue;
+    if (event.eventId !== undefined) {
+      withIds++;
+      continue;
+    }
     const ms = eventTimeMs(event.endTime);
     if (ms < lo) lo = ms;
     if (ms > hi) hi = ms;
   }
   const stamp = (ms: number) => `make_timestamp(${Math.trunc(ms * 1000)}::BIGINT)`;
-  const timed = Number.isFinite(lo)
-    ? `(SELECT event_key, end_time FROM plays WHERE end_time BETWEEN ${stamp(lo)} AND ${stamp(hi)})`
-    : "plays";
-  return [
-    ["s.event_id IS NULL", timed, "p.event_key = s.event_key AND p.end_time = s.end_time"],
-    ["s.event_id IS NOT NULL", "plays", "p.event_key = s.event_key"],
-  ].map(
-    ([kind, stored, match]) => `INSERT INTO plays BY NAME
+  const insert = (kind: string, antiJoin: string) => `INSERT INTO plays BY NAME
     SELECT s.* EXCLUDE (pos) FROM (
       SELECT *, rowid AS pos FROM plays_staging QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY rowid) = 1
-    ) s ANTI JOIN ${stored} p ON ${match}
-    WHERE ${kind}`,
-  );
+    ) s ${antiJoin}
+    WHERE ${kind}`;
+  const statements: string[] = [];
+  if (Number.isFinite(lo))
+    statements.push(
+      insert(
+        "s.event_id IS NULL",
+        `ANTI JOIN (SELECT event_key, end_time FROM plays WHERE end_time BETWEEN ${stamp(lo)} AND ${stamp(hi)}) p
+         ON p.event_key = s.event_key AND p.end_time = s.end_time`,
+      ),
+    );
+  // Event ids the filter rules out skip the look-up among all stored keys (event-key-filter.ts).
+  if (withIds > 0)
+    statements.push(
+      insert(
+        "s.event_id IS NOT NULL",
+        idsMayBeStored ? "ANTI JOIN plays p ON p.event_key = s.event_key" : "",
+      ),
+    );
+  return statements;
 }
 
 function appendOptionalVarchar(
