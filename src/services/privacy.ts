@@ -114,11 +114,12 @@ export class PrivacyTable {
    */
   mechanism(name: MechanismName, epsilon: number, search: NearestWordSearch = "indexed"): WordMechanism {
     if (name === "gumbel") return new TruncatedGumbel(this.table, this.neighbourhoods, epsilon);
-    const nearest =
-      search === "exact"
-        ? (this.exact ??= new ExactNearestWord(this.table))
-        : (this.nearest ??= new IndexedNearestWord(this.table));
-    return new MultivariateLaplace(this.table, nearest, epsilon);
+    if (search === "exact") {
+      this.exact ??= new ExactNearestWord(this.table);
+      return new MultivariateLaplace(this.table, this.exact, epsilon);
+    }
+    this.nearest ??= new IndexedNearestWord(this.table);
+    return new MultivariateLaplace(this.table, this.nearest, epsilon);
   }
 }
 

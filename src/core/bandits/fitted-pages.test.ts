@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { expectedReward, policySetting, simulateBandit } from "./environment.js";
 import {
-  choiceProbability,
   fittedPagesEnvironment,
   fitVisitRates,
   type LoggedPage,
