@@ -102,61 +102,30 @@ describe("tastebud bandit", () => {
     const dir = mkdtempSync(join(tmpdir(), "tastebud-bandit-fitted-"));
     const store = join(dir, "s.duckdb");
     const prefix = join(dir, "sim");
-    const world = ["--world-users", "30", "--world-items", "200", "--world-days", "4", "--seeds", "1"];
+    const args = (line: string) => line.split(" ");
+    const world = "--world-users 30 --world-items 200 --world-days 4 --seeds 1";
     const logged = await run([
-      "bandit",
-      "simulate",
-      "--env",
-      "world",
-      ...world,
-      "--rounds",
-      "4",
-      "--users-per-round",
-      "40",
-      "--policies",
-      "random",
+      ...args(
+        `bandit simulate --env world ${world} --rounds 4 --users-per-round 40 --policies random --json`,
+      ),
       "--log-impressions",
       prefix,
-      "--json",
     ]);
     expect(logged.code).toBe(0);
-    const impressions = await run([
-      "bandit",
-      "ingest",
-      `${prefix}.impressions.jsonl`,
-      "--store",
-      store,
-      "--json",
-    ]);
+    const ingest = (file: string, ...flags: string[]) =>
+      run(["bandit", "ingest", file, ...flags, "--store", store, "--json"]);
+    const impressions = await ingest(`${prefix}.impressions.jsonl`);
     expect(JSON.parse(impressions.stdout)).toMatchObject({ accepted: 4 * 40 * 12, rejected: 0 });
     // Feedback into a store without a catalogue is kept (no live policy to teach).
-    const feedback = await run([
-      "bandit",
-      "ingest",
-      "--feedback",
-      `${prefix}.feedback.jsonl`,
-      "--store",
-      store,
-      "--json",
-    ]);
+    const feedback = await ingest(`${prefix}.feedback.jsonl`, "--feedback");
     expect(feedback.code).toBe(0);
     expect(JSON.parse(feedback.stdout).rejected).toBe(0);
     const r = await run([
-      "bandit",
-      "simulate",
-      "--env",
-      "fitted",
+      ...args(
+        "bandit simulate --env fitted --rounds 2 --users-per-round 30 --seeds 1 --policies random,greedy --json",
+      ),
       "--impressions",
       store,
-      "--rounds",
-      "2",
-      "--users-per-round",
-      "30",
-      "--seeds",
-      "1",
-      "--policies",
-      "random,greedy",
-      "--json",
     ]);
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout);
