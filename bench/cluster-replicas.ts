@@ -22,6 +22,7 @@ import { simulateWorld } from "../src/core/simulate/world.js";
 import { Engine } from "../src/engine.js";
 import { catalogueItemSchema, type PlayEvent } from "../src/schema/events.js";
 import { OccurrenceCounter } from "../src/store/event-key.js";
+import { PostgresEventStore } from "../src/store/postgres/postgres-store.js";
 import { ScratchDatabases } from "../src/store/postgres/scratch-databases.js";
 
 const KEY = "bench-cluster-key";
@@ -51,13 +52,12 @@ interface Replica {
 }
 
 async function serve(args: string[], port: number): Promise<Replica> {
-  const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
   const child = spawn(
     process.execPath,
     [
       "--import",
       "tsx",
-      cli,
+      cliPath,
       "serve",
       ...args,
       "--port",
@@ -78,6 +78,25 @@ async function serve(args: string[], port: number): Promise<Replica> {
   }
   child.kill("SIGKILL");
   throw new Error("server did not start in 120 s");
+}
+
+const cliPath = new URL("../src/cli/main.ts", import.meta.url).pathname;
+
+/** Runs a script of this checkout by tsx (as the replicas run) to its end and returns what it printed. */
+function runScript(path: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path, ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${path} ${args[0] ?? ""}: exit ${code}`)),
+    );
+  });
 }
 
 interface Sample {
@@ -195,35 +214,77 @@ export async function clusterReplicasBench(log: (t: string) => void) {
     const [oneReplica] = await steady([a.url], users, 8);
     const both = await steady([a.url, b.url], users, 8);
 
-    // Swap under load at replica a: a new model is trained and registered while a is driven.
-    const driving = drive(a.url, users, 4);
-    const trainer = await Engine.open({ store: pgUrl, models: join(dir, "models-trainer") });
-    const swapStart = { at: 0 };
-    const trained = await trainer.affinity.train(config, {
-      serve: false,
-      onProgress: (phase) => {
-        if (phase === "register model") swapStart.at = Date.now();
-      },
+    // Swaps under load at replica a. What makes the new version current runs in a process of its own (as
+    // a trainer on another box would), so this thread, which times the requests, does none of its work;
+    // the steady p99 is measured just before, with nothing else running. Twice: a version `tastebud train`
+    // saved on this machine (the replica reads its folder), and one registered from elsewhere (the
+    // replica fetches its files from the store first, as a replica on another machine does).
+    const registry = await PostgresEventStore.open(pgUrl);
+    const announced = new Map<string, number>();
+    const watching = await registry.watchModels((version) => {
+      if (version && !announced.has(version)) announced.set(version, Date.now());
     });
-    let swappedAt = 0;
-    for (let k = 0; k < 600 && !swappedAt; k++) {
-      const h = (await (await fetch(`${a.url}/healthz`)).json()) as { model: string };
-      if (h.model === trained.version) swappedAt = Date.now();
-      else await sleep(20);
-    }
-    await sleep(1000);
-    await driving.stop();
-    const beforeSwap = driving.samples.filter(
-      (s) => s.at < swapStart.at - 500 && s.at > swapStart.at - 30_000,
-    );
-    const inSwap = driving.samples.filter((s) => s.at >= swapStart.at && s.at <= swappedAt + 200);
-    const swap = {
-      swapMs: swappedAt - swapStart.at,
-      steady: summary(beforeSwap),
-      during: summary(inSwap),
-      failedInRun: driving.samples.filter((s) => !s.ok).length,
+    const swapOnce = async (publish: () => Promise<string>) => {
+      const steadyRun = drive(a.url, users, 4);
+      await sleep(8000);
+      await steadyRun.stop();
+      const driving = drive(a.url, users, 4);
+      const version = await publish();
+      let swappedAt = 0;
+      for (let k = 0; k < 3000 && !swappedAt; k++) {
+        const h = (await (await fetch(`${a.url}/healthz`)).json()) as { model: string };
+        if (h.model === version) swappedAt = Date.now();
+        else await sleep(20);
+      }
+      await sleep(1000);
+      await driving.stop();
+      const from = announced.get(version) ?? Number.NaN;
+      const inSwap = driving.samples.filter((s) => s.at >= from && s.at <= swappedAt + 200);
+      return {
+        version,
+        swapMs: swappedAt - from,
+        steady: summary(steadyRun.samples),
+        during: summary(inSwap),
+        failedInRun:
+          driving.samples.filter((s) => !s.ok).length + steadyRun.samples.filter((s) => !s.ok).length,
+      };
     };
-    log(`swap in ${swap.swapMs} ms: p99 ${swap.during.p99Ms} vs steady ${swap.steady.p99Ms}`);
+    const trainerModels = join(dir, "models-trainer");
+    const sameMachine = await swapOnce(async () => {
+      const out = await runScript(cliPath, [
+        "train",
+        "--store",
+        pgUrl,
+        "--models",
+        trainerModels,
+        "--factors",
+        "16",
+        "--epochs",
+        "6",
+        "--json",
+      ]);
+      return (JSON.parse(out) as { version: string }).version;
+    });
+    log(
+      `swap (same machine) in ${sameMachine.swapMs} ms: p99 ${sameMachine.during.p99Ms} vs steady ${sameMachine.steady.p99Ms}`,
+    );
+    // bench/register-elsewhere.ts: a copy of that version registered under a path the replicas cannot open.
+    const fromStore = await swapOnce(async () =>
+      (
+        await runScript(new URL("./register-elsewhere.ts", import.meta.url).pathname, [
+          pgUrl,
+          join(trainerModels, sameMachine.version),
+          join(dir, "elsewhere"),
+        ])
+      ).trim(),
+    );
+    log(
+      `swap (files from the store) in ${fromStore.swapMs} ms: p99 ${fromStore.during.p99Ms} vs steady ${fromStore.steady.p99Ms}`,
+    );
+    await watching.close();
+    await registry.close();
+    const swap = { sameMachine, fromStore };
+    const trainer = await Engine.open({ store: pgUrl, models: trainerModels });
 
     // Bus apply latency: a play posted at a, answered from at b.
     const items = (await trainer.models.current())?.model.items ?? [];
@@ -308,17 +369,23 @@ export async function clusterReplicasBench(log: (t: string) => void) {
           (both[0].requestsPerSec ?? 0) + (both[1].requestsPerSec ?? 0),
           duckSteady.requestsPerSec,
         ),
-        swapP99ToSteadyP99: ratio(swap.during.p99Ms ?? undefined, swap.steady.p99Ms ?? undefined),
+        swapP99ToSteadyP99: ratio(
+          sameMachine.during.p99Ms ?? undefined,
+          sameMachine.steady.p99Ms ?? undefined,
+        ),
+        swapFromStoreP99ToSteadyP99: ratio(
+          fromStore.during.p99Ms ?? undefined,
+          fromStore.steady.p99Ms ?? undefined,
+        ),
       },
       swap,
       busApply,
       restart,
       targets: {
-        swapNoFailures: swap.failedInRun === 0,
-        swapP99AtMost3xSteady:
-          swap.during.p99Ms !== null &&
-          swap.steady.p99Ms !== null &&
-          swap.during.p99Ms <= 3 * swap.steady.p99Ms,
+        swapNoFailures: sameMachine.failedInRun === 0 && fromStore.failedInRun === 0,
+        swapP99AtMost3xSteady: [sameMachine, fromStore].every(
+          (x) => x.during.p99Ms !== null && x.steady.p99Ms !== null && x.during.p99Ms <= 3 * x.steady.p99Ms,
+        ),
         busApplyP99AtMost1s: (busApply.p99Ms ?? Number.POSITIVE_INFINITY) <= 1000,
         otherReplicaNoFailures: restart.failedAtOther === 0,
         restartCaughtUpWithin10s: caughtUpMs !== null && caughtUpMs <= 10_000,

@@ -16,8 +16,9 @@ import {
   type DirectedScorer,
   embeddingScorer,
   nextPlayModels,
-  playsNextEdges,
+  playsNextTransitions,
   popularityScorer,
+  trainCountsFirstModel,
   trainDirectedModel,
   transitionCountScorer,
 } from "../src/core/directed/index.js";
@@ -45,7 +46,7 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
     const itemIndex = new Map(voice.model.items.map((id, i) => [id, i]));
     const userIndex = new Map(listening.truth.users.map((id, i) => [id, i]));
     const ev = listening.events;
-    const edges = playsNextEdges({
+    const edges = playsNextTransitions({
       userIndex: Int32Array.from(ev, (e) => userIndex.get(e.user)!),
       itemIndex: Int32Array.from(ev, (e) => itemIndex.get(e.item)!),
       endTimeMs: Float64Array.from(ev, (e) => Date.parse(e.endTime)),
@@ -66,6 +67,17 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
       log(`  trained ${JSON.stringify(setup)}: ${trained.epochs} epochs`);
       return embeddingScorer(trained.embeddings);
     };
+    const countsFirst = (prior: "blade" | "popularity") => {
+      const trained = trainCountsFirstModel(nodes, edges, {
+        seed,
+        prior,
+        maxEpochs: options.maxEpochs ?? 40,
+        checkEvery: 10,
+        l2Values: [1e-4],
+      });
+      log(`  counts first, ${prior} prior: alpha ${trained.alpha}, epochs ${trained.epochs}`);
+      return trained.scorer;
+    };
     const symmetric = train({ layers: 0, tied: true }, true);
     const scorers: Record<(typeof nextModels)[number], DirectedScorer> = {
       blade: train({ layers: 2 }),
@@ -74,6 +86,10 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
       "symmetric-factors": symmetric,
       "item-knn-cosine": cosineScorer(graph),
       popularity: popularityScorer(graph),
+      // Counts first, a prior filling in: alpha (and BLADE's epochs) chosen on each listener's latest 20% of
+      // the listening world's transitions, then refitted on all of them.
+      "counts-then-blade": countsFirst("blade"),
+      "counts-then-popularity": countsFirst("popularity"),
     };
     const scores = new Float64Array(nodes);
     const best = (scorer: DirectedScorer, item: number) => {

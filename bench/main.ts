@@ -27,7 +27,7 @@
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
- *                                 # (--seeds N --only spotify,sim --max-epochs N; bench/next-play.ts)
+ *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
  *   npm run bench -- follow-ups   # voice follow-ups ("play the next one", "again", "like this") answered from
  *                                 # the previous play; "next" by each model, per seed (--seeds N --max-epochs N)
  *   npm run bench -- playlist-order  # test sessions' items re-ordered by the directed model vs transition counts,
@@ -49,6 +49,7 @@ import { defaultBprKernel, trainBpr } from "../src/core/affinity/bpr.js";
 import { foldPlays } from "../src/core/affinity/cells.js";
 import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
+import type { NextPlayModelName } from "../src/core/directed/index.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
@@ -182,6 +183,7 @@ async function main() {
           seeds: numberFlag("--seeds"),
           only: flag("--only")?.split(","),
           maxEpochs: numberFlag("--max-epochs"),
+          models: flag("--models")?.split(",") as NextPlayModelName[] | undefined,
         }),
     ],
     [

@@ -4,7 +4,7 @@
  * listener's "plays next" transitions are cut by time: the latest 20% are the test, the latest 20% of the rest
  * choose epochs and L2 (validation, training side only), every model learns from the rest. A test transition
  * A -> B ranks B among all items with a training edge.
- *   npm run bench -- next-play [--seeds 3] [--only spotify,sim] [--max-epochs 40]
+ *   npm run bench -- next-play [--seeds 3] [--only spotify,sim] [--max-epochs 40] [--models blade,transition-counts]
  * To fit a shared 2-core machine the embedding models try one L2 penalty (1e-4) and at most 40 epochs (the
  * epoch count still chosen on validation, every 10 epochs); `tastebud eval --graph` searches wider.
  * Data: the shared Spotify histories (8 people; seeds vary the initialisation and the 3,000 ranked test
@@ -16,7 +16,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type NextPlayModelName,
   type NextPlayReport,
+  nextPlayModels,
   type PlayTransitions,
   playsNextTransitions,
   runNextPlayExperiment,
@@ -32,6 +34,8 @@ export interface NextPlayBenchOptions {
   seeds?: number;
   only?: string[];
   maxEpochs?: number;
+  /** A subset of nextPlayModels (default all), in their table order. */
+  models?: NextPlayModelName[];
 }
 
 async function transitionsOf(
@@ -78,6 +82,9 @@ const dataSets: Record<
 
 export async function nextPlayBench(options: NextPlayBenchOptions = {}): Promise<Record<string, unknown>> {
   const seeds = options.seeds ?? 3;
+  const unknown = options.models?.filter((m) => !(nextPlayModels as readonly string[]).includes(m));
+  if (unknown?.length)
+    throw new Error(`unknown models ${unknown.join(", ")}; known: ${nextPlayModels.join(", ")}`);
   const out: Record<string, unknown> = {};
   for (const [name, load] of Object.entries(dataSets)) {
     if (options.only && !options.only.includes(name)) continue;
@@ -95,6 +102,7 @@ export async function nextPlayBench(options: NextPlayBenchOptions = {}): Promise
         maxEpochs: options.maxEpochs ?? 40,
         checkEvery: 10,
         l2Values: [1e-4],
+        models: options.models,
         onProgress: (phase, done, total) => log(`${name} seed ${seed}: ${phase} ${done}/${total}`),
       });
       for (const r of report.results)

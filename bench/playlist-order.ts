@@ -17,6 +17,7 @@ import {
   playsNextTransitions,
   popularityScorer,
   splitByTime,
+  trainCountsFirstModel,
   trainDirectedModel,
   transitionCountScorer,
 } from "../src/core/directed/index.js";
@@ -71,9 +72,29 @@ export async function playlistOrderBench(options: { seeds?: number; maxEpochs?: 
       log(`  trained ${JSON.stringify(setup)}: ${trained.epochs} epochs`);
       return embeddingScorer(trained.embeddings);
     };
+    // Counts first with a prior filling in: alpha (and BLADE's epochs) chosen on each listener's latest 20%
+    // of the training transitions, then refitted on all of them.
+    const trainTransitions = {
+      ...trainEdges,
+      userIndex: Int32Array.from(early, (k) => t.userIndex[k]),
+      endTimeMs: Float64Array.from(early, (k) => t.endTimeMs[k]),
+    };
+    const countsFirst = (prior: "blade" | "popularity") => {
+      const trained = trainCountsFirstModel(n, trainTransitions, {
+        seed,
+        prior,
+        maxEpochs: options.maxEpochs ?? 40,
+        checkEvery: 10,
+        l2Values: [1e-4],
+      });
+      log(`  counts first, ${prior} prior: alpha ${trained.alpha}, epochs ${trained.epochs}`);
+      return trained.scorer;
+    };
     const scorers: Record<string, DirectedScorer> = {
       "directed embeddings (BLADE)": train({ layers: 2 }),
       "transition counts": transitionCountScorer(graph),
+      "counts first, BLADE fills": countsFirst("blade"),
+      "counts first, popularity fills": countsFirst("popularity"),
       "symmetric factors": train({ layers: 0, tied: true }, true),
       popularity: popularityScorer(graph),
     };

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulateFollowGraph } from "../core/directed/index.js";
 import { Engine } from "../engine.js";
+import type { PlayEvent } from "../schema/events.js";
 import { buildApp } from "../server/app.js";
+import { OccurrenceCounter } from "../store/event-key.js";
 import { EdgeFileError, readEdgeFile } from "./directed.js";
 
 describe("directed service: edge files, training, what follows (HTTP too)", () => {
@@ -70,5 +72,49 @@ describe("directed service: edge files, training, what follows (HTTP too)", () =
     expect((await app.inject({ url: "/v1/items/nobody/next" })).statusCode).toBe(404);
     expect((await app.inject({ url: "/v1/items/s3-2/next?n=0" })).statusCode).toBe(400);
     await app.close();
+  });
+
+  it("serves a plays-next graph counts first: the observed follow-up first, the embeddings fill in", async () => {
+    // 12 listeners, each day a session a0 -> a1 -> ... -> a7 (3-minute plays, back to back); a0 -> a1 is what
+    // follows a0 every time. One listener once went on from a7 to x (x never leads anywhere: a cold source).
+    const events: PlayEvent[] = [];
+    const day0 = Date.parse("2026-01-01T08:00:00Z");
+    for (let user = 0; user < 12; user++)
+      for (let day = 0; day < 10; day++)
+        for (let k = 0; k < 8; k++)
+          events.push({
+            user: `u${user}`,
+            item: `a${k}`,
+            endTime: new Date(day0 + day * 86_400_000 + user * 3_600_000 + (k + 1) * 180_000).toISOString(),
+            playedMs: 180_000,
+            itemLengthMs: 180_000,
+          });
+    events.push({
+      user: "u0",
+      item: "x",
+      endTime: new Date(day0 + 9 * 180_000).toISOString(),
+      playedMs: 180_000,
+      itemLengthMs: 180_000,
+    });
+    const plays = await Engine.open({ store: ":memory:", models: join(dir, "plays-models") });
+    try {
+      const counter = new OccurrenceCounter();
+      await plays.store.appendPlays(
+        events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
+      );
+      const trained = await plays.directed.train({ kind: "plays" }, { maxEpochs: 20, dim: 8 });
+      expect(trained.alpha).not.toBeNull();
+      for (let k = 0; k < 7; k++) {
+        const answer = await plays.directed.next(`a${k}`, 3);
+        expect(answer!.items[0].item).toBe(`a${k + 1}`);
+        expect(answer!.items[0].reasons[0].factor).toBe("edge");
+      }
+      // x has no out-edge: the list is still full, from the embeddings (no edge to give as a reason).
+      const cold = await plays.directed.next("x", 5);
+      expect(cold!.items).toHaveLength(5);
+      expect(cold!.items.every((i) => i.reasons[0].factor !== "edge")).toBe(true);
+    } finally {
+      await plays.close();
+    }
   });
 });

@@ -10,8 +10,10 @@ import {
   nextFactorModel,
   nextNodes,
   type PlaysNextOptions,
-  playsNextEdges,
+  type PlayTransitions,
+  playsNextTransitions,
   runDirectedExperiment,
+  trainCountsFirstModel,
   trainDirectedModel,
 } from "../core/directed/index.js";
 import {
@@ -58,6 +60,8 @@ export class NoDirectedModelError extends Error {
 export interface LoadedGraph {
   nodeIds: string[];
   edges: EdgeArrays;
+  /** For the plays-next graph: each edge's listener and time, so validation can be cut by time. */
+  transitions?: PlayTransitions;
   /** "plays" or the file's path. */
   source: string;
 }
@@ -74,7 +78,12 @@ export interface DirectedTrainResult {
   edges: number;
   epochs: number;
   l2: number;
-  /** Validation MRR + direction AUC at the chosen settings. */
+  /**
+   * Plays-next graphs are served counts first (observed follow-ups, the embeddings filling in) with this prior
+   * strength, chosen on each listener's latest transitions; null for edge files (embeddings alone).
+   */
+  alpha: number | null;
+  /** Validation MRR + direction AUC (edge files) or validation MRR of the counts-first answers (plays). */
   validationCriterion: number;
   seconds: number;
 }
@@ -129,8 +138,9 @@ export class DirectedService {
   async loadGraph(source: GraphSource): Promise<LoadedGraph> {
     if (source.kind === "file") return readEdgeFile(source.path, source.reversed ?? false);
     const plays = await this.ctx.store.scanPlays();
-    const edges = playsNextEdges(plays, source.playsNext);
-    return { nodeIds: plays.items, edges, source: "plays" };
+    const transitions = playsNextTransitions(plays, source.playsNext);
+    const { sources, targets, weights } = transitions;
+    return { nodeIds: plays.items, edges: { sources, targets, weights }, transitions, source: "plays" };
   }
 
   /** Held-out evaluation of every model, once per seed (each seed a different split and initialisation). */
@@ -165,12 +175,29 @@ export class DirectedService {
     const graph = await this.loadGraph(source);
     if (graph.edges.sources.length === 0)
       throw new EdgeFileError(`${graph.source}: no edges to learn from (no play followed another)`);
-    const trained = trainDirectedModel(graph.nodeIds.length, graph.edges, {
+    const common = {
       seed: options.seed,
       maxEpochs: options.maxEpochs,
       train: options.dim ? { dim: options.dim } : undefined,
       onProgress: options.onProgress,
-    });
+    };
+    // Plays: what follows is answered from the observed transitions first (they beat every embedding on
+    // the next-play, playlist and follow-up benches), the embeddings as the prior for cold or sparse items;
+    // validation is each listener's latest transitions. An edge file has no time to cut by and no counts
+    // to trust over a held-out edge, so it keeps the embeddings alone (as evaluated on Cora).
+    const trained = graph.transitions
+      ? (() => {
+          const t = trainCountsFirstModel(graph.nodeIds.length, graph.transitions, common);
+          return {
+            embeddings: t.embeddings!,
+            graph: t.graph,
+            epochs: t.epochs ?? 0,
+            l2: t.l2 ?? 0,
+            alpha: t.alpha as number | null,
+            validationCriterion: t.validationMrr,
+          };
+        })()
+      : { ...trainDirectedModel(graph.nodeIds.length, graph.edges, common), alpha: null };
     const version = new Date().toISOString().replace(/[:.]/g, "-");
     const manifest: DirectedManifest = {
       format: "tastebud-directed-model",
@@ -186,6 +213,7 @@ export class DirectedService {
         l2: trained.l2,
         validationCriterion: trained.validationCriterion,
         seed: options.seed ?? 1,
+        ...(trained.alpha !== null ? { countsFirst: { alpha: trained.alpha, candidates: 100 } } : {}),
       },
     };
     const staged = stageDirectedModel(this.ctx.modelsDir, {
@@ -213,6 +241,7 @@ export class DirectedService {
       edges: manifest.edges,
       epochs: trained.epochs,
       l2: trained.l2,
+      alpha: trained.alpha,
       validationCriterion: round6(trained.validationCriterion),
       seconds: (performance.now() - started) / 1000,
     };
@@ -300,25 +329,26 @@ export class DirectedService {
   private load(version: string): void {
     const files = loadDirectedModel(this.ctx.modelsDir, version);
     const { embeddings, graph } = files;
+    const countsFirst = countsFirstOf(files.manifest);
     if (!(files.manifest.nodes > this.approximateAbove)) {
-      this.install(version, files, buildNextIndex(embeddings, graph, this.approximateAbove));
+      this.install(version, files, buildNextIndex(embeddings, graph, this.approximateAbove, countsFirst));
       return;
     }
     const model = nextFactorModel(embeddings);
     const dir = join(directedModelsDir(this.ctx.modelsDir), version);
     const saved = savedApproximateTopN(model, dir, this.indexConfig);
     if (saved) {
-      this.install(version, files, { embeddings, graph, topN: saved });
+      this.install(version, files, { embeddings, graph, topN: saved, countsFirst });
       return;
     }
     const loading = {
       version,
       done: approximateTopNOffThread(model, dir, this.indexConfig)
         .then(
-          (topN) => ({ embeddings, graph, topN }),
+          (topN): NextIndex => ({ embeddings, graph, topN, countsFirst }),
           // The folder cannot take the index (read-only, full): exact scans answer (about 1 ms per 20,000
           // nodes each) rather than a build that would stall this thread.
-          () => buildNextIndex(embeddings, graph, Number.POSITIVE_INFINITY),
+          () => buildNextIndex(embeddings, graph, Number.POSITIVE_INFINITY, countsFirst),
         )
         .then((index) => {
           // A newer version may have been picked up meanwhile; only the one still awaited is installed.
@@ -334,6 +364,14 @@ export class DirectedService {
     this.nodeLookup = new Map(files.nodeIds.map((id, i) => [id, i]));
     this.served = { version, files, index };
   }
+}
+
+/** The counts-first settings a version was saved with (none before they existed, or for edge files). */
+function countsFirstOf(manifest: DirectedManifest): NextIndex["countsFirst"] {
+  const c = manifest.training.countsFirst as { alpha?: unknown; candidates?: unknown } | undefined;
+  return c && typeof c.alpha === "number" && typeof c.candidates === "number"
+    ? { alpha: c.alpha, candidates: c.candidates }
+    : undefined;
 }
 
 /**

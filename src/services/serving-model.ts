@@ -6,17 +6,12 @@ import { ContextPriors, type ContextPriorsJson } from "../core/context/index.js"
 import { CatalogueIndex } from "../core/matching/index.js";
 import type { PreferenceVocabulary } from "../core/preferences/index.js";
 import type { TopNModel } from "../core/recommend/index.js";
-import { buildCatalogueView, type CatalogueView } from "../core/serving/catalogue-view.js";
+import { buildCatalogueView, type CatalogueView, type ServingItem } from "../core/serving/catalogue-view.js";
 import { defaultResolveBlend, type ResolveBlend } from "../core/serving/resolve-blend.js";
 import { createTopN, type TopN } from "../core/topn/index.js";
-import {
-  loadManifest,
-  loadModel,
-  loadModelExtra,
-  loadTopN,
-  type ModelManifest,
-} from "../pipeline/model-files.js";
+import type { ModelManifest } from "../pipeline/model-files.js";
 import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
+import { readVersionOffThread } from "../pipeline/threads/version-reader.js";
 import type { EventStore, ModelRegistryEntry } from "../store/event-store.js";
 
 /**
@@ -171,27 +166,43 @@ export class ServingModels {
   private async load(path: string, trained?: AffinityModel): Promise<ServingModel> {
     // Versions registered by earlier releases may be relative to the store's folder.
     const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
-    const { model, manifest } = trained
-      ? { model: trained, manifest: loadManifest(found) }
-      : loadModel(found);
-    const priorsJson = loadModelExtra(found, manifest, "contextPriors") as ContextPriorsJson | null;
+    // The files (tens of MB for an item-item top-N model) are read on a worker, so the version answering
+    // meanwhile is never held up by this one's disk reads.
+    const files = await readVersionOffThread({
+      dir: found,
+      withModel: !trained,
+      extras: ["contextPriors", "resolveBlend"],
+    });
+    const model = trained ?? files.model;
+    if (!model) throw new Error(`model at ${found} could not be read`);
+    const priorsJson = files.extras.contextPriors as ContextPriorsJson | null;
     const catalogue = await this.store.getItems();
     const view = buildCatalogueView(model, catalogue);
     return {
       model,
-      manifest,
+      manifest: files.manifest,
       view,
-      matcher: new CatalogueIndex(view.all),
+      matcher: this.matcherFor(view),
       topN: await this.topNFor(model, found),
-      recommender: loadTopN(found, manifest),
+      recommender: files.recommender,
       resolveBlend:
-        (loadModelExtra(found, manifest, "resolveBlend") as { blend: ResolveBlend } | null)?.blend ??
-        defaultResolveBlend,
+        (files.extras.resolveBlend as { blend: ResolveBlend } | null)?.blend ?? defaultResolveBlend,
       overlays: new LRUCache({ max: this.maxFoldedInUsers }),
       contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
       userIndex: new Map(model.users.map((u, k) => [u, k])),
       itemIndex: new Map(model.items.map((i, k) => [i, k])),
     };
+  }
+
+  /**
+   * The request matcher of a catalogue view: the current version's when the new view lists the same
+   * items (the usual case: a retraining on the same catalogue): building one is the one step of a swap
+   * that grows with the catalogue and still runs on this thread (about a second for 100k items).
+   */
+  private matcherFor(view: CatalogueView): CatalogueIndex {
+    const previous = this.loaded;
+    if (previous && sameMatchableItems(previous.view.all, view.all)) return previous.matcher;
+    return new CatalogueIndex(view.all);
   }
 
   /**
@@ -208,6 +219,20 @@ export class ServingModels {
       return createTopN(model.factors, { approximateAbove: this.approximateAbove });
     }
   }
+}
+
+/** Whether a matcher built on `a` answers as one built on `b` would (it reads ids, titles, creators, kinds). */
+function sameMatchableItems(a: readonly ServingItem[], b: readonly ServingItem[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x.id !== y.id || x.title !== y.title || x.kind !== y.kind) return false;
+    if (x.creators.length !== y.creators.length || x.creators.some((c, k) => c !== y.creators[k]))
+      return false;
+  }
+  return true;
 }
 
 /** The user as scoring sees them: a folded-in overlay, the model's own row, or null when unknown. */

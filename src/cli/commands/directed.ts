@@ -90,7 +90,7 @@ export async function runDirectedTrain(opts: {
     if (opts.json) console.log(JSON.stringify(result));
     else
       console.log(
-        `directed model ${result.version}: ${result.nodes} nodes, ${result.edges} edges, ${result.epochs} epochs (L2 ${result.l2}, validation MRR + direction AUC ${result.validationCriterion.toFixed(3)}), ${result.seconds.toFixed(1)} s -> ${result.path}`,
+        `directed model ${result.version}: ${result.nodes} nodes, ${result.edges} edges, ${result.epochs} epochs (L2 ${result.l2}, ${result.alpha === null ? "validation MRR + direction AUC" : `served counts first, prior strength ${result.alpha}; validation MRR`} ${result.validationCriterion.toFixed(3)}), ${result.seconds.toFixed(1)} s -> ${result.path}`,
       );
   });
 }

@@ -108,6 +108,7 @@ export async function runResolveDecisionEvaluation(opts: {
   simUsers?: number;
   simDays?: number;
   saveDecision?: string;
+  bootstrap?: number;
   json?: boolean;
   store: string;
   models?: string;
@@ -116,6 +117,8 @@ export async function runResolveDecisionEvaluation(opts: {
 }): Promise<void> {
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
     throw new UsageError("--seeds expects a positive whole number");
+  if (opts.bootstrap !== undefined && !(Number.isInteger(opts.bootstrap) && opts.bootstrap >= 2))
+    throw new UsageError("--bootstrap expects a whole number of members, at least 2");
   const progress = new Progress(!opts.json);
   const reports: ResolveDecisionReport[] = [];
   for (let k = 0; k < opts.seeds; k++) {
@@ -125,6 +128,7 @@ export async function runResolveDecisionEvaluation(opts: {
         seed: opts.simSeed + k,
         ...(opts.simUsers ? { users: opts.simUsers } : {}),
         ...(opts.simDays ? { days: opts.simDays } : {}),
+        ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
       }),
     );
   }
@@ -146,6 +150,14 @@ export async function runResolveDecisionEvaluation(opts: {
     lines.push("  P*     confidence>=P*   single           MIST             EW-DPMT");
     for (const [p, q] of Object.entries(r.byPrecision))
       lines.push(`  ${p.padEnd(5)}  ${[q.confidence, q.single, q.mist, q.ewDpmt].map(cell).join("  ")}`);
+    if (r.bootstrap) {
+      lines.push(
+        `  uncertainty = spread of ${r.bootstrap.members} bootstrap members (Spearman with the user's-evidence one ${r.bootstrap.spearmanWithEvidence.toFixed(3)}):`,
+        "  P*     MIST             EW-DPMT",
+      );
+      for (const [p, q] of Object.entries(r.bootstrap.byPrecision))
+        lines.push(`  ${p.padEnd(5)}  ${[q.mist, q.ewDpmt].map(cell).join("  ")}`);
+    }
   }
   console.log(lines.join("\n"));
 }

@@ -84,6 +84,11 @@ export function evalCommand(program: Command): void {
       "with --resolve-decision: write the fitted thresholds (resolve reads <models>/resolve-decision.json)",
     )
     .option(
+      "--bootstrap <members>",
+      "with --resolve-decision: also fit MIST and EW-DPMT on the spread of a bootstrap ensemble of the affinity model (each member on 80% of the training requests)",
+      number("bootstrap"),
+    )
+    .option(
       "--playlists",
       "playlists (discover, mix) and Blends vs popularity and own-top baselines on held-out long plays; MMR and Blend weights chosen on validation (default split: --split-per-user 0.8, or --split-random 0.8 for plays without times such as Last.fm counts)",
     )

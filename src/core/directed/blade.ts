@@ -43,6 +43,12 @@ export interface DirectedTrainOptions {
   targetBias?: boolean;
   /** One vector per node for both roles (the symmetric factor baseline): s_u = t_u, so score is symmetric. */
   tied?: boolean;
+  /**
+   * "fused" (default): one pass per edge with the source's gradient kept in registers-to-be, one exp per
+   * pair, uniform negatives without a search, buffers reused across epochs. "reference": the plain loops
+   * the fused kernel is checked against (tests, and the baseline of `npm run bench -- directed`).
+   */
+  kernel?: "fused" | "reference";
   seed?: number;
   /** Called after every epoch with the mean loss; return false to stop early. */
   onEpoch?: (epoch: number, loss: number, embeddings: () => DirectedEmbeddings) => boolean | undefined;
@@ -132,39 +138,23 @@ export function trainDirectedEmbeddings(
     targetBias: bias.slice(),
   });
 
+  const kernel = options.kernel ?? "fused";
+  const edges: EdgeTerms = { u: edgeU, v: edgeV, c: edgeC, reverseFree, cTotal };
+  const terms = { dim, negatives, gamma };
+  const uniform = power === 0;
+  const draw = uniform ? () => Math.floor(random.next() * n) : () => drawFromCdf(negativeCdf, random);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     forward.run(s0, t0);
     const { s, t } = forward;
     gS.fill(0);
     gT.fill(0);
     gBias.fill(0);
-    let loss = 0;
-    const scale = 1 / Math.max(cTotal, 1e-12);
-    for (let k = 0; k < g.edgeCount; k++) {
-      const c = edgeC[k] * scale;
-      if (c === 0) continue;
-      const u = edgeU[k];
-      const v = edgeV[k];
-      const xPos = dot(s, u, t, v, dim) + bias[v];
-      loss -= c * logSigmoid(xPos);
-      pairGradient(s, t, gS, gT, u, v, dim, c * (sigmoid(xPos) - 1));
-      gBias[v] += c * (sigmoid(xPos) - 1);
-      for (let j = 0; j < negatives; j++) {
-        const neg = drawFromCdf(negativeCdf, random);
-        if (neg === v || neg === u) continue;
-        const x = dot(s, u, t, neg, dim) + bias[neg];
-        loss -= c * logSigmoid(-x);
-        pairGradient(s, t, gS, gT, u, neg, dim, c * sigmoid(x));
-        gBias[neg] += c * sigmoid(x);
-      }
-      if (gamma > 0 && reverseFree[k]) {
-        const x = dot(s, v, t, u, dim) + bias[u];
-        loss -= c * gamma * logSigmoid(-x);
-        pairGradient(s, t, gS, gT, v, u, dim, c * gamma * sigmoid(x));
-        gBias[u] += c * gamma * sigmoid(x);
-      }
-    }
-    forward.backward(gS, gT, gradS0, gradT0);
+    const loss =
+      kernel === "fused"
+        ? edgeTermsFused(edges, s, t, bias, gS, gT, gBias, terms, draw)
+        : edgeTermsReference(edges, s, t, bias, gS, gT, gBias, terms, () => drawFromCdf(negativeCdf, random));
+    if (kernel === "fused") forward.backward(gS, gT, gradS0, gradT0);
+    else forward.backwardReference(gS, gT, gradS0, gradT0);
     if (options.tied) {
       for (let i = 0; i < size; i++) gradS0[i] += gradT0[i] + l2 * s0[i];
       adamS.step(s0, gradS0, lr);
@@ -191,13 +181,162 @@ export function trainDirectedEmbeddings(
   return snapshot();
 }
 
+/** The training edges as the loss reads them: u -> v with loss weight c, and whether v -> u is not an edge. */
+export interface EdgeTerms {
+  u: Int32Array;
+  v: Int32Array;
+  c: Float32Array;
+  reverseFree: Uint8Array;
+  /** Sum of c: every term is divided by it, so the loss is a weighted mean over edges. */
+  cTotal: number;
+}
+
+/** What the edge terms need besides the vectors: dimension, negatives per edge, reversed-edge weight. */
+export interface TermSettings {
+  dim: number;
+  negatives: number;
+  gamma: number;
+}
+
+/**
+ * The loss over every edge (positive, `negatives` drawn negatives, the reversed edge) and its gradient with
+ * respect to the final vectors s, t and the target biases, added into gS, gT, gBias: the plain loops, one
+ * helper per pair. `draw` gives the next negative; a draw equal to u or v is skipped (and still consumed).
+ */
+export function edgeTermsReference(
+  e: EdgeTerms,
+  s: Float32Array,
+  t: Float32Array,
+  bias: Float32Array,
+  gS: Float32Array,
+  gT: Float32Array,
+  gBias: Float32Array,
+  { dim, negatives, gamma }: TermSettings,
+  draw: () => number,
+): number {
+  let loss = 0;
+  const scale = 1 / Math.max(e.cTotal, 1e-12);
+  for (let k = 0; k < e.u.length; k++) {
+    const c = e.c[k] * scale;
+    if (c === 0) continue;
+    const u = e.u[k];
+    const v = e.v[k];
+    const xPos = dot(s, u, t, v, dim) + bias[v];
+    loss -= c * logSigmoid(xPos);
+    pairGradient(s, t, gS, gT, u, v, dim, c * (sigmoid(xPos) - 1));
+    gBias[v] += c * (sigmoid(xPos) - 1);
+    for (let j = 0; j < negatives; j++) {
+      const neg = draw();
+      if (neg === v || neg === u) continue;
+      const x = dot(s, u, t, neg, dim) + bias[neg];
+      loss -= c * logSigmoid(-x);
+      pairGradient(s, t, gS, gT, u, neg, dim, c * sigmoid(x));
+      gBias[neg] += c * sigmoid(x);
+    }
+    if (gamma > 0 && e.reverseFree[k]) {
+      const x = dot(s, v, t, u, dim) + bias[u];
+      loss -= c * gamma * logSigmoid(-x);
+      pairGradient(s, t, gS, gT, v, u, dim, c * gamma * sigmoid(x));
+      gBias[u] += c * gamma * sigmoid(x);
+    }
+  }
+  return loss;
+}
+
+/**
+ * edgeTermsReference's loss and gradient, computed faster: the edges of one source are consecutive (CSR
+ * order), so u's row of s is read into a local copy once per source and its gradient summed there and added
+ * once; each pair costs one exp (sigmoid and log-sigmoid share it) and one fused pass over the dimensions.
+ */
+export function edgeTermsFused(
+  e: EdgeTerms,
+  s: Float32Array,
+  t: Float32Array,
+  bias: Float32Array,
+  gS: Float32Array,
+  gT: Float32Array,
+  gBias: Float32Array,
+  { dim, negatives, gamma }: TermSettings,
+  draw: () => number,
+): number {
+  let loss = 0;
+  const scale = 1 / Math.max(e.cTotal, 1e-12);
+  const su = new Float64Array(dim);
+  const gu = new Float64Array(dim);
+  let current = -1;
+  const flush = () => {
+    if (current < 0) return;
+    const o = current * dim;
+    for (let d = 0; d < dim; d++) gS[o + d] += gu[d];
+  };
+  /** Adds coefficient * t_w to u's gradient and coefficient * s_u to t_w's. */
+  const pair = (w: number, coefficient: number) => {
+    const ow = w * dim;
+    for (let d = 0; d < dim; d++) {
+      gu[d] += coefficient * t[ow + d];
+      gT[ow + d] += coefficient * su[d];
+    }
+  };
+  const score = (w: number) => {
+    const ow = w * dim;
+    let x = bias[w];
+    for (let d = 0; d < dim; d++) x += su[d] * t[ow + d];
+    return x;
+  };
+  for (let k = 0; k < e.u.length; k++) {
+    const c = e.c[k] * scale;
+    if (c === 0) continue;
+    const u = e.u[k];
+    const v = e.v[k];
+    if (u !== current) {
+      flush();
+      current = u;
+      const o = u * dim;
+      for (let d = 0; d < dim; d++) {
+        su[d] = s[o + d];
+        gu[d] = 0;
+      }
+    }
+    // Positive: -log sig(x), gradient (sig(x) - 1) = -sig(-x).
+    const xPos = score(v);
+    const ePos = Math.exp(-Math.abs(xPos));
+    loss += c * (Math.log1p(ePos) + (xPos < 0 ? -xPos : 0));
+    const gPos = -c * (xPos >= 0 ? ePos / (1 + ePos) : 1 / (1 + ePos));
+    pair(v, gPos);
+    gBias[v] += gPos;
+    for (let j = 0; j < negatives; j++) {
+      const neg = draw();
+      if (neg === v || neg === u) continue;
+      // Negative: -log sig(-x), gradient sig(x).
+      const x = score(neg);
+      const ex = Math.exp(-Math.abs(x));
+      loss += c * (Math.log1p(ex) + (x > 0 ? x : 0));
+      const g = c * (x >= 0 ? 1 / (1 + ex) : ex / (1 + ex));
+      pair(neg, g);
+      gBias[neg] += g;
+    }
+    if (gamma > 0 && e.reverseFree[k]) {
+      // The reversed edge v -> u reads s_v and t_u: not u's row, so it goes straight to the arrays.
+      const x = dot(s, v, t, u, dim) + bias[u];
+      const ex = Math.exp(-Math.abs(x));
+      loss += c * gamma * (Math.log1p(ex) + (x > 0 ? x : 0));
+      const g = c * gamma * (x >= 0 ? 1 / (1 + ex) : ex / (1 + ex));
+      pairGradient(s, t, gS, gT, v, u, dim, g);
+      gBias[u] += g;
+    }
+  }
+  flush();
+  return loss;
+}
+
 /** The layer stack's forward pass (keeping what backward needs) and its exact backward pass. */
-class Forward {
+export class Forward {
   readonly s: Float32Array;
   readonly t: Float32Array;
   private readonly sLayers: Float32Array[];
   private readonly tLayers: Float32Array[];
   private readonly scratch: Float32Array;
+  private back: Float32Array[] | undefined;
 
   constructor(
     n: number,
@@ -236,8 +375,41 @@ class Forward {
   /**
    * Gradients of the layer-0 vectors from those of the final ones: with dS^l, dT^l the total gradients of
    * layer l, dS^L = gS/(L+1), and going down dS^l = gS/(L+1) + A_in^T dT^{l+1}, dT^l = gT/(L+1) + A_out^T dS^{l+1}.
+   * Into buffers kept across epochs (at 400k nodes x 64 dims each is 100 MB, so allocating four per layer
+   * each epoch was a large share of an epoch).
    */
   backward(gS: Float32Array, gT: Float32Array, outS0: Float32Array, outT0: Float32Array): void {
+    const inv = 1 / (this.layers + 1);
+    if (this.layers === 0) {
+      for (let i = 0; i < gS.length; i++) {
+        outS0[i] = inv * gS[i];
+        outT0[i] = inv * gT[i];
+      }
+      return;
+    }
+    this.back ??= Array.from({ length: 4 }, () => new Float32Array(gS.length));
+    let [dS, dT, nextS, nextT] = this.back;
+    for (let i = 0; i < gS.length; i++) {
+      dS[i] = inv * gS[i];
+      dT[i] = inv * gT[i];
+    }
+    for (let l = this.layers - 1; l >= 0; l--) {
+      // The last step writes straight into the outputs.
+      const toS = l === 0 ? outS0 : nextS;
+      const toT = l === 0 ? outT0 : nextT;
+      aggregateTransposed(this.aIn!, dT, this.dim, toS);
+      aggregateTransposed(this.aOut!, dS, this.dim, toT);
+      for (let i = 0; i < toS.length; i++) {
+        toS[i] += inv * gS[i];
+        toT[i] += inv * gT[i];
+      }
+      [dS, nextS] = [nextS, dS];
+      [dT, nextT] = [nextT, dT];
+    }
+  }
+
+  /** backward as first written: fresh arrays per layer (the reference kernel's). */
+  backwardReference(gS: Float32Array, gT: Float32Array, outS0: Float32Array, outT0: Float32Array): void {
     const inv = 1 / (this.layers + 1);
     let dS = new Float32Array(gS.length);
     let dT = new Float32Array(gT.length);

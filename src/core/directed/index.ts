@@ -1,6 +1,13 @@
 /** Directed related items: "what follows" graphs, BLADE-style source/target embeddings, baselines, metrics. */
 export { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbeddings } from "./blade.js";
 export {
+  type CountsFirstOptions,
+  countsFirstScorer,
+  logPopularityScorer,
+  type SmoothedFollow,
+  smoothedFollows,
+} from "./counts-first.js";
+export {
   bothDirections,
   type DirectedExperimentOptions,
   type DirectedExperimentReport,
@@ -32,6 +39,8 @@ export {
   reasonFor,
 } from "./next.js";
 export {
+  type CountsFirstTraining,
+  chooseSmoothing,
   evaluateNextPlay,
   type NextPlayMetrics,
   type NextPlayModelName,
@@ -42,7 +51,9 @@ export {
   nextPlayModels,
   popularityScorer,
   runNextPlayExperiment,
+  smoothingValues,
   splitByTime,
+  trainCountsFirstModel,
   transitionCountScorer,
 } from "./next-play.js";
 export {

@@ -1,5 +1,6 @@
 import { Random } from "../random.js";
 import { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbeddings } from "./blade.js";
+import { countsFirstScorer, logPopularityScorer } from "./counts-first.js";
 import { symmetrised } from "./experiment.js";
 import { buildDirectedGraph, type DirectedGraph, type EdgeArrays } from "./graph.js";
 import { rankOf } from "./metrics.js";
@@ -14,6 +15,8 @@ export const nextPlayModels = [
   "symmetric-factors",
   "item-knn-cosine",
   "popularity",
+  "counts-then-blade",
+  "counts-then-popularity",
 ] as const;
 export type NextPlayModelName = (typeof nextPlayModels)[number];
 
@@ -46,6 +49,8 @@ export interface NextPlayModelResult {
   model: NextPlayModelName;
   epochs: number | null;
   l2: number | null;
+  /** Prior strength of a counts-first model, chosen on validation. */
+  alpha: number | null;
   trainSeconds: number;
   overall: NextPlayMetrics;
   /** Transitions A -> B already made in the training period (a repeat of a known sequence). */
@@ -102,40 +107,49 @@ export function runNextPlayExperiment(
   const candidates = withEdges(train);
   let cold = 0;
   for (const v of test.targets) if (!candidates[v]) cold++;
+  // Each embedding model is fitted once (epochs chosen on validation, then retrained on all training
+  // transitions); a counts-first model reuses its prior's fits: the one at the chosen epoch on the fit side
+  // chooses alpha, the final one serves the test.
+  const fitted = new Map<string, EmbeddingFit>();
+  const fitOf = (name: "blade" | "source-target-factors" | "symmetric-factors"): EmbeddingFit => {
+    let f = fitted.get(name);
+    if (!f) {
+      f = fitEmbeddingModel(embeddingSetup(name)!, fit, train, validation, seed, options);
+      fitted.set(name, f);
+    }
+    return f;
+  };
   for (const [i, model] of models.entries()) {
     progress(`next play: ${model}`, i, models.length);
     const started = performance.now();
-    const setup = embeddingSetup(model);
-    let chosen: { epochs: number; l2: number; criterion: number } | null = null;
+    let chosen: { epochs: number; l2: number } | null = null;
+    let alpha: number | null = null;
     let scorer: DirectedScorer;
-    if (setup) {
-      const graphOf = (g: DirectedGraph) => (setup.tied ? symmetrised(g) : g);
-      for (const l2 of options.l2Values ?? [1e-6, 1e-4]) {
-        const tried = chooseEpochs(
-          graphOf(fit),
-          fit,
-          validation,
-          { ...options.train, ...setup, l2, seed },
-          options,
-        );
-        if (!chosen || tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
+    if (model === "blade" || model === "source-target-factors" || model === "symmetric-factors") {
+      const f = fitOf(model);
+      chosen = f;
+      scorer = embeddingScorer(f.final);
+    } else if (model === "counts-then-blade" || model === "counts-then-popularity") {
+      let priorFit: DirectedScorer;
+      let priorTrain: DirectedScorer;
+      if (model === "counts-then-blade") {
+        const f = fitOf("blade");
+        chosen = f;
+        priorFit = embeddingScorer(f.fitBest);
+        priorTrain = embeddingScorer(f.final);
+      } else {
+        priorFit = logPopularityScorer(fit);
+        priorTrain = logPopularityScorer(train);
       }
-      const c = chosen as { epochs: number; l2: number };
-      scorer = embeddingScorer(
-        trainDirectedEmbeddings(graphOf(train), {
-          ...options.train,
-          ...setup,
-          seed,
-          epochs: c.epochs,
-          l2: c.l2,
-        }),
-      );
+      alpha = chooseSmoothing(fit, priorFit, validation).alpha;
+      scorer = countsFirstScorer(train, priorTrain, { alpha });
     } else scorer = baselineScorer(model, train);
     const trainSeconds = (performance.now() - started) / 1000;
     results.push({
       model,
       epochs: chosen?.epochs ?? null,
       l2: chosen?.l2 ?? null,
+      alpha,
       trainSeconds,
       ...evaluateNextPlay(scorer, train, test),
     });
@@ -234,6 +248,127 @@ function embeddingSetup(model: NextPlayModelName): Partial<DirectedTrainOptions>
   }
 }
 
+/** Prior strengths tried for counts-first models, in transitions' worth of weight. */
+export const smoothingValues = [0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100] as const;
+
+/**
+ * The prior strength alpha of a counts-first model with the best validation MRR: counts of the fit graph,
+ * the prior trained on the fit side only, validation transitions later than every fit one. Ties go to the
+ * smaller alpha (the counts).
+ */
+export function chooseSmoothing(
+  fit: DirectedGraph,
+  prior: DirectedScorer,
+  validation: NextPlayQueries,
+  values: readonly number[] = smoothingValues,
+): { alpha: number; mrr: number } {
+  let best = { alpha: values[0], mrr: Number.NEGATIVE_INFINITY };
+  for (const alpha of values) {
+    const mrr = evaluateNextPlay(countsFirstScorer(fit, prior, { alpha }), fit, validation).overall.mrr;
+    if (mrr > best.mrr) best = { alpha, mrr };
+  }
+  // No validation transition to rank (a tiny store): a prior worth one transition, and no figure.
+  return Number.isFinite(best.mrr) ? best : { alpha: 1, mrr: Number.NaN };
+}
+
+interface EmbeddingFit {
+  epochs: number;
+  l2: number;
+  criterion: number;
+  /** Trained on the fit side, at the chosen epoch and L2 (what a counts-first model chooses alpha with). */
+  fitBest: DirectedEmbeddings;
+  /** Retrained on every training transition at the chosen settings (what is tested or served). */
+  final: DirectedEmbeddings;
+}
+
+function fitEmbeddingModel(
+  setup: Partial<DirectedTrainOptions>,
+  fit: DirectedGraph,
+  train: DirectedGraph,
+  validation: NextPlayQueries,
+  seed: number,
+  options: NextPlayOptions,
+): EmbeddingFit {
+  const graphOf = (g: DirectedGraph) => (setup.tied ? symmetrised(g) : g);
+  let chosen: (ReturnType<typeof chooseEpochs> & { l2: number }) | null = null;
+  for (const l2 of options.l2Values ?? [1e-6, 1e-4]) {
+    const tried = chooseEpochs(
+      graphOf(fit),
+      fit,
+      validation,
+      { ...options.train, ...setup, l2, seed },
+      options,
+    );
+    if (!chosen || tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
+  }
+  const c = chosen as NonNullable<typeof chosen>;
+  const final = trainDirectedEmbeddings(graphOf(train), {
+    ...options.train,
+    ...setup,
+    seed,
+    epochs: c.epochs,
+    l2: c.l2,
+  });
+  return { epochs: c.epochs, l2: c.l2, criterion: c.criterion, fitBest: c.embeddings, final };
+}
+
+/** A trained counts-first model: the counts of every transition and its prior, alpha chosen on validation. */
+export interface CountsFirstTraining {
+  graph: DirectedGraph;
+  /** The BLADE prior (null for the popularity prior). */
+  embeddings: DirectedEmbeddings | null;
+  scorer: DirectedScorer;
+  alpha: number;
+  epochs: number | null;
+  l2: number | null;
+  /** Validation MRR at the chosen alpha. */
+  validationMrr: number;
+}
+
+/**
+ * A counts-first "what follows" model from time-ordered transitions (what serving and the benches train):
+ * each listener's latest `validationShare` of the transitions is the validation; the prior's epochs (and L2)
+ * are chosen on it, then alpha with the fit-side counts and prior; both are then refitted on every transition.
+ */
+export function trainCountsFirstModel(
+  itemCount: number,
+  transitions: PlayTransitions,
+  options: Omit<NextPlayOptions, "testShare" | "maxTestQueries" | "models"> & {
+    prior?: "blade" | "popularity";
+  } = {},
+): CountsFirstTraining {
+  const seed = options.seed ?? 1;
+  const all = Int32Array.from({ length: transitions.sources.length }, (_, k) => k);
+  const { early, late } = splitByTime(transitions, options.validationShare ?? 0.2, all);
+  const fit = buildDirectedGraph(itemCount, pick(transitions, early));
+  const graph = buildDirectedGraph(itemCount, pick(transitions, all));
+  const validation = sampleQueries(transitions, late, options.maxValidationQueries ?? 1000, new Random(seed));
+  options.onProgress?.("choosing on validation", 0, 1);
+  if (options.prior === "popularity") {
+    const smoothing = chooseSmoothing(fit, logPopularityScorer(fit), validation);
+    return {
+      graph,
+      embeddings: null,
+      scorer: countsFirstScorer(graph, logPopularityScorer(graph), { alpha: smoothing.alpha }),
+      alpha: smoothing.alpha,
+      epochs: null,
+      l2: null,
+      validationMrr: smoothing.mrr,
+    };
+  }
+  const f = fitEmbeddingModel(embeddingSetup("blade")!, fit, graph, validation, seed, options);
+  const smoothing = chooseSmoothing(fit, embeddingScorer(f.fitBest), validation);
+  return {
+    graph,
+    embeddings: f.final,
+    scorer: countsFirstScorer(graph, embeddingScorer(f.final), { alpha: smoothing.alpha }),
+    alpha: smoothing.alpha,
+    epochs: f.epochs,
+    l2: f.l2,
+    validationMrr: smoothing.mrr,
+  };
+}
+
 /** The epoch count (a multiple of checkEvery) with the best validation MRR, training on `fit` only. */
 function chooseEpochs(
   fitForTraining: DirectedGraph,
@@ -241,25 +376,31 @@ function chooseEpochs(
   validation: NextPlayQueries,
   base: DirectedTrainOptions,
   options: NextPlayOptions,
-): { epochs: number; criterion: number } {
+): { epochs: number; criterion: number; embeddings: DirectedEmbeddings } {
   const maxEpochs = options.maxEpochs ?? 100;
   const every = options.checkEvery ?? 10;
-  let best = { epochs: every, criterion: Number.NEGATIVE_INFINITY };
+  let best: { epochs: number; criterion: number; embeddings: DirectedEmbeddings | null } = {
+    epochs: every,
+    criterion: Number.NEGATIVE_INFINITY,
+    embeddings: null,
+  };
   let sinceBest = 0;
-  trainDirectedEmbeddings(fitForTraining, {
+  const last = trainDirectedEmbeddings(fitForTraining, {
     ...base,
     epochs: maxEpochs,
     onEpoch(epoch, _loss, embeddings: () => DirectedEmbeddings) {
       if (epoch % every !== 0) return true;
-      const criterion = evaluateNextPlay(embeddingScorer(embeddings()), fit, validation).overall.mrr;
+      const current = embeddings();
+      const criterion = evaluateNextPlay(embeddingScorer(current), fit, validation).overall.mrr;
       if (criterion > best.criterion) {
-        best = { epochs: epoch, criterion };
+        best = { epochs: epoch, criterion, embeddings: current };
         sinceBest = 0;
       } else if (++sinceBest >= 2) return false; // two checks without gain: past the best
       return true;
     },
   });
-  return best;
+  // Fewer epochs than one check: the last state stands for the choice.
+  return { epochs: best.epochs, criterion: best.criterion, embeddings: best.embeddings ?? last };
 }
 
 /**

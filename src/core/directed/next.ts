@@ -1,6 +1,7 @@
 import type { FactorModel } from "../affinity/factor-model.js";
 import { createTopN, type TopN } from "../topn/index.js";
 import type { DirectedEmbeddings } from "./blade.js";
+import { smoothedFollows } from "./counts-first.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
 
 /** Why v is offered as what follows u. */
@@ -23,6 +24,11 @@ export interface NextIndex {
   embeddings: DirectedEmbeddings;
   graph: DirectedGraph;
   topN: TopN;
+  /**
+   * When set, answers are counts first (smoothedFollows: u's observed follow-ups, the embeddings' top
+   * `candidates` as the prior of strength alpha); unset, the embeddings alone rank (models saved before).
+   */
+  countsFirst?: { alpha: number; candidates: number };
 }
 
 /**
@@ -33,8 +39,14 @@ export function buildNextIndex(
   embeddings: DirectedEmbeddings,
   graph: DirectedGraph,
   approximateAbove = 50_000,
+  countsFirst?: NextIndex["countsFirst"],
 ): NextIndex {
-  return { embeddings, graph, topN: createTopN(nextFactorModel(embeddings), { approximateAbove }) };
+  return {
+    embeddings,
+    graph,
+    topN: createTopN(nextFactorModel(embeddings), { approximateAbove }),
+    ...(countsFirst ? { countsFirst } : {}),
+  };
 }
 
 /**
@@ -52,11 +64,22 @@ export function nextFactorModel(embeddings: DirectedEmbeddings): FactorModel {
   };
 }
 
-/** The n nodes most likely to follow u (u itself excluded), best first, each with its reason. */
+/**
+ * The n nodes most likely to follow u (u itself excluded), best first, each with its reason. Counts first:
+ * one top-K search of the embeddings (the prior) and u's own row, so the cost stays that of one search.
+ */
 export function nextNodes(index: NextIndex, u: number, n: number): NextItem[] {
   const { dim, source } = index.embeddings;
   const query = source.subarray(u * dim, (u + 1) * dim);
-  const result = index.topN.recommend(query, n, { exclude: (v) => v === u });
+  const exclude = (v: number) => v === u;
+  if (index.countsFirst) {
+    const { alpha, candidates } = index.countsFirst;
+    const prior = index.topN.recommend(query, Math.max(n, candidates), { exclude });
+    return smoothedFollows(index.graph, u, prior.items, prior.scores, alpha)
+      .slice(0, n)
+      .map((f) => ({ node: f.node, score: f.probability, reason: reasonFor(index.graph, u, f.node) }));
+  }
+  const result = index.topN.recommend(query, n, { exclude });
   return Array.from(result.items, (v, k) => ({
     node: v,
     score: result.scores[k],

@@ -13,4 +13,20 @@ describe("play or ask on the simulated assistant", () => {
     }
     expect(at.confidence.precision).toBeGreaterThan(0.9);
   });
+
+  it("with a bootstrap ensemble, fits MIST and EW-DPMT on its spread, on the same requests and halves", () => {
+    const base = { seed: 3, users: 150, days: 14, epochs: 10, precisions: [0.9] };
+    const plain = evaluateResolveDecision(base);
+    const r = evaluateResolveDecision({ ...base, bootstrap: 3 });
+    expect(plain.bootstrap).toBeUndefined();
+    // The ensemble adds a report; it changes nothing of the one without it.
+    expect(r.byPrecision).toEqual(plain.byPrecision);
+    expect(r.bootstrap?.members).toBe(3);
+    expect(Math.abs(r.bootstrap?.spearmanWithEvidence ?? 2)).toBeLessThanOrEqual(1);
+    for (const m of ["mist", "ewDpmt"] as const) {
+      const q = r.bootstrap?.byPrecision["0.9"][m];
+      expect(q?.played).toBeGreaterThan(0.5);
+      expect(q?.precision).toBeGreaterThan(0.85);
+    }
+  });
 });

@@ -16,7 +16,8 @@ export type WorkerName =
   | "train-worker"
   | "topn-worker"
   | "recommender-worker"
-  | "failure-classifier-worker";
+  | "failure-classifier-worker"
+  | "version-reader-worker";
 
 // From dist/ a worker is plain .js. From source (vitest, tsx) it is .ts and needs tsx's loader, which
 // Node 20 does not apply to a worker's entry through execArgv, so a one-line bootstrap registers it first.

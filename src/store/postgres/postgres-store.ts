@@ -1,13 +1,5 @@
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -45,6 +37,7 @@ import {
   recentPlaysOf,
   storeSummary,
 } from "../summary-queries.js";
+import { writeCopiedField } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 
@@ -849,19 +842,34 @@ export class PostgresEventStore implements EventStore {
   }
 
   async materializeModel(version: string, dir: string): Promise<boolean> {
-    const rows = await this.rows("SELECT name, bytes FROM model_files WHERE version = $1", [version]);
-    if (rows.length === 0) return false;
-    // Named as model saves name theirs, so a crash's leftover is removed like one (removeAbandonedTemporaries).
-    const tmp = join(dirname(dir), `.tmp-fetch-${version}-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    for (const [name, bytes] of rows) {
-      const path = join(tmp, name as string);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, bytes as Buffer);
-    }
-    if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
-    else renameSync(tmp, dir);
-    return true;
+    return this.client(async (c) => {
+      const names = (
+        await c.query({
+          text: "SELECT name FROM model_files WHERE version = $1",
+          values: [version],
+          rowMode: "array",
+        })
+      ).rows.map((r) => r[0] as string);
+      if (names.length === 0) return false;
+      // Named as model saves name theirs, so a crash's leftover is removed like one (removeAbandonedTemporaries).
+      const tmp = join(dirname(dir), `.tmp-fetch-${version}-${process.pid}`);
+      rmSync(tmp, { recursive: true, force: true });
+      for (const name of names) {
+        const path = join(tmp, name);
+        await mkdir(dirname(path), { recursive: true });
+        // Streamed in binary, file by file: the files are tens of MB, and a query would bring each as one
+        // row of hex to decode on this thread, the one answering requests meanwhile.
+        const copy = c.query(
+          copyStreams.to(
+            `COPY (SELECT bytes FROM model_files WHERE version = ${c.escapeLiteral(version)} AND name = ${c.escapeLiteral(name)}) TO STDOUT (FORMAT binary)`,
+          ),
+        );
+        await writeCopiedField(copy, path);
+      }
+      if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
+      else renameSync(tmp, dir);
+      return true;
+    });
   }
 
   /**

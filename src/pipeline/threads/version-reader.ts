@@ -1,0 +1,44 @@
+import type { AffinityModel } from "../../core/affinity/affinity-model.js";
+import type { TopNModel } from "../../core/recommend/index.js";
+import type { ModelManifest } from "../model-files.js";
+import { startWorker } from "./workers.js";
+
+export interface VersionReadRequest {
+  dir: string;
+  /** Read the affinity model's arrays too (false when the caller holds the model it just trained). */
+  withModel: boolean;
+  /** Side models (`<name>.json` of the manifest's extras) to read when the version has them. */
+  extras: readonly string[];
+}
+
+/** A model version's files as serving needs them, read and parsed by a worker thread. */
+export interface VersionFiles {
+  manifest: ModelManifest;
+  model: AffinityModel | null;
+  recommender: TopNModel | null;
+  /** Each requested extra the version has, parsed (absent ones are null). */
+  extras: Record<string, unknown>;
+}
+
+/**
+ * Reads a model version's folder on a worker thread: its arrays (tens of MB for an item-item top-N model
+ * of a few thousand items) are read and checked there and moved to this thread without a copy, so a
+ * serving replica swapping in a new version never stalls its requests on the disk or on copying them.
+ */
+export function readVersionOffThread(request: VersionReadRequest): Promise<VersionFiles> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker("version-reader-worker", request);
+    let settled = false;
+    worker.once("message", (files: VersionFiles) => {
+      settled = true;
+      resolve(files);
+    });
+    worker.once("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new Error(`the model-reading thread exited (code ${code}) before it finished`));
+    });
+  });
+}
