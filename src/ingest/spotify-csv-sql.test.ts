@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { Random } from "../core/random.js";
@@ -69,6 +70,18 @@ const ODD_ROWS = [
   `s06,2021-03-11 17:34,${"x".repeat(600)},${"y".repeat(600)},5`,
   's06,2021-03-11 17:34,"",B,5',
   "s06,2021-03-11 17:34,\t,B,5",
+  // Rejects among and after blank lines, quoted fields that are rejected or repeat a plain row, a quoted
+  // unused column, empty fields after the header's count.
+  "",
+  "",
+  's07,"2021-03-11, 17:34",A,B,5',
+  's07,2021-03-11 17:34,"A",B,5',
+  "s07,2021-03-11 17:34,A,B,5",
+  's07,2021-03-11 17:34,"A",B,5,"x,y"',
+  "s07,2021-03-11 17:34,A,B,",
+  "s07,2021-03-11 17:34,A,B,x,",
+  "s07,2021-03-11 17:34,A,B,6,,",
+  "s07,2021-03-11 17:34,,B,6,,",
 ];
 
 /** Ordinary rows with repeats (genuinely repeated plays), from a fixed seed. */
@@ -154,9 +167,31 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
     expect(js.plays.filter((p) => p[1] === "s05").length).toBe(3);
   });
 
-  it("a file the line reading could misread (a quoted field over two lines, bytes not UTF-8) goes row by row, same result", async () => {
+  it("a gzip file: the same result", async () => {
+    const file = join(dir, "odd.csv.gz");
+    const rows = [...ordinaryRows(200, 16), ...ODD_ROWS];
+    writeFileSync(file, gzipSync(`${HEADER}\n${rows.join("\n")}\n`));
+    const js = await ingestTwice(file, false, "gz-js");
+    const bulk = await ingestTwice(file, true, "gz-bulk");
+    expect(bulk.bulkRan.every((r) => r !== null)).toBe(true);
+    expect(bulk.plays).toEqual(js.plays);
+    expect(bulk.rejects).toEqual(js.rejects);
+    expect(bulk.first).toEqual(js.first);
+  });
+
+  it("a file the line reading could misread (a quoted field over two lines, bytes not UTF-8, carriage returns) goes row by row, same result", async () => {
     const multi = join(dir, "multi.csv");
     writeFileSync(multi, `${HEADER}\ns01,2021-03-11 17:34,A,"two\nlines",5\ns01,2021-03-11 17:35,A,B,5\n`);
+    // DuckDB's line reading breaks lines at a lone carriage return and counts a CRLF blank line as several.
+    const crlf = join(dir, "crlf.csv");
+    writeFileSync(crlf, `${HEADER}\r\ns01,2021-03-11 17:34,A,B,5\r\ns01,2021-03-11 17:35,A,B,5\r\n`);
+    const crlfBlank = join(dir, "crlf-blank.csv");
+    writeFileSync(
+      crlfBlank,
+      `${HEADER}\ns01,2021-03-11 17:34,A,B,5\r\n\r\ns01,bad,A,B,5\r\ns01,2021-03-11 17:35,A,B,5\r\n`,
+    );
+    const loneCr = join(dir, "cr.csv");
+    writeFileSync(loneCr, `${HEADER}\ns01,2021-03-11 17:34,A,B\r,5\ns01,2021-03-11 17:35,A,B,5\r4\n`);
     const notUtf8 = join(dir, "bytes.csv");
     writeFileSync(
       notUtf8,
@@ -166,15 +201,16 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
         Buffer.from(",5\ns01,2021-03-11 17:35,A,B,5\n"),
       ]),
     );
-    for (const file of [multi, notUtf8]) {
-      const name = file.endsWith("multi.csv") ? "multi" : "bytes";
+    for (const file of [multi, notUtf8, crlf, crlfBlank, loneCr]) {
+      const name = basename(file, ".csv");
       const js = await ingestTwice(file, false, `${name}-js`);
       const bulk = await ingestTwice(file, true, `${name}-bulk`);
       expect(bulk.plays.length).toBeGreaterThan(0);
       expect(bulk.plays).toEqual(js.plays);
       expect(bulk.rejects).toEqual(js.rejects);
       expect(bulk.first).toEqual(js.first);
-      expect(bulk.bulkRan).toEqual([null, null]);
+      // Row by row, but for the CRLF file (DuckDB's line reading takes it).
+      expect(bulk.bulkRan.map((r) => r === null)).toEqual(name === "crlf" ? [false, false] : [true, true]);
     }
   });
 });

@@ -74,16 +74,30 @@ export class SpotifyCsvPlan implements BulkCsvPlan {
     return { fields, derived, values, ok: `coalesce(${ok}, false)` };
   }
 
-  /** spotifyCsvRow on one line; "irregular" when csv-parse does not read it as one record on its own. */
-  judge(line: string): LineVerdict {
-    let recs: string[][];
+  /**
+   * spotifyCsvRow on each line; "irregular" for a line csv-parse does not read as one record on its own. The
+   * lines are parsed as one text (a parser per line costs a hundred times more) when that gives one record per
+   * line: a line can only merge with the next (an open quote), never split, so equal counts pair them up.
+   */
+  judge(lines: string[]): LineVerdict[] {
+    let recs: string[][] | undefined;
     try {
-      recs = parse(line, CSV_OPTIONS) as string[][];
+      recs = parse(lines.join("\n"), CSV_OPTIONS) as string[][];
     } catch {
-      return "irregular";
+      recs = undefined;
     }
-    if (recs.length !== 1) return "irregular";
-    const rec = recs[0];
+    if (recs?.length === lines.length) return recs.map((rec) => this.verdict(rec));
+    return lines.map((line) => {
+      try {
+        const one = parse(line, CSV_OPTIONS) as string[][];
+        return one.length === 1 ? this.verdict(one[0]) : "irregular";
+      } catch {
+        return "irregular";
+      }
+    });
+  }
+
+  private verdict(rec: string[]): LineVerdict {
     const r = spotifyCsvRow(rec, this.idx, this.fallbackUser);
     if (r instanceof Bad) return { bad: { field: r.field, reason: r.reason } };
     return { event: r, title: rec[this.idx[3]], creator: rec[this.idx[2]] };

@@ -41,7 +41,8 @@ export interface BulkCsvPlan {
   select(field: (k: number) => string, count: string): BulkSelect;
   /** The catalogue kind of the items (the Spotify CSV names songs only). */
   itemKind: string;
-  judge(line: string): LineVerdict;
+  /** The JavaScript verdict on each of these lines (each a whole record of the file on its own line). */
+  judge(lines: string[]): LineVerdict[];
 }
 
 export interface BulkIngestOptions {

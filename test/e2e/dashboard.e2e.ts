@@ -91,11 +91,10 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "tastebud-e2e-"));
     const store = join(dir, "demo.duckdb");
-    // The privacy evidence needs only the shipped embedding table, so its two commands run beside the demo,
-    // each on a scratch store of its own (the table's neighbourhood cache is written atomically, per process);
-    // their records are then copied to where the served store keeps evaluations (<store>.models/evaluations,
-    // as the README says).
-    const privacyStores = [join(dir, "privacy-stats.duckdb"), join(dir, "privacy-eval.duckdb")];
+    // What privacy costs needs only the shipped embedding table, so it runs beside the demo on a scratch
+    // store of its own (the table's neighbourhood cache is written atomically, per process); its record is
+    // then copied to where the served store keeps evaluations (<store>.models/evaluations, as the README says).
+    const privacyStore = join(dir, "privacy-eval.duckdb");
     const intents = [
       ["PlayMusic", (k: number) => `play the song ${["hello", "river", "home", "night"][k % 4]} by the band`],
       [
@@ -112,19 +111,12 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       return JSON.stringify({ text: text(Math.floor(k / 3)), intent });
     });
     writeFileSync(join(dir, "intents.jsonl"), `${texts.join("\n")}\n`);
-    const privacyEvidence = Promise.all([
-      // Deniability on the shipped embedding table, kept for the Privacy page (small: 30 words x 30 draws).
-      tastebudLater(
-        ...["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30"],
-        ...["--draws", "30", "--store", privacyStores[0], "--json"],
-      ),
-      // What privacy costs: intent accuracy on perturbed text, on a small generated set of requests in three
-      // intents (one seed, one ε per mechanism and the matched Laplace ε).
-      tastebudLater(
-        ...["privacy", "eval", "--texts", "intents.jsonl", "--laplace", "10", "--gumbel", "70"],
-        ...["--seeds", "1", "--epochs", "30", "--store", privacyStores[1], "--json"],
-      ),
-    ]);
+    // What privacy costs: intent accuracy on perturbed text, on a small generated set of requests in three
+    // intents (one seed, one ε per mechanism and the matched Laplace ε).
+    const privacyEvidence = tastebudLater(
+      ...["privacy", "eval", "--texts", "intents.jsonl", "--laplace", "10", "--gumbel", "70"],
+      ...["--seeds", "1", "--epochs", "30", "--store", privacyStore, "--json"],
+    );
     // The demo's own store (a listening world, its evaluation and model, a voice assistant's request log with
     // its rewrite table, and the directed "what follows" model), smaller than the README's: the pages must not
     // be empty after `npm run demo`.
@@ -143,30 +135,10 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
       "--out",
       "world",
     );
-    // Favourites from late labels and play-or-ask thresholds, on small simulations, kept for their page.
-    tastebud(
-      "eval",
-      "--delayed",
-      "--simulated",
-      "--seeds",
-      "1",
-      "--sim-users",
-      "200",
-      "--store",
-      store,
-      "--json",
-    );
-    tastebud(
-      ...["eval", "--resolve-decision", "--seeds", "1", "--sim-users", "100", "--sim-days", "7"],
-      ...["--store", store, "--json"],
-    );
-    // Bandit evidence for the Home page: a short simulation in the listener world and an off-policy estimate on
-    // a small log in the Open Bandit format (uniform logging over 6 items in 2 slots; item 4 clicks best).
-    tastebud(
-      ...["bandit", "simulate", "--env", "world", "--world-users", "40", "--world-items", "300"],
-      ...["--world-days", "5", "--rounds", "5", "--users-per-round", "100", "--segments", "4"],
-      ...["--seeds", "1,2", "--policies", "random,greedy,linear-ts", "--store", store, "--json"],
-    );
+    // The demo's last step ran eval --delayed, eval --resolve-decision, bandit simulate --env world and
+    // privacy stats at small sizes for the Favourites, Home and Privacy pages. An off-policy estimate on a
+    // small log in the Open Bandit format for the Home page (uniform logging over 6 items in 2 slots; item 4
+    // clicks best):
     const lines = ["timestamp,item_id,position,click,propensity_score,user_feature_0"];
     for (let i = 0; i < 900; i++) {
       const item = (i * 7) % 6;
@@ -184,9 +156,8 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     tastebud("eval", "--playlists", "--store", store, "--json");
     await privacyEvidence;
     const evaluations = (storePath: string) => join(`${storePath}.models`, "evaluations");
-    for (const scratch of privacyStores)
-      for (const file of readdirSync(evaluations(scratch)).filter((f) => f.endsWith(".json")))
-        copyFileSync(join(evaluations(scratch), file), join(evaluations(store), file));
+    for (const file of readdirSync(evaluations(privacyStore)).filter((f) => f.endsWith(".json")))
+      copyFileSync(join(evaluations(privacyStore), file), join(evaluations(store), file));
     // Privacy mode: request text posted over HTTP is perturbed and charged to its user's ledger.
     const privacy = "epsilon=10,mechanism=laplace,cap=60,seed=1";
     server = spawn(

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
@@ -30,6 +31,10 @@ export function demoCommand(program: Command): void {
     .option("--items <n>", "simulated items", number("items"), 2000)
     .option("--days <n>", "simulated days", number("days"), 60)
     .option("--seed <n>", "random seed", number("seed"), 1)
+    .option(
+      "--no-evidence",
+      "skip the last step: the small runs of eval --delayed, eval --resolve-decision, bandit simulate and privacy stats that fill the dashboard's Favourites, Home and Privacy pages",
+    )
     .action(async (path: string | undefined, opts) => {
       const started = Date.now();
       const progress = new Progress();
@@ -38,6 +43,7 @@ export function demoCommand(program: Command): void {
         console.log(text);
       };
       let truth: ReturnType<typeof simulateWorld>["truth"] | undefined;
+      let doneLine = "";
       await withEngine({ store: opts.store }, async (engine) => {
         if (path) {
           say(`1. reading ${path} (preset ${opts.preset}) into ${opts.store}`);
@@ -180,9 +186,58 @@ export function demoCommand(program: Command): void {
           if (!(err instanceof EdgeFileError)) throw err;
           say(`   skipped: ${err.message}`);
         }
+        doneLine = `store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`;
+      });
+      if (opts.evidence) {
         say(
-          `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; store ${opts.store}. Try: npx tastebud affinity --store ${opts.store} --user ${sample[0]} --item "Adele|Hello" --json`,
+          `\n${path ? "6." : "7."} evidence for the dashboard's Favourites, Home and Privacy pages: small runs of the commands that fill them`,
         );
+        await runEvidenceCommands(opts.store, say);
+      }
+      say(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; ${doneLine}`);
+    });
+}
+
+/**
+ * The commands whose kept reports the dashboard's Favourites and decisions, Home shelves and Privacy pages
+ * show (each page names its command when the store has none), at sizes that take seconds: simulated
+ * histories and assistants, the listener world's shelves, and deniability on the shipped embedding table.
+ * They are run as the commands themselves, in child processes after the demo has closed its store, so
+ * what the pages show is what a reader running the same line would get, and says which line made it.
+ */
+const evidenceCommands = (store: string): string[][] =>
+  [
+    ["eval", "--delayed", "--simulated", "--seeds", "1", "--sim-users", "200"],
+    ["eval", "--resolve-decision", "--seeds", "1", "--sim-users", "100", "--sim-days", "7"],
+    [
+      ...["bandit", "simulate", "--env", "world", "--world-users", "40", "--world-items", "300"],
+      ...["--world-days", "5", "--rounds", "5", "--users-per-round", "100", "--segments", "4"],
+      ...["--seeds", "1,2", "--policies", "random,greedy,linear-ts"],
+    ],
+    ["privacy", "stats", "--laplace", "5,10,20", "--gumbel", "70,140", "--words", "30", "--draws", "30"],
+  ].map((args) => [...args, "--store", store, "--json"]);
+
+async function runEvidenceCommands(store: string, say: (text: string) => void): Promise<void> {
+  const runOne = (args: string[]) =>
+    new Promise<void>((done, fail) => {
+      const t0 = Date.now();
+      // This same CLI (dist/cli/main.js, or src under tsx), with the same Node flags.
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let errors = "";
+      child.stderr.on("data", (chunk) => {
+        errors += chunk;
+      });
+      child.on("error", fail);
+      child.on("close", (code) => {
+        const shown = args.slice(0, args.indexOf("--store")).join(" ");
+        if (code === 0) {
+          say(`   tastebud ${shown}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+          done();
+        } else fail(new Error(`tastebud ${args.join(" ")} exited ${code}: ${errors.trim()}`));
       });
     });
+  // One after another: they write the same store's evaluations folder, and a store opens in one process at a time.
+  for (const args of evidenceCommands(store)) await runOne(args);
 }

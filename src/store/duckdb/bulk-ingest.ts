@@ -8,13 +8,14 @@
  * hold) into a table whose row order is the file's (DuckDB keeps insertion order): a row's line number is
  * its position, and a rejected row's raw text is its line. Anything this reading could get wrong (a line
  * DuckDB refuses, such as bytes that are not UTF-8; a quoted field that may span lines; a carriage return
- * inside a line) sends the whole file back to the row-by-row reader before anything is stored.
+ * inside a line or at the start of one, which DuckDB takes for line breaks where csv-parse does not) sends the
+ * whole file back to the row-by-row reader before anything is stored.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { isGzip } from "../../ingest/files.js";
+import { isGzip, openBytes } from "../../ingest/files.js";
 import { fieldCountSql, fieldSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
 import { eventTimeMs } from "../../schema/events.js";
-import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
+import type { BulkCsvPlan, BulkIngestOptions, LineVerdict } from "../bulk-ingest.js";
 import { eventKeyTextSql, md5NumberKeySql } from "../event-key-sql.js";
 
 /** The key parts of a judged row (bulk_judged j). */
@@ -56,6 +57,32 @@ async function withProgress<T>(
   }
 }
 
+/**
+ * Whether the file holds a carriage return that DuckDB's line reading would take otherwise than csv-parse
+ * (record delimiters \r\n and \n): one not followed by \n (DuckDB breaks the line there) or one that starts
+ * a line (a blank CRLF line, which DuckDB counts as more than one line, so later line numbers shift). Files
+ * without any (most) cost one memchr per chunk.
+ */
+export async function hasMisreadCarriageReturn(file: string): Promise<boolean> {
+  const input = await openBytes(file);
+  // The last byte of the chunk before.
+  let before = 0x0a;
+  try {
+    for await (const chunk of input) {
+      const bytes = chunk as Buffer;
+      if (before === 0x0d && bytes[0] !== 0x0a) return true;
+      for (let at = bytes.indexOf(0x0d); at >= 0; at = bytes.indexOf(0x0d, at + 1)) {
+        if (at + 1 < bytes.length && bytes[at + 1] !== 0x0a) return true;
+        if ((at === 0 ? before : bytes[at - 1]) === 0x0a) return true;
+      }
+      if (bytes.length > 0) before = bytes[bytes.length - 1];
+    }
+    return before === 0x0d;
+  } finally {
+    input.destroy();
+  }
+}
+
 export async function bulkIngestCsv(
   on: OnConnection,
   file: string,
@@ -63,6 +90,9 @@ export async function bulkIngestCsv(
   options: BulkIngestOptions,
 ): Promise<{ rows: number } | null> {
   const gzip = await isGzip(file);
+  // Looked for while DuckDB reads (this thread is idle then); awaited before anything is stored.
+  const carriageReturns = hasMisreadCarriageReturn(file);
+  carriageReturns.catch(() => {});
   // \x01 as the delimiter: a line holding one splits into two columns, which DuckDB rejects, which sends the
   // file back to the row-by-row reader (below).
   const read = `read_csv(${sqlString(file)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01',
@@ -126,7 +156,7 @@ export async function bulkIngestCsv(
         },
       ),
     );
-    if (rows === null) return null;
+    if (rows === null || (await carriageReturns)) return null;
     options.onRead(rows, 1);
 
     // The rows the SQL could not vouch for: the JavaScript reader's verdict on each, in line order.
@@ -135,9 +165,10 @@ export async function bulkIngestCsv(
       return r.getRows() as [bigint, string][];
     });
     const rejects: [number, { field: string; reason: string }, string][] = [];
-    const accepted: [number, ReturnType<BulkCsvPlan["judge"]>][] = [];
-    for (const [lineNo, text] of unsure) {
-      const verdict = plan.judge(text);
+    const accepted: [number, LineVerdict][] = [];
+    const verdicts = plan.judge(unsure.map(([, text]) => text));
+    for (const [k, [lineNo, text]] of unsure.entries()) {
+      const verdict = verdicts[k];
       if (verdict === "irregular") return null;
       if ("bad" in verdict) rejects.push([Number(lineNo), verdict.bad, text]);
       else accepted.push([Number(lineNo), verdict]);
