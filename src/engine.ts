@@ -94,7 +94,6 @@ export class Engine {
     readonly privacy: PrivacyService | null = null,
     bus: EventBus | null = null,
   ) {
-    this.events = new EventsService(ctx, privacy);
     this.affinity = new AffinityService(ctx);
     this.preferences = new PreferencesService(ctx);
     this.recommend = new RecommendService(ctx, this.preferences);
@@ -110,6 +109,7 @@ export class Engine {
       rewrites: this.rewrites,
       home: this.home,
     });
+    this.events = new EventsService(ctx, privacy, this.replication);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

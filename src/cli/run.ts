@@ -9,7 +9,7 @@ import { type EngineReader, localReader, RemoteEngine, runningServer } from "./r
  * tastebud server owns the store, the error says so and where it listens.
  */
 export async function withEngine<T>(
-  opts: { store: string; models?: string; privacy?: string },
+  opts: { store: string; models?: string; privacy?: string; bus?: string },
   body: (engine: Engine) => Promise<T>,
 ): Promise<T> {
   let engine: Engine;
@@ -18,6 +18,7 @@ export async function withEngine<T>(
       store: opts.store,
       models: opts.models,
       privacy: privacyMode(opts.privacy),
+      ...(opts.bus ? { bus: String(opts.bus) } : {}),
     });
   } catch (err) {
     const server = err instanceof StoreError && err.code === "locked" ? runningServer(opts.store) : null;

@@ -24,6 +24,12 @@ export interface IngestRunOptions extends IngestOptions {
    */
   bulk?: boolean;
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Called after each commit with the plays that batch stored (not those the store already held), before
+   * the next batch is read: what a replica's bus publishes. Given, every file is read row by row, since
+   * the store's bulk path keys and stores rows this side never sees.
+   */
+  onStored?: (plays: KeyedPlayEvent[]) => Promise<void>;
 }
 
 export interface IngestProgress {
@@ -128,7 +134,7 @@ class RejectsFile {
  */
 /** The bulk plan for a file, when one fits it (so far: the Spotify CSV); else it is read row by row. */
 function bulkPlanFor(file: string, options: IngestRunOptions): BulkCsvPlan | undefined {
-  if (options.bulk === false) return undefined;
+  if (options.bulk === false || options.onStored) return undefined;
   if (options.preset === "spotify" && !/\.json(\.gz)?$/i.test(file) && options.format !== "json")
     return new SpotifyCsvPlan(file, options.user);
   return undefined;
@@ -179,10 +185,12 @@ export async function ingestIntoStore(
       items = [];
     }
     if (batch.length) {
-      const r = await store.appendPlays(batch);
+      const r = await store.appendPlays(batch, { listInserted: options.onStored !== undefined });
       summary.accepted += r.inserted;
       summary.duplicates += r.duplicates;
+      const stored = (r.insertedRows ?? []).map((row) => batch[row]);
       batch = [];
+      if (stored.length && options.onStored) await options.onStored(stored);
       // Only after a commit: a report then means that much is stored (the kill test relies on it).
       report();
     }
@@ -290,6 +298,8 @@ export async function ingestIntoStore(
 
 export interface RequestIngestOptions
   extends Pick<IngestRunOptions, "rejectsPath" | "batchSize" | "onProgress"> {
+  /** Called after each commit with the events that batch stored (as IngestRunOptions.onStored). */
+  onStored?: (events: RequestEvent[]) => Promise<void>;
   /**
    * Privacy mode: turns each batch into what may be stored (perturbed text) before anything is written;
    * refused rows go to the rejects file with their line and reason, without their text.
@@ -337,10 +347,12 @@ export async function ingestRequestsIntoStore(
     }
     batchLines = [];
     if (batch.length) {
-      const r = await store.appendRequests(batch);
+      const r = await store.appendRequests(batch, { listInserted: options.onStored !== undefined });
       summary.accepted += r.inserted;
       summary.duplicates += r.duplicates;
+      const stored = (r.insertedRows ?? []).map((row) => batch[row].event);
       batch = [];
+      if (stored.length && options.onStored) await options.onStored(stored);
     }
     const bytesRead = bytes.done();
     options.onProgress?.({ file: currentFile, rowsRead, bytesRead, bytesTotal: bytes.total, ...summary });

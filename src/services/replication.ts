@@ -7,6 +7,17 @@ import { modelReadAtMs, ReplicatedFoldIns } from "./replicated-fold-ins.js";
 import type { RewritesService } from "./rewrites.js";
 import type { ServingModels } from "./serving-model.js";
 
+/**
+ * Events per bus message: a NATS server takes messages of at most 1 MB by default, and an event is a few
+ * hundred bytes of JSON, while an HTTP batch may hold 10,000 and an ingest batch 20,000.
+ */
+const eventsPerMessage = 1_000;
+
+/** `events` in slices of eventsPerMessage. */
+function* slices<T>(events: readonly T[]): Generator<T[]> {
+  for (let at = 0; at < events.length; at += eventsPerMessage) yield events.slice(at, at + eventsPerMessage);
+}
+
 /** What replication has done since start, for the metrics and the cluster bench. */
 export interface ReplicationStats {
   published: number;
@@ -72,13 +83,13 @@ export class ReplicationService {
     const keyed = plays.map((p) => ({ key: p.key.toString(), event: p.event }));
     let foldedIn: string[] | null = null;
     if (this.foldIn && (await this.models.current())) foldedIn = await this.foldInPlays(keyed, Date.now());
-    await this.publish({ kind: "plays", plays: keyed });
+    for (const plays of slices(keyed)) await this.publish({ kind: "plays", plays });
     return foldedIn;
   }
 
   /** Request turns this replica stored and observed. */
-  requestsAccepted(events: readonly RequestEvent[]): Promise<void> {
-    return events.length ? this.publish({ kind: "requests", events: [...events] }) : Promise.resolve();
+  async requestsAccepted(events: readonly RequestEvent[]): Promise<void> {
+    for (const slice of slices(events)) await this.publish({ kind: "requests", events: slice });
   }
 
   /** A user's taught preferences changed in the store. */
@@ -87,8 +98,8 @@ export class ReplicationService {
   }
 
   /** Home feedback this replica stored and learned from. */
-  feedbackAccepted(events: readonly FeedbackEvent[]): Promise<void> {
-    return events.length ? this.publish({ kind: "feedback", events: [...events] }) : Promise.resolve();
+  async feedbackAccepted(events: readonly FeedbackEvent[]): Promise<void> {
+    for (const slice of slices(events)) await this.publish({ kind: "feedback", events: slice });
   }
 
   async close(): Promise<void> {

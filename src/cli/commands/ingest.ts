@@ -26,6 +26,10 @@ export function ingestCommand(program: Command): void {
       "--batch-size <n>",
       "rows per transaction (default 20000; 500000 where the store reads the file itself)",
     )
+    .option(
+      "--bus <url>",
+      "NATS JetStream bus of serving replicas (nats://host:port[/STREAM]): each committed batch's new plays (or requests) are published, as the replicas publish what they accept over HTTP, so they fold them in without a retraining",
+    )
     .option("--json", "print a JSON summary")
     .addHelpText(
       "after",
@@ -82,6 +86,12 @@ export function ingestCommand(program: Command): void {
         items: summary.items + items,
         storedPlays: await engine.store.countPlays(),
         storedRequests: await engine.store.countRequests(),
+        ...(engine.replication.active
+          ? {
+              busMessages: engine.replication.stats.published,
+              busFailures: engine.replication.stats.publishFailures,
+            }
+          : {}),
       };
       if (opts.json) console.log(JSON.stringify(out));
       else {
@@ -91,7 +101,14 @@ export function ingestCommand(program: Command): void {
             : `stored ${out.accepted} new plays, ${out.duplicates} already in the store, ${out.rejected} rejected; ${out.storedPlays} plays in ${engine.store.location}`,
         );
         if (out.rejectsFile) console.log(`rejected rows (line, field, reason): ${out.rejectsFile}`);
+        if (engine.replication.active)
+          console.log(`published ${out.busMessages} messages on ${engine.replication.location}`);
       }
+      // The store has every row; replicas that missed a message see those plays at the next training.
+      if (out.busFailures)
+        console.error(
+          `warning: ${out.busFailures} messages could not be published on ${engine.replication.location}`,
+        );
       if (summary.rejected > 0) process.exitCode = exitCodes.someRowsRejected;
     });
   });
