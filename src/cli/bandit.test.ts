@@ -98,6 +98,43 @@ describe("tastebud bandit", () => {
     expect(bad.stderr).toMatch(/--env moon is not known/);
   }, 120_000);
 
+  it("writes a simulated impression log, ingests it, and fits a simulator to the store's own pages", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-bandit-fitted-"));
+    const store = join(dir, "s.duckdb");
+    const prefix = join(dir, "sim");
+    const args = (line: string) => line.split(" ");
+    const world = "--world-users 30 --world-items 200 --world-days 4 --seeds 1";
+    const logged = await run([
+      ...args(
+        `bandit simulate --env world ${world} --rounds 4 --users-per-round 40 --policies random --json`,
+      ),
+      "--log-impressions",
+      prefix,
+    ]);
+    expect(logged.code).toBe(0);
+    const ingest = (file: string, ...flags: string[]) =>
+      run(["bandit", "ingest", file, ...flags, "--store", store, "--json"]);
+    const impressions = await ingest(`${prefix}.impressions.jsonl`);
+    expect(JSON.parse(impressions.stdout)).toMatchObject({ accepted: 4 * 40 * 12, rejected: 0 });
+    // Feedback into a store without a catalogue is kept (no live policy to teach).
+    const feedback = await ingest(`${prefix}.feedback.jsonl`, "--feedback");
+    expect(feedback.code).toBe(0);
+    expect(JSON.parse(feedback.stdout).rejected).toBe(0);
+    const r = await run([
+      ...args(
+        "bandit simulate --env fitted --rounds 2 --users-per-round 30 --seeds 1 --policies random,greedy --json",
+      ),
+      "--impressions",
+      store,
+    ]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.setup.impressions).toBe(store);
+    expect(out.setup.fit.pages).toBe(4 * 40);
+    expect(out.setup.fit.weekProfile).toHaveLength(8);
+    expect(out.policies.map((p: { policy: string }) => p.policy)).toEqual(["random", "greedy"]);
+  }, 180_000);
+
   it.skipIf(!existsSync(openBandit))(
     "ope on the real Open Bandit log reports all six estimators and the knobs SLOPE chose",
     async () => {

@@ -1,3 +1,4 @@
+import type { LoggedPage } from "../core/bandits/fitted-pages.js";
 import {
   type BanditPolicy,
   EpsilonGreedyPolicy,
@@ -14,7 +15,7 @@ import {
   impressionEventSchema,
   rewardStreamMs,
 } from "../schema/impressions.js";
-import type { AppendResult, StoredPolicy } from "../store/event-store.js";
+import type { AppendResult, ImpressionWithFeedback, StoredPolicy } from "../store/event-store.js";
 import type { ServiceContext } from "./context.js";
 import type { ArmStat, HomeReport, PolicyStatus } from "./home-types.js";
 
@@ -244,7 +245,13 @@ export class HomeService {
     source: string,
   ): Promise<AppendResult & { learnedPages: number }> {
     const stored = await this.ctx.store.appendFeedback(events, source);
-    return { ...stored, learnedPages: await this.learn(events) };
+    // A store with no catalogue has no live policy to teach, yet its feedback on impressions logged elsewhere
+    // (an imported log, a simulated one) is still worth keeping: stored, nothing learned.
+    const learnedPages = await this.learn(events).catch((err) => {
+      if (err instanceof NoShelvesError) return 0;
+      throw err;
+    });
+    return { ...stored, learnedPages };
   }
 
   /**
@@ -435,6 +442,51 @@ export class HomeService {
         top,
       },
     ];
+  }
+
+  /**
+   * The stored impression log as pages, for a simulator fitted to it (`bandit simulate --env fitted
+   * --impressions STORE`): impressions grouped by page (or by user and time when they carry no page id),
+   * ordered by slot, a stream of 30 s or more a reward. Judged slots are those up to the stream, or all of a
+   * page without one: the simulator's users scan the whole page and stop at their stream (its expected reward
+   * is 1 - prod(1 - p) over every slot), so a page without a stream is a "no" on each of its slots. (The live
+   * policy learns more cautiously, counting only the first slots of such a page as seen.)
+   */
+  async loggedPages(): Promise<{ pages: LoggedPage[]; users: string[]; items: string[] }> {
+    const rows = await this.ctx.store.scanImpressions();
+    const users = new Map<string, number>();
+    const items = new Map<string, number>();
+    const byPage = new Map<string, ImpressionWithFeedback[]>();
+    for (const r of rows) {
+      const key = r.impression.pageId ?? `${r.impression.user}\u0000${r.impression.time}`;
+      const page = byPage.get(key);
+      if (page) page.push(r);
+      else byPage.set(key, [r]);
+    }
+    const indexOf = (map: Map<string, number>, id: string) => {
+      let i = map.get(id);
+      if (i === undefined) {
+        i = map.size;
+        map.set(id, i);
+      }
+      return i;
+    };
+    const pages: LoggedPage[] = [];
+    for (const page of byPage.values()) {
+      page.sort((a, b) => a.impression.slot - b.impression.slot);
+      const rewards = page.map((r) =>
+        r.feedback.some((f) => f.kind === "stream" && (f.playedMs ?? 0) >= rewardStreamMs) ? 1 : 0,
+      );
+      pages.push({
+        user: indexOf(users, page[0].impression.user),
+        timeMs: Date.parse(page[0].impression.time),
+        items: page.map((r) => indexOf(items, r.impression.item)),
+        propensities: page.map((r) => r.impression.propensity),
+        rewards,
+        seen: seenSlots(rewards, rewards.length),
+      });
+    }
+    return { pages, users: [...users.keys()], items: [...items.keys()] };
   }
 
   /**

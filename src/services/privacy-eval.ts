@@ -6,13 +6,19 @@ import { type IntentExample, type IntentRun, runIntentTask } from "../core/priva
 import type { MechanismName } from "../core/privacy/mechanisms.js";
 import type { OutOfVocabularyPolicy } from "../core/privacy/text.js";
 import { Random } from "../core/random.js";
-import type { PrivacyTable } from "./privacy.js";
+import type { NearestWordSearch, PrivacyTable } from "./privacy.js";
 
 /** N_w / S_w distributions for each mechanism and ε (ε a Gumbel table does not admit is reported, not run). */
 export function deniabilityGrid(
   pt: PrivacyTable,
   grid: { mechanism: MechanismName; epsilons: number[] }[],
-  o: { words: number; draws: number; seed: number; onStep?: (done: number, total: number) => void },
+  o: {
+    words: number;
+    draws: number;
+    seed: number;
+    search?: NearestWordSearch;
+    onStep?: (done: number, total: number) => void;
+  },
 ): (DeniabilitySummary | { mechanism: MechanismName; epsilon: number; error: string })[] {
   // Skip the first 100 rows: GloVe's head is punctuation and stop words.
   const words = vocabularySample(pt.table.size, o.words, Math.min(100, Math.floor(pt.table.size / 10)));
@@ -21,7 +27,7 @@ export function deniabilityGrid(
   for (const { mechanism, epsilons } of grid)
     for (const epsilon of epsilons) {
       try {
-        out.push(deniability(pt.mechanism(mechanism, epsilon), words, o.draws, o.seed).summary);
+        out.push(deniability(pt.mechanism(mechanism, epsilon, o.search), words, o.draws, o.seed).summary);
       } catch (err) {
         out.push({ mechanism, epsilon, error: (err as Error).message });
       }
@@ -110,11 +116,11 @@ function summarise(runs: IntentRun[]) {
 export function laplaceEpsilonForUnchanged(
   pt: PrivacyTable,
   target: number,
-  o: { words: number; draws: number; seed: number },
+  o: { words: number; draws: number; seed: number; search?: NearestWordSearch },
 ): number {
   const words = vocabularySample(pt.table.size, o.words, Math.min(100, Math.floor(pt.table.size / 10)));
   const median = (eps: number) =>
-    deniability(pt.mechanism("laplace", eps), words, o.draws, o.seed).summary.unchanged.median;
+    deniability(pt.mechanism("laplace", eps, o.search), words, o.draws, o.seed).summary.unchanged.median;
   let lo = Math.log(0.5);
   let hi = Math.log(200);
   for (let i = 0; i < 10; i++) {
@@ -134,6 +140,8 @@ export function intentEvaluation(
     seeds: number[];
     oov: OutOfVocabularyPolicy;
     epochs: number;
+    /** Laplace's nearest word: the served HNSW index (default) or the exact scan. */
+    search?: NearestWordSearch;
     onStep?: (label: string) => void;
   },
 ): IntentCell[] {
@@ -148,7 +156,8 @@ export function intentEvaluation(
     const runs = o.seeds.map((seed) =>
       runIntentTask(data.train, data.test, {
         table: pt.table,
-        mechanism: mechanism === "none" || epsilon === null ? null : pt.mechanism(mechanism, epsilon),
+        mechanism:
+          mechanism === "none" || epsilon === null ? null : pt.mechanism(mechanism, epsilon, o.search),
         oov: o.oov,
         seed,
         epochs: o.epochs,
@@ -157,7 +166,7 @@ export function intentEvaluation(
     cells.push({ mechanism, epsilon, matchedTo, medianUnchanged, runs, ...summarise(runs) });
   };
   run("none", null, "ceiling (unperturbed)", 1);
-  const stats = { words: 200, draws: 100, seed: 7 };
+  const stats = { words: 200, draws: 100, seed: 7, search: o.search };
   for (const eps of o.laplace) {
     const m = deniabilityGrid(pt, [{ mechanism: "laplace", epsilons: [eps] }], stats)[0];
     run("laplace", eps, "own grid", "unchanged" in m ? m.unchanged.median : null);

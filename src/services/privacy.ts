@@ -6,6 +6,7 @@ import {
 } from "../core/privacy/budget.js";
 import type { EmbeddingTable } from "../core/privacy/embeddings.js";
 import {
+  ExactNearestWord,
   IndexedNearestWord,
   type MechanismName,
   MultivariateLaplace,
@@ -85,9 +86,13 @@ export function parsePrivacyMode(spec: string): PrivacyModeOptions {
   };
 }
 
+export const nearestWordSearches = ["indexed", "exact"] as const;
+export type NearestWordSearch = (typeof nearestWordSearches)[number];
+
 /** An embedding table with its cached neighbourhoods and, once a Laplace mechanism asks, its HNSW index. */
 export class PrivacyTable {
   private nearest: IndexedNearestWord | null = null;
+  private exact: ExactNearestWord | null = null;
 
   private constructor(
     readonly path: string,
@@ -103,8 +108,16 @@ export class PrivacyTable {
     return new PrivacyTable(path, table, neighbourhoods, cached);
   }
 
-  mechanism(name: MechanismName, epsilon: number): WordMechanism {
+  /**
+   * `search` picks Laplace's nearest-word rule: the HNSW index (what privacy mode serves) or the exact scan,
+   * which evaluations use to measure what the approximation costs; Gumbel searches no vectors.
+   */
+  mechanism(name: MechanismName, epsilon: number, search: NearestWordSearch = "indexed"): WordMechanism {
     if (name === "gumbel") return new TruncatedGumbel(this.table, this.neighbourhoods, epsilon);
+    if (search === "exact") {
+      this.exact ??= new ExactNearestWord(this.table);
+      return new MultivariateLaplace(this.table, this.exact, epsilon);
+    }
     this.nearest ??= new IndexedNearestWord(this.table);
     return new MultivariateLaplace(this.table, this.nearest, epsilon);
   }

@@ -10,14 +10,17 @@ import {
 import {
   type BanditEnvironment,
   policySetting,
+  type SimulatedDisplay,
   type SimulationRun,
   simulateBandit,
 } from "../../core/bandits/environment.js";
 import { type FitReport, fittedEnvironment } from "../../core/bandits/fitted.js";
+import { type FittedPagesReport, fittedPagesEnvironment } from "../../core/bandits/fitted-pages.js";
 import {
   type BanditLog,
   empiricalPolicyTable,
   evaluateOffPolicy,
+  knobChoices,
   onPolicyValue,
   positionPolicy,
   relativeErrors,
@@ -93,15 +96,23 @@ export function banditCommand(program: Command): void {
       "plain",
     )
     .option(
+      "--tuning <how>",
+      "Switch-DR's and DRos's knobs: slope (Lepski's rule on every resample) or split (split-half validation on the log: the knob whose half-log estimate is closest to the other half's SNIPS, chosen once)",
+      "slope",
+    )
+    .option("--splits <n>", "random halvings for --tuning split", number("splits"), 20)
+    .option(
       "--store <path>",
       "keep the report in this store's models folder (the dashboard's Home page shows it)",
     )
     .option("--models <dir>", "folder of model versions (default <store>.models)")
     .option("--json", "print JSON")
     .action(async (opts) => {
+      if (!(knobChoices as readonly string[]).includes(opts.tuning))
+        throw new UsageError(`--tuning expects ${knobChoices.join(" or ")}`);
       if (opts.rewardModel !== "plain" && opts.rewardModel !== "importance-weighted")
         throw new UsageError("--reward-model expects plain or importance-weighted");
-      for (const key of ["resamples", "refits"] as const)
+      for (const key of ["resamples", "refits", "splits"] as const)
         if (!Number.isInteger(opts[key]) || opts[key] < 0)
           throw new UsageError(`--${key} expects a whole number >= 0`);
       const log = await readOpenBanditLog(opts.log);
@@ -114,6 +125,8 @@ export function banditCommand(program: Command): void {
         refits: opts.refits,
         seed: opts.seed,
         importanceWeightedModel: opts.rewardModel === "importance-weighted",
+        tuning: opts.tuning,
+        splits: opts.splits,
         onRefit: (done, total) => progress.update("reward-model refits", done, total),
       });
       progress.stop();
@@ -142,6 +155,8 @@ export function banditCommand(program: Command): void {
         // JSON has no Infinity: say it in words (the knob left at plain DR).
         switchTau: Number.isFinite(report.tuning.switchTau) ? report.tuning.switchTau : "Infinity",
         drosLambda: Number.isFinite(report.tuning.drosLambda) ? report.tuning.drosLambda : "Infinity",
+        tuning: report.tuning.method,
+        ...(report.tuning.splits ? { splits: report.tuning.splits } : {}),
         observed,
         estimates: rows,
       };
@@ -158,7 +173,7 @@ export function banditCommand(program: Command): void {
         `mean importance weight ${report.meanWeight.toFixed(3)} (1 when the logged propensities are right), max ${report.maxWeight.toFixed(1)}, effective sample ${report.effectiveSampleSize.toFixed(0)}; reward model ${opts.rewardModel}, L2 ${report.rewardModel.lambda} (5-fold CV on the log)`,
       );
       console.log(
-        `chosen by SLOPE on the log: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
+        `chosen by ${report.tuning.method === "split" ? `split-half validation on the log (${report.tuning.splits} halvings; intervals hold the knobs fixed)` : "SLOPE on the log"}: Switch-DR threshold ${report.tuning.switchTau}, DRos shrinkage ${report.tuning.drosLambda} (Infinity = plain DR, 0 = DM)`,
       );
       if (observed)
         console.log(
@@ -206,11 +221,34 @@ export async function deezerWorld(
 
 const envNames = ["deezer", "world", "fitted"] as const;
 
+type Fitted =
+  | { env: BanditEnvironment; fit: FitReport; from: "log" }
+  | { env: BanditEnvironment; fit: FittedPagesReport; from: "store" };
+
+/** The fitted environment: to an Open Bandit file (--log), or to a store's own home-page log (--impressions). */
+async function fitEnvironment(opts: Record<string, string | number>): Promise<Fitted> {
+  if (!opts.impressions) {
+    const { env, fit } = fittedEnvironment(await readOpenBanditLog(String(opts.log)), {
+      segments: Number(opts.segments),
+    });
+    return { env, fit, from: "log" };
+  }
+  const logged = await withEngine({ store: String(opts.impressions) }, (engine) => engine.home.loggedPages());
+  if (logged.pages.length === 0)
+    throw new UsageError(`${opts.impressions} has no impressions to fit a simulator to`);
+  const { env, fit } = fittedPagesEnvironment(logged.pages, {
+    nUsers: logged.users.length,
+    nItems: logged.items.length,
+    itemLabels: logged.items,
+  });
+  return { env, fit, from: "store" };
+}
+
 /** One environment per seed (deezer and world draw a new population; fitted is fitted once, to the log). */
 async function environmentFor(
   opts: Record<string, string | number>,
   seed: number,
-  fittedOnce: () => Promise<{ env: BanditEnvironment; fit: FitReport }>,
+  fittedOnce: () => Promise<Fitted>,
 ): Promise<BanditEnvironment> {
   if (opts.env === "deezer") {
     const world = await deezerWorld(String(opts.data), Number(opts.population), Number(opts.segments), seed);
@@ -227,6 +265,55 @@ async function environmentFor(
       { segments: Number(opts.segments), seed },
     );
   return (await fittedOnce()).env;
+}
+
+/**
+ * A simulated impression log in the format `bandit ingest` reads: one page per display of `policy`, round r
+ * placed in hour r from Monday 5 January 2026 UTC (visits spread evenly within it), a stream of 60 s on the
+ * slot that earned the reward. The simulator has no clock, so the times only order the pages.
+ */
+function impressionLogWriter(env: BanditEnvironment, policy: string, seed: number) {
+  const impressions: string[] = [];
+  const feedback: string[] = [];
+  const start = Date.UTC(2026, 0, 5);
+  return {
+    add(d: SimulatedDisplay, perRound: number) {
+      if (d.policy !== policy) return;
+      const time = new Date(start + d.round * 3_600_000 + Math.floor((d.visit * 3_600_000) / perRound));
+      const pageId = `sim-${seed}-${d.round}-${d.visit}`;
+      for (let k = 0; k < d.arms.length; k++) {
+        if (!(d.propensities[k] > 0))
+          throw new UsageError(
+            `--log-impressions: ${policy} logs no propensity for its slots (log with random or epsilon-greedy)`,
+          );
+        impressions.push(
+          JSON.stringify({
+            impressionId: `${pageId}:${k}`,
+            pageId,
+            user: `listener-${d.user}`,
+            time: time.toISOString(),
+            slot: k,
+            item: env.armLabels?.[d.arms[k]] ?? `arm-${d.arms[k]}`,
+            policy,
+            propensity: Math.min(d.propensities[k], 1),
+          }),
+        );
+        if (k < d.seen && d.rewards[k] > 0)
+          feedback.push(
+            JSON.stringify({
+              impressionId: `${pageId}:${k}`,
+              time: new Date(time.getTime() + 60_000).toISOString(),
+              kind: "stream",
+              playedMs: 60_000,
+            }),
+          );
+      }
+    },
+    write(prefix: string) {
+      writeFileSync(`${prefix}.impressions.jsonl`, `${impressions.join("\n")}\n`);
+      writeFileSync(`${prefix}.feedback.jsonl`, feedback.length ? `${feedback.join("\n")}\n` : "");
+    },
+  };
 }
 
 export function banditSimulateCommand(bandit: Command): void {
@@ -275,6 +362,14 @@ export function banditSimulateCommand(bandit: Command): void {
       "fitted: logged bandit feedback in the Open Bandit format (item_id, position, click, propensity_score, user_feature_*)",
       "../shared/data/open-bandit-dataset-men/random.csv.gz",
     )
+    .option(
+      "--impressions <store>",
+      "fitted: fit to this store's home-page impressions and feedback (visits per user and part of the week, stream rates per shelf and part of the week) instead of --log",
+    )
+    .option(
+      "--log-impressions <prefix>",
+      "write the first policy's displays in the first seed as PREFIX.impressions.jsonl and PREFIX.feedback.jsonl (streams), for `bandit ingest`: one round an hour from Monday 5 January 2026 UTC",
+    )
     .option("--plot <file.svg>", "write the mean cumulative regret per round as an SVG chart")
     .option(
       "--store <path>",
@@ -311,10 +406,10 @@ export function banditSimulateCommand(bandit: Command): void {
       if (seeds.some((s) => !Number.isInteger(s)))
         throw new UsageError("--seeds expects whole numbers separated by commas");
       const progress = new Progress(!opts.json);
-      let fitted: { env: BanditEnvironment; fit: FitReport } | undefined;
+      let fitted: Fitted | undefined;
       const fittedOnce = async () => {
-        progress.update("fitting the click model to the log", 0, 1);
-        fitted ??= fittedEnvironment(await readOpenBanditLog(opts.log), { segments: opts.segments });
+        progress.update("fitting the simulator to the log", 0, 1);
+        fitted ??= await fitEnvironment(opts);
         return fitted;
       };
       const perSeed: Array<{ seed: number; runs: SimulationRun[]; arms: number }> = [];
@@ -322,6 +417,8 @@ export function banditSimulateCommand(bandit: Command): void {
         progress.update(`seed ${seed}: building the ${opts.env} environment`, 0, 1);
         const env = await environmentFor(opts, seed, fittedOnce);
         const setting = policySetting(env);
+        const log =
+          opts.logImpressions && seed === seeds[0] ? impressionLogWriter(env, names[0], seed) : null;
         const runs = simulateBandit(
           env,
           names.map((n) => makePolicy(n, setting)),
@@ -330,8 +427,10 @@ export function banditSimulateCommand(bandit: Command): void {
             usersPerRound: opts.usersPerRound,
             seed,
             onRound: (policy, round) => progress.update(`seed ${seed} ${policy}`, round, opts.rounds),
+            ...(log ? { onDisplay: (d: SimulatedDisplay) => log.add(d, opts.usersPerRound) } : {}),
           },
         );
+        if (log) log.write(String(opts.logImpressions));
         perSeed.push({ seed, runs, arms: env.nArms });
       }
       progress.stop();
@@ -379,12 +478,17 @@ export function banditSimulateCommand(bandit: Command): void {
         ...(opts.env === "world"
           ? { worldUsers: opts.worldUsers, worldItems: opts.worldItems, worldDays: opts.worldDays }
           : {}),
-        ...(opts.env === "fitted" && fitted ? { log: opts.log, fit: fitted.fit } : {}),
+        ...(opts.env === "fitted" && fitted
+          ? {
+              [fitted.from === "store" ? "impressions" : "log"]: opts.impressions ?? opts.log,
+              fit: fitted.fit,
+            }
+          : {}),
       };
       const title = {
         deezer: "Deezer carousel",
         world: "Home shelves in the simulated world",
-        fitted: `Click model fitted to ${opts.log}`,
+        fitted: `Simulator fitted to ${opts.impressions ?? opts.log}`,
       }[opts.env as (typeof envNames)[number]];
       if (opts.plot) {
         writeFileSync(
@@ -412,7 +516,11 @@ export function banditSimulateCommand(bandit: Command): void {
       const describe = {
         deezer: `${opts.rounds} rounds x ${opts.usersPerRound} users (${"scaledDown" in setup && setup.scaledDown ? setup.scaledDown : "paper scale"}), ${opts.population} simulated users in ${opts.segments} segments, 12 slots, 3 visible, cascade feedback`,
         world: `${opts.rounds} rounds x ${opts.usersPerRound} visits, ${opts.worldUsers} listeners (visits in proportion to their plays), ${setup.arms} shelves, 12 slots, 3 visible, cascade feedback; a new world per seed`,
-        fitted: `${opts.rounds} rounds x ${opts.usersPerRound} visits of the log's visitors, ${setup.arms} items, ${fitted?.env.slots} slots with fitted position offsets, independent clicks; click model L2 ${fitted?.fit.lambda} (importance-weighted CV), its uniform click rate ${fitted?.fit.uniformClickRate.toFixed(5)} vs the log's ${fitted?.fit.loggedClickRate.toFixed(5)}`,
+        fitted: !fitted
+          ? ""
+          : fitted.from === "log"
+            ? `${opts.rounds} rounds x ${opts.usersPerRound} visits of the log's visitors, ${setup.arms} items, ${fitted.env.slots} slots with fitted position offsets, independent clicks; click model L2 ${fitted.fit.lambda} (importance-weighted CV), its uniform click rate ${fitted.fit.uniformClickRate.toFixed(5)} vs the log's ${fitted.fit.loggedClickRate.toFixed(5)}`
+            : `${opts.rounds} rounds x ${opts.usersPerRound} visits drawn by each user's rate per part of the week (${fitted.fit.pages} logged pages over ${fitted.fit.weeks.toFixed(1)} weeks), ${setup.arms} shelves, ${fitted.env.slots} slots, ${fitted.env.initiallyVisible} visible, cascade feedback; stream rates per shelf and part of the week, shrinkage ${fitted.fit.choicePrior} (importance-weighted CV), ${fitted.fit.modelStreamRate.toFixed(4)} streams per seen slot vs the log's ${fitted.fit.loggedStreamRate.toFixed(4)}`,
       }[opts.env as (typeof envNames)[number]];
       console.log(`${title}: ${describe}`);
       console.log(

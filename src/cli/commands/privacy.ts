@@ -5,7 +5,7 @@ import type { DeniabilitySummary } from "../../core/privacy/deniability.js";
 import { mechanismNames } from "../../core/privacy/mechanisms.js";
 import { type OutOfVocabularyPolicy, outOfVocabularyPolicies, perturbText } from "../../core/privacy/text.js";
 import { Random } from "../../core/random.js";
-import { PrivacyTable } from "../../services/privacy.js";
+import { nearestWordSearches, PrivacyTable } from "../../services/privacy.js";
 import { deniabilityGrid, intentEvaluation, loadIntentSplit } from "../../services/privacy-eval.js";
 import { UsageError } from "../errors.js";
 import { number } from "../options.js";
@@ -16,6 +16,8 @@ import { commandLine } from "./eval.js";
 
 function epsilonList(flag: string) {
   return (raw: string): number[] => {
+    // "none" runs no cell of that mechanism (e.g. Laplace only, to compare its nearest-word searches).
+    if (raw === "none") return [];
     const xs = raw.split(",").map(Number);
     if (xs.some((x) => !(x > 0)))
       throw new UsageError(`${flag} expects positive numbers separated by commas, got "${raw}"`);
@@ -199,6 +201,11 @@ export function privacyCommand(program: Command): void {
     )
     .option("--epochs <n>", "classifier epochs (fixed, not tuned)", number("epochs"), 200)
     .option("--oov <policy>", `words outside the table: ${outOfVocabularyPolicies.join(", ")}`, "placeholder")
+    .option(
+      "--search <kind>",
+      "Laplace's nearest word: indexed (the HNSW index privacy mode serves) or exact (a scan of the table)",
+      "indexed",
+    )
     .option("--table <path>", tableHelp)
     .option("--plot <svg>", "write an SVG plot of intent accuracy against median N_w per mechanism")
     .option(
@@ -208,6 +215,7 @@ export function privacyCommand(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts) => {
       const oov: OutOfVocabularyPolicy = oneOf("--oov", outOfVocabularyPolicies, opts.oov);
+      const search = oneOf("--search", nearestWordSearches, opts.search);
       const progress = new Progress(!opts.json);
       const pt = await openTable(opts.table, progress);
       const data = loadIntentSplit(opts.texts, opts.trainLimit, 1);
@@ -220,6 +228,7 @@ export function privacyCommand(program: Command): void {
         seeds: Array.from({ length: opts.seeds }, (_, i) => i + 1),
         oov,
         epochs: opts.epochs,
+        search,
         onStep: () => progress.update("eval cells", step++, total),
       });
       progress.stop();
@@ -228,7 +237,9 @@ export function privacyCommand(program: Command): void {
         test: data.test.length,
         seeds: opts.seeds,
         oov,
-        cells: cells.map(({ runs: _runs, ...c }) => c),
+        search,
+        // Per-seed accuracies too: two runs that differ only in --search share their seeds' draws, so they pair.
+        cells: cells.map(({ runs, ...c }) => ({ ...c, seedAccuracies: runs.map((r) => r.accuracy) })),
       };
       if (opts.plot)
         writeFileSync(
@@ -250,7 +261,7 @@ export function privacyCommand(program: Command): void {
         return;
       }
       console.log(
-        `train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds (mean [min, max]), out-of-vocabulary: ${oov}`,
+        `train ${summary.train}, test ${summary.test}, ${opts.seeds} seeds (mean [min, max]), out-of-vocabulary: ${oov}, Laplace's nearest word: ${search}`,
       );
       console.log(
         "mechanism  ε          matched to                                 median N_w  accuracy               slot values kept",

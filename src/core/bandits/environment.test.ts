@@ -127,6 +127,28 @@ describe("world environment: home shelves in the simulated listener world", () =
     expect(final["linear-ucb"]).toBeLessThan(final.random * 0.8);
     expect(final.greedy).toBeLessThan(final.random);
   });
+
+  it("a policy's figures do not depend on which other policies run beside it, nor on its place", () => {
+    const setting = policySetting(env);
+    const run = (names: string[]) =>
+      simulateBandit(
+        env,
+        names.map((n) => makePolicy(n, setting)),
+        { rounds: 4, usersPerRound: 100, seed: 3 },
+      );
+    const alone = run(["epsilon-greedy"])[0];
+    const after = run(["random", "greedy", "epsilon-greedy"])[2];
+    expect(after.policy).toBe("epsilon-greedy");
+    expect(after.cumulativeRegret).toEqual(alone.cumulativeRegret);
+    expect(after.rewardsPerDisplay).toBe(alone.rewardsPerDisplay);
+    // A different seed does change its draws (the name alone does not fix the stream).
+    const other = simulateBandit(env, [makePolicy("epsilon-greedy", setting)], {
+      rounds: 4,
+      usersPerRound: 100,
+      seed: 4,
+    })[0];
+    expect(other.cumulativeRegret).not.toEqual(alone.cumulativeRegret);
+  });
 });
 
 describe("fitted environment", () => {

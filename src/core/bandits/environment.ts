@@ -1,4 +1,5 @@
 import { Random } from "../random.js";
+import { hashString } from "../simulate/voice/hash.js";
 import { sigmoid } from "./logistic.js";
 import { type BanditContext, type BanditPolicy, LinearPolicy } from "./policies.js";
 import { seenSlots } from "./slate.js";
@@ -172,11 +173,27 @@ export interface SimulationOptions {
   /** false: every shown slot counts as seen (the "naive" update Bendada et al. compare with). */
   cascade?: boolean;
   onRound?: (policy: string, round: number) => void;
+  /** Every display with what the policy logged and what happened (to write a simulated impression log). */
+  onDisplay?: (display: SimulatedDisplay) => void;
+}
+
+export interface SimulatedDisplay {
+  policy: string;
+  round: number;
+  /** Index of the visit within its round. */
+  visit: number;
+  user: number;
+  arms: Int32Array;
+  propensities: Float64Array;
+  rewards: Float64Array;
+  /** Leading slots observed (the cascade rule). */
+  seen: number;
 }
 
 /**
  * Runs each policy on the same visitors and the same random numbers (common random numbers: the draw that
- * decides a reward is shared per visit and slot), with batch feedback: a round's displays use the state at
+ * decides a reward is shared per visit and slot; a policy's own draws come from a stream keyed by the seed and
+ * its name, so two policies in one run need different names), with batch feedback: a round's displays use the state at
  * the round's start, and all its observations are learned at its end. Regret is expected regret: the best
  * display's expected reward minus the shown display's, so it carries no reward-sampling noise.
  */
@@ -194,8 +211,10 @@ export function simulateBandit(
     roundDraws.push(Float64Array.from({ length: options.usersPerRound * slots }, () => master.next()));
   }
   const context = (u: number): BanditContext => ({ segment: env.segment(u), features: env.features(u) });
-  return policies.map((policy, index) => {
-    const rng = new Random(options.seed * 7919 + index + 1);
+  return policies.map((policy) => {
+    // Seeded by (seed, name), not by place in the list: adding or reordering policies must leave every other
+    // policy's draws, and so its figures, unchanged.
+    const rng = new Random(hashString(policy.name, options.seed));
     const cumulativeRegret: number[] = [];
     let regret = 0;
     let rewards = 0;
@@ -204,7 +223,7 @@ export function simulateBandit(
       for (let i = 0; i < options.usersPerRound; i++) {
         const u = roundUsers[r][i];
         const ctx = context(u);
-        const { arms } = policy.choose(ctx, slots, rng);
+        const { arms, propensities } = policy.choose(ctx, slots, rng);
         regret += env.optimalValue(u) - expectedReward(env, u, arms);
         const got = new Float64Array(arms.length);
         for (let k = 0; k < arms.length; k++) {
@@ -219,6 +238,16 @@ export function simulateBandit(
             ? arms.length
             : seenSlots(got, env.initiallyVisible);
         batch.push({ context: ctx, arms: arms.subarray(0, seen), rewards: got.subarray(0, seen) });
+        options.onDisplay?.({
+          policy: policy.name,
+          round: r,
+          visit: i,
+          user: u,
+          arms,
+          propensities,
+          rewards: got,
+          seen,
+        });
       }
       if (policy instanceof LinearPolicy) policy.updateBatch(batch);
       else for (const b of batch) policy.update(b.context, b.arms, b.rewards);

@@ -11,6 +11,7 @@ import {
   opeTerms,
   positionPolicy,
   slopeSelect,
+  splitValidatedKnobs,
   switchRowTerm,
   type TargetPolicy,
   targetWeights,
@@ -173,6 +174,58 @@ describe("Switch-DR and DRos on a three-row log computed by hand", () => {
     expect(e.DR).toBeCloseTo(1.05, 14);
     expect(e.DM).toBeCloseTo(0.3, 14);
     expect(e.DRos).toBe(tuned.DRos.value);
+  });
+
+  it("split-half validation keeps the residuals when the reward model cannot see what drives the reward", () => {
+    // A hidden context c (half the users) drives both the logger (action 0 with probability 0.9 when c = 1,
+    // 0.1 when c = 0) and the reward (action 0 streams at 0.5 when c = 1, 0.02 when c = 0; others at 0.05).
+    // The target always shows action 0: its value is 0.5 x 0.5 + 0.5 x 0.02 = 0.26. A reward model over the
+    // action alone sees action 0 mostly with c = 1 and says about 0.45 (DM is biased); IPS is not.
+    const n = 20_000;
+    const rng = new Random(11);
+    const actions = new Int32Array(n);
+    const rewards = new Float64Array(n);
+    const propensities = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = rng.next() < 0.5 ? 1 : 0;
+      const p0 = c ? 0.9 : 0.1;
+      const a = rng.next() < p0 ? 0 : 1 + rng.int(4);
+      actions[i] = a;
+      propensities[i] = a === 0 ? p0 : (1 - p0) / 4;
+      rewards[i] = rng.next() < (a === 0 ? (c ? 0.5 : 0.02) : 0.05) ? 1 : 0;
+    }
+    const hidden: BanditLog = {
+      n,
+      nActions: 5,
+      nPositions: 1,
+      actions,
+      positions: new Int32Array(n),
+      rewards,
+      propensities,
+      contextDim: 0,
+      context: new Float64Array(0),
+    };
+    const always0: TargetPolicy = () => Float64Array.from([1, 0, 0, 0, 0]);
+    const knobs = splitValidatedKnobs(hidden, always0, { lambda: 1, splits: 10, seed: 2 });
+    // The weights of action 0 are 1/0.9 and 1/0.1 = 10: dropping the residuals of the 10s is what biases DM.
+    expect(knobs.switchTau).toBeGreaterThanOrEqual(10);
+    expect(knobs.drosLambda).toBeGreaterThanOrEqual(100);
+    const report = evaluateOffPolicy(hidden, always0, {
+      resamples: 100,
+      refits: 10,
+      seed: 2,
+      tuning: "split",
+      splits: 10,
+    });
+    expect(report.tuning).toMatchObject({
+      method: "split",
+      switchTau: knobs.switchTau,
+      drosLambda: knobs.drosLambda,
+    });
+    const value = Object.fromEntries(report.estimates.map((e) => [e.estimator, e.value]));
+    expect(value.DM).toBeGreaterThan(0.26 * 1.5);
+    expect(Math.abs(value["Switch-DR"] - 0.26) / 0.26).toBeLessThan(0.1);
+    expect(Math.abs(value.DRos - 0.26) / 0.26).toBeLessThan(0.1);
   });
 
   it("importance weights for the reward model are pi_e/pi_0 scaled to mean 1", () => {

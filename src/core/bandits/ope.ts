@@ -308,22 +308,100 @@ function tunedCandidates(
   });
 }
 
-/** Switch-DR and DRos with their knob chosen by SLOPE on these rows. */
+/** Switch-DR's threshold and DRos's shrinkage, when chosen beforehand rather than by SLOPE on each sample. */
+export interface Knobs {
+  switchTau: number;
+  drosLambda: number;
+}
+
+/** Switch-DR and DRos with their knob chosen by SLOPE on these rows, or held at `fixed`. */
 export function tunedEstimates(
   terms: OpeTerms,
   rows?: ArrayLike<number>,
+  fixed?: Knobs,
 ): { "Switch-DR": TunedCandidate; DRos: TunedCandidate } {
+  if (fixed)
+    return {
+      "Switch-DR": tunedCandidates(terms, [fixed.switchTau], switchRowTerm, rows)[0],
+      DRos: tunedCandidates(terms, [fixed.drosLambda], drosRowTerm, rows)[0],
+    };
   return {
     "Switch-DR": slopeSelect(tunedCandidates(terms, switchTaus, switchRowTerm, rows)),
     DRos: slopeSelect(tunedCandidates(terms, drosLambdas, drosRowTerm, rows)),
   };
 }
 
+/**
+ * Switch-DR's and DRos's knobs chosen by split-half validation on the log alone: the log's rows are halved at
+ * random `splits` times; each knob's estimate from one half (reward model cross-fitted within it) is compared
+ * with the self-normalised IPS estimate from the other half, and the knob with the smallest mean squared
+ * difference wins. The held-out SNIPS is independent of the first half and (nearly) unbiased, so in
+ * expectation the criterion ranks knobs by their mean squared error plus a constant (Var of the held-out
+ * estimate): it aims at accuracy, where SLOPE aims at staying inside the widest interval. It reads only the
+ * log the estimate is made from, never the evaluated policy's own outcomes. Halves have n/2 rows, so the knob
+ * chosen suits a log half the size (a little more shrinkage than the whole log needs).
+ */
+export function splitValidatedKnobs(
+  log: BanditLog,
+  target: TargetPolicy,
+  options: {
+    lambda: number;
+    splits?: number;
+    seed?: number;
+    importanceWeightedModel?: boolean;
+    features?: Float64Array;
+  },
+): Knobs & { splits: number; switchScores: number[]; drosScores: number[] } {
+  const splits = options.splits ?? 20;
+  const features = options.features ?? loggedFeatures(log);
+  const rng = new Random((options.seed ?? 1) * 104729 + 17);
+  const switchScores = new Array<number>(switchTaus.length).fill(0);
+  const drosScores = new Array<number>(drosLambdas.length).fill(0);
+  const half = Math.floor(log.n / 2);
+  for (let s = 0; s < splits; s++) {
+    const order = rng.shuffle(Array.from({ length: log.n }, (_, i) => i));
+    const fitRows = Int32Array.from(order.slice(0, half));
+    let wr = 0;
+    let ws = 0;
+    for (const i of order.slice(half)) {
+      const w = target(log, i)[log.actions[i]] / log.propensities[i];
+      wr += w * log.rewards[i];
+      ws += w;
+    }
+    const heldOut = ws > 0 ? wr / ws : 0;
+    const terms = opeTerms(log, target, {
+      lambda: options.lambda,
+      seed: (options.seed ?? 1) + s + 1,
+      features,
+      rows: fitRows,
+      importanceWeightedModel: options.importanceWeightedModel,
+    });
+    tunedCandidates(terms, switchTaus, switchRowTerm).forEach((c, k) => {
+      switchScores[k] += (c.value - heldOut) ** 2 / splits;
+    });
+    tunedCandidates(terms, drosLambdas, drosRowTerm).forEach((c, k) => {
+      drosScores[k] += (c.value - heldOut) ** 2 / splits;
+    });
+  }
+  const best = (scores: number[]) => scores.reduce((b, v, k) => (v < scores[b] ? k : b), 0);
+  return {
+    switchTau: switchTaus[best(switchScores)],
+    drosLambda: drosLambdas[best(drosScores)],
+    splits,
+    switchScores,
+    drosScores,
+  };
+}
+
 type UntunedName = "DM" | "IPS" | "SNIPS" | "DR";
 
 /** Every estimate over the rows `rows` (a bootstrap resample) or all rows. */
-export function estimatesFromTerms(terms: OpeTerms, rows?: ArrayLike<number>): Record<EstimatorName, number> {
-  const tuned = tunedEstimates(terms, rows);
+export function estimatesFromTerms(
+  terms: OpeTerms,
+  rows?: ArrayLike<number>,
+  fixed?: Knobs,
+): Record<EstimatorName, number> {
+  const tuned = tunedEstimates(terms, rows, fixed);
   return { ...untunedEstimates(terms, rows), "Switch-DR": tuned["Switch-DR"].value, DRos: tuned.DRos.value };
 }
 
@@ -378,6 +456,8 @@ export function bootstrapEstimates(
     refits: number;
     seed: number;
     importanceWeightedModel?: boolean;
+    /** Switch-DR's and DRos's knobs held fixed (chosen beforehand) instead of SLOPE on every refit. */
+    knobs?: Knobs;
     onRefit?: (done: number) => void;
   },
 ): { terms: OpeTerms; estimates: Estimate[] } {
@@ -389,7 +469,7 @@ export function bootstrapEstimates(
     features,
     importanceWeightedModel,
   });
-  const point = estimatesFromTerms(terms);
+  const point = estimatesFromTerms(terms, undefined, options.knobs);
   const rng = new Random(options.seed);
   const draw = () => {
     const rows = new Int32Array(log.n);
@@ -414,6 +494,8 @@ export function bootstrapEstimates(
         rows: draw(),
         importanceWeightedModel,
       }),
+      undefined,
+      options.knobs,
     );
     reps.DM.push(e.DM);
     reps.DR.push(e.DR);
@@ -467,9 +549,17 @@ export interface OffPolicyReport extends WeightDiagnostics {
     crossValidation: Array<{ lambda: number; logLoss: number }>;
     importanceWeighted: boolean;
   };
-  /** The knobs SLOPE chose on the whole log: Switch-DR's weight threshold and DRos's shrinkage. */
-  tuning: { switchTau: number; drosLambda: number };
+  /** The knobs chosen on the whole log (Switch-DR's weight threshold, DRos's shrinkage) and how. */
+  tuning: { switchTau: number; drosLambda: number; method: KnobChoice; splits?: number };
 }
+
+/**
+ * How Switch-DR's and DRos's knobs are chosen: SLOPE on each sample (the interval includes the choice), or
+ * split-half validation once on the whole log (the interval then holds the knobs fixed and leaves the
+ * choice's own uncertainty out).
+ */
+export const knobChoices = ["slope", "split"] as const;
+export type KnobChoice = (typeof knobChoices)[number];
 
 export interface OffPolicyOptions {
   /** Bootstrap resamples for the IPS and SNIPS intervals (default 1000). */
@@ -484,6 +574,10 @@ export interface OffPolicyOptions {
    * are accurate on the target policy's actions rather than the logger's (default false).
    */
   importanceWeightedModel?: boolean;
+  /** How the Switch-DR and DRos knobs are chosen (default slope). */
+  tuning?: KnobChoice;
+  /** Random halvings for tuning "split" (default 20). */
+  splits?: number;
   onRefit?: (done: number, total: number) => void;
 }
 
@@ -502,15 +596,28 @@ export function evaluateOffPolicy(
     options.importanceWeightedModel ? targetWeights(log, target) : undefined,
   );
   const refits = options.refits ?? 200;
+  const split =
+    options.tuning === "split"
+      ? splitValidatedKnobs(log, target, {
+          lambda: chosen.lambda,
+          splits: options.splits,
+          seed,
+          importanceWeightedModel: options.importanceWeightedModel,
+        })
+      : undefined;
   const { terms, estimates } = bootstrapEstimates(log, target, {
     lambda: chosen.lambda,
     resamples: options.resamples ?? 1000,
     refits,
     seed,
     importanceWeightedModel: options.importanceWeightedModel,
+    knobs: split,
     onRefit: (done) => options.onRefit?.(done, refits),
   });
-  const tuned = tunedEstimates(terms);
+  const tuned = split ?? {
+    switchTau: tunedEstimates(terms)["Switch-DR"].param,
+    drosLambda: tunedEstimates(terms).DRos.param,
+  };
   return {
     n: log.n,
     ...weightDiagnostics(terms),
@@ -520,7 +627,12 @@ export function evaluateOffPolicy(
       crossValidation: chosen.logLoss,
       importanceWeighted: options.importanceWeightedModel ?? false,
     },
-    tuning: { switchTau: tuned["Switch-DR"].param, drosLambda: tuned.DRos.param },
+    tuning: {
+      switchTau: tuned.switchTau,
+      drosLambda: tuned.drosLambda,
+      method: split ? "split" : "slope",
+      ...(split ? { splits: split.splits } : {}),
+    },
   };
 }
 
