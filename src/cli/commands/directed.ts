@@ -22,7 +22,7 @@ export function addGraphOptions(cmd: Command): Command {
     )
     .option(
       "--max-epochs <n>",
-      "with --graph: longest training tried on validation (default 300)",
+      "with --graph: longest training tried on validation (default 300; 100 for train on the plays-next graph)",
       number("max-epochs"),
     );
 }

@@ -34,6 +34,10 @@ export interface RewriteEvaluationOptions {
   driftShare: number;
   /** Guardrails of the Markov table (defaults of buildRewriteTable when absent). */
   minSupportUsers?: number;
+  /** Users who went from the source to the rewrite (the table's default 2). */
+  minPathUsers?: number;
+  /** The source's own defect rate below which it gets no rule (the table's default 0.5). */
+  minDefectRate?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -138,8 +142,14 @@ function round(x: number): number {
 }
 
 /** The Markov guardrails the options override (none when absent). */
-function minedTableOptions(o: RewriteEvaluationOptions): { minSupportUsers?: number } {
-  return o.minSupportUsers !== undefined ? { minSupportUsers: o.minSupportUsers } : {};
+function minedTableOptions(
+  o: RewriteEvaluationOptions,
+): Partial<Pick<RewriteEvaluationOptions, "minSupportUsers" | "minPathUsers" | "minDefectRate">> {
+  return Object.fromEntries(
+    (["minSupportUsers", "minPathUsers", "minDefectRate"] as const)
+      .filter((k) => o[k] !== undefined)
+      .map((k) => [k, o[k]]),
+  );
 }
 
 /** Share of the turns at or after `split` (epoch ms) that were defective (simulator truth), and their count. */
