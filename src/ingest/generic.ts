@@ -1,4 +1,3 @@
-import { DuckDBInstance, JSDuckDBValueConverter } from "@duckdb/node-api";
 import type { PlayEvent } from "../schema/events.js";
 import { arraySuffix, BATCH, type Batches, type ReadContext, rejectRecord } from "./context.js";
 import { cleanRaw, csvRows, normColumn } from "./csv.js";
@@ -334,6 +333,8 @@ function sqlString(s: string): string {
 
 /** Parquet through an in-memory DuckDB, one data chunk (2,048 rows) at a time. `line` is the row number. */
 export async function* readGenericParquet(file: string, ctx: ReadContext): Batches {
+  // Loaded here, not with the module: DuckDB's native library is half a second of every process's start.
+  const { DuckDBInstance, JSDuckDBValueConverter } = await import("@duckdb/node-api");
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   try {

@@ -41,6 +41,11 @@ export interface IngestProgress {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /**
+   * "storing" once the bulk path has read a file and commits its plays batch by batch: bytesRead then counts
+   * the file's bytes in proportion to the batches committed (the reading alone is not the ingest's end).
+   */
+  phase?: "reading" | "storing";
 }
 
 export interface IngestSummary {
@@ -153,12 +158,25 @@ export async function ingestIntoStore(
   let lastReport = 0;
   const files = await listSourceFiles(paths, options);
   const bytes = await ByteProgress.of(files);
+  let phase: "reading" | "storing" = "reading";
+  /** While a bulk ingest stores: the bytes before its file, and its own in proportion to the rows stored. */
+  let storingBytes = 0;
+  let reportedPhase: "reading" | "storing" = phase;
   const report = (force = false) => {
     const now = Date.now();
-    if (!options.onProgress || (!force && now - lastReport < 200)) return;
+    // A new phase is reported at once (the kill test waits for the first "storing" report of a bulk ingest).
+    if (!options.onProgress || (!force && phase === reportedPhase && now - lastReport < 200)) return;
     lastReport = now;
-    const bytesRead = force ? bytes.total : bytes.done();
-    options.onProgress({ file: currentFile, rowsRead, bytesRead, bytesTotal: bytes.total, ...summary });
+    reportedPhase = phase;
+    const bytesRead = force ? bytes.total : phase === "storing" ? storingBytes : bytes.done();
+    options.onProgress({
+      file: currentFile,
+      rowsRead,
+      bytesRead,
+      bytesTotal: bytes.total,
+      ...summary,
+      phase,
+    });
   };
   const flush = async () => {
     // Items first, so a committed play's item facts are never missing.
@@ -206,6 +224,8 @@ export async function ingestIntoStore(
     const rowsBefore = rowsRead;
     let counted = 0;
     const size = bytes.sizeOf(file);
+    let stored = 0;
+    phase = "reading";
     const done = await store.ingestCsvInBulk(file, plan, {
       source: file,
       batchSize: bulkBatchSize,
@@ -219,6 +239,10 @@ export async function ingestIntoStore(
       onCommitted: (inserted, duplicates) => {
         summary.accepted += inserted;
         summary.duplicates += duplicates;
+        stored += inserted + duplicates;
+        phase = "storing";
+        const rows = Math.max(1, rowsRead - rowsBefore);
+        storingBytes = bytes.done() - size + Math.floor(size * Math.min(1, stored / rows));
         report();
       },
       onRead: (rows, fraction) => {
@@ -229,6 +253,7 @@ export async function ingestIntoStore(
         report();
       },
     });
+    phase = "reading";
     if (done === null) {
       rowsRead = rowsBefore;
       currentFile = "";

@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { DuckDbEventStore } from "./duckdb/duckdb-store.js";
 import type { EventStore } from "./event-store.js";
 import { isPostgresUrl, PostgresEventStore } from "./postgres/postgres-store.js";
 
@@ -7,8 +6,11 @@ import { isPostgresUrl, PostgresEventStore } from "./postgres/postgres-store.js"
  * The store a `--store` value names: a `postgres://` (or `postgresql://`) URL is a PostgreSQL database that
  * several processes share; anything else is the path of an embedded DuckDB file (or ":memory:").
  */
-export function openEventStore(spec: string): Promise<EventStore> {
-  return isPostgresUrl(spec) ? PostgresEventStore.open(spec) : DuckDbEventStore.open(spec);
+export async function openEventStore(spec: string): Promise<EventStore> {
+  if (isPostgresUrl(spec)) return PostgresEventStore.open(spec);
+  // Loaded only for a DuckDB store: its native library is half a second of a replica's restart.
+  const { DuckDbEventStore } = await import("./duckdb/duckdb-store.js");
+  return DuckDbEventStore.open(spec);
 }
 
 /** Whether one process owns the store (a DuckDB file), so a server announces itself beside it. */

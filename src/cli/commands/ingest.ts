@@ -55,8 +55,13 @@ export function ingestCommand(program: Command): void {
       const rejectsPath = opts.rejects ?? besideStore(opts.store, ".rejects.jsonl");
       // By size on disk: known before the first row, unlike the number of rows.
       const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
-      const onProgress = (p: { bytesRead: number; bytesTotal: number }) =>
-        progress.update("ingest (MB read)", megabytes(p.bytesRead), megabytes(p.bytesTotal));
+      // A bulk ingest reads the whole file first, then stores it batch by batch: a second bar for that.
+      const onProgress = (p: { bytesRead: number; bytesTotal: number; phase?: string }) =>
+        progress.update(
+          p.phase === "storing" ? "ingest (MB stored)" : "ingest (MB read)",
+          megabytes(p.bytesRead),
+          megabytes(p.bytesTotal),
+        );
       const summary =
         paths.length === 0
           ? { accepted: 0, rejected: 0, duplicates: 0, items: 0, rejectsFile: null }
