@@ -93,6 +93,22 @@ describe("tastebud CLI", () => {
     expect(both.slice(2 + bad.length)).toEqual(rows);
   });
 
+  it("shows an ingest's rows beside its megabytes in the progress it logs", async () => {
+    const csv = join(dir, "plays-progress.csv");
+    const { valid, bad } = writeMalformedCsv(csv);
+    const other = join(dir, "progress.duckdb");
+    const r = await run(["ingest", csv, "--store", other, "--rejects", join(dir, "progress-rejects.jsonl")]);
+    expect(r.code).toBe(3);
+    // Not a terminal here, so progress comes as log lines; the last one counts the whole file.
+    const last = r.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("ingest (MB "))
+      .at(-1);
+    expect(last).toContain(
+      `rows: ${valid.toLocaleString("en")} stored, 0 already there, ${bad.length} rejected`,
+    );
+  });
+
   it("says a usage mistake in one line with exit code 2", async () => {
     const r = await run(["train", "--store", store, "--factors", "lots"]);
     expect(r.code).toBe(2);

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
+import { squaredDistanceTo } from "../core/privacy/embeddings.js";
+import { Random } from "../core/random.js";
 import { Engine } from "../engine.js";
-import { parsePrivacyMode } from "./privacy.js";
+import { PrivacyTable, parsePrivacyMode } from "./privacy.js";
 import { writeSmallEmbeddingTable } from "./privacy-test-table.js";
 
 const secret = "Zanzibarquux";
@@ -122,6 +124,32 @@ describe("privacy mode", () => {
     );
     expect(withheld.summary).toMatchObject({ accepted: 40, rejected: 1 });
     expect(withheld.stored.filter((r) => r.text === "<withheld>")).toHaveLength(36);
+  });
+
+  it("Laplace with the exact search outputs the brute-force nearest word to the same noisy vector", async () => {
+    const pt = await PrivacyTable.open(
+      writeSmallEmbeddingTable(mkdtempSync(join(tmpdir(), "tastebud-exact-"))),
+    );
+    const exact = pt.mechanism("laplace", 2, "exact");
+    const indexed = pt.mechanism("laplace", 2, "indexed");
+    const d = pt.table.dimensions;
+    let same = 0;
+    for (let k = 0; k < 200; k++) {
+      const word = k % pt.table.size;
+      // The same seed draws the same noise in both; only the nearest-word rule differs.
+      const a = exact.perturb(word, new Random(k));
+      const b = indexed.perturb(word, new Random(k));
+      if (a === b) same++;
+      // Redraw the noise to check the exact output against a slow scan.
+      const noise = new Float64Array(d);
+      (exact as unknown as { drawNoise(r: Random, z: Float64Array): void }).drawNoise(new Random(k), noise);
+      const noisy = Float32Array.from(pt.table.vector(word), (v, j) => v + noise[j]);
+      let best = 0;
+      for (let w = 1; w < pt.table.size; w++)
+        if (squaredDistanceTo(pt.table, w, noisy) < squaredDistanceTo(pt.table, best, noisy)) best = w;
+      expect(a).toBe(best);
+    }
+    expect(same).toBeGreaterThan(150);
   });
 
   it("names the bad key or value of --privacy", () => {

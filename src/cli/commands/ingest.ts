@@ -56,11 +56,20 @@ export function ingestCommand(program: Command): void {
       // By size on disk: known before the first row, unlike the number of rows.
       const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
       // A bulk ingest reads the whole file first, then stores it batch by batch: a second bar for that.
-      const onProgress = (p: { bytesRead: number; bytesTotal: number; phase?: string }) =>
+      const rows = (n: number) => n.toLocaleString("en");
+      const onProgress = (p: {
+        bytesRead: number;
+        bytesTotal: number;
+        phase?: string;
+        accepted: number;
+        rejected: number;
+        duplicates: number;
+      }) =>
         progress.update(
           p.phase === "storing" ? "ingest (MB stored)" : "ingest (MB read)",
           megabytes(p.bytesRead),
           megabytes(p.bytesTotal),
+          `rows: ${rows(p.accepted)} stored, ${rows(p.duplicates)} already there, ${rows(p.rejected)} rejected`,
         );
       const summary =
         paths.length === 0
