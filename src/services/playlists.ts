@@ -12,7 +12,7 @@ import {
   type PlaylistEvaluationProgress,
   type PlaylistEvaluationReport,
 } from "../core/evaluation/playlists.js";
-import { hasTimes, splitRandomPairs } from "../core/evaluation/split.js";
+import { hasTimes, heldOutWithin, splitRandomPairs } from "../core/evaluation/split.js";
 import {
   type BlendAttributes,
   type BlendPolicy,
@@ -338,9 +338,11 @@ export class PlaylistsService {
     options: Partial<Omit<PlaylistEvaluationConfig, "train" | "truth">> & {
       truth?: SimulationTruth;
       onProgress?: PlaylistEvaluationProgress;
+      /** Judge on each listener's held-out plays within this many days of their cut only (timed plays). */
+      horizonDays?: number;
     } = {},
   ): Promise<PlaylistEvaluationReport> {
-    const { truth, onProgress, ...overrides } = options;
+    const { truth, onProgress, horizonDays, ...overrides } = options;
     // Default: each user's latest 20% held out; plays without times (Last.fm counts) cannot be cut in time,
     // so their (user, item) pairs are cut at random instead. A time split asked for on such plays is refused.
     const given = Object.values(split).some((v) => v !== undefined);
@@ -358,6 +360,13 @@ export class PlaylistsService {
           "the stored plays carry no times (all at one instant, as Last.fm's counts), so a time split cannot " +
             "cut them: use --split-random 0.8 (or no split option)",
         );
+    }
+    if (horizonDays !== undefined) {
+      if (!hasTimes(plays))
+        throw new PlaylistRequestError(
+          "the stored plays carry no times, so held-out plays cannot be limited to days after a cut: drop --horizon-days",
+        );
+      cut = heldOutWithin(plays, cut, horizonDays);
     }
     const catalogue = buildCatalogueView({ items }, await this.ctx.store.getItems()).byModelIndex;
     let judgeTruth: PlaylistEvaluationConfig["truth"];

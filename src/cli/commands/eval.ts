@@ -94,6 +94,11 @@ export function evalCommand(program: Command): void {
     )
     .option("--length <n>", "with --playlists: tracks per playlist (default 30)", number("length"))
     .option(
+      "--horizon-days <n>",
+      "with --playlists: judge on each listener's held-out plays within this many days of their cut (7: the next week's plays)",
+      number("horizon-days"),
+    )
+    .option(
       "--save-weights",
       "with --playlists: playlists and Blends then use the weights chosen on validation (<models>/playlist-weights.json)",
     )
@@ -148,9 +153,12 @@ export function evalCommand(program: Command): void {
         const splitData = split.data;
         if (opts.length !== undefined && !(Number.isInteger(opts.length) && opts.length >= 2))
           throw new UsageError("--length expects a whole number of at least 2");
+        if (opts.horizonDays !== undefined && !(opts.horizonDays > 0))
+          throw new UsageError("--horizon-days expects a positive number of days");
         const report = await engine.playlists.evaluate(splitData, config, {
           truth,
           ...(opts.length !== undefined ? { length: opts.length } : {}),
+          ...(opts.horizonDays !== undefined ? { horizonDays: opts.horizonDays } : {}),
           onProgress: (phase, done, total) => progress.update(phase, done, total),
         });
         progress.stop();

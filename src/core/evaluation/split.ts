@@ -7,11 +7,12 @@ export interface Split {
   description: SplitDescription;
 }
 
-export type SplitDescription =
+export type SplitDescription = (
   | { kind: "date"; cut: string }
   | { kind: "global"; share: number; cut: string }
   | { kind: "per-user"; share: number }
-  | { kind: "random-pairs"; share: number; seed: number };
+  | { kind: "random-pairs"; share: number; seed: number }
+) & { horizonDays?: number };
 
 /**
  * Whether the plays carry times a time split can cut: false when every play has the same end time, as for
@@ -52,6 +53,26 @@ export function splitAtPerUserQuantile(plays: TimedPlayTable, share: number): Sp
   const isTrain = new Uint8Array(n);
   for (let r = 0; r < n; r++) isTrain[r] = plays.endTimeMs[r] < cuts[plays.userIndex[r]] ? 1 : 0;
   return { isTrain, description: { kind: "per-user", share } };
+}
+
+/**
+ * Holds out only the plays within `days` after each user's cut (their first held-out play): "the next
+ * week's plays" rather than everything after the cut. Later plays are on neither side (mask value 2), so
+ * a listener's far future is not scored against a playlist made for the week after their cut.
+ */
+export function heldOutWithin(plays: TimedPlayTable, split: Split, days: number): Split {
+  const first = new Float64Array(plays.nUsers).fill(Number.POSITIVE_INFINITY);
+  const n = plays.userIndex.length;
+  for (let r = 0; r < n; r++)
+    if (split.isTrain[r] === 0) {
+      const u = plays.userIndex[r];
+      if (plays.endTimeMs[r] < first[u]) first[u] = plays.endTimeMs[r];
+    }
+  const isTrain = Uint8Array.from(split.isTrain);
+  const span = days * 86_400_000;
+  for (let r = 0; r < n; r++)
+    if (isTrain[r] === 0 && plays.endTimeMs[r] >= first[plays.userIndex[r]] + span) isTrain[r] = 2;
+  return { isTrain, description: { ...split.description, horizonDays: days } };
 }
 
 /** For sources without times: each distinct (user, item) pair goes to training with probability `share`. */
