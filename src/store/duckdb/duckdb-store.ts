@@ -328,9 +328,18 @@ class DuckDbConnectionStore {
       return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
     // point leaves either the whole batch or none of it. The anti-join on the key makes it idempotent.
+    // Within the batch the first row of a key wins (the others are its duplicates): decided here rather than
+    // by a window over the staged rows in every INSERT.
+    const firstOfKey = new Set<bigint>();
+    const unique: KeyedPlayEvent[] = [];
+    for (const row of batch)
+      if (!firstOfKey.has(row.key)) {
+        firstOfKey.add(row.key);
+        unique.push(row);
+      }
     await this.conn.run("DELETE FROM plays_staging");
     const a = await this.conn.createAppender("plays_staging", "main", "temp");
-    for (const { key, event, source } of batch) {
+    for (const { key, event, source } of unique) {
       a.appendUHugeInt(key);
       appendOptionalVarchar(a, event.eventId);
       a.appendVarchar(event.user);
@@ -355,34 +364,35 @@ class DuckDbConnectionStore {
     }
     a.closeSync();
     // Keys go into the filter before the insert: one whose batch then fails only costs a false positive.
-    const idKeys = batch.filter((b) => b.event.eventId !== undefined).map((b) => b.key);
+    const idKeys = unique.filter((b) => b.event.eventId !== undefined).map((b) => b.key);
     let idsMayBeStored = false;
     if (idKeys.length > 0) {
       const filter = await this.storedEventIdFilter();
       idsMayBeStored = idKeys.some((key) => filter.mayHold(key));
       for (const key of idKeys) filter.add(key);
     }
-    const statements = newPlaysInsertSql(batch, idsMayBeStored);
     let insertedRows: number[] | undefined;
     const inserted = await this.transaction(async () => {
-      if (!options.listInserted) {
-        let n = 0;
-        for (const sql of statements) n += (await this.conn.run(sql)).rowsChanged;
-        return n;
-      }
       const keys: bigint[] = [];
-      for (const sql of statements)
-        keys.push(
-          ...(((await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0] ??
-            []) as bigint[]),
-        );
+      let n = 0;
+      for (const { sql, lookedUp } of newPlaysInsertSql(unique, idsMayBeStored)) {
+        if (!options.listInserted) n += (await this.conn.run(sql)).rowsChanged;
+        else if (lookedUp) {
+          const returned = (await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0];
+          for (const key of (returned ?? []) as bigint[]) keys.push(key);
+        } else {
+          // Nothing looked up, so every staged row of this kind goes in: no need to read their keys back.
+          n += (await this.conn.run(sql)).rowsChanged;
+          for (const key of idKeys) keys.push(key);
+        }
+      }
+      if (!options.listInserted) return n;
       insertedRows = rowsOfKeys(
         batch.map((b) => b.key),
         keys,
       );
       return keys.length;
     });
-    await this.conn.run("DELETE FROM plays_staging");
     return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
   }
 
@@ -1014,14 +1024,22 @@ class DuckDbConnectionStore {
  * match (a live event's time is past every stored one: the join reads nothing); a play with an event id is
  * its id, whatever its time. Two statements, one per kind, in the caller's transaction.
  */
-function newPlaysInsertSql(batch: readonly KeyedPlayEvent[], idsMayBeStored: boolean): string[] {
+/**
+ * The INSERTs that move a staged batch (one row per key) into plays, one per kind of row present: plays
+ * without an event id, looked up among the stored plays of the batch's time span; plays with one, looked
+ * up among all stored plays only when the key filter says some may be there (`lookedUp`).
+ */
+function newPlaysInsertSql(
+  unique: readonly KeyedPlayEvent[],
+  idsMayBeStored: boolean,
+): Array<{ sql: string; lookedUp: boolean }> {
   // The times of the batch's plays without an event id, as constants: DuckDB then reads only the stored
   // row groups whose times can match (the join's own pushdown did not: a single play took 115-160 ms on a
   // 2 M-play store, load 12).
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   let withIds = 0;
-  for (const { event } of batch) {
+  for (const { event } of unique) {
     if (event.eventId !== undefined) {
       withIds++;
       continue;
@@ -1031,28 +1049,27 @@ function newPlaysInsertSql(batch: readonly KeyedPlayEvent[], idsMayBeStored: boo
     if (ms > hi) hi = ms;
   }
   const stamp = (ms: number) => `make_timestamp(${Math.trunc(ms * 1000)}::BIGINT)`;
-  const insert = (kind: string, antiJoin: string) => `INSERT INTO plays BY NAME
-    SELECT s.* EXCLUDE (pos) FROM (
-      SELECT *, rowid AS pos FROM plays_staging QUALIFY row_number() OVER (PARTITION BY event_key ORDER BY rowid) = 1
-    ) s ${antiJoin}
-    WHERE ${kind}`;
-  const statements: string[] = [];
+  const insert = (kind: string, antiJoin: string) =>
+    `INSERT INTO plays BY NAME SELECT s.* FROM plays_staging s ${antiJoin} WHERE ${kind}`;
+  const statements: Array<{ sql: string; lookedUp: boolean }> = [];
   if (Number.isFinite(lo))
-    statements.push(
-      insert(
+    statements.push({
+      sql: insert(
         "s.event_id IS NULL",
         `ANTI JOIN (SELECT event_key, end_time FROM plays WHERE end_time BETWEEN ${stamp(lo)} AND ${stamp(hi)}) p
          ON p.event_key = s.event_key AND p.end_time = s.end_time`,
       ),
-    );
+      lookedUp: true,
+    });
   // Event ids the filter rules out skip the look-up among all stored keys (event-key-filter.ts).
   if (withIds > 0)
-    statements.push(
-      insert(
+    statements.push({
+      sql: insert(
         "s.event_id IS NOT NULL",
         idsMayBeStored ? "ANTI JOIN plays p ON p.event_key = s.event_key" : "",
       ),
-    );
+      lookedUp: idsMayBeStored,
+    });
   return statements;
 }
 
