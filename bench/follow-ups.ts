@@ -11,15 +11,11 @@
  * epochs of the embedding models are chosen on a validation cut of that graph's edges (trainDirectedModel).
  */
 import {
-  bothDirections,
   buildDirectedGraph,
   type DirectedScorer,
-  embeddingScorer,
   nextPlayModels,
   playsNextTransitions,
   popularityScorer,
-  trainCountsFirstModel,
-  trainDirectedModel,
   transitionCountScorer,
 } from "../src/core/directed/index.js";
 import { cosineScorer } from "../src/core/directed/scorers.js";
@@ -27,6 +23,8 @@ import { simulateFollowUps } from "../src/core/simulate/voice/follow-ups.js";
 import { simulateVoice } from "../src/core/simulate/voice/simulate.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
 import { answerFollowUp, type FollowUpKind, followUpKind } from "../src/core/voice/follow-up.js";
+
+import { directedTrainers } from "./directed-trainers.js";
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -55,29 +53,13 @@ export async function followUpsBench(options: { seeds?: number; maxEpochs?: numb
     });
     const graph = buildDirectedGraph(nodes, edges);
     log(`seed ${seed}: ${turns.length} follow-up turns, listening graph ${graph.edgeCount} edges`);
-    const train = (setup: Record<string, unknown>, symmetric = false) => {
-      const e = symmetric ? bothDirections(edges) : edges;
-      const trained = trainDirectedModel(nodes, e, {
-        seed,
-        maxEpochs: options.maxEpochs ?? 40,
-        checkEvery: 10,
-        l2Values: [1e-4],
-        train: setup,
-      });
-      log(`  trained ${JSON.stringify(setup)}: ${trained.epochs} epochs`);
-      return embeddingScorer(trained.embeddings);
-    };
-    const countsFirst = (prior: "blade" | "popularity") => {
-      const trained = trainCountsFirstModel(nodes, edges, {
-        seed,
-        prior,
-        maxEpochs: options.maxEpochs ?? 40,
-        checkEvery: 10,
-        l2Values: [1e-4],
-      });
-      log(`  counts first, ${prior} prior: alpha ${trained.alpha}, epochs ${trained.epochs}`);
-      return trained.scorer;
-    };
+    const { embeddings: train, countsFirst } = directedTrainers(
+      nodes,
+      edges,
+      edges,
+      { seed, maxEpochs: options.maxEpochs },
+      log,
+    );
     const symmetric = train({ layers: 0, tied: true }, true);
     const scorers: Record<(typeof nextModels)[number], DirectedScorer> = {
       blade: train({ layers: 2 }),

@@ -10,20 +10,18 @@
  * World per seed: simulateWorld (300 users x 2,000 items, 60 days, followShare 0.3).
  */
 import {
-  bothDirections,
   buildDirectedGraph,
   type DirectedScorer,
-  embeddingScorer,
   playsNextTransitions,
   popularityScorer,
   splitByTime,
-  trainCountsFirstModel,
-  trainDirectedModel,
   transitionCountScorer,
 } from "../src/core/directed/index.js";
 import { evaluateOrdering, listeningSessions, orderByFollows } from "../src/core/directed/order.js";
 import { Random } from "../src/core/random.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
+
+import { directedTrainers } from "./directed-trainers.js";
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -60,18 +58,6 @@ export async function playlistOrderBench(options: { seeds?: number; maxEpochs?: 
     log(
       `seed ${seed}: ${graph.edgeCount} training edges, ${sample.length} of ${sessions.length} test sessions`,
     );
-    const train = (setup: Record<string, unknown>, symmetric = false) => {
-      const e = symmetric ? bothDirections(trainEdges) : trainEdges;
-      const trained = trainDirectedModel(n, e, {
-        seed,
-        maxEpochs: options.maxEpochs ?? 40,
-        checkEvery: 10,
-        l2Values: [1e-4],
-        train: setup,
-      });
-      log(`  trained ${JSON.stringify(setup)}: ${trained.epochs} epochs`);
-      return embeddingScorer(trained.embeddings);
-    };
     // Counts first with a prior filling in: alpha (and BLADE's epochs) chosen on each listener's latest 20%
     // of the training transitions, then refitted on all of them.
     const trainTransitions = {
@@ -79,17 +65,13 @@ export async function playlistOrderBench(options: { seeds?: number; maxEpochs?: 
       userIndex: Int32Array.from(early, (k) => t.userIndex[k]),
       endTimeMs: Float64Array.from(early, (k) => t.endTimeMs[k]),
     };
-    const countsFirst = (prior: "blade" | "popularity") => {
-      const trained = trainCountsFirstModel(n, trainTransitions, {
-        seed,
-        prior,
-        maxEpochs: options.maxEpochs ?? 40,
-        checkEvery: 10,
-        l2Values: [1e-4],
-      });
-      log(`  counts first, ${prior} prior: alpha ${trained.alpha}, epochs ${trained.epochs}`);
-      return trained.scorer;
-    };
+    const { embeddings: train, countsFirst } = directedTrainers(
+      n,
+      trainEdges,
+      trainTransitions,
+      { seed, maxEpochs: options.maxEpochs },
+      log,
+    );
     const scorers: Record<string, DirectedScorer> = {
       "directed embeddings (BLADE)": train({ layers: 2 }),
       "transition counts": transitionCountScorer(graph),

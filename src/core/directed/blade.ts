@@ -485,7 +485,7 @@ function pairGradient(
   }
 }
 
-function sigmoid(x: number): number {
+export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 

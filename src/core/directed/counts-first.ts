@@ -1,3 +1,4 @@
+import { sigmoid } from "./blade.js";
 import type { DirectedGraph } from "./graph.js";
 import type { DirectedScorer } from "./scorers.js";
 
@@ -189,8 +190,4 @@ class TopK {
   private weaker(a: number, av: number, b: number, bv: number): boolean {
     return av < bv || (av === bv && a > b);
   }
-}
-
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
 }
