@@ -38,7 +38,7 @@ import {
   recentPlaysOf,
   storeSummary,
 } from "../summary-queries.js";
-import { type BulkInsertMethod, postgresBulkIngestCsv } from "./bulk-ingest.js";
+import { type BulkInsertMethod, type PostgresBulkContext, postgresBulkIngestCsv } from "./bulk-ingest.js";
 import { writeCopiedField } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
@@ -71,7 +71,7 @@ export interface PostgresStoreOptions {
    */
   bulkInsert?: BulkInsertMethod;
   /** Told the wall seconds and rows of each step of a bulk ingest (the benchmark's breakdown). */
-  onBulkStep?: (step: string, seconds: number, rows: number) => void;
+  onBulkStep?: PostgresBulkContext["onStep"];
 }
 
 /** The channel a registered current model is announced on (LISTEN tastebud_models). */
