@@ -2,6 +2,7 @@
  * A Spotify-format CSV that probes every rule of the bulk path's SQL (issue 14): the conformance tests of
  * both stores' bulk paths (spotify-csv-sql.test.ts, postgres/bulk-ingest.test.ts) ingest it.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { Random } from "../core/random.js";
 
 export const HEADER = "user_id,end_time,artist_name,track_name,ms_played";
@@ -83,4 +84,14 @@ export function ordinaryRows(n: number, seed: number): string[] {
     );
   }
   return rows;
+}
+
+/** The rejects a rejects file holds (its lines naming runs left out); none when there is no file. */
+export function rejectsIn(path: string): { reason: string; [field: string]: unknown }[] {
+  return (existsSync(path) ? readFileSync(path, "utf8") : "")
+    .trim()
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.reason !== undefined);
 }

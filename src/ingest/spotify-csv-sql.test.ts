@@ -4,7 +4,7 @@
  * with the same keys, the same catalogue, the same rejects (line, field, reason, raw) and the same counts;
  * ingesting it again adds nothing on either path.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -12,7 +12,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ingestIntoStore } from "../pipeline/ingest.js";
 import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
-import { HEADER, ODD_ROWS, ordinaryRows } from "./spotify-csv-odd-rows.js";
+import { HEADER, ODD_ROWS, ordinaryRows, rejectsIn } from "./spotify-csv-odd-rows.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-bulk-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,12 +49,7 @@ async function ingestTwice(file: string, bulk: boolean, name: string) {
     await store.close();
   }
   const bulkRan = await Promise.all(spy.mock.results.map((r) => r.value));
-  const rejects = (existsSync(rejectsPath) ? readFileSync(rejectsPath, "utf8") : "")
-    .trim()
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.reason !== undefined);
+  const rejects = rejectsIn(rejectsPath);
   return {
     first: { ...first, rejectsFile: null },
     second: { ...second, rejectsFile: null },

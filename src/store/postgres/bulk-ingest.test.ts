@@ -4,13 +4,13 @@
  * gives the same plays with the same keys, the same catalogue, the same rejects and the same counts, in
  * batches of a few hundred lines; ingesting it again adds nothing.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { HEADER, ODD_ROWS, ordinaryRows } from "../../ingest/spotify-csv-odd-rows.js";
+import { HEADER, ODD_ROWS, ordinaryRows, rejectsIn } from "../../ingest/spotify-csv-odd-rows.js";
 import { ingestIntoStore } from "../../pipeline/ingest.js";
 import { DuckDbEventStore } from "../duckdb/duckdb-store.js";
 import type { BulkInsertMethod } from "./bulk-ingest.js";
@@ -87,12 +87,7 @@ async function ingestTwice(store: DuckDbEventStore | PostgresEventStore, file: s
   const first = await ingestIntoStore(store, [file], options);
   const second = await ingestIntoStore(store, [file], options);
   const bulkRan = await Promise.all(spy.mock.results.map((r) => r.value));
-  const rejects = (existsSync(rejectsPath) ? readFileSync(rejectsPath, "utf8") : "")
-    .trim()
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.reason !== undefined);
+  const rejects = rejectsIn(rejectsPath);
   return {
     first: { ...first, rejectsFile: null },
     second: { ...second, rejectsFile: null },
