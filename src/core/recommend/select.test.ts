@@ -57,8 +57,8 @@ describe("selectRecommender", () => {
   it("chooses the candidate with the best validation NDCG@10 and reports every setting", () => {
     const selection = selectRecommender(plays, { ...quick, candidates: [...quick.candidates] });
     const { best, candidates } = selection.validation;
-    // EASE's 3 λ and item-kNN's 3 sizes, each at 6 popularity weights, and popularity.
-    expect(candidates.length).toBe(3 * 6 + 3 * 6 + 1);
+    // EASE's 2 λ and item-kNN's 3 sizes, each at 6 popularity weights, and popularity.
+    expect(candidates.length).toBe(2 * 6 + 3 * 6 + 1);
     const top = Math.max(...candidates.map((c) => c["ndcg@10"]));
     expect(best[0]["ndcg@10"]).toBe(top);
     expect(selection.choice.recommender).toBe(best[0].recommender);
