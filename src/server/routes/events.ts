@@ -55,16 +55,17 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       }));
       // One store call, not under the store lock: the batch and its ingest run go in one transaction, and
       // the writes that arrive while the store commits go into its next commit together (group-commit.ts).
-      const stored = await engine.store.appendPlays(batch, {
-        listInserted: true,
-        run: { startedAt, sources: ["http:/v1/events"], preset: "http", rejected: rejects.length },
-      });
+      const stored = await ctx.storedPlays.write(() =>
+        engine.store.appendPlays(batch, {
+          listInserted: true,
+          run: { startedAt, sources: ["http:/v1/events"], preset: "http", rejected: rejects.length },
+        }),
+      );
       ctx.metrics.batchRows("/v1/events", {
         accepted: stored.inserted,
         duplicates: stored.duplicates,
         rejected: rejects.length,
       });
-      ctx.storedPlays.added(stored.inserted);
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
       if (engine.replication.active) {
