@@ -36,6 +36,8 @@
  *                                 # ingest path, in one run (--plays N; bench/cluster.ts); then two replicas on
  *                                 # PostgreSQL + NATS against a DuckDB server: req/s, swap p99, bus apply
  *                                 # latency, restart catch-up (bench/cluster-replicas.ts; --replicas-only)
+ *   npm run bench -- register-model  # registering a model version of --mb N MB on PostgreSQL: wall, CPU and the
+ *                                 # calling thread's longest stall (bench/register-model.ts)
  *   npm run bench -- hostile      # p50/p99 of well-formed requests alone and while the fault suite's hostile
  *                                 # HTTP corpus is sent to the same server; slowest hostile answer (--seconds N)
  *   npm run bench -- foldin       # fold-in latency (p50/p99 ms) and Spearman of folded-in vs retrained
@@ -71,6 +73,7 @@ import { playlistsBench } from "./playlists.js";
 import { privacyBench } from "./privacy.js";
 import { qualityAcrossDataSets, qualityTable, skipsOnValidation } from "./quality-datasets.js";
 import { appendResult, commit, median } from "./record.js";
+import { registerModelBench } from "./register-model.js";
 import { resolveDecisionBench } from "./resolve-decision.js";
 import { serveBench } from "./serve.js";
 import { trainBench } from "./train.js";
@@ -98,6 +101,7 @@ const valued = [
   "--batches",
   "--batch-size",
   "--seconds",
+  "--mb",
 ];
 const which = process.argv
   .slice(2)
@@ -216,6 +220,7 @@ async function main() {
     ],
     ["serve", () => serveBench()],
     ["hostile", () => hostileBench({ seconds: numberFlag("--seconds") })],
+    ["register-model", () => registerModelBench({ mb: numberFlag("--mb") })],
   ];
   for (const [name, run] of inTurn) {
     if (!which.includes(name)) continue;

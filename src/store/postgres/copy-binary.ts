@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 
@@ -52,4 +53,46 @@ function fieldStart(head: Buffer): { offset: number; length: number } | null {
   const length = head.readInt32BE(tuple + 2);
   if (length < 0) throw new Error("binary COPY field is null");
   return { offset: tuple + 6, length };
+}
+
+/** A row of `(text, text, file contents)` for a binary COPY: the file is read as the COPY is sent. */
+export interface FileRow {
+  texts: readonly string[];
+  path: string;
+}
+
+/**
+ * A binary COPY stream (`COPY t (text columns..., bytea) FROM STDIN (FORMAT binary)`) of rows whose last
+ * field is a file's bytes, read from disk chunk by chunk as the server takes them. Sent as a query
+ * parameter, a model file of tens of MB is read whole on the calling thread and copied into one
+ * protocol message; streamed, the thread only passes chunks along, so a server that registers a model
+ * keeps answering meanwhile.
+ */
+export async function* binaryCopyOfFiles(rows: readonly FileRow[]): AsyncGenerator<Buffer> {
+  const header = Buffer.alloc(SIGNATURE.length + 8);
+  SIGNATURE.copy(header);
+  yield header; // flags and header-extension length: both 0
+  for (const row of rows) {
+    const size = (await stat(row.path)).size;
+    const texts = row.texts.map((t) => Buffer.from(t, "utf8"));
+    const head = Buffer.alloc(2 + texts.reduce((n, t) => n + 4 + t.length, 0) + 4);
+    let at = head.writeInt16BE(texts.length + 1, 0);
+    for (const t of texts) {
+      at = head.writeInt32BE(t.length, at);
+      at += t.copy(head, at);
+    }
+    head.writeInt32BE(size, at);
+    yield head;
+    let sent = 0;
+    for await (const chunk of createReadStream(row.path) as AsyncIterable<Buffer>) {
+      sent += chunk.length;
+      if (sent > size) break;
+      yield chunk;
+    }
+    // The length went out before the bytes: a file that changed size meanwhile would corrupt the stream.
+    if (sent !== size) throw new Error(`${row.path} changed while it was sent (${size} -> ${sent} bytes)`);
+  }
+  const trailer = Buffer.alloc(2);
+  trailer.writeInt16BE(-1);
+  yield trailer;
 }

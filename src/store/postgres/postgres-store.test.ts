@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Random } from "../../core/random.js";
 import type { PlayEvent } from "../../schema/events.js";
@@ -161,6 +164,54 @@ describe.skipIf(unreachable !== null)("PostgresEventStore", () => {
     } finally {
       await created.close();
       await scratch.dropDatabase(`${scratch.name}_created`);
+    }
+  });
+
+  it("stores a version's files byte for byte, streamed in, and a re-registration replaces them", async () => {
+    const store = await fresh();
+    const root = mkdtempSync(join(tmpdir(), "tastebud-pg-files-"));
+    try {
+      const random = new Random(11);
+      const files: Record<string, Buffer> = {
+        "manifest.json": Buffer.from('{"v":"é ✓"}'),
+        "empty.bin": Buffer.alloc(0),
+        // Every byte value, and more than one read chunk (64 KiB) so the stream has several pieces.
+        "index/items.f32": Buffer.from(
+          Array.from({ length: 300_000 }, (_, k) => (k * 7 + random.int(3)) % 256),
+        ),
+      };
+      const write = (dir: string, contents: Record<string, Buffer>) => {
+        for (const [name, bytes] of Object.entries(contents)) {
+          mkdirSync(dirname(join(dir, name)), { recursive: true });
+          writeFileSync(join(dir, name), bytes);
+        }
+      };
+      const saved = join(root, "v1");
+      write(saved, files);
+      const entry = {
+        version: "v1",
+        path: saved,
+        createdAt: new Date(Date.UTC(2024, 0, 1)),
+        config: {},
+        metrics: {},
+        isCurrent: true,
+      };
+      await store.registerModel(entry);
+      const fetched = join(root, "fetched");
+      expect(await store.materializeModel("v1", fetched)).toBe(true);
+      for (const [name, bytes] of Object.entries(files))
+        expect(readFileSync(join(fetched, name)).equals(bytes)).toBe(true);
+
+      rmSync(saved, { recursive: true });
+      write(saved, { "manifest.json": Buffer.from("{}") });
+      await store.registerModel(entry);
+      const again = join(root, "again");
+      expect(await store.materializeModel("v1", again)).toBe(true);
+      expect(readdirSync(again)).toEqual(["manifest.json"]);
+      expect(readFileSync(join(again, "manifest.json"), "utf8")).toBe("{}");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      await store.close();
     }
   });
 

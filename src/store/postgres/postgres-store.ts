@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { Readable } from "node:stream";
@@ -37,7 +37,7 @@ import {
   recentPlaysOf,
   storeSummary,
 } from "../summary-queries.js";
-import { writeCopiedField } from "./copy-binary.js";
+import { binaryCopyOfFiles, writeCopiedField } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 
@@ -824,7 +824,8 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Registers the version with its files (every file under `entry.path`, as bytea, in the same
-   * transaction: a replica never sees a registered version whose files are missing). A new current
+   * transaction: a replica never sees a registered version whose files are missing), streamed from disk
+   * in one binary COPY. A new current
    * version is announced on `tastebud_models` at commit (pg_notify inside the transaction), so replicas
    * that LISTEN (watchModels) learn of it without polling.
    */
@@ -848,12 +849,12 @@ export class PostgresEventStore implements EventStore {
         ],
       );
       await c.query("DELETE FROM model_files WHERE version = $1", [entry.version]);
-      for (const name of files) {
-        await c.query("INSERT INTO model_files (version, name, bytes) VALUES ($1, $2, $3)", [
-          entry.version,
-          name,
-          readFileSync(join(entry.path, name)),
-        ]);
+      if (files.length > 0) {
+        const copy = c.query(
+          copyStreams.from("COPY model_files (version, name, bytes) FROM STDIN (FORMAT binary)"),
+        );
+        const rows = files.map((name) => ({ texts: [entry.version, name], path: join(entry.path, name) }));
+        await pipeline(Readable.from(binaryCopyOfFiles(rows)), copy);
       }
       if (entry.isCurrent) await c.query("SELECT pg_notify($1, $2)", [modelsChannel, entry.version]);
     });
