@@ -24,8 +24,10 @@ import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 
-const SOURCE = new URL("../../shared/data/spotify-personal-streaming-history/plays.csv.gz", import.meta.url)
-  .pathname;
+export const SPOTIFY_SOURCE = new URL(
+  "../../shared/data/spotify-personal-streaming-history/plays.csv.gz",
+  import.meta.url,
+).pathname;
 
 /** The shared CSV repeated under new user ids (`r<k>-<id>`) up to `rows` plays; cached in the temp folder. */
 export async function spotifyCsvOfRows(rows: number): Promise<string> {
@@ -33,7 +35,7 @@ export async function spotifyCsvOfRows(rows: number): Promise<string> {
   if (existsSync(file)) return file;
   const lines: string[] = [];
   const input = createInterface({
-    input: createReadStream(SOURCE).pipe(createGunzip()),
+    input: createReadStream(SPOTIFY_SOURCE).pipe(createGunzip()),
     crlfDelay: Infinity,
   });
   for await (const line of input) lines.push(line);
@@ -83,7 +85,7 @@ export async function ingestBench(
   options: { rows?: number; log?: (text: string) => void } = {},
 ): Promise<object> {
   const log = options.log ?? (() => {});
-  if (!existsSync(SOURCE)) return { skipped: `${SOURCE} is absent` };
+  if (!existsSync(SPOTIFY_SOURCE)) return { skipped: `${SPOTIFY_SOURCE} is absent` };
   const rows = options.rows ?? 2_000_000;
   log(`writing a ${rows}-row Spotify CSV ...`);
   const file = await spotifyCsvOfRows(rows);

@@ -32,8 +32,9 @@
  *                                 # the previous play; "next" by each model, per seed (--seeds N --max-epochs N)
  *   npm run bench -- playlist-order  # test sessions' items re-ordered by the directed model vs transition counts,
  *                                 # symmetric factors, popularity, the shuffled order (--seeds N --max-epochs N)
- *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT) vs DuckDB through the CLI's
- *                                 # ingest path, in one run (--plays N; bench/cluster.ts); then two replicas on
+ *   npm run bench -- cluster      # events/s into PostgreSQL (COPY, multi-row INSERT, the bulk path) vs DuckDB
+ *                                 # through the CLI's ingest path, in one run (--plays N; bench/cluster.ts; only
+ *                                 # this with --ingest-only); then two replicas on
  *                                 # PostgreSQL + NATS against a DuckDB server: req/s, swap p99, bus apply
  *                                 # latency, restart catch-up (bench/cluster-replicas.ts; --replicas-only)
  *   npm run bench -- register-model  # registering a model version of --mb N MB on PostgreSQL: wall, CPU and the
@@ -215,7 +216,7 @@ async function main() {
         ...(process.argv.includes("--replicas-only")
           ? {}
           : await clusterBench({ plays: numberFlag("--plays") }, log)),
-        replicas: await clusterReplicasBench(log),
+        ...(process.argv.includes("--ingest-only") ? {} : { replicas: await clusterReplicasBench(log) }),
       }),
     ],
     ["serve", () => serveBench()],

@@ -294,7 +294,9 @@ describe("tastebud CLI on a simulated world", () => {
       "wrmf",
     ]);
     // The served top-N model is chosen on the training side and says which it is.
-    expect(report.recommender.choice.recommender).toMatch(/^(ease|item-knn|warp|popularity)$/);
+    expect(report.recommender.choice.recommender).toMatch(
+      /^(ease|dlae|edlae|item-knn|ease\+item-knn|warp|popularity)$/,
+    );
     expect(report.recommender.validation.best.length).toBeGreaterThan(0);
     expect(report.split).toEqual({ kind: "per-user", share: 0.8 });
     expect(report.truth.model.all).toBeGreaterThan(report.truth.popularity.all);

@@ -1,9 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { defaultEmbeddingPath } from "./privacy-files.js";
+import { gzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { computeNeighbourhoods, type Neighbourhoods } from "../core/privacy/neighbours.js";
+import { Random } from "../core/random.js";
+import { defaultEmbeddingPath, loadNeighbourhoods, readEmbeddingFile } from "./privacy-files.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -22,5 +26,78 @@ describe("the shipped embedding table", () => {
     expect(files).toContain("data/privacy/SOURCE.md");
     // The neighbourhood cache is derived per machine: never shipped.
     expect(files.some((f) => f.endsWith(".neighbours.bin"))).toBe(false);
+  });
+});
+
+function tableText(seed: number, words = 600, d = 6): string {
+  const rng = new Random(seed);
+  const lines = [];
+  for (let i = 0; i < words; i++)
+    lines.push(`w${i} ${Array.from({ length: d }, () => (rng.normal() + (i % 7)).toFixed(4)).join(" ")}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function rows(nb: Neighbourhoods, words: number): number[][] {
+  const out = [];
+  for (let w = 0; w < words; w++) {
+    const at = nb.rowOf(w);
+    out.push(Array.from(nb.ids.subarray(at, at + nb.k)));
+  }
+  return out;
+}
+
+describe("a large table's lazy neighbourhoods and saved index", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-hnsw-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // exactUpTo 0 puts this small table on the large tables' path.
+  const options = { k: 8, exactUpTo: 0, threads: 1 };
+
+  it("builds and saves the index once; a second opening views it and serves the same rows and Δ", async () => {
+    const path = join(dir, "t.txt");
+    writeFileSync(path, tableText(1));
+    const file = await readEmbeddingFile(path);
+    const first = loadNeighbourhoods(path, file, options);
+    expect(first.cached).toBe(false);
+    expect(existsSync(`${path}.hnsw.usearch`)).toBe(true);
+    const second = loadNeighbourhoods(path, file, options);
+    expect(second.cached).toBe(true);
+    expect(second.seconds.buildIndex).toBeUndefined();
+    expect(second.neighbourhoods.deltaMin).toBe(first.neighbourhoods.deltaMin);
+    expect(second.neighbourhoods.deltaMax).toBe(first.neighbourhoods.deltaMax);
+    expect(rows(second.neighbourhoods, 600)).toEqual(rows(first.neighbourhoods, 600));
+    // Against the exact rows: the index's rows agree on nearly every neighbour.
+    const exact = computeNeighbourhoods(file.table, { k: 8 });
+    const got = rows(first.neighbourhoods, 600);
+    let hits = 0;
+    rows(exact, 600).forEach((r, w) => {
+      for (const id of r) if (got[w].includes(id)) hits++;
+    });
+    expect(hits / (600 * 8)).toBeGreaterThan(0.95);
+    expect(first.neighbourhoods.deltaMin).toBeGreaterThanOrEqual(exact.deltaMin);
+  });
+
+  it("rebuilds when the table's content changes, even at the same size and mtime", async () => {
+    const path = join(dir, "u.txt");
+    const text = tableText(2);
+    writeFileSync(path, text);
+    loadNeighbourhoods(path, await readEmbeddingFile(path), options);
+    // Same length and mtime: one digit of w5's first value changed.
+    const { mtime } = statSync(path);
+    const at = text.indexOf("\nw5 ") + 4 + (text[text.indexOf("\nw5 ") + 4] === "-" ? 1 : 0);
+    writeFileSync(path, `${text.slice(0, at)}${(Number(text[at]) + 1) % 10}${text.slice(at + 1)}`);
+    utimesSync(path, mtime, mtime);
+    const again = loadNeighbourhoods(path, await readEmbeddingFile(path), options);
+    expect(again.cached).toBe(false);
+  });
+
+  it("reads a gzipped table to the same vectors, hashing the compressed bytes", async () => {
+    const plain = join(dir, "v.txt");
+    writeFileSync(plain, tableText(3));
+    writeFileSync(`${plain}.gz`, gzipSync(tableText(3)));
+    const a = await readEmbeddingFile(plain);
+    const b = await readEmbeddingFile(`${plain}.gz`);
+    expect(b.table.vectors).toEqual(a.table.vectors);
+    expect(b.table.words).toEqual(a.table.words);
+    expect(b.sha256).not.toBe(a.sha256);
   });
 });

@@ -6,6 +6,7 @@ import {
 } from "../core/privacy/budget.js";
 import type { EmbeddingTable } from "../core/privacy/embeddings.js";
 import {
+  DEFAULT_EXPANSION_SEARCH,
   ExactNearestWord,
   IndexedNearestWord,
   type MechanismName,
@@ -14,7 +15,7 @@ import {
   TruncatedGumbel,
   type WordMechanism,
 } from "../core/privacy/mechanisms.js";
-import type { Neighbourhoods } from "../core/privacy/neighbours.js";
+import { emptyIndex, type HnswIndex, type Neighbourhoods } from "../core/privacy/neighbours.js";
 import {
   OOV_PLACEHOLDER,
   type OutOfVocabularyPolicy,
@@ -23,7 +24,12 @@ import {
   vocabularyTokens,
 } from "../core/privacy/text.js";
 import { Random } from "../core/random.js";
-import { defaultEmbeddingPath, loadEmbeddingTable, loadNeighbourhoods } from "../pipeline/privacy-files.js";
+import {
+  defaultEmbeddingPath,
+  loadNeighbourhoods,
+  type NeighbourhoodFileOptions,
+  readEmbeddingFile,
+} from "../pipeline/privacy-files.js";
 import type { RequestEvent } from "../schema/events.js";
 import type { EventStore, PrivacyLedgerSummary } from "../store/event-store.js";
 
@@ -89,7 +95,10 @@ export function parsePrivacyMode(spec: string): PrivacyModeOptions {
 export const nearestWordSearches = ["indexed", "exact"] as const;
 export type NearestWordSearch = (typeof nearestWordSearches)[number];
 
-/** An embedding table with its cached neighbourhoods and, once a Laplace mechanism asks, its HNSW index. */
+/**
+ * An embedding table with its neighbourhoods (all rows cached beside a small table; rows on first use from
+ * a saved HNSW index for a large one) and, once a Laplace mechanism asks, its HNSW nearest-word index.
+ */
 export class PrivacyTable {
   private nearest: IndexedNearestWord | null = null;
   private exact: ExactNearestWord | null = null;
@@ -98,14 +107,26 @@ export class PrivacyTable {
     readonly path: string,
     readonly table: EmbeddingTable,
     readonly neighbourhoods: Neighbourhoods,
-    /** Whether the neighbourhoods came from the cache file. */
+    /** Whether the neighbourhoods (or, for a large table, its index and Δ) came from the cache. */
     readonly cached: boolean,
+    /** The saved HNSW index of a large table, which the Laplace search views at its own breadth. */
+    private readonly indexPath: string | null,
+    /** Seconds per step of opening: read (parse and hash), then the neighbourhood steps. */
+    readonly openSeconds: Record<string, number>,
   ) {}
 
-  static async open(path = defaultEmbeddingPath()): Promise<PrivacyTable> {
-    const table = await loadEmbeddingTable(path);
-    const { neighbourhoods, cached } = loadNeighbourhoods(path, table);
-    return new PrivacyTable(path, table, neighbourhoods, cached);
+  static async open(
+    path = defaultEmbeddingPath(),
+    options: NeighbourhoodFileOptions = {},
+  ): Promise<PrivacyTable> {
+    const t = performance.now();
+    const file = await readEmbeddingFile(path);
+    const read = Math.round(performance.now() - t) / 1000;
+    const opened = loadNeighbourhoods(path, file, options);
+    return new PrivacyTable(path, file.table, opened.neighbourhoods, opened.cached, opened.indexPath, {
+      read,
+      ...opened.seconds,
+    });
   }
 
   /**
@@ -118,8 +139,20 @@ export class PrivacyTable {
       this.exact ??= new ExactNearestWord(this.table);
       return new MultivariateLaplace(this.table, this.exact, epsilon);
     }
-    this.nearest ??= new IndexedNearestWord(this.table);
+    this.nearest ??= new IndexedNearestWord(this.table, 0, DEFAULT_EXPANSION_SEARCH, this.savedIndex());
     return new MultivariateLaplace(this.table, this.nearest, epsilon);
+  }
+
+  /** The large table's saved index viewed at Laplace's breadth (a memory map, no build), if there is one. */
+  private savedIndex(): HnswIndex | undefined {
+    if (!this.indexPath) return undefined;
+    const index = emptyIndex(this.table.dimensions, DEFAULT_EXPANSION_SEARCH);
+    try {
+      index.view(this.indexPath);
+    } catch {
+      return undefined;
+    }
+    return index.size() === this.table.size ? index : undefined;
   }
 }
 

@@ -30,6 +30,13 @@ export const { DuckDbEventStore } = (await import(
   join(repo, "dist/store/duckdb/duckdb-store.js")
 )) as typeof import("../../src/store/duckdb/duckdb-store.js");
 
+const { PostgresEventStore, isPostgresUrl } = (await import(
+  join(repo, "dist/store/postgres/postgres-store.js")
+)) as typeof import("../../src/store/postgres/postgres-store.js");
+export const { ScratchDatabases } = (await import(
+  join(repo, "dist/store/postgres/scratch-databases.js")
+)) as typeof import("../../src/store/postgres/scratch-databases.js");
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -218,9 +225,9 @@ export async function registered(store: string): Promise<string[]> {
   }
 }
 
-/** How many plays the store holds. */
+/** How many plays the store (a DuckDB file or a PostgreSQL URL) holds. */
 export async function storedPlays(store: string): Promise<number> {
-  const s = await DuckDbEventStore.open(store);
+  const s = isPostgresUrl(store) ? await PostgresEventStore.open(store) : await DuckDbEventStore.open(store);
   try {
     return await s.countPlays();
   } finally {

@@ -164,7 +164,15 @@ export function evaluateSplit(
   let recommender: Omit<RecommenderReport, keyof ModelMetrics> | null = null;
   const tuned: { ease?: number; itemKnn?: number | null } = {};
   if (config.topN !== false) {
-    const topNConfig = { ...config.topN, rule: config.train.rule, pairwise: config.train.pairwise };
+    // The validation cut mirrors the split: a random split is chosen on a random share of the training
+    // pairs, a split by time on each user's latest training plays (TopNConfig.validationCut).
+    const topNConfig = {
+      validationCut:
+        split.description.kind === "random-pairs" ? ("random-pairs" as const) : ("latest" as const),
+      ...config.topN,
+      rule: config.train.rule,
+      pairwise: config.train.pairwise,
+    };
     const { model: topN, selection } = trainTopN(train, topNConfig, onProgress);
     recommender = {
       name: describeChoice(selection.choice),

@@ -121,13 +121,16 @@ export class TruncatedGumbel implements WordMechanism {
     if (k === 0) return word;
     let best = word;
     let bestScore = sampleTruncatedGumbel(rng, b, bound);
-    const { k: cached, ids, distances } = this.neighbourhoods;
+    const nb = this.neighbourhoods;
+    // rowOf first: a lazy table computes the row on first use (and may replace its arrays' contents).
+    const at = nb.rowOf(word);
+    const { k: cached, ids, distances } = nb;
     const inCache = Math.min(k - 1, cached);
     for (let j = 0; j < inCache; j++) {
-      const score = distances[word * cached + j] + sampleTruncatedGumbel(rng, b, bound);
+      const score = distances[at + j] + sampleTruncatedGumbel(rng, b, bound);
       if (score < bestScore) {
         bestScore = score;
-        best = ids[word * cached + j];
+        best = ids[at + j];
       }
     }
     if (k - 1 > cached) {
@@ -203,12 +206,14 @@ export class IndexedNearestWord implements NearestWord {
   private readonly index: ReturnType<typeof nearestIndex>;
   private readonly fallback: ExactNearestWord;
 
+  /** index: an HNSW index of the table's rows (keys = row ids) to search; built here when not given. */
   constructor(
     private readonly table: EmbeddingTable,
     threads = 0,
     expansionSearch = DEFAULT_EXPANSION_SEARCH,
+    index?: ReturnType<typeof nearestIndex>,
   ) {
-    this.index = nearestIndex(table, threads, expansionSearch);
+    this.index = index ?? nearestIndex(table, threads, expansionSearch);
     this.fallback = new ExactNearestWord(table);
   }
 

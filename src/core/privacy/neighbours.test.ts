@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { EmbeddingTable } from "./embeddings.js";
-import { computeNeighbourhoods } from "./neighbours.js";
+import {
+  computeNeighbourhoods,
+  exactSearch,
+  indexedDeltaMin,
+  indexSearch,
+  LazyNeighbourhoods,
+  type Neighbourhoods,
+  nearestIndex,
+  sampledDeltaMax,
+} from "./neighbours.js";
 
 function clusteredTable(n: number, d: number, seed: number): EmbeddingTable {
   const rng = new Random(seed);
@@ -71,5 +80,64 @@ describe("computeNeighbourhoods", () => {
     const nb = computeNeighbourhoods(twins, { k: 2 });
     expect(nb.deltaMin).toBe(3);
     expect(nb.deltaMax).toBe(3);
+  });
+});
+
+function row(nb: Neighbourhoods, w: number): { ids: number[]; distances: number[] } {
+  const at = nb.rowOf(w);
+  return {
+    ids: Array.from(nb.ids.subarray(at, at + nb.k)),
+    distances: Array.from(nb.distances.subarray(at, at + nb.k)),
+  };
+}
+
+describe("LazyNeighbourhoods", () => {
+  const table = clusteredTable(400, 8, 2);
+  // Words in a shuffled order with repeats, so rows are asked again after the LRU dropped them.
+  const rng = new Random(4);
+  const order = Array.from({ length: 1200 }, () => rng.int(table.size));
+
+  it("exact search: every row equals computeNeighbourhoods' exact row, also after eviction", () => {
+    const eager = computeNeighbourhoods(table, { k: 16 });
+    const lazy = new LazyNeighbourhoods(
+      table,
+      exactSearch(table),
+      16,
+      eager.deltaMin,
+      eager.deltaMax,
+      true,
+      50,
+    );
+    for (const w of order) expect(row(lazy, w)).toEqual(row(eager, w));
+    expect(lazy.held).toBe(50);
+    expect(lazy.computed).toBeGreaterThan(new Set(order).size);
+  });
+
+  it("HNSW search: every row equals the eager row from the same index, and Δ_min is the eager one", () => {
+    const index = nearestIndex(table, 1);
+    const eager = computeNeighbourhoods(table, {
+      k: 16,
+      exactUpTo: 0,
+      farthestSample: 20,
+      index,
+      threads: 1,
+    });
+    const lazy = new LazyNeighbourhoods(table, indexSearch(index), 16, 0, 0, false, 64);
+    for (const w of order) expect(row(lazy, w)).toEqual(row(eager, w));
+    // Every word's nearest others from the index: the same first neighbours the eager rows start with.
+    const deltaMin = indexedDeltaMin(table, index, 4, 1);
+    expect(deltaMin).toBe(eager.deltaMin);
+    const reference = bruteForce(table, 1);
+    expect(deltaMin).toBeGreaterThanOrEqual(reference.deltaMin);
+    expect(deltaMin).toBeCloseTo(reference.deltaMin, 12);
+    expect(sampledDeltaMax(table, 20, 1)).toBe(eager.deltaMax);
+    // At the lazy index's breadth (16) the nearest pair is still found.
+    expect(indexedDeltaMin(table, nearestIndex(table, 1, 16), 4, 1)).toBeCloseTo(reference.deltaMin, 12);
+  });
+
+  it("holds every word when its capacity allows, computing each row once", () => {
+    const lazy = new LazyNeighbourhoods(table, exactSearch(table), 8, 1, 2, true);
+    for (const w of order) lazy.rowOf(w);
+    expect(lazy.computed).toBe(new Set(order).size);
   });
 });

@@ -6,6 +6,7 @@ import {
   trainEase,
   trainItemKnn,
   trainItemKnnMany,
+  trainLinearAutoencoder,
   typicalUserScale,
 } from "./item-item.js";
 import type { PositiveRows } from "./positives.js";
@@ -44,6 +45,34 @@ function referenceEase(rows: PositiveRows, lambda: number): number[][] {
   const p = gaussJordanInverse(g, n);
   return Array.from({ length: n }, (_, j) =>
     Array.from({ length: n }, (_, i) => (i === j ? 0 : -p[j * n + i] / p[i * n + i])),
+  );
+}
+
+/**
+ * DLAE and EDLAE by their definitions (Steck, NeurIPS 2020), every item in the inverse (the slow path):
+ * G = XᵀX, Λ = p/(1 − p)·diag(G) + λI, P = (G + Λ)⁻¹ by Gauss-Jordan; DLAE's B = P·G as a plain matrix
+ * product, EDLAE's B = −P / diag(P) with diag(B) = 0. Items nobody liked get zero rows and columns (they
+ * have none of X's mass), as trainLinearAutoencoder leaves them out.
+ */
+function referenceDenoising(rows: PositiveRows, lambda: number, p: number, variant: "dlae" | "edlae") {
+  const x = dense(rows);
+  const n = rows.nItems;
+  const g = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => x.reduce((s, r) => s + r[i] * r[j], 0)),
+  );
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) a[i * n + j] = g[i][j] + (i === j ? lambda + (p / (1 - p)) * g[i][i] : 0);
+  const inv = gaussJordanInverse(a, n);
+  const liked = (i: number) => g[i][i] > 0;
+  return Array.from({ length: n }, (_, j) =>
+    Array.from({ length: n }, (_, i) => {
+      if (i === j || !liked(i) || !liked(j)) return 0;
+      if (variant === "edlae") return -inv[j * n + i] / inv[i * n + i];
+      let s = 0;
+      for (let k = 0; k < n; k++) s += inv[j * n + k] * g[k][i];
+      return s;
+    }),
   );
 }
 
@@ -106,6 +135,37 @@ describe("trainEase", () => {
     const only0 = scoreItemItem(ease, [0]);
     expect(only0[1]).toBeGreaterThan(only0[2]);
     expect(only0[1]).toBeGreaterThan(only0[3]);
+  });
+});
+
+describe("trainLinearAutoencoder (DLAE, EDLAE)", () => {
+  it.each([
+    ["Woodbury (users < items)", 12, 30, "dlae"],
+    ["Woodbury (users < items)", 12, 30, "edlae"],
+    ["direct (users > items)", 40, 15, "dlae"],
+    ["direct (users > items)", 40, 15, "edlae"],
+  ] as const)("matches the dense-inverse definition: %s, %s", (_name, nUsers, nItems, variant) => {
+    // Density 0.15 leaves some items unliked, which both paths must leave out.
+    const rows = randomRows(nUsers, nItems, 0.15, nUsers + 1);
+    const reference = referenceDenoising(rows, 3, 0.3, variant);
+    const got = denseWeights(trainLinearAutoencoder(rows, { lambda: 3, dropout: 0.3, variant }));
+    for (let j = 0; j < nItems; j++)
+      for (let i = 0; i < nItems; i++) expect(got[j][i]).toBeCloseTo(reference[j][i], 5);
+  });
+
+  it("is EASE with no dropout (edlae), and dropout changes the weights", () => {
+    const rows = randomRows(12, 20, 0.3, 4);
+    const ease = denseWeights(trainEase(rows, 5));
+    const p0 = denseWeights(trainLinearAutoencoder(rows, { lambda: 5, dropout: 0, variant: "edlae" }));
+    const p3 = denseWeights(trainLinearAutoencoder(rows, { lambda: 5, dropout: 0.3, variant: "edlae" }));
+    let moved = 0;
+    for (let j = 0; j < 20; j++)
+      for (let i = 0; i < 20; i++) {
+        expect(p0[j][i]).toBeCloseTo(ease[j][i], 6);
+        moved = Math.max(moved, Math.abs(p3[j][i] - ease[j][i]));
+      }
+    expect(moved).toBeGreaterThan(1e-3);
+    expect(() => trainLinearAutoencoder(rows, { lambda: 5, dropout: 1, variant: "dlae" })).toThrow(/dropout/);
   });
 });
 

@@ -43,32 +43,66 @@ export type EaseProgress = (done: number, total: number) => void;
  * P[i][i] (i ≠ j). Only items with at least one positive take part (an item nobody liked has a zero column
  * in X, so its row and column of B are zero anyway), and only users with one.
  *
- * With fewer users m than items n, P comes from the Woodbury identity instead of an n x n inverse:
- * P = (I − Xᵀ(XXᵀ + λI)⁻¹X) / λ, an m x m inverse plus sums over the liked cells (m³/2 + nnz·n instead of
- * n³/2): the demo world (300 users, 2,000 songs) then takes well under a second instead of ~10 s.
+ * With fewer users m than items n, P comes from the Woodbury identity instead of an n x n inverse (see
+ * easeDual): an m x m inverse plus sums over the liked cells (m³/2 + nnz·n instead of n³/2): the demo
+ * world (300 users, 2,000 songs) then takes well under a second instead of ~10 s.
  */
 export function trainEase(rows: PositiveRows, lambda: number, onProgress?: EaseProgress): ItemItemWeights {
+  return trainLinearAutoencoder(rows, { lambda, dropout: 0, variant: "edlae" }, onProgress);
+}
+
+/** λ, the dropout probability p and the variant of trainLinearAutoencoder. */
+export interface LinearAutoencoderSettings {
+  lambda: number;
+  dropout: number;
+  variant: "dlae" | "edlae";
+}
+
+/**
+ * The denoising linear autoencoders of Steck, "Autoencoders that don't overfit towards the Identity"
+ * (NeurIPS 2020). Dropout with probability p on the input is, in expectation, the L2 penalty
+ * Λ = p/(1 − p)·diag(G) + λI with G = XᵀX: popular items are regularised more, which keeps the model from
+ * learning the identity without the hard zero diagonal alone. With P = (G + Λ)⁻¹:
+ * - "dlae": B = (G + Λ)⁻¹G = I − PΛ, so B[j][i] = −P[j][i]·Λ[i] for i ≠ j (the diagonal, which only ever
+ *   scores items the user already has, is left out: those are never recommended);
+ * - "edlae" (full emphasis on the dropped-out items, with diag(B) = 0): B[j][i] = −P[j][i] / P[i][i].
+ * EASE is "edlae" with p = 0. p must be in [0, 1).
+ */
+export function trainLinearAutoencoder(
+  rows: PositiveRows,
+  settings: LinearAutoencoderSettings,
+  onProgress?: EaseProgress,
+): ItemItemWeights {
+  const { lambda, dropout, variant } = settings;
   if (!(lambda > 0)) throw new RangeError(`EASE's λ must be positive, got ${lambda}`);
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be in [0, 1), got ${dropout}`);
   const counts = positiveCounts(rows);
   const active: number[] = [];
   for (let i = 0; i < rows.nItems; i++) if (counts[i] > 0) active.push(i);
   const users: number[] = [];
   for (let u = 0; u < rows.nUsers; u++) if (rows.rowPtr[u + 1] > rows.rowPtr[u]) users.push(u);
   const n = active.length;
-  const write = easeWriter(rows.nItems, active);
-  if (users.length < n) easeDual(rows, active, users, lambda, write, onProgress);
-  else easePrimal(rows, active, lambda, write, onProgress);
+  // Λ over active positions: G's diagonal is each item's count of users (X is binary).
+  const penalty = Float64Array.from(active, (i) => lambda + (dropout / (1 - dropout)) * counts[i]);
+  const write = easeWriter(rows.nItems, active, variant, penalty);
+  if (users.length < n) easeDual(rows, active, users, penalty, write, onProgress);
+  else easePrimal(rows, active, penalty, write, onProgress);
   return write.weights;
 }
 
-/** Where B's rows go: row a (an active item) gets −P[a][b] / P[b][b] for every other active b. */
+/** Where B's rows go: row a (an active item) gets −P[a][b]·scale[b] for every other active b. */
 interface EaseWriter {
   weights: ItemItemWeights;
   /** Writes row a of B from row a of P and P's diagonal (both over active positions). */
   row(a: number, pRow: Float64Array, pDiag: Float64Array): void;
 }
 
-function easeWriter(nItems: number, active: number[]): EaseWriter {
+function easeWriter(
+  nItems: number,
+  active: number[],
+  variant: LinearAutoencoderSettings["variant"],
+  penalty: Float64Array,
+): EaseWriter {
   const n = active.length;
   const rowPtr = new Int32Array(nItems + 1);
   for (let a = 0; a < n; a++) rowPtr[active[a] + 1] = n - 1;
@@ -82,18 +116,18 @@ function easeWriter(nItems: number, active: number[]): EaseWriter {
       for (let b = 0; b < n; b++) {
         if (b === a) continue;
         targets[at] = active[b];
-        weights[at] = -pRow[b] / pDiag[b];
+        weights[at] = variant === "dlae" ? -pRow[b] * penalty[b] : -pRow[b] / pDiag[b];
         at++;
       }
     },
   };
 }
 
-/** P = (XᵀX + λI)⁻¹ directly: n³/2 for n active items. */
+/** P = (XᵀX + Λ)⁻¹ directly: n³/2 for n active items. */
 function easePrimal(
   rows: PositiveRows,
   active: number[],
-  lambda: number,
+  penalty: Float64Array,
   write: EaseWriter,
   onProgress?: EaseProgress,
 ): void {
@@ -104,7 +138,7 @@ function easePrimal(
   for (let a = 0; a < n; a++) {
     cooccurrenceRow(rows, columns, active[a], scratch);
     for (let b = 0; b < n; b++) g[a * n + b] = scratch[active[b]];
-    g[a * n + a] += lambda;
+    g[a * n + a] += penalty[a];
     scratch.fill(0);
   }
   const p = invertSymmetricPositiveDefinite(g, n, onProgress);
@@ -112,21 +146,22 @@ function easePrimal(
   for (let a = 0; a < n; a++) write.row(a, p.subarray(a * n, (a + 1) * n), diag);
 }
 
-/** P = (I − XᵀKX) / λ with K = (XXᵀ + λI)⁻¹ over the m users with a positive (Woodbury). */
+/**
+ * P = (XᵀX + Λ)⁻¹ by Woodbury over the m users with a positive, D = Λ⁻¹ (diagonal):
+ * P = D − D·Xᵀ·K·X·D with K = (I + X·D·Xᵀ)⁻¹ (m x m), so P[a][b] = d_a·δ_ab − d_a·d_b·(XᵀKX)[a][b].
+ * With Λ = λI this is (I − XᵀK'X)/λ, K' = (XXᵀ + λI)⁻¹.
+ */
 function easeDual(
   rows: PositiveRows,
   active: number[],
   users: number[],
-  lambda: number,
+  penalty: Float64Array,
   write: EaseWriter,
   onProgress?: EaseProgress,
 ): void {
   const n = active.length;
   const m = users.length;
-  const activeAt = new Int32Array(rows.nItems).fill(-1);
-  active.forEach((i, a) => {
-    activeAt[i] = a;
-  });
+  const d = Float64Array.from(penalty, (l) => 1 / l);
   const userAt = new Int32Array(rows.nUsers).fill(-1);
   users.forEach((u, v) => {
     userAt[u] = v;
@@ -135,16 +170,17 @@ function easeDual(
   const columns = itemColumns(rows);
   const usersOf = (a: number) =>
     columns.users.subarray(columns.colPtr[active[a]], columns.colPtr[active[a] + 1]);
-  // K0 = XXᵀ + λI (m x m): K0[v][w] = items both liked.
+  // K0 = I + XDXᵀ (m x m): K0[v][w] = Σ of d over the items both liked.
   const k = new Float64Array(m * m);
   for (let a = 0; a < n; a++) {
     const us = usersOf(a);
+    const da = d[a];
     for (let x = 0; x < us.length; x++) {
       const row = userAt[us[x]] * m;
-      for (let y = 0; y < us.length; y++) k[row + userAt[us[y]]]++;
+      for (let y = 0; y < us.length; y++) k[row + userAt[us[y]]] += da;
     }
   }
-  for (let v = 0; v < m; v++) k[v * m + v] += lambda;
+  for (let v = 0; v < m; v++) k[v * m + v] += 1;
   invertSymmetricPositiveDefinite(k, m, onProgress);
   // KXᵀ by item (n x m): row a = Σ of K's rows over the users who liked a (K is symmetric).
   const kx = new Float64Array(n * m);
@@ -156,15 +192,15 @@ function easeDual(
       for (let v = 0; v < m; v++) kx[out + v] += k[row + v];
     }
   }
-  // diag(P)[a] = (1 − x_aᵀ K x_a) / λ.
+  // diag(P)[a] = d_a − d_a²·x_aᵀ K x_a.
   const diag = new Float64Array(n);
   for (let a = 0; a < n; a++) {
     const us = usersOf(a);
     let s = 0;
     for (let x = 0; x < us.length; x++) s += kx[a * m + userAt[us[x]]];
-    diag[a] = (1 - s) / lambda;
+    diag[a] = d[a] - d[a] * d[a] * s;
   }
-  // Row a of P: (δ_ab − Σ_{w liked a} (KX)[w][b]) / λ, summing contiguous rows of KX (m x n).
+  // Row a of P: d_a·δ_ab − d_a·d_b·Σ_{w liked a} (KX)[w][b], summing contiguous rows of KX (m x n).
   const kxByUser = new Float64Array(m * n);
   for (let a = 0; a < n; a++) for (let v = 0; v < m; v++) kxByUser[v * n + a] = kx[a * m + v];
   const pRow = new Float64Array(n);
@@ -175,7 +211,7 @@ function easeDual(
       const row = userAt[us[x]] * n;
       for (let b = 0; b < n; b++) pRow[b] += kxByUser[row + b];
     }
-    for (let b = 0; b < n; b++) pRow[b] = ((a === b ? 1 : 0) - pRow[b]) / lambda;
+    for (let b = 0; b < n; b++) pRow[b] = d[a] * ((a === b ? 1 : 0) - d[b] * pRow[b]);
     write.row(a, pRow, diag);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultTrainConfig, type TimedPlayTable } from "../affinity/affinity-model.js";
 import { evaluateSplit } from "../evaluation/evaluate.js";
-import { splitAtPerUserQuantile } from "../evaluation/split.js";
+import { splitAtPerUserQuantile, splitRandomPairs } from "../evaluation/split.js";
 import { simulateWorld } from "../simulate/world.js";
 import { guardedChoice, latestPlaysOfEachUser, selectRecommender, trainTopN } from "./select.js";
 import { scoreTopN } from "./topn-model.js";
@@ -57,6 +57,7 @@ describe("selectRecommender", () => {
   it("chooses the candidate with the best validation NDCG@10 and reports every setting", () => {
     const selection = selectRecommender(plays, { ...quick, candidates: [...quick.candidates] });
     const { best, candidates } = selection.validation;
+    // EASE's 2 λ and item-kNN's 3 sizes, each at 6 popularity weights, and popularity.
     expect(candidates.length).toBe(2 * 6 + 3 * 6 + 1);
     const top = Math.max(...candidates.map((c) => c["ndcg@10"]));
     expect(best[0]["ndcg@10"]).toBe(top);
@@ -88,6 +89,40 @@ describe("selectRecommender", () => {
     if (model.choice.recommender === "ease+item-knn") expect(model.itemItem).toBeDefined();
   });
 
+  it("tries DLAE and EDLAE at every λ and dropout, and trains a chosen one on everything", () => {
+    const config = {
+      candidates: ["ease", "dlae", "edlae"] as Array<"ease" | "dlae" | "edlae">,
+      easeLambdas: [50],
+      denoising: { lambdas: [20, 50], dropouts: [0.25, 0.5] },
+      popularityWeights: [0],
+    };
+    const { candidates } = selectRecommender(plays, config).validation;
+    const settings = candidates.map((c) => `${c.recommender} ${c.param ?? ""} ${c.dropout ?? ""}`.trim());
+    expect(settings).toEqual([
+      "ease 50",
+      ...["dlae", "edlae"].flatMap((name) => [
+        `${name} 20 0.25`,
+        `${name} 20 0.5`,
+        `${name} 50 0.25`,
+        `${name} 50 0.5`,
+      ]),
+    ]);
+    // Dropout regularises popular items more: the settings do not all score alike.
+    expect(new Set(candidates.map((c) => c["ndcg@10"])).size).toBeGreaterThan(1);
+    const { model, selection } = trainTopN(plays, { ...config, candidates: ["dlae"] });
+    expect(selection.choice).toMatchObject({ recommender: "dlae", dropout: expect.any(Number) });
+    expect(model.itemItem).toBeDefined();
+    expect(scoreTopN(model, 0, [0, 1, 2]).personal).toBe(true);
+  });
+
+  it("cuts validation from random pairs when asked (a random split), from the latest plays by default", () => {
+    const config = { candidates: ["ease" as const], easeLambdas: [50], popularityWeights: [0] };
+    const latest = selectRecommender(plays, config).validation;
+    const random = selectRecommender(plays, { ...config, validationCut: "random-pairs" }).validation;
+    expect(random.users).toBeGreaterThan(0);
+    expect(random.candidates[0]["ndcg@10"]).not.toBe(latest.candidates[0]["ndcg@10"]);
+  });
+
   it("serves a user from their liked items, and an unknown user popularity", () => {
     const { model } = trainTopN(plays, { candidates: ["item-knn"], knnNeighbours: [20] });
     const unknown = scoreTopN(model, -1, []);
@@ -98,9 +133,14 @@ describe("selectRecommender", () => {
 });
 
 describe("model selection inside eval never sees the test split", () => {
-  it("gives the same choice and validation figures whatever the held-out plays are", () => {
+  // A split by time is chosen on each user's latest training plays, a random split on random training
+  // pairs (TopNConfig.validationCut): neither cut reads the held-out side.
+  it.each([
+    ["per user by time", (p: TimedPlayTable) => splitAtPerUserQuantile(p, 0.8)],
+    ["random pairs", (p: TimedPlayTable) => splitRandomPairs(p, 0.8, 43)],
+  ])("gives the same choice and validation figures whatever the held-out plays are: %s", (_name, cut) => {
     const plays = worldPlays(6);
-    const split = splitAtPerUserQuantile(plays, 0.8);
+    const split = cut(plays);
     // The same training side; the held-out side's items scrambled.
     const scrambled = { ...plays, itemIndex: plays.itemIndex.slice() };
     for (let r = 0; r < scrambled.itemIndex.length; r++)
@@ -109,7 +149,11 @@ describe("model selection inside eval never sees the test split", () => {
       train: { ...defaultTrainConfig, bpr: { ...defaultTrainConfig.bpr, factors: 8, epochs: 5 } },
       wrmf: {},
       withWrmf: false,
-      topN: { candidates: [...quick.candidates] },
+      // DLAE too: its λ and dropout are chosen on the same validation cut.
+      topN: {
+        candidates: [...quick.candidates, "dlae" as const],
+        denoising: { lambdas: [50], dropouts: [0.25, 0.5] },
+      },
       k: 10,
     };
     const a = evaluateSplit(plays, plays.users, plays.items, split, config);

@@ -3,14 +3,27 @@ import { type ItemItemWeights, scoreItemItem } from "./item-item.js";
 import type { SkipMeaning } from "./positives.js";
 
 /** The candidates model selection chooses among. */
-export const recommenderNames = ["ease", "item-knn", "ease+item-knn", "warp", "popularity"] as const;
+export const recommenderNames = [
+  "ease",
+  "edlae",
+  "dlae",
+  "item-knn",
+  "ease+item-knn",
+  "warp",
+  "popularity",
+] as const;
 export type RecommenderName = (typeof recommenderNames)[number];
 
 /** One candidate setting: the recommender, its hyper-parameter, and its blend with popularity. */
 export interface RecommenderChoice {
   recommender: RecommenderName;
-  /** EASE's λ, item-kNN's neighbours (null = every co-liked item), WARP's epochs; null for popularity. */
+  /**
+   * EASE's (EDLAE's, DLAE's) λ, item-kNN's neighbours (null = every co-liked item), WARP's epochs; null
+   * for popularity.
+   */
   param: number | null;
+  /** "edlae" and "dlae" only: the dropout probability p (see trainLinearAutoencoder). */
+  dropout?: number;
   /** w in score = s(u, i) / max_i |s(u, i)| + w · popularity(i) (0 = the model alone). */
   popularityWeight: number;
   /**
@@ -84,6 +97,8 @@ export function describeChoice(choice: RecommenderChoice): string {
   const param = {
     "ease+item-knn": ` (λ ${choice.param}; ${choice.mix?.neighbours ?? "all"} neighbours, share ${choice.mix?.share})`,
     ease: ` (λ ${choice.param})`,
+    edlae: ` (λ ${choice.param}, p ${choice.dropout ?? 0})`,
+    dlae: ` (λ ${choice.param}, p ${choice.dropout ?? 0})`,
     "item-knn": ` (${choice.param ?? "all"} neighbours)`,
     warp: ` (${choice.param} epochs)`,
     popularity: "",

@@ -83,12 +83,19 @@ export async function hasMisreadCarriageReturn(file: string): Promise<boolean> {
   }
 }
 
-export async function bulkIngestCsv(
+/**
+ * The reading half of the bulk path, shared by both stores (the PostgreSQL one runs it on an in-memory DuckDB):
+ * reads the file, checks and keys its rows into the temporary table bulk_rows (line_no, ok, user_id, item_id,
+ * end_ms, played_ms, title, creator, md5: md5_number of the key text, bulkKeySql turns it into the key), hands
+ * the rejects to `onReject` in line order, and returns how many rows were read; null when the file is for the
+ * row-by-row reader after all. The caller drops the tables (dropBulkTables), whatever happens.
+ */
+export async function readBulkRows(
   on: OnConnection,
   file: string,
   plan: BulkCsvPlan,
-  options: BulkIngestOptions,
-): Promise<{ rows: number } | null> {
+  options: Pick<BulkIngestOptions, "onRead" | "onReject">,
+): Promise<number | null> {
   const gzip = await isGzip(file);
   // Looked for while DuckDB reads (this thread is idle then); awaited before anything is stored.
   const carriageReturns = hasMisreadCarriageReturn(file);
@@ -113,26 +120,25 @@ export async function bulkIngestCsv(
       },
     ),
   );
-  try {
-    if (lines === null || lines.header == null || lines.header === "") return null;
-    plan.header(lines.header);
-    const d = plan.delimiter;
-    const s = plan.select((k) => fieldSql("line", "quoted", d, k), fieldCountSql("line", "quoted", d));
-    // Keys as eventKey gives them: every row keyed as a first occurrence here, then the few whose key repeats
-    // in the file are numbered in line order and re-keyed with their occurrence (below). The table holds
-    // md5_number of the key text; the key itself (its bytes in the other order) is taken as plays are stored.
-    const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
-    const rows = await on((conn) =>
-      withProgress(
-        conn,
-        (f) => options.onRead(0, 0.8 + f * 0.2),
-        async () => {
-          const cols = (m: Record<string, string>) =>
-            Object.entries(m)
-              .map(([name, sql]) => `${sql} AS ${name}`)
-              .join(", ");
-          const v = s.values;
-          await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_rows AS
+  if (lines === null || lines.header == null || lines.header === "") return null;
+  plan.header(lines.header);
+  const d = plan.delimiter;
+  const s = plan.select((k) => fieldSql("line", "quoted", d, k), fieldCountSql("line", "quoted", d));
+  // Keys as eventKey gives them: every row keyed as a first occurrence here, then the few whose key repeats
+  // in the file are numbered in line order and re-keyed with their occurrence (below). The table holds
+  // md5_number of the key text; the key itself (its bytes in the other order) is taken as plays are stored.
+  const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
+  const rows = await on((conn) =>
+    withProgress(
+      conn,
+      (f) => options.onRead(0, 0.8 + f * 0.2),
+      async () => {
+        const cols = (m: Record<string, string>) =>
+          Object.entries(m)
+            .map(([name, sql]) => `${sql} AS ${name}`)
+            .join(", ");
+        const v = s.values;
+        await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_rows AS
             SELECT line_no, ok, irregular, CASE WHEN ok THEN NULL ELSE line END AS line,
               user_id, item_id, end_ms, played_ms, title, creator,
               CASE WHEN ok THEN md5_number(${eventKeyTextSql(parts, "0")}) END AS md5
@@ -149,76 +155,119 @@ export async function bulkIngestCsv(
                   ${cols(s.fields)}
                 FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
                       FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))))))`);
-          step("parse, check and key");
-          await conn.run("DROP TABLE bulk_lines");
-          if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
-          return count(conn, "SELECT count(*) FROM bulk_rows");
-        },
-      ),
-    );
-    if (rows === null || (await carriageReturns)) return null;
-    options.onRead(rows, 1);
+        step("parse, check and key");
+        await conn.run("DROP TABLE bulk_lines");
+        if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
+        return count(conn, "SELECT count(*) FROM bulk_rows");
+      },
+    ),
+  );
+  if (rows === null || (await carriageReturns)) return null;
+  options.onRead(rows, 1);
 
-    // The rows the SQL could not vouch for: the JavaScript reader's verdict on each, in line order.
-    const unsure = await on(async (conn) => {
-      const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
-      return r.getRows() as [bigint, string][];
-    });
-    const rejects: [number, { field: string; reason: string }, string][] = [];
-    const accepted: [number, LineVerdict][] = [];
-    const verdicts = plan.judge(unsure.map(([, text]) => text));
-    for (const [k, [lineNo, text]] of unsure.entries()) {
-      const verdict = verdicts[k];
-      if (verdict === "irregular") return null;
-      if ("bad" in verdict) rejects.push([Number(lineNo), verdict.bad, text]);
-      else accepted.push([Number(lineNo), verdict]);
-    }
-    if (accepted.length > 0)
-      await on(async (conn) => {
-        await conn.run(
-          "CREATE OR REPLACE TEMP TABLE bulk_judged (line_no BIGINT, user_id VARCHAR, item_id VARCHAR, end_ms BIGINT, played_ms BIGINT, title VARCHAR, creator VARCHAR)",
-        );
-        const a = await conn.createAppender("bulk_judged", "main", "temp");
-        for (const [lineNo, v] of accepted) {
-          if (v === "irregular" || "bad" in v) continue;
-          a.appendBigInt(BigInt(lineNo));
-          a.appendVarchar(v.event.user);
-          a.appendVarchar(v.event.item);
-          a.appendBigInt(BigInt(eventTimeMs(v.event.endTime)));
-          a.appendBigInt(BigInt(v.event.playedMs));
-          a.appendVarchar(v.title);
-          a.appendVarchar(v.creator);
-          a.endRow();
-        }
-        a.closeSync();
-        await conn.run(`UPDATE bulk_rows SET ok = true, user_id = j.user_id, item_id = j.item_id,
+  // The rows the SQL could not vouch for: the JavaScript reader's verdict on each, in line order.
+  const unsure = await on(async (conn) => {
+    const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
+    return r.getRows() as [bigint, string][];
+  });
+  const rejects: [number, { field: string; reason: string }, string][] = [];
+  const accepted: [number, LineVerdict][] = [];
+  const verdicts = plan.judge(unsure.map(([, text]) => text));
+  for (const [k, [lineNo, text]] of unsure.entries()) {
+    const verdict = verdicts[k];
+    if (verdict === "irregular") return null;
+    if ("bad" in verdict) rejects.push([Number(lineNo), verdict.bad, text]);
+    else accepted.push([Number(lineNo), verdict]);
+  }
+  if (accepted.length > 0)
+    await on(async (conn) => {
+      await conn.run(
+        "CREATE OR REPLACE TEMP TABLE bulk_judged (line_no BIGINT, user_id VARCHAR, item_id VARCHAR, end_ms BIGINT, played_ms BIGINT, title VARCHAR, creator VARCHAR)",
+      );
+      const a = await conn.createAppender("bulk_judged", "main", "temp");
+      for (const [lineNo, v] of accepted) {
+        if (v === "irregular" || "bad" in v) continue;
+        a.appendBigInt(BigInt(lineNo));
+        a.appendVarchar(v.event.user);
+        a.appendVarchar(v.event.item);
+        a.appendBigInt(BigInt(eventTimeMs(v.event.endTime)));
+        a.appendBigInt(BigInt(v.event.playedMs));
+        a.appendVarchar(v.title);
+        a.appendVarchar(v.creator);
+        a.endRow();
+      }
+      a.closeSync();
+      await conn.run(`UPDATE bulk_rows SET ok = true, user_id = j.user_id, item_id = j.item_id,
           end_ms = j.end_ms, played_ms = j.played_ms, title = j.title, creator = j.creator,
           md5 = md5_number(${eventKeyTextSql(jParts, "0")})
           FROM bulk_judged j WHERE bulk_rows.line_no = j.line_no`);
-        await conn.run("DROP TABLE bulk_judged");
-      });
-    for (const [lineNo, bad, text] of rejects) options.onReject(lineNo, bad, text);
-    step(`judge ${unsure.length} rows in JavaScript`);
+      await conn.run("DROP TABLE bulk_judged");
+    });
+  for (const [lineNo, bad, text] of rejects) options.onReject(lineNo, bad, text);
+  step(`judge ${unsure.length} rows in JavaScript`);
 
-    await on(async (conn) => {
-      // Identical plays in one file: the second and later, in line order, keyed with their occurrence.
-      await conn.run(`UPDATE bulk_rows SET md5 = r.md5 FROM (
+  await on(async (conn) => {
+    // Identical plays in one file: the second and later, in line order, keyed with their occurrence.
+    await conn.run(`UPDATE bulk_rows SET md5 = r.md5 FROM (
           SELECT line_no, md5_number(${eventKeyTextSql(parts, "occ")}) AS md5 FROM (
             SELECT *, row_number() OVER (PARTITION BY md5 ORDER BY line_no) - 1 AS occ FROM bulk_rows
             WHERE ok AND md5 IN (SELECT md5 FROM bulk_rows WHERE ok GROUP BY md5 HAVING count(*) > 1))
           WHERE occ > 0) r
         WHERE bulk_rows.line_no = r.line_no`);
-      step("repeated plays");
+    step("repeated plays");
+  });
+  return rows;
+}
+
+/** The key of a row of bulk_rows (a UHUGEINT, as eventKey gives it) from its md5 column. */
+export const bulkKeySql = md5NumberKeySql("md5");
+
+/**
+ * The catalogue facts of the items bulk_rows names, as the row-by-row reader gives them (the first row of an
+ * item names its title and creator): the items table's columns, in its order.
+ */
+export function bulkItemsSql(itemKind: string): string {
+  return `SELECT item_id, arg_min(title, line_no) AS title, [arg_min(creator, line_no)] AS creators,
+      ${sqlString(itemKind)} AS kind, NULL::BIGINT AS length_ms, []::VARCHAR[] AS tags, '{}' AS attributes
+    FROM bulk_rows WHERE ok GROUP BY item_id`;
+}
+
+/** Plays per batch: line ranges of batchSize lines (at most batchSize plays each, in file order); [first line - 1, plays]. */
+export async function bulkBatches(on: OnConnection, batchSize: number): Promise<[number, number][]> {
+  const rows = await on(async (conn) => {
+    const r = await conn.runAndReadAll(`SELECT (line_no - 1) // ${batchSize} AS b, count(*)::DOUBLE
+      FROM bulk_rows WHERE ok GROUP BY b ORDER BY b`);
+    return r.getRows() as [bigint, number][];
+  });
+  return rows.map(([b, n]) => [Number(b) * batchSize, n]);
+}
+
+export async function dropBulkTables(on: OnConnection): Promise<void> {
+  await on((conn) =>
+    conn.run(
+      "DROP TABLE IF EXISTS bulk_lines; DROP TABLE IF EXISTS bulk_rows; DROP TABLE IF EXISTS bulk_judged",
+    ),
+  ).catch(() => {});
+}
+
+/** The bulk path of the embedded store: readBulkRows, then the items and the plays batch by batch. */
+export async function bulkIngestCsv(
+  on: OnConnection,
+  file: string,
+  plan: BulkCsvPlan,
+  options: BulkIngestOptions,
+): Promise<{ rows: number } | null> {
+  try {
+    const rows = await readBulkRows(on, file, plan, options);
+    if (rows === null) return null;
+    await on(async (conn) => {
       // Items first, in their own transaction: a committed play's item facts are never missing.
       await conn.run("BEGIN TRANSACTION");
       try {
         // Only the items whose facts differ from the stored ones are written (a replace costs a delete and an
         // insert); the count is every item the file names, as the row-by-row path counts them.
         await conn.run(`INSERT OR REPLACE INTO items
-          SELECT n.* FROM (
-            SELECT item_id, arg_min(title, line_no) AS title, [arg_min(creator, line_no)] AS creators,
-              ${sqlString(plan.itemKind)} AS kind, NULL::BIGINT AS length_ms, []::VARCHAR[] AS tags, '{}' AS attributes
-            FROM bulk_rows WHERE ok GROUP BY item_id) n
+          SELECT n.* FROM (${bulkItemsSql(plan.itemKind)}) n
           WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.item_id = n.item_id AND i.title = n.title
             AND i.creators = n.creators AND i.kind = n.kind AND i.length_ms IS NULL AND i.tags = n.tags
             AND i.attributes = n.attributes)`);
@@ -234,13 +283,8 @@ export async function bulkIngestCsv(
       step("items");
     });
     // Plays per batch (line ranges of batchSize lines, so at most batchSize plays each, in file order).
-    const batches = await on(async (conn) => {
-      const r = await conn.runAndReadAll(`SELECT (line_no - 1) // ${options.batchSize} AS b, count(*)::DOUBLE
-        FROM bulk_rows WHERE ok GROUP BY b ORDER BY b`);
-      return r.getRows() as [bigint, number][];
-    });
-    for (const [b, inBatch] of batches) {
-      const from = Number(b) * options.batchSize;
+    const batches = await bulkBatches(on, options.batchSize);
+    for (const [from, inBatch] of batches) {
       const stored = await on(async (conn) => {
         await conn.run("BEGIN TRANSACTION");
         try {
@@ -250,7 +294,7 @@ export async function bulkIngestCsv(
           const r =
             await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source)
             SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}
-            FROM (SELECT ${md5NumberKeySql("md5")} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
+            FROM (SELECT ${bulkKeySql} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
                   FROM bulk_rows WHERE ok AND line_no > ${from} AND line_no <= ${from + options.batchSize}) r
             ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time`);
           await conn.run("COMMIT");
@@ -266,10 +310,6 @@ export async function bulkIngestCsv(
     step("insert");
     return { rows: rows };
   } finally {
-    await on((conn) =>
-      conn.run(
-        "DROP TABLE IF EXISTS bulk_lines; DROP TABLE IF EXISTS bulk_rows; DROP TABLE IF EXISTS bulk_judged",
-      ),
-    ).catch(() => {});
+    await dropBulkTables(on);
   }
 }

@@ -8,6 +8,7 @@ import copyStreams from "pg-copy-streams";
 import Cursor from "pg-cursor";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
+import type { BulkCsvPlan, BulkFileIngest, BulkIngestOptions } from "../bulk-ingest.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -37,6 +38,7 @@ import {
   recentPlaysOf,
   storeSummary,
 } from "../summary-queries.js";
+import { type BulkInsertMethod, type PostgresBulkContext, postgresBulkIngestCsv } from "./bulk-ingest.js";
 import { binaryCopyOfFiles, writeCopiedField } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
@@ -63,6 +65,13 @@ export interface PostgresStoreOptions {
   playWrites?: PlayWriteMethod;
   /** Rows fetched per cursor read while scanning plays (default 10,000). */
   scanBatchRows?: number;
+  /**
+   * How the bulk path (bulk-ingest.ts) moves new plays from its staging table into plays: INSERT ... ON
+   * CONFLICT DO NOTHING alone (default), or behind an anti-join on the key as well (measured in the bench).
+   */
+  bulkInsert?: BulkInsertMethod;
+  /** Told the wall seconds and rows of each step of a bulk ingest (the benchmark's breakdown). */
+  onBulkStep?: PostgresBulkContext["onStep"];
 }
 
 /** The channel a registered current model is announced on (LISTEN tastebud_models). */
@@ -141,7 +150,7 @@ export function redactedUrl(url: string): string {
  * into a staging table first, `playWrites`); the training scan reads a snapshot through a cursor, a
  * slice of rows at a time.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, BulkFileIngest {
   /** Connections that have their temporary staging table (created once per session). */
   private readonly staged = new WeakSet<pg.PoolClient>();
   private closing: Promise<void> | null = null;
@@ -150,7 +159,8 @@ export class PostgresEventStore implements EventStore {
     readonly location: string,
     private readonly url: string,
     private readonly pool: pg.Pool,
-    private readonly options: Required<PostgresStoreOptions>,
+    private readonly options: Required<Omit<PostgresStoreOptions, "onBulkStep">> &
+      Pick<PostgresStoreOptions, "onBulkStep">,
   ) {}
 
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresEventStore> {
@@ -163,6 +173,8 @@ export class PostgresEventStore implements EventStore {
       poolSize: options.poolSize ?? 8,
       playWrites: options.playWrites ?? "insert",
       scanBatchRows: options.scanBatchRows ?? 10_000,
+      bulkInsert: options.bulkInsert ?? "on-conflict",
+      onBulkStep: options.onBulkStep,
     });
     try {
       try {
@@ -310,6 +322,20 @@ export class PostgresEventStore implements EventStore {
     return c.query(
       `INSERT INTO plays (${PLAY_COLUMNS.join(", ")}) SELECT ${PLAY_COLUMNS.join(", ")} FROM plays_staging
        ${INSERT_ORDER} ON CONFLICT DO NOTHING${returning}`,
+    );
+  }
+
+  /** The bulk ingest path (bulk-ingest.ts): DuckDB in memory reads, checks and keys; COPY brings the rows in. */
+  ingestCsvInBulk(file: string, plan: BulkCsvPlan, options: BulkIngestOptions) {
+    return postgresBulkIngestCsv(
+      {
+        client: (body) => this.client(body),
+        insertMethod: this.options.bulkInsert,
+        onStep: this.options.onBulkStep,
+      },
+      file,
+      plan,
+      options,
     );
   }
 
