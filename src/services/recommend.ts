@@ -1,4 +1,4 @@
-import { describeLifts } from "../core/context/index.js";
+import { type ContextLift, describeLifts } from "../core/context/index.js";
 import { topK } from "../core/metrics/index.js";
 import {
   intersectMasks,
@@ -18,7 +18,7 @@ import { similarItems } from "../core/topn/index.js";
 import type { PlayContext } from "../schema/events.js";
 import type { ServiceContext } from "./context.js";
 import { type PreferencesService, preferenceContext } from "./preferences.js";
-import { describeItem, round6, userFor } from "./serving-model.js";
+import { describeItem, round6, type ServingModel, userFor } from "./serving-model.js";
 
 export interface RecommendRequest {
   n?: number;
@@ -103,36 +103,40 @@ export class RecommendService {
       const seen = new Set(scored.map((r) => r.index));
       scored = [...scored, ...boosted.items.filter((r) => !seen.has(r.index))];
     }
+    // Most requests come from users who taught nothing and carry no context: the ranker's order stands
+    // (best first, no duplicates), and the items are written straight from it. The re-ranking's per-item
+    // look-ups, string sets and copied entries were a tenth of a recommendation's CPU over HTTP, the
+    // copies and spreads another tenth (npm run bench -- serve with SERVER_PROF).
+    if (facts.length === 0 && !priors) {
+      // (No facts: no masks either. `+ 0` as the context's lift added before, so a -0 score stays 0.)
+      const top = result.items.length > n ? result.items.slice(0, n) : result.items;
+      return {
+        user,
+        model: current.manifest.version,
+        source: result.source,
+        recommender: result.recommender,
+        items: top.map((r) => recommendedItem(current, r.index, r.affinity, r.score + 0, null, null)),
+      };
+    }
     const lifted = scored.map((r) => {
       const item = priors ? current.view.byModelIndex[r.index] : undefined;
       const lift =
         priors && item ? priors.score(user, { kind: item.kind, item: item.id }, context, now) : null;
       return { ...r, score: r.score + (lift?.value ?? 0), context: lift };
     });
-    // Most requests come from users who taught nothing and carry no context: the ranker's order stands
-    // (best first, no duplicates), so the re-ranking's per-item look-ups and string sets are skipped; they
-    // were a tenth of a recommendation's CPU over HTTP (npm run bench -- serve with SERVER_PROF).
-    const reranked =
-      facts.length > 0 || priors
-        ? rerankWithPreferences(lifted, (r) => current.view.byModelIndex[r.index], facts, now, {
-            context: preferenceContext(context),
-          })
-        : { items: lifted.map((entry) => ({ entry, score: entry.score, reasons: [] as string[] })) };
+    const reranked = rerankWithPreferences(lifted, (r) => current.view.byModelIndex[r.index], facts, now, {
+      context: preferenceContext(context),
+    });
     return {
       user,
       model: current.manifest.version,
       source: result.source,
       recommender: result.recommender,
-      items: reranked.items.slice(0, n).map(({ entry: r, score, reasons }) =>
-        describeItem(current, r.index, {
-          affinity: round6(r.affinity),
-          score: round6(score),
-          ...(reasons.length ? { preferences: reasons } : {}),
-          ...(r.context?.lifts.length
-            ? { context: { value: round6(r.context.value), detail: describeLifts(r.context.lifts) } }
-            : {}),
-        }),
-      ),
+      items: reranked.items
+        .slice(0, n)
+        .map(({ entry: r, score, reasons }) =>
+          recommendedItem(current, r.index, r.affinity, score, reasons, r.context),
+        ),
       ...(masks ? { preferences: masks.effects } : {}),
     };
   }
@@ -184,4 +188,33 @@ export class RecommendService {
       ),
     };
   }
+}
+
+/**
+ * One item of a recommendation answer: its id, title, creators and kind (as describeItem gives them), its
+ * affinity and score (six decimals), and what preferences and context did to it where they did anything.
+ * Built as one object in the answer's key order rather than by spreading extras into describeItem's.
+ */
+function recommendedItem(
+  current: ServingModel,
+  index: number,
+  affinity: number,
+  score: number,
+  reasons: string[] | null,
+  context: { value: number; lifts: readonly ContextLift[] } | null | undefined,
+): ItemListAnswer["items"][number] {
+  const entry = current.view.byModelIndex[index];
+  const id = current.model.items[index];
+  const out: ItemListAnswer["items"][number] = {
+    item: id,
+    title: entry?.title ?? id,
+    creators: entry?.creators ?? [],
+    kind: entry?.kind ?? "other",
+    affinity: round6(affinity),
+    score: round6(score),
+  };
+  if (reasons?.length) out.preferences = reasons;
+  if (context?.lifts.length)
+    out.context = { value: round6(context.value), detail: describeLifts(context.lifts) };
+  return out;
 }

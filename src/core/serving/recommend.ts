@@ -1,5 +1,6 @@
 import {
   type AffinityModel,
+  findInState,
   scoreAffinity,
   scoreUserItem,
   type UserState,
@@ -57,12 +58,12 @@ export function recommendItems(
     };
   }
   const blend = model.blend;
-  const played = new Set<number>(user.items);
   // Items new to the user: the blend is α + β·m, monotone in the factorization's score m, so the top-n
-  // new items are the factorization's top-n with the played ones left out.
+  // new items are the factorization's top-n with the played ones left out (a binary search of the user's
+  // sorted items: the predicate sees a few dozen candidates, not worth a Set of the history per request).
   const topN = options.topN ?? createTopN(model.factors, { approximateAbove: Number.POSITIVE_INFINITY });
   const fresh = topN.recommend(user.vector, options.n, {
-    exclude: (i) => played.has(i) || excluded(i),
+    exclude: (i) => findInState(user, i) >= 0 || excluded(i),
     allow: allow ?? undefined,
   });
   const found: ScoredItem[] = Array.from(fresh.items, (i, r) => {

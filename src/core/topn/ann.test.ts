@@ -61,6 +61,54 @@ describe("ApproximateIndex", () => {
     }
   });
 
+  it("keeps the best candidates in the order a plain sort of them gives (ties by smaller item)", () => {
+    const m = randomFactorModel(40, 4000, 16, 17, { clusters: 6 });
+    // Items 1-7 copy item 0 (factors and bias), made long so that they lead along its direction: equal
+    // scores, which must come out by item index.
+    const k = m.factors;
+    for (let f = 0; f < k; f++) m.itemFactors[f] *= 10;
+    for (let i = 1; i < 8; i++) {
+      m.itemFactors.copyWithin(i * k, 0, k);
+      m.itemBias[i] = m.itemBias[0];
+    }
+    const index = ApproximateIndex.build(m, { expansionSearch: 64, threads: 1 });
+    // The slow reference: one search for `fetch` candidates from the same index, filtered, scored
+    // exactly, sorted by (score desc, item asc), the first n.
+    const reference = (query: Float32Array, n: number, fetch: number, drop?: (i: number) => boolean) => {
+      const y = Float32Array.of(...query, 1);
+      const scored = Array.from(index.native.search(y, fetch, 1).keys, Number)
+        .filter((i) => !drop?.(i))
+        .map((i) => ({ i, s: itemScore(m, query, i) }))
+        .sort((a, b) => b.s - a.s || a.i - b.i)
+        .slice(0, n);
+      return { items: scored.map((c) => c.i), scores: scored.map((c) => Math.fround(c.s)) };
+    };
+    const queries = [...Array.from({ length: 20 }, (_, u) => userVector(m, u)), m.itemFactors.slice(0, k)];
+    let checked = 0;
+    for (const query of queries)
+      for (const n of [1, 3, 10, 64, 65, 120]) {
+        const plain = index.search(query, n);
+        const want = reference(query, n, n);
+        if (want.items.length < n) continue; // the index returned too few: search falls back to a scan
+        expect(Array.from(plain.items)).toEqual(want.items);
+        expect(Array.from(plain.scores)).toEqual(want.scores);
+        // A predicate asks for n more; kept when the first round leaves n (the usual case).
+        const drop = (i: number) => i % 4 === 1;
+        const filtered = reference(query, n, 2 * n, drop);
+        if (filtered.items.length < n) continue;
+        const got = index.search(query, n, drop);
+        expect(Array.from(got.items)).toEqual(filtered.items);
+        expect(Array.from(got.scores)).toEqual(filtered.scores);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(100);
+    // The copies of item 0 rank together, in item order, for a query along item 0 itself.
+    const along = Array.from(index.search(queries[20], 10).items);
+    const copies = along.filter((i) => i < 8);
+    expect(copies).toEqual([...copies].sort((a, b) => a - b));
+    expect(copies.length).toBeGreaterThan(3);
+  });
+
   it("handles n beyond the catalogue, n <= 0, models without users, and equalised norms", () => {
     const m = randomFactorModel(0, 200, 10, 5, { clusters: 3 });
     const index = ApproximateIndex.build(m);

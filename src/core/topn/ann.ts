@@ -52,6 +52,8 @@ export interface ApproximateIndexOptions {
 }
 
 const ONE_THREAD = 1;
+/** Searches for at most this many items keep their best candidates by insertion (n·candidates steps). */
+const SMALL_N = 64;
 
 // usearch's CommonJS build, through require: its ES module build finds its native addon by walking up from
 // the caller's file name, which never ends on a worker thread started from code (the index is built on
@@ -97,6 +99,9 @@ function emptyUsearchIndex(dimensions: number, opts: Required<ApproximateIndexOp
 export class ApproximateIndex {
   /** Reusable augmented query [p, 1] (then 0 when norms are equalised); searches are synchronous. */
   private readonly augmented: Float32Array;
+  /** Scratch for the best candidates of a search for at most SMALL_N items (see search). */
+  private readonly topItems = new Int32Array(SMALL_N);
+  private readonly topScores = new Float64Array(SMALL_N);
 
   private constructor(
     readonly model: FactorModel,
@@ -207,19 +212,54 @@ export class ApproximateIndex {
     for (;;) {
       if (fetch > this.options.maxFetch && fetch > n) return exact();
       const keys = this.index.search(y, fetch, ONE_THREAD).keys;
-      const candidates: { item: number; score: number }[] = [];
-      for (let j = 0; j < keys.length; j++) {
-        const item = Number(keys[j]);
-        if (allow !== undefined && allow[item] !== 1) continue;
-        if (excluded?.(item)) continue;
-        const score = itemScore(model, query, item);
-        if (!Number.isNaN(score)) candidates.push({ item, score });
+      let eligible = 0;
+      if (n <= SMALL_N) {
+        // The usual request (n = 10 of a few dozen candidates): the best n kept in order as they come, in
+        // the scratch arrays, instead of an object per candidate and a sort (best() gives the same order).
+        const topItems = this.topItems;
+        const topScores = this.topScores;
+        let kept = 0;
+        for (let j = 0; j < keys.length; j++) {
+          const item = Number(keys[j]);
+          if (allow !== undefined && allow[item] !== 1) continue;
+          if (excluded?.(item)) continue;
+          const score = itemScore(model, query, item);
+          if (Number.isNaN(score)) continue;
+          eligible++;
+          // Insert (score desc, item asc) unless it ranks behind all n kept.
+          let at = kept;
+          while (
+            at > 0 &&
+            (score > topScores[at - 1] || (score === topScores[at - 1] && item < topItems[at - 1]))
+          )
+            at--;
+          if (at >= n) continue;
+          for (let m = Math.min(kept, n - 1); m > at; m--) {
+            topItems[m] = topItems[m - 1];
+            topScores[m] = topScores[m - 1];
+          }
+          topItems[at] = item;
+          topScores[at] = score;
+          if (kept < n) kept++;
+        }
+        if (eligible >= n)
+          return { items: topItems.slice(0, n), scores: Float32Array.from(topScores.subarray(0, n)) };
+      } else {
+        const candidates: { item: number; score: number }[] = [];
+        for (let j = 0; j < keys.length; j++) {
+          const item = Number(keys[j]);
+          if (allow !== undefined && allow[item] !== 1) continue;
+          if (excluded?.(item)) continue;
+          const score = itemScore(model, query, item);
+          if (!Number.isNaN(score)) candidates.push({ item, score });
+        }
+        eligible = candidates.length;
+        if (eligible >= n) return best(candidates, n);
       }
-      if (candidates.length >= n) return best(candidates, n);
       // The graph search can return fewer results than asked even when more items exist (it only reaches
       // what the graph links to); then, as when every item was fetched, only a scan can do better.
       if (keys.length < fetch || fetch >= total) return exact();
-      const survival = Math.max(candidates.length, 1) / keys.length;
+      const survival = Math.max(eligible, 1) / keys.length;
       fetch = Math.min(total, Math.max(2 * fetch, Math.ceil((1.5 * n) / survival)));
     }
   }
