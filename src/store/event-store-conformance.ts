@@ -52,6 +52,63 @@ export function testEventStore(name: string, open: () => Promise<EventStore>): v
       }
     });
 
+    it("answers concurrent one-play writers each once per key, and records each writer's ingest run", async () => {
+      const store = await open();
+      try {
+        // Event ids 0-4 are stored already; 50 writers then send one play each, ids k % 35 (15 repeat another
+        // writer's), every fifth writer a second play without an event id that writer k + 1 sends too.
+        const play = (id: number): PlayEvent => ({
+          eventId: `c-${id}`,
+          user: `u${id % 7}`,
+          item: `i${id % 11}`,
+          endTime: new Date(Date.UTC(2024, 5, 1) + id * 60_000).toISOString(),
+          playedMs: 1000 + id,
+        });
+        const unkeyed = (k: number): PlayEvent => ({
+          user: "w",
+          item: `n${k - (k % 5)}`,
+          endTime: new Date(Date.UTC(2024, 6, 1) + (k - (k % 5)) * 60_000).toISOString(),
+          playedMs: 7,
+        });
+        const keyedOf = (events: PlayEvent[]) => {
+          const counter = new OccurrenceCounter();
+          return events.map((event) => ({ key: counter.keyFor(event), event, source: "test" }));
+        };
+        await store.appendPlays(keyedOf([0, 1, 2, 3, 4].map(play)));
+        const before = (await store.summary()).ingest;
+        const batches = Array.from({ length: 50 }, (_, k) =>
+          keyedOf(k % 5 === 0 || k % 5 === 1 ? [play(k % 35), unkeyed(k)] : [play(k % 35)]),
+        );
+        const answers = await Promise.all(
+          batches.map((batch, k) =>
+            store.appendPlays(batch, {
+              listInserted: true,
+              run: { startedAt: new Date(1e12 + k), sources: [`w${k}`], preset: "http", rejected: k % 2 },
+            }),
+          ),
+        );
+        for (const [k, a] of answers.entries()) {
+          expect(a.inserted + a.duplicates).toBe(batches[k].length);
+          expect(a.insertedRows).toHaveLength(a.inserted);
+        }
+        // Each new key went in once, to exactly one writer: 30 new event ids and 10 unkeyed plays.
+        const acceptedKeys = answers.flatMap((a, k) => (a.insertedRows ?? []).map((r) => batches[k][r].key));
+        expect(acceptedKeys).toHaveLength(40);
+        expect(new Set(acceptedKeys).size).toBe(40);
+        expect(await store.countPlays()).toBe(45);
+        expect((await store.summary()).ingest).toEqual({
+          runs: before.runs + 50,
+          accepted: before.accepted + 40,
+          rejected: before.rejected + 25,
+          duplicates: before.duplicates + 30,
+        });
+        // Sent again, one after another: all duplicates.
+        for (const batch of batches) expect((await store.appendPlays(batch)).duplicates).toBe(batch.length);
+      } finally {
+        await store.close();
+      }
+    });
+
     it("scans an empty store as empty columns", async () => {
       const store = await open();
       try {

@@ -12,6 +12,8 @@ export interface EventStore {
   /**
    * Appends one batch in a single transaction; events already stored (same key) are skipped. With
    * `listInserted`, the answer also says which rows were stored (for fold-in, which must see each play once).
+   * A store may commit batches that arrive together in one transaction (DuckDB does: group-commit.ts); each
+   * answer is then what the batch would have got alone after the earlier ones, and comes after the commit.
    */
   appendPlays(batch: readonly KeyedPlayEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Inserts or updates catalogue items (later facts about an item overwrite earlier ones). */
@@ -215,6 +217,11 @@ export interface AppendResult {
 export interface AppendOptions {
   /** Say which rows were stored (AppendResult.insertedRows); off for bulk ingest, which only counts. */
   listInserted?: boolean;
+  /**
+   * Record this batch as an ingest run (its accepted and duplicate counts from the append) in the same
+   * transaction: one commit per HTTP batch rather than two, and no stored batch without its record.
+   */
+  run?: Omit<IngestRunRecord, "finishedAt" | "accepted" | "duplicates">;
 }
 
 export interface TimeWindow {

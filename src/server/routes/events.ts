@@ -53,14 +53,19 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
         event,
         source: "http",
       }));
-      const stored = await storeLock.run(async () => {
-        const appended = batch.length
-          ? await engine.store.appendPlays(batch, { listInserted: true })
-          : { inserted: 0, duplicates: 0, insertedRows: [] };
-        await recordBatch("/v1/events", startedAt, appended, rejects.length);
-        return appended;
+      // One store call, not under the store lock: the batch and its ingest run go in one transaction, and
+      // the writes that arrive while the store commits go into its next commit together (group-commit.ts).
+      const stored = await ctx.storedPlays.write(() =>
+        engine.store.appendPlays(batch, {
+          listInserted: true,
+          run: { startedAt, sources: ["http:/v1/events"], preset: "http", rejected: rejects.length },
+        }),
+      );
+      ctx.metrics.batchRows("/v1/events", {
+        accepted: stored.inserted,
+        duplicates: stored.duplicates,
+        rejected: rejects.length,
       });
-      ctx.storedPlays.added(stored.inserted);
       if (rejects.length) request.log.info({ rejected: rejects.length }, "events rejected");
       let foldedIn: string[] | undefined;
       if (engine.replication.active) {

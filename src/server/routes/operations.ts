@@ -11,7 +11,7 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, 
   const api = plain.withTypeProvider<ZodTypeProvider>();
   const { engine, jobs, metrics, storedPlays } = ctx;
   const storeProbe = new StoreProbe(
-    () => withinMs(engine.store.countPlays(), storeCheckMs),
+    () => storedPlays.take(() => withinMs(engine.store.countPlays(), storeCheckMs)),
     ctx.healthProbeMs,
   );
 
@@ -34,8 +34,7 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, 
       try {
         // The store itself, not a count cached since start: a store that fails must not look healthy for
         // more than healthProbeMs. Not through the store lock, which long jobs hold.
-        const fresh = await storeProbe.freshCount();
-        if (fresh !== null) storedPlays.set(fresh);
+        await storeProbe.freshCount();
         const events = await storedPlays.current();
         return { status: "ok" as const, model, events, training };
       } catch (err) {

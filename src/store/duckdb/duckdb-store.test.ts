@@ -56,6 +56,55 @@ describe("DuckDbEventStore", () => {
     }
   });
 
+  it("commits writes that queue together in one group, each answered as if it had run alone in turn", async () => {
+    const groups: Array<{ writes: number; rows: number }> = [];
+    const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"), {
+      onPlayCommit: (group) => groups.push(group),
+    });
+    try {
+      const one = (id: number) => {
+        const event = {
+          eventId: `g-${id}`,
+          user: `u${id % 3}`,
+          item: "x",
+          endTime: new Date(Date.UTC(2024, 0, 1) + id * 1000).toISOString(),
+          playedMs: 10,
+        };
+        return [{ key: new OccurrenceCounter().keyFor(event), event, source: "t" }];
+      };
+      await store.appendPlays([0, 1, 2, 3, 4].flatMap(one));
+      groups.length = 0;
+      // 50 writers at once, writer k sending event id k % 35: the first writer of an id stores it (ids 0-4
+      // were stored before), the later ones are its duplicates, whichever commit each lands in.
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, k) => store.appendPlays(one(k % 35), { listInserted: true })),
+      );
+      expect(answers).toEqual(
+        Array.from({ length: 50 }, (_, k) =>
+          k < 35 && k >= 5
+            ? { inserted: 1, duplicates: 0, insertedRows: [0] }
+            : { inserted: 0, duplicates: 1, insertedRows: [] },
+        ),
+      );
+      expect(await store.countPlays()).toBe(35);
+      // Fewer commits than writers, every writer in exactly one.
+      expect(groups.length).toBeLessThan(50);
+      expect(groups.reduce((n, g) => n + g.writes, 0)).toBe(50);
+      // A writer whose play cannot be written fails alone; the others that queued with it are stored.
+      const bad = one(100);
+      bad[0].event.playedMs = 1.5;
+      const mixed = await Promise.allSettled([
+        store.appendPlays(one(101)),
+        store.appendPlays(bad),
+        store.appendPlays(one(102)),
+      ]);
+      expect(mixed.map((m) => m.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await store.countPlays()).toBe(37);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("answers a read while a long write is in flight, from the last committed state", async () => {
     const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"));
     try {

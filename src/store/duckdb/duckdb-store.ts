@@ -32,6 +32,7 @@ import {
   type StoreSummary,
   type TimeWindow,
 } from "../event-store.js";
+import { GroupCommit } from "../group-commit.js";
 import { rowsOfKeys } from "../inserted-rows.js";
 import { Mutex } from "../mutex.js";
 import {
@@ -61,15 +62,33 @@ import { latestSchemaVersion, migrations } from "./migrations.js";
 export class DuckDbEventStore implements EventStore {
   private readonly serial = new Mutex();
   private readonly reads = new Mutex();
+  /**
+   * Plays are written with group commit (group-commit.ts): the appends that queue while the write connection
+   * is busy go into its next transaction together. A one-play POST /v1/events was one durable commit (two,
+   * with its ingest-run record) of ~10-40 ms on the one write connection, and with 4 clients writing the
+   * writes mostly waited for each other's commits.
+   */
+  private readonly playWrites: GroupCommit<PlayWrite, AppendResult>;
 
   private constructor(
     private readonly on: DuckDbConnectionStore,
     private readonly reader: DuckDbConnectionStore,
-  ) {}
+    hooks: DuckDbStoreHooks,
+  ) {
+    this.playWrites = new GroupCommit({
+      schedule: (body) => this.serial.run(body),
+      commit: (writes) => this.call(this.on, (s) => s.appendPlayGroup(writes, hooks.onPlayCommit)),
+      rowsOf: (write) => write.rows.length,
+      maxRows: MAX_GROUP_ROWS,
+      // The store failed (a full disk, a closed store): every write of the group gets that error; anything
+      // else is tried again one write at a time, so that one caller's batch cannot fail another's.
+      sharedFailure: (err) => err instanceof StoreError,
+    });
+  }
 
-  static async open(path: string): Promise<DuckDbEventStore> {
+  static async open(path: string, hooks: DuckDbStoreHooks = {}): Promise<DuckDbEventStore> {
     const writer = await DuckDbConnectionStore.open(path);
-    return new DuckDbEventStore(writer, await writer.anotherConnection());
+    return new DuckDbEventStore(writer, await writer.anotherConnection(), hooks);
   }
 
   get location(): string {
@@ -100,8 +119,25 @@ export class DuckDbEventStore implements EventStore {
   }
 
   schemaVersion = () => this.read((s) => s.schemaVersion());
-  appendPlays = (batch: readonly KeyedPlayEvent[], options?: AppendOptions) =>
-    this.one((s) => s.appendPlays(batch, options));
+  /**
+   * Queued for the next group commit; resolves once the group is committed. A row that cannot be written
+   * (a value out of range) fails this call alone, here, before anything is queued.
+   */
+  appendPlays = (batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> => {
+    if (batch.length === 0 && !options.run)
+      return Promise.resolve({
+        inserted: 0,
+        duplicates: 0,
+        ...(options.listInserted ? { insertedRows: [] } : {}),
+      });
+    let rows: PlayRow[];
+    try {
+      rows = batch.map(playRow);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.playWrites.add({ batch, rows, options });
+  };
   upsertItems = (items: readonly CatalogueItem[]) => this.one((s) => s.upsertItems(items));
   scanPlays = (window?: TimeWindow) =>
     this.on.scanPlays(window).catch((err) => {
@@ -323,77 +359,128 @@ class DuckDbConnectionStore {
     return filter;
   }
 
-  async appendPlays(batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (batch.length === 0)
-      return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
-    // Stage with the appender (the fast path into DuckDB), then move in one transaction: a kill at any
-    // point leaves either the whole batch or none of it. The anti-join on the key makes it idempotent.
-    // Within the batch the first row of a key wins (the others are its duplicates): decided here rather than
-    // by a window over the staged rows in every INSERT.
+  /**
+   * Several callers' batches in one transaction (DuckDbEventStore groups the calls that queued together),
+   * one answer each: the first row of a key in the group wins, in the callers' order, which is what each
+   * would have got had they run one after another. A kill at any point leaves the whole group or none of it.
+   *
+   * Rows with an event id the key filter rules out (the usual live write) go straight into plays with an
+   * appender; the others (plays without an event id, ids that may be stored) through the staging table and
+   * an anti-join on the key. The batches' ingest runs are recorded in the same transaction. So a group of
+   * new plays is BEGIN, one appender, one INSERT of the runs and COMMIT: before, each one-play write was
+   * two autocommits on the staging table, a transaction with an INSERT ... SELECT, and a second commit for
+   * its run (bench/write-groups.ts on a 1 M-play store, load 12-13: 11-15 ms of CPU per write before,
+   * 5.7-9.3 now for one writer alone and 2.1-2.6 for 4 writers, whose writes share commits).
+   */
+  async appendPlayGroup(
+    writes: readonly PlayWrite[],
+    onCommit?: DuckDbStoreHooks["onPlayCommit"],
+  ): Promise<AppendResult[]> {
     const firstOfKey = new Set<bigint>();
-    const unique: KeyedPlayEvent[] = [];
-    for (const row of batch)
-      if (!firstOfKey.has(row.key)) {
-        firstOfKey.add(row.key);
-        unique.push(row);
-      }
-    await this.conn.run("DELETE FROM plays_staging");
-    const a = await this.conn.createAppender("plays_staging", "main", "temp");
-    for (const { key, event, source } of unique) {
-      a.appendUHugeInt(key);
-      appendOptionalVarchar(a, event.eventId);
-      a.appendVarchar(event.user);
-      a.appendVarchar(event.item);
-      a.appendTimestamp(new DuckDBTimestampValue(BigInt(eventTimeMs(event.endTime)) * 1000n));
-      a.appendBigInt(BigInt(event.playedMs));
-      if (event.itemLengthMs === undefined) a.appendNull();
-      else a.appendBigInt(BigInt(event.itemLengthMs));
-      if (event.weight === undefined) a.appendNull();
-      else a.appendDouble(event.weight);
-      appendOptionalVarchar(a, event.context?.deviceType);
-      if (event.context?.hasScreen === undefined) a.appendNull();
-      else a.appendBoolean(event.context.hasScreen);
-      appendOptionalVarchar(a, event.context?.extra ? JSON.stringify(event.context.extra) : undefined);
-      appendOptionalVarchar(a, event.requestText);
-      appendOptionalVarchar(a, event.endReason);
-      a.appendVarchar(source);
-      appendOptionalVarchar(a, event.requestId);
-      appendOptionalVarchar(a, event.context?.deviceState);
-      appendOptionalVarchar(a, event.context?.activity);
-      a.endRow();
-    }
-    a.closeSync();
-    // Keys go into the filter before the insert: one whose batch then fails only costs a false positive.
-    const idKeys = unique.filter((b) => b.event.eventId !== undefined).map((b) => b.key);
-    let idsMayBeStored = false;
-    if (idKeys.length > 0) {
+    const unique: PlayRow[] = [];
+    for (const { rows } of writes)
+      for (const row of rows)
+        if (!firstOfKey.has(row.key)) {
+          firstOfKey.add(row.key);
+          unique.push(row);
+        }
+    const direct: PlayRow[] = [];
+    const lookedUp: PlayRow[] = [];
+    if (unique.some((r) => r.eventId !== null)) {
       const filter = await this.storedEventIdFilter();
-      idsMayBeStored = idKeys.some((key) => filter.mayHold(key));
-      for (const key of idKeys) filter.add(key);
-    }
-    let insertedRows: number[] | undefined;
-    const inserted = await this.transaction(async () => {
-      const keys: bigint[] = [];
-      let n = 0;
-      for (const { sql, lookedUp } of newPlaysInsertSql(unique, idsMayBeStored)) {
-        if (!options.listInserted) n += (await this.conn.run(sql)).rowsChanged;
-        else if (lookedUp) {
-          const returned = (await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0];
-          for (const key of (returned ?? []) as bigint[]) keys.push(key);
-        } else {
-          // Nothing looked up, so every staged row of this kind goes in: no need to read their keys back.
-          n += (await this.conn.run(sql)).rowsChanged;
-          for (const key of idKeys) keys.push(key);
+      for (const row of unique)
+        (row.eventId !== null && !filter.mayHold(row.key) ? direct : lookedUp).push(row);
+      // Keys go into the filter before the insert: one whose group then fails only costs a false positive.
+      for (const row of unique) if (row.eventId !== null) filter.add(row.key);
+    } else lookedUp.push(...unique);
+    // One caller that only counts needs no keys back; otherwise the stored keys say whose rows went in.
+    const one = writes.length === 1 && !writes[0].options.listInserted;
+    const results = await this.transaction(async () => {
+      const stored = new Set<bigint>();
+      let inserted = 0;
+      if (direct.length > 0) {
+        await this.appendRows("plays", direct, true);
+        inserted += direct.length;
+        if (!one) for (const row of direct) stored.add(row.key);
+      }
+      if (lookedUp.length > 0) {
+        await this.conn.run("DELETE FROM plays_staging");
+        await this.appendRows("plays_staging", lookedUp, false);
+        for (const sql of newPlaysInsertSql(lookedUp)) {
+          if (one) inserted += (await this.conn.run(sql)).rowsChanged;
+          else {
+            const returned = (await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0];
+            for (const key of (returned ?? []) as bigint[]) stored.add(key);
+          }
         }
       }
-      if (!options.listInserted) return n;
-      insertedRows = rowsOfKeys(
-        batch.map((b) => b.key),
-        keys,
-      );
-      return keys.length;
+      const answers: AppendResult[] = one
+        ? [{ inserted, duplicates: writes[0].batch.length - inserted }]
+        : writes.map(({ batch, options }) => {
+            // A stored key is claimed by its first row in the group (the row that went in).
+            const rows: number[] = [];
+            for (let k = 0; k < batch.length; k++) if (stored.delete(batch[k].key)) rows.push(k);
+            return {
+              inserted: rows.length,
+              duplicates: batch.length - rows.length,
+              ...(options.listInserted ? { insertedRows: rows } : {}),
+            };
+          });
+      await this.recordRuns(writes, answers);
+      return answers;
     });
-    return { inserted, duplicates: batch.length - inserted, ...(insertedRows ? { insertedRows } : {}) };
+    onCommit?.({ writes: writes.length, rows: unique.length });
+    return results;
+  }
+
+  /**
+   * The group's rows through one appender (already converted: playRow); `direct` into plays itself, whose
+   * ingested_at takes its default. A failed append is cleared, so that nothing of it is flushed later
+   * (DuckDB flushes an appender's buffered rows when it is destroyed).
+   */
+  private async appendRows(table: string, rows: readonly PlayRow[], direct: boolean): Promise<void> {
+    const a = direct
+      ? await this.conn.createAppender(table)
+      : await this.conn.createAppender(table, "main", "temp");
+    try {
+      for (const row of rows) appendPlayRow(a, row, direct);
+      a.closeSync();
+    } catch (err) {
+      try {
+        a.clear();
+        a.closeSync();
+      } catch {
+        // Closed already, or nothing left to close.
+      }
+      throw err;
+    }
+  }
+
+  /** The ingest runs of the writes that asked for one (AppendOptions.run), with their answers' counts. */
+  private async recordRuns(writes: readonly PlayWrite[], answers: readonly AppendResult[]): Promise<void> {
+    const values: DuckDBValue[] = [];
+    const tuples: string[] = [];
+    const finishedMicros = BigInt(Date.now()) * 1000n;
+    writes.forEach(({ options: { run } }, k) => {
+      if (!run) return;
+      const at = values.length;
+      tuples.push(
+        `(make_timestamp($${at + 1}::BIGINT), make_timestamp($${at + 2}::BIGINT), $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`,
+      );
+      values.push(
+        BigInt(run.startedAt.getTime()) * 1000n,
+        finishedMicros,
+        JSON.stringify(run.sources),
+        run.preset,
+        answers[k].inserted,
+        run.rejected,
+        answers[k].duplicates,
+      );
+    });
+    if (tuples.length === 0) return;
+    const stmt = await this.prepare(`INSERT INTO ingest_runs VALUES ${tuples.join(", ")}`);
+    stmt.bind(values);
+    await stmt.run();
   }
 
   async upsertItems(items: readonly CatalogueItem[]): Promise<number> {
@@ -1018,66 +1105,134 @@ class DuckDbConnectionStore {
 }
 
 /**
- * The staged plays not yet stored (plays has no index on its key since schema 7; see migrations.ts): the first
- * staged row of each key, less the keys already in plays. A play without an event id has its end time in its
- * key, so the anti-join also matches on end_time, which lets DuckDB skip the stored plays whose times cannot
- * match (a live event's time is past every stored one: the join reads nothing); a play with an event id is
- * its id, whatever its time. Two statements, one per kind, in the caller's transaction.
+ * The INSERTs that move the staged rows (one per key, none ruled out by the key filter) into plays, less the
+ * keys already stored (plays has no index on its key since schema 7; see migrations.ts), one per kind of row
+ * present. A play without an event id has its end time in its key, so its anti-join also matches on
+ * end_time, with the batch's time span as constants: DuckDB then reads only the stored row groups whose
+ * times can match (the join's own pushdown did not: a single play took 115-160 ms on a 2 M-play store,
+ * load 12). A play with an event id is its id, whatever its time: looked up among all stored plays.
  */
-/**
- * The INSERTs that move a staged batch (one row per key) into plays, one per kind of row present: plays
- * without an event id, looked up among the stored plays of the batch's time span; plays with one, looked
- * up among all stored plays only when the key filter says some may be there (`lookedUp`).
- */
-function newPlaysInsertSql(
-  unique: readonly KeyedPlayEvent[],
-  idsMayBeStored: boolean,
-): Array<{ sql: string; lookedUp: boolean }> {
-  // The times of the batch's plays without an event id, as constants: DuckDB then reads only the stored
-  // row groups whose times can match (the join's own pushdown did not: a single play took 115-160 ms on a
-  // 2 M-play store, load 12).
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
+function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
+  let lo: bigint | null = null;
+  let hi: bigint | null = null;
   let withIds = 0;
-  for (const { event } of unique) {
-    if (event.eventId !== undefined) {
+  for (const { eventId, endMicros } of staged) {
+    if (eventId !== null) {
       withIds++;
       continue;
     }
-    const ms = eventTimeMs(event.endTime);
-    if (ms < lo) lo = ms;
-    if (ms > hi) hi = ms;
+    if (lo === null || endMicros < lo) lo = endMicros;
+    if (hi === null || endMicros > hi) hi = endMicros;
   }
-  const stamp = (ms: number) => `make_timestamp(${Math.trunc(ms * 1000)}::BIGINT)`;
+  const stamp = (micros: bigint) => `make_timestamp(${micros}::BIGINT)`;
   const insert = (kind: string, antiJoin: string) =>
     `INSERT INTO plays BY NAME SELECT s.* FROM plays_staging s ${antiJoin} WHERE ${kind}`;
-  const statements: Array<{ sql: string; lookedUp: boolean }> = [];
-  if (Number.isFinite(lo))
-    statements.push({
-      sql: insert(
+  const statements: string[] = [];
+  if (lo !== null && hi !== null)
+    statements.push(
+      insert(
         "s.event_id IS NULL",
         `ANTI JOIN (SELECT event_key, end_time FROM plays WHERE end_time BETWEEN ${stamp(lo)} AND ${stamp(hi)}) p
          ON p.event_key = s.event_key AND p.end_time = s.end_time`,
       ),
-      lookedUp: true,
-    });
-  // Event ids the filter rules out skip the look-up among all stored keys (event-key-filter.ts).
+    );
   if (withIds > 0)
-    statements.push({
-      sql: insert(
-        "s.event_id IS NOT NULL",
-        idsMayBeStored ? "ANTI JOIN plays p ON p.event_key = s.event_key" : "",
-      ),
-      lookedUp: idsMayBeStored,
-    });
+    statements.push(insert("s.event_id IS NOT NULL", "ANTI JOIN plays p ON p.event_key = s.event_key"));
   return statements;
+}
+
+/** Rows of one write at most, more when several queue together (the first write goes however large). */
+const MAX_GROUP_ROWS = 100_000;
+
+/** What tests and benches may watch: each group commit of plays, once it has committed. */
+export interface DuckDbStoreHooks {
+  onPlayCommit?: (group: { writes: number; rows: number }) => void;
+}
+
+/** One caller's appendPlays, waiting for its group: the batch, its rows converted for the appender. */
+interface PlayWrite {
+  batch: readonly KeyedPlayEvent[];
+  rows: readonly PlayRow[];
+  options: AppendOptions;
+}
+
+/** A play as the appender takes it, in the plays table's column order (ingested_at aside). */
+interface PlayRow {
+  key: bigint;
+  eventId: string | null;
+  user: string;
+  item: string;
+  endMicros: bigint;
+  playedMs: bigint;
+  itemLengthMs: bigint | null;
+  weight: number | null;
+  deviceType: string | null;
+  hasScreen: boolean | null;
+  extra: string | null;
+  requestText: string | null;
+  endReason: string | null;
+  source: string;
+  requestId: string | null;
+  deviceState: string | null;
+  activity: string | null;
+}
+
+/** Converts a play for the appender; throws (a time or a duration that is not an integer) before any append. */
+function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
+  return {
+    key,
+    eventId: event.eventId ?? null,
+    user: event.user,
+    item: event.item,
+    endMicros: BigInt(eventTimeMs(event.endTime)) * 1000n,
+    playedMs: BigInt(event.playedMs),
+    itemLengthMs: event.itemLengthMs === undefined ? null : BigInt(event.itemLengthMs),
+    weight: event.weight ?? null,
+    deviceType: event.context?.deviceType ?? null,
+    hasScreen: event.context?.hasScreen ?? null,
+    extra: event.context?.extra ? JSON.stringify(event.context.extra) : null,
+    requestText: event.requestText ?? null,
+    endReason: event.endReason ?? null,
+    source,
+    requestId: event.requestId ?? null,
+    deviceState: event.context?.deviceState ?? null,
+    activity: event.context?.activity ?? null,
+  };
+}
+
+type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
+
+/** One row in the plays column order; into plays itself (`direct`), ingested_at takes its default. */
+function appendPlayRow(a: Appender, r: PlayRow, direct: boolean): void {
+  a.appendUHugeInt(r.key);
+  appendOptionalVarchar(a, r.eventId);
+  a.appendVarchar(r.user);
+  a.appendVarchar(r.item);
+  a.appendTimestamp(new DuckDBTimestampValue(r.endMicros));
+  a.appendBigInt(r.playedMs);
+  if (r.itemLengthMs === null) a.appendNull();
+  else a.appendBigInt(r.itemLengthMs);
+  if (r.weight === null) a.appendNull();
+  else a.appendDouble(r.weight);
+  appendOptionalVarchar(a, r.deviceType);
+  if (r.hasScreen === null) a.appendNull();
+  else a.appendBoolean(r.hasScreen);
+  appendOptionalVarchar(a, r.extra);
+  appendOptionalVarchar(a, r.requestText);
+  appendOptionalVarchar(a, r.endReason);
+  a.appendVarchar(r.source);
+  if (direct) a.appendDefault();
+  appendOptionalVarchar(a, r.requestId);
+  appendOptionalVarchar(a, r.deviceState);
+  appendOptionalVarchar(a, r.activity);
+  a.endRow();
 }
 
 function appendOptionalVarchar(
   a: { appendNull(): void; appendVarchar(v: string): void },
-  v: string | undefined,
+  v: string | null | undefined,
 ): void {
-  if (v === undefined) a.appendNull();
+  if (v === undefined || v === null) a.appendNull();
   else a.appendVarchar(v);
 }
 

@@ -265,23 +265,37 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
   }
 
   async appendPlays(batch: readonly KeyedPlayEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (batch.length === 0)
+    if (batch.length === 0 && !options.run)
       return { inserted: 0, duplicates: 0, ...(options.listInserted ? { insertedRows: [] } : {}) };
     const returning = options.listInserted ? " RETURNING event_key" : "";
-    const result = await this.transaction((c) =>
-      this.options.playWrites === "copy"
-        ? this.copyPlays(c, batch, returning)
-        : c.query({
-            // One statement whatever the batch size: each column is one array parameter, unnest()ed back
-            // into rows (see INSERT_ORDER for their order).
-            text: `INSERT INTO plays (${PLAY_COLUMNS.join(", ")})
+    const { run } = options;
+    const result = await this.transaction(async (c) => {
+      const r = await (batch.length === 0
+        ? { rowCount: 0, rows: [] }
+        : this.options.playWrites === "copy"
+          ? this.copyPlays(c, batch, returning)
+          : c.query({
+              // One statement whatever the batch size: each column is one array parameter, unnest()ed back
+              // into rows (see INSERT_ORDER for their order).
+              text: `INSERT INTO plays (${PLAY_COLUMNS.join(", ")})
                    SELECT ${PLAY_COLUMNS.map((c) => (c === "end_time" ? "to_timestamp(end_ms / 1000)" : c)).join(", ")}
                    FROM unnest(${PLAY_TYPES.map((t, k) => `$${k + 1}::${t === "timestamptz" ? "float8" : t}[]`).join(", ")})
                      WITH ORDINALITY AS t(${PLAY_COLUMNS.map((c) => (c === "end_time" ? "end_ms" : c)).join(", ")}, ord)
                    ${INSERT_ORDER} ON CONFLICT DO NOTHING${returning}`,
-            values: playColumns(batch),
-          }),
-    );
+              values: playColumns(batch),
+            }));
+      // The batch's ingest run, in its transaction (AppendOptions.run).
+      if (run) {
+        const accepted = r.rowCount ?? 0;
+        await this.insertRun(c, {
+          ...run,
+          finishedAt: new Date(),
+          accepted,
+          duplicates: batch.length - accepted,
+        });
+      }
+      return r;
+    });
     const inserted = result.rowCount ?? 0;
     if (!options.listInserted) return { inserted, duplicates: batch.length - inserted };
     const insertedRows = rowsOfKeys(
@@ -815,7 +829,11 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
   }
 
   async recordIngestRun(run: IngestRunRecord): Promise<void> {
-    await this.rows(
+    await this.client((c) => this.insertRun(c, run));
+  }
+
+  private async insertRun(c: pg.PoolClient, run: IngestRunRecord): Promise<void> {
+    await c.query(
       `INSERT INTO ingest_runs (started_at, finished_at, sources, preset, accepted, rejected, duplicates)
        VALUES (to_timestamp($1::float8 / 1000), to_timestamp($2::float8 / 1000), $3, $4, $5, $6, $7)`,
       [
