@@ -38,7 +38,7 @@ export function formatEvaluation(report: EvaluationReport & { truth?: TruthRepor
     const v = report.recommender.validation;
     out.push(
       "",
-      `served top-n model: ${report.recommender.name}, chosen on each user's latest ${Math.round(100 * v.share)}% of the training plays (${v.users} users); validation NDCG@10 of each candidate's best setting:`,
+      `served top-n model: ${report.recommender.name}, chosen on ${v.cut === "random-pairs" ? "a random" : "each user's latest"} ${Math.round(100 * v.share)}% of the training ${v.cut === "random-pairs" ? "pairs" : "plays"} (${v.users} users); validation NDCG@10 of each candidate's best setting:`,
       `  ${v.best.map((c) => `${c.recommender} ${c["ndcg@10"].toFixed(3)}`).join("   ")}`,
       ...(v.guard
         ? [

@@ -42,6 +42,8 @@ export interface Overview {
       name: string;
       validation: {
         share: number;
+        /** How the validation share was cut: each user's latest plays, or random (user, item) pairs. */
+        cut: "latest" | "random-pairs";
         users: number;
         best: Array<{
           recommender: string;

@@ -48,6 +48,7 @@ export class InsightsService {
                   name: m.topN.name,
                   validation: {
                     share: m.topN.validation.share,
+                    cut: m.topN.validation.cut ?? "latest",
                     users: m.topN.validation.users,
                     best: m.topN.validation.best,
                     skipped: m.topN.validation.skipped,

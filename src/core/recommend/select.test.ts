@@ -121,6 +121,8 @@ describe("selectRecommender", () => {
     const random = selectRecommender(plays, { ...config, validationCut: "random-pairs" }).validation;
     expect(random.users).toBeGreaterThan(0);
     expect(random.candidates[0]["ndcg@10"]).not.toBe(latest.candidates[0]["ndcg@10"]);
+    // The manifest says which cut chose the model (the CLI and the dashboard word it from this).
+    expect([latest.cut, random.cut]).toEqual(["latest", "random-pairs"]);
   });
 
   it("serves a user from their liked items, and an unknown user popularity", () => {

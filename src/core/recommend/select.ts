@@ -122,6 +122,8 @@ export interface TopNSelection {
   choice: RecommenderChoice;
   validation: {
     share: number;
+    /** How the share was cut (TopNConfig.validationCut); absent in manifests saved before it existed: "latest". */
+    cut?: TopNConfig["validationCut"];
     /** Users with at least one held-out long play of an item new to them. */
     users: number;
     /** The best setting of each recommender (its best blend), best first. */
@@ -222,6 +224,7 @@ export function selectRecommender(
     },
     validation: {
       share: c.validationShare,
+      cut: c.validationCut,
       users: cut.relevant.size,
       best,
       guard,

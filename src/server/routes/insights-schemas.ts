@@ -46,6 +46,7 @@ export const overviewResponseSchema = z.object({
           name: z.string(),
           validation: z.object({
             share: z.number(),
+            cut: z.enum(["latest", "random-pairs"]).optional(),
             users: z.number(),
             best: z.array(
               z.object({

@@ -261,7 +261,7 @@ function TopNChoice({ o }: { o: Overview }) {
       ? `; it beat ${guard.baseline} by ${fixed(guard.meanGain)} ± ${fixed(guard.standardError)} per user, more than twice its standard error`
       : `; the best, ${guard.challenger}, beat it by only ${fixed(guard.meanGain)} ± ${fixed(guard.standardError)} per user, less than twice its standard error`
     : "";
-  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>, chosen on each user's latest ${percent(t.validation.share)} of training plays (${users} users with a new item to find)${why}.</p>
+  return html`<p>Serving <strong data-fact="topn">${t.name}</strong>, chosen on ${t.validation.cut === "random-pairs" ? "a random" : "each user's latest"} ${percent(t.validation.share)} of training ${t.validation.cut === "random-pairs" ? "pairs" : "plays"} (${users} users with a new item to find)${why}.</p>
     <${Chart}
       deps=${[o.model?.version, "topn"]}
       caption=${`Validation NDCG@10 and recall@10 of each recommender's best setting: ${t.validation.best.map((c) => `${label(c)} ${fixed(c["ndcg@10"])}`).join(", ")}; chosen: ${label(chosen)}`}
