@@ -7,9 +7,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { trainServedTopN } from "../topn.js";
 import { type RecommenderWorkerData, transferablesOf } from "./train-threads.js";
+import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("recommender-worker.ts runs as a worker thread");
+runAtBackgroundPriority();
 const { plays, config, approximateAbove } = workerData as RecommenderWorkerData;
 const topN = trainServedTopN(plays, config, {
   approximateAbove,

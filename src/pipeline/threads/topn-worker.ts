@@ -8,9 +8,11 @@ import { parentPort, threadId, workerData } from "node:worker_threads";
 import { ApproximateIndex, measureRecall, searchRecallFloor } from "../../core/topn/index.js";
 import { writeFileSynced } from "../model-files.js";
 import type { TopNWorkerData, TopNWorkerResult } from "./topn-threads.js";
+import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("topn-worker.ts runs as a worker thread");
+runAtBackgroundPriority();
 const { model, options, recallQueries, seed, path } = workerData as TopNWorkerData;
 const index = ApproximateIndex.build(model, options);
 const tmp = `${path}.tmp-${process.pid}-${threadId}`;

@@ -15,9 +15,11 @@ import {
   trainServedTopNOffThread,
   transferablesOf,
 } from "./train-threads.js";
+import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("train-worker.ts runs as a worker thread");
+runAtBackgroundPriority();
 const { plays, users, items, config, save, approximateAbove, resolveFit } = workerData as TrainWorkerData;
 const send = (message: TrainWorkerMessage, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
