@@ -56,6 +56,26 @@ describe("DuckDbEventStore", () => {
     }
   });
 
+  it("takes 200,000 plays without event ids in one call (more than a call's arguments can hold)", async () => {
+    const store = await DuckDbEventStore.open(":memory:");
+    try {
+      const counter = new OccurrenceCounter();
+      const plays = Array.from({ length: 200_000 }, (_, k) => {
+        const event = {
+          user: `u${k % 97}`,
+          item: `i${k % 1_009}`,
+          endTime: new Date(Date.UTC(2024, 0, 1) + k * 1000).toISOString(),
+          playedMs: 10,
+        };
+        return { key: counter.keyFor(event), event, source: "t" };
+      });
+      expect(await store.appendPlays(plays)).toEqual({ inserted: 200_000, duplicates: 0 });
+      expect(await store.countPlays()).toBe(200_000);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
   it("commits writes that queue together in one group, each answered as if it had run alone in turn", async () => {
     const groups: Array<{ writes: number; rows: number }> = [];
     const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"), {

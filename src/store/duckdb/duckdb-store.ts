@@ -392,7 +392,7 @@ class DuckDbConnectionStore {
         (row.eventId !== null && !filter.mayHold(row.key) ? direct : lookedUp).push(row);
       // Keys go into the filter before the insert: one whose group then fails only costs a false positive.
       for (const row of unique) if (row.eventId !== null) filter.add(row.key);
-    } else lookedUp.push(...unique);
+    } else for (const row of unique) lookedUp.push(row); // a spread of 200k rows overflows the stack
     // One caller that only counts needs no keys back; otherwise the stored keys say whose rows went in.
     const one = writes.length === 1 && !writes[0].options.listInserted;
     const results = await this.transaction(async () => {
