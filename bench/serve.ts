@@ -17,7 +17,7 @@ import { Random } from "../src/core/random.js";
 import { type SimulatedWorld, simulateWorld } from "../src/core/simulate/index.js";
 import { randomFactorModel } from "../src/core/topn/index.js";
 import { Engine } from "../src/engine.js";
-import { newModelVersion, saveModel } from "../src/pipeline/model-files.js";
+import { saveAsCurrentModel } from "../src/pipeline/model-files.js";
 import { catalogueItemSchema, playEventSchema, songId } from "../src/schema/events.js";
 import { OccurrenceCounter } from "../src/store/event-key.js";
 import type { KeyedPlayEvent } from "../src/store/event-store.js";
@@ -100,20 +100,7 @@ export async function buildStore(dir: string): Promise<string> {
   const store = join(dir, "serve.duckdb");
   const engine = await Engine.open({ store });
   try {
-    const version = newModelVersion();
-    const path = saveModel(`${store}.models`, version, model, {
-      config: {},
-      dataWindow: { plays: rows.length, users: USERS, items: ITEMS, from: null, to: null },
-      metrics: {},
-    });
-    await engine.store.registerModel({
-      version,
-      path,
-      createdAt: new Date(),
-      config: {},
-      metrics: {},
-      isCurrent: true,
-    });
+    await saveAsCurrentModel(engine.store, model, rows.length);
     await engine.store.upsertItems(
       items.map((id) => {
         const [creator, title] = id.split("|");

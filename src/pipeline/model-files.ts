@@ -17,6 +17,7 @@ import type { AffinityBlend } from "../core/affinity/blend.js";
 import type { TrainingCurvePoint } from "../core/affinity/training-curve.js";
 import type { LabelRule } from "../core/affinity/weighting.js";
 import type { RecommenderChoice, SkipMeaning, TopNModel, TopNSelection } from "../core/recommend/index.js";
+import type { EventStore } from "../store/event-store.js";
 
 /** What `manifest.json` in a model version folder holds, beside the binary arrays. */
 export interface ModelManifest {
@@ -369,4 +370,30 @@ export function newModelVersion(now = new Date()): string {
   return `v${stamp}-${Math.floor(Math.random() * 0xffffff)
     .toString(16)
     .padStart(6, "0")}`;
+}
+
+/**
+ * Saves a model built outside training (a benchmark's or a test's fixed model) as a new version beside
+ * the store and makes it the current one, as `tastebud train` would leave it.
+ */
+export async function saveAsCurrentModel(
+  store: EventStore,
+  model: AffinityModel,
+  plays: number,
+): Promise<string> {
+  const version = newModelVersion();
+  const path = saveModel(`${store.location}.models`, version, model, {
+    config: {},
+    dataWindow: { plays, users: model.users.length, items: model.items.length, from: null, to: null },
+    metrics: {},
+  });
+  await store.registerModel({
+    version,
+    path,
+    createdAt: new Date(),
+    config: {},
+    metrics: {},
+    isCurrent: true,
+  });
+  return version;
 }

@@ -15,7 +15,7 @@ import { defaultLabelRule } from "../../core/affinity/weighting.js";
 import { Random } from "../../core/random.js";
 import { itemScore, randomFactorModel } from "../../core/topn/index.js";
 import { Engine } from "../../engine.js";
-import { newModelVersion, saveModel } from "../../pipeline/model-files.js";
+import { saveAsCurrentModel } from "../../pipeline/model-files.js";
 import { buildApp } from "../app.js";
 
 /**
@@ -51,22 +51,8 @@ beforeAll(async () => {
   const items = Array.from({ length: ITEMS }, (_, i) => itemId(i));
   const users = Array.from({ length: USERS }, (_, u) => `user${u}`);
   model = assembleModel(users, items, factors, cells, defaultBlend(), defaultLabelRule);
-  const store = join(dir, "answers.duckdb");
-  engine = await Engine.open({ store });
-  version = newModelVersion();
-  const path = saveModel(`${store}.models`, version, model, {
-    config: {},
-    dataWindow: { plays: rows.length, users: USERS, items: ITEMS, from: null, to: null },
-    metrics: {},
-  });
-  await engine.store.registerModel({
-    version,
-    path,
-    createdAt: new Date(),
-    config: {},
-    metrics: {},
-    isCurrent: true,
-  });
+  engine = await Engine.open({ store: join(dir, "answers.duckdb") });
+  version = await saveAsCurrentModel(engine.store, model, rows.length);
   // Odd items with a second creator, so answers carry one and two.
   await engine.store.upsertItems(items.map((id, i) => ({ id, ...described(i), tags: [], attributes: {} })));
   app = buildApp(engine);
