@@ -18,7 +18,7 @@ import { similarItems } from "../core/topn/index.js";
 import type { PlayContext } from "../schema/events.js";
 import type { ServiceContext } from "./context.js";
 import { type PreferencesService, preferenceContext } from "./preferences.js";
-import { describeItem, round6, type ServingModel, userFor } from "./serving-model.js";
+import { describeItem, itemIdentity, round6, type ServingModel, userFor } from "./serving-model.js";
 
 export interface RecommendRequest {
   n?: number;
@@ -193,7 +193,6 @@ export class RecommendService {
 /**
  * One item of a recommendation answer: its id, title, creators and kind (as describeItem gives them), its
  * affinity and score (six decimals), and what preferences and context did to it where they did anything.
- * Built as one object in the answer's key order rather than by spreading extras into describeItem's.
  */
 function recommendedItem(
   current: ServingModel,
@@ -203,16 +202,11 @@ function recommendedItem(
   reasons: string[] | null,
   context: { value: number; lifts: readonly ContextLift[] } | null | undefined,
 ): ItemListAnswer["items"][number] {
-  const entry = current.view.byModelIndex[index];
-  const id = current.model.items[index];
-  const out: ItemListAnswer["items"][number] = {
-    item: id,
-    title: entry?.title ?? id,
-    creators: entry?.creators ?? [],
-    kind: entry?.kind ?? "other",
+  // Fields added to the identity object in the answer's key order, rather than spread into a new one.
+  const out: ItemListAnswer["items"][number] = Object.assign(itemIdentity(current, index), {
     affinity: round6(affinity),
     score: round6(score),
-  };
+  });
   if (reasons?.length) out.preferences = reasons;
   if (context?.lifts.length)
     out.context = { value: round6(context.value), detail: describeLifts(context.lifts) };

@@ -248,16 +248,16 @@ export function itemOf(current: ServingModel, id: string) {
   return at === undefined ? null : current.view.all[at];
 }
 
+/** What every answer says of an item: its id, and its title, creators and kind from the catalogue. */
+export function itemIdentity(current: ServingModel, index: number) {
+  const entry = current.view.byModelIndex[index];
+  const item = current.model.items[index];
+  return { item, title: entry?.title ?? item, creators: entry?.creators ?? [], kind: entry?.kind ?? "other" };
+}
+
 /** An item of an answer: its id, title, creators and kind, and the answer's own fields. */
 export function describeItem(current: ServingModel, index: number, extra: Record<string, unknown>) {
-  const entry = current.view.byModelIndex[index];
-  return {
-    item: current.model.items[index],
-    title: entry?.title ?? current.model.items[index],
-    creators: entry?.creators ?? [],
-    kind: entry?.kind ?? "other",
-    ...extra,
-  };
+  return { ...itemIdentity(current, index), ...extra };
 }
 
 /** Six decimals: answers stay readable and stable across platforms' last-bit differences. */
