@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   type DuckDBConnection,
@@ -44,6 +44,7 @@ import {
 } from "../summary-queries.js";
 import { bulkIngestCsv } from "./bulk-ingest.js";
 import { EventKeyFilter } from "./event-key-filter.js";
+import { IdleCheckpoints } from "./idle-checkpoints.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 
 /**
@@ -69,15 +70,35 @@ export class DuckDbEventStore implements EventStore {
    * writes mostly waited for each other's commits.
    */
   private readonly playWrites: GroupCommit<PlayWrite, AppendResult>;
+  /** A file store's checkpoints, at pauses in the writes (idle-checkpoints.ts); none in memory. */
+  private readonly checkpoints: IdleCheckpoints | null;
 
   private constructor(
     private readonly on: DuckDbConnectionStore,
     private readonly reader: DuckDbConnectionStore,
     hooks: DuckDbStoreHooks,
   ) {
+    const wal = `${on.location}.wal`;
+    this.checkpoints =
+      on.location === ":memory:"
+        ? null
+        : new IdleCheckpoints({
+            walBytes: () => statSync(wal, { throwIfNoEntry: false })?.size ?? 0,
+            softBytes: hooks.idleCheckpointBytes ?? IDLE_CHECKPOINT_BYTES,
+            idle: () => !this.serial.busy,
+            checkpoint: () =>
+              this.one(async (s) => {
+                await s.checkpoint();
+                hooks.onCheckpoint?.();
+              }),
+            everyMs: 250,
+          });
     this.playWrites = new GroupCommit({
       schedule: (body) => this.serial.run(body),
-      commit: (writes) => this.call(this.on, (s) => s.appendPlayGroup(writes, hooks.onPlayCommit)),
+      commit: (writes) =>
+        this.call(this.on, (s) => s.appendPlayGroup(writes, hooks.onPlayCommit)).finally(() =>
+          this.checkpoints?.afterWrite(),
+        ),
       rowsOf: (write) => write.rows.length,
       maxRows: MAX_GROUP_ROWS,
       // The store failed (a full disk, a closed store): every write of the group gets that error; anything
@@ -97,7 +118,7 @@ export class DuckDbEventStore implements EventStore {
 
   /** A write (or anything that must see the write connection's temp tables), after earlier writes. */
   private one<T>(body: (s: DuckDbConnectionStore) => Promise<T>): Promise<T> {
-    return this.serial.run(() => this.call(this.on, body));
+    return this.serial.run(() => this.call(this.on, body).finally(() => this.checkpoints?.afterWrite()));
   }
 
   /** A read on the read connection: after earlier reads, never behind a write. */
@@ -179,13 +200,15 @@ export class DuckDbEventStore implements EventStore {
   summary = (options?: { topUsers?: number }) => this.read((s) => s.summary(options));
   recentPlays = (user: string, limit: number) => this.read((s) => s.recentPlays(user, limit));
   /** After the calls already queued on both connections: closing under a running statement would fail it. */
-  close = () =>
-    this.serial.run(() =>
+  close = () => {
+    this.checkpoints?.close();
+    return this.serial.run(() =>
       this.reads.run(async () => {
         this.reader.closeConnection();
         await this.on.close();
       }),
     );
+  };
   /** The bulk ingest path (bulk-ingest.ts): writes, so each of its steps queues with the other writes. */
   ingestCsvInBulk = (file: string, plan: BulkCsvPlan, options: BulkIngestOptions) =>
     bulkIngestCsv(
@@ -253,7 +276,9 @@ class DuckDbConnectionStore {
     if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(location);
+      // DuckDB's own checkpoint, inside the commit that takes the log past this, is a backstop for writes
+      // that never pause: the store checkpoints at the pauses (IdleCheckpoints) long before.
+      instance = await DuckDBInstance.create(location, { checkpoint_threshold: AUTO_CHECKPOINT_THRESHOLD });
     } catch (err) {
       throw translateOpenError(location, err);
     }
@@ -312,6 +337,11 @@ class DuckDbConnectionStore {
     await this.conn.run(
       `CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`,
     );
+  }
+
+  /** Writes the log's changes into the file and empties the log (IdleCheckpoints). */
+  async checkpoint(): Promise<void> {
+    await this.conn.run("CHECKPOINT");
   }
 
   async schemaVersion(): Promise<number> {
@@ -1172,9 +1202,24 @@ function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
 /** Rows of one write at most, more when several queue together (the first write goes however large). */
 const MAX_GROUP_ROWS = 100_000;
 
-/** What tests and benches may watch: each group commit of plays, once it has committed. */
+/**
+ * A file store checkpoints at a pause in the writes once its write-ahead log passes this: DuckDB's own
+ * default threshold, so as often as before, but not inside a write (idle-checkpoints.ts).
+ */
+const IDLE_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+/**
+ * DuckDB's automatic checkpoint, for writes that never pause long enough: 8x the idle one, so a store
+ * restarted after a kill replays at most this much log.
+ */
+const AUTO_CHECKPOINT_THRESHOLD = "128MiB";
+
+/** What tests and benches may watch or set: each group commit of plays, once it has committed; checkpoints. */
 export interface DuckDbStoreHooks {
   onPlayCommit?: (group: { writes: number; rows: number }) => void;
+  /** Each checkpoint taken at a pause in the writes. */
+  onCheckpoint?: () => void;
+  /** The log size past which a checkpoint is taken at the next pause (default 16 MiB). */
+  idleCheckpointBytes?: number;
 }
 
 /** One caller's appendPlays, waiting for its group: the batch, its rows converted for the appender. */
