@@ -179,6 +179,7 @@ async function main() {
           edges: numberFlag("--edges"),
           epochs: numberFlag("--epochs"),
           queries: numberFlag("--queries"),
+          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused"> | undefined,
         }),
     ],
     [
