@@ -92,6 +92,7 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--kernels",
   "--seeds",
   "--max-epochs",
   "--unknown",
