@@ -26,7 +26,7 @@
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
- *                                 # a,b --source-bias --bias-init zero; bench/directed-cora.ts)
+ *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
  *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
