@@ -7,18 +7,23 @@
  *     for the reference loops and the fused kernel in turn (their ratio; the rest uses the fused one);
  *   - what one `tastebud train --graph` costs at that pace: its default search (2 L2 values x up to 300 epochs
  *     on validation, then the final fit) is estimated from the epoch time, not run;
- *   - the served index build (HNSW above 20,000 nodes, as the service does) and `next` latency, p50/p99 over
- *     `--queries` random query nodes, reasons included.
+ *   - the served index build (HNSW above 20,000 nodes, as the service does), the candidate rows kept per node
+ *     (top 32 of a pool of 100), and `next` latency in process, p50/p99 and CPU per query over `--queries`
+ *     random query nodes after a warm-up, reasons included: searching per query against answering from the
+ *     kept rows, embeddings alone and counts first, alternated in blocks.
  *   npm run bench -- directed [--edges 1000000] [--epochs 3] [--queries 5000 | 0 to skip `next`]
+ *                             [--kernels fused]  (time only the fused epoch kernel)
  */
 
 import { loadavg } from "node:os";
 import {
   buildDirectedGraph,
+  buildNextCandidates,
   buildNextIndex,
   nextNodes,
   simulateFollowGraph,
   trainDirectedEmbeddings,
+  withCandidates,
 } from "../src/core/directed/index.js";
 import { Random } from "../src/core/random.js";
 import { median, percentiles } from "./record.js";
@@ -27,6 +32,8 @@ export interface DirectedBenchOptions {
   edges?: number;
   epochs?: number;
   queries?: number;
+  /** Which epoch kernels to time (default both; "fused" alone when only `next` is wanted). */
+  kernels?: Array<"reference" | "fused">;
 }
 
 export function directedBench(options: DirectedBenchOptions = {}): Record<string, unknown> {
@@ -60,7 +67,8 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
   let epochSeconds = 0;
   let setupSeconds = 0;
   let totalTrainSeconds = 0;
-  for (const kernel of ["reference", "fused"] as const) {
+  const timedKernels = options.kernels ?? ["reference", "fused"];
+  for (const kernel of timedKernels) {
     const stamps: number[] = [];
     const cpu: number[] = [];
     t = performance.now();
@@ -89,38 +97,82 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
       setupCpuSeconds: (cpu[0] - cpu0) / 1000,
     };
   }
-  const ratio = {
-    wall: kernels.fused.secondsPerEpoch / kernels.reference.secondsPerEpoch,
-    cpu: kernels.fused.cpuSecondsPerEpoch / kernels.reference.cpuSecondsPerEpoch,
-  };
-  log(`fused / reference per epoch: wall ${ratio.wall.toFixed(3)}, cpu ${ratio.cpu.toFixed(3)}`);
+  const ratio =
+    kernels.reference && kernels.fused
+      ? {
+          wall: kernels.fused.secondsPerEpoch / kernels.reference.secondsPerEpoch,
+          cpu: kernels.fused.cpuSecondsPerEpoch / kernels.reference.cpuSecondsPerEpoch,
+        }
+      : null;
+  if (ratio) log(`fused / reference per epoch: wall ${ratio.wall.toFixed(3)}, cpu ${ratio.cpu.toFixed(3)}`);
   if (!embeddings) throw new Error("no kernel ran");
 
   // `next` as served: embeddings alone (edge files) and counts first (plays: u's row plus the embeddings'
-  // top 100 as the prior). `--queries 0` skips the index build (987 s at 400k nodes under load).
+  // top 100 as the prior), each answered by a top-N search per query (as before) and from the candidate rows
+  // kept with the model (buildNextCandidates, what `train --graph` now saves). `--queries 0` skips this
+  // (the index build took 987 s at 400k nodes under load).
   let next: Record<string, unknown> | null = null;
   if (queries > 0) {
     t = performance.now();
     const index = buildNextIndex(embeddings, graph, 20_000);
     const indexSeconds = (performance.now() - t) / 1000;
-    const latencyOf = (served: typeof index) => {
-      const random = new Random(3);
-      for (let k = 0; k < 200; k++) nextNodes(served, random.int(nodes), 10);
-      const ms: number[] = [];
-      for (let k = 0; k < queries; k++) {
-        const u = random.int(nodes);
-        const s = performance.now();
-        nextNodes(served, u, 10);
-        ms.push(performance.now() - s);
-      }
-      return percentiles(ms);
+    t = performance.now();
+    let cpu0 = cpuMs();
+    const candidates = buildNextCandidates(embeddings, index.topN, { k: 32, pool: 100 });
+    const candidatesSeconds = (performance.now() - t) / 1000;
+    const candidatesCpuSeconds = (cpuMs() - cpu0) / 1000;
+    log(`index ${indexSeconds.toFixed(1)} s, candidate rows ${candidatesSeconds.toFixed(1)} s`);
+    const countsFirst = { alpha: 1, candidates: 100 };
+    const variants = {
+      searched: index,
+      countsFirstSearched: { ...index, countsFirst },
+      rows: withCandidates(index, candidates),
+      countsFirstRows: withCandidates({ ...index, countsFirst }, candidates),
     };
+    // Every variant sees the same query nodes, in alternating blocks of 250 (so a burst of load on the shared
+    // machine falls on all of them alike), after 500 warm-up queries each.
+    const names = Object.keys(variants) as Array<keyof typeof variants>;
+    const ms = Object.fromEntries(names.map((name) => [name, [] as number[]]));
+    const cpuOf = Object.fromEntries(names.map((name) => [name, 0]));
+    const fellBack = Object.fromEntries(names.map((name) => [name, 0]));
+    const random = new Random(3);
+    const queryNodes = Int32Array.from({ length: queries }, () => random.int(nodes));
+    for (const name of names) for (let k = 0; k < 500; k++) nextNodes(variants[name], random.int(nodes), 10);
+    for (let start = 0; start < queries; start += 250)
+      for (const name of names) {
+        const served = variants[name];
+        cpu0 = cpuMs();
+        for (let k = start; k < Math.min(queries, start + 250); k++) {
+          const s = performance.now();
+          nextNodes(served, queryNodes[k], 10);
+          ms[name].push(performance.now() - s);
+        }
+        cpuOf[name] += cpuMs() - cpu0;
+        if (served.answerer)
+          for (let k = start; k < Math.min(queries, start + 250); k++)
+            if (!served.answerer.answer(queryNodes[k], 10, served.countsFirst?.alpha ?? null))
+              fellBack[name]++;
+      }
     next = {
       n: 10,
       indexBuildSeconds: indexSeconds,
       approximate: nodes > 20_000,
-      ms: latencyOf(index),
-      countsFirstMs: latencyOf({ ...index, countsFirst: { alpha: 1, candidates: 100 } }),
+      candidateRows: {
+        k: 32,
+        pool: 100,
+        buildSeconds: candidatesSeconds,
+        buildCpuSeconds: candidatesCpuSeconds,
+      },
+      ...Object.fromEntries(
+        names.map((name) => [
+          name,
+          {
+            ...percentiles(ms[name]),
+            cpuMsPerQuery: cpuOf[name] / queries,
+            searchedShare: variants[name].answerer ? fellBack[name] / queries : 1,
+          },
+        ]),
+      ),
     };
   }
 

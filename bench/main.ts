@@ -92,6 +92,7 @@ const valued = [
   "--only",
   "--edges",
   "--queries",
+  "--kernels",
   "--seeds",
   "--max-epochs",
   "--unknown",
@@ -179,6 +180,7 @@ async function main() {
           edges: numberFlag("--edges"),
           epochs: numberFlag("--epochs"),
           queries: numberFlag("--queries"),
+          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused"> | undefined,
         }),
     ],
     [

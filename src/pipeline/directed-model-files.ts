@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { DirectedEmbeddings, DirectedGraph } from "../core/directed/index.js";
+import type { DirectedEmbeddings, DirectedGraph, NextCandidates } from "../core/directed/index.js";
 import { writeFileSynced } from "./model-files.js";
 
 /** What `manifest.json` of a directed model version holds, beside its binary arrays. */
@@ -106,14 +106,8 @@ export function loadDirectedModel(modelsDir: string, version: string): DirectedM
     throw new Error(
       `${dir}: not a tastebud directed model (format ${manifest.format} ${manifest.formatVersion})`,
     );
-  const read = <K extends keyof typeof arrays>(name: K) => {
-    const bytes = readFileSync(join(dir, name));
-    const Type = arrays[name];
-    // Copy into a fresh, aligned buffer (a Buffer may sit at any offset of a shared pool).
-    const out = new Type(bytes.byteLength / Type.BYTES_PER_ELEMENT);
-    new Uint8Array(out.buffer).set(bytes);
-    return out as InstanceType<(typeof arrays)[K]>;
-  };
+  const read = <K extends keyof typeof arrays>(name: K) =>
+    readArray(join(dir, name), arrays[name]) as InstanceType<(typeof arrays)[K]>;
   const nodeIds = JSON.parse(readFileSync(join(dir, "nodes.json"), "utf8")) as string[];
   const n = manifest.nodes;
   const graph: DirectedGraph = {
@@ -140,4 +134,68 @@ export function loadDirectedModel(modelsDir: string, version: string): DirectedM
   )
     throw new Error(`${dir}: arrays do not match the manifest (${n} nodes, dim ${manifest.dim})`);
   return { manifest, nodeIds, embeddings, graph };
+}
+
+const candidateArrays = {
+  "next-nodes.i32": Int32Array,
+  "next-logits.f32": Float32Array,
+  "next-log-normaliser.f32": Float32Array,
+  "next-floor-logit.f32": Float32Array,
+  "next-floor-node.i32": Int32Array,
+} as const;
+
+/** Where a version keeps its candidate rows' shape (the arrays are files beside the manifest). */
+export interface NextCandidatesShape {
+  k: number;
+  pool: number;
+}
+
+/**
+ * Writes each node's kept next candidates into a staged version's folder (before `publish()`, so a version
+ * is current with its rows or not at all).
+ */
+export function saveNextCandidates(dir: string, c: NextCandidates): void {
+  const data: Record<keyof typeof candidateArrays, Float32Array | Int32Array> = {
+    "next-nodes.i32": c.nodes,
+    "next-logits.f32": c.logits,
+    "next-log-normaliser.f32": c.logNormaliser,
+    "next-floor-logit.f32": c.floorLogit,
+    "next-floor-node.i32": c.floorNode,
+  };
+  for (const [name, array] of Object.entries(data))
+    writeFileSynced(join(dir, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+}
+
+/** A version's kept next candidates, or null for versions saved without them. */
+export function loadNextCandidates(modelsDir: string, files: DirectedModelFiles): NextCandidates | null {
+  const shape = files.manifest.training.nextCandidates as Partial<NextCandidatesShape> | undefined;
+  if (!shape || typeof shape.k !== "number" || typeof shape.pool !== "number") return null;
+  const dir = join(directedModelsDir(modelsDir), files.manifest.version);
+  const n = files.manifest.nodes;
+  const read = <K extends keyof typeof candidateArrays>(name: K, length: number) => {
+    const out = readArray(join(dir, name), candidateArrays[name]);
+    if (out.length !== length) throw new Error(`${dir}/${name}: ${out.length} entries, expected ${length}`);
+    return out as InstanceType<(typeof candidateArrays)[K]>;
+  };
+  return {
+    nodeCount: n,
+    k: shape.k,
+    pool: shape.pool,
+    nodes: read("next-nodes.i32", n * shape.k),
+    logits: read("next-logits.f32", n * shape.k),
+    logNormaliser: read("next-log-normaliser.f32", n),
+    floorLogit: read("next-floor-logit.f32", n),
+    floorNode: read("next-floor-node.i32", n),
+  };
+}
+
+/** A binary array file, copied into a fresh, aligned buffer (a Buffer may sit at any offset of a shared pool). */
+function readArray(
+  path: string,
+  Type: Float32ArrayConstructor | Int32ArrayConstructor,
+): Float32Array | Int32Array {
+  const bytes = readFileSync(path);
+  const out = new Type(bytes.byteLength / Type.BYTES_PER_ELEMENT);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
 }

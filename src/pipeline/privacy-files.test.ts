@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +74,10 @@ describe("a large table's lazy neighbourhoods and saved index", () => {
     });
     expect(hits / (600 * 8)).toBeGreaterThan(0.95);
     expect(first.neighbourhoods.deltaMin).toBeGreaterThanOrEqual(exact.deltaMin);
+    // Δ_min came from the saved graph's lists (not the fallback search) and is the exact one here.
+    const header = JSON.parse(readFileSync(`${path}.hnsw.json`, "utf8"));
+    expect(header.deltaMinFrom).toBe("graph");
+    expect(first.neighbourhoods.deltaMin).toBeCloseTo(exact.deltaMin, 12);
   });
 
   it("rebuilds when the table's content changes, even at the same size and mtime", async () => {

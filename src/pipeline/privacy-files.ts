@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
 import { type EmbeddingTable, EmbeddingTableBuilder } from "../core/privacy/embeddings.js";
+import { savedGraphDeltaMin } from "../core/privacy/hnsw-graph.js";
 import {
   computeNeighbourhoods,
   EagerNeighbourhoods,
@@ -163,9 +164,9 @@ export function loadNeighbourhoods(
  * kept (LazyNeighbourhoods). The index is built once with usearch's multi-threaded add and saved as
  * `<table>.hnsw.usearch`, with `<table>.hnsw.json` holding its key (the table's SHA-256 and size, words,
  * dimensions, graph settings) and Δ_min / Δ_max; a later opening whose key matches memory-maps the saved
- * index (usearch view) and reads Δ from the JSON, so only the first opening builds. Δ_min is
- * indexedDeltaMin (every word's nearest others in the index), Δ_max sampledDeltaMax (512 words' exact
- * farthest): the estimates the eager approximate path made, without its all-words 64-neighbour table.
+ * index (usearch view) and reads Δ from the JSON, so only the first opening builds. Δ_min is read from the
+ * saved graph (savedGraphDeltaMin: every word's level-0 neighbours; indexedDeltaMin, every word's nearest
+ * others searched, when the index could not be saved), Δ_max sampledDeltaMax (512 words' exact farthest).
  */
 export function openLazyNeighbourhoods(
   tablePath: string,
@@ -214,26 +215,43 @@ export function openLazyNeighbourhoods(
   const index = nearestIndex(table, threads, NEIGHBOUR_EXPANSION_SEARCH);
   seconds.buildIndex = since(t);
   t = performance.now();
-  const deltaMin = indexedDeltaMin(table, index, 4, threads);
-  seconds.deltaMin = since(t);
-  t = performance.now();
-  const deltaMax = sampledDeltaMax(table, 512, threads);
-  seconds.deltaMax = since(t);
-  t = performance.now();
   let written: string | null = null;
   try {
     const tmp = `${indexPath}.${process.pid}.tmp`;
     index.save(tmp);
     renameSync(tmp, indexPath);
-    const header = { ...key, indexBytes: statSync(indexPath).size, deltaMin, deltaMax };
-    const tmpJson = `${cachePath}.${process.pid}.tmp`;
-    writeFileSynced(tmpJson, JSON.stringify(header));
-    renameSync(tmpJson, cachePath);
     written = indexPath;
   } catch {
     // Read-only folder: serve from the index in memory; the next opening builds again.
   }
   seconds.saveIndex = since(t);
+  t = performance.now();
+  // Δ_min from the saved graph's level-0 lists (one pass, no search); searched when there is no saved file
+  // or its layout is not the one savedGraphDeltaMin reads.
+  const fromGraph = written
+    ? savedGraphDeltaMin(table, readFileSync(written), HNSW_CONNECTIVITY, 4 * table.dimensions)
+    : null;
+  const deltaMin = fromGraph ?? indexedDeltaMin(table, index, 4, threads);
+  seconds.deltaMin = since(t);
+  t = performance.now();
+  const deltaMax = sampledDeltaMax(table, 512, threads);
+  seconds.deltaMax = since(t);
+  if (written) {
+    try {
+      const header = {
+        ...key,
+        indexBytes: statSync(indexPath).size,
+        deltaMin,
+        deltaMax,
+        deltaMinFrom: fromGraph === null ? "search" : "graph",
+      };
+      const tmpJson = `${cachePath}.${process.pid}.tmp`;
+      writeFileSynced(tmpJson, JSON.stringify(header));
+      renameSync(tmpJson, cachePath);
+    } catch {
+      // The index stays usable this time; without its key the next opening builds again.
+    }
+  }
   return {
     neighbourhoods: lazy(index, deltaMin, deltaMax),
     cached: false,

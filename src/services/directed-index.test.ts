@@ -50,6 +50,19 @@ describe("directed service: the served index is built with the model, not on the
     return shared / asked;
   }
 
+  it("keeps each node's next candidates with the version; answers from them equal searching every node", async () => {
+    const exactService = new DirectedService(ctx, Number.POSITIVE_INFINITY);
+    const trained = await exactService.train({ kind: "file", path: edgesPath }, { maxEpochs: 20, dim: 16 });
+    expect(readdirSync(trained.path)).toContain("next-nodes.i32");
+    const files = loadDirectedModel(ctx.modelsDir, trained.version);
+    const searched = buildNextIndex(files.embeddings, files.graph, Number.POSITIVE_INFINITY);
+    for (let u = 0; u < files.nodeIds.length; u += 5) {
+      const served = await exactService.next(files.nodeIds[u], 10);
+      const want = nextNodes(searched, u, 10);
+      expect(served!.items.map((i) => i.item)).toEqual(want.map((f) => files.nodeIds[f.node]));
+    }
+  });
+
   it("saves the index with the version and serves it without building", async () => {
     const trainer = new DirectedService(ctx, approximateAbove, indexConfig);
     const trained = await trainer.train({ kind: "file", path: edgesPath }, { maxEpochs: 40, dim: 16 });

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import {
+  buildNextCandidates,
   buildNextIndex,
   type DirectedExperimentReport,
   type EdgeArrays,
@@ -15,12 +16,16 @@ import {
   runDirectedExperiment,
   trainCountsFirstModel,
   trainDirectedModel,
+  withCandidates,
 } from "../core/directed/index.js";
+import { createTopN, type TopN } from "../core/topn/index.js";
 import {
   type DirectedManifest,
   directedModelsDir,
   latestDirectedVersion,
   loadDirectedModel,
+  loadNextCandidates,
+  saveNextCandidates,
   stageDirectedModel,
 } from "../pipeline/directed-model-files.js";
 import {
@@ -109,6 +114,13 @@ export class DirectedModelLoadingError extends Error {
 }
 
 type Progress = (phase: string, done: number, total: number) => void;
+
+/**
+ * Targets kept per node for `next` (answers up to this many come from the row; longer ones, or sources whose
+ * own edges crowd it, search), and the counts-first prior's pool (its softmax's top candidates).
+ */
+const nextRowLength = 32;
+const nextPool = 100;
 
 /**
  * Directed related items: builds "what follows" graphs (plays-next from the store, or any edge file),
@@ -213,7 +225,8 @@ export class DirectedService {
         l2: trained.l2,
         validationCriterion: trained.validationCriterion,
         seed: options.seed ?? 1,
-        ...(trained.alpha !== null ? { countsFirst: { alpha: trained.alpha, candidates: 100 } } : {}),
+        ...(trained.alpha !== null ? { countsFirst: { alpha: trained.alpha, candidates: nextPool } } : {}),
+        nextCandidates: { k: nextRowLength, pool: nextPool },
       },
     };
     const staged = stageDirectedModel(this.ctx.modelsDir, {
@@ -224,13 +237,22 @@ export class DirectedService {
     });
     // The served index is built here, on a worker thread, and kept in the version folder before it becomes
     // current: serving then maps the file instead of building (987 s on the serving thread at 400k nodes).
-    if (manifest.nodes > this.approximateAbove) {
-      try {
-        await approximateTopNOffThread(nextFactorModel(trained.embeddings), staged.dir, this.indexConfig);
-      } catch (err) {
-        rmSync(staged.dir, { recursive: true, force: true });
-        throw err;
-      }
+    // Each node's best targets are kept too (searched here, by the trainer), so an answer merges a short
+    // row instead of searching.
+    try {
+      const model = nextFactorModel(trained.embeddings);
+      const topN: TopN =
+        manifest.nodes > this.approximateAbove
+          ? await approximateTopNOffThread(model, staged.dir, this.indexConfig)
+          : createTopN(model, { approximateAbove: Number.POSITIVE_INFINITY });
+      options.onProgress?.("keeping each node's next candidates", 0, 1);
+      saveNextCandidates(
+        staged.dir,
+        buildNextCandidates(trained.embeddings, topN, { k: nextRowLength, pool: nextPool }),
+      );
+    } catch (err) {
+      rmSync(staged.dir, { recursive: true, force: true });
+      throw err;
     }
     const path = staged.publish();
     this.checkedAtMs = 0; // the next answer picks the new version up
@@ -362,7 +384,8 @@ export class DirectedService {
   private install(version: string, files: ReturnType<typeof loadDirectedModel>, index: NextIndex): void {
     this.loading = null; // an older version still building is not installed over this one
     this.nodeLookup = new Map(files.nodeIds.map((id, i) => [id, i]));
-    this.served = { version, files, index };
+    const candidates = loadNextCandidates(this.ctx.modelsDir, files);
+    this.served = { version, files, index: candidates ? withCandidates(index, candidates) : index };
   }
 }
 

@@ -37,7 +37,15 @@ export {
   nextFactorModel,
   nextNodes,
   reasonFor,
+  withCandidates,
 } from "./next.js";
+export {
+  buildNextCandidates,
+  CandidateAnswerer,
+  type NextCandidates,
+  type RankedFollow,
+  servedScore,
+} from "./next-candidates.js";
 export {
   type CountsFirstTraining,
   chooseSmoothing,

@@ -3,6 +3,7 @@ import { createTopN, type TopN } from "../topn/index.js";
 import type { DirectedEmbeddings } from "./blade.js";
 import { smoothedFollows } from "./counts-first.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
+import { CandidateAnswerer, type NextCandidates } from "./next-candidates.js";
 
 /** Why v is offered as what follows u. */
 export type NextReason =
@@ -29,6 +30,20 @@ export interface NextIndex {
    * `candidates` as the prior of strength alpha); unset, the embeddings alone rank (models saved before).
    */
   countsFirst?: { alpha: number; candidates: number };
+  /**
+   * Each node's best targets kept with the model (buildNextCandidates, at training time): when set, an
+   * answer merges u's row with u's out-edges and only falls back to `topN` when the row is too short.
+   */
+  answerer?: CandidateAnswerer;
+}
+
+/** The index answering from kept candidate rows first (see NextIndex.answerer). */
+export function withCandidates(index: NextIndex, candidates: NextCandidates): NextIndex {
+  if (index.countsFirst && index.countsFirst.candidates !== candidates.pool)
+    throw new Error(
+      `candidate rows were kept over a pool of ${candidates.pool}, the model's prior spreads over ${index.countsFirst.candidates}`,
+    );
+  return { ...index, answerer: new CandidateAnswerer(candidates, index.embeddings, index.graph) };
 }
 
 /**
@@ -72,6 +87,9 @@ export function nextNodes(index: NextIndex, u: number, n: number): NextItem[] {
   const { dim, source } = index.embeddings;
   const query = source.subarray(u * dim, (u + 1) * dim);
   const exclude = (v: number) => v === u;
+  const kept = index.answerer?.answer(u, n, index.countsFirst ? index.countsFirst.alpha : null);
+  if (kept)
+    return kept.map((f) => ({ node: f.node, score: f.score, reason: reasonFor(index.graph, u, f.node) }));
   if (index.countsFirst) {
     const { alpha, candidates } = index.countsFirst;
     const prior = index.topN.recommend(query, Math.max(n, candidates), { exclude });
