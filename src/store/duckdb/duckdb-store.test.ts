@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { OccurrenceCounter } from "../event-key.js";
 import { StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
@@ -120,8 +120,60 @@ describe("DuckDbEventStore", () => {
       ]);
       expect(mixed.map((m) => m.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       expect(await store.countPlays()).toBe(37);
+      // A play that fails inside the kept appender, half a row in: nothing of it is stored later, and the
+      // writes that queued with it and after it are stored whole.
+      const broken = one(103);
+      (broken[0].event as { item: unknown }).item = undefined;
+      const afterBroken = await Promise.allSettled([
+        store.appendPlays(one(104)),
+        store.appendPlays(broken),
+        store.appendPlays(one(105)),
+      ]);
+      expect(afterBroken.map((m) => m.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(await store.appendPlays(one(106))).toEqual({ inserted: 1, duplicates: 0 });
+      const stored = await store.scanPlays();
+      expect(stored.userIndex.length).toBe(40);
+      expect(new Set(stored.items)).toEqual(new Set(["x"]));
     } finally {
       await store.close();
+    }
+  });
+
+  it("checkpoints a file store when its writes pause, and what was written survives a reopen", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    let checkpoints = 0;
+    const play = (id: number) => {
+      const event = {
+        eventId: `c-${id}`,
+        user: "u",
+        item: "x",
+        endTime: "2024-01-01T00:00:00Z",
+        playedMs: 10,
+      };
+      return [{ key: new OccurrenceCounter().keyFor(event), event, source: "t" }];
+    };
+    const runOf = () => ({ startedAt: new Date(), sources: ["t"], preset: "t", rejected: 0 });
+    const store = await DuckDbEventStore.open(path, {
+      idleCheckpointBytes: 1,
+      onCheckpoint: () => checkpoints++,
+    });
+    try {
+      await Promise.all([0, 1, 2].map((id) => store.appendPlays(play(id), { run: runOf() })));
+      await vi.waitFor(() => expect(checkpoints).toBeGreaterThan(0), { timeout: 10_000 });
+      // The log is empty after a checkpoint: DuckDB truncates or removes it.
+      expect(statSync(`${path}.wal`, { throwIfNoEntry: false })?.size ?? 0).toBe(0);
+      await store.appendPlays(play(3), { run: runOf() });
+    } finally {
+      await store.close();
+    }
+    const db = await DuckDBInstance.create(path);
+    try {
+      const counts = await (await db.connect()).runAndReadAll(
+        "SELECT (SELECT count(*) FROM plays)::INTEGER, (SELECT count(*) FROM ingest_runs)::INTEGER",
+      );
+      expect(counts.getRows()).toEqual([[4, 4]]);
+    } finally {
+      db.closeSync();
     }
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import {
   type DuckDBConnection,
@@ -44,6 +44,7 @@ import {
 } from "../summary-queries.js";
 import { bulkIngestCsv } from "./bulk-ingest.js";
 import { EventKeyFilter } from "./event-key-filter.js";
+import { IdleCheckpoints } from "./idle-checkpoints.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
 
 /**
@@ -69,15 +70,35 @@ export class DuckDbEventStore implements EventStore {
    * writes mostly waited for each other's commits.
    */
   private readonly playWrites: GroupCommit<PlayWrite, AppendResult>;
+  /** A file store's checkpoints, at pauses in the writes (idle-checkpoints.ts); none in memory. */
+  private readonly checkpoints: IdleCheckpoints | null;
 
   private constructor(
     private readonly on: DuckDbConnectionStore,
     private readonly reader: DuckDbConnectionStore,
     hooks: DuckDbStoreHooks,
   ) {
+    const wal = `${on.location}.wal`;
+    this.checkpoints =
+      on.location === ":memory:"
+        ? null
+        : new IdleCheckpoints({
+            walBytes: () => statSync(wal, { throwIfNoEntry: false })?.size ?? 0,
+            softBytes: hooks.idleCheckpointBytes ?? IDLE_CHECKPOINT_BYTES,
+            idle: () => !this.serial.busy,
+            checkpoint: () =>
+              this.one(async (s) => {
+                await s.checkpoint();
+                hooks.onCheckpoint?.();
+              }),
+            everyMs: 250,
+          });
     this.playWrites = new GroupCommit({
       schedule: (body) => this.serial.run(body),
-      commit: (writes) => this.call(this.on, (s) => s.appendPlayGroup(writes, hooks.onPlayCommit)),
+      commit: (writes) =>
+        this.call(this.on, (s) => s.appendPlayGroup(writes, hooks.onPlayCommit)).finally(() =>
+          this.checkpoints?.afterWrite(),
+        ),
       rowsOf: (write) => write.rows.length,
       maxRows: MAX_GROUP_ROWS,
       // The store failed (a full disk, a closed store): every write of the group gets that error; anything
@@ -97,7 +118,7 @@ export class DuckDbEventStore implements EventStore {
 
   /** A write (or anything that must see the write connection's temp tables), after earlier writes. */
   private one<T>(body: (s: DuckDbConnectionStore) => Promise<T>): Promise<T> {
-    return this.serial.run(() => this.call(this.on, body));
+    return this.serial.run(() => this.call(this.on, body).finally(() => this.checkpoints?.afterWrite()));
   }
 
   /** A read on the read connection: after earlier reads, never behind a write. */
@@ -179,13 +200,15 @@ export class DuckDbEventStore implements EventStore {
   summary = (options?: { topUsers?: number }) => this.read((s) => s.summary(options));
   recentPlays = (user: string, limit: number) => this.read((s) => s.recentPlays(user, limit));
   /** After the calls already queued on both connections: closing under a running statement would fail it. */
-  close = () =>
-    this.serial.run(() =>
+  close = () => {
+    this.checkpoints?.close();
+    return this.serial.run(() =>
       this.reads.run(async () => {
         this.reader.closeConnection();
         await this.on.close();
       }),
     );
+  };
   /** The bulk ingest path (bulk-ingest.ts): writes, so each of its steps queues with the other writes. */
   ingestCsvInBulk = (file: string, plan: BulkCsvPlan, options: BulkIngestOptions) =>
     bulkIngestCsv(
@@ -209,6 +232,8 @@ class DuckDbConnectionStore {
    * until first needed, and again after plays are written any other way (forgetStoredEventIds).
    */
   private storedEventIds: EventKeyFilter | null = null;
+  /** Appenders kept open between calls, by table (appendTo). */
+  private readonly appenders = new Map<string, Appender>();
 
   private constructor(
     readonly location: string,
@@ -251,7 +276,9 @@ class DuckDbConnectionStore {
     if (location !== ":memory:") mkdirSync(dirname(location), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(location);
+      // DuckDB's own checkpoint, inside the commit that takes the log past this, is a backstop for writes
+      // that never pause: the store checkpoints at the pauses (IdleCheckpoints) long before.
+      instance = await DuckDBInstance.create(location, { checkpoint_threshold: AUTO_CHECKPOINT_THRESHOLD });
     } catch (err) {
       throw translateOpenError(location, err);
     }
@@ -272,6 +299,7 @@ class DuckDbConnectionStore {
 
   /** Closes this connection only (the instance stays open for the others). */
   closeConnection(): void {
+    this.closeAppenders();
     this.conn.closeSync();
   }
 
@@ -309,6 +337,11 @@ class DuckDbConnectionStore {
     await this.conn.run(
       `CREATE TEMP TABLE IF NOT EXISTS plays_staging AS SELECT * EXCLUDE (ingested_at) FROM plays LIMIT 0`,
     );
+  }
+
+  /** Writes the log's changes into the file and empties the log (IdleCheckpoints). */
+  async checkpoint(): Promise<void> {
+    await this.conn.run("CHECKPOINT");
   }
 
   async schemaVersion(): Promise<number> {
@@ -367,7 +400,8 @@ class DuckDbConnectionStore {
    * Rows with an event id the key filter rules out (the usual live write) go straight into plays with an
    * appender; the others (plays without an event id, ids that may be stored) through the staging table and
    * an anti-join on the key. The batches' ingest runs are recorded in the same transaction. So a group of
-   * new plays is BEGIN, one appender, one INSERT of the runs and COMMIT: before, each one-play write was
+   * new plays is BEGIN, the plays and the runs through the connection's kept appenders, and COMMIT (two
+   * round trips to DuckDB's thread: appendTo says why that matters): before, each one-play write was
    * two autocommits on the staging table, a transaction with an INSERT ... SELECT, and a second commit for
    * its run (bench/write-groups.ts on a 1 M-play store, load 12-13: 11-15 ms of CPU per write before,
    * 5.7-9.3 now for one writer alone and 2.1-2.6 for 4 writers, whose writes share commits).
@@ -435,52 +469,75 @@ class DuckDbConnectionStore {
 
   /**
    * The group's rows through one appender (already converted: playRow); `direct` into plays itself, whose
-   * ingested_at takes its default. A failed append is cleared, so that nothing of it is flushed later
-   * (DuckDB flushes an appender's buffered rows when it is destroyed).
+   * ingested_at takes its default, with the connection's kept appender (appendTo); the staging table with
+   * an appender of its own.
    */
   private async appendRows(table: string, rows: readonly PlayRow[], direct: boolean): Promise<void> {
-    const a = direct
-      ? await this.conn.createAppender(table)
-      : await this.conn.createAppender(table, "main", "temp");
+    if (direct) {
+      await this.appendTo(table, (a) => {
+        for (const row of rows) appendPlayRow(a, row, true);
+      });
+      return;
+    }
+    const a = await this.conn.createAppender(table, "main", "temp");
     try {
-      for (const row of rows) appendPlayRow(a, row, direct);
+      for (const row of rows) appendPlayRow(a, row, false);
       a.closeSync();
     } catch (err) {
-      try {
-        a.clear();
-        a.closeSync();
-      } catch {
-        // Closed already, or nothing left to close.
-      }
+      discardAppender(a);
       throw err;
     }
   }
 
+  /**
+   * Rows into a table of the main schema through an appender this connection keeps between calls, flushed
+   * into the transaction under way. Each DuckDB call is a round trip from this thread to a libuv worker and
+   * back, and on a busy machine (other processes, a training job) each trip waits for a core: a one-play
+   * write was five (BEGIN, create the plays appender, prepare and run the ingest-run INSERT, COMMIT), and in
+   * bench/train-under-load.ts under load 17 each trip took 15-50 ms on average. With the appenders kept
+   * and the ingest run appended too, it is two (BEGIN, COMMIT). A failed append discards the appender, so
+   * that none of its rows is flushed later (DuckDB flushes buffered rows when an appender is destroyed) and
+   * the next call starts with a fresh one.
+   */
+  private async appendTo(table: string, rows: (a: Appender) => void): Promise<void> {
+    let a = this.appenders.get(table);
+    if (!a) {
+      a = await this.conn.createAppender(table);
+      this.appenders.set(table, a);
+    }
+    try {
+      rows(a);
+      a.flushSync();
+    } catch (err) {
+      this.appenders.delete(table);
+      discardAppender(a);
+      throw err;
+    }
+  }
+
+  /** Closes the kept appenders (empty: each call flushed its rows), before their connection closes. */
+  private closeAppenders(): void {
+    for (const a of this.appenders.values()) discardAppender(a);
+    this.appenders.clear();
+  }
+
   /** The ingest runs of the writes that asked for one (AppendOptions.run), with their answers' counts. */
   private async recordRuns(writes: readonly PlayWrite[], answers: readonly AppendResult[]): Promise<void> {
-    const values: DuckDBValue[] = [];
-    const tuples: string[] = [];
-    const finishedMicros = BigInt(Date.now()) * 1000n;
-    writes.forEach(({ options: { run } }, k) => {
-      if (!run) return;
-      const at = values.length;
-      tuples.push(
-        `(make_timestamp($${at + 1}::BIGINT), make_timestamp($${at + 2}::BIGINT), $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`,
-      );
-      values.push(
-        BigInt(run.startedAt.getTime()) * 1000n,
-        finishedMicros,
-        JSON.stringify(run.sources),
-        run.preset,
-        answers[k].inserted,
-        run.rejected,
-        answers[k].duplicates,
-      );
-    });
-    if (tuples.length === 0) return;
-    const stmt = await this.prepare(`INSERT INTO ingest_runs VALUES ${tuples.join(", ")}`);
-    stmt.bind(values);
-    await stmt.run();
+    if (!writes.some((w) => w.options.run)) return;
+    const finished = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+    await this.appendTo("ingest_runs", (a) =>
+      writes.forEach(({ options: { run } }, k) => {
+        if (!run) return;
+        a.appendTimestamp(new DuckDBTimestampValue(BigInt(run.startedAt.getTime()) * 1000n));
+        a.appendTimestamp(finished);
+        a.appendVarchar(JSON.stringify(run.sources));
+        a.appendVarchar(run.preset);
+        a.appendBigInt(BigInt(answers[k].inserted));
+        a.appendBigInt(BigInt(run.rejected));
+        a.appendBigInt(BigInt(answers[k].duplicates));
+        a.endRow();
+      }),
+    );
   }
 
   async upsertItems(items: readonly CatalogueItem[]): Promise<number> {
@@ -1099,6 +1156,7 @@ class DuckDbConnectionStore {
   }
 
   async close(): Promise<void> {
+    this.closeAppenders();
     this.conn.closeSync();
     this.instance.closeSync();
   }
@@ -1144,9 +1202,24 @@ function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
 /** Rows of one write at most, more when several queue together (the first write goes however large). */
 const MAX_GROUP_ROWS = 100_000;
 
-/** What tests and benches may watch: each group commit of plays, once it has committed. */
+/**
+ * A file store checkpoints at a pause in the writes once its write-ahead log passes this: DuckDB's own
+ * default threshold, so as often as before, but not inside a write (idle-checkpoints.ts).
+ */
+const IDLE_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+/**
+ * DuckDB's automatic checkpoint, for writes that never pause long enough: 8x the idle one, so a store
+ * restarted after a kill replays at most this much log.
+ */
+const AUTO_CHECKPOINT_THRESHOLD = "128MiB";
+
+/** What tests and benches may watch or set: each group commit of plays, once it has committed; checkpoints. */
 export interface DuckDbStoreHooks {
   onPlayCommit?: (group: { writes: number; rows: number }) => void;
+  /** Each checkpoint taken at a pause in the writes. */
+  onCheckpoint?: () => void;
+  /** The log size past which a checkpoint is taken at the next pause (default 16 MiB). */
+  idleCheckpointBytes?: number;
 }
 
 /** One caller's appendPlays, waiting for its group: the batch, its rows converted for the appender. */
@@ -1201,6 +1274,16 @@ function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
 }
 
 type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
+
+/** Drops an appender's buffered rows and closes it; an appender that failed may refuse either. */
+function discardAppender(a: Appender): void {
+  try {
+    a.clear();
+    a.closeSync();
+  } catch {
+    // Closed already, or nothing left to close.
+  }
+}
 
 /** One row in the plays column order; into plays itself (`direct`), ingested_at takes its default. */
 function appendPlayRow(a: Appender, r: PlayRow, direct: boolean): void {
