@@ -6,7 +6,8 @@
  * store, the ceiling the JavaScript side sets on any store.
  *   --plays N   about how many simulated plays (default 500,000)
  * Then the bulk paths (issue 14's for DuckDB, issue 22's for PostgreSQL: DuckDB reads, checks and keys the file,
- * PostgreSQL takes the accepted rows by COPY into staging and INSERT ... ON CONFLICT or an anti-join) on a
+ * PostgreSQL takes the accepted rows by COPY, straight into plays where no user of a batch had a stored play,
+ * else into staging and INSERT ... ON CONFLICT or an anti-join; the method names the staged insert) on a
  * Spotify-format CSV of about as many rows (the shared histories repeated, bench/ingest.ts; skipped when they
  * are absent), with each PostgreSQL step's rows/s and CPU seconds (this process, DuckDB's threads included,
  * and the server's backend). Every figure comes with this process's CPU seconds beside the wall time: the

@@ -25,6 +25,8 @@
  *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
+ *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
  *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
@@ -52,7 +54,7 @@ import { defaultBprKernel, trainBpr } from "../src/core/affinity/bpr.js";
 import { foldPlays } from "../src/core/affinity/cells.js";
 import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
 import { defaultLabelRule } from "../src/core/affinity/weighting.js";
-import type { NextPlayModelName } from "../src/core/directed/index.js";
+import type { DirectedModelName, NextPlayModelName } from "../src/core/directed/index.js";
 import { simulateWorld } from "../src/core/simulate/world.js";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { playTableFromColumns } from "../src/pipeline/train.js";
@@ -60,6 +62,7 @@ import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
 import { clusterBench } from "./cluster.js";
 import { clusterReplicasBench } from "./cluster-replicas.js";
 import { directedBench } from "./directed.js";
+import { directedCoraBench } from "./directed-cora.js";
 import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
@@ -93,6 +96,9 @@ const valued = [
   "--edges",
   "--queries",
   "--kernels",
+  "--seed",
+  "--bias-init",
+  "--models",
   "--seeds",
   "--max-epochs",
   "--unknown",
@@ -181,6 +187,16 @@ async function main() {
           epochs: numberFlag("--epochs"),
           queries: numberFlag("--queries"),
           kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused"> | undefined,
+        }),
+    ],
+    [
+      "directed-cora",
+      () =>
+        directedCoraBench({
+          seed: numberFlag("--seed"),
+          models: flag("--models")?.split(",") as DirectedModelName[] | undefined,
+          sourceBias: args.includes("--source-bias"),
+          biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
         }),
     ],
     [

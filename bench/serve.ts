@@ -18,6 +18,7 @@ import { type SimulatedWorld, simulateWorld } from "../src/core/simulate/index.j
 import { randomFactorModel } from "../src/core/topn/index.js";
 import { Engine } from "../src/engine.js";
 import { saveAsCurrentModel } from "../src/pipeline/model-files.js";
+import { processCpuSeconds } from "../src/process-cpu.js";
 import { catalogueItemSchema, playEventSchema, songId } from "../src/schema/events.js";
 import { OccurrenceCounter } from "../src/store/event-key.js";
 import type { KeyedPlayEvent } from "../src/store/event-store.js";
@@ -200,28 +201,19 @@ export async function startServer(store: string): Promise<{ child: ChildProcess;
 }
 
 /**
- * CPU seconds the server process has used so far (user + system, from /proc; null off Linux). The
- * client and other jobs share the 2 cores, so requests per second move with the machine's load; the
- * server's CPU per request does not, and on a quiet machine it is what bounds the server's throughput.
+ * Drives one route and measures the server process's CPU time over the same span (from /proc; null off
+ * Linux). The client and other jobs share the 2 cores, so requests per second move with the machine's load;
+ * the server's CPU per request does not, and on a quiet machine it is what bounds the server's throughput.
  */
-function serverCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return null;
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-}
-
-/** Drives one route and measures the server's CPU time over the same span. */
 async function driveMeasured(
   child: ChildProcess,
   url: string,
   requests: autocannon.Request[],
   seconds: number,
 ) {
-  const before = serverCpuSeconds(child.pid);
+  const before = processCpuSeconds(child.pid);
   const result = await drive(url, requests, seconds);
-  const after = serverCpuSeconds(child.pid);
+  const after = processCpuSeconds(child.pid);
   const cpuMsPerRequest =
     before === null || after === null || result.requests.total === 0
       ? null

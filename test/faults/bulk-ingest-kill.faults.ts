@@ -41,7 +41,8 @@ const batch = 2_000;
 
 it.each([
   ["DuckDB", false],
-  // Issue 22's path: DuckDB in memory reads and keys, PostgreSQL takes the batches from its staging table.
+  // Issue 22's path: DuckDB in memory reads and keys; the killed run's batches go straight into plays (no user
+  // had a stored play when it began), the rerun's through the staging table.
   ["PostgreSQL", true],
 ])(
   "kill -9 mid bulk ingest keeps whole batches only; running it again completes it with the exact total (%s)",

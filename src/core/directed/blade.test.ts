@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
-import { type EdgeTerms, edgeTermsFused, edgeTermsReference, Forward } from "./blade.js";
+import { type Biases, type EdgeTerms, edgeTermsFused, edgeTermsReference, Forward } from "./blade.js";
 import { buildDirectedGraph, hasEdge } from "./graph.js";
 import { type SampledNeighbourhoods, sampleNeighbourhoods } from "./sampling.js";
 
@@ -17,6 +17,7 @@ function denseLoss(
   s0: Float64Array,
   t0: Float64Array,
   bias: Float64Array,
+  sourceBias: Float64Array,
   e: EdgeTerms,
   draws: number[],
   negatives: number,
@@ -43,7 +44,8 @@ function denseLoss(
   }
   const S = sSum.map((r) => r.map((x) => x / (layers + 1)));
   const T = tSum.map((r) => r.map((x) => x / (layers + 1)));
-  const score = (u: number, v: number) => S[u].reduce((acc, x, d) => acc + x * T[v][d], 0) + bias[v];
+  const score = (u: number, v: number) =>
+    sourceBias[u] + S[u].reduce((acc, x, d) => acc + x * T[v][d], 0) + bias[v];
   const logSig = (x: number) => -Math.log(1 + Math.exp(-x));
   let loss = 0;
   let next = 0;
@@ -99,6 +101,7 @@ describe("BLADE loss and gradient against a slow reference", () => {
   const s0 = Float64Array.from({ length: n * dim }, () => 0.5 * random.normal());
   const t0 = Float64Array.from({ length: n * dim }, () => 0.5 * random.normal());
   const bias = Float64Array.from({ length: n }, () => 0.3 * random.normal());
+  const sourceBias = Float64Array.from({ length: n }, () => 0.3 * random.normal());
 
   for (const kernel of ["fused", "reference"] as const) {
     it(`${kernel}: the loss and every gradient entry match the dense loss's finite differences`, () => {
@@ -106,14 +109,14 @@ describe("BLADE loss and gradient against a slow reference", () => {
       forward.run(Float32Array.from(s0), Float32Array.from(t0));
       const gS = new Float32Array(n * dim);
       const gT = new Float32Array(n * dim);
-      const gBias = new Float32Array(n);
+      const gBias: Biases = { source: new Float32Array(n), target: new Float32Array(n) };
       let next = 0;
       const terms = kernel === "fused" ? edgeTermsFused : edgeTermsReference;
       const loss = terms(
         e,
         forward.s,
         forward.t,
-        Float32Array.from(bias),
+        { source: Float32Array.from(sourceBias), target: Float32Array.from(bias) },
         gS,
         gT,
         gBias,
@@ -126,28 +129,46 @@ describe("BLADE loss and gradient against a slow reference", () => {
       if (kernel === "fused") forward.backward(gS, gT, gradS0, gradT0);
       else forward.backwardReference(gS, gT, gradS0, gradT0);
 
-      const at = (s: Float64Array, t: Float64Array, b: Float64Array) =>
-        denseLoss(n, dim, layers, dense(aOut, n), dense(aIn, n), s, t, b, e, draws, negatives, gamma);
-      expect(loss).toBeCloseTo(at(s0, t0, bias), 5);
+      const at = () =>
+        denseLoss(
+          n,
+          dim,
+          layers,
+          dense(aOut, n),
+          dense(aIn, n),
+          s0,
+          t0,
+          bias,
+          sourceBias,
+          e,
+          draws,
+          negatives,
+          gamma,
+        );
+      expect(loss).toBeCloseTo(at(), 5);
       const h = 1e-5;
       const numeric = (x: Float64Array, i: number) => {
         const keep = x[i];
         x[i] = keep + h;
-        const up = at(s0, t0, bias);
+        const up = at();
         x[i] = keep - h;
-        const down = at(s0, t0, bias);
+        const down = at();
         x[i] = keep;
         return (up - down) / (2 * h);
       };
       let largest = 0;
-      for (const x of [...gradS0, ...gradT0, ...gBias]) largest = Math.max(largest, Math.abs(x));
+      for (const x of [...gradS0, ...gradT0, ...gBias.target, ...gBias.source])
+        largest = Math.max(largest, Math.abs(x));
       expect(largest).toBeGreaterThan(1e-3); // a gradient worth comparing
       const tolerance = 1e-4 * Math.max(1, largest);
       for (let i = 0; i < n * dim; i++) {
         expect(Math.abs(gradS0[i] - numeric(s0, i))).toBeLessThan(tolerance);
         expect(Math.abs(gradT0[i] - numeric(t0, i))).toBeLessThan(tolerance);
       }
-      for (let v = 0; v < n; v++) expect(Math.abs(gBias[v] - numeric(bias, v))).toBeLessThan(tolerance);
+      for (let v = 0; v < n; v++) {
+        expect(Math.abs(gBias.target[v] - numeric(bias, v))).toBeLessThan(tolerance);
+        expect(Math.abs(gBias.source[v] - numeric(sourceBias, v))).toBeLessThan(tolerance);
+      }
     });
   }
 });

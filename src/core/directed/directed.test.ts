@@ -176,7 +176,7 @@ describe("directed embeddings (BLADE-style)", () => {
       expect(pairs).toBeGreaterThan(200);
       return right / pairs;
     };
-    const blade = trainDirectedEmbeddings(g, { dim: 16, epochs: 50, seed: 1 });
+    const blade = trainDirectedEmbeddings(g, { dim: 16, epochs: 50, seed: 1, sourceBias: true });
     const plain = trainDirectedEmbeddings(g, { dim: 16, epochs: 50, seed: 1, layers: 0 });
     const symmetric = trainDirectedEmbeddings(g, { dim: 16, epochs: 50, seed: 1, layers: 0, tied: true });
     // Aggregating along the graph carries the order to pairs never seen; free vectors alone barely can.
@@ -187,8 +187,9 @@ describe("directed embeddings (BLADE-style)", () => {
 
     const v = g.outTargets[0]; // node 0's first out-neighbour
     expect(hasEdge(g, 0, v) && !hasEdge(g, v, 0)).toBe(true);
-    const forward = dot(blade.source, 0, blade.target, v, 16) + blade.targetBias[v];
-    const reverse = dot(blade.source, v, blade.target, 0, 16) + blade.targetBias[0];
+    const a = blade.sourceBias!;
+    const forward = a[0] + dot(blade.source, 0, blade.target, v, 16) + blade.targetBias[v];
+    const reverse = a[v] + dot(blade.source, v, blade.target, 0, 16) + blade.targetBias[0];
     expect(forward).toBeGreaterThan(reverse + 1);
     // The scorer serving uses computes the same numbers.
     expect(embeddingScorer(blade).score(0, v)).toBeCloseTo(forward, 5);
@@ -215,6 +216,40 @@ describe("directed embeddings (BLADE-style)", () => {
     expect(by.blade.mrr).toBeGreaterThan(by["degree-only"].mrr * 5);
     // (The symmetric factors rank held-out neighbours better here: a chain's next member is also its previous
     // one's neighbour. Direction is what they cannot give.)
+  });
+
+  it("starts its biases at the log-degrees (centred), and without source biases when tied", () => {
+    const sim = simulateFollowGraph({ nodes: 200, seed: 9 });
+    const g = buildDirectedGraph(200, sim);
+    const start = trainDirectedEmbeddings(g, {
+      dim: 8,
+      epochs: 0,
+      seed: 3,
+      sourceBias: true,
+      biasInit: "log-degree",
+    });
+    const centred = (offsets: Int32Array) => {
+      const x = Array.from({ length: 200 }, (_, v) => Math.log1p(offsets[v + 1] - offsets[v]));
+      const mean = x.reduce((a, b) => a + b, 0) / 200;
+      return x.map((y) => y - mean);
+    };
+    const inLog = centred(g.inOffsets);
+    const outLog = centred(g.outOffsets);
+    for (let v = 0; v < 200; v++) {
+      expect(start.targetBias[v]).toBeCloseTo(inLog[v], 5);
+      expect(start.sourceBias![v]).toBeCloseTo(outLog[v], 5);
+    }
+    const zero = trainDirectedEmbeddings(g, { dim: 8, epochs: 0, seed: 3 });
+    expect(zero.targetBias.every((b) => b === 0)).toBe(true);
+    const tied = trainDirectedEmbeddings(g, {
+      dim: 8,
+      epochs: 0,
+      seed: 3,
+      tied: true,
+      biasInit: "log-degree",
+    });
+    expect(tied.sourceBias).toBeUndefined();
+    expect(tied.targetBias.every((b) => b === 0)).toBe(true);
   });
 
   it("is deterministic for a seed", () => {

@@ -8,23 +8,25 @@ export interface DirectedScorer {
   score(u: number, v: number): number;
 }
 
-/** score(u -> v) = s_u . t_v + b_v, never symmetrised. */
+/** score(u -> v) = a_u + s_u . t_v + b_v, never symmetrised (a_u = 0 for a model without source biases). */
 export function embeddingScorer(e: DirectedEmbeddings): DirectedScorer {
   const { dim, source, target, nodeCount, targetBias } = e;
+  const sourceBias = e.sourceBias ?? new Float32Array(nodeCount);
   return {
     scoreAll(u, out) {
       const o = u * dim;
+      const au = sourceBias[u];
       for (let v = 0; v < nodeCount; v++) {
         let sum = 0;
         const ov = v * dim;
         for (let d = 0; d < dim; d++) sum += source[o + d] * target[ov + d];
-        out[v] = sum + targetBias[v];
+        out[v] = au + sum + targetBias[v];
       }
     },
     score(u, v) {
       let sum = 0;
       for (let d = 0; d < dim; d++) sum += source[u * dim + d] * target[v * dim + d];
-      return sum + targetBias[v];
+      return sourceBias[u] + sum + targetBias[v];
     },
   };
 }

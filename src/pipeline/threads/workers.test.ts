@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { BACKGROUND_NICE } from "./workers.js";
+import { BACKGROUND_NICE, workerBootstrap } from "./workers.js";
 
 /** Runs runAtBackgroundPriority on a worker thread (from source, as startWorker does) and returns that thread's nice value. */
 function niceOfAWorkerThatLowersItself(): Promise<number> {
@@ -33,6 +33,29 @@ describe.skipIf(process.platform !== "linux")("background priority of long work"
     const nice = await niceOfAWorkerThatLowersItself();
     // Raising a lowered priority needs privileges, so a thread already above BACKGROUND_NICE stays there.
     expect(nice).toBe(Math.max(before, BACKGROUND_NICE));
+    expect(getPriority(0)).toBe(before);
+  });
+});
+
+describe.skipIf(process.platform !== "linux")("a worker started in the background", () => {
+  it("runs at background priority before its module is loaded, and the serving thread keeps its own", async () => {
+    const before = getPriority(0);
+    // A module that reports its thread's nice value as it is loaded: what the version reader's first
+    // imports (from source, compiled as they load) run at.
+    const reporter = `data:text/javascript,${encodeURIComponent(
+      'import { parentPort } from "node:worker_threads"; import { getPriority } from "node:os"; parentPort.postMessage(getPriority(0));',
+    )}`;
+    const niceOf = (background: boolean) =>
+      new Promise<number>((resolve, reject) => {
+        const worker = new Worker(workerBootstrap(reporter, background), { eval: true });
+        worker.once("message", (nice: number) => {
+          resolve(nice);
+          void worker.terminate();
+        });
+        worker.once("error", reject);
+      });
+    expect(await niceOf(true)).toBe(Math.max(before, BACKGROUND_NICE));
+    expect(await niceOf(false)).toBe(before);
     expect(getPriority(0)).toBe(before);
   });
 });

@@ -42,15 +42,41 @@ export type WorkerName =
 // Node 20 does not apply to a worker's entry through execArgv, so a one-line bootstrap registers it first.
 const fromSource = import.meta.url.endsWith(".ts");
 
-/** Starts a worker thread of this folder by name (its .ts file from source, its .js file from dist/). */
-export function startWorker(name: WorkerName, data: unknown, transferList: ArrayBuffer[] = []): Worker {
+/**
+ * Starts a worker thread of this folder by name (its .ts file from source, its .js file from dist/).
+ * `background`: the thread runs at BACKGROUND_NICE from its first instruction (see workerBootstrap).
+ */
+export function startWorker(
+  name: WorkerName,
+  data: unknown,
+  transferList: ArrayBuffer[] = [],
+  options: { background?: boolean } = {},
+): Worker {
   const url = new URL(`./${name}.${fromSource ? "ts" : "js"}`, import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData: data, transferList });
+  if (!fromSource && !options.background) return new Worker(url, { workerData: data, transferList });
+  return new Worker(workerBootstrap(url.href, options.background ?? false), {
+    eval: true,
+    workerData: data,
+    transferList,
+  });
+}
+
+/**
+ * The code a worker thread is started with to run the module at `moduleUrl`: from source, tsx registered
+ * first; with `background`, the thread's priority lowered to BACKGROUND_NICE before anything else. A
+ * worker entry that calls runAtBackgroundPriority does so only once its imports are loaded, and from
+ * source that loading (compiling them) is most of the work of a short job such as reading a model
+ * version: at normal priority it takes a core from the thread answering requests.
+ */
+export function workerBootstrap(moduleUrl: string, background: boolean): string {
+  const lower = background
+    ? `if (process.platform === "linux") { try { require("node:os").setPriority(0, ${BACKGROUND_NICE}); } catch {} }\n`
+    : "";
+  if (!fromSource) return `${lower}import(${JSON.stringify(moduleUrl)});`;
   // The ESM build of tsx/esm/api (require.resolve finds the CommonJS one, whose register() cannot run here).
   const tsxDir = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
   const tsx = pathToFileURL(join(tsxDir, "dist/esm/api/index.mjs")).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data, transferList });
+  return `${lower}import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl)}); });`;
 }
 
 /**

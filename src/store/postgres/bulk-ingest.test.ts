@@ -123,7 +123,7 @@ describe.skipIf(unreachable !== null)("the PostgreSQL bulk path", () => {
       });
       let run: Awaited<ReturnType<typeof ingestTwice>>;
       try {
-        // Batches of 700 lines: several transactions, the staging table read by line range.
+        // Batches of 700 lines: several transactions.
         run = await ingestTwice(store, file, 700);
       } finally {
         await store.close();
@@ -131,7 +131,10 @@ describe.skipIf(unreachable !== null)("the PostgreSQL bulk path", () => {
       const contents = await pgContents(url);
       expect(run.bulkRan.length).toBe(2);
       expect(run.bulkRan.every((r) => r !== null)).toBe(true);
-      expect(steps).toContain(`insert (${method})`);
+      // The first ingest's batches go straight into plays (no user of the file had a stored play); every batch
+      // of the re-ingest goes through staging.
+      expect(steps[2]).toBe("COPY straight into plays");
+      expect(steps).toContain(`staging and insert (${method})`);
       expect(duck.plays.length).toBeGreaterThan(3000);
       expect(contents.plays).toEqual(duck.plays);
       expect(contents.items).toEqual(duck.items);
@@ -142,6 +145,63 @@ describe.skipIf(unreachable !== null)("the PostgreSQL bulk path", () => {
       expect(run.first.rejected).toBeGreaterThan(20);
     });
   }
+
+  it("a batch that meets another writer's play while it is COPYed straight in is rolled back and staged instead", async () => {
+    const plain = join(dir, "plain.csv");
+    writeFileSync(plain, `${HEADER}\n${ordinaryRows(800, 16).join("\n")}\n`);
+    // The plays the file gives, from an ingest alone, and one of them to be committed by "another writer"
+    // just before the COPY of the other ingest's batch starts (after its check of the users).
+    const aloneUrl = await scratch.create();
+    const alone = await PostgresEventStore.open(aloneUrl);
+    await ingestIntoStore(alone, [plain], {
+      preset: "spotify",
+      rejectsPath: join(dir, "alone.rejects.jsonl"),
+    });
+    await alone.close();
+    const expected = await pgContents(aloneUrl);
+    const url = await scratch.create();
+    const steps: string[] = [];
+    const store = await PostgresEventStore.open(url, { onBulkStep: (step) => steps.push(step) });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    const inner = store as unknown as { client: <T>(body: (c: pg.PoolClient) => Promise<T>) => Promise<T> };
+    const client = inner.client.bind(store);
+    let written = false;
+    inner.client = (body) =>
+      client((c) =>
+        body(
+          new Proxy(c, {
+            get(target, name) {
+              if (name !== "query") return Reflect.get(target, name);
+              // Synchronous (a COPY's query returns its stream), bound to the client.
+              return (...args: unknown[]) => {
+                if (written || args[0] !== "SET LOCAL TimeZone = 'UTC'")
+                  return Reflect.apply(target.query, target, args);
+                written = true;
+                const [key, user, item, endMs, playedMs, source] = expected.plays[7];
+                return other
+                  .query(
+                    `INSERT INTO plays (user_id, event_key, item_id, end_time, played_ms, source)
+                     VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, $6)`,
+                    [user, key, item, endMs, playedMs, source],
+                  )
+                  .then(() => Reflect.apply(target.query, target, args));
+              };
+            },
+          }),
+        ),
+      );
+    const run = await ingestIntoStore(store, [plain], {
+      preset: "spotify",
+      rejectsPath: join(dir, "raced.rejects.jsonl"),
+    }).finally(() => Promise.all([store.close(), other.end()]));
+    expect(written).toBe(true);
+    expect(steps).not.toContain("COPY straight into plays");
+    expect(steps).toContain("staging and insert (on-conflict)");
+    expect(run.accepted).toBe(expected.plays.length - 1);
+    expect(run.duplicates).toBe(1);
+    expect((await pgContents(url)).plays).toEqual(expected.plays);
+  });
 
   it("a file the line reading could misread goes row by row, the same plays as the embedded store", async () => {
     const multi = join(dir, "multi.csv");
