@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
@@ -39,9 +38,10 @@ import {
   storeSummary,
 } from "../summary-queries.js";
 import { type BulkInsertMethod, type PostgresBulkContext, postgresBulkIngestCsv } from "./bulk-ingest.js";
-import { binaryCopyOfFiles, writeCopiedField } from "./copy-binary.js";
+import { binaryCopyOfFiles } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { fetchModelFilesOffThread } from "./model-fetch.js";
 
 const ms = postgresDialect.epochMs;
 
@@ -887,34 +887,11 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
   }
 
   async materializeModel(version: string, dir: string): Promise<boolean> {
-    return this.client(async (c) => {
-      const names = (
-        await c.query({
-          text: "SELECT name FROM model_files WHERE version = $1",
-          values: [version],
-          rowMode: "array",
-        })
-      ).rows.map((r) => r[0] as string);
-      if (names.length === 0) return false;
-      // Named as model saves name theirs, so a crash's leftover is removed like one (removeAbandonedTemporaries).
-      const tmp = join(dirname(dir), `.tmp-fetch-${version}-${process.pid}`);
-      rmSync(tmp, { recursive: true, force: true });
-      for (const name of names) {
-        const path = join(tmp, name);
-        await mkdir(dirname(path), { recursive: true });
-        // Streamed in binary, file by file: the files are tens of MB, and a query would bring each as one
-        // row of hex to decode on this thread, the one answering requests meanwhile.
-        const copy = c.query(
-          copyStreams.to(
-            `COPY (SELECT bytes FROM model_files WHERE version = ${c.escapeLiteral(version)} AND name = ${c.escapeLiteral(name)}) TO STDOUT (FORMAT binary)`,
-          ),
-        );
-        await writeCopiedField(copy, path);
-      }
-      if (existsSync(dir)) rmSync(tmp, { recursive: true, force: true });
-      else renameSync(tmp, dir);
-      return true;
-    });
+    try {
+      return await fetchModelFilesOffThread({ url: this.url, version, dir });
+    } catch (err) {
+      throw unavailable(this.location, err) ?? err;
+    }
   }
 
   /**
