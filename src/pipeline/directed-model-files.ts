@@ -75,8 +75,7 @@ export function stageDirectedModel(
     "in-sources.i32": g.inSources,
     "in-weights.f32": g.inWeights,
   };
-  for (const [name, array] of Object.entries(data))
-    writeFileSynced(join(tmp, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  writeArrays(tmp, data);
   writeFileSynced(join(tmp, "nodes.json"), JSON.stringify(files.nodeIds));
   writeFileSynced(join(tmp, "manifest.json"), JSON.stringify(files.manifest, null, 2));
   return {
@@ -150,6 +149,12 @@ export interface NextCandidatesShape {
   pool: number;
 }
 
+/** Each typed array as a file of its raw bytes, synced (the loaders view them in place). */
+function writeArrays(dir: string, arrays: Record<string, Float32Array | Int32Array>): void {
+  for (const [name, array] of Object.entries(arrays))
+    writeFileSynced(join(dir, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+}
+
 /**
  * Writes each node's kept next candidates into a staged version's folder (before `publish()`, so a version
  * is current with its rows or not at all).
@@ -162,8 +167,7 @@ export function saveNextCandidates(dir: string, c: NextCandidates): void {
     "next-floor-logit.f32": c.floorLogit,
     "next-floor-node.i32": c.floorNode,
   };
-  for (const [name, array] of Object.entries(data))
-    writeFileSynced(join(dir, name), new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+  writeArrays(dir, data);
 }
 
 /** A version's kept next candidates, or null for versions saved without them. */

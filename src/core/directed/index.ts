@@ -44,7 +44,6 @@ export {
   CandidateAnswerer,
   type NextCandidates,
   type RankedFollow,
-  servedScore,
 } from "./next-candidates.js";
 export {
   type CountsFirstTraining,

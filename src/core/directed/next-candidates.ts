@@ -1,3 +1,5 @@
+import type { FactorModel } from "../affinity/factor-model.js";
+import { itemScore } from "../topn/exact.js";
 import type { TopN } from "../topn/index.js";
 import type { DirectedEmbeddings } from "./blade.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
@@ -88,6 +90,8 @@ export class CandidateAnswerer {
     private readonly candidates: NextCandidates,
     private readonly embeddings: DirectedEmbeddings,
     private readonly graph: DirectedGraph,
+    /** The embeddings as the top-N search sees them (nextFactorModel), for scores equal to its own. */
+    private readonly scoring: FactorModel,
   ) {}
 
   /**
@@ -120,7 +124,11 @@ export class CandidateAnswerer {
     for (let e = g.outOffsets[u]; e < g.outOffsets[u + 1]; e++) {
       const v = g.outTargets[e];
       if (v === u) continue;
-      const x = servedScore(this.embeddings, u, v);
+      // Summed as the top-N scan sums it and rounded to float32 as its answers are, so this score equals the
+      // one the search kept for the same pair and the pool test agrees with the search on ties.
+      const x = Math.fround(
+        itemScore(this.scoring, this.embeddings.source, v, true, u * this.embeddings.dim),
+      );
       const inPool = this.inPool(u, v, x);
       const q = inPool ? Math.exp(x - best - logZ) : 0;
       this.offer(v, (g.outWeights[e] + alpha * q) / denominator, inPool ? x : Number.NEGATIVE_INFINITY);
@@ -199,31 +207,4 @@ function ahead(
   node2: number,
 ): boolean {
   return score > score2 || (score === score2 && (logit > logit2 || (logit === logit2 && node < node2)));
-}
-
-/**
- * s_u . t_v + b_v summed exactly as the top-N scan sums it (four accumulators, then the bias) and rounded to
- * float32 as its answers are, so a score computed here equals the one the search kept for the same pair and
- * the pool test above agrees with the search on ties.
- */
-export function servedScore(e: DirectedEmbeddings, u: number, v: number): number {
-  const k = e.dim;
-  const k4 = k & ~3;
-  const q = e.target;
-  const row = v * k;
-  const o = u * k;
-  const p = e.source;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let f = 0;
-  for (; f < k4; f += 4) {
-    s0 += p[o + f] * q[row + f];
-    s1 += p[o + f + 1] * q[row + f + 1];
-    s2 += p[o + f + 2] * q[row + f + 2];
-    s3 += p[o + f + 3] * q[row + f + 3];
-  }
-  for (; f < k; f++) s0 += p[o + f] * q[row + f];
-  return Math.fround(s0 + s1 + (s2 + s3) + e.targetBias[v]);
 }

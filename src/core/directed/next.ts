@@ -43,7 +43,15 @@ export function withCandidates(index: NextIndex, candidates: NextCandidates): Ne
     throw new Error(
       `candidate rows were kept over a pool of ${candidates.pool}, the model's prior spreads over ${index.countsFirst.candidates}`,
     );
-  return { ...index, answerer: new CandidateAnswerer(candidates, index.embeddings, index.graph) };
+  return {
+    ...index,
+    answerer: new CandidateAnswerer(
+      candidates,
+      index.embeddings,
+      index.graph,
+      nextFactorModel(index.embeddings),
+    ),
+  };
 }
 
 /**

@@ -52,7 +52,14 @@ function checkAllow(model: FactorModel, allow: Uint8Array | undefined): void {
  * The model score of one item for a query vector, computed exactly as exactTopN computes it (same summation
  * order), so scores recomputed elsewhere (e.g. after an approximate search) match exactTopN's bit for bit.
  */
-export function itemScore(model: FactorModel, query: ArrayLike<number>, item: number, bias = true): number {
+export function itemScore(
+  model: FactorModel,
+  query: ArrayLike<number>,
+  item: number,
+  bias = true,
+  /** Where the query vector starts in `query` (a row of a matrix, read in place). */
+  queryOffset = 0,
+): number {
   const k = model.factors;
   const q = model.itemFactors;
   const row = item * k;
@@ -62,13 +69,14 @@ export function itemScore(model: FactorModel, query: ArrayLike<number>, item: nu
   let s2 = 0;
   let s3 = 0;
   let f = 0;
+  const o = queryOffset;
   for (; f < k4; f += 4) {
-    s0 += query[f] * q[row + f];
-    s1 += query[f + 1] * q[row + f + 1];
-    s2 += query[f + 2] * q[row + f + 2];
-    s3 += query[f + 3] * q[row + f + 3];
+    s0 += query[o + f] * q[row + f];
+    s1 += query[o + f + 1] * q[row + f + 1];
+    s2 += query[o + f + 2] * q[row + f + 2];
+    s3 += query[o + f + 3] * q[row + f + 3];
   }
-  for (; f < k; f++) s0 += query[f] * q[row + f];
+  for (; f < k; f++) s0 += query[o + f] * q[row + f];
   const dot = s0 + s1 + (s2 + s3);
   return bias ? dot + model.itemBias[item] : dot;
 }

@@ -8,7 +8,7 @@ import {
   approximateTopN,
   type TopN,
 } from "../../core/topn/index.js";
-import { startWorker } from "./workers.js";
+import { firstMessageOf, startWorker } from "./workers.js";
 
 export interface TopNWorkerData {
   model: FactorModel;
@@ -98,19 +98,5 @@ function indexFileName(options: ApproximateIndexOptions): string {
 }
 
 function runTopNWorker(data: TopNWorkerData): Promise<TopNWorkerResult> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker("topn-worker", data);
-    let settled = false;
-    worker.on("message", (result: TopNWorkerResult) => {
-      settled = true;
-      resolve(result);
-    });
-    worker.on("error", (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.on("exit", (code) => {
-      if (!settled) reject(new Error(`the index thread exited (code ${code}) before it finished`));
-    });
-  });
+  return firstMessageOf(startWorker("topn-worker", data), "the index thread");
 }

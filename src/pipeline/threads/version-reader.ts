@@ -1,7 +1,7 @@
 import type { AffinityModel } from "../../core/affinity/affinity-model.js";
 import type { TopNModel } from "../../core/recommend/index.js";
 import type { ModelManifest } from "../model-files.js";
-import { startWorker } from "./workers.js";
+import { firstMessageOf, startWorker } from "./workers.js";
 
 export interface VersionReadRequest {
   dir: string;
@@ -29,19 +29,8 @@ export interface VersionFiles {
  * start (from source, compiling its modules) took seconds of a core the serving thread then waited for.
  */
 export function readVersionOffThread(request: VersionReadRequest): Promise<VersionFiles> {
-  return new Promise((resolve, reject) => {
-    const worker = startWorker("version-reader-worker", request, [], { background: true });
-    let settled = false;
-    worker.once("message", (files: VersionFiles) => {
-      settled = true;
-      resolve(files);
-    });
-    worker.once("error", (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.once("exit", (code) => {
-      if (!settled) reject(new Error(`the model-reading thread exited (code ${code}) before it finished`));
-    });
-  });
+  return firstMessageOf(
+    startWorker("version-reader-worker", request, [], { background: true }),
+    "the model-reading thread",
+  );
 }

@@ -80,6 +80,27 @@ export function workerBootstrap(moduleUrl: string, background: boolean): string 
 }
 
 /**
+ * The one message a worker thread posts before it ends, or its error; `what` names the thread in the error
+ * when it exits without posting (killed, or ended early).
+ */
+export function firstMessageOf<T>(worker: Worker, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    worker.once("message", (message: T) => {
+      settled = true;
+      resolve(message);
+    });
+    worker.once("error", (err) => {
+      settled = true;
+      reject(err);
+    });
+    worker.once("exit", (code) => {
+      if (!settled) reject(new Error(`${what} exited (code ${code}) before it finished`));
+    });
+  });
+}
+
+/**
  * A worker thread of this folder (bpr-worker, wrmf-worker) that answers each message it is sent with one
  * message when the work is done: run() resolves then, or rejects if the worker fails or exits.
  */

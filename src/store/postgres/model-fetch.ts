@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type pg from "pg";
 import copyStreams from "pg-copy-streams";
-import { workerBootstrap } from "../../pipeline/threads/workers.js";
+import { firstMessageOf, workerBootstrap } from "../../pipeline/threads/workers.js";
 import { writeCopiedField } from "./copy-binary.js";
 
 /**
@@ -55,19 +55,8 @@ export interface ModelFetchRequest {
 export function fetchModelFilesOffThread(request: ModelFetchRequest): Promise<boolean> {
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(`./model-fetch-worker.${fromSource ? "ts" : "js"}`, import.meta.url);
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerBootstrap(entry.href, true), { eval: true, workerData: request });
-    let settled = false;
-    worker.once("message", (fetched: boolean) => {
-      settled = true;
-      resolve(fetched);
-    });
-    worker.once("error", (err) => {
-      settled = true;
-      reject(err);
-    });
-    worker.once("exit", (code) => {
-      if (!settled) reject(new Error(`the model-fetching thread exited (code ${code}) before it finished`));
-    });
-  });
+  return firstMessageOf(
+    new Worker(workerBootstrap(entry.href, true), { eval: true, workerData: request }),
+    "the model-fetching thread",
+  );
 }
