@@ -65,6 +65,20 @@ function formatThresholds(runs: LikeDecisionReport[]): string {
         .map(cell);
       lines.push(`  ${p.padEnd(5)}  ${cells.join("  ")}  ${q.testCeiling.toFixed(3)}`);
     }
+    lines.push("  a single threshold's best recall on test at each policy's realised precision (hindsight):");
+    for (const [p, q] of Object.entries(t.byPrecision))
+      lines.push(
+        `  ${p.padEnd(5)}  ${[
+          q.single,
+          q.mist.evidence,
+          q.ewDpmt.evidence,
+          q.mist.bootstrap,
+          q.ewDpmt.bootstrap,
+        ]
+          .filter((x) => x !== undefined)
+          .map((x) => x.singleAtSamePrecision.toFixed(3).padEnd(15))
+          .join("  ")}`,
+      );
     const chosen = Object.entries(t.byPrecision).map(([p, q]) => {
       const c = (o?: PolicyOutcome) =>
         o?.chosen

@@ -112,6 +112,21 @@ describe("compareThresholdPolicies", () => {
     expect(at.ewDpmt.mixed.chosen?.uncertainty).toBe("groups");
     for (const q of [at.single, at.mist.informative, at.ewDpmt.informative])
       expect(q.precision).toBeGreaterThan(0.85);
+    // The hindsight yardstick, by brute force over every cut of the test half's scores.
+    const rows = [...data.s.keys()].filter((i) => !isCalibration[i]);
+    const positives = rows.reduce((a, i) => a + data.y[i], 0);
+    const bestRecallAt = (precision: number) => {
+      let best = 0;
+      for (const t of new Set(rows.map((i) => data.s[i]))) {
+        const chosen = rows.filter((i) => data.s[i] >= t);
+        const hits = chosen.reduce((a, i) => a + data.y[i], 0);
+        if (hits >= precision * chosen.length - 1e-9) best = Math.max(best, hits / positives);
+      }
+      return best;
+    };
+    for (const q of [at.single, at.mist.informative, at.ewDpmt.informative])
+      expect(q.singleAtSamePrecision).toBeCloseTo(bestRecallAt(q.precision), 12);
+    expect(at.testCeiling).toBeCloseTo(bestRecallAt(0.9), 12);
   });
 
   it("reads the test half's labels only to measure: flipping them changes no choice and no selection", () => {

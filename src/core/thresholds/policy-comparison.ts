@@ -37,6 +37,13 @@ export const defaultPolicyComparisonOptions: PolicyComparisonOptions = {
 /** A fitted policy judged on the test half, with the setting the calibration half chose for it. */
 export interface PolicyOutcome extends SelectionQuality {
   chosen?: { uncertainty: string; bins: number; cells?: number };
+  /**
+   * The highest recall any single score threshold reaches on the test half at a precision at least this
+   * policy's realised one (hindsight): a policy whose recall is above it beats the score's whole
+   * precision-recall curve there, rather than buying recall with a little less precision. Chosen on the
+   * test labels, it is optimistic for the single threshold where the curve is flat near P*.
+   */
+  singleAtSamePrecision: number;
 }
 
 export interface PolicyComparison {
@@ -94,8 +101,17 @@ export function compareThresholdPolicies(
     const y = take(label, rows);
     return { s: take(score, rows), y, positives: y.reduce((a, b) => a + b, 0) };
   });
-  const measure = (policy: BinnedThresholds, u: Float64Array): PolicyOutcome =>
-    selectionQuality(decideAll(policy, test.s, u), test.y);
+  const singleRecallAt = (precision: number) => {
+    const t = bestSingleThreshold(test.s, test.y, precision);
+    return selectionQuality(
+      Array.from(test.s, (v) => v >= t),
+      test.y,
+    ).recall;
+  };
+  const measure = (policy: BinnedThresholds, u: Float64Array): PolicyOutcome => {
+    const q = selectionQuality(decideAll(policy, test.s, u), test.y);
+    return { ...q, singleAtSamePrecision: q.selected ? singleRecallAt(q.precision) : 0 };
+  };
   const byPrecision: PolicyComparison["byPrecision"] = {};
   for (const pStar of o.precisions) {
     const none = new Float64Array(test.s.length);
@@ -153,12 +169,7 @@ export function compareThresholdPolicies(
         (method === "mist" ? mist : ewDpmt)[family] = { ...outcome, chosen };
       }
     }
-    const ceilingThreshold = bestSingleThreshold(test.s, test.y, pStar);
-    const ceiling = selectionQuality(
-      Array.from(test.s, (v) => v >= ceilingThreshold),
-      test.y,
-    );
-    byPrecision[String(pStar)] = { single, mist, ewDpmt, testCeiling: ceiling.recall };
+    byPrecision[String(pStar)] = { single, mist, ewDpmt, testCeiling: singleRecallAt(pStar) };
   }
   let positives = 0;
   for (const v of test.y) positives += v;
