@@ -57,7 +57,7 @@ function formatThresholds(runs: LikeDecisionReport[]): string {
     const t = r.thresholds;
     lines.push(
       `seed ${r.seed}: ${r.heldOutExamples} held-out examples (${(100 * r.positiveRate).toFixed(1)}% liked), AUC ${r.auc.toFixed(3)}; calibration ${t.calibrationExamples}, test ${t.testExamples}; Spearman(evidence, ${r.members}-member spread) ${r.spearmanEvidenceBootstrap?.toFixed(3) ?? "-"}`,
-      "  P*     single           MIST evidence    EW-DPMT evidence MIST bootstrap   EW-DPMT bootstrap  test ceiling",
+      "  P*     single           MIST evidence    EW-DPMT evidence MIST bootstrap   EW-DPMT bootstrap  hindsight ceiling",
     );
     for (const [p, q] of Object.entries(t.byPrecision)) {
       const cells = [q.single, q.mist.evidence, q.ewDpmt.evidence, q.mist.bootstrap, q.ewDpmt.bootstrap]
