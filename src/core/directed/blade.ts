@@ -64,10 +64,9 @@ export interface DirectedTrainOptions {
    * Starting value of the biases: "zero" (default), or "log-degree": b_v = log(1 + in-degree of v) and
    * a_u = log(1 + out-degree of u), each minus its mean over the nodes. Why one would: Adam moves a parameter
    * by about the learning rate per step, so a bias starting at zero needs many epochs to express popularity
-   * spanning 0-170 citations; from the counts' logarithm the loss only learns the correction. Not the
-   * default: the model then starts as good at direction as the degree-only score, and the validation's early
-   * stop (MRR + direction AUC, two checks without gain) can end it before the vectors learn to rank (on Cora
-   * the plain factorization stopped at 20 epochs, HitRate@10 0.14; README, "What comes next").
+   * spanning 0-170 citations; from the counts' logarithm the loss only learns the correction, but the vectors
+   * then learn to rank more slowly. A single training uses what it is given; the searches on validation
+   * (`searchOnValidation`, so `train --graph` and `eval --graph`) try both starts and keep the better one.
    */
   biasInit?: "zero" | "log-degree";
   /** One vector per node for both roles (the symmetric factor baseline): s_u = t_u, so score is symmetric. */
