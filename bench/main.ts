@@ -26,6 +26,8 @@
  *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- directed-curve  # full-batch BLADE's validation HitRate@10/MRR/AUC and loss every few epochs
+ *                                 # on a simulated follow graph (--edges --epochs --every --lr --negative-block)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
  *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
@@ -64,6 +66,7 @@ import { clusterBench } from "./cluster.js";
 import { clusterReplicasBench } from "./cluster-replicas.js";
 import { directedBench } from "./directed.js";
 import { directedCoraBench } from "./directed-cora.js";
+import { directedCurveBench } from "./directed-curve.js";
 import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
@@ -97,6 +100,9 @@ const valued = [
   "--edges",
   "--queries",
   "--kernels",
+  "--every",
+  "--lr",
+  "--negative-block",
   "--seed",
   "--bias-init",
   "--models",
@@ -188,7 +194,18 @@ async function main() {
           edges: numberFlag("--edges"),
           epochs: numberFlag("--epochs"),
           queries: numberFlag("--queries"),
-          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused"> | undefined,
+          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused" | "fused-shared"> | undefined,
+        }),
+    ],
+    [
+      "directed-curve",
+      () =>
+        directedCurveBench({
+          edges: numberFlag("--edges"),
+          epochs: numberFlag("--epochs"),
+          every: numberFlag("--every"),
+          learningRates: flag("--lr")?.split(",").map(Number),
+          negativeBlock: numberFlag("--negative-block"),
         }),
     ],
     [
