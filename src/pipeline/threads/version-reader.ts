@@ -1,7 +1,8 @@
 import type { AffinityModel } from "../../core/affinity/affinity-model.js";
 import type { TopNModel } from "../../core/recommend/index.js";
+import { firstMessageOf } from "../../threads/index.js";
 import type { ModelManifest } from "../model-files.js";
-import { firstMessageOf, startWorker } from "./workers.js";
+import { startWorker } from "./workers.js";
 
 export interface VersionReadRequest {
   dir: string;
