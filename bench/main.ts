@@ -3,7 +3,8 @@
  *   npm run bench                 # all of the below
  *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
- *                                 # (--rows N for a quicker run; bench/ingest.ts)
+ *                                 # (--rows N for a quicker run; bench/ingest.ts), then the training scan
+ *   npm run bench -- scan         # the training scan of that store alone vs the scan before schema 8 (--rows N)
  *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
  *                                 # beside the store's own append of the same events (bench/http-ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
@@ -71,7 +72,7 @@ import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
-import { ingestBench } from "./ingest.js";
+import { ingestBench, scanBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -176,6 +177,7 @@ async function main() {
   // The rest can run one after another in one command (npm run bench -- home serve).
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
+    ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
