@@ -3,7 +3,8 @@
  * run, so the seeds and models of the README's Cora table can run side by side on a shared 2-core machine
  * (`tastebud eval --graph` runs every model and seed in turn: 37 minutes and more under load). The same
  * experiment as `tastebud eval --graph --edges ../shared/data/cora-citations/cora.cites --reversed`:
- * 10% of edges held out, epochs and L2 (1e-6, 1e-4) chosen on a validation cut of the training edges.
+ * 10% of edges held out, epochs, L2 (1e-6, 1e-4) and the bias start (zero, log-degree; `--bias-init` forces
+ * one) chosen on a validation cut of the training edges.
  *   npm run bench -- directed-cora --seed 1 [--models blade,degree-only] [--source-bias] [--bias-init log-degree]
  */
 import {

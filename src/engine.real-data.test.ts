@@ -83,6 +83,38 @@ describe.skipIf(!existsSync(movielens))("MovieLens 100K, temporal split on its t
   });
 });
 
+describe.skipIf(!existsSync(movielens))(
+  "MovieLens 100K, will this user like this item (eval --thresholds)",
+  () => {
+    it("scores every held-out rating of a known user and item, liked = rating >= 4, above chance", async () => {
+      const engine = await Engine.open({
+        store: ":memory:",
+        models: mkdtempSync(join(tmpdir(), "tastebud-models-")),
+      });
+      try {
+        await engine.events.ingest([movielens], { preset: "movielens", rejectsPath: rejects() });
+        const [r] = await engine.affinity.evaluateLikeDecision(
+          { splitPerUser: 0.8 },
+          config({ epochs: 20 }),
+          [1],
+          {
+            members: 2,
+            precisions: [0.8],
+          },
+        );
+        // Each user's latest 20% of ratings; README run: 21,317 examples, 48.7% liked, AUC 0.716.
+        expect(r.heldOutExamples).toBeGreaterThan(20_000);
+        expect(r.positiveRate).toBeGreaterThan(0.45);
+        expect(r.positiveRate).toBeLessThan(0.52);
+        expect(r.auc).toBeGreaterThan(0.68);
+        expect(r.thresholds.calibrationExamples + r.thresholds.testExamples).toBe(r.heldOutExamples);
+      } finally {
+        await engine.close();
+      }
+    });
+  },
+);
+
 describe.skipIf(!existsSync(lastfm))(
   "Last.fm HetRec 2011 play counts, random split of user-artist pairs",
   () => {

@@ -302,6 +302,26 @@ describe("tastebud CLI on a simulated world", () => {
     expect(report.truth.model.all).toBeGreaterThan(report.truth.popularity.all);
   });
 
+  it("eval --thresholds: one report per seed with every policy at each P*, and a clear error for a bad --bootstrap", async () => {
+    const args = ["eval", "--thresholds", "--store", store, "--seeds", "2", "--epochs", "5", "--json"];
+    const r = await run([...args, "--bootstrap", "2"]);
+    expect(r.code).toBe(0);
+    const { runs } = JSON.parse(r.stdout);
+    expect(runs.map((x: { seed: number }) => x.seed)).toEqual([1, 2]);
+    for (const x of runs) {
+      expect(x.split).toEqual({ kind: "per-user", share: 0.8 });
+      expect(Object.keys(x.thresholds.byPrecision)).toEqual(["0.8", "0.9", "0.95"]);
+      for (const q of Object.values(x.thresholds.byPrecision) as Array<Record<string, object>>) {
+        expect(q.single).toHaveProperty("recall");
+        expect(Object.keys(q.mist).sort()).toEqual(["bootstrap", "evidence"]);
+        expect(Object.keys(q.ewDpmt).sort()).toEqual(["bootstrap", "evidence"]);
+      }
+    }
+    const bad = await run([...args, "--bootstrap", "1"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--bootstrap expects a whole number of members, at least 2/);
+  });
+
   it("tells a second process that the store is in use (exit 4)", async () => {
     // Enough epochs that it still holds the store however slowly the second process starts; killed below.
     const holder = start(["eval", "--store", store, "--split", "0.8", "--epochs", "5000"]);

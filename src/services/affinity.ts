@@ -20,6 +20,11 @@ import {
   evaluateSplit,
 } from "../core/evaluation/evaluate.js";
 import {
+  evaluateLikeDecision,
+  type LikeDecisionOptions,
+  type LikeDecisionReport,
+} from "../core/evaluation/like-decision.js";
+import {
   type Split,
   splitAtGlobalQuantile,
   splitAtPerUserQuantile,
@@ -283,6 +288,32 @@ export class AffinityService {
   ): Promise<AblationRow[]> {
     const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, config.bpr.seed);
     return runAblation(plays, users, items, cut, config, seeds, onProgress);
+  }
+
+  /**
+   * "Will this user like this item" as a thresholded decision (issue 18): per seed, the model and a
+   * bootstrap ensemble trained on the training side of the split, single threshold vs MIST vs EW-DPMT on
+   * the held-out examples' calibration half, measured on their test half (see evaluateLikeDecision).
+   */
+  async evaluateLikeDecision(
+    split: SplitSettings,
+    config: TrainConfig,
+    seeds: number[],
+    options: Partial<Omit<LikeDecisionOptions, "seed" | "train">> = {},
+    onProgress?: EvaluationProgress,
+  ): Promise<LikeDecisionReport[]> {
+    const { plays, users, items, cut } = await splitStoredPlays(this.ctx.store, split, config.bpr.seed);
+    return seeds.map((seed, k) =>
+      evaluateLikeDecision(
+        plays,
+        users,
+        items,
+        cut,
+        { ...options, seed, train: config },
+        (phase, done, total) =>
+          onProgress?.(`seed ${seed} (${k + 1}/${seeds.length}): ${phase}`, done, total),
+      ),
+    );
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   buildNextCandidates,
   buildNextIndex,
   type DirectedExperimentReport,
+  type DirectedTrainOptions,
   type EdgeArrays,
   type NextIndex,
   NodeIndex,
@@ -83,6 +84,8 @@ export interface DirectedTrainResult {
   edges: number;
   epochs: number;
   l2: number;
+  /** Where the biases started: chosen on validation unless forced. */
+  biasInit: "zero" | "log-degree";
   /**
    * Plays-next graphs are served counts first (observed follow-ups, the embeddings filling in) with this prior
    * strength, chosen on each listener's latest transitions; null for edge files (embeddings alone).
@@ -114,6 +117,9 @@ export class DirectedModelLoadingError extends Error {
 }
 
 type Progress = (phase: string, done: number, total: number) => void;
+
+/** Bias settings a caller forces; without biasInit the trainer tries both starts and keeps validation's choice. */
+export type DirectedBiasOptions = Pick<DirectedTrainOptions, "biasInit" | "sourceBias">;
 
 /**
  * Targets kept per node for `next` (answers up to this many come from the row; longer ones, or sources whose
@@ -158,7 +164,13 @@ export class DirectedService {
   /** Held-out evaluation of every model, once per seed (each seed a different split and initialisation). */
   async evaluate(
     source: GraphSource,
-    options: { seeds?: number; firstSeed?: number; onProgress?: Progress; maxEpochs?: number } = {},
+    options: {
+      seeds?: number;
+      firstSeed?: number;
+      onProgress?: Progress;
+      maxEpochs?: number;
+      biases?: DirectedBiasOptions;
+    } = {},
   ): Promise<DirectedEvaluation> {
     const graph = await this.loadGraph(source);
     const seeds: DirectedExperimentReport[] = [];
@@ -169,6 +181,7 @@ export class DirectedService {
         runDirectedExperiment(graph.nodeIds.length, graph.edges, {
           seed,
           maxEpochs: options.maxEpochs,
+          train: options.biases,
           onProgress: (phase, done, total) =>
             options.onProgress?.(`seed ${seed}: ${phase}`, i * total + done, count * total),
         }),
@@ -181,7 +194,13 @@ export class DirectedService {
   /** Trains the served model on every edge and saves it as the newest version (atomically). */
   async train(
     source: GraphSource,
-    options: { seed?: number; dim?: number; maxEpochs?: number; onProgress?: Progress } = {},
+    options: {
+      seed?: number;
+      dim?: number;
+      maxEpochs?: number;
+      biases?: DirectedBiasOptions;
+      onProgress?: Progress;
+    } = {},
   ): Promise<DirectedTrainResult> {
     const started = performance.now();
     const graph = await this.loadGraph(source);
@@ -190,7 +209,7 @@ export class DirectedService {
     const common = {
       seed: options.seed,
       maxEpochs: options.maxEpochs,
-      train: options.dim ? { dim: options.dim } : undefined,
+      train: { ...options.biases, ...(options.dim ? { dim: options.dim } : {}) },
       onProgress: options.onProgress,
     };
     // Plays: what follows is answered from the observed transitions first (they beat every embedding on
@@ -205,6 +224,7 @@ export class DirectedService {
             graph: t.graph,
             epochs: t.epochs ?? 0,
             l2: t.l2 ?? 0,
+            biasInit: t.biasInit ?? "zero",
             alpha: t.alpha as number | null,
             validationCriterion: t.validationMrr,
           };
@@ -223,6 +243,7 @@ export class DirectedService {
       training: {
         epochs: trained.epochs,
         l2: trained.l2,
+        biasInit: trained.biasInit,
         validationCriterion: trained.validationCriterion,
         seed: options.seed ?? 1,
         ...(trained.alpha !== null ? { countsFirst: { alpha: trained.alpha, candidates: nextPool } } : {}),
@@ -263,6 +284,7 @@ export class DirectedService {
       edges: manifest.edges,
       epochs: trained.epochs,
       l2: trained.l2,
+      biasInit: trained.biasInit,
       alpha: trained.alpha,
       validationCriterion: round6(trained.validationCriterion),
       seconds: (performance.now() - started) / 1000,

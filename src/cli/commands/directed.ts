@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { DirectedMetrics } from "../../core/directed/index.js";
-import type { DirectedEvaluation, GraphSource } from "../../services/directed.js";
+import type { DirectedBiasOptions, DirectedEvaluation, GraphSource } from "../../services/directed.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { Progress } from "../progress.js";
@@ -24,7 +24,20 @@ export function addGraphOptions(cmd: Command): Command {
       "--max-epochs <n>",
       "with --graph: longest training tried on validation (default 300; 100 for train on the plays-next graph)",
       number("max-epochs"),
-    );
+    )
+    .option(
+      "--bias-init <start>",
+      "with --graph: biases start at zero or log-degree (default: both tried, chosen on validation)",
+    )
+    .option("--source-bias", "with --graph: learn a per-source bias as well (only direction sees it)");
+}
+
+/** The training options `--bias-init` and `--source-bias` force (nothing: the trainer chooses the start). */
+function biasOptions(opts: { biasInit?: string; sourceBias?: boolean }): DirectedBiasOptions {
+  const { biasInit, sourceBias } = opts;
+  if (biasInit !== undefined && biasInit !== "zero" && biasInit !== "log-degree")
+    throw new UsageError(`--bias-init expects zero or log-degree, not "${biasInit}"`);
+  return { ...(biasInit ? { biasInit } : {}), ...(sourceBias ? { sourceBias: true } : {}) };
 }
 
 function graphSource(opts: { edges?: string; reversed?: boolean; gapMinutes?: number }): GraphSource {
@@ -48,6 +61,8 @@ export async function runDirectedEvaluation(opts: {
   reversed?: boolean;
   gapMinutes?: number;
   maxEpochs?: number;
+  biasInit?: string;
+  sourceBias?: boolean;
   seeds: number;
   json?: boolean;
 }): Promise<void> {
@@ -55,11 +70,13 @@ export async function runDirectedEvaluation(opts: {
     throw new UsageError("--seeds expects a whole number >= 1");
   const source = graphSource(opts);
   const epochs = maxEpochs(opts);
+  const biases = biasOptions(opts);
   await withEngine(opts, async (engine) => {
     const progress = new Progress(!opts.json);
     const report = await engine.directed.evaluate(source, {
       seeds: opts.seeds,
       maxEpochs: epochs,
+      biases,
       onProgress: (phase, done, total) => progress.update(phase, done, total),
     });
     progress.stop();
@@ -74,23 +91,27 @@ export async function runDirectedTrain(opts: {
   reversed?: boolean;
   gapMinutes?: number;
   maxEpochs?: number;
+  biasInit?: string;
+  sourceBias?: boolean;
   seed?: number;
   json?: boolean;
 }): Promise<void> {
   const source = graphSource(opts);
   const epochs = maxEpochs(opts);
+  const biases = biasOptions(opts);
   await withEngine(opts, async (engine) => {
     const progress = new Progress(!opts.json);
     const result = await engine.directed.train(source, {
       seed: opts.seed,
       maxEpochs: epochs,
+      biases,
       onProgress: (phase, done, total) => progress.update(phase, done, total),
     });
     progress.stop();
     if (opts.json) console.log(JSON.stringify(result));
     else
       console.log(
-        `directed model ${result.version}: ${result.nodes} nodes, ${result.edges} edges, ${result.epochs} epochs (L2 ${result.l2}, ${result.alpha === null ? "validation MRR + direction AUC" : `served counts first, prior strength ${result.alpha}; validation MRR`} ${result.validationCriterion.toFixed(3)}), ${result.seconds.toFixed(1)} s -> ${result.path}`,
+        `directed model ${result.version}: ${result.nodes} nodes, ${result.edges} edges, ${result.epochs} epochs (L2 ${result.l2}, biases from ${result.biasInit}, ${result.alpha === null ? "validation MRR + direction AUC" : `served counts first, prior strength ${result.alpha}; validation MRR`} ${result.validationCriterion.toFixed(3)}), ${result.seconds.toFixed(1)} s -> ${result.path}`,
       );
   });
 }

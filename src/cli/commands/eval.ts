@@ -13,6 +13,7 @@ import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 import { addGraphOptions, runDirectedEvaluation } from "./directed.js";
 import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
+import { runThresholdsEvaluation } from "./eval-thresholds.js";
 
 export function evalCommand(program: Command): void {
   const cmd = program
@@ -85,8 +86,12 @@ export function evalCommand(program: Command): void {
     )
     .option(
       "--bootstrap <members>",
-      "with --resolve-decision: also fit MIST and EW-DPMT on the spread of a bootstrap ensemble of the affinity model (each member on 80% of the training requests)",
+      "with --resolve-decision: also fit MIST and EW-DPMT on the spread of a bootstrap ensemble of the affinity model (each member on 80% of the training requests); with --thresholds: the ensemble's size (default 10)",
       number("bootstrap"),
+    )
+    .option(
+      "--thresholds",
+      "will this user like this item (weight > 0, e.g. rating >= 4): recall at precision 0.8/0.9/0.95 of one score threshold vs MIST and EW-DPMT on the user's and item's evidence and on a bootstrap ensemble's spread, per seed (default split: --split-per-user 0.8)",
     )
     .option(
       "--playlists",
@@ -109,6 +114,7 @@ export function evalCommand(program: Command): void {
     const named = command.getOptionValueSource("store") !== "default";
     if (opts.delayed) return runDelayedEvaluation({ ...opts, record: named || !opts.simulated });
     if (opts.resolveDecision) return runResolveDecisionEvaluation({ ...opts, record: named });
+    if (opts.thresholds) return runThresholdsEvaluation(opts);
     if (opts.rewrites || opts.context) {
       if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");
       for (const key of ["simSeed", "simUsers", "simDays"] as const) {

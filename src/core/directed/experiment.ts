@@ -3,6 +3,14 @@ import { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbedd
 import { buildDirectedGraph, type DirectedGraph, type EdgeArrays, edgesOf } from "./graph.js";
 import { type DirectedReport, evaluateDirected, type HeldOutEdges } from "./metrics.js";
 import { cosineScorer, type DirectedScorer, degreeScorer, embeddingScorer } from "./scorers.js";
+import {
+  type BiasStart,
+  defaultL2Values,
+  type SearchResult,
+  searchOnValidation,
+  type TriedSettings,
+  type ValidationScore,
+} from "./search.js";
 
 /** The models the directed evaluation compares, in table order. */
 export const directedModels = [
@@ -23,9 +31,16 @@ export interface DirectedExperimentOptions {
   seed?: number;
   /** L2 penalties tried (chosen on validation with the epochs; default [1e-6, 1e-4]). */
   l2Values?: readonly number[];
+  /**
+   * Bias starts tried on validation (default both, "zero" and "log-degree", for models with biases);
+   * `train.biasInit` forces one.
+   */
+  biasStarts?: readonly BiasStart[];
   /** Longest training tried; the epoch count is chosen on validation among multiples of `checkEvery`. */
   maxEpochs?: number;
   checkEvery?: number;
+  /** A run stops after this many checks in a row with neither validation MRR nor MRR + AUC gaining (default 3). */
+  patience?: number;
   /** Held-out edges ranked at most (sampled, seeded), to bound the cost on large graphs. */
   maxTestEdges?: number;
   maxValidationEdges?: number;
@@ -37,9 +52,12 @@ export interface DirectedExperimentOptions {
 
 export interface DirectedModelResult {
   model: DirectedModelName;
-  /** Epochs and L2 penalty chosen on validation (embedding models only). */
+  /** Epochs, L2 penalty and bias start chosen on validation (embedding models only). */
   epochs: number | null;
   l2: number | null;
+  biasInit: BiasStart | null;
+  /** Every candidate tried on validation, with its best check (embedding models only). */
+  validation: TriedSettings[] | null;
   trainSeconds: number;
   report: DirectedReport;
 }
@@ -66,43 +84,35 @@ export function runDirectedExperiment(
   options: DirectedExperimentOptions = {},
 ): DirectedExperimentReport {
   const seed = options.seed ?? 1;
-  const random = new Random(seed);
-  const full = buildDirectedGraph(nodeCount, edges);
-  const { kept: trainEdges, held: testEdges } = splitEdges(edgesOf(full), options.testShare ?? 0.1, random);
-  const train = buildDirectedGraph(nodeCount, trainEdges);
-  const { kept: fitEdges, held: validationEdges } = splitEdges(
-    trainEdges,
-    options.validationShare ?? 0.1,
-    random,
-  );
-  const fit = buildDirectedGraph(nodeCount, fitEdges);
-  const ranked = subsample(testEdges, options.maxTestEdges ?? 3000, random);
-  const validation = subsample(validationEdges, options.maxValidationEdges ?? 1000, random);
+  const { full, train, testEdges, ranked, fit, validation } = splitForEvaluation(nodeCount, edges, options);
   const models = options.models ?? directedModels;
   const results: DirectedModelResult[] = [];
   const progress = options.onProgress ?? (() => {});
   for (const [i, model] of models.entries()) {
     progress(`directed: ${model}`, i, models.length);
     const started = performance.now();
-    let chosen: { epochs: number; l2: number; criterion: number } | null = null;
+    let search: SearchResult | null = null;
     let scorer: DirectedScorer;
     const setup = embeddingSetup(model);
     if (setup) {
-      const graphOf = (g: DirectedGraph) => (setup.tied ? symmetrised(g) : g);
-      for (const l2 of options.l2Values ?? defaultL2Values) {
-        const base = { ...options.train, ...setup, l2, seed };
-        const tried = chooseEpochs(graphOf(fit), train, validation, base, options);
-        if (!chosen || tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
-      }
-      const final = { ...options.train, ...setup, seed, epochs: chosen!.epochs, l2: chosen!.l2 };
-      scorer = embeddingScorer(trainDirectedEmbeddings(graphOf(train), final));
+      const base = { ...options.train, ...setup, seed };
+      search = chooseSettings(fit, train, validation, base, {
+        ...options,
+        onProgress: (_phase, done, total) =>
+          progress(`directed: ${model}, validation candidate ${done + 1} of ${total}`, i, models.length),
+      });
+      scorer = embeddingScorer(
+        trainDirectedEmbeddings(setup.tied ? symmetrised(train) : train, finalOf(base, search)),
+      );
     } else scorer = model === "degree-only" ? degreeScorer(train) : cosineScorer(train);
     const trainSeconds = (performance.now() - started) / 1000;
     const report = evaluateDirected(scorer, train, full, ranked, options.lowDegree);
     results.push({
       model,
-      epochs: chosen?.epochs ?? null,
-      l2: chosen?.l2 ?? null,
+      epochs: search?.chosen.epochs ?? null,
+      l2: search?.chosen.l2 ?? null,
+      biasInit: search?.chosen.biasInit ?? null,
+      validation: search?.tried ?? null,
       trainSeconds,
       report,
     });
@@ -117,6 +127,46 @@ export function runDirectedExperiment(
     seed,
     results,
   };
+}
+
+/** The cuts of one evaluation: the test (held out), and the training side's fit edges and validation cut. */
+export interface EvaluationSplit {
+  full: DirectedGraph;
+  /** Every edge but the test edges: all the models learn from, and all the choosing sees. */
+  train: DirectedGraph;
+  testEdges: EdgeArrays;
+  /** The test edges ranked (at most maxTestEdges of them). */
+  ranked: HeldOutEdges;
+  /** The training edges less the validation cut, and that cut (at most maxValidationEdges ranked). */
+  fit: DirectedGraph;
+  validation: HeldOutEdges;
+}
+
+/**
+ * Cuts the test from every edge first, then the validation from what is left: the validation (and so every
+ * choice of epochs, L2 and bias start) is drawn from the training edges only. Seeded.
+ */
+export function splitForEvaluation(
+  nodeCount: number,
+  edges: EdgeArrays,
+  options: Pick<
+    DirectedExperimentOptions,
+    "seed" | "testShare" | "validationShare" | "maxTestEdges" | "maxValidationEdges"
+  > = {},
+): EvaluationSplit {
+  const random = new Random(options.seed ?? 1);
+  const full = buildDirectedGraph(nodeCount, edges);
+  const { kept: trainEdges, held: testEdges } = splitEdges(edgesOf(full), options.testShare ?? 0.1, random);
+  const train = buildDirectedGraph(nodeCount, trainEdges);
+  const { kept: fitEdges, held: validationEdges } = splitEdges(
+    trainEdges,
+    options.validationShare ?? 0.1,
+    random,
+  );
+  const fit = buildDirectedGraph(nodeCount, fitEdges);
+  const ranked = subsample(testEdges, options.maxTestEdges ?? 3000, random);
+  const validation = subsample(validationEdges, options.maxValidationEdges ?? 1000, random);
+  return { full, train, testEdges, ranked, fit, validation };
 }
 
 function embeddingSetup(model: DirectedModelName): Partial<DirectedTrainOptions> | null {
@@ -134,40 +184,50 @@ function embeddingSetup(model: DirectedModelName): Partial<DirectedTrainOptions>
   }
 }
 
-const defaultL2Values = [1e-6, 1e-4];
-
 /**
- * Trains on the fit edges; returns the epoch count (a multiple of checkEvery) with the best validation
- * criterion, MRR + direction AUC (both targets of the task; for a symmetric model the AUC is 0.5 throughout,
- * so it chooses on MRR alone), and that criterion.
+ * The epoch count, L2 penalty and bias start with the best validation criterion (MRR + direction AUC; for a
+ * symmetric model the AUC is 0.5 throughout, so MRR alone), each candidate trained on `fit` and checked on
+ * the validation edges. Every argument is the training side: `fit` is the training edges less the
+ * validation cut, `known` all training edges (so a validation edge whose reverse is a training edge is no
+ * direction pair). A symmetric model trains on `fit` with every edge in both directions.
  */
-function chooseEpochs(
+export function chooseSettings(
   fit: DirectedGraph,
-  train: DirectedGraph,
+  known: DirectedGraph,
   validation: HeldOutEdges,
   base: DirectedTrainOptions,
-  options: DirectedExperimentOptions,
-): { epochs: number; criterion: number } {
-  const maxEpochs = options.maxEpochs ?? 300;
-  const every = options.checkEvery ?? 20;
-  let best = { epochs: every, criterion: Number.NEGATIVE_INFINITY };
-  let sinceBest = 0;
-  trainDirectedEmbeddings(fit, {
-    ...base,
-    epochs: maxEpochs,
-    onEpoch(epoch, _loss, embeddings) {
-      if (epoch % every !== 0) return true;
-      // The fit graph excludes the validation edges; `train` is only used for the hit exclusion mask.
-      const m = evaluateDirected(embeddingScorer(embeddings()), fit, train, validation).overall;
-      const criterion = m.mrr + (Number.isFinite(m.directionAuc) ? m.directionAuc : 0.5);
-      if (criterion > best.criterion) {
-        best = { epochs: epoch, criterion };
-        sinceBest = 0;
-      } else if (++sinceBest >= 3) return false; // two checks without gain: past the best
-      return true;
+  options: Pick<
+    DirectedExperimentOptions,
+    "l2Values" | "biasStarts" | "maxEpochs" | "checkEvery" | "patience" | "onProgress"
+  > = {},
+  keepEmbeddings = false,
+): SearchResult {
+  const validate = (e: DirectedEmbeddings): ValidationScore => {
+    const m = evaluateDirected(embeddingScorer(e), fit, known, validation).overall;
+    return { mrr: m.mrr, directionAuc: m.directionAuc };
+  };
+  return searchOnValidation(
+    base.tied ? symmetrised(fit) : fit,
+    base,
+    {
+      l2Values: options.l2Values ?? defaultL2Values,
+      biasStarts: options.biasStarts,
+      maxEpochs: options.maxEpochs ?? 300,
+      checkEvery: options.checkEvery ?? 20,
+      patience: options.patience ?? 3,
     },
-  });
-  return best;
+    validate,
+    {
+      keepEmbeddings,
+      onCandidate: (done, total) => options.onProgress?.("choosing on validation", done, total),
+    },
+  );
+}
+
+/** The final training's options: the base with the chosen epochs, L2 and bias start. */
+function finalOf(base: DirectedTrainOptions, search: SearchResult): DirectedTrainOptions {
+  const { epochs, l2, biasInit } = search.chosen;
+  return { ...base, epochs, l2, biasInit };
 }
 
 /** The undirected version of g (both directions of every edge), for the symmetric baseline. */
@@ -237,13 +297,16 @@ export interface DirectedModelTraining {
   graph: DirectedGraph;
   epochs: number;
   l2: number;
+  biasInit: BiasStart;
   /** Validation MRR + direction AUC at the chosen settings. */
   validationCriterion: number;
+  /** Every candidate tried on validation. */
+  tried: TriedSettings[];
 }
 
 /**
- * The served model: BLADE on every edge, with the epoch count and negative-sampling power chosen first on a
- * validation cut of the edges (the same procedure the evaluation uses).
+ * The served model: BLADE on every edge, with the epoch count, L2 penalty and bias start chosen first on a
+ * validation cut of the edges (the same procedure the evaluation uses on its training side).
  */
 export function trainDirectedModel(
   nodeCount: number,
@@ -256,23 +319,17 @@ export function trainDirectedModel(
   const { kept, held } = splitEdges(edgesOf(graph), options.validationShare ?? 0.1, random);
   const fit = buildDirectedGraph(nodeCount, kept);
   const validation = subsample(held, options.maxValidationEdges ?? 1000, random);
-  const l2Values = options.l2Values ?? defaultL2Values;
+  const base = { ...options.train, seed };
+  const search = chooseSettings(fit, graph, validation, base, options);
+  const final = finalOf(base, search);
   const progress = options.onProgress ?? (() => {});
-  let chosen = { epochs: 0, criterion: Number.NEGATIVE_INFINITY, l2: 0 };
-  for (const [i, l2] of l2Values.entries()) {
-    progress("choosing on validation", i, l2Values.length);
-    const tried = chooseEpochs(fit, graph, validation, { ...options.train, l2, seed }, options);
-    if (tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
-  }
   const embeddings = trainDirectedEmbeddings(graph, {
-    ...options.train,
-    seed,
-    epochs: chosen.epochs,
-    l2: chosen.l2,
+    ...final,
     onEpoch(epoch) {
-      progress("training", epoch, chosen.epochs);
+      progress("training", epoch, final.epochs!);
       return true;
     },
   });
-  return { embeddings, graph, epochs: chosen.epochs, l2: chosen.l2, validationCriterion: chosen.criterion };
+  const { epochs, l2, biasInit, criterion } = search.chosen;
+  return { embeddings, graph, epochs, l2, biasInit, validationCriterion: criterion, tried: search.tried };
 }

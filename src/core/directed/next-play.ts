@@ -6,6 +6,7 @@ import { buildDirectedGraph, type DirectedGraph, type EdgeArrays } from "./graph
 import { rankOf } from "./metrics.js";
 import type { PlayTransitions } from "./plays-next.js";
 import { cosineScorer, type DirectedScorer, embeddingScorer } from "./scorers.js";
+import { type BiasStart, defaultL2Values, searchOnValidation } from "./search.js";
 
 /** The models the next-play evaluation compares, in table order. */
 export const nextPlayModels = [
@@ -27,6 +28,8 @@ export interface NextPlayOptions {
   validationShare?: number;
   seed?: number;
   l2Values?: readonly number[];
+  /** Bias starts tried on validation (default both for models with biases; `train.biasInit` forces one). */
+  biasStarts?: readonly BiasStart[];
   maxEpochs?: number;
   checkEvery?: number;
   /** Test transitions ranked at most (a seeded sample), to bound the cost (default 3000). */
@@ -49,6 +52,8 @@ export interface NextPlayModelResult {
   model: NextPlayModelName;
   epochs: number | null;
   l2: number | null;
+  /** Bias start chosen on validation (embedding models and the BLADE prior). */
+  biasInit: BiasStart | null;
   /** Prior strength of a counts-first model, chosen on validation. */
   alpha: number | null;
   trainSeconds: number;
@@ -122,7 +127,7 @@ export function runNextPlayExperiment(
   for (const [i, model] of models.entries()) {
     progress(`next play: ${model}`, i, models.length);
     const started = performance.now();
-    let chosen: { epochs: number; l2: number } | null = null;
+    let chosen: { epochs: number; l2: number; biasInit: BiasStart } | null = null;
     let alpha: number | null = null;
     let scorer: DirectedScorer;
     if (model === "blade" || model === "source-target-factors" || model === "symmetric-factors") {
@@ -149,6 +154,7 @@ export function runNextPlayExperiment(
       model,
       epochs: chosen?.epochs ?? null,
       l2: chosen?.l2 ?? null,
+      biasInit: chosen?.biasInit ?? null,
       alpha,
       trainSeconds,
       ...evaluateNextPlay(scorer, train, test),
@@ -274,6 +280,7 @@ export function chooseSmoothing(
 interface EmbeddingFit {
   epochs: number;
   l2: number;
+  biasInit: BiasStart;
   criterion: number;
   /** Trained on the fit side, at the chosen epoch and L2 (what a counts-first model chooses alpha with). */
   fitBest: DirectedEmbeddings;
@@ -290,26 +297,27 @@ function fitEmbeddingModel(
   options: NextPlayOptions,
 ): EmbeddingFit {
   const graphOf = (g: DirectedGraph) => (setup.tied ? symmetrised(g) : g);
-  let chosen: (ReturnType<typeof chooseEpochs> & { l2: number }) | null = null;
-  for (const l2 of options.l2Values ?? [1e-6, 1e-4]) {
-    const tried = chooseEpochs(
-      graphOf(fit),
-      fit,
-      validation,
-      { ...options.train, ...setup, l2, seed },
-      options,
-    );
-    if (!chosen || tried.criterion > chosen.criterion) chosen = { ...tried, l2 };
-  }
-  const c = chosen as NonNullable<typeof chosen>;
-  const final = trainDirectedEmbeddings(graphOf(train), {
-    ...options.train,
-    ...setup,
-    seed,
-    epochs: c.epochs,
-    l2: c.l2,
-  });
-  return { epochs: c.epochs, l2: c.l2, criterion: c.criterion, fitBest: c.embeddings, final };
+  const base = { ...options.train, ...setup, seed };
+  // Validation is next-play ranking only (no direction pairs), so the criterion is its MRR.
+  const search = searchOnValidation(
+    graphOf(fit),
+    base,
+    {
+      l2Values: options.l2Values ?? defaultL2Values,
+      biasStarts: options.biasStarts,
+      maxEpochs: options.maxEpochs ?? 100,
+      checkEvery: options.checkEvery ?? 10,
+      patience: 2,
+    },
+    (e) => ({
+      mrr: evaluateNextPlay(embeddingScorer(e), fit, validation).overall.mrr,
+      directionAuc: Number.NaN,
+    }),
+    { keepEmbeddings: true },
+  );
+  const { epochs, l2, biasInit, criterion } = search.chosen;
+  const final = trainDirectedEmbeddings(graphOf(train), { ...base, epochs, l2, biasInit });
+  return { epochs, l2, biasInit, criterion, fitBest: search.embeddings!, final };
 }
 
 /** A trained counts-first model: the counts of every transition and its prior, alpha chosen on validation. */
@@ -321,6 +329,8 @@ export interface CountsFirstTraining {
   alpha: number;
   epochs: number | null;
   l2: number | null;
+  /** The prior's bias start, chosen on validation (null for the popularity prior). */
+  biasInit: BiasStart | null;
   /** Validation MRR at the chosen alpha. */
   validationMrr: number;
 }
@@ -353,6 +363,7 @@ export function trainCountsFirstModel(
       alpha: smoothing.alpha,
       epochs: null,
       l2: null,
+      biasInit: null,
       validationMrr: smoothing.mrr,
     };
   }
@@ -365,42 +376,9 @@ export function trainCountsFirstModel(
     alpha: smoothing.alpha,
     epochs: f.epochs,
     l2: f.l2,
+    biasInit: f.biasInit,
     validationMrr: smoothing.mrr,
   };
-}
-
-/** The epoch count (a multiple of checkEvery) with the best validation MRR, training on `fit` only. */
-function chooseEpochs(
-  fitForTraining: DirectedGraph,
-  fit: DirectedGraph,
-  validation: NextPlayQueries,
-  base: DirectedTrainOptions,
-  options: NextPlayOptions,
-): { epochs: number; criterion: number; embeddings: DirectedEmbeddings } {
-  const maxEpochs = options.maxEpochs ?? 100;
-  const every = options.checkEvery ?? 10;
-  let best: { epochs: number; criterion: number; embeddings: DirectedEmbeddings | null } = {
-    epochs: every,
-    criterion: Number.NEGATIVE_INFINITY,
-    embeddings: null,
-  };
-  let sinceBest = 0;
-  const last = trainDirectedEmbeddings(fitForTraining, {
-    ...base,
-    epochs: maxEpochs,
-    onEpoch(epoch, _loss, embeddings: () => DirectedEmbeddings) {
-      if (epoch % every !== 0) return true;
-      const current = embeddings();
-      const criterion = evaluateNextPlay(embeddingScorer(current), fit, validation).overall.mrr;
-      if (criterion > best.criterion) {
-        best = { epochs: epoch, criterion, embeddings: current };
-        sinceBest = 0;
-      } else if (++sinceBest >= 2) return false; // two checks without gain: past the best
-      return true;
-    },
-  });
-  // Fewer epochs than one check: the last state stands for the choice.
-  return { epochs: best.epochs, criterion: best.criterion, embeddings: best.embeddings ?? last };
 }
 
 /**

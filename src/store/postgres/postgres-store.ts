@@ -374,6 +374,7 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
    * Dense indices are assigned inside PostgreSQL, so no per-event string look-ups happen in JS; the rows
    * then stream through a cursor `scanBatchRows` at a time straight into typed arrays, sized from a count
    * in the same snapshot. At most one slice of row arrays is alive at once, however many plays there are.
+   * The order is the one every store gives (src/store/play-order.ts; PostgreSQL sorts NaN last too).
    */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const { where, values } = timeWindow("end_time", window);
@@ -409,7 +410,8 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
            SELECT u.ix, i.ix, ${ms("s.end_time")}, s.played_ms::float8, coalesce(s.item_length_ms, 0)::float8,
                   coalesce(s.weight, 'NaN'::float8)
            FROM s JOIN u USING (user_id) JOIN i USING (item_id)
-           ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, s.event_key`,
+           ORDER BY s.end_time, s.user_id, s.item_id, s.played_ms, coalesce(s.item_length_ms, 0),
+             coalesce(s.weight, 'NaN'::float8)`,
           values,
           { rowMode: "array" },
         ),
