@@ -4,15 +4,18 @@
  * sequences, heavy-tailed out-degrees), so the figures need no download:
  *   - building the graph's CSR views, and the BLADE epoch time (median of `--epochs` timed epochs after one
  *     warm-up, 64 dims, 2 layers, biased sampling, 5 negatives and the reversed-edge negative), wall and CPU,
- *     for the reference loops and the fused kernel in turn (their ratio; the rest uses the fused one);
- *   - what one `tastebud train --graph` costs at that pace: its default search (2 L2 values x up to 300 epochs
- *     on validation, then the final fit) is estimated from the epoch time, not run;
+ *     for the reference loops and the fused kernel in turn (their ratio; the rest uses the last one timed),
+ *     and "fused-shared" when asked: the fused kernel with negatives shared by blocks of 64 edges;
+ *   - one validation check as the search makes it (1,000 edges ranked against every node), wall and CPU;
+ *   - what one `tastebud train --graph` costs at that pace: its default search (2 bias starts x 2 L2 values x
+ *     up to 300 epochs on validation, then the final fit) is estimated from the epoch and check times, not
+ *     run, as a lower and an upper bound in CPU seconds (trainGraphDefaultsCpuSeconds);
  *   - the served index build (HNSW above 20,000 nodes, as the service does), the candidate rows kept per node
  *     (top 32 of a pool of 100), and `next` latency in process, p50/p99 and CPU per query over `--queries`
  *     random query nodes after a warm-up, reasons included: searching per query against answering from the
  *     kept rows, embeddings alone and counts first, alternated in blocks.
  *   npm run bench -- directed [--edges 1000000] [--epochs 3] [--queries 5000 | 0 to skip `next`]
- *                             [--kernels fused]  (time only the fused epoch kernel)
+ *                             [--kernels fused,fused-shared]  (the epoch kernels to time)
  */
 
 import { loadavg } from "node:os";
@@ -20,6 +23,8 @@ import {
   buildDirectedGraph,
   buildNextCandidates,
   buildNextIndex,
+  embeddingScorer,
+  evaluateDirected,
   nextNodes,
   simulateFollowGraph,
   trainDirectedEmbeddings,
@@ -32,8 +37,11 @@ export interface DirectedBenchOptions {
   edges?: number;
   epochs?: number;
   queries?: number;
-  /** Which epoch kernels to time (default both; "fused" alone when only `next` is wanted). */
-  kernels?: Array<"reference" | "fused">;
+  /**
+   * Which epoch kernels to time (default reference and fused; "fused" alone when only `next` is wanted;
+   * "fused-shared": the fused kernel with negatives shared by blocks of 64 edges).
+   */
+  kernels?: Array<"reference" | "fused" | "fused-shared">;
 }
 
 export function directedBench(options: DirectedBenchOptions = {}): Record<string, unknown> {
@@ -76,7 +84,8 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
     embeddings = trainDirectedEmbeddings(graph, {
       epochs: timedEpochs + 1,
       seed: 1,
-      kernel,
+      kernel: kernel === "reference" ? "reference" : "fused",
+      negativeBlock: kernel === "fused-shared" ? 64 : 1,
       onEpoch(epoch) {
         stamps.push(performance.now());
         cpu.push(cpuMs());
@@ -107,6 +116,32 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
   if (ratio) log(`fused / reference per epoch: wall ${ratio.wall.toFixed(3)}, cpu ${ratio.cpu.toFixed(3)}`);
   if (!embeddings) throw new Error("no kernel ran");
 
+  // One validation check as `train --graph` makes it (every 20 epochs): 1,000 held-out edges, each ranked
+  // against every node. Here the graph's own edges stand in for the held-out ones (same cost).
+  const checkRandom = new Random(5);
+  const checkEdges = Int32Array.from({ length: Math.min(1000, graph.edgeCount) }, () =>
+    checkRandom.int(graph.edgeCount),
+  );
+  const checkSources = new Int32Array(checkEdges.length);
+  for (let i = 0; i < checkEdges.length; i++) {
+    let lo = 0;
+    let hi = nodes - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (graph.outOffsets[mid] <= checkEdges[i]) lo = mid;
+      else hi = mid - 1;
+    }
+    checkSources[i] = lo;
+  }
+  t = performance.now();
+  let cpuStart = cpuMs();
+  evaluateDirected(embeddingScorer(embeddings), graph, graph, {
+    sources: checkSources,
+    targets: Int32Array.from(checkEdges, (k) => graph.outTargets[k]),
+  });
+  const check = { seconds: (performance.now() - t) / 1000, cpuSeconds: (cpuMs() - cpuStart) / 1000 };
+  log(`one validation check: ${check.seconds.toFixed(1)} s, ${check.cpuSeconds.toFixed(1)} CPU s`);
+
   // `next` as served: embeddings alone (edge files) and counts first (plays: u's row plus the embeddings'
   // top 100 as the prior), each answered by a top-N search per query (as before) and from the candidate rows
   // kept with the model (buildNextCandidates, what `train --graph` now saves). `--queries 0` skips this
@@ -117,10 +152,10 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
     const index = buildNextIndex(embeddings, graph, 20_000);
     const indexSeconds = (performance.now() - t) / 1000;
     t = performance.now();
-    let cpu0 = cpuMs();
+    cpuStart = cpuMs();
     const candidates = buildNextCandidates(embeddings, index.topN, { k: 32, pool: 100 });
     const candidatesSeconds = (performance.now() - t) / 1000;
-    const candidatesCpuSeconds = (cpuMs() - cpu0) / 1000;
+    const candidatesCpuSeconds = (cpuMs() - cpuStart) / 1000;
     log(`index ${indexSeconds.toFixed(1)} s, candidate rows ${candidatesSeconds.toFixed(1)} s`);
     const countsFirst = { alpha: 1, candidates: 100 };
     const variants = {
@@ -141,7 +176,7 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
     for (let start = 0; start < queries; start += 250)
       for (const name of names) {
         const served = variants[name];
-        cpu0 = cpuMs();
+        const cpu0 = cpuMs();
         for (let k = start; k < Math.min(queries, start + 250); k++) {
           const s = performance.now();
           nextNodes(served, queryNodes[k], 10);
@@ -176,9 +211,27 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
     };
   }
 
-  // `train --graph` defaults: each of 2 L2 values trained up to 300 epochs on 90% of the edges, then the
-  // final fit at the chosen count (at most 300). An upper bound: early stopping usually ends sooner.
-  const searchEpochs = 2 * 300 + 300;
+  // `train --graph` defaults (searchOnValidation): each of 2 bias starts x 2 L2 values trained on 90% of the
+  // edges with a validation check every 20 epochs until three checks bring no gain (at least 80 epochs and 4
+  // checks, at most 300 and 15), then the final fit at the chosen count (20 to 300), each run with its own
+  // set-up. In CPU seconds, from the fused kernel's epoch (an idle core gives about the same in wall time;
+  // this shared machine several times more); the four runs are independent, so two cores could share them.
+  const runs = 4;
+  const fused = kernels.fused ?? kernels[timedKernels[0]];
+  const setupCpu = fused.setupCpuSeconds - fused.cpuSecondsPerEpoch;
+  const defaultsCpu = (epochs: number, checks: number) =>
+    (runs + 1) * setupCpu + epochs * fused.cpuSecondsPerEpoch + checks * check.cpuSeconds;
+  const trainGraphDefaultsCpuSeconds = {
+    setupCpuSeconds: setupCpu,
+    epochCpuSeconds: fused.cpuSecondsPerEpoch,
+    checkCpuSeconds: check.cpuSeconds,
+    lowerBound: defaultsCpu(runs * 80 + 20, runs * 4),
+    upperBound: defaultsCpu(runs * 300 + 300, runs * 15),
+  };
+  log(
+    `train --graph with its defaults: ${Math.round(trainGraphDefaultsCpuSeconds.lowerBound)}-${Math.round(trainGraphDefaultsCpuSeconds.upperBound)} CPU s`,
+  );
+  const searchEpochs = runs * 300 + 300;
   return {
     graph: { nodes, edges: graph.edgeCount, simulateSeconds, buildSeconds: graphSeconds },
     training: {
@@ -192,7 +245,9 @@ export function directedBench(options: DirectedBenchOptions = {}): Record<string
       totalSeconds: totalTrainSeconds,
       edgesPerSecond: Math.round(graph.edgeCount / epochSeconds),
       epochsIn2Minutes: Math.floor((120 - setupSeconds) / epochSeconds),
-      trainGraphDefaultsUpperBoundSeconds: setupSeconds * 3 + searchEpochs * epochSeconds,
+      trainGraphDefaultsUpperBoundSeconds: setupSeconds * (runs + 1) + searchEpochs * epochSeconds,
+      validationCheck: check,
+      trainGraphDefaultsCpuSeconds,
     },
     next,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -98,6 +98,8 @@ export async function ingestBench(
     const bulk = runChild("ingest-bulk", file, join(dir, "bulk.duckdb"));
     log("the same file again, bulk path (every row a duplicate) ...");
     const bulkAgain = runChild("ingest-bulk", file, join(dir, "bulk.duckdb"));
+    log("the training scan of that store, beside the scan before schema 8 ...");
+    const scan = runChild("scan", file, join(dir, "bulk.duckdb"));
     log("tastebud ingest, row by row in JavaScript (the path before issue 14) ...");
     const js = runChild("ingest-js", file, join(dir, "js.duckdb"));
     log("the same file again, row by row ...");
@@ -111,6 +113,7 @@ export async function ingestBench(
       reingestBulk: rate(bulkAgain),
       ingestJs: rate(js),
       reingestJs: rate(jsAgain),
+      scan,
       ratios: {
         // Throughput ratios (time of the yardstick / time of the path): the issue asks >= 0.5 of read_csv.
         ingestBulkToDuckdbReadCsv: ratio(duck.seconds, bulk.seconds),
@@ -123,6 +126,36 @@ export async function ingestBench(
       loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
     };
     return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `npm run bench -- scan [--rows N]`: the training scan alone (issue 14: 5 M plays/s), on a store the bulk path
+ * filled with the same Spotify CSV, beside the scan before schema 8 on the same store, alternating in one run.
+ */
+export async function scanBench(
+  options: { rows?: number; log?: (text: string) => void } = {},
+): Promise<object> {
+  const log = options.log ?? (() => {});
+  if (!existsSync(SPOTIFY_SOURCE)) return { skipped: `${SPOTIFY_SOURCE} is absent` };
+  const rows = options.rows ?? 2_000_000;
+  log(`writing a ${rows}-row Spotify CSV ...`);
+  const file = await spotifyCsvOfRows(rows);
+  const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-scan-"));
+  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  try {
+    log("tastebud ingest, bulk path ...");
+    const ingest = runChild("ingest-bulk", file, join(dir, "s.duckdb"));
+    log("the training scan, beside the scan before schema 8, three runs each ...");
+    const scan = runChild("scan", file, join(dir, "s.duckdb"));
+    return {
+      ...scan,
+      csvRows: rows,
+      ingestBulk: ingest,
+      loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

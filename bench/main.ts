@@ -3,7 +3,8 @@
  *   npm run bench                 # all of the below
  *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
- *                                 # (--rows N for a quicker run; bench/ingest.ts)
+ *                                 # (--rows N for a quicker run; bench/ingest.ts), then the training scan
+ *   npm run bench -- scan         # the training scan of that store alone vs the scan before schema 8 (--rows N)
  *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
  *                                 # beside the store's own append of the same events (bench/http-ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
@@ -25,6 +26,8 @@
  *                                 # --writes N --max-folded-in N; bench/memory.ts)
  *   npm run bench -- directed     # "what follows" model on a 1M-edge graph: s/epoch, train --graph estimate,
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
+ *   npm run bench -- directed-curve  # full-batch BLADE's validation HitRate@10/MRR/AUC and loss every few epochs
+ *                                 # on a simulated follow graph (--edges --epochs --every --lr --negative-block)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
  *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
@@ -63,12 +66,13 @@ import { clusterBench } from "./cluster.js";
 import { clusterReplicasBench } from "./cluster-replicas.js";
 import { directedBench } from "./directed.js";
 import { directedCoraBench } from "./directed-cora.js";
+import { directedCurveBench } from "./directed-curve.js";
 import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
-import { ingestBench } from "./ingest.js";
+import { ingestBench, scanBench } from "./ingest.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -96,6 +100,9 @@ const valued = [
   "--edges",
   "--queries",
   "--kernels",
+  "--every",
+  "--lr",
+  "--negative-block",
   "--seed",
   "--bias-init",
   "--models",
@@ -170,6 +177,7 @@ async function main() {
   // The rest can run one after another in one command (npm run bench -- home serve).
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
+    ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
@@ -186,7 +194,18 @@ async function main() {
           edges: numberFlag("--edges"),
           epochs: numberFlag("--epochs"),
           queries: numberFlag("--queries"),
-          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused"> | undefined,
+          kernels: flag("--kernels")?.split(",") as Array<"reference" | "fused" | "fused-shared"> | undefined,
+        }),
+    ],
+    [
+      "directed-curve",
+      () =>
+        directedCurveBench({
+          edges: numberFlag("--edges"),
+          epochs: numberFlag("--epochs"),
+          every: numberFlag("--every"),
+          learningRates: flag("--lr")?.split(",").map(Number),
+          negativeBlock: numberFlag("--negative-block"),
         }),
     ],
     [

@@ -103,15 +103,28 @@ describe("BLADE loss and gradient against a slow reference", () => {
   const bias = Float64Array.from({ length: n }, () => 0.3 * random.normal());
   const sourceBias = Float64Array.from({ length: n }, () => 0.3 * random.normal());
 
-  for (const kernel of ["fused", "reference"] as const) {
+  // Shared negatives (fused only): edges k of one block of `negativeBlock` meet the same draws, which the
+  // dense loss is given spelled out per edge.
+  const negativeBlock = 4;
+  const blockDraws = Array.from({ length: Math.ceil(g.edgeCount / negativeBlock) * negatives }, () =>
+    random.int(n),
+  );
+  const perEdge = Array.from({ length: g.edgeCount * negatives }, (_, i) => {
+    const k = Math.floor(i / negatives);
+    return blockDraws[Math.floor(k / negativeBlock) * negatives + (i % negatives)];
+  });
+  for (const kernel of ["fused", "reference", "fused with shared negatives"] as const) {
     it(`${kernel}: the loss and every gradient entry match the dense loss's finite differences`, () => {
+      const sharing = kernel === "fused with shared negatives";
+      const kernelDraws = sharing ? blockDraws : draws;
+      const denseDraws = sharing ? perEdge : draws;
       const forward = new Forward(n, dim, layers, aOut, aIn);
       forward.run(Float32Array.from(s0), Float32Array.from(t0));
       const gS = new Float32Array(n * dim);
       const gT = new Float32Array(n * dim);
       const gBias: Biases = { source: new Float32Array(n), target: new Float32Array(n) };
       let next = 0;
-      const terms = kernel === "fused" ? edgeTermsFused : edgeTermsReference;
+      const terms = kernel === "reference" ? edgeTermsReference : edgeTermsFused;
       const loss = terms(
         e,
         forward.s,
@@ -120,13 +133,13 @@ describe("BLADE loss and gradient against a slow reference", () => {
         gS,
         gT,
         gBias,
-        { dim, negatives, gamma },
-        () => draws[next++],
+        { dim, negatives, gamma, negativeBlock: sharing ? negativeBlock : 1 },
+        () => kernelDraws[next++],
       );
-      expect(next).toBe(draws.length);
+      expect(next).toBe(kernelDraws.length);
       const gradS0 = new Float32Array(n * dim);
       const gradT0 = new Float32Array(n * dim);
-      if (kernel === "fused") forward.backward(gS, gT, gradS0, gradT0);
+      if (kernel !== "reference") forward.backward(gS, gT, gradS0, gradT0);
       else forward.backwardReference(gS, gT, gradS0, gradT0);
 
       const at = () =>
@@ -141,7 +154,7 @@ describe("BLADE loss and gradient against a slow reference", () => {
           bias,
           sourceBias,
           e,
-          draws,
+          denseDraws,
           negatives,
           gamma,
         );

@@ -77,6 +77,14 @@ export interface DirectedTrainOptions {
    * the fused kernel is checked against (tests, and the baseline of `npm run bench -- directed`).
    */
   kernel?: "fused" | "reference";
+  /**
+   * Consecutive training edges (in source order) that share one draw of negatives (default 1: each edge its
+   * own). Their rows then stay in cache across the block (see TermSettings.negativeBlock); fused kernel only.
+   * Not the default: at a million edges blocks of 64 halve the edge terms' CPU time (12 s to 5.5 s), but on
+   * a 100,000-edge follow graph the loss fell more slowly per epoch (4.03 after 15 epochs against 2.99 with
+   * a draw per edge, learning rate 0.1), as each node then meets far fewer negatives an epoch.
+   */
+  negativeBlock?: number;
   seed?: number;
   /** Called after every epoch with the mean loss; return false to stop early. */
   onEpoch?: (epoch: number, loss: number, embeddings: () => DirectedEmbeddings) => boolean | undefined;
@@ -175,7 +183,7 @@ export function trainDirectedEmbeddings(
 
   const kernel = options.kernel ?? "fused";
   const edges: EdgeTerms = { u: edgeU, v: edgeV, c: edgeC, reverseFree, cTotal };
-  const terms = { dim, negatives, gamma };
+  const terms: TermSettings = { dim, negatives, gamma, negativeBlock: options.negativeBlock ?? 1 };
   const uniform = power === 0;
   const draw = uniform ? () => Math.floor(random.next() * n) : () => drawFromCdf(negativeCdf, random);
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -233,6 +241,12 @@ export interface TermSettings {
   dim: number;
   negatives: number;
   gamma: number;
+  /**
+   * Consecutive edges sharing one draw of negatives (edgeTermsFused only; default 1, a draw per edge). Each
+   * edge still meets `negatives` uniform draws, so the loss's expectation is unchanged; sharing them makes
+   * their rows of t and of gT stay in cache across the block instead of being fetched at random per pair.
+   */
+  negativeBlock?: number;
 }
 
 /**
@@ -298,12 +312,26 @@ export function edgeTermsFused(
   gS: Float32Array,
   gT: Float32Array,
   gBias: Biases,
-  { dim, negatives, gamma }: TermSettings,
+  { dim, negatives, gamma, negativeBlock = 1 }: TermSettings,
   draw: () => number,
 ): number {
   let loss = 0;
   const scale = 1 / Math.max(e.cTotal, 1e-12);
   const { source: a, target: b } = bias;
+  const shared = negativeBlock > 1;
+  // With shared negatives: the block's draws, their rows of t (t is constant during the pass, so the copy is
+  // exact) and their gradient, summed here and added to gT once per block.
+  const pool = new Int32Array(negatives);
+  const poolT = new Float64Array(shared ? negatives * dim : 0);
+  const poolG = new Float64Array(shared ? negatives * dim : 0);
+  let blockEnd = 0;
+  const flushPool = () => {
+    for (let j = 0; j < negatives; j++) {
+      const ow = pool[j] * dim;
+      const oj = j * dim;
+      for (let d = 0; d < dim; d++) gT[ow + d] += poolG[oj + d];
+    }
+  };
   const su = new Float64Array(dim);
   const gu = new Float64Array(dim);
   let current = -1;
@@ -353,17 +381,50 @@ export function edgeTermsFused(
     pair(v, gPos);
     gBias.target[v] += gPos;
     gau += gPos;
-    for (let j = 0; j < negatives; j++) {
-      const neg = draw();
-      if (neg === v || neg === u) continue;
-      // Negative: -log sig(-x), gradient sig(x).
-      const x = score(neg);
-      const ex = Math.exp(-Math.abs(x));
-      loss += c * (Math.log1p(ex) + (x > 0 ? x : 0));
-      const g = c * (x >= 0 ? 1 / (1 + ex) : ex / (1 + ex));
-      pair(neg, g);
-      gBias.target[neg] += g;
-      gau += g;
+    if (shared) {
+      if (k >= blockEnd) {
+        if (blockEnd > 0) flushPool();
+        blockEnd = k + negativeBlock;
+        for (let j = 0; j < negatives; j++) {
+          const w = draw();
+          pool[j] = w;
+          const ow = w * dim;
+          const oj = j * dim;
+          for (let d = 0; d < dim; d++) {
+            poolT[oj + d] = t[ow + d];
+            poolG[oj + d] = 0;
+          }
+        }
+      }
+      for (let j = 0; j < negatives; j++) {
+        const neg = pool[j];
+        if (neg === v || neg === u) continue;
+        const oj = j * dim;
+        let x = au + b[neg];
+        for (let d = 0; d < dim; d++) x += su[d] * poolT[oj + d];
+        const ex = Math.exp(-Math.abs(x));
+        loss += c * (Math.log1p(ex) + (x > 0 ? x : 0));
+        const g = c * (x >= 0 ? 1 / (1 + ex) : ex / (1 + ex));
+        for (let d = 0; d < dim; d++) {
+          gu[d] += g * poolT[oj + d];
+          poolG[oj + d] += g * su[d];
+        }
+        gBias.target[neg] += g;
+        gau += g;
+      }
+    } else {
+      for (let j = 0; j < negatives; j++) {
+        const neg = draw();
+        if (neg === v || neg === u) continue;
+        // Negative: -log sig(-x), gradient sig(x).
+        const x = score(neg);
+        const ex = Math.exp(-Math.abs(x));
+        loss += c * (Math.log1p(ex) + (x > 0 ? x : 0));
+        const g = c * (x >= 0 ? 1 / (1 + ex) : ex / (1 + ex));
+        pair(neg, g);
+        gBias.target[neg] += g;
+        gau += g;
+      }
     }
     if (gamma > 0 && e.reverseFree[k]) {
       // The reversed edge v -> u reads s_v and t_u: not u's row, so it goes straight to the arrays.
@@ -377,6 +438,7 @@ export function edgeTermsFused(
     }
   }
   flush();
+  if (shared && blockEnd > 0) flushPool();
   return loss;
 }
 

@@ -281,6 +281,24 @@ export async function bulkIngestCsv(
         throw err;
       }
       step("items");
+      // The codes of the file's new users and items (schema 8), also before the plays: an id with a code and
+      // no play yet (a kill before the plays commit) is harmless, and the batches below only look codes up.
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        for (const [table, code, id] of [
+          ["user_codes", "user_code", "user_id"],
+          ["item_codes", "item_code", "item_id"],
+        ])
+          await conn.run(`INSERT INTO ${table}
+            SELECT ((SELECT coalesce(max(${code}) + 1, 0) FROM ${table}) + row_number() OVER (ORDER BY ${id}) - 1)::INTEGER, ${id}
+            FROM (SELECT DISTINCT ${id} FROM bulk_rows WHERE ok) n
+            WHERE NOT EXISTS (SELECT 1 FROM ${table} c WHERE c.${id} = n.${id})`);
+        await conn.run("COMMIT");
+      } catch (err) {
+        await conn.run("ROLLBACK").catch(() => {});
+        throw err;
+      }
+      step("codes");
     });
     // Plays per batch (line ranges of batchSize lines, so at most batchSize plays each, in file order).
     const batches = await bulkBatches(on, options.batchSize);
@@ -292,10 +310,11 @@ export async function bulkIngestCsv(
           // another writer stored since an earlier batch is a duplicate. The key holds the end time, so
           // matching it too lets DuckDB skip stored plays of other times.
           const r =
-            await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source)
-            SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}
+            await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source, user_code, item_code)
+            SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}, u.user_code, i.item_code
             FROM (SELECT ${bulkKeySql} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
                   FROM bulk_rows WHERE ok AND line_no > ${from} AND line_no <= ${from + options.batchSize}) r
+            JOIN user_codes u ON u.user_id = r.user_id JOIN item_codes i ON i.item_id = r.item_id
             ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time`);
           await conn.run("COMMIT");
           return r.rowsChanged;

@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it, vi } from "vitest";
+import { HEADER, ordinaryRows } from "../../ingest/spotify-csv-odd-rows.js";
+import { ingestIntoStore } from "../../pipeline/ingest.js";
 import { OccurrenceCounter } from "../event-key.js";
 import { StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
@@ -55,6 +57,91 @@ describe("DuckDbEventStore", () => {
       await store.close();
     }
   });
+
+  it("gives each user and item one code, dense from 0, whichever path stored its plays", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tb-"));
+    const path = join(dir, "s.duckdb");
+    const csv = (name: string, rows: string[]) => {
+      const file = join(dir, name);
+      writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+      return file;
+    };
+    const counter = new OccurrenceCounter();
+    const play = (user: string, item: string, minute: number, eventId?: string) => {
+      const event = {
+        ...(eventId ? { eventId } : {}),
+        user,
+        item,
+        endTime: new Date(Date.UTC(2024, 0, 1) + minute * 60_000).toISOString(),
+        playedMs: 1000,
+      };
+      return { key: counter.keyFor(event), event, source: "t" };
+    };
+    let store = await DuckDbEventStore.open(path);
+    try {
+      const options = { preset: "spotify" as const, rejectsPath: join(dir, "rejects.jsonl"), bulk: true };
+      await ingestIntoStore(store, [csv("a.csv", ordinaryRows(300, 1))], options);
+      const known = await store.scanPlays();
+      // Row by row: known and new ids, with and without event ids, several writers at once, and again.
+      const writes = [0, 1, 2, 3].map((w) => [
+        play(known.users[w], known.items[w], 10 + w),
+        play(`new-user-${w % 2}`, known.items[0], 20 + w, `e-${w}`),
+        play(known.users[0], `new-item-${w % 3}`, 30 + w),
+        play(`new-user-${w}`, `new-item-${w}`, 40, `e-shared`),
+      ]);
+      await Promise.all(writes.map((batch) => store.appendPlays(batch)));
+      for (const batch of writes) expect((await store.appendPlays(batch)).inserted).toBe(0);
+      // The bulk path again, with users and items both stored and new.
+      await ingestIntoStore(
+        store,
+        [
+          csv("b.csv", [
+            ...ordinaryRows(50, 1),
+            "zz,2021-01-05 10:00,Artist 99,Track 9,1000",
+            ...ordinaryRows(50, 2),
+          ]),
+        ],
+        options,
+      );
+      await store.appendPlays([play("zz", known.items[1], 50), play("after-bulk", "new-item-9", 51)]);
+      // An id may hold a code and no play (the losers of "e-shared": codes are given before the duplicate
+      // check); the scan names only the ids of the plays it returns.
+      const cols = await store.scanPlays();
+      await store.close();
+      const instance = await DuckDBInstance.create(path);
+      const conn = await instance.connect();
+      const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJson();
+      for (const [table, code, id] of [
+        ["user_codes", "user_code", "user_id"],
+        ["item_codes", "item_code", "item_id"],
+      ]) {
+        // One code per id and one id per code, 0 to n - 1, and every play's code is its id's.
+        const [[n, codes, ids, first, end]] = await one(
+          `SELECT count(*)::INTEGER, count(DISTINCT ${code})::INTEGER, count(DISTINCT ${id})::INTEGER, min(${code}), max(${code}) + 1 FROM ${table}`,
+        );
+        expect([codes, ids, first, end]).toEqual([n, n, 0, n]);
+        expect(
+          await one(
+            `SELECT count(*) FROM plays p LEFT JOIN ${table} c USING (${code}) WHERE c.${id} IS DISTINCT FROM p.${id}`,
+          ),
+        ).toEqual([["0"]]);
+      }
+      const names = await one("SELECT user_id, item_id, epoch_ms(end_time)::DOUBLE FROM plays ORDER BY ALL");
+      conn.closeSync();
+      instance.closeSync();
+      const scanned = Array.from(cols.userIndex, (u, k) => [
+        cols.users[u],
+        cols.items[cols.itemIndex[k]],
+        cols.endTimeMs[k],
+      ]);
+      expect(scanned.sort()).toEqual(names.map(([u, i, t]) => [u, i, Number(t)]).sort());
+      expect(cols.users).toEqual([...new Set(names.map((r) => r[0] as string))].sort());
+      store = await DuckDbEventStore.open(path);
+      expect(await store.scanPlays()).toEqual(cols);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 
   it("takes 200,000 plays without event ids in one call (more than a call's arguments can hold)", async () => {
     const store = await DuckDbEventStore.open(":memory:");
@@ -284,7 +371,7 @@ describe("DuckDbEventStore", () => {
 });
 
 describe("DuckDbEventStore.scanPlays", () => {
-  it("orders plays by time, then user and item name, played ms and key, as a slow sort does", async () => {
+  it("orders plays by time, then user and item name, played ms, item length and weight, as a slow sort does", async () => {
     const store = await DuckDbEventStore.open(":memory:");
     try {
       // Few distinct times, names and lengths: many ties, broken in turn by each later sort key.
@@ -301,6 +388,8 @@ describe("DuckDbEventStore.scanPlays", () => {
           item: `i-${names[Math.floor(next() * names.length)]}`,
           endTime: new Date(Date.UTC(2024, 0, 1) + Math.floor(next() * 4) * 60_000).toISOString(),
           playedMs: Math.floor(next() * 3) * 1000,
+          ...(next() < 0.5 ? { itemLengthMs: 180_000 } : {}),
+          ...(next() < 0.3 ? { weight: Math.floor(next() * 3) } : {}),
         };
         return { key: counter.keyFor(event), event, source: "t" };
       });
@@ -313,7 +402,8 @@ describe("DuckDbEventStore.scanPlays", () => {
           byName(x.event.user, y.event.user) ||
           byName(x.event.item, y.event.item) ||
           x.event.playedMs - y.event.playedMs ||
-          (x.key < y.key ? -1 : x.key > y.key ? 1 : 0),
+          (x.event.itemLengthMs ?? 0) - (y.event.itemLengthMs ?? 0) ||
+          (x.event.weight ?? Number.POSITIVE_INFINITY) - (y.event.weight ?? Number.POSITIVE_INFINITY),
       );
       expect(cols.userIndex.length).toBe(batch.length);
       const got = Array.from(cols.userIndex, (u, k) => [
@@ -321,9 +411,18 @@ describe("DuckDbEventStore.scanPlays", () => {
         cols.items[cols.itemIndex[k]],
         cols.endTimeMs[k],
         cols.playedMs[k],
+        cols.itemLengthMs[k],
+        cols.weight[k],
       ]);
       expect(got).toEqual(
-        expected.map((b) => [b.event.user, b.event.item, Date.parse(b.event.endTime), b.event.playedMs]),
+        expected.map((b) => [
+          b.event.user,
+          b.event.item,
+          Date.parse(b.event.endTime),
+          b.event.playedMs,
+          b.event.itemLengthMs ?? 0,
+          b.event.weight ?? Number.NaN,
+        ]),
       );
       expect(cols.users).toEqual([...new Set(batch.map((b) => b.event.user))].sort(byName));
     } finally {

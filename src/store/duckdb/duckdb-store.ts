@@ -46,6 +46,8 @@ import { bulkIngestCsv } from "./bulk-ingest.js";
 import { EventKeyFilter } from "./event-key-filter.js";
 import { IdleCheckpoints } from "./idle-checkpoints.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { PlayCodes } from "./play-codes.js";
+import { scanPlayColumns } from "./scan-plays.js";
 
 /**
  * The embedded default store: one DuckDB file. DuckDB lets one process write a file at a time; a second
@@ -214,7 +216,7 @@ export class DuckDbEventStore implements EventStore {
     bulkIngestCsv(
       (body) =>
         this.one((s) => {
-          s.forgetStoredEventIds();
+          s.forgetWrittenPlays();
           return body(s.connection);
         }),
       file,
@@ -232,6 +234,8 @@ class DuckDbConnectionStore {
    * until first needed, and again after plays are written any other way (forgetStoredEventIds).
    */
   private storedEventIds: EventKeyFilter | null = null;
+  /** The users' and items' codes (play-codes.ts), read on first use; null again after a failed write. */
+  private codes: PlayCodes | null = null;
   /** Appenders kept open between calls, by table (appendTo). */
   private readonly appenders = new Map<string, Appender>();
 
@@ -363,9 +367,13 @@ class DuckDbConnectionStore {
     }
   }
 
-  /** Plays were written other than by appendPlays (the bulk path): the filter is read again when next needed. */
-  forgetStoredEventIds(): void {
+  /**
+   * Plays were written other than by appendPlays (the bulk path): the key filter and the codes are read again
+   * when next needed.
+   */
+  forgetWrittenPlays(): void {
     this.storedEventIds = null;
+    this.codes = null;
   }
 
   /** Built from the store on first use (a scan of the keys with an event id), larger when it fills up. */
@@ -429,40 +437,58 @@ class DuckDbConnectionStore {
     } else for (const row of unique) lookedUp.push(row); // a spread of 200k rows overflows the stack
     // One caller that only counts needs no keys back; otherwise the stored keys say whose rows went in.
     const one = writes.length === 1 && !writes[0].options.listInserted;
-    const results = await this.transaction(async () => {
-      const stored = new Set<bigint>();
-      let inserted = 0;
-      if (direct.length > 0) {
-        await this.appendRows("plays", direct, true);
-        inserted += direct.length;
-        if (!one) for (const row of direct) stored.add(row.key);
-      }
-      if (lookedUp.length > 0) {
-        await this.conn.run("DELETE FROM plays_staging");
-        await this.appendRows("plays_staging", lookedUp, false);
-        for (const sql of newPlaysInsertSql(lookedUp)) {
-          if (one) inserted += (await this.conn.run(sql)).rowsChanged;
-          else {
-            const returned = (await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0];
-            for (const key of (returned ?? []) as bigint[]) stored.add(key);
+    let results: AppendResult[];
+    try {
+      results = await this.transaction(async () => {
+        if (!this.codes) this.codes = await PlayCodes.read(this.conn);
+        const codes = this.codes;
+        for (const row of unique) {
+          row.userCode = codes.user(row.user);
+          row.itemCode = codes.item(row.item);
+        }
+        // The new ids' codes go in with the plays that brought them. An id whose only play turns out to be a
+        // duplicate (an event id sent again under another user) keeps a code no play uses: the scan skips it.
+        const given = codes.takeNew();
+        if (given.users.length > 0) await this.appendTo("user_codes", (a) => appendCodes(a, given.users));
+        if (given.items.length > 0) await this.appendTo("item_codes", (a) => appendCodes(a, given.items));
+        const stored = new Set<bigint>();
+        let inserted = 0;
+        if (direct.length > 0) {
+          await this.appendRows("plays", direct, true);
+          inserted += direct.length;
+          if (!one) for (const row of direct) stored.add(row.key);
+        }
+        if (lookedUp.length > 0) {
+          await this.conn.run("DELETE FROM plays_staging");
+          await this.appendRows("plays_staging", lookedUp, false);
+          for (const sql of newPlaysInsertSql(lookedUp)) {
+            if (one) inserted += (await this.conn.run(sql)).rowsChanged;
+            else {
+              const returned = (await this.conn.runAndReadAll(`${sql} RETURNING event_key`)).getColumns()[0];
+              for (const key of (returned ?? []) as bigint[]) stored.add(key);
+            }
           }
         }
-      }
-      const answers: AppendResult[] = one
-        ? [{ inserted, duplicates: writes[0].batch.length - inserted }]
-        : writes.map(({ batch, options }) => {
-            // A stored key is claimed by its first row in the group (the row that went in).
-            const rows: number[] = [];
-            for (let k = 0; k < batch.length; k++) if (stored.delete(batch[k].key)) rows.push(k);
-            return {
-              inserted: rows.length,
-              duplicates: batch.length - rows.length,
-              ...(options.listInserted ? { insertedRows: rows } : {}),
-            };
-          });
-      await this.recordRuns(writes, answers);
-      return answers;
-    });
+        const answers: AppendResult[] = one
+          ? [{ inserted, duplicates: writes[0].batch.length - inserted }]
+          : writes.map(({ batch, options }) => {
+              // A stored key is claimed by its first row in the group (the row that went in).
+              const rows: number[] = [];
+              for (let k = 0; k < batch.length; k++) if (stored.delete(batch[k].key)) rows.push(k);
+              return {
+                inserted: rows.length,
+                duplicates: batch.length - rows.length,
+                ...(options.listInserted ? { insertedRows: rows } : {}),
+              };
+            });
+        await this.recordRuns(writes, answers);
+        return answers;
+      });
+    } catch (err) {
+      // Codes given in a write that did not commit are not in the store: read them again next time.
+      this.codes = null;
+      throw err;
+    }
     onCommit?.({ writes: writes.length, rows: unique.length });
     return results;
   }
@@ -573,11 +599,9 @@ class DuckDbConnectionStore {
   }
 
   /**
-   * On a connection of its own, opened for the scan, in one read transaction: DuckDB's MVCC gives it a
-   * snapshot (the plays committed when it began), so the scan neither waits for nor holds up the writes
-   * on the main connection. DuckDB runs the queries on its own threads; the rows then come into typed
-   * arrays a slice at a time, yielding to the event loop between slices, so converting millions of plays
-   * never holds a server's answers for long.
+   * On a connection of its own, opened for the scan: DuckDB's MVCC gives its read transaction a snapshot (the
+   * plays committed when it began), so the scan neither waits for nor holds up the writes on the main
+   * connection (scan-plays.ts).
    */
   async scanPlays(window: TimeWindow = {}): Promise<PlayColumns> {
     const conditions: string[] = [];
@@ -585,58 +609,9 @@ class DuckDbConnectionStore {
       conditions.push(`end_time >= make_timestamp(${Math.trunc(window.fromMs * 1000)}::BIGINT)`);
     if (window.toMs !== undefined)
       conditions.push(`end_time < make_timestamp(${Math.trunc(window.toMs * 1000)}::BIGINT)`);
-    const where = conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
     const conn = await this.instance.connect();
     try {
-      await conn.run("BEGIN TRANSACTION");
-      // Dense indices are assigned inside DuckDB so that no per-event string lookups happen in JS. The order
-      // sorts on them rather than on the names they rank (the same order): 2 M plays sorted in 11.1 s
-      // against 20.2 s by name (load 22).
-      const users = ((
-        await conn.runAndReadAll(`SELECT DISTINCT user_id FROM plays ${where} ORDER BY user_id`)
-      ).getColumns()[0] ?? []) as string[];
-      const items = ((
-        await conn.runAndReadAll(`SELECT DISTINCT item_id FROM plays ${where} ORDER BY item_id`)
-      ).getColumns()[0] ?? []) as string[];
-      const result = await conn.run(`
-        WITH s AS (SELECT * FROM plays ${where}),
-        u AS (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT user_id FROM s)),
-        i AS (SELECT item_id, (row_number() OVER (ORDER BY item_id) - 1)::INTEGER AS ix FROM (SELECT DISTINCT item_id FROM s))
-        SELECT u.ix, i.ix, epoch_ms(s.end_time)::DOUBLE, s.played_ms::DOUBLE,
-               coalesce(s.item_length_ms, 0)::DOUBLE, coalesce(s.weight, 'NaN'::DOUBLE)
-        FROM s JOIN u USING (user_id) JOIN i USING (item_id)
-        ORDER BY s.end_time, u.ix, i.ix, s.played_ms, s.event_key`);
-      await conn.run("COMMIT");
-      let n = 0;
-      for (let c = 0; c < result.chunkCount; c++) n += result.getChunk(c).rowCount;
-      const columns = {
-        users,
-        items,
-        userIndex: new Int32Array(n),
-        itemIndex: new Int32Array(n),
-        endTimeMs: new Float64Array(n),
-        playedMs: new Float64Array(n),
-        itemLengthMs: new Float64Array(n),
-        weight: new Float64Array(n),
-      };
-      const targets = [
-        columns.userIndex,
-        columns.itemIndex,
-        columns.endTimeMs,
-        columns.playedMs,
-        columns.itemLengthMs,
-        columns.weight,
-      ];
-      let at = 0;
-      for (let c = 0; c < result.chunkCount; c++) {
-        const chunk = result.getChunk(c);
-        for (let col = 0; col < targets.length; col++)
-          targets[col].set(chunk.getColumnValues(col) as number[], at);
-        at += chunk.rowCount;
-        // A chunk holds 2,048 rows: about 32 of them (65k rows, a few ms) between two yields.
-        if (c % 32 === 31) await new Promise((r) => setImmediate(r));
-      }
-      return columns;
+      return await scanPlayColumns(conn, conditions.length ? `WHERE ${conditions.join(" AND ")}` : "");
     } finally {
       conn.closeSync();
     }
@@ -1248,6 +1223,9 @@ interface PlayRow {
   requestId: string | null;
   deviceState: string | null;
   activity: string | null;
+  /** The user's and item's codes (schema 8), given on the write connection just before the append. */
+  userCode: number;
+  itemCode: number;
 }
 
 /** Converts a play for the appender; throws (a time or a duration that is not an integer) before any append. */
@@ -1270,7 +1248,18 @@ function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
     requestId: event.requestId ?? null,
     deviceState: event.context?.deviceState ?? null,
     activity: event.context?.activity ?? null,
+    userCode: -1,
+    itemCode: -1,
   };
+}
+
+/** New (code, id) entries of user_codes or item_codes. */
+function appendCodes(a: Appender, entries: readonly [number, string][]): void {
+  for (const [code, id] of entries) {
+    a.appendInteger(code);
+    a.appendVarchar(id);
+    a.endRow();
+  }
 }
 
 type Appender = Awaited<ReturnType<DuckDBConnection["createAppender"]>>;
@@ -1308,6 +1297,8 @@ function appendPlayRow(a: Appender, r: PlayRow, direct: boolean): void {
   appendOptionalVarchar(a, r.requestId);
   appendOptionalVarchar(a, r.deviceState);
   appendOptionalVarchar(a, r.activity);
+  a.appendInteger(r.userCode);
+  a.appendInteger(r.itemCode);
   a.endRow();
 }
 

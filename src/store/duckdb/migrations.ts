@@ -195,6 +195,53 @@ export const migrations: ReadonlyArray<{ version: number; description: string; s
       ALTER TABLE plays_v7 RENAME TO plays;
     `,
   },
+  {
+    version: 8,
+    description:
+      "integer codes for the users and items of plays (user_codes, item_codes), kept on each play: the training scan reads numbers",
+    // The scan joined millions of plays to their users' and items' ranks by name: most of its time (issue 14).
+    // A code is given once, in the transaction that first stores a play of that id (or before it, by the bulk
+    // path), and never changes; the unique ids make a second code for the same id fail its write rather than
+    // split a user in two. Existing plays get codes in name order. The table is rebuilt (DuckDB cannot add a
+    // NOT NULL column to a filled table), in its row order: its row groups' time ranges are what lets a
+    // write's duplicate check skip most stored plays (newPlaysInsertSql).
+    sql: `
+      CREATE TABLE user_codes (user_code INTEGER PRIMARY KEY, user_id VARCHAR NOT NULL UNIQUE);
+      CREATE TABLE item_codes (item_code INTEGER PRIMARY KEY, item_id VARCHAR NOT NULL UNIQUE);
+      INSERT INTO user_codes
+        SELECT (row_number() OVER (ORDER BY user_id) - 1)::INTEGER, user_id FROM (SELECT DISTINCT user_id FROM plays);
+      INSERT INTO item_codes
+        SELECT (row_number() OVER (ORDER BY item_id) - 1)::INTEGER, item_id FROM (SELECT DISTINCT item_id FROM plays);
+      CREATE TABLE plays_v8 (
+        event_key UHUGEINT NOT NULL,
+        event_id VARCHAR,
+        user_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        end_time TIMESTAMP NOT NULL,
+        played_ms BIGINT NOT NULL,
+        item_length_ms BIGINT,
+        weight DOUBLE,
+        device_type VARCHAR,
+        has_screen BOOLEAN,
+        context_extra VARCHAR,
+        request_text VARCHAR,
+        end_reason VARCHAR,
+        source VARCHAR,
+        ingested_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        request_id VARCHAR,
+        device_state VARCHAR,
+        activity VARCHAR,
+        user_code INTEGER NOT NULL,
+        item_code INTEGER NOT NULL
+      );
+      INSERT INTO plays_v8
+        SELECT p.*, u.user_code, i.item_code
+        FROM plays p JOIN user_codes u ON u.user_id = p.user_id JOIN item_codes i ON i.item_id = p.item_id
+        ORDER BY p.rowid;
+      DROP TABLE plays;
+      ALTER TABLE plays_v8 RENAME TO plays;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { Random } from "../core/random.js";
+import { type PlaySortColumns, sortPlayColumns } from "./play-order.js";
+
+/** n plays with few distinct values per key (many ties), times over `timeSpan` ms from `timeFrom`, on whole `step`s. */
+function randomColumns(
+  seed: number,
+  n: number,
+  timeFrom: number,
+  timeSpan: number,
+  distinct: number,
+  step: number,
+): PlaySortColumns {
+  const random = new Random(seed);
+  const keys: PlaySortColumns = {
+    endTimeMs: new Float64Array(n),
+    userIndex: new Int32Array(n),
+    itemIndex: new Int32Array(n),
+    playedMs: new Float64Array(n),
+    itemLengthMs: new Float64Array(n),
+    weight: new Float64Array(n),
+  };
+  for (let k = 0; k < n; k++) {
+    keys.endTimeMs[k] = timeFrom + Math.floor((random.int(distinct) * timeSpan) / distinct / step) * step;
+    keys.userIndex[k] = random.int(distinct) * 7;
+    keys.itemIndex[k] = random.int(distinct) * 13;
+    keys.playedMs[k] = random.int(3) * 1000;
+    keys.itemLengthMs[k] = random.int(2) * 180_000;
+    keys.weight[k] = random.next() < 0.3 ? Number.NaN : random.int(3) - 1;
+  }
+  return keys;
+}
+
+/** The obvious way: sort the rows themselves with a comparator on every key. */
+function slowSortedRows(keys: PlaySortColumns): number[][] {
+  const rows = Array.from(keys.endTimeMs, (_, k) => [
+    keys.endTimeMs[k],
+    keys.userIndex[k],
+    keys.itemIndex[k],
+    keys.playedMs[k],
+    keys.itemLengthMs[k],
+    keys.weight[k],
+  ]);
+  const weightOrder = (a: number, b: number) =>
+    Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : Number.isNaN(b) ? -1 : a - b;
+  return rows.sort((a, b) => {
+    for (let c = 0; c < 5; c++) if (a[c] !== b[c]) return a[c] - b[c];
+    return weightOrder(a[5], b[5]);
+  });
+}
+
+function rows(c: PlaySortColumns): number[][] {
+  return Array.from(c.endTimeMs, (_, k) => [
+    c.endTimeMs[k],
+    c.userIndex[k],
+    c.itemIndex[k],
+    c.playedMs[k],
+    c.itemLengthMs[k],
+    c.weight[k],
+  ]);
+}
+
+describe("sortPlayColumns", () => {
+  it("orders plays as a comparator sort on every key does", async () => {
+    const cases = [
+      // Times over decades in ms (past 2^32 steps) and in minutes, a few hours, before 1970; ranks that fit
+      // one word together and ranks that do not.
+      { seed: 1, n: 2_000, from: Date.UTC(1999, 0, 1), span: 25 * 365 * 86_400_000, distinct: 50, step: 1 },
+      {
+        seed: 2,
+        n: 2_000,
+        from: Date.UTC(1999, 0, 1),
+        span: 25 * 365 * 86_400_000,
+        distinct: 50,
+        step: 60_000,
+      },
+      { seed: 3, n: 3_000, from: Date.UTC(2024, 0, 1), span: 4 * 3_600_000, distinct: 6, step: 1 },
+      { seed: 4, n: 1_000, from: Date.UTC(1960, 0, 1), span: 86_400_000, distinct: 3, step: 1 },
+      { seed: 5, n: 1, from: 0, span: 1, distinct: 1, step: 1 },
+      { seed: 6, n: 0, from: 0, span: 1, distinct: 1, step: 1 },
+    ];
+    for (const c of cases) {
+      const columns = randomColumns(c.seed, c.n, c.from, c.span, c.distinct, c.step);
+      const expected = slowSortedRows(columns);
+      let users = 0;
+      let items = 0;
+      for (const u of columns.userIndex) users = Math.max(users, u + 1);
+      for (const i of columns.itemIndex) items = Math.max(items, i + 1);
+      for (const [u, i] of [
+        [users, items],
+        [users + 70_000, items + 70_000],
+      ]) {
+        let pauses = 0;
+        const sorted = await sortPlayColumns(columns, u, i, async () => {
+          pauses++;
+        });
+        expect(rows(sorted)).toEqual(expected);
+        if (c.n > 1) expect(pauses).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("hands back rows already in order as they are", async () => {
+    const sorted = await sortPlayColumns(
+      randomColumns(9, 500, Date.UTC(2024, 0, 1), 86_400_000, 20, 1),
+      20,
+      20,
+    );
+    expect(await sortPlayColumns(sorted, 20, 20)).toBe(sorted);
+  });
+});
