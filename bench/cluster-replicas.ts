@@ -4,7 +4,9 @@
  * same plays and model (the baseline, measured in the same run). Figures:
  *   - requests/s and p50/p99 of GET recommendations at one replica, at both at once, and at the DuckDB server;
  *   - p99 while a replica swaps in a new model (from the registry's announcement until it serves it) against
- *     its steady p99 (target: at most 3x), and failed requests (target: 0);
+ *     its steady p99 (target: at most 3x), and failed requests (target: 0); the replica's own longest
+ *     event-loop delay over the same two windows (its /metrics), which does not depend on how many
+ *     ordinary requests the swap's window holds;
  *   - bus apply latency: from a replica's 202 for a play to the other replica answering from it (target p99 <= 1 s);
  *   - a replica SIGKILLed and restarted: failures at the other meanwhile (target 0), and the time from restart
  *     to serving the current model with the same answers (target <= 10 s).
@@ -146,6 +148,21 @@ function summary(samples: Sample[], seconds?: number) {
   };
 }
 
+/**
+ * The replica's event-loop delay since the previous call (its /metrics gauges, reset by each scrape), in ms:
+ * the longest turn its serving thread could not answer in; null when the replica does not report it.
+ */
+async function eventLoopOf(url: string): Promise<{ maxMs: number; p99Ms: number } | null> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => {
+    const m = new RegExp(`^${name} ([\\d.e+-]+)$`, "m").exec(text);
+    return m ? Math.round(Number(m[1]) * 1e4) / 10 : null;
+  };
+  const maxMs = gauge("tastebud_event_loop_delay_max_seconds");
+  const p99Ms = gauge("tastebud_event_loop_delay_p99_seconds");
+  return maxMs === null || p99Ms === null ? null : { maxMs, p99Ms };
+}
+
 async function steady(urls: string[], users: string[], seconds: number) {
   const drives = urls.map((u) => drive(u, users, 4));
   await sleep(seconds * 1000);
@@ -221,13 +238,20 @@ export async function clusterReplicasBench(log: (t: string) => void) {
     // replica fetches its files from the store first, as a replica on another machine does).
     const registry = await PostgresEventStore.open(pgUrl);
     const announced = new Map<string, number>();
+    // The replica's event-loop window starts when the version is announced (it hears it at the same time).
+    let swapLoopFrom: Promise<unknown> = Promise.resolve();
     const watching = await registry.watchModels((version) => {
-      if (version && !announced.has(version)) announced.set(version, Date.now());
+      if (version && !announced.has(version)) {
+        announced.set(version, Date.now());
+        swapLoopFrom = eventLoopOf(a.url).catch(() => null);
+      }
     });
     const swapOnce = async (publish: () => Promise<string>) => {
+      await eventLoopOf(a.url);
       const steadyRun = drive(a.url, users, 4);
       await sleep(8000);
       await steadyRun.stop();
+      const steadyLoop = await eventLoopOf(a.url);
       const driving = drive(a.url, users, 4);
       const version = await publish();
       let swappedAt = 0;
@@ -236,6 +260,8 @@ export async function clusterReplicasBench(log: (t: string) => void) {
         if (h.model === version) swappedAt = Date.now();
         else await sleep(20);
       }
+      await swapLoopFrom;
+      const swapLoop = await eventLoopOf(a.url);
       await sleep(1000);
       await driving.stop();
       const from = announced.get(version) ?? Number.NaN;
@@ -245,6 +271,8 @@ export async function clusterReplicasBench(log: (t: string) => void) {
         swapMs: swappedAt - from,
         steady: summary(steadyRun.samples),
         during: summary(inSwap),
+        // The serving thread's event-loop delay, steady (the 8 s above) and from announcement to serving.
+        eventLoop: { steady: steadyLoop, during: swapLoop },
         failedInRun:
           driving.samples.filter((s) => !s.ok).length + steadyRun.samples.filter((s) => !s.ok).length,
       };
@@ -376,6 +404,14 @@ export async function clusterReplicasBench(log: (t: string) => void) {
         swapFromStoreP99ToSteadyP99: ratio(
           fromStore.during.p99Ms ?? undefined,
           fromStore.steady.p99Ms ?? undefined,
+        ),
+        swapLoopMaxToSteadyLoopMax: ratio(
+          sameMachine.eventLoop.during?.maxMs,
+          sameMachine.eventLoop.steady?.maxMs,
+        ),
+        swapFromStoreLoopMaxToSteadyLoopMax: ratio(
+          fromStore.eventLoop.during?.maxMs,
+          fromStore.eventLoop.steady?.maxMs,
         ),
       },
       swap,

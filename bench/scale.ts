@@ -29,8 +29,8 @@ import { foldPlays } from "../src/core/affinity/cells.js";
 import { bprLayout } from "../src/core/affinity/kernel/bpr-wasm.js";
 import { buildPairwiseSet, pairwiseBytesPerInteraction } from "../src/core/affinity/pairwise-set.js";
 import { simulateInteractions } from "../src/core/simulate/interactions.js";
-import { resolveThreads } from "../src/pipeline/threads/workers.js";
 import { trainFactorsOnThreads } from "../src/pipeline/train.js";
+import { resolveThreads } from "../src/threads/index.js";
 import { appendResult, commit, median } from "./record.js";
 
 const args = process.argv.slice(2);

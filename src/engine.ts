@@ -173,6 +173,7 @@ export class Engine {
     await this.replication.close();
     await this.home.flush();
     await this.rewrites.flush();
+    await this.ctx.models.close();
     await this.ctx.store.close();
   }
 }

@@ -1,7 +1,7 @@
 import { type FactorTrainer, type TimedPlayTable, trainFactors } from "../core/affinity/affinity-model.js";
 import type { PlayColumns } from "../store/event-store.js";
+import { resolveThreads } from "../threads/index.js";
 import { trainBprThreaded } from "./threads/bpr-threads.js";
-import { resolveThreads } from "./threads/workers.js";
 
 /** The store's columns as the core's play table (no copies: the typed arrays are shared). */
 export function playTableFromColumns(columns: PlayColumns): TimedPlayTable {

@@ -596,16 +596,18 @@ describe("documentation and operations", () => {
     expect(text).toContain(`tastebud_model_info{version="${version}"} 1`);
     expect(text).toMatch(new RegExp(`^tastebud_events_stored ${await engine.store.countPlays()}$`, "m"));
     expect(text).toContain("# TYPE tastebud_http_requests_total counter");
+    expect(text).toMatch(/^tastebud_event_loop_delay_max_seconds [\d.e-]+$/m);
+    expect(text).toMatch(/^tastebud_event_loop_delay_p99_seconds [\d.e-]+$/m);
     // The request batches above (POST /v1/requests) rejected one row each time: counted by outcome.
     const rejected = /^tastebud_batch_rows_total\{route="\/v1\/requests",outcome="rejected"\} (\d+)$/m.exec(
       text,
     );
     expect(Number(rejected?.[1])).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/^tastebud_batch_rows_total\{route="\/v1\/requests",outcome="accepted"\} \d+$/m);
-    // Every sample line is `name{labels} value` or `name value`.
+    // Every sample line is `name{labels} value` or `name value` (names as Prometheus spells them).
     for (const line of text.trim().split("\n")) {
       if (line.startsWith("#")) continue;
-      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [\d.e+-]+$/);
+      expect(line).toMatch(/^[a-z_][a-z0-9_]*(\{[^}]*\})? [\d.e+-]+$/);
     }
   });
 });

@@ -16,6 +16,7 @@ import { NoModelError } from "../services/serving-model.js";
 import { StoreError } from "../store/event-store.js";
 import { Mutex } from "../store/mutex.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
+import { EventLoopDelay } from "./event-loop-delay.js";
 import { TrainJobs } from "./jobs.js";
 import { checkJsonLimits, defaultJsonLimits, type JsonLimits } from "./json-limits.js";
 import { Metrics } from "./metrics.js";
@@ -219,6 +220,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     },
   });
   const metrics = new Metrics();
+  const eventLoop = new EventLoopDelay();
   const storeLock = new Mutex();
   const storedPlays = new StoredPlays(() => storeLock.run(() => engine.store.countPlays()));
   const jobs = new TrainJobs({
@@ -344,6 +346,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   // Training holds the engine: closing cancels a running job (its thread stops; the previous model stays
   // current) and waits until it has stopped, before the caller closes the store.
   app.addHook("onClose", async () => {
+    eventLoop.close();
     await jobs.stop();
   });
 
@@ -456,6 +459,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     healthProbeMs: options.healthProbeMs ?? 1000,
     jobs,
     metrics,
+    eventLoop,
     storedPlays,
   };
   // One plugin per capability; each declares its own routes and schemas (src/server/routes/).

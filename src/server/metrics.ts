@@ -50,7 +50,13 @@ export class Metrics {
   }
 
   /** The whole exposition, with the gauges the caller reads at scrape time. */
-  render(gauges: { modelVersion: string | null; eventsStored: number | null; training: boolean }): string {
+  render(gauges: {
+    modelVersion: string | null;
+    eventsStored: number | null;
+    training: boolean;
+    /** The serving thread's event-loop delay since the previous scrape (EventLoopDelay.take). */
+    eventLoop?: { maxSeconds: number; p99Seconds: number };
+  }): string {
     const out: string[] = [];
     out.push(
       "# HELP tastebud_http_requests_total HTTP requests answered, by route pattern, method and status.",
@@ -96,6 +102,19 @@ export class Metrics {
     out.push("# HELP tastebud_events_stored Plays in the event store.");
     out.push("# TYPE tastebud_events_stored gauge");
     if (gauges.eventsStored !== null) out.push(`tastebud_events_stored ${gauges.eventsStored}`);
+
+    if (gauges.eventLoop) {
+      out.push(
+        "# HELP tastebud_event_loop_delay_max_seconds Longest delay of the serving thread's event loop since the previous scrape.",
+      );
+      out.push("# TYPE tastebud_event_loop_delay_max_seconds gauge");
+      out.push(`tastebud_event_loop_delay_max_seconds ${gauges.eventLoop.maxSeconds}`);
+      out.push(
+        "# HELP tastebud_event_loop_delay_p99_seconds 99th percentile of the serving thread's event-loop delay since the previous scrape.",
+      );
+      out.push("# TYPE tastebud_event_loop_delay_p99_seconds gauge");
+      out.push(`tastebud_event_loop_delay_p99_seconds ${gauges.eventLoop.p99Seconds}`);
+    }
     return `${out.join("\n")}\n`;
   }
 }

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "../config.js";
+import { buildCatalogueView } from "../core/serving/catalogue-view.js";
 import { simulateWorld } from "../core/simulate/index.js";
 import { Engine } from "../engine.js";
 import { catalogueItemSchema } from "../schema/events.js";
@@ -31,7 +32,7 @@ function arrayFilesIn(spy: unknown): string[] {
 }
 
 describe.skipIf(unreachable !== null)("swapping in a model version on a PostgreSQL store", () => {
-  it("a replica elsewhere fetches and reads the version's arrays off the serving thread, and answers as the trainer", async () => {
+  it("a replica elsewhere fetches and reads the version's arrays and the catalogue off the serving thread, and answers as the trainer", async () => {
     const world = simulateWorld({ users: 80, items: 400, days: 20, seed: 12 });
     const url = await scratch.create();
     const trainer = await Engine.open({
@@ -75,6 +76,9 @@ describe.skipIf(unreachable !== null)("swapping in a model version on a PostgreS
       expect(arrayFilesIn(fs.readFileSync)).toEqual([]);
       expect(arrayFilesIn(fs.writeFileSync)).toEqual([]);
       expect(queries.filter((q) => /\bbytes\b/.test(q) && !q.trimStart().startsWith("COPY"))).toEqual([]);
+      // Nor the catalogue: read and aligned with the model on the reading thread, as this thread would.
+      expect(queries.filter((q) => /\bFROM items\b/.test(q))).toEqual([]);
+      expect(served?.view).toEqual(buildCatalogueView(served!.model, await replica.store.getItems()));
       const user = world.truth.users[5];
       expect(await replica.recommend.forUser(user, { n: 5 })).toEqual(
         await trainer.recommend.forUser(user, { n: 5 }),

@@ -1,5 +1,6 @@
 import type { CatalogueItem, PlayEvent, RequestEvent } from "../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../schema/impressions.js";
+import type { CatalogueSource } from "./catalogue-source.js";
 
 /**
  * The small interface every event store adapter implements. The embedded DuckDB store is the default; a
@@ -53,6 +54,12 @@ export interface EventStore {
   /** Adds spent ε per user to the ledger, in one transaction. */
   addPrivacySpent(increments: ReadonlyMap<string, number>): Promise<void>;
   getItems(ids?: readonly string[]): Promise<CatalogueItem[]>;
+  /**
+   * Where a worker thread of this process can read the catalogue with a connection of its own, so a
+   * serving replica swapping in a model does not read and parse it on the thread answering requests.
+   * Absent on a store one process owns (its catalogue is read through getItems).
+   */
+  readonly catalogueSource?: CatalogueSource;
   /** Appends impressions in one transaction; an impressionId already stored is skipped. */
   appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult>;
   /** Appends feedback in one transaction; the same (impressionId, kind, time) again is skipped. */

@@ -16,8 +16,9 @@ import {
 } from "../../core/affinity/kernel/bpr-wasm.js";
 import type { PairwiseSet } from "../../core/affinity/pairwise-set.js";
 import { Random } from "../../core/random.js";
+import { resolveThreads } from "../../threads/index.js";
 import type { BprWorkerData } from "./bpr-worker.js";
-import { resolveThreads, ThreadWorker } from "./workers.js";
+import { ThreadWorker } from "./workers.js";
 
 export interface ThreadedBprOptions extends Partial<BprOptions> {
   /** Threads to train on; 0 or undefined = every core (os.availableParallelism()), 1 = this thread. */

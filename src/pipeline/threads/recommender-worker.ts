@@ -5,9 +5,9 @@
  * of `tastebud train` (the issue bounds it at +50%).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { runAtBackgroundPriority } from "../../threads/index.js";
 import { trainServedTopN } from "../topn.js";
 import { type RecommenderWorkerData, transferablesOf } from "./train-threads.js";
-import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("recommender-worker.ts runs as a worker thread");

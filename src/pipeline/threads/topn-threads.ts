@@ -8,7 +8,8 @@ import {
   approximateTopN,
   type TopN,
 } from "../../core/topn/index.js";
-import { firstMessageOf, startWorker } from "./workers.js";
+import { firstMessageOf } from "../../threads/index.js";
+import { startWorker } from "./workers.js";
 
 export interface TopNWorkerData {
   model: FactorModel;

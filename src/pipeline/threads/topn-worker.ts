@@ -6,9 +6,9 @@
 import { renameSync } from "node:fs";
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { ApproximateIndex, measureRecall, searchRecallFloor } from "../../core/topn/index.js";
+import { runAtBackgroundPriority } from "../../threads/index.js";
 import { writeFileSynced } from "../model-files.js";
 import type { TopNWorkerData, TopNWorkerResult } from "./topn-threads.js";
-import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("topn-worker.ts runs as a worker thread");

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { trainAffinityModelWith } from "../../core/affinity/affinity-model.js";
+import { runAtBackgroundPriority } from "../../threads/index.js";
 import { saveModel } from "../model-files.js";
 import { fitServedResolveBlend } from "../resolve-blend.js";
 import { trainFactorsOnThreads } from "../train.js";
@@ -15,7 +16,6 @@ import {
   trainServedTopNOffThread,
   transferablesOf,
 } from "./train-threads.js";
-import { runAtBackgroundPriority } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("train-worker.ts runs as a worker thread");

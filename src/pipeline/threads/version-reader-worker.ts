@@ -1,23 +1,48 @@
 /**
- * Reads one model version's folder for serving (see version-reader.ts) and posts it back, its typed
- * arrays transferred rather than copied.
+ * Reads model versions' folders for serving (see version-reader.ts), one message per version, and posts
+ * each back with its typed arrays transferred rather than copied. Stays until its parent ends it.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
+import { buildCatalogueView } from "../../core/serving/catalogue-view.js";
+import { readCatalogue } from "../../store/catalogue-source.js";
 import { loadManifest, loadModel, loadModelExtra, loadTopN } from "../model-files.js";
 import { transferablesOf } from "./train-threads.js";
-import type { VersionFiles, VersionReadRequest } from "./version-reader.js";
+import type { VersionFiles, VersionReaderMessage, VersionReadRequest } from "./version-reader.js";
 
 const port = parentPort;
 if (!port) throw new Error("version-reader-worker.ts runs as a worker thread");
-const { dir, withModel, extras } = workerData as VersionReadRequest;
-const { model, manifest } = withModel ? loadModel(dir) : { model: null, manifest: loadManifest(dir) };
-const files: VersionFiles = {
-  manifest,
-  model,
-  recommender: loadTopN(dir, manifest),
-  extras: Object.fromEntries(extras.map((name) => [name, loadModelExtra(dir, manifest, name)])),
-};
-port.postMessage(files, [
-  ...(model ? transferablesOf(model) : []),
-  ...(files.recommender ? transferablesOf(files.recommender) : []),
-]);
+
+async function readVersion({ dir, withModel, extras, catalogue }: VersionReadRequest): Promise<VersionFiles> {
+  const { model, manifest } = withModel ? loadModel(dir) : { model: null, manifest: loadManifest(dir) };
+  const modelItems = model?.items ?? catalogue?.modelItems;
+  if (catalogue && !modelItems) throw new Error(`reading ${dir}: the catalogue view needs the model's items`);
+  return {
+    manifest,
+    model,
+    recommender: loadTopN(dir, manifest),
+    extras: Object.fromEntries(extras.map((name) => [name, loadModelExtra(dir, manifest, name)])),
+    view:
+      catalogue && modelItems
+        ? buildCatalogueView({ items: modelItems as string[] }, await readCatalogue(catalogue.source))
+        : null,
+  };
+}
+
+port.on("message", async ({ id, request }: { id: number; request: VersionReadRequest }) => {
+  let answer: VersionReaderMessage;
+  try {
+    answer = { id, files: await readVersion(request) };
+  } catch (err) {
+    answer = { id, error: err instanceof Error ? err : new Error(String(err)) };
+  }
+  port.postMessage(
+    answer,
+    "files" in answer
+      ? [
+          ...(answer.files.model ? transferablesOf(answer.files.model) : []),
+          ...(answer.files.recommender ? transferablesOf(answer.files.recommender) : []),
+          ...(answer.files.view ? [answer.files.view.modelIndexOf.buffer as ArrayBuffer] : []),
+        ]
+      : [],
+  );
+});

@@ -9,7 +9,8 @@ import {
   type WrmfOptions,
   wrmfSides,
 } from "../../core/affinity/wrmf.js";
-import { resolveThreads, ThreadWorker } from "./workers.js";
+import { resolveThreads } from "../../threads/index.js";
+import { ThreadWorker } from "./workers.js";
 
 export interface WrmfWorkerData {
   /** User and item factors, on SharedArrayBuffers. */

@@ -9,7 +9,7 @@ import type { RouteContext } from "./route-context.js";
 /** Health, Prometheus metrics and the OpenAPI document. */
 export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx) => {
   const api = plain.withTypeProvider<ZodTypeProvider>();
-  const { engine, jobs, metrics, storedPlays } = ctx;
+  const { engine, jobs, metrics, eventLoop, storedPlays } = ctx;
   const storeProbe = new StoreProbe(
     () => storedPlays.take(() => withinMs(engine.store.countPlays(), storeCheckMs)),
     ctx.healthProbeMs,
@@ -69,6 +69,7 @@ export const operationsRoutes: FastifyPluginAsync<RouteContext> = async (plain, 
         modelVersion: await servingVersion(engine, plain.log),
         eventsStored: await storedPlays.current(),
         training: jobs.active !== null,
+        eventLoop: eventLoop.take(),
       });
       return reply.type("text/plain; version=0.0.4; charset=utf-8").send(text);
     },

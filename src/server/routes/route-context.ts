@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../engine.js";
 import type { Mutex } from "../../store/mutex.js";
+import type { EventLoopDelay } from "../event-loop-delay.js";
 import type { TrainJobs } from "../jobs.js";
 import type { Metrics } from "../metrics.js";
 
@@ -26,6 +27,8 @@ export interface RouteContext {
   healthProbeMs: number;
   jobs: TrainJobs;
   metrics: Metrics;
+  /** The serving thread's event-loop delay, reported by /metrics per scrape. */
+  eventLoop: EventLoopDelay;
   storedPlays: StoredPlays;
 }
 

@@ -1,10 +1,9 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
 import type pg from "pg";
 import copyStreams from "pg-copy-streams";
-import { firstMessageOf, workerBootstrap } from "../../pipeline/threads/workers.js";
+import { firstMessageOf, startModuleWorker } from "../../threads/index.js";
 import { writeCopiedField } from "./copy-binary.js";
 
 /**
@@ -53,10 +52,8 @@ export interface ModelFetchRequest {
  * requests, and the quiet bench's p99 during a swap from the store stayed at 3.8x the steady one.
  */
 export function fetchModelFilesOffThread(request: ModelFetchRequest): Promise<boolean> {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const entry = new URL(`./model-fetch-worker.${fromSource ? "ts" : "js"}`, import.meta.url);
   return firstMessageOf(
-    new Worker(workerBootstrap(entry.href, true), { eval: true, workerData: request }),
+    startModuleWorker(import.meta.url, "model-fetch-worker", request, { background: true }),
     "the model-fetching thread",
   );
 }

@@ -8,6 +8,7 @@ import Cursor from "pg-cursor";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
 import type { BulkCsvPlan, BulkFileIngest, BulkIngestOptions } from "../bulk-ingest.js";
+import type { CatalogueSource } from "../catalogue-source.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -38,6 +39,7 @@ import {
   storeSummary,
 } from "../summary-queries.js";
 import { type BulkInsertMethod, type PostgresBulkContext, postgresBulkIngestCsv } from "./bulk-ingest.js";
+import { selectItems } from "./catalogue-items.js";
 import { binaryCopyOfFiles } from "./copy-binary.js";
 import { copyLine } from "./copy-text.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
@@ -658,21 +660,12 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
   }
 
   async getItems(ids?: readonly string[]): Promise<CatalogueItem[]> {
-    if (ids && ids.length === 0) return [];
-    const rows = await this.rows(
-      `SELECT item_id, title, creators, kind, length_ms::float8, tags, attributes FROM items
-       ${ids ? "WHERE item_id = ANY($1::text[])" : ""}`,
-      ids ? [[...new Set(ids)]] : [],
-    );
-    return rows.map((r) => ({
-      id: r[0] as string,
-      title: r[1] as string,
-      creators: r[2] as string[],
-      kind: r[3] as CatalogueItem["kind"],
-      ...(r[4] === null ? {} : { lengthMs: r[4] as number }),
-      tags: r[5] as string[],
-      attributes: r[6] as CatalogueItem["attributes"],
-    }));
+    return this.client((c) => selectItems(c, ids));
+  }
+
+  /** Worker threads read the catalogue on a connection of their own (see EventStore.catalogueSource). */
+  get catalogueSource(): CatalogueSource {
+    return { kind: "postgres", url: this.url };
   }
 
   async appendImpressions(batch: readonly ImpressionEvent[], source: string): Promise<AppendResult> {

@@ -4,13 +4,14 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { BACKGROUND_NICE, workerBootstrap } from "./workers.js";
+import { BACKGROUND_NICE } from "./background-priority.js";
+import { workerBootstrap } from "./module-worker.js";
 
 /** Runs runAtBackgroundPriority on a worker thread (from source, as startWorker does) and returns that thread's nice value. */
 function niceOfAWorkerThatLowersItself(): Promise<number> {
   const tsxDir = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
   const tsx = pathToFileURL(join(tsxDir, "dist/esm/api/index.mjs")).href;
-  const workers = new URL("./workers.ts", import.meta.url).href;
+  const workers = new URL("./background-priority.ts", import.meta.url).href;
   const code = `
     const { parentPort } = await import("node:worker_threads");
     const { getPriority } = await import("node:os");
