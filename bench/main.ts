@@ -184,7 +184,15 @@ async function main() {
     ],
     ["resolve-decision", () => resolveDecisionBench()],
     ["playlists", () => playlistsBench()],
-    ["privacy", () => privacyBench({ table: flag("--table"), latencyOnly: args.includes("--latency-only") })],
+    [
+      "privacy",
+      () =>
+        privacyBench({
+          table: flag("--table"),
+          latencyOnly: args.includes("--latency-only"),
+          compareHnsw: args.includes("--compare-hnsw"),
+        }),
+    ],
     ["foldin", () => foldInBench(log)],
     ["kernels", () => kernelsBench()],
     [

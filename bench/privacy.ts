@@ -8,21 +8,41 @@
  *   npm run bench -- privacy [--table PATH]   # PATH: another GloVe/word2vec file to time opening (its
  *                                             # saved index beside it is removed first: the first opening builds)
  *   npm run bench -- privacy --latency-only   # table, perturbation and Laplace's search comparison only
+ *   ... --table PATH --compare-hnsw          # also the HNSW first opening (the path before the IVF), same run
  */
 import { existsSync, rmSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { deniability, vocabularySample } from "../src/core/privacy/deniability.js";
 import { runIntentTask } from "../src/core/privacy/intent.js";
 import {
+  IVF_NPROBE_NEAREST,
+  IVF_NPROBE_ROWS,
+  type IvfIndex,
+  IvfNearestWord,
+  ivfNeighbourSearch,
+} from "../src/core/privacy/ivf.js";
+import {
+  DEFAULT_EXPANSION_SEARCH,
   ExactNearestWord,
   IndexedNearestWord,
   type MechanismName,
   MultivariateLaplace,
+  type NearestWord,
 } from "../src/core/privacy/mechanisms.js";
-import { computeNeighbourhoods } from "../src/core/privacy/neighbours.js";
+import {
+  computeNeighbourhoods,
+  emptyIndex,
+  exactNearest,
+  indexSearch,
+  type NeighbourSearch,
+} from "../src/core/privacy/neighbours.js";
 import { perturbText, tokenize } from "../src/core/privacy/text.js";
 import { Random } from "../src/core/random.js";
-import { defaultEmbeddingPath, loadEmbeddingTable } from "../src/pipeline/privacy-files.js";
+import {
+  defaultEmbeddingPath,
+  type LargeIndexKind,
+  loadEmbeddingTable,
+} from "../src/pipeline/privacy-files.js";
 import { PrivacyTable } from "../src/services/privacy.js";
 import { loadIntentSplit } from "../src/services/privacy-eval.js";
 import { percentiles } from "./record.js";
@@ -67,29 +87,39 @@ async function timed<T>(
 
 /**
  * Opening a large table as privacy mode does, twice: first with no cache beside it (its saved index and
- * Δ are removed: parse, hash, HNSW build, Δ_min, Δ_max, save), then again (parse, hash, view the saved
- * index). Then the cost of lazy rows: 2,000 words' neighbour rows on first use.
+ * Δ are removed: parse, hash, IVF build, Δ_min, Δ_max, save), then again (parse, hash, read the saved
+ * lists). With compareHnsw, first the old path's first opening (HNSW build) in the same run. Then the cost
+ * of lazy rows (2,000 words' rows on first use) and how the IVF's answers agree with exact search per nprobe:
+ * the 64-neighbour rows of 300 words, and Laplace's nearest word to 300 noisy vectors (ε = 10), beside the
+ * HNSW's when it was built.
  */
-async function openCost(path: string) {
-  for (const cache of [`${path}.hnsw.usearch`, `${path}.hnsw.json`]) rmSync(cache, { force: true });
+async function openCost(path: string, compareHnsw: boolean) {
+  for (const cache of [`${path}.hnsw.usearch`, `${path}.hnsw.json`, `${path}.ivf.bin`])
+    rmSync(cache, { force: true });
   const bytes = statSync(path).size;
-  const opening = async () => {
-    const r = await timed(() => PrivacyTable.open(path));
+  const opening = async (largeIndex: LargeIndexKind) => {
+    const r = await timed(() => PrivacyTable.open(path, { largeIndex }));
     const pt = r.value;
     return {
       pt,
       report: {
+        index: largeIndex,
         cached: pt.cached,
         wallSeconds: r.wallSeconds,
         cpuSeconds: r.cpuSeconds,
         load: r.load,
         steps: pt.openSeconds,
         parseMBPerSecond: Math.round(bytes / 1e6 / pt.openSeconds.read),
+        deltaMin: pt.neighbourhoods.deltaMin,
+        deltaMax: pt.neighbourhoods.deltaMax,
       },
     };
   };
-  const first = await opening();
-  const second = await opening();
+  if (compareHnsw) log("first opening with the HNSW index (before) ...");
+  const hnsw = compareHnsw ? await opening("hnsw") : null;
+  log("first and second opening with the IVF index ...");
+  const first = await opening("ivf");
+  const second = await opening("ivf");
   const pt = second.pt;
   const rng = new Random(12);
   const words = Array.from({ length: 2000 }, () => rng.int(pt.table.size));
@@ -99,6 +129,8 @@ async function openCost(path: string) {
     pt.neighbourhoods.rowOf(w);
     ms.push(performance.now() - t0);
   }
+  log("IVF and HNSW against exact search ...");
+  const agreement = pt.ivf ? ivfAgreement(pt, compareHnsw ? `${path}.hnsw.usearch` : null) : null;
   return {
     path,
     bytes,
@@ -106,15 +138,87 @@ async function openCost(path: string) {
     dimensions: pt.table.dimensions,
     deltaMin: pt.neighbourhoods.deltaMin,
     deltaMax: pt.neighbourhoods.deltaMax,
+    ...(hnsw ? { hnswFirstOpening: hnsw.report } : {}),
     firstOpening: first.report,
     secondOpening: second.report,
     lazyRowMs: percentiles(ms),
+    agreement,
     targetSeconds: 30,
   };
 }
 
+/** IVF (per nprobe) and HNSW answers against the exact scan on the large table (see openCost). */
+function ivfAgreement(pt: PrivacyTable, hnswPath: string | null) {
+  const table = pt.table;
+  const ivf = pt.ivf as IvfIndex;
+  const d = table.dimensions;
+  const k = 64;
+  const rng = new Random(21);
+  const words = Array.from({ length: 300 }, () => rng.int(table.size));
+  const exactRows = words.map((w) =>
+    exactNearest(table, table.vector(w), k + 1)
+      .filter((i) => i !== w)
+      .slice(0, k),
+  );
+  const laplace = new MultivariateLaplace(table, new ExactNearestWord(table), 10);
+  const noise = new Float64Array(d);
+  const noisy = new Float32Array(words.length * d);
+  words.forEach((w, q) => {
+    laplace.drawNoise(rng, noise);
+    for (let j = 0; j < d; j++) noisy[q * d + j] = table.vectors[w * d + j] + noise[j];
+  });
+  const exactWord = new Int32Array(words.length);
+  new ExactNearestWord(table).nearestMany(noisy, words.length, exactWord);
+  const score = (search: NeighbourSearch, nearest: NearestWord) => {
+    let hits = 0;
+    let t = performance.now();
+    words.forEach((w, q) => {
+      const found = new Set(
+        Array.from(search(table.vector(w), k + 1), Number)
+          .filter((i) => i !== w)
+          .slice(0, k),
+      );
+      for (const id of exactRows[q]) if (found.has(id)) hits++;
+    });
+    const rowMs = (performance.now() - t) / words.length;
+    const out = new Int32Array(words.length);
+    t = performance.now();
+    nearest.nearestMany(noisy, words.length, out);
+    const nearestMs = (performance.now() - t) / words.length;
+    let same = 0;
+    for (let q = 0; q < words.length; q++) if (out[q] === exactWord[q]) same++;
+    return {
+      rowRecall: Math.round((hits / (words.length * k)) * 10000) / 10000,
+      rowMs: Math.round(rowMs * 1000) / 1000,
+      laplaceAgrees: Math.round((same / words.length) * 1000) / 1000,
+      laplaceMs: Math.round(nearestMs * 1000) / 1000,
+    };
+  };
+  const byNprobe = [4, 8, 16, 32, 64].map((nprobe) => ({
+    nprobe,
+    ...score(ivfNeighbourSearch(ivf, nprobe), new IvfNearestWord(ivf, nprobe)),
+  }));
+  let hnsw = null;
+  if (hnswPath) {
+    const index = emptyIndex(d, DEFAULT_EXPANSION_SEARCH);
+    index.view(hnswPath);
+    hnsw = {
+      expansionSearch: DEFAULT_EXPANSION_SEARCH,
+      ...score(indexSearch(index), new IndexedNearestWord(table, 0, DEFAULT_EXPANSION_SEARCH, index)),
+    };
+  }
+  return {
+    words: words.length,
+    neighbours: k,
+    laplaceEpsilon: 10,
+    defaults: { rows: IVF_NPROBE_ROWS, nearest: IVF_NPROBE_NEAREST },
+    byNprobe,
+    hnsw,
+  };
+}
+
 export async function privacyBench(
-  args: { table?: string; latencyOnly?: boolean } = {},
+  args: { table?: string; latencyOnly?: boolean; compareHnsw?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   // With --table the large table is the subject: the shipped table's from-scratch cost is left to the plain run.
   const shipped = args.table ? { path: defaultEmbeddingPath() } : await loadCost(defaultEmbeddingPath());
@@ -123,7 +227,7 @@ export async function privacyBench(
   const pt = await PrivacyTable.open();
   const openSeconds = seconds(t);
   if (args.table) log(`opening ${args.table} twice (first without its cache) ...`);
-  const other = args.table ? await openCost(args.table) : null;
+  const other = args.table ? await openCost(args.table, args.compareHnsw ?? false) : null;
 
   // Gumbel's admissible ε start at (5 + 2 ln n)/Δ_min (a > 0 in methods.md 7b's calibration).
   const gumbelMin = (5 + 2 * Math.log(pt.table.size)) / pt.neighbourhoods.deltaMin;

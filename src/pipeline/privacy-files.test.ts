@@ -50,7 +50,7 @@ describe("a large table's lazy neighbourhoods and saved index", () => {
   const dir = mkdtempSync(join(tmpdir(), "tastebud-hnsw-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // exactUpTo 0 puts this small table on the large tables' path.
-  const options = { k: 8, exactUpTo: 0, threads: 1 };
+  const options = { k: 8, exactUpTo: 0, threads: 1, largeIndex: "hnsw" as const };
 
   it("builds and saves the index once; a second opening views it and serves the same rows and Δ", async () => {
     const path = join(dir, "t.txt");
@@ -92,6 +92,42 @@ describe("a large table's lazy neighbourhoods and saved index", () => {
     utimesSync(path, mtime, mtime);
     const again = loadNeighbourhoods(path, await readEmbeddingFile(path), options);
     expect(again.cached).toBe(false);
+  });
+
+  it("the IVF path (the default): built and saved once, read back to the same rows and Δ; rebuilt on change", async () => {
+    const path = join(dir, "i.txt");
+    const text = tableText(4, 900);
+    writeFileSync(path, text);
+    const file = await readEmbeddingFile(path);
+    const ivf = { k: 8, exactUpTo: 0 };
+    const first = loadNeighbourhoods(path, file, ivf);
+    expect(first.cached).toBe(false);
+    expect(first.ivf).not.toBeNull();
+    expect(existsSync(`${path}.ivf.bin`)).toBe(true);
+    expect(existsSync(`${path}.hnsw.usearch`)).toBe(false);
+    const second = loadNeighbourhoods(path, file, ivf);
+    expect(second.cached).toBe(true);
+    expect(second.seconds.buildIndex).toBeUndefined();
+    expect(second.neighbourhoods.deltaMin).toBe(first.neighbourhoods.deltaMin);
+    expect(second.neighbourhoods.deltaMax).toBe(first.neighbourhoods.deltaMax);
+    expect(rows(second.neighbourhoods, 900)).toEqual(rows(first.neighbourhoods, 900));
+    const exact = computeNeighbourhoods(file.table, { k: 8 });
+    // Never below the true Δ_min (and the true one on this table).
+    expect(first.neighbourhoods.deltaMin).toBeGreaterThanOrEqual(exact.deltaMin);
+    expect(first.neighbourhoods.deltaMin).toBeCloseTo(exact.deltaMin, 12);
+    let hits = 0;
+    const got = rows(first.neighbourhoods, 900);
+    rows(exact, 900).forEach((r, w) => {
+      for (const id of r) if (got[w].includes(id)) hits++;
+    });
+    expect(hits / (900 * 8)).toBeGreaterThan(0.9);
+    // A truncated file is not trusted: rebuilt.
+    writeFileSync(`${path}.ivf.bin`, readFileSync(`${path}.ivf.bin`).subarray(0, 100));
+    expect(loadNeighbourhoods(path, file, ivf).cached).toBe(false);
+    // Changed content, same size: rebuilt.
+    const at = text.indexOf("\nw5 ") + 4 + (text[text.indexOf("\nw5 ") + 4] === "-" ? 1 : 0);
+    writeFileSync(path, `${text.slice(0, at)}${(Number(text[at]) + 1) % 10}${text.slice(at + 1)}`);
+    expect(loadNeighbourhoods(path, await readEmbeddingFile(path), ivf).cached).toBe(false);
   });
 
   it("reads a gzipped table to the same vectors, hashing the compressed bytes", async () => {

@@ -6,6 +6,15 @@ import { createGunzip } from "node:zlib";
 import { type EmbeddingTable, EmbeddingTableBuilder } from "../core/privacy/embeddings.js";
 import { savedGraphDeltaMin } from "../core/privacy/hnsw-graph.js";
 import {
+  buildIvf,
+  IVF_NPROBE_ROWS,
+  type IvfIndex,
+  ivfAssignment,
+  ivfDeltaMin,
+  ivfFromAssignment,
+  ivfNeighbourSearch,
+} from "../core/privacy/ivf.js";
+import {
   computeNeighbourhoods,
   EagerNeighbourhoods,
   emptyIndex,
@@ -83,7 +92,15 @@ export interface NeighbourhoodFileOptions {
   /** Rows a lazy table holds in memory at most (default: all words). */
   lazyCapacity?: number;
   threads?: number;
+  /**
+   * The index of tables above exactUpTo: "ivf" (default; k-means lists, built in seconds, saved as
+   * `<table>.ivf.bin`) or "hnsw" (usearch's graph, what large tables used before; `<table>.hnsw.usearch`).
+   */
+  largeIndex?: LargeIndexKind;
 }
+
+export const largeIndexKinds = ["ivf", "hnsw"] as const;
+export type LargeIndexKind = (typeof largeIndexKinds)[number];
 
 export interface OpenedNeighbourhoods {
   neighbourhoods: Neighbourhoods;
@@ -94,6 +111,8 @@ export interface OpenedNeighbourhoods {
   indexPath: string | null;
   /** Large tables: the index the rows search (built, or viewing indexPath). */
   index: HnswIndex | null;
+  /** Large tables on the IVF path: its index (what Laplace's nearest-word search uses too). */
+  ivf?: IvfIndex | null;
   /** Seconds per step of this opening: index build or view, Δ_min, Δ_max, save. */
   seconds: Record<string, number>;
 }
@@ -110,7 +129,10 @@ export function loadNeighbourhoods(
   options: NeighbourhoodFileOptions = {},
 ): OpenedNeighbourhoods {
   const { table } = file;
-  if (table.size > (options.exactUpTo ?? 20_000)) return openLazyNeighbourhoods(tablePath, file, options);
+  if (table.size > (options.exactUpTo ?? 20_000))
+    return (options.largeIndex ?? "ivf") === "ivf"
+      ? openIvfNeighbourhoods(tablePath, file, options)
+      : openLazyNeighbourhoods(tablePath, file, options);
   const cachePath = `${tablePath}.neighbours.bin`;
   const key = {
     magic: CACHE_MAGIC,
@@ -260,6 +282,132 @@ export function openLazyNeighbourhoods(
     index,
     seconds,
   };
+}
+
+const IVF_MAGIC = "tastebud-ivf-v1";
+/** The IVF build's settings, part of its saved file's key (a change rebuilds). */
+const IVF_SETTINGS = { trainingSample: 50_000, iterations: 8, seed: 1 };
+
+/**
+ * A large table's neighbourhoods from an IVF index (src/core/privacy/ivf.ts): rows on first use, searched
+ * in the IVF_NPROBE_ROWS nearest lists. The index (centroids and each word's list) is saved as
+ * `<table>.ivf.bin` with a JSON header holding its key (the table's SHA-256 and size, words, dimensions,
+ * lists and build settings) and Δ_min / Δ_max, written to a temporary file, fsynced and renamed; a later
+ * opening whose key matches rebuilds the lists from the saved assignment (no k-means, no Δ). Δ_min is
+ * ivfDeltaMin (pairs within lists and across each word's two nearest lists), Δ_max sampledDeltaMax.
+ */
+export function openIvfNeighbourhoods(
+  tablePath: string,
+  file: EmbeddingFile,
+  options: NeighbourhoodFileOptions = {},
+): OpenedNeighbourhoods {
+  const { table } = file;
+  const k = Math.min(options.k ?? 64, table.size - 1);
+  const cachePath = `${tablePath}.ivf.bin`;
+  const lists = Math.max(1, Math.round(Math.sqrt(table.size)));
+  const key = {
+    magic: IVF_MAGIC,
+    sha256: file.sha256,
+    bytes: file.bytes,
+    words: table.size,
+    dimensions: table.dimensions,
+    lists,
+    ...IVF_SETTINGS,
+  };
+  const lazy = (ivf: IvfIndex, deltaMin: number, deltaMax: number) =>
+    new LazyNeighbourhoods(
+      table,
+      ivfNeighbourSearch(ivf, IVF_NPROBE_ROWS),
+      k,
+      deltaMin,
+      deltaMax,
+      false,
+      options.lazyCapacity,
+    );
+  const seconds: Record<string, number> = {};
+  let t = performance.now();
+  const saved = readIvfCache(cachePath, key, table.size, table.dimensions);
+  if (saved) {
+    const ivf = ivfFromAssignment(table, saved.centroids, saved.assignment);
+    seconds.readIndex = since(t);
+    return {
+      neighbourhoods: lazy(ivf, saved.deltaMin, saved.deltaMax),
+      cached: true,
+      cachePath,
+      indexPath: null,
+      index: null,
+      ivf,
+      seconds,
+    };
+  }
+  const build = buildIvf(table, { lists, ...IVF_SETTINGS });
+  seconds.buildIndex = since(t);
+  t = performance.now();
+  const deltaMin = ivfDeltaMin(table, build);
+  seconds.deltaMin = since(t);
+  t = performance.now();
+  const deltaMax = sampledDeltaMax(table, 512, options.threads ?? 0);
+  seconds.deltaMax = since(t);
+  t = performance.now();
+  try {
+    const header = Buffer.from(JSON.stringify({ ...key, deltaMin, deltaMax }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    const { centroids } = build.index;
+    const assignment = ivfAssignment(build.index);
+    const tmp = `${cachePath}.${process.pid}.tmp`;
+    writeFileSynced(
+      tmp,
+      Buffer.concat([
+        length,
+        header,
+        Buffer.from(centroids.buffer, centroids.byteOffset, centroids.byteLength),
+        Buffer.from(assignment.buffer, assignment.byteOffset, assignment.byteLength),
+      ]),
+    );
+    renameSync(tmp, cachePath);
+  } catch {
+    // Read-only folder: serve from memory; the next opening builds again.
+  }
+  seconds.saveIndex = since(t);
+  return {
+    neighbourhoods: lazy(build.index, deltaMin, deltaMax),
+    cached: false,
+    cachePath,
+    indexPath: null,
+    index: null,
+    ivf: build.index,
+    seconds,
+  };
+}
+
+function readIvfCache(
+  path: string,
+  key: Record<string, unknown>,
+  words: number,
+  dimensions: number,
+): { centroids: Float32Array; assignment: Int32Array; deltaMin: number; deltaMax: number } | null {
+  try {
+    if (!existsSync(path)) return null;
+    const buf = readFileSync(path);
+    const headerLength = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + headerLength).toString("utf8"));
+    for (const [name, value] of Object.entries(key)) if (header[name] !== value) return null;
+    if (!(header.deltaMin > 0) || !(header.deltaMax >= header.deltaMin)) return null;
+    const lists = header.lists as number;
+    const at = 4 + headerLength;
+    const centroidBytes = lists * dimensions * 4;
+    if (buf.length !== at + centroidBytes + words * 4) return null;
+    // Copied out so the arrays are aligned whatever the header length.
+    const centroids = new Float32Array(lists * dimensions);
+    const assignment = new Int32Array(words);
+    new Uint8Array(centroids.buffer).set(buf.subarray(at, at + centroidBytes));
+    new Uint8Array(assignment.buffer).set(buf.subarray(at + centroidBytes));
+    for (let w = 0; w < words; w++) if (!(assignment[w] >= 0 && assignment[w] < lists)) return null;
+    return { centroids, assignment, deltaMin: header.deltaMin, deltaMax: header.deltaMax };
+  } catch {
+    return null;
+  }
 }
 
 function readIndexCache(

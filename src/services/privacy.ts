@@ -5,6 +5,7 @@ import {
   WITHHELD_TEXT,
 } from "../core/privacy/budget.js";
 import type { EmbeddingTable } from "../core/privacy/embeddings.js";
+import { type IvfIndex, IvfNearestWord } from "../core/privacy/ivf.js";
 import {
   DEFAULT_EXPANSION_SEARCH,
   ExactNearestWord,
@@ -12,6 +13,7 @@ import {
   type MechanismName,
   MultivariateLaplace,
   mechanismNames,
+  type NearestWord,
   TruncatedGumbel,
   type WordMechanism,
 } from "../core/privacy/mechanisms.js";
@@ -100,7 +102,7 @@ export type NearestWordSearch = (typeof nearestWordSearches)[number];
  * a saved HNSW index for a large one) and, once a Laplace mechanism asks, its HNSW nearest-word index.
  */
 export class PrivacyTable {
-  private nearest: IndexedNearestWord | null = null;
+  private nearest: NearestWord | null = null;
   private exact: ExactNearestWord | null = null;
 
   private constructor(
@@ -113,6 +115,8 @@ export class PrivacyTable {
     private readonly indexPath: string | null,
     /** Seconds per step of opening: read (parse and hash), then the neighbourhood steps. */
     readonly openSeconds: Record<string, number>,
+    /** A large table's IVF index (the default large-table path), searched by Laplace. */
+    readonly ivf: IvfIndex | null = null,
   ) {}
 
   static async open(
@@ -123,10 +127,15 @@ export class PrivacyTable {
     const file = await readEmbeddingFile(path);
     const read = Math.round(performance.now() - t) / 1000;
     const opened = loadNeighbourhoods(path, file, options);
-    return new PrivacyTable(path, file.table, opened.neighbourhoods, opened.cached, opened.indexPath, {
-      read,
-      ...opened.seconds,
-    });
+    return new PrivacyTable(
+      path,
+      file.table,
+      opened.neighbourhoods,
+      opened.cached,
+      opened.indexPath,
+      { read, ...opened.seconds },
+      opened.ivf ?? null,
+    );
   }
 
   /**
@@ -139,7 +148,9 @@ export class PrivacyTable {
       this.exact ??= new ExactNearestWord(this.table);
       return new MultivariateLaplace(this.table, this.exact, epsilon);
     }
-    this.nearest ??= new IndexedNearestWord(this.table, 0, DEFAULT_EXPANSION_SEARCH, this.savedIndex());
+    this.nearest ??= this.ivf
+      ? new IvfNearestWord(this.ivf)
+      : new IndexedNearestWord(this.table, 0, DEFAULT_EXPANSION_SEARCH, this.savedIndex());
     return new MultivariateLaplace(this.table, this.nearest, epsilon);
   }
 

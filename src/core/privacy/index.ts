@@ -7,6 +7,7 @@ export * from "./budget.js";
 export * from "./deniability.js";
 export * from "./embeddings.js";
 export * from "./intent.js";
+export * from "./ivf.js";
 export * from "./lambert-w.js";
 export * from "./mechanisms.js";
 export * from "./neighbours.js";
