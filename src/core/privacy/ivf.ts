@@ -8,9 +8,8 @@ import type { NeighbourSearch } from "./neighbours.js";
  * An inverted-file ("IVF-flat") index of an embedding table: k-means centroids, every word filed under its
  * nearest centroid, and the words of each list stored contiguously. A query scans the lists of its
  * `nprobe` nearest centroids exactly. It replaces the HNSW graph for tables above 20,000 words because it
- * builds in a few CPU seconds where the graph took ~96 (400k × 50, README), and because the Voronoi
- * layout lets Δ_min be computed exactly (ivfDeltaMin) rather than estimated from the side that weakens
- * privacy.
+ * builds in a few CPU seconds where the graph took ~96 (400k × 50, README). Δ_min from it (ivfDeltaMin) is
+ * still an estimate that can only err high, as the graph's was: see there.
  */
 export interface IvfIndex {
   readonly dimensions: number;
