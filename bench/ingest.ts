@@ -80,18 +80,35 @@ function runChild(mode: string, file: string, store: string): RunFigures {
 
 const perSecond = (n: number, seconds: number) => Math.round(n / seconds);
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-export async function ingestBench(
-  options: { rows?: number; log?: (text: string) => void } = {},
+/**
+ * Writes (or reuses) the Spotify CSV of `rows` rows and runs `measure` on it with a temporary folder for its
+ * stores, removed afterwards; the load average before and after is added to what it returns.
+ */
+async function onSpotifyCsv(
+  name: string,
+  options: { rows?: number; log?: (text: string) => void },
+  measure: (file: string, dir: string, rows: number, log: (text: string) => void) => object,
 ): Promise<object> {
   const log = options.log ?? (() => {});
   if (!existsSync(SPOTIFY_SOURCE)) return { skipped: `${SPOTIFY_SOURCE} is absent` };
   const rows = options.rows ?? 2_000_000;
   log(`writing a ${rows}-row Spotify CSV ...`);
   const file = await spotifyCsvOfRows(rows);
-  const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-ingest-"));
-  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  const dir = mkdtempSync(join(tmpdir(), `tastebud-bench-${name}-`));
+  const before = load();
   try {
+    return { ...measure(file, dir, rows, log), loadAverage: { before, after: load() } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function ingestBench(
+  options: { rows?: number; log?: (text: string) => void } = {},
+): Promise<object> {
+  return onSpotifyCsv("ingest", options, (file, dir, rows, log) => {
     log("DuckDB read_csv into a table ...");
     const duck = runChild("duckdb-read-csv", file, join(dir, "duck.duckdb"));
     log("tastebud ingest, bulk path (DuckDB reads, checks and keys the rows) ...");
@@ -123,12 +140,9 @@ export async function ingestBench(
         ingestBulkToJs: ratio(js.seconds, bulk.seconds),
         reingestBulkToJs: ratio(jsAgain.seconds, bulkAgain.seconds),
       },
-      loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
     };
     return figures;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -138,25 +152,11 @@ export async function ingestBench(
 export async function scanBench(
   options: { rows?: number; log?: (text: string) => void } = {},
 ): Promise<object> {
-  const log = options.log ?? (() => {});
-  if (!existsSync(SPOTIFY_SOURCE)) return { skipped: `${SPOTIFY_SOURCE} is absent` };
-  const rows = options.rows ?? 2_000_000;
-  log(`writing a ${rows}-row Spotify CSV ...`);
-  const file = await spotifyCsvOfRows(rows);
-  const dir = mkdtempSync(join(tmpdir(), "tastebud-bench-scan-"));
-  const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
-  try {
+  return onSpotifyCsv("scan", options, (file, dir, rows, log) => {
     log("tastebud ingest, bulk path ...");
     const ingest = runChild("ingest-bulk", file, join(dir, "s.duckdb"));
     log("the training scan, beside the scan before schema 8, three runs each ...");
     const scan = runChild("scan", file, join(dir, "s.duckdb"));
-    return {
-      ...scan,
-      csvRows: rows,
-      ingestBulk: ingest,
-      loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 100) / 100) },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return { ...scan, csvRows: rows, ingestBulk: ingest };
+  });
 }

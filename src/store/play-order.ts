@@ -1,3 +1,4 @@
+import type { PlayColumns } from "./event-store.js";
 /**
  * The order in which a store hands plays to the trainer (EventStore.scanPlays): by end time, then user and
  * item (their ranks by name), played ms, item length and weight (NaN last). Rows equal in all six are
@@ -17,14 +18,7 @@
  */
 
 /** Plays as scanned: ranks are integers from 0 below `users` and `items`, times integer epoch ms. */
-export interface PlaySortColumns {
-  userIndex: Int32Array;
-  itemIndex: Int32Array;
-  endTimeMs: Float64Array;
-  playedMs: Float64Array;
-  itemLengthMs: Float64Array;
-  weight: Float64Array;
-}
+export type PlaySortColumns = Omit<PlayColumns, "users" | "items">;
 
 const DIGIT_BITS = 11;
 const BUCKETS = 1 << DIGIT_BITS;
