@@ -12,6 +12,7 @@ import { createTopN, type TopN } from "../core/topn/index.js";
 import type { ModelManifest } from "../pipeline/model-files.js";
 import { approximateTopNOffThread } from "../pipeline/threads/topn-threads.js";
 import { VersionReader } from "../pipeline/threads/version-reader.js";
+import { indexInTurns } from "../pipeline/threads/version-transfer.js";
 import type { EventStore, ModelRegistryEntry } from "../store/event-store.js";
 
 /**
@@ -35,6 +36,8 @@ export interface ServingModel {
   manifest: ModelManifest;
   view: CatalogueView;
   matcher: CatalogueIndex;
+  /** The view's matchableDigest when the reading thread made it (null for a view built here). */
+  matchableDigest: string | null;
   /** Top-N searcher: an exact scan, or an approximate index above the configured catalogue size. */
   topN: TopN;
   /** The top-N model recommend serves; null for versions without one (recommend then ranks by affinity). */
@@ -188,12 +191,19 @@ export class ServingModels {
     if (!model) throw new Error(`model at ${found} could not be read`);
     const priorsJson = files.extras.contextPriors as ContextPriorsJson | null;
     const view = files.view ?? buildCatalogueView(model, await this.store.getItems());
+    const matcher = this.matcherFor(view, files.viewDigest);
+    const topN = await this.topNFor(model, found);
+    // A model read by the reader comes with its maps, built a bounded number of ids a turn; one just
+    // trained here gets them the same way.
+    const userIndex = files.modelIndex?.users ?? (await indexInTurns(model.users));
+    const itemIndex = files.modelIndex?.items ?? (await indexInTurns(model.items));
     return {
       model,
       manifest: files.manifest,
       view,
-      matcher: this.matcherFor(view),
-      topN: await this.topNFor(model, found),
+      matcher,
+      matchableDigest: files.viewDigest,
+      topN,
       recommender: files.recommender,
       resolveBlend:
         (files.extras.resolveBlend as { blend: ResolveBlend } | null)?.blend ?? defaultResolveBlend,
@@ -201,19 +211,27 @@ export class ServingModels {
       // 50,000 slots at once, 30-90 ms of the serving thread in one turn at every swap (load 30).
       overlays: new LRUCache({ maxSize: this.maxFoldedInUsers, sizeCalculation: () => 1 }),
       contextPriors: priorsJson ? ContextPriors.fromJSON(priorsJson) : null,
-      userIndex: new Map(model.users.map((u, k) => [u, k])),
-      itemIndex: new Map(model.items.map((i, k) => [i, k])),
+      userIndex,
+      itemIndex,
     };
   }
 
   /**
    * The request matcher of a catalogue view: the current version's when the new view lists the same
    * items (the usual case: a retraining on the same catalogue): building one is the one step of a swap
-   * that grows with the catalogue and still runs on this thread (about a second for 100k items).
+   * that grows with the catalogue and still runs on this thread (about a second for 100k items). Views
+   * read on the reading thread come with a digest of what the matcher reads, so the check costs nothing
+   * here; others are compared item by item.
    */
-  private matcherFor(view: CatalogueView): CatalogueIndex {
+  private matcherFor(view: CatalogueView, digest: string | null): CatalogueIndex {
     const previous = this.loaded;
-    if (previous && sameMatchableItems(previous.view.all, view.all)) return previous.matcher;
+    if (previous) {
+      const same =
+        digest !== null && previous.matchableDigest !== null
+          ? digest === previous.matchableDigest
+          : sameMatchableItems(previous.view.all, view.all);
+      if (same) return previous.matcher;
+    }
     return new CatalogueIndex(view.all);
   }
 

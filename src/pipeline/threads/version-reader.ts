@@ -4,6 +4,7 @@ import type { TopNModel } from "../../core/recommend/index.js";
 import type { CatalogueView } from "../../core/serving/catalogue-view.js";
 import type { CatalogueSource } from "../../store/catalogue-source.js";
 import type { ModelManifest } from "../model-files.js";
+import { type PackedVersionFiles, unpackVersionFiles } from "./version-transfer.js";
 import { startWorker } from "./workers.js";
 
 export interface VersionReadRequest {
@@ -28,18 +29,24 @@ export interface VersionFiles {
   extras: Record<string, unknown>;
   /** The catalogue view, when the request asked for it. */
   view: CatalogueView | null;
+  /** Position of each of the model's users and items (null when the model was not read). */
+  modelIndex: { users: Map<string, number>; items: Map<string, number> } | null;
+  /** matchableDigest of the view's items (null without a view): equal digests, one request matcher. */
+  viewDigest: string | null;
 }
 
-export type VersionReaderMessage = { id: number; files: VersionFiles } | { id: number; error: Error };
+export type VersionReaderMessage = { id: number; files: PackedVersionFiles } | { id: number; error: Error };
 
 /**
  * Reads model versions' folders on one worker thread kept between reads: their arrays (tens of MB for an
  * item-item top-N model of a few thousand items) are read and checked there and moved to this thread
  * without a copy, and the catalogue, where the store lets a thread read it, is read and aligned with the
  * model there too, so a serving replica swapping in a new version does neither on the thread answering
- * requests. The thread runs at background priority and is started at the first read, not at each: from
- * source, a thread's start (compiling its modules) took seconds of a core the serving thread then waited
- * for, and the quiet bench's p99 during a local swap stayed 3.5-5.4x the steady one.
+ * requests. What must be rebuilt here (the ids, the catalogue's items, their maps) is rebuilt a bounded
+ * number a turn (version-transfer.ts), so requests are answered between the turns. The thread runs at
+ * background priority and is started at the first read, not at each: from source, a thread's start
+ * (compiling its modules) took seconds of a core the serving thread then waited for, and the quiet
+ * bench's p99 during a local swap stayed 3.5-5.4x the steady one.
  *
  * A read that fails rejects alone and the thread stays; a thread that dies fails the reads under way and
  * the next read starts another. Idle, the thread does not keep the process alive; close() ends it.
@@ -88,7 +95,7 @@ export class VersionReader {
       if (this.pending.size === 0) worker.unref();
       if (!p) return;
       if ("error" in m) p.reject(m.error);
-      else p.resolve(m.files);
+      else unpackVersionFiles(m.files).then(p.resolve, p.reject);
     });
     worker.on("error", (err) => this.ended(worker, err));
     worker.on("exit", (code) =>
