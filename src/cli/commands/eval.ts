@@ -82,6 +82,11 @@ export function evalCommand(program: Command): void {
       "on the simulated voice assistant (--seeds of them): resolve's play-or-ask at P* 0.8/0.9/0.95, raw confidence vs fitted single, MIST and EW-DPMT thresholds",
     )
     .option(
+      "--new-user-share <share>",
+      "with --resolve-decision: share of simulated users new to the assistant, each starting on a uniform random day (default 0)",
+      number("new-user-share"),
+    )
+    .option(
       "--rewrite-decision",
       "on the simulated voice assistant (--seeds of them): the rewrite table's decision at P* 0.8/0.9/0.95, the gain gate vs single, MIST and EW-DPMT thresholds on (success estimate, its spread: analytic or a bootstrap's)",
     )
