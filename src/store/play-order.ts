@@ -26,15 +26,26 @@ export type PlaySortColumns = Omit<PlayColumns, "users" | "items">;
 const MAX_DIGIT_BITS = 11;
 const TWO_32 = 4294967296;
 
+/** The columns besides the key: looked up through the row numbers after the sort. */
+export type PlayPayloadColumn = "playedMs" | "itemLengthMs" | "weight";
+const PAYLOAD: readonly PlayPayloadColumn[] = ["playedMs", "itemLengthMs", "weight"];
+
 /**
- * The columns in scan order (new arrays, but a column that holds one value throughout is the input's own;
- * the input is left as it is). `users` and `items` bound the ranks. `pause` is awaited between passes (a scan yields to the event loop there).
+ * The columns in scan order. The input is used up: its user, item and time arrays come back holding the sorted
+ * values, and a column that holds one value throughout is handed back as it is. `users` and `items` bound the
+ * ranks. `pause` is awaited between passes (a scan yields to the event loop there). `uniform` names columns
+ * the caller knows hold one value throughout, which are then not read at all.
+ *
+ * Memory is reused rather than taken fresh (on the shared machine a first touch of a page costs ~13 us, as
+ * much as sorting 300 rows): the sorted values go back into the input's arrays, and the key words' two blocks
+ * hold the looked-up columns afterwards.
  */
 export async function sortPlayColumns(
   columns: PlaySortColumns,
   users: number,
   items: number,
   pause: () => Promise<void> = async () => {},
+  uniform: readonly PlayPayloadColumn[] = [],
 ): Promise<PlaySortColumns> {
   const n = columns.endTimeMs.length;
   if (n < 2 || isOrdered(columns)) return columns;
@@ -42,26 +53,25 @@ export async function sortPlayColumns(
   if (!time) return comparatorSorted(columns);
   const layout = keyLayout(bitsFor(items - 1), bitsFor(users - 1), time.bits);
   const wordCount = Math.max(1, Math.ceil(layout.bits / 32));
-  const words = Array.from({ length: wordCount }, () => new Uint32Array(n));
-  // The passes' second set of words; before and after the sort, room for the time's parts.
-  const spare = Array.from({ length: Math.max(2, wordCount) }, () => new Uint32Array(n));
-  packKeys(columns, time, layout, words, spare[0]);
+  // Two blocks for the key words (the passes move them from one to the other), each big enough to hold a
+  // Float64Array of n afterwards; one for the row numbers and theirs.
+  const blocks = [0, 1].map(() => new ArrayBuffer(Math.max(2, wordCount) * 4 * n));
+  const wordsIn = (block: ArrayBuffer) =>
+    Array.from({ length: wordCount }, (_, w) => new Uint32Array(block, w * 4 * n, n));
+  const words = wordsIn(blocks[0]);
+  const spare = wordsIn(blocks[1]);
+  packKeys(columns, time, layout, words, new Uint32Array(blocks[1], 0, n));
   await pause();
   const rows = await radixSortRows(words, spare, layout.bits, pause);
-  const sorted: PlaySortColumns = {
-    userIndex: new Int32Array(n),
-    itemIndex: new Int32Array(n),
-    endTimeMs: new Float64Array(n),
-    playedMs: columns.playedMs,
-    itemLengthMs: columns.itemLengthMs,
-    weight: columns.weight,
-  };
-  unpackKeys(words, time, layout, sorted, spare);
-  const varying = [columns.playedMs, columns.itemLengthMs, columns.weight].map((c) => !isConstant(c));
-  if (varying.some(Boolean)) orderTies(words, rows, columns);
-  if (varying[0]) sorted.playedMs = gather(columns.playedMs, rows);
-  if (varying[1]) sorted.itemLengthMs = gather(columns.itemLengthMs, rows);
-  if (varying[2]) sorted.weight = gather(columns.weight, rows);
+  const varying = PAYLOAD.filter((c) => !uniform.includes(c) && !isConstant(columns[c]));
+  const sorted: PlaySortColumns = { ...columns };
+  unpackKeys(words, time, layout, sorted);
+  if (varying.length === 0) return sorted;
+  orderTies(sorted, rows, columns);
+  // The key words are spent: their blocks take the first two looked-up columns.
+  varying.forEach((c, k) => {
+    sorted[c] = gather(columns[c], rows, k < 2 ? new Float64Array(blocks[k], 0, n) : new Float64Array(n));
+  });
   return sorted;
 }
 
@@ -190,14 +200,8 @@ function extractBits(
   }
 }
 
-/** The ranks and times back from the sorted key words into `out`; `room` holds two spare arrays of n. */
-function unpackKeys(
-  words: Uint32Array[],
-  time: TimeSteps,
-  layout: KeyLayout,
-  out: PlaySortColumns,
-  room: Uint32Array[],
-): void {
+/** The ranks and times back from the sorted key words into `out`'s arrays. */
+function unpackKeys(words: Uint32Array[], time: TimeSteps, layout: KeyLayout, out: PlaySortColumns): void {
   extractBits(words, layout.item, layout.itemBits, out.itemIndex);
   extractBits(words, layout.user, layout.userBits, out.userIndex);
   const { min, step, bits } = time;
@@ -206,15 +210,23 @@ function unpackKeys(
     t.fill(min);
     return;
   }
-  const low = room[0];
-  extractBits(words, layout.time, Math.min(bits, 32), low);
   if (bits <= 32) {
-    for (let k = 0; k < t.length; k++) t[k] = min + low[k] * step;
+    for (let k = 0; k < t.length; k++) t[k] = min + bitsAt(words, layout.time, bits, k) * step;
     return;
   }
-  const high = room[1];
-  extractBits(words, layout.time + 32, bits - 32, high);
-  for (let k = 0; k < t.length; k++) t[k] = min + (high[k] * TWO_32 + low[k]) * step;
+  for (let k = 0; k < t.length; k++)
+    t[k] =
+      min +
+      (bitsAt(words, layout.time + 32, bits - 32, k) * TWO_32 + bitsAt(words, layout.time, 32, k)) * step;
+}
+
+/** `bits` (<= 32) of row k's key from bit `offset`, as an unsigned number. */
+function bitsAt(words: Uint32Array[], offset: number, bits: number, k: number): number {
+  const at = offset >>> 5;
+  const shift = offset & 31;
+  let v = words[at][k] >>> shift;
+  if (shift + bits > 32) v |= words[at + 1][k] << (32 - shift);
+  return bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
 }
 
 /** One pass of the sort: a digit of `bits` bits at `shift` in word `word`. */
@@ -385,27 +397,22 @@ function scatterAny(
 }
 
 /**
- * Sorts each run of rows with equal keys (equal in time, user and item) on played ms, item length and weight,
- * in place in `rows`.
+ * Sorts each run of rows equal in time, user and item (`sorted`'s keys, in order) on played ms, item length
+ * and weight (`c`'s, through the row numbers), in place in `rows`.
  */
-function orderTies(words: Uint32Array[], rows: Int32Array, c: PlaySortColumns): void {
+function orderTies(sorted: PlaySortColumns, rows: Int32Array, c: PlaySortColumns): void {
+  const { endTimeMs: t, userIndex: u, itemIndex: i } = sorted;
   const n = rows.length;
-  const w0 = words[0];
   const compare = (a: number, b: number) =>
     c.playedMs[a] - c.playedMs[b] ||
     c.itemLengthMs[a] - c.itemLengthMs[b] ||
     compareWeights(c.weight[a], c.weight[b]);
   for (let start = 0; start < n; ) {
     let end = start + 1;
-    while (end < n && w0[end] === w0[start] && sameKey(words, start, end)) end++;
+    while (end < n && t[end] === t[start] && i[end] === i[start] && u[end] === u[start]) end++;
     if (end - start > 1) rows.subarray(start, end).sort(compare);
     start = end;
   }
-}
-
-function sameKey(words: Uint32Array[], a: number, b: number): boolean {
-  for (let w = 1; w < words.length; w++) if (words[w][a] !== words[w][b]) return false;
-  return true;
 }
 
 function isConstant(column: Float64Array): boolean {
@@ -418,8 +425,7 @@ function isConstant(column: Float64Array): boolean {
   return true;
 }
 
-function gather(column: Float64Array, rows: Int32Array): Float64Array {
-  const out = new Float64Array(rows.length);
+function gather(column: Float64Array, rows: Int32Array, out: Float64Array): Float64Array {
   for (let k = 0; k < rows.length; k++) out[k] = column[rows[k]];
   return out;
 }
