@@ -37,8 +37,8 @@ const PAYLOAD: readonly PlayPayloadColumn[] = ["playedMs", "itemLengthMs", "weig
  * the caller knows hold one value throughout, which are then not read at all.
  *
  * Memory is reused rather than taken fresh (on the shared machine a first touch of a page costs ~13 us, as
- * much as sorting 300 rows): the sorted values go back into the input's arrays, and the key words' two blocks
- * hold the looked-up columns afterwards.
+ * much as sorting 300 rows): the time array holds the row numbers while the times are packed, the sorted values
+ * go back into the input's arrays, and a spent block of key words holds the first looked-up column.
  */
 export async function sortPlayColumns(
   columns: PlaySortColumns,
@@ -62,16 +62,21 @@ export async function sortPlayColumns(
   const spare = wordsIn(blocks[1]);
   packKeys(columns, time, layout, words, new Uint32Array(blocks[1], 0, n));
   await pause();
-  const rows = await radixSortRows(words, spare, layout.bits, pause);
-  const varying = PAYLOAD.filter((c) => !uniform.includes(c) && !isConstant(columns[c]));
+  // The times are packed, so until they are unpacked their array holds the row numbers and theirs.
+  const t = columns.endTimeMs;
+  const rowBlocks = [0, 1].map((half) => new Int32Array(t.buffer, t.byteOffset + half * 4 * n, n));
+  const rows = await radixSortRows(words, spare, rowBlocks, layout.bits, pause);
   const sorted: PlaySortColumns = { ...columns };
+  const varying = PAYLOAD.filter((c) => !uniform.includes(c) && !isConstant(columns[c]));
+  if (varying.length > 0) {
+    orderTies(words, rows, columns);
+    // The block the sorted words are not in takes the first looked-up column.
+    const free = words[0].buffer === blocks[0] ? blocks[1] : blocks[0];
+    varying.forEach((c, k) => {
+      sorted[c] = gather(columns[c], rows, k === 0 ? new Float64Array(free, 0, n) : new Float64Array(n));
+    });
+  }
   unpackKeys(words, time, layout, sorted);
-  if (varying.length === 0) return sorted;
-  orderTies(sorted, rows, columns);
-  // The key words are spent: their blocks take the first two looked-up columns.
-  varying.forEach((c, k) => {
-    sorted[c] = gather(columns[c], rows, k < 2 ? new Float64Array(blocks[k], 0, n) : new Float64Array(n));
-  });
   return sorted;
 }
 
@@ -240,20 +245,20 @@ interface Pass {
 
 /**
  * Sorts the key words (in place: the arrays of `words` and `spare` trade places as the passes go) and returns
- * the row numbers in their new order. Stable, so rows with equal keys keep their order.
+ * the row numbers in their new order (in one of `rowBlocks`). Stable, so rows with equal keys keep their order.
  */
 async function radixSortRows(
   words: Uint32Array[],
   spare: Uint32Array[],
+  rowBlocks: Int32Array[],
   keyBits: number,
   pause: () => Promise<void>,
 ): Promise<Int32Array> {
   const n = words[0].length;
   const passes = plannedPasses(words, keyBits);
-  let rows = new Int32Array(n);
+  let [rows, spareRows] = rowBlocks;
   for (let k = 0; k < n; k++) rows[k] = k;
   if (passes.length === 0) return rows;
-  let spareRows = new Int32Array(n);
   for (const pass of passes) {
     if (words.length === 1) scatterOne(words[0], rows, spare[0], spareRows, pass);
     else if (words.length === 2) scatterTwo(words, rows, spare, spareRows, pass);
@@ -397,22 +402,27 @@ function scatterAny(
 }
 
 /**
- * Sorts each run of rows equal in time, user and item (`sorted`'s keys, in order) on played ms, item length
- * and weight (`c`'s, through the row numbers), in place in `rows`.
+ * Sorts each run of rows with equal keys (equal in time, user and item) on played ms, item length and weight
+ * (`c`'s, through the row numbers), in place in `rows`.
  */
-function orderTies(sorted: PlaySortColumns, rows: Int32Array, c: PlaySortColumns): void {
-  const { endTimeMs: t, userIndex: u, itemIndex: i } = sorted;
+function orderTies(words: Uint32Array[], rows: Int32Array, c: PlaySortColumns): void {
   const n = rows.length;
+  const w0 = words[0];
   const compare = (a: number, b: number) =>
     c.playedMs[a] - c.playedMs[b] ||
     c.itemLengthMs[a] - c.itemLengthMs[b] ||
     compareWeights(c.weight[a], c.weight[b]);
   for (let start = 0; start < n; ) {
     let end = start + 1;
-    while (end < n && t[end] === t[start] && i[end] === i[start] && u[end] === u[start]) end++;
+    while (end < n && w0[end] === w0[start] && sameKey(words, start, end)) end++;
     if (end - start > 1) rows.subarray(start, end).sort(compare);
     start = end;
   }
+}
+
+function sameKey(words: Uint32Array[], a: number, b: number): boolean {
+  for (let w = 1; w < words.length; w++) if (words[w][a] !== words[w][b]) return false;
+  return true;
 }
 
 function isConstant(column: Float64Array): boolean {
