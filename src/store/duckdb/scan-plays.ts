@@ -5,8 +5,9 @@ import { type PlayPayloadColumn, sortPlayColumns } from "../play-order.js";
 
 /**
  * The training scan of the embedded store (EventStore.scanPlays), in one read transaction on a connection
- * of its own: the users and items by name from the code tables (schema 8, small), then six numeric columns
- * of the plays in the window, copied chunk by chunk from DuckDB's vectors into typed arrays. The codes become
+ * of its own: the users and items by name from the code tables (schema 8, small), then the numeric columns
+ * of the plays in the window (four to six: item lengths and weights only when some play has one), copied chunk
+ * by chunk from DuckDB's vectors into typed arrays. The codes become
  * ranks by name and the rows are put in scan order here (play-order.ts), in JavaScript, between yields to
  * the event loop: no join, no string and no object per play.
  *
