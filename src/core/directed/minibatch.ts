@@ -12,11 +12,12 @@ import { type Biases, type EdgeTerms, edgeTermsFused, type Forward, type TermSet
  * neighbourhoods. N_s and N_t are computed by one full forward pass at each refresh (at the start of every
  * pass, and `refreshesPerPass - 1` more times within it) and held fixed in between; a batch's loss then moves
  * only the layer-0 rows it reads (its sources, targets, negatives and reversed pairs), through their direct
- * share 1/(L+1), with a sparse (lazy) Adam step on those rows only, and their rows of s and t follow at once.
- * The exact alternative, propagating each batch through its two-hop sampled neighbourhoods (GraphSAGE-style),
- * reads about every row of the graph per batch of a few thousand edges at fan-out 25 (bench `directed-minibatch`
- * counts it), so it would cost about a full epoch per batch; the neighbours still shape every score through
- * N_s and N_t, which is what carries a low-degree node.
+ * share 1/(L+1), with a sparse (lazy) Adam step on those rows only, and their rows of s and t follow at once
+ * (`hops: 1` also sends the gradient one hop back into the neighbourhoods). The exact alternative,
+ * propagating each batch through its two-hop sampled neighbourhoods (GraphSAGE-style), reads a large share of
+ * the graph's rows per batch of a few thousand edges at fan-out 25 (`npm run bench -- directed-minibatch`
+ * counts them), about an epoch's work per batch; the neighbours still shape every score through N_s and N_t,
+ * which is what carries a low-degree node.
  */
 export interface MiniBatchSettings {
   /** Edges per Adam step. */
@@ -108,7 +109,7 @@ export class MiniBatchTrainer {
     private readonly edges: EdgeTerms,
     private readonly terms: TermSettings,
     batchSize: number,
-    private readonly hops: 0 | 1 = 0,
+    hops: 0 | 1 = 0,
   ) {
     const { n, dim } = model;
     this.gS = new Float32Array(n * dim);
