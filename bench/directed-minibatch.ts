@@ -7,7 +7,7 @@
  * training call: set-up (sampling), passes and checks. `--batch-size 0` runs full-batch epochs instead
  * (the code before mini-batches), so the same command gives the baseline.
  *   npm run bench -- directed-minibatch [--edges 1000000] [--budget 120] [--clock wall|cpu]
- *                                       [--batch-size 4096] [--hops 0] [--refreshes 1] [--lr 0.02]
+ *                                       [--batch-size 4096] [--hops 0] [--refreshes 1] [--lr 0.02] [--l2 1e-4]
  *                                       [--queries 200] [--bias-init zero|log-degree]
  * Also counts, for one batch, the rows an exact two-hop propagation would read (the union of the sampled
  * two-hop neighbourhoods of the rows the batch scores): why the layers' terms are refreshed on a schedule.
@@ -37,6 +37,7 @@ export interface DirectedMiniBatchOptions {
   hops?: 0 | 1;
   refreshesPerPass?: number;
   learningRate?: number;
+  l2?: number;
   queries?: number;
   biasInit?: "zero" | "log-degree";
 }
@@ -110,7 +111,7 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
   const final = trainDirectedEmbeddings(fit, {
     epochs: 1000,
     seed: 1,
-    l2: 1e-4,
+    l2: options.l2 ?? 1e-4,
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
     ...(miniBatch ? { miniBatch } : {}),
@@ -148,7 +149,7 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
       clock,
       miniBatch: miniBatch ?? null,
       learningRate: options.learningRate ?? 0.02,
-      l2: 1e-4,
+      l2: options.l2 ?? 1e-4,
     },
     setup,
     passes,

@@ -233,6 +233,7 @@ async function main() {
           hops: numberFlag("--hops") as 0 | 1 | undefined,
           refreshesPerPass: numberFlag("--refreshes"),
           learningRate: numberFlag("--lr"),
+          l2: numberFlag("--l2"),
           queries: numberFlag("--queries"),
           biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
         }),
