@@ -11,6 +11,7 @@ export {
   importanceWeights,
 } from "./core/delayed/index.js";
 export { evaluateResolveDecision } from "./core/evaluation/resolve-decision.js";
+export { evaluateRewriteDecision } from "./core/evaluation/rewrite-decision.js";
 export { type ResolveDecision, resolveDecision } from "./core/serving/resolve-decision.js";
 export { simulateFavouriteHistories } from "./core/simulate/favourites.js";
 export { simulateWorld } from "./core/simulate/world.js";

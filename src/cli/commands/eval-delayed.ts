@@ -109,6 +109,7 @@ export async function runResolveDecisionEvaluation(opts: {
   simDays?: number;
   saveDecision?: string;
   bootstrap?: number;
+  newUserShare?: number;
   json?: boolean;
   store: string;
   models?: string;
@@ -119,6 +120,8 @@ export async function runResolveDecisionEvaluation(opts: {
     throw new UsageError("--seeds expects a positive whole number");
   if (opts.bootstrap !== undefined && !(Number.isInteger(opts.bootstrap) && opts.bootstrap >= 2))
     throw new UsageError("--bootstrap expects a whole number of members, at least 2");
+  if (opts.newUserShare !== undefined && !(opts.newUserShare >= 0 && opts.newUserShare <= 1))
+    throw new UsageError("--new-user-share expects a share between 0 and 1");
   const progress = new Progress(!opts.json);
   const reports: ResolveDecisionReport[] = [];
   for (let k = 0; k < opts.seeds; k++) {
@@ -129,6 +132,7 @@ export async function runResolveDecisionEvaluation(opts: {
         ...(opts.simUsers ? { users: opts.simUsers } : {}),
         ...(opts.simDays ? { days: opts.simDays } : {}),
         ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
+        ...(opts.newUserShare !== undefined ? { newUserShare: opts.newUserShare } : {}),
       }),
     );
   }
@@ -147,6 +151,10 @@ export async function runResolveDecisionEvaluation(opts: {
   const lines = ["share played directly (precision of those), held-out simulated requests:"];
   for (const r of reports) {
     lines.push(`seed ${r.seed}: ${r.testRequests} test requests, top-1 accuracy ${r.topAccuracy.toFixed(3)}`);
+    if (r.newUsers.share > 0)
+      lines.push(
+        `  new users (${r.newUsers.share} of users): ${(100 * r.newUsers.testShare).toFixed(1)}% of test requests, top-1 accuracy ${r.newUsers.topAccuracy?.toFixed(3) ?? "-"}`,
+      );
     lines.push("  P*     confidence>=P*   single           MIST             EW-DPMT");
     for (const [p, q] of Object.entries(r.byPrecision))
       lines.push(`  ${p.padEnd(5)}  ${[q.confidence, q.single, q.mist, q.ewDpmt].map(cell).join("  ")}`);

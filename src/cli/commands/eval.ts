@@ -13,6 +13,7 @@ import { Progress } from "../progress.js";
 import { withEngine } from "../run.js";
 import { addGraphOptions, runDirectedEvaluation } from "./directed.js";
 import { runDelayedEvaluation, runResolveDecisionEvaluation } from "./eval-delayed.js";
+import { runRewriteDecisionEvaluation } from "./eval-rewrite-decision.js";
 import { runThresholdsEvaluation } from "./eval-thresholds.js";
 
 export function evalCommand(program: Command): void {
@@ -81,12 +82,21 @@ export function evalCommand(program: Command): void {
       "on the simulated voice assistant (--seeds of them): resolve's play-or-ask at P* 0.8/0.9/0.95, raw confidence vs fitted single, MIST and EW-DPMT thresholds",
     )
     .option(
+      "--new-user-share <share>",
+      "with --resolve-decision: share of simulated users new to the assistant, each starting on a uniform random day (default 0)",
+      number("new-user-share"),
+    )
+    .option(
+      "--rewrite-decision",
+      "on the simulated voice assistant (--seeds of them): the rewrite table's decision at P* 0.8/0.9/0.95, the gain gate vs single, MIST and EW-DPMT thresholds on (success estimate, its spread: analytic or a bootstrap's)",
+    )
+    .option(
       "--save-decision <file>",
       "with --resolve-decision: write the fitted thresholds (resolve reads <models>/resolve-decision.json)",
     )
     .option(
       "--bootstrap <members>",
-      "with --resolve-decision: also fit MIST and EW-DPMT on the spread of a bootstrap ensemble of the affinity model (each member on 80% of the training requests); with --thresholds: the ensemble's size (default 10)",
+      "with --resolve-decision: also fit MIST and EW-DPMT on the spread of a bootstrap ensemble of the affinity model (each member on 80% of the training requests); with --thresholds: the ensemble's size (default 10); with --rewrite-decision: the bootstrap's members (default 50)",
       number("bootstrap"),
     )
     .option(
@@ -114,6 +124,7 @@ export function evalCommand(program: Command): void {
     const named = command.getOptionValueSource("store") !== "default";
     if (opts.delayed) return runDelayedEvaluation({ ...opts, record: named || !opts.simulated });
     if (opts.resolveDecision) return runResolveDecisionEvaluation({ ...opts, record: named });
+    if (opts.rewriteDecision) return runRewriteDecisionEvaluation(opts);
     if (opts.thresholds) return runThresholdsEvaluation(opts);
     if (opts.rewrites || opts.context) {
       if (opts.rewrites && opts.context) throw new UsageError("give --rewrites or --context, not both");

@@ -6,6 +6,7 @@ import { Random } from "../random.js";
 import { rankCandidates, textCandidates } from "../serving/resolve.js";
 import { resolveUncertainty } from "../serving/resolve-decision.js";
 import { simulateVoice } from "../simulate/voice/index.js";
+import { firstDay } from "../simulate/voice/schedule.js";
 import {
   type BinnedThresholds,
   decideAll,
@@ -34,6 +35,8 @@ export interface ResolveDecisionOptions {
   bootstrap: number;
   /** Share of the training requests each bootstrap member sees (subsampling without replacement). */
   bootstrapShare: number;
+  /** Share of users new to the assistant, starting on a uniform random day (the simulator's newUserShare). */
+  newUserShare: number;
 }
 
 export const defaultResolveDecisionOptions: ResolveDecisionOptions = {
@@ -47,6 +50,7 @@ export const defaultResolveDecisionOptions: ResolveDecisionOptions = {
   epochs: defaultBprOptions.epochs,
   bootstrap: 0,
   bootstrapShare: 0.8,
+  newUserShare: 0,
 };
 
 /** One policy at one P* on the test half: share of requests played directly, and precision of those. */
@@ -61,6 +65,8 @@ export interface ResolveDecisionReport {
   testRequests: number;
   /** Share of test requests whose top candidate is the intended item. */
   topAccuracy: number;
+  /** The simulator's share of new users, and their part of the test requests and its top-1 accuracy. */
+  newUsers: { share: number; testShare: number; topAccuracy: number | null };
   /** Per P*: confidence >= P* (the rule without fitting), the fitted single threshold, MIST, EW-DPMT. */
   byPrecision: Record<string, Record<"confidence" | "single" | "mist" | "ewDpmt", DecisionQuality>>;
   /** The fitted thresholds per P*, as resolve loads them (resolve-decision.json). */
@@ -86,7 +92,8 @@ export function evaluateResolveDecision(
   options: Partial<ResolveDecisionOptions> = {},
 ): ResolveDecisionReport {
   const o = { ...defaultResolveDecisionOptions, ...options };
-  const world = simulateVoice({ seed: o.seed, users: o.users, days: o.days });
+  const world = simulateVoice({ seed: o.seed, users: o.users, days: o.days, newUserShare: o.newUserShare });
+  const userNumber = new Map(world.users.map((u, k) => [u.id, k]));
   const cutMs = Date.parse(world.startDate) + (o.days - o.heldOutDays) * 86_400_000;
   const turns = world.requests.map(turnFromEvent);
   const trainIds = new Set(turns.filter((t) => t.timeMs < cutMs).map((t) => t.requestId));
@@ -101,6 +108,7 @@ export function evaluateResolveDecision(
   const s: number[] = [];
   const u: number[] = [];
   const y: number[] = [];
+  const isNew: boolean[] = [];
   // Each judged request's user, candidates and top item, for the bootstrap members to rank again.
   const judged: Array<{ user: string; candidates: ReturnType<typeof textCandidates>; top: string }> = [];
   for (let k = 0; k < turns.length; k++) {
@@ -114,6 +122,7 @@ export function evaluateResolveDecision(
     s.push(ranked[0].confidence);
     u.push(resolveUncertainty(view, user, ranked));
     y.push(ranked[0].item === truth.intendedItem ? 1 : 0);
+    isNew.push(firstDay(world.options, userNumber.get(turns[k].user) ?? 0) > 0);
     judged.push({ user: turns[k].user, candidates, top: ranked[0].item });
   }
   const spread = o.bootstrap > 0 ? bootstrapSpread(world, trainIds, judged, o) : null;
@@ -122,6 +131,8 @@ export function evaluateResolveDecision(
   const pick = (xs: number[], calibration: boolean) => xs.filter((_, i) => isCalibration[i] === calibration);
   const cal = { s: pick(s, true), u: pick(u, true), y: pick(y, true) };
   const test = { s: pick(s, false), u: pick(u, false), y: pick(y, false) };
+  const testNew = isNew.filter((_, i) => !isCalibration[i]);
+  const newRight = test.y.filter((_, i) => testNew[i]);
   const calSpread = spread ? pick(spread, true) : [];
   const testSpread = spread ? pick(spread, false) : [];
   const bootstrapByPrecision: NonNullable<ResolveDecisionReport["bootstrap"]>["byPrecision"] = {};
@@ -174,6 +185,11 @@ export function evaluateResolveDecision(
     calibrationRequests: cal.s.length,
     testRequests: test.s.length,
     topAccuracy: test.y.reduce((a, b) => a + b, 0) / Math.max(1, test.y.length),
+    newUsers: {
+      share: o.newUserShare,
+      testShare: newRight.length / Math.max(1, test.y.length),
+      topAccuracy: newRight.length ? newRight.reduce((a, b) => a + b, 0) / newRight.length : null,
+    },
     byPrecision,
     policies,
     ...(spread

@@ -38,6 +38,11 @@ export interface RuleGate {
   overall: GainSums;
   contexts: Record<string, GainSums>;
   users: Record<string, GainSums>;
+  /**
+   * The same levels over whether each chain meant the rewrite's entity (0/1): the rewrite decision's
+   * success estimate (success-estimate.ts). Absent in tables stored before it existed.
+   */
+  success?: Pick<RuleGate, "overall" | "contexts" | "users">;
 }
 
 export interface GateOptions {
@@ -88,17 +93,32 @@ interface GateTurn {
   context: string;
 }
 
+/** One chain that started at a rule's source: its context, its gain, and whether it meant the rewrite. */
+export interface RuleChain {
+  context: string;
+  gain: number;
+  /** 1 when the chain ended at the rewrite's entity (the rewrite would have been right), else 0. */
+  meant: number;
+}
+
+/** Per rule source, per user, the chains of that user that started at the source (served as-is). */
+export interface RuleChains {
+  /** What each rewrite text resolves to when it works (its most frequent item among turns that worked). */
+  rewriteItem: Map<string, string>;
+  bySource: Map<string, Map<string, RuleChain[]>>;
+}
+
 /**
- * The gate of every rule from a log of turns with their defect verdicts (the same log the rules were
- * mined from). Chains are cut as the Markov builder cuts them: a session's turns up to the first that
- * worked.
+ * The chains that start at each rule's source in a log of turns with their defect verdicts (the same log
+ * the rules were mined from). Chains are cut as the Markov builder cuts them: a session's turns up to the
+ * first that worked. Chains that gave up are left out: what their user meant is unknown.
  */
-export function buildRuleGates(
+export function collectRuleChains(
   turns: readonly VoiceTurn[],
   defective: readonly boolean[],
   rules: readonly RewriteRule[],
   options: Partial<GateOptions> = {},
-): Map<string, RuleGate> {
+): RuleChains {
   const o = { ...defaultGateOptions, ...options };
   const bySource = new Map(rules.map((r) => [r.source, r]));
   const gateTurns: GateTurn[] = turns.map((t, k) => ({
@@ -133,8 +153,7 @@ export function buildRuleGates(
     if (best !== undefined) rewriteItem.set(text, best);
   }
 
-  // Per rule, per user: the gains of their chains and the context of each.
-  const perUser = new Map<string, Map<string, { context: string; gain: number }[]>>();
+  const perUser = new Map<string, Map<string, RuleChain[]>>();
   for (const session of splitSessions(gateTurns, { gapMs: o.sessionGapMs })) {
     let start = 0;
     for (let k = 0; k < session.length; k++) {
@@ -162,36 +181,69 @@ export function buildRuleGates(
           list = [];
           users.set(first.user, list);
         }
-        list.push({ context: first.context, gain });
+        list.push({ context: first.context, gain, meant: meantRewrite ? 1 : 0 });
       }
     }
   }
+  return { rewriteItem, bySource: perUser };
+}
 
+/**
+ * Sums of one per-chain value at the three levels the gate pools by: each user's chains at the user level,
+ * the per-user mean (one vote each) overall, and the per-user mean within each context per context.
+ */
+export function levelSums(
+  chainsByUser: Iterable<readonly [string, readonly RuleChain[]]>,
+  value: (c: RuleChain) => number,
+): Pick<RuleGate, "overall" | "contexts" | "users"> {
+  const overall = empty();
+  const contexts: Record<string, GainSums> = {};
+  const users: Record<string, GainSums> = {};
+  for (const [user, chains] of chainsByUser) {
+    const u = empty();
+    const byContext = new Map<string, number[]>();
+    for (const c of chains) {
+      const v = value(c);
+      add(u, v);
+      const list = byContext.get(c.context) ?? [];
+      list.push(v);
+      byContext.set(c.context, list);
+    }
+    // A user resampled twice (the bootstrap) adds to the user level twice.
+    if (users[user]) {
+      users[user].n += u.n;
+      users[user].sum += u.sum;
+      users[user].sumSq += u.sumSq;
+    } else users[user] = u;
+    add(overall, u.sum / u.n);
+    for (const [ctx, values] of byContext) {
+      contexts[ctx] ??= empty();
+      add(contexts[ctx], values.reduce((a, b) => a + b, 0) / values.length);
+    }
+  }
+  return { overall, contexts, users };
+}
+
+/**
+ * The gate of every rule from a log of turns with their defect verdicts (the same log the rules were
+ * mined from): the gains of the chains that start at its source, and (`success`) whether they meant the
+ * rewrite's entity.
+ */
+export function buildRuleGates(
+  turns: readonly VoiceTurn[],
+  defective: readonly boolean[],
+  rules: readonly RewriteRule[],
+  options: Partial<GateOptions> = {},
+): Map<string, RuleGate> {
+  const { rewriteItem, bySource } = collectRuleChains(turns, defective, rules, options);
   const gates = new Map<string, RuleGate>();
   for (const rule of rules) {
-    const gate: RuleGate = {
+    const chains = [...(bySource.get(rule.source) ?? [])];
+    gates.set(rule.source, {
       rewriteItem: rewriteItem.get(rule.rewrite) ?? null,
-      overall: empty(),
-      contexts: {},
-      users: {},
-    };
-    for (const [user, chains] of perUser.get(rule.source) ?? []) {
-      const u = empty();
-      const byContext = new Map<string, number[]>();
-      for (const c of chains) {
-        add(u, c.gain);
-        const list = byContext.get(c.context) ?? [];
-        list.push(c.gain);
-        byContext.set(c.context, list);
-      }
-      gate.users[user] = u;
-      add(gate.overall, u.sum / u.n);
-      for (const [ctx, gains] of byContext) {
-        gate.contexts[ctx] ??= empty();
-        add(gate.contexts[ctx], gains.reduce((a, b) => a + b, 0) / gains.length);
-      }
-    }
-    gates.set(rule.source, gate);
+      ...levelSums(chains, (c) => c.gain),
+      success: levelSums(chains, (c) => c.meant),
+    });
   }
   return gates;
 }

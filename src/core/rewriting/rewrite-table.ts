@@ -2,6 +2,12 @@
 
 import type { PlayContext } from "../../schema/events.js";
 import { normalizeText } from "../matching/normalize.js";
+import {
+  type BinnedThresholds,
+  decide as decideBinned,
+  thresholdsFromJson,
+  thresholdsToJson,
+} from "../thresholds/index.js";
 import type { MeaningReason } from "./meaning.js";
 import {
   contextKey,
@@ -12,6 +18,7 @@ import {
   observeGate,
   type RuleGate,
 } from "./precision.js";
+import { estimateSuccess, type SuccessEstimate } from "./success-estimate.js";
 
 export interface RewriteGuardrails {
   /** Distinct users seen at the source. */
@@ -149,6 +156,18 @@ export interface RewriteTableJson {
   rules: RewriteRule[];
   /** Per source, who the rule helps (precision.ts); absent for tables built without gates. */
   gates?: Record<string, RuleGate>;
+  /** The success policy's thresholds, when the table was given one (JSON: ±Infinity as null). */
+  successPolicy?: { minPrecision: number; thresholds: ReturnType<typeof thresholdsToJson> };
+}
+
+/**
+ * Apply a rule only where the rewrite is right with probability >= minPrecision: thresholds on (success
+ * estimate, its spread), fitted on labelled requests (single threshold, MIST or EW-DPMT; eval
+ * --rewrite-decision fits them on the simulator, where the right rewrite is known). Replaces the gain gate.
+ */
+export interface SuccessPolicy {
+  minPrecision: number;
+  thresholds: BinnedThresholds;
 }
 
 /** A table's answer for one request: the rule, and whether its gate lets it apply here. */
@@ -157,6 +176,8 @@ export interface RuleDecision {
   apply: boolean;
   /** The gate's estimate for this user and context (absent when the rule has no gate). */
   estimate?: GainEstimate;
+  /** With a success policy: the success estimate it decided on. */
+  success?: SuccessEstimate;
 }
 
 /** Source -> rewrite, exact match on the normalized utterance, applied once before resolution. */
@@ -169,13 +190,16 @@ export class RewriteTable {
     readonly options: RewriteTableOptions,
     /** Per source, the evidence of who the rule helps; a rule without a gate applies to everyone. */
     readonly gates: ReadonlyMap<string, RuleGate> = new Map(),
+    /** When set, decides instead of the gain gate wherever a rule's gate has success evidence. */
+    readonly successPolicy: SuccessPolicy | null = null,
   ) {
     this.bySource = new Map(rules.map((r) => [r.source, r]));
   }
 
   /**
    * The rule for an utterance and whether to apply it for this user in this context: always when the
-   * rule has no gate, else when its estimated gain here clears `gateZ` standard errors.
+   * rule has no gate; with a success policy, when the thresholds pass its success estimate and spread
+   * here; else when its estimated gain here clears `gateZ` standard errors.
    */
   decide(text: string, user?: string, context?: PlayContext): RuleDecision | undefined {
     const rule = this.lookup(text);
@@ -183,7 +207,18 @@ export class RewriteTable {
     const gate = this.gates.get(rule.source);
     if (!gate) return { rule, apply: true };
     const estimate = estimateGain(gate, user, contextKey(context));
+    if (this.successPolicy && gate.success) {
+      const success = estimateSuccess(gate.success, user, contextKey(context));
+      const apply =
+        success.level !== "none" && decideBinned(this.successPolicy.thresholds, success.mean, success.spread);
+      return { rule, apply, estimate, success };
+    }
     return { rule, apply: gateAllows(estimate, { z: this.options.gateZ }), estimate };
+  }
+
+  /** The same rules and gates deciding by a success policy (null: back to the gain gate). */
+  withSuccessPolicy(policy: SuccessPolicy | null): RewriteTable {
+    return new RewriteTable(this.rules, this.stats, this.options, this.gates, policy);
   }
 
   /**
@@ -215,6 +250,14 @@ export class RewriteTable {
       stats: this.stats,
       rules: [...this.rules],
       ...(this.gates.size ? { gates: Object.fromEntries(this.gates) } : {}),
+      ...(this.successPolicy
+        ? {
+            successPolicy: {
+              minPrecision: this.successPolicy.minPrecision,
+              thresholds: thresholdsToJson(this.successPolicy.thresholds),
+            },
+          }
+        : {}),
     };
   }
 
@@ -233,6 +276,12 @@ export class RewriteTable {
       j.stats as RewriteStats,
       { ...defaultRewriteOptions, ...j.options },
       new Map(Object.entries(j.gates ?? {})),
+      j.successPolicy
+        ? {
+            minPrecision: j.successPolicy.minPrecision,
+            thresholds: thresholdsFromJson(j.successPolicy.thresholds),
+          }
+        : null,
     );
   }
 }

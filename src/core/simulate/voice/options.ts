@@ -67,6 +67,11 @@ export interface VoiceOptions {
   driftDay?: number | null;
   /** After driftDay, share of song requests that ask for one of the new releases (default 0.06). */
   driftShare?: number;
+  /**
+   * Share of users who are new to the assistant: each starts on a day drawn uniformly over the simulated
+   * days and makes no request (and so has no history) before it (default 0: everyone from day 0).
+   */
+  newUserShare?: number;
 }
 
 export type ResolvedVoiceOptions = Required<VoiceOptions>;
@@ -93,6 +98,7 @@ export const defaultVoiceOptions: ResolvedVoiceOptions = {
   quirkShare: 0.06,
   driftDay: null,
   driftShare: 0.06,
+  newUserShare: 0,
 };
 
 const RATES = [
@@ -107,6 +113,7 @@ const RATES = [
   "bargeInRate",
   "quirkShare",
   "driftShare",
+  "newUserShare",
 ] as const;
 
 /** Fills defaults and rejects values the simulator cannot work with. */

@@ -41,7 +41,7 @@ export interface PlannedSession {
 }
 
 /** Stream tags of mixSeed. */
-export const STREAM = { day: 1, session: 2, pipeline: 3, reaction: 4, falseWake: 5 } as const;
+export const STREAM = { day: 1, session: 2, pipeline: 3, reaction: 4, falseWake: 5, join: 6 } as const;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -68,6 +68,16 @@ export interface ScheduleInput {
   titleWords: readonly string[];
 }
 
+/**
+ * The day a user starts talking to the assistant: 0, or for the `newUserShare` who are new, a day drawn
+ * uniformly over the simulated ones (its own stream, so the default world's draws are untouched).
+ */
+export function firstDay(o: ResolvedVoiceOptions, user: number): number {
+  if (o.newUserShare === 0) return 0;
+  const rng = new Random(mixSeed(o.seed, STREAM.join, user));
+  return rng.next() < o.newUserShare ? rng.int(o.days) : 0;
+}
+
 /** Every session of every user and every false wake, sorted by start time. */
 export function planSessions(input: ScheduleInput): PlannedSession[] {
   const { o, users } = input;
@@ -75,7 +85,7 @@ export function planSessions(input: ScheduleInput): PlannedSession[] {
   const all: PlannedSession[] = [];
   for (const user of users) {
     const own: PlannedSession[] = [];
-    for (let day = 0; day < o.days; day++) {
+    for (let day = firstDay(o, user.index); day < o.days; day++) {
       const rng = new Random(mixSeed(o.seed, STREAM.day, user.index, day));
       const weekday = (new Date(startMs + day * DAY_MS).getUTCDay() + 6) % 7;
       const count = poisson(rng, o.sessionsPerDay * user.activity);
