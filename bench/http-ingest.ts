@@ -9,10 +9,11 @@
  *   npm run bench -- http-ingest [--batches 40] [--batch-size 10000]
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { Engine } from "../src/engine.js";
+import { processCpuSeconds } from "../src/process-cpu.js";
 import { type PlayEvent, playEventSchema } from "../src/schema/events.js";
 import { OccurrenceCounter } from "../src/store/event-key.js";
 import { startServer, storeSmallWorld } from "./serve.js";
@@ -54,6 +55,10 @@ export async function httpIngestBench(options: { batches?: number; batchSize?: n
         let accepted = 0;
         let failed = 0;
         let next = 0;
+        // CPU seconds of the client (this process: autocannon and the answers' parsing) and of the server
+        // while the batches are sent: both run on the same cores, so the client's share is not the server's.
+        const client0 = process.cpuUsage();
+        const server0 = processCpuSeconds(child.pid);
         const t0 = performance.now();
         const run = await new Promise<autocannon.Result>((resolve, reject) => {
           autocannon(
@@ -79,6 +84,11 @@ export async function httpIngestBench(options: { batches?: number; batchSize?: n
           );
         });
         const seconds = (performance.now() - t0) / 1000;
+        const client = process.cpuUsage(client0);
+        const clientCpu = (client.user + client.system) / 1e6;
+        const server1 = processCpuSeconds(child.pid);
+        const serverCpu = server0 === null || server1 === null ? null : server1 - server0;
+        const cores = availableParallelism();
         results[kind] = {
           batches,
           batchSize,
@@ -88,6 +98,15 @@ export async function httpIngestBench(options: { batches?: number; batchSize?: n
           seconds: Math.round(seconds * 100) / 100,
           eventsPerSecond: Math.round(accepted / seconds),
           batchLatencyMs: { p50: run.latency.p50, p99: run.latency.p99 },
+          cpuSeconds: {
+            client: Math.round(clientCpu * 100) / 100,
+            server: serverCpu === null ? null : Math.round(serverCpu * 100) / 100,
+            // Of the machine's CPU time over the run (cores x wall seconds).
+            clientShareOfMachine: Math.round((clientCpu / (cores * seconds)) * 1000) / 1000,
+            serverShareOfMachine:
+              serverCpu === null ? null : Math.round((serverCpu / (cores * seconds)) * 1000) / 1000,
+            serverEventsPerCpuSecond: serverCpu === null ? null : Math.round(accepted / serverCpu),
+          },
         };
       }
     } finally {

@@ -12,6 +12,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ingestIntoStore } from "../pipeline/ingest.js";
 import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
+import { eventKey } from "../store/event-key.js";
 import { HEADER, ODD_ROWS, ordinaryRows, rejectsIn } from "./spotify-csv-odd-rows.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-bulk-csv-"));
@@ -79,6 +80,39 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
     expect(js.first.rejected).toBeGreaterThan(20);
     // The three identical Beyoncé plays, and the ODD_ROWS repeated at the end, are all kept.
     expect(js.plays.filter((p) => p[1] === "s05").length).toBe(3);
+  });
+
+  it("a play another write stores between two batches of new users' plays is not stored twice", async () => {
+    // The users are new to the store, so the batches skip their anti-join until another write stores plays.
+    const file = join(dir, "between.csv");
+    const rows = Array.from({ length: 300 }, (_, k) => `n${k % 3},2021-03-11 17:34,Artist,Track ${k},1000`);
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+    // The file's last play, as another writer (a POST of the same play) would key it.
+    const last = {
+      user: "n2",
+      item: "Artist|Track 299",
+      endTime: "2021-03-11T17:34:00.000Z",
+      playedMs: 1000,
+    };
+    const store = await DuckDbEventStore.open(join(dir, "between.duckdb"));
+    try {
+      let other: Promise<{ inserted: number }> | undefined;
+      const summary = await ingestIntoStore(store, [file], {
+        preset: "spotify",
+        rejectsPath: join(dir, "between.rejects.jsonl"),
+        batchSize: 100,
+        onProgress: (p) => {
+          // Queued after the first batch's commit, before the second batch.
+          if (p.phase === "storing" && !other)
+            other = store.appendPlays([{ key: eventKey(last), event: last, source: "http" }]);
+        },
+      });
+      expect(await other).toMatchObject({ inserted: 1 });
+      expect(summary).toMatchObject({ accepted: 299, duplicates: 1, rejected: 0 });
+      expect(await store.countPlays()).toBe(300);
+    } finally {
+      await store.close();
+    }
   });
 
   it("a gzip file: the same result", async () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
 import { type PlaySortColumns, sortPlayColumns } from "./play-order.js";
 
-/** n plays with few distinct values per key (many ties), times over `timeSpan` ms from `timeFrom`, on whole `step`s. */
+/**
+ * n plays with few distinct values per key (many ties), times over `timeSpan` ms from `timeFrom`, on whole
+ * `step`s; with `spread`, every third time anywhere in the span on a whole step instead (many distinct times).
+ */
 function randomColumns(
   seed: number,
   n: number,
@@ -10,6 +13,7 @@ function randomColumns(
   timeSpan: number,
   distinct: number,
   step: number,
+  spread = false,
 ): PlaySortColumns {
   const random = new Random(seed);
   const keys: PlaySortColumns = {
@@ -27,8 +31,22 @@ function randomColumns(
     keys.playedMs[k] = random.int(3) * 1000;
     keys.itemLengthMs[k] = random.int(2) * 180_000;
     keys.weight[k] = random.next() < 0.3 ? Number.NaN : random.int(3) - 1;
+    if (spread && k % 3 === 0)
+      keys.endTimeMs[k] = timeFrom + Math.floor((random.next() * timeSpan) / step) * step;
   }
   return keys;
+}
+
+/** A copy to sort (the sort uses up its input). */
+function copy(c: PlaySortColumns): PlaySortColumns {
+  return {
+    endTimeMs: c.endTimeMs.slice(),
+    userIndex: c.userIndex.slice(),
+    itemIndex: c.itemIndex.slice(),
+    playedMs: c.playedMs.slice(),
+    itemLengthMs: c.itemLengthMs.slice(),
+    weight: c.weight.slice(),
+  };
 }
 
 /** The obvious way: sort the rows themselves with a comparator on every key. */
@@ -67,6 +85,24 @@ describe("sortPlayColumns", () => {
       // one word together and ranks that do not.
       { seed: 1, n: 2_000, from: Date.UTC(1999, 0, 1), span: 25 * 365 * 86_400_000, distinct: 50, step: 1 },
       {
+        seed: 12,
+        n: 2_000,
+        from: Date.UTC(1999, 0, 1),
+        span: 25 * 365 * 86_400_000,
+        distinct: 50,
+        step: 1,
+        spread: true,
+      },
+      {
+        seed: 13,
+        n: 2_000,
+        from: Date.UTC(1960, 0, 1),
+        span: 3 * 365 * 86_400_000,
+        distinct: 9,
+        step: 1_000,
+        spread: true,
+      },
+      {
         seed: 2,
         n: 2_000,
         from: Date.UTC(1999, 0, 1),
@@ -76,11 +112,14 @@ describe("sortPlayColumns", () => {
       },
       { seed: 3, n: 3_000, from: Date.UTC(2024, 0, 1), span: 4 * 3_600_000, distinct: 6, step: 1 },
       { seed: 4, n: 1_000, from: Date.UTC(1960, 0, 1), span: 86_400_000, distinct: 3, step: 1 },
+      // Keys of one word (a few minutes); every key equal (the other three columns alone decide).
+      { seed: 7, n: 2_000, from: Date.UTC(2024, 0, 1), span: 5 * 60_000, distinct: 5, step: 60_000 },
+      { seed: 8, n: 300, from: Date.UTC(2024, 0, 1), span: 1, distinct: 1, step: 1 },
       { seed: 5, n: 1, from: 0, span: 1, distinct: 1, step: 1 },
       { seed: 6, n: 0, from: 0, span: 1, distinct: 1, step: 1 },
     ];
     for (const c of cases) {
-      const columns = randomColumns(c.seed, c.n, c.from, c.span, c.distinct, c.step);
+      const columns = randomColumns(c.seed, c.n, c.from, c.span, c.distinct, c.step, c.spread);
       const expected = slowSortedRows(columns);
       let users = 0;
       let items = 0;
@@ -91,13 +130,28 @@ describe("sortPlayColumns", () => {
         [users + 70_000, items + 70_000],
       ]) {
         let pauses = 0;
-        const sorted = await sortPlayColumns(columns, u, i, async () => {
+        const sorted = await sortPlayColumns(copy(columns), u, i, async () => {
           pauses++;
         });
         expect(rows(sorted)).toEqual(expected);
         if (c.n > 1) expect(pauses).toBeGreaterThan(0);
       }
     }
+  });
+
+  it("orders plays whose other columns hold one value throughout, or whose times are not whole ms", async () => {
+    const columns = randomColumns(10, 3_000, Date.UTC(2020, 0, 1), 86_400_000, 40, 1_000);
+    columns.itemLengthMs.fill(0);
+    columns.weight.fill(Number.NaN);
+    expect(rows(await sortPlayColumns(copy(columns), 40 * 7, 40 * 13))).toEqual(slowSortedRows(columns));
+    expect(
+      rows(await sortPlayColumns(copy(columns), 40 * 7, 40 * 13, undefined, ["itemLengthMs", "weight"])),
+    ).toEqual(slowSortedRows(columns));
+    columns.playedMs.fill(30_000);
+    expect(rows(await sortPlayColumns(copy(columns), 40 * 7, 40 * 13))).toEqual(slowSortedRows(columns));
+    const fractional = randomColumns(11, 1_000, Date.UTC(2020, 0, 1), 86_400_000, 40, 1);
+    fractional.endTimeMs[17] += 0.5;
+    expect(rows(await sortPlayColumns(fractional, 40 * 7, 40 * 13))).toEqual(slowSortedRows(fractional));
   });
 
   it("hands back rows already in order as they are", async () => {

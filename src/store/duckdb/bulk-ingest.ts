@@ -13,7 +13,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isGzip, openBytes } from "../../ingest/files.js";
-import { fieldCountSql, fieldSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
+import { fieldListSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
 import { eventTimeMs } from "../../schema/events.js";
 import type { BulkCsvPlan, BulkIngestOptions, LineVerdict } from "../bulk-ingest.js";
 import { eventKeyTextSql, md5NumberKeySql } from "../event-key-sql.js";
@@ -123,7 +123,7 @@ export async function readBulkRows(
   if (lines === null || lines.header == null || lines.header === "") return null;
   plan.header(lines.header);
   const d = plan.delimiter;
-  const s = plan.select((k) => fieldSql("line", "quoted", d, k), fieldCountSql("line", "quoted", d));
+  const s = plan.select((k) => `fields[${k}]`, "len(fields)");
   // Keys as eventKey gives them: every row keyed as a first occurrence here, then the few whose key repeats
   // in the file are numbered in line order and re-keyed with their occurrence (below). The table holds
   // md5_number of the key text; the key itself (its bytes in the other order) is taken as plays are stored.
@@ -150,11 +150,12 @@ export async function readBulkRows(
               SELECT *, ${v.user} AS user_id, ${v.item} AS item_id, ${v.endMs} AS end_ms,
                 ${v.playedMs} AS played_ms, ${v.title} AS title, ${v.creator} AS creator
               FROM (SELECT *, ${cols(s.derived)} FROM (
+                SELECT line_no, line, irregular, ${cols(s.fields)} FROM (
                 SELECT line_no, line,
                   ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
-                  ${cols(s.fields)}
+                  ${fieldListSql("line", "quoted", d)} AS fields
                 FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
-                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))))))`);
+                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> '')))))))`);
         step("parse, check and key");
         await conn.run("DROP TABLE bulk_lines");
         if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
@@ -256,10 +257,14 @@ export async function bulkIngestCsv(
   file: string,
   plan: BulkCsvPlan,
   options: BulkIngestOptions,
+  /** How many play writes the store has run other than this path's: read between this path's steps. */
+  otherPlayWrites: () => number,
 ): Promise<{ rows: number } | null> {
   try {
     const rows = await readBulkRows(on, file, plan, options);
     if (rows === null) return null;
+    let knownUsers = 0;
+    let writesBefore = 0;
     await on(async (conn) => {
       // Items first, in their own transaction: a committed play's item facts are never missing.
       await conn.run("BEGIN TRANSACTION");
@@ -285,6 +290,13 @@ export async function bulkIngestCsv(
       // no play yet (a kill before the plays commit) is harmless, and the batches below only look codes up.
       await conn.run("BEGIN TRANSACTION");
       try {
+        // A user without a code has no stored play (a play is stored with its codes, and codes are never
+        // removed), so none of the file's plays can be stored already when none of its users has a code.
+        knownUsers = await count(
+          conn,
+          "SELECT count(*) FROM user_codes WHERE user_id IN (SELECT DISTINCT user_id FROM bulk_rows WHERE ok)",
+        );
+        writesBefore = otherPlayWrites();
         for (const [table, code, id] of [
           ["user_codes", "user_code", "user_id"],
           ["item_codes", "item_code", "item_id"],
@@ -308,14 +320,21 @@ export async function bulkIngestCsv(
         try {
           // The anti-join runs in the batch's transaction: plays has no key index (schema 7), and a play
           // another writer stored since an earlier batch is a duplicate. The key holds the end time, so
-          // matching it too lets DuckDB skip stored plays of other times.
+          // matching it too lets DuckDB skip stored plays of other times. It is left out when the file's
+          // users were all new to the store and nothing else has written plays since: the file's keys are
+          // distinct, so the earlier batches' plays cannot match (2 M plays: a hash table of every play
+          // stored so far, built again for each batch).
+          const antiJoin =
+            knownUsers > 0 || otherPlayWrites() !== writesBefore
+              ? "ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time"
+              : "";
           const r =
             await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source, user_code, item_code)
             SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}, u.user_code, i.item_code
             FROM (SELECT ${bulkKeySql} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
                   FROM bulk_rows WHERE ok AND line_no > ${from} AND line_no <= ${from + options.batchSize}) r
             JOIN user_codes u ON u.user_id = r.user_id JOIN item_codes i ON i.item_id = r.item_id
-            ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time`);
+            ${antiJoin}`);
           await conn.run("COMMIT");
           return r.rowsChanged;
         } catch (err) {

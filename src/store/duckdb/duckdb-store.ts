@@ -222,6 +222,7 @@ export class DuckDbEventStore implements EventStore {
       file,
       plan,
       options,
+      () => this.on.playGroupsWritten,
     );
 }
 
@@ -236,6 +237,8 @@ class DuckDbConnectionStore {
   private storedEventIds: EventKeyFilter | null = null;
   /** The users' and items' codes (play-codes.ts), read on first use; null again after a failed write. */
   private codes: PlayCodes | null = null;
+  /** appendPlayGroup's calls so far: the bulk path checks that no other write stored plays between its batches. */
+  playGroupsWritten = 0;
   /** Appenders kept open between calls, by table (appendTo). */
   private readonly appenders = new Map<string, Appender>();
 
@@ -418,6 +421,7 @@ class DuckDbConnectionStore {
     writes: readonly PlayWrite[],
     onCommit?: DuckDbStoreHooks["onPlayCommit"],
   ): Promise<AppendResult[]> {
+    this.playGroupsWritten++;
     const firstOfKey = new Set<bigint>();
     const unique: PlayRow[] = [];
     for (const { rows } of writes)

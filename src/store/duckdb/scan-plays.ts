@@ -1,12 +1,13 @@
 import type { DuckDBConnection, DuckDBDataChunk } from "@duckdb/node-api";
 import bindings from "@duckdb/node-bindings";
 import type { PlayColumns } from "../event-store.js";
-import { sortPlayColumns } from "../play-order.js";
+import { type PlayPayloadColumn, sortPlayColumns } from "../play-order.js";
 
 /**
  * The training scan of the embedded store (EventStore.scanPlays), in one read transaction on a connection
- * of its own: the users and items by name from the code tables (schema 8, small), then six numeric columns
- * of the plays in the window, copied chunk by chunk from DuckDB's vectors into typed arrays. The codes become
+ * of its own: the users and items by name from the code tables (schema 8, small), then the numeric columns
+ * of the plays in the window (four to six: item lengths and weights only when some play has one), copied chunk
+ * by chunk from DuckDB's vectors into typed arrays. The codes become
  * ranks by name and the rows are put in scan order here (play-order.ts), in JavaScript, between yields to
  * the event loop: no join, no string and no object per play.
  *
@@ -18,19 +19,34 @@ export async function scanPlayColumns(conn: DuckDBConnection, where: string): Pr
   try {
     const users = await namesByCode(conn, "user_codes", "user_code", "user_id");
     const items = await namesByCode(conn, "item_codes", "item_code", "item_id");
-    const n = Number((await conn.runAndReadAll(`SELECT count(*) FROM plays ${where}`)).getColumns()[0][0]);
+    // The plays' count, and whether any has an item length or a weight: a column with none (a Spotify history
+    // has neither) is filled here instead of being read, a third of the bytes.
+    const [count, lengths, weights] = (
+      await conn.runAndReadAll(`SELECT count(*), count(item_length_ms), count(weight) FROM plays ${where}`)
+    ).getRows()[0];
+    const n = Number(count);
     const userIndex = new Int32Array(n);
     const itemIndex = new Int32Array(n);
     const endTimeMs = new Float64Array(n);
     const playedMs = new Float64Array(n);
     const itemLengthMs = new Float64Array(n);
     const weight = new Float64Array(n);
-    const targets = [userIndex, itemIndex, endTimeMs, playedMs, itemLengthMs, weight];
-    // No column can be NULL (NOT NULL or coalesced), so the vectors' data is all there is to read.
-    const result = await conn.stream(`
-      SELECT user_code, item_code, epoch_ms(end_time)::DOUBLE, played_ms::DOUBLE,
-        coalesce(item_length_ms, 0)::DOUBLE, coalesce(weight, 'NaN'::DOUBLE)
-      FROM plays ${where}`);
+    const read: { sql: string; into: Int32Array | Float64Array }[] = [
+      { sql: "user_code", into: userIndex },
+      { sql: "item_code", into: itemIndex },
+      { sql: "epoch_ms(end_time)::DOUBLE", into: endTimeMs },
+      { sql: "played_ms::DOUBLE", into: playedMs },
+    ];
+    const uniform: PlayPayloadColumn[] = [];
+    if (Number(lengths) > 0) read.push({ sql: "coalesce(item_length_ms, 0)::DOUBLE", into: itemLengthMs });
+    else uniform.push("itemLengthMs");
+    if (Number(weights) > 0) read.push({ sql: "coalesce(weight, 'NaN'::DOUBLE)", into: weight });
+    else {
+      weight.fill(Number.NaN);
+      uniform.push("weight");
+    }
+    // No column read can be NULL (NOT NULL or coalesced), so the vectors' data is all there is to read.
+    const result = await conn.stream(`SELECT ${read.map((r) => r.sql).join(", ")} FROM plays ${where}`);
     let at = 0;
     // Each fetch is a trip to DuckDB's thread and back: the event loop runs in between.
     for (
@@ -39,7 +55,7 @@ export async function scanPlayColumns(conn: DuckDBConnection, where: string): Pr
       chunk = await result.fetchChunk()
     ) {
       if (at + chunk.rowCount > n) throw new Error("scanPlays: more plays than counted in the same snapshot");
-      for (let col = 0; col < targets.length; col++) copyColumn(chunk, col, targets[col], at);
+      for (let col = 0; col < read.length; col++) copyColumn(chunk, col, read[col].into, at);
       at += chunk.rowCount;
     }
     if (at !== n) throw new Error("scanPlays: fewer plays than counted in the same snapshot");
@@ -68,6 +84,7 @@ export async function scanPlayColumns(conn: DuckDBConnection, where: string): Pr
       userNames.length,
       itemNames.length,
       yieldToEventLoop,
+      uniform,
     );
     return { users: userNames, items: itemNames, ...sorted };
   } catch (err) {
