@@ -6,6 +6,9 @@
  * 10% of edges held out, epochs, L2 (1e-6, 1e-4) and the bias start (zero, log-degree; `--bias-init` forces
  * one) chosen on a validation cut of the training edges.
  *   npm run bench -- directed-cora --seed 1 [--models blade,degree-only] [--source-bias] [--bias-init log-degree]
+ *                                   [--batch-size 256 [--hops 0] [--refreshes 1]] [--lr 0.02]
+ *                                   [--max-epochs 300] [--check-every 20] [--patience 3]
+ * `--batch-size` trains the embedding models in mini-batches (an epoch is then one pass; minibatch.ts).
  */
 import {
   type DirectedModelName,
@@ -21,6 +24,13 @@ export interface DirectedCoraOptions {
   /** Train with source biases a_u as well (off by default). */
   sourceBias?: boolean;
   biasInit?: DirectedTrainOptions["biasInit"];
+  batchSize?: number;
+  hops?: 0 | 1;
+  refreshesPerPass?: number;
+  learningRate?: number;
+  maxEpochs?: number;
+  checkEvery?: number;
+  patience?: number;
 }
 
 export function directedCoraBench(options: DirectedCoraOptions = {}): Record<string, unknown> {
@@ -31,11 +41,24 @@ export function directedCoraBench(options: DirectedCoraOptions = {}): Record<str
   const train: DirectedTrainOptions = {
     ...(options.sourceBias ? { sourceBias: true } : {}),
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
+    ...(options.learningRate ? { learningRate: options.learningRate } : {}),
+    ...(options.batchSize
+      ? {
+          miniBatch: {
+            batchSize: options.batchSize,
+            hops: options.hops ?? 0,
+            refreshesPerPass: options.refreshesPerPass ?? 1,
+          },
+        }
+      : {}),
   };
   const report = runDirectedExperiment(graph.nodeIds.length, graph.edges, {
     seed: options.seed ?? 1,
     models: options.models ?? directedModels,
     train,
+    ...(options.maxEpochs ? { maxEpochs: options.maxEpochs } : {}),
+    ...(options.checkEvery ? { checkEvery: options.checkEvery } : {}),
+    ...(options.patience ? { patience: options.patience } : {}),
     onProgress: (phase) => process.stderr.write(`${phase}\n`),
   });
   const cpu = process.cpuUsage(cpu0);

@@ -4,7 +4,8 @@
  * and shared-negative block, and every `--every` epochs the loss and the validation HitRate@10, MRR and
  * direction AUC over 1,000 of the cut edges, with this process's training CPU seconds (checks excluded).
  *   npm run bench -- directed-curve [--edges 100000] [--epochs 40] [--every 5] [--lr 0.02,0.1]
- *                                   [--negative-block 1]
+ *                                   [--negative-block 1] [--batch-size 4096 [--refreshes 1]]
+ * With `--batch-size` the training is mini-batch (an epoch is one pass of many Adam steps; minibatch.ts).
  */
 
 import { loadavg } from "node:os";
@@ -25,6 +26,9 @@ export interface DirectedCurveOptions {
   every?: number;
   learningRates?: number[];
   negativeBlock?: number;
+  batchSize?: number;
+  refreshesPerPass?: number;
+  hops?: 0 | 1;
 }
 
 export function directedCurveBench(options: DirectedCurveOptions = {}): Record<string, unknown> {
@@ -52,6 +56,15 @@ export function directedCurveBench(options: DirectedCurveOptions = {}): Record<s
       l2: 1e-4,
       seed: 1,
       negativeBlock: options.negativeBlock ?? 1,
+      ...(options.batchSize
+        ? {
+            miniBatch: {
+              batchSize: options.batchSize,
+              refreshesPerPass: options.refreshesPerPass ?? 1,
+              hops: options.hops ?? 0,
+            },
+          }
+        : {}),
       onEpoch(epoch, loss, embeddings) {
         if (epoch % every !== 0) return true;
         const c = cpu();
@@ -76,6 +89,13 @@ export function directedCurveBench(options: DirectedCurveOptions = {}): Record<s
   return {
     graph: { nodes, edges: full.edgeCount, fitEdges: fit.edgeCount, validationEdges: count },
     negativeBlock: options.negativeBlock ?? 1,
+    miniBatch: options.batchSize
+      ? {
+          batchSize: options.batchSize,
+          refreshesPerPass: options.refreshesPerPass ?? 1,
+          hops: options.hops ?? 0,
+        }
+      : null,
     curves,
     loadAverage: loadavg(),
   };

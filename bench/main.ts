@@ -28,6 +28,8 @@
  *                                 # next p50/p99 in process (--edges N --epochs N --queries N; bench/directed.ts)
  *   npm run bench -- directed-curve  # full-batch BLADE's validation HitRate@10/MRR/AUC and loss every few epochs
  *                                 # on a simulated follow graph (--edges --epochs --every --lr --negative-block)
+ *   npm run bench -- directed-minibatch  # BLADE in mini-batches on a 1M-edge graph within a budget (2 min):
+ *                                 # validation HitRate@10/MRR per pass, wall and CPU (bench/directed-minibatch.ts)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
  *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
@@ -67,6 +69,7 @@ import { clusterReplicasBench } from "./cluster-replicas.js";
 import { directedBench } from "./directed.js";
 import { directedCoraBench } from "./directed-cora.js";
 import { directedCurveBench } from "./directed-curve.js";
+import { directedMiniBatchBench } from "./directed-minibatch.js";
 import { foldInBench } from "./foldin.js";
 import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
@@ -214,6 +217,25 @@ async function main() {
           every: numberFlag("--every"),
           learningRates: flag("--lr")?.split(",").map(Number),
           negativeBlock: numberFlag("--negative-block"),
+          batchSize: numberFlag("--batch-size"),
+          refreshesPerPass: numberFlag("--refreshes"),
+          hops: numberFlag("--hops") as 0 | 1 | undefined,
+        }),
+    ],
+    [
+      "directed-minibatch",
+      () =>
+        directedMiniBatchBench({
+          edges: numberFlag("--edges"),
+          budget: numberFlag("--budget"),
+          clock: flag("--clock") as "wall" | "cpu" | undefined,
+          batchSize: numberFlag("--batch-size"),
+          hops: numberFlag("--hops") as 0 | 1 | undefined,
+          refreshesPerPass: numberFlag("--refreshes"),
+          learningRate: numberFlag("--lr"),
+          l2: numberFlag("--l2"),
+          queries: numberFlag("--queries"),
+          biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
         }),
     ],
     [
@@ -224,6 +246,13 @@ async function main() {
           models: flag("--models")?.split(",") as DirectedModelName[] | undefined,
           sourceBias: args.includes("--source-bias"),
           biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
+          batchSize: numberFlag("--batch-size"),
+          hops: numberFlag("--hops") as 0 | 1 | undefined,
+          refreshesPerPass: numberFlag("--refreshes"),
+          learningRate: numberFlag("--lr"),
+          maxEpochs: numberFlag("--max-epochs"),
+          checkEvery: numberFlag("--check-every"),
+          patience: numberFlag("--patience"),
         }),
     ],
     [

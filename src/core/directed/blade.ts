@@ -1,5 +1,6 @@
 import { Random } from "../random.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
+import { type MiniBatchSettings, MiniBatchTrainer, miniBatchPass } from "./minibatch.js";
 import {
   aggregate,
   aggregateTransposed,
@@ -85,9 +86,17 @@ export interface DirectedTrainOptions {
    * a draw per edge, learning rate 0.1), as each node then meets far fewer negatives an epoch.
    */
   negativeBlock?: number;
+  /**
+   * Train in mini-batches (many sparse Adam steps per pass over the edges, the layers' neighbourhood terms
+   * refreshed on a schedule; `minibatch.ts`) instead of one full-batch step per epoch; an epoch is then one
+   * pass over the edges. Absent: full-batch.
+   */
+  miniBatch?: MiniBatchSettings;
   seed?: number;
   /** Called after every epoch with the mean loss; return false to stop early. */
   onEpoch?: (epoch: number, loss: number, embeddings: () => DirectedEmbeddings) => boolean | undefined;
+  /** Mini-batch only: called after every batch; return false to stop at once (a time budget). */
+  onBatch?: () => boolean | undefined;
 }
 
 const defaults = {
@@ -158,20 +167,11 @@ export function trainDirectedEmbeddings(
   const negativeCdf = cumulative(n, (v) => (g.inOffsets[v + 1] - g.inOffsets[v] + 1) ** power);
 
   const forward = new Forward(n, dim, layers, aOut, aIn);
-  const gS = new Float32Array(size);
-  const gT = new Float32Array(size);
-  const adamS = new Adam(size);
-  const adamT = options.tied ? adamS : new Adam(size);
-  const gradS0 = new Float32Array(size);
-  const gradT0 = new Float32Array(size);
   const bias: Biases = { source: new Float32Array(n), target: new Float32Array(n) };
   if (options.biasInit === "log-degree") {
     if (useBias) logDegreeInto(bias.target, g.inOffsets);
     if (useSourceBias) logDegreeInto(bias.source, g.outOffsets);
   }
-  const gBias: Biases = { source: new Float32Array(n), target: new Float32Array(n) };
-  const adamBias = new Adam(n);
-  const adamSourceBias = new Adam(n);
   const snapshot = (): DirectedEmbeddings => ({
     nodeCount: n,
     dim,
@@ -180,12 +180,69 @@ export function trainDirectedEmbeddings(
     targetBias: bias.target.slice(),
     ...(useSourceBias ? { sourceBias: bias.source.slice() } : {}),
   });
-
   const kernel = options.kernel ?? "fused";
   const edges: EdgeTerms = { u: edgeU, v: edgeV, c: edgeC, reverseFree, cTotal };
   const terms: TermSettings = { dim, negatives, gamma, negativeBlock: options.negativeBlock ?? 1 };
   const uniform = power === 0;
   const draw = uniform ? () => Math.floor(random.next() * n) : () => drawFromCdf(negativeCdf, random);
+
+  if (options.miniBatch) {
+    const settings = options.miniBatch;
+    const model = {
+      n,
+      dim,
+      layers,
+      s0,
+      t0,
+      tied: options.tied ?? false,
+      bias,
+      useBias,
+      useSourceBias,
+      forward,
+    };
+    const trainer = new MiniBatchTrainer(
+      model,
+      edges,
+      terms,
+      Math.max(1, Math.floor(settings.batchSize)),
+      settings.hops ?? 0,
+    );
+    const order = Int32Array.from({ length: g.edgeCount }, (_, k) => k);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const pass = miniBatchPass(
+        trainer,
+        g.edgeCount,
+        settings,
+        order,
+        random,
+        draw,
+        lr,
+        l2,
+        options.onBatch,
+      );
+      if (pass.stopped) break;
+      if (options.onEpoch) {
+        // The next pass starts with a refresh, so running the forward pass here changes nothing after.
+        const current = () => {
+          forward.run(s0, t0);
+          return snapshot();
+        };
+        if (options.onEpoch(epoch, pass.loss, current) === false) break;
+      }
+    }
+    forward.run(s0, t0);
+    return snapshot();
+  }
+
+  const gS = new Float32Array(size);
+  const gT = new Float32Array(size);
+  const adamS = new Adam(size);
+  const adamT = options.tied ? adamS : new Adam(size);
+  const gradS0 = new Float32Array(size);
+  const gradT0 = new Float32Array(size);
+  const gBias: Biases = { source: new Float32Array(n), target: new Float32Array(n) };
+  const adamBias = new Adam(n);
+  const adamSourceBias = new Adam(n);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     forward.run(s0, t0);
     const { s, t } = forward;
@@ -455,8 +512,8 @@ export class Forward {
     n: number,
     private readonly dim: number,
     private readonly layers: number,
-    private readonly aOut: SampledNeighbourhoods | null,
-    private readonly aIn: SampledNeighbourhoods | null,
+    readonly aOut: SampledNeighbourhoods | null,
+    readonly aIn: SampledNeighbourhoods | null,
   ) {
     this.s = new Float32Array(n * dim);
     this.t = new Float32Array(n * dim);
