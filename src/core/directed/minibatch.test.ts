@@ -98,10 +98,12 @@ describe("mini-batch training: one batch's gradient against a slow reference", (
   const t0 = Float64Array.from({ length: n * dim }, () => 0.5 * random.normal());
   const bias = Float64Array.from({ length: n }, () => 0.3 * random.normal());
 
-  for (const hops of [0, 1] as const) {
-    it(`hops = ${hops}: the layer-0 and bias gradients match the finite differences, rows not read get none`, () => {
-      const forward = new Forward(n, dim, 2, aOut, aIn);
-      const model = {
+  // A two-layer model over this graph, starting from copies of the vectors above.
+  const freshModel = () => {
+    const forward = new Forward(n, dim, 2, aOut, aIn);
+    return {
+      forward,
+      model: {
         n,
         dim,
         layers: 2,
@@ -112,7 +114,13 @@ describe("mini-batch training: one batch's gradient against a slow reference", (
         useBias: true,
         useSourceBias: false,
         forward,
-      };
+      },
+    };
+  };
+
+  for (const hops of [0, 1] as const) {
+    it(`hops = ${hops}: the layer-0 and bias gradients match the finite differences, rows not read get none`, () => {
+      const { model } = freshModel();
       const trainer = new MiniBatchTrainer(model, e, { dim, negatives, gamma: 1 }, batch.length, hops);
       trainer.refresh();
       let next = 0;
@@ -172,19 +180,7 @@ describe("mini-batch training: one batch's gradient against a slow reference", (
   }
 
   it("the Adam step moves exactly the listed rows, and s, t follow their direct share", () => {
-    const forward = new Forward(n, dim, 2, aOut, aIn);
-    const model = {
-      n,
-      dim,
-      layers: 2,
-      s0: Float32Array.from(s0),
-      t0: Float32Array.from(t0),
-      tied: false,
-      bias: { source: new Float32Array(n), target: Float32Array.from(bias) },
-      useBias: true,
-      useSourceBias: false,
-      forward,
-    };
+    const { forward, model } = freshModel();
     const trainer = new MiniBatchTrainer(model, e, { dim, negatives, gamma: 1 }, batch.length, 1);
     trainer.refresh();
     const [sBefore, tBefore, s0Before] = [forward.s.slice(), forward.t.slice(), model.s0.slice()];
