@@ -1,5 +1,6 @@
 import type { FastifySchemaCompiler } from "fastify";
-import type { z } from "zod";
+import { z } from "zod";
+import { type PlayEvent, playEventSchema } from "../schema/events.js";
 import type { AppendResult, EventStore } from "../store/event-store.js";
 import { HttpError, jsonPath, RequestValidationError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
@@ -29,23 +30,58 @@ export const envelopeValidator =
 /** Validates the rows of a batch one by one: the valid ones, and a reject with a JSON path for each other. */
 export function validateRows<T>(rows: unknown[], schema: z.ZodType<T>, field: string) {
   const valid: T[] = [];
-  const rejects: Array<{ index: number; path: string; reason: string }> = [];
+  const rejects: RowReject[] = [];
   rows.forEach((row, index) => {
     const parsed = schema.safeParse(row);
-    if (parsed.success) {
-      valid.push(parsed.data);
-      return;
-    }
-    const [first, ...more] = parsed.error.issues;
-    rejects.push({
-      index,
-      path: jsonPath([field, index, ...first.path]),
-      reason: more.length
-        ? `${first.message} (and ${more.length} more: ${more.map((i) => jsonPath(i.path, `${field}[${index}]`)).join(", ")})`
-        : first.message,
-    });
+    if (parsed.success) valid.push(parsed.data);
+    else rejects.push(rowReject(parsed.error.issues, field, index));
   });
   return { valid, rejects };
+}
+
+/**
+ * The plays of a POST /v1/events batch, as validateRows(rows, playEventSchema, "events") answers them, at a
+ * fraction of its cost (a 10k batch: the per-row parse was the largest JavaScript cost after the store's).
+ * zod's compiled check of the schema (z.compile: generated code, the same rules; what it refuses goes to the
+ * schema's own parser, so the reasons are the same) passes a row without building its copy, and the row is
+ * kept as it came: playEventSchema has no defaults or transforms, so its output is its input. Except for a
+ * context: the parser puts its keys in the schema's order, and the idempotence key hashes the context's
+ * JSON, so a row with one is still parsed (the stored keys must not change).
+ */
+export function validatePlayRows(rows: unknown[], field = "events") {
+  const valid: PlayEvent[] = [];
+  const rejects: RowReject[] = [];
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index];
+    if (playEventCheck.validate(row) && (row as PlayEvent).context === undefined) {
+      valid.push(row as PlayEvent);
+      continue;
+    }
+    const parsed = playEventSchema.safeParse(row);
+    if (parsed.success) valid.push(parsed.data);
+    else rejects.push(rowReject(parsed.error.issues, field, index));
+  }
+  return { valid, rejects };
+}
+
+const playEventCheck = z.compile(playEventSchema, { strict: true });
+
+/** A rejected row of a batch, by its first issue's JSON path; the other issues' paths in the reason. */
+export interface RowReject {
+  index: number;
+  path: string;
+  reason: string;
+}
+
+function rowReject(issues: readonly z.core.$ZodIssue[], field: string, index: number): RowReject {
+  const [first, ...more] = issues;
+  return {
+    index,
+    path: jsonPath([field, index, ...first.path]),
+    reason: more.length
+      ? `${first.message} (and ${more.length} more: ${more.map((i) => jsonPath(i.path, `${field}[${index}]`)).join(", ")})`
+      : first.message,
+  };
 }
 
 /** The rows of a batch body, refused with 413 beyond maxBatch. */

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { PlayEvent } from "../../schema/events.js";
-import { eventTimeMs, playEventSchema, requestEventSchema } from "../../schema/events.js";
+import { eventTimeMs, requestEventSchema } from "../../schema/events.js";
 import { OccurrenceCounter } from "../../store/event-key.js";
 import type { AppendResult, KeyedPlayEvent } from "../../store/event-store.js";
 import {
@@ -9,6 +9,7 @@ import {
   envelopeValidator,
   errorResponses,
   recordHttpBatch,
+  validatePlayRows,
   validateRows,
 } from "../validation.js";
 import {
@@ -47,7 +48,7 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       const startedAt = new Date();
       const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events", maxBatch);
       const counter = new OccurrenceCounter();
-      const { valid, rejects } = validateRows(rows, playEventSchema, "events");
+      const { valid, rejects } = validatePlayRows(rows);
       const batch: KeyedPlayEvent[] = valid.map((event) => ({
         key: counter.keyFor(event),
         event,
