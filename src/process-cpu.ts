@@ -7,10 +7,23 @@ import { readFileSync } from "node:fs";
  */
 export function processCpuSeconds(pid: number | null | undefined): number | null {
   if (pid === null || pid === undefined) return null;
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * The CPU seconds of a process's main thread alone (its JavaScript, for Node), or null as processCpuSeconds:
+ * the one thread a server cannot spread over cores, so what bounds its throughput once it is saturated.
+ */
+export function mainThreadCpuSeconds(pid: number | null | undefined): number | null {
+  if (pid === null || pid === undefined) return null;
+  return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsOf(statFile: string): number | null {
   try {
     // The fields after the command's closing parenthesis (the command may hold spaces): utime and stime are
     // the 12th and 13th, in clock ticks (USER_HZ, 100 on Linux).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(statFile, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
