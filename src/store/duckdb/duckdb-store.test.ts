@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it, vi } from "vitest";
+import { Random } from "../../core/random.js";
 import { HEADER, ordinaryRows } from "../../ingest/spotify-csv-odd-rows.js";
 import { ingestIntoStore } from "../../pipeline/ingest.js";
+import type { PlayEvent } from "../../schema/events.js";
 import { OccurrenceCounter } from "../event-key.js";
 import { StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
@@ -160,6 +162,86 @@ describe("DuckDbEventStore", () => {
       expect(await store.countPlays()).toBe(200_000);
     } finally {
       await store.close();
+    }
+  }, 60_000);
+
+  it("stores every field as given, through the staging table's data chunks and the row appender alike", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tb-fields-"));
+    const file = join(dir, "s.duckdb");
+    const rng = new Random(3);
+    const pick = <T>(xs: readonly T[]): T => xs[rng.nextUint32() % xs.length];
+    const maybe = <T>(x: T): T | undefined => (rng.nextUint32() % 3 ? x : undefined);
+    // More than one chunk (2,048 rows), so the second chunk's rows and NULLs are placed right too.
+    const events: PlayEvent[] = Array.from({ length: 5000 }, (_, k) => ({
+      ...(k % 2 ? { eventId: pick(["e", "é", "😀", "a\u0000b"]) + k } : {}),
+      user: pick(["u", "ü", "a\u0000b", "😀", "x".repeat(200)]) + (k % 7),
+      item: pick(["a|b", "item"]) + k,
+      endTime: new Date(Date.UTC(2024, 0, 1) + k * 997).toISOString(),
+      playedMs: rng.nextUint32() % 604_800_000,
+      itemLengthMs: maybe(1 + (rng.nextUint32() % 1_000_000)),
+      weight: maybe(pick([-1.5, 0, 1e300, 3])),
+      endReason: maybe(pick(["skipped", "completed"] as const)),
+      requestText: maybe(pick(["", "play it", "x\u0000y"])),
+      requestId: maybe(`r${k}`),
+      context: maybe({
+        deviceType: maybe("tv"),
+        hasScreen: maybe(k % 5 === 0),
+        deviceState: maybe("idle"),
+        activity: maybe("cooking"),
+        extra: maybe({ a: k }),
+      }),
+    }));
+    for (const e of events) {
+      for (const [k, v] of Object.entries(e)) if (v === undefined) delete (e as Record<string, unknown>)[k];
+      if (e.context)
+        for (const [k, v] of Object.entries(e.context))
+          if (v === undefined) delete (e.context as Record<string, unknown>)[k];
+    }
+    const store = await DuckDbEventStore.open(file);
+    const counter = new OccurrenceCounter();
+    const keyed = events.map((event) => ({ key: counter.keyFor(event), event, source: "src" }));
+    try {
+      // Plays without an event id go through the staging table, new event ids straight into plays.
+      expect(await store.appendPlays(keyed)).toEqual({ inserted: 5000, duplicates: 0 });
+    } finally {
+      await store.close();
+    }
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    try {
+      const rows = (
+        await conn.runAndReadAll(
+          `SELECT event_key, event_id, p.user_id, p.item_id, epoch_ms(end_time), played_ms, item_length_ms, weight,
+             device_type, has_screen, context_extra, request_text, end_reason, source, request_id, device_state,
+             activity, u.user_id = p.user_id AND i.item_id = p.item_id
+           FROM plays p JOIN user_codes u USING (user_code) JOIN item_codes i USING (item_code)`,
+        )
+      ).getRows();
+      const stored = new Map(rows.map((r) => [r[0] as bigint, r.slice(1)]));
+      expect(stored.size).toBe(5000);
+      for (const { key, event: e } of keyed)
+        expect(stored.get(key)).toEqual([
+          e.eventId ?? null,
+          e.user,
+          e.item,
+          BigInt(Date.parse(e.endTime)),
+          BigInt(e.playedMs),
+          e.itemLengthMs === undefined ? null : BigInt(e.itemLengthMs),
+          e.weight ?? null,
+          e.context?.deviceType ?? null,
+          e.context?.hasScreen ?? null,
+          e.context?.extra ? JSON.stringify(e.context.extra) : null,
+          e.requestText ?? null,
+          e.endReason ?? null,
+          "src",
+          e.requestId ?? null,
+          e.context?.deviceState ?? null,
+          e.context?.activity ?? null,
+          true,
+        ]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
     }
   }, 60_000);
 

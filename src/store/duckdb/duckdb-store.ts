@@ -46,6 +46,7 @@ import { bulkIngestCsv } from "./bulk-ingest.js";
 import { EventKeyFilter } from "./event-key-filter.js";
 import { IdleCheckpoints } from "./idle-checkpoints.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { type PlayRow, playChunks } from "./play-chunks.js";
 import { PlayCodes } from "./play-codes.js";
 import { scanPlayColumns } from "./scan-plays.js";
 
@@ -499,19 +500,19 @@ class DuckDbConnectionStore {
 
   /**
    * The group's rows through one appender (already converted: playRow); `direct` into plays itself, whose
-   * ingested_at takes its default, with the connection's kept appender (appendTo); the staging table with
-   * an appender of its own.
+   * ingested_at takes its default, with the connection's kept appender (appendTo) row by row; the staging
+   * table with an appender of its own, in data chunks (play-chunks.ts says why).
    */
   private async appendRows(table: string, rows: readonly PlayRow[], direct: boolean): Promise<void> {
     if (direct) {
       await this.appendTo(table, (a) => {
-        for (const row of rows) appendPlayRow(a, row, true);
+        for (const row of rows) appendPlayRow(a, row);
       });
       return;
     }
     const a = await this.conn.createAppender(table, "main", "temp");
     try {
-      for (const row of rows) appendPlayRow(a, row, false);
+      for (const chunk of playChunks(rows)) a.appendDataChunk(chunk);
       a.closeSync();
     } catch (err) {
       discardAppender(a);
@@ -1208,30 +1209,6 @@ interface PlayWrite {
   options: AppendOptions;
 }
 
-/** A play as the appender takes it, in the plays table's column order (ingested_at aside). */
-interface PlayRow {
-  key: bigint;
-  eventId: string | null;
-  user: string;
-  item: string;
-  endMicros: bigint;
-  playedMs: bigint;
-  itemLengthMs: bigint | null;
-  weight: number | null;
-  deviceType: string | null;
-  hasScreen: boolean | null;
-  extra: string | null;
-  requestText: string | null;
-  endReason: string | null;
-  source: string;
-  requestId: string | null;
-  deviceState: string | null;
-  activity: string | null;
-  /** The user's and item's codes (schema 8), given on the write connection just before the append. */
-  userCode: number;
-  itemCode: number;
-}
-
 /** Converts a play for the appender; throws (a time or a duration that is not an integer) before any append. */
 function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
   return {
@@ -1278,8 +1255,8 @@ function discardAppender(a: Appender): void {
   }
 }
 
-/** One row in the plays column order; into plays itself (`direct`), ingested_at takes its default. */
-function appendPlayRow(a: Appender, r: PlayRow, direct: boolean): void {
+/** One row into plays itself, in its column order; ingested_at takes its default. */
+function appendPlayRow(a: Appender, r: PlayRow): void {
   a.appendUHugeInt(r.key);
   appendOptionalVarchar(a, r.eventId);
   a.appendVarchar(r.user);
@@ -1297,7 +1274,7 @@ function appendPlayRow(a: Appender, r: PlayRow, direct: boolean): void {
   appendOptionalVarchar(a, r.requestText);
   appendOptionalVarchar(a, r.endReason);
   a.appendVarchar(r.source);
-  if (direct) a.appendDefault();
+  a.appendDefault();
   appendOptionalVarchar(a, r.requestId);
   appendOptionalVarchar(a, r.deviceState);
   appendOptionalVarchar(a, r.activity);
