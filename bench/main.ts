@@ -120,6 +120,13 @@ const valued = [
   "--batch-size",
   "--seconds",
   "--mb",
+  "--budget",
+  "--check-every",
+  "--clock",
+  "--hops",
+  "--l2",
+  "--patience",
+  "--refreshes",
 ];
 const which = process.argv
   .slice(2)
