@@ -77,6 +77,7 @@ import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench, scanBench, scanReadBench } from "./ingest.js";
+import { ingestFormatsBench } from "./ingest-formats.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -121,6 +122,13 @@ const valued = [
   "--batch-size",
   "--seconds",
   "--mb",
+  "--budget",
+  "--check-every",
+  "--clock",
+  "--hops",
+  "--l2",
+  "--patience",
+  "--refreshes",
 ];
 const which = process.argv
   .slice(2)
@@ -183,6 +191,7 @@ async function main() {
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
     ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
     ["scan-read", () => scanReadBench({ rows: numberFlag("--rows"), log })],
+    ["ingest-formats", () => ingestFormatsBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
