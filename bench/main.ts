@@ -76,6 +76,7 @@ import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench, scanBench } from "./ingest.js";
+import { ingestFormatsBench } from "./ingest-formats.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -120,6 +121,13 @@ const valued = [
   "--batch-size",
   "--seconds",
   "--mb",
+  "--budget",
+  "--check-every",
+  "--clock",
+  "--hops",
+  "--l2",
+  "--patience",
+  "--refreshes",
 ];
 const which = process.argv
   .slice(2)
@@ -181,6 +189,7 @@ async function main() {
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
     ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
+    ["ingest-formats", () => ingestFormatsBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),
