@@ -187,11 +187,6 @@ export class ServingModels {
     return this.swapping !== null;
   }
 
-  /** The version answering now, without loading one (null before the first load). */
-  get servingNow(): ServingModel | null {
-    return this.loaded;
-  }
-
   /** Ends the thread that reads versions (a later swap would start another). */
   async close(): Promise<void> {
     await this.reader.close();
