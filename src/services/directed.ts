@@ -122,6 +122,35 @@ type Progress = (phase: string, done: number, total: number) => void;
 export type DirectedBiasOptions = Pick<DirectedTrainOptions, "biasInit" | "sourceBias">;
 
 /**
+ * How the embeddings are trained and searched: mini-batches (absent: full-batch), learning rate, vector size,
+ * and the L2 penalties, check interval and patience of the search on validation (absent: the defaults).
+ */
+export interface DirectedTuning {
+  miniBatch?: DirectedTrainOptions["miniBatch"];
+  learningRate?: number;
+  dim?: number;
+  l2Values?: number[];
+  checkEvery?: number;
+  patience?: number;
+}
+
+/** The training options and search settings a tuning stands for. */
+function tuningOptions(biases: DirectedBiasOptions | undefined, tuning: DirectedTuning = {}) {
+  const { miniBatch, learningRate, dim, l2Values, checkEvery, patience } = tuning;
+  return {
+    train: {
+      ...biases,
+      ...(miniBatch ? { miniBatch } : {}),
+      ...(learningRate !== undefined ? { learningRate } : {}),
+      ...(dim !== undefined ? { dim } : {}),
+    },
+    ...(l2Values ? { l2Values } : {}),
+    ...(checkEvery !== undefined ? { checkEvery } : {}),
+    ...(patience !== undefined ? { patience } : {}),
+  };
+}
+
+/**
  * Targets kept per node for `next` (answers up to this many come from the row; longer ones, or sources whose
  * own edges crowd it, search), and the counts-first prior's pool (its softmax's top candidates).
  */
@@ -170,6 +199,7 @@ export class DirectedService {
       onProgress?: Progress;
       maxEpochs?: number;
       biases?: DirectedBiasOptions;
+      tuning?: DirectedTuning;
     } = {},
   ): Promise<DirectedEvaluation> {
     const graph = await this.loadGraph(source);
@@ -181,7 +211,7 @@ export class DirectedService {
         runDirectedExperiment(graph.nodeIds.length, graph.edges, {
           seed,
           maxEpochs: options.maxEpochs,
-          train: options.biases,
+          ...tuningOptions(options.biases, options.tuning),
           onProgress: (phase, done, total) =>
             options.onProgress?.(`seed ${seed}: ${phase}`, i * total + done, count * total),
         }),
@@ -199,6 +229,7 @@ export class DirectedService {
       dim?: number;
       maxEpochs?: number;
       biases?: DirectedBiasOptions;
+      tuning?: DirectedTuning;
       onProgress?: Progress;
     } = {},
   ): Promise<DirectedTrainResult> {
@@ -209,7 +240,7 @@ export class DirectedService {
     const common = {
       seed: options.seed,
       maxEpochs: options.maxEpochs,
-      train: { ...options.biases, ...(options.dim ? { dim: options.dim } : {}) },
+      ...tuningOptions(options.biases, { ...(options.dim ? { dim: options.dim } : {}), ...options.tuning }),
       onProgress: options.onProgress,
     };
     // Plays: what follows is answered from the observed transitions first (they beat every embedding on
