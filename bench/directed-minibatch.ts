@@ -10,7 +10,8 @@
  *                                       [--batch-size 4096] [--hops 0] [--refreshes 1] [--lr 0.02] [--l2 1e-4]
  *                                       [--queries 200] [--bias-init zero|log-degree] [--dim 64]
  * `--refreshes 0` keeps the neighbourhood terms of the initial vectors (frozen propagation, minibatch.ts);
- * with it, `--free-start zero` starts the free vectors at zero (training starts from the propagation alone).
+ * with it, `--free-start zero` starts the free vectors at zero (training starts from the propagation alone);
+ * `--no-bias` trains without the per-target bias.
  * Also counts, for one batch, the rows an exact two-hop propagation would read (the union of the sampled
  * two-hop neighbourhoods of the rows the batch scores): why the layers' terms are refreshed on a schedule.
  */
@@ -44,6 +45,8 @@ export interface DirectedMiniBatchOptions {
   biasInit?: "zero" | "log-degree";
   dim?: number;
   freeStart?: "random" | "zero";
+  /** Train without the per-target bias (`--no-bias`). */
+  noBias?: boolean;
 }
 
 export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): Record<string, unknown> {
@@ -124,6 +127,7 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
     ...(options.dim ? { dim: options.dim } : {}),
+    ...(options.noBias ? { targetBias: false } : {}),
     ...(miniBatch ? { miniBatch } : {}),
     onBatch() {
       if (!setup) setup = { wall: wall() - wall0, cpu: cpu() - cpu0 };
@@ -162,6 +166,8 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
       l2: options.l2 ?? 1e-4,
       dim: options.dim ?? 64,
       biasInit: options.biasInit ?? "zero",
+      targetBias: !options.noBias,
+      freeStart: options.freeStart ?? "random",
     },
     setup,
     passes,

@@ -250,6 +250,7 @@ async function main() {
           biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
           dim: numberFlag("--dim"),
           freeStart: flag("--free-start") as "random" | "zero" | undefined,
+          noBias: args.includes("--no-bias"),
         }),
     ],
     [
