@@ -12,7 +12,7 @@
  *                                   [--graph cora|spotify] [--dim 64] [--l2 1e-6,1e-4] [--max-validation-edges 1000]
  * `--batch-size` trains the embedding models in mini-batches (an epoch is then one pass; minibatch.ts);
  * `--refreshes 0` keeps the neighbourhood terms of the initial vectors (frozen propagation; `--free-start zero`
- * then starts the free vectors at zero).
+ * then starts the free vectors at zero); `--no-bias` trains without the per-target bias.
  */
 import {
   type DirectedModelName,
@@ -40,6 +40,8 @@ export interface DirectedCoraOptions {
   patience?: number;
   dim?: number;
   freeStart?: "random" | "zero";
+  /** Train without the per-target bias (`--no-bias`). */
+  noBias?: boolean;
   l2Values?: number[];
   maxValidationEdges?: number;
 }
@@ -53,6 +55,7 @@ export async function directedCoraBench(options: DirectedCoraOptions = {}): Prom
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
     ...(options.dim ? { dim: options.dim } : {}),
+    ...(options.noBias ? { targetBias: false } : {}),
     ...(options.batchSize
       ? {
           miniBatch: {

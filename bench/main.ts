@@ -271,6 +271,7 @@ async function main() {
           patience: numberFlag("--patience"),
           dim: numberFlag("--dim"),
           freeStart: flag("--free-start") as "random" | "zero" | undefined,
+          noBias: args.includes("--no-bias"),
           l2Values: flag("--l2")?.split(",").map(Number),
           maxValidationEdges: numberFlag("--max-validation-edges"),
         }),
