@@ -122,11 +122,12 @@ type Progress = (phase: string, done: number, total: number) => void;
 export type DirectedBiasOptions = Pick<DirectedTrainOptions, "biasInit" | "sourceBias">;
 
 /**
- * How the embeddings are trained and searched: mini-batches (absent: full-batch), learning rate, vector size,
- * and the L2 penalties, check interval and patience of the search on validation (absent: the defaults).
+ * How the embeddings are trained and searched: mini-batches (absent: `defaultMiniBatch`; null: full-batch),
+ * learning rate, vector size, and the L2 penalties, check interval and patience of the search on validation
+ * (absent: the defaults; in mini-batches a check every 5 passes and 4 checks of patience).
  */
 export interface DirectedTuning {
-  miniBatch?: DirectedTrainOptions["miniBatch"];
+  miniBatch?: DirectedTrainOptions["miniBatch"] | null;
   learningRate?: number;
   dim?: number;
   l2Values?: number[];
@@ -134,9 +135,19 @@ export interface DirectedTuning {
   patience?: number;
 }
 
+/**
+ * Mini-batches by default: on the Spotify plays-next graph's seed-1 validation cut (training edges only)
+ * they reached MRR 0.019 where full-batch training reached 0.004 at the same L2, bias start and 30-epoch cap,
+ * and on Cora they ranked above full-batch training (README, "What comes next").
+ */
+export const defaultMiniBatch = { batchSize: 256 } as const;
+
 /** The training options and search settings a tuning stands for. */
 function tuningOptions(biases: DirectedBiasOptions | undefined, tuning: DirectedTuning = {}) {
-  const { miniBatch, learningRate, dim, l2Values, checkEvery, patience } = tuning;
+  const { learningRate, dim, l2Values } = tuning;
+  const miniBatch = tuning.miniBatch === undefined ? defaultMiniBatch : tuning.miniBatch;
+  const checkEvery = tuning.checkEvery ?? (miniBatch ? 5 : undefined);
+  const patience = tuning.patience ?? (miniBatch ? 4 : undefined);
   return {
     train: {
       ...biases,

@@ -6,6 +6,7 @@ import type {
   DirectedTuning,
   GraphSource,
 } from "../../services/directed.js";
+import { defaultMiniBatch } from "../../services/directed.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { Progress } from "../progress.js";
@@ -37,12 +38,12 @@ export function addGraphOptions(cmd: Command): Command {
     .option("--source-bias", "with --graph: learn a per-source bias as well (only direction sees it)")
     .option(
       "--batch-size <n>",
-      "with --graph: train in mini-batches of this many edges (many Adam steps per pass); 0 full-batch",
+      "with --graph: edges per Adam step in mini-batch training (default 256; 0: full-batch, one step per epoch)",
       number("batch-size"),
     )
     .option(
       "--refreshes <n>",
-      "with --graph --batch-size: neighbourhood refreshes per pass (default 1; 0 keeps the initial ones)",
+      "with --graph in mini-batches: neighbourhood refreshes per pass (default 1; 0 keeps the initial ones)",
       number("refreshes"),
     )
     .option("--dim <n>", "with --graph: vector size (default 64)", number("dim"))
@@ -77,7 +78,8 @@ function tuningOf(opts: {
   whole("dim", opts.dim, 1);
   whole("check-every", opts.checkEvery, 1);
   whole("patience", opts.patience, 1);
-  if (opts.refreshes !== undefined && !opts.batchSize) throw new UsageError("--refreshes needs --batch-size");
+  if (opts.refreshes !== undefined && opts.batchSize === 0)
+    throw new UsageError("--refreshes goes with mini-batches, not --batch-size 0");
   if (opts.learningRate !== undefined && !(opts.learningRate > 0))
     throw new UsageError("--learning-rate expects a positive number");
   let l2Values: number[] | undefined;
@@ -90,8 +92,14 @@ function tuningOf(opts: {
     });
   }
   return {
-    ...(opts.batchSize
-      ? { miniBatch: { batchSize: opts.batchSize, refreshesPerPass: opts.refreshes ?? 1 } }
+    ...(opts.batchSize === 0 ? { miniBatch: null } : {}),
+    ...(opts.batchSize || opts.refreshes !== undefined
+      ? {
+          miniBatch: {
+            batchSize: opts.batchSize || defaultMiniBatch.batchSize,
+            refreshesPerPass: opts.refreshes ?? 1,
+          },
+        }
       : {}),
     ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
     ...(opts.dim !== undefined ? { dim: opts.dim } : {}),
