@@ -57,7 +57,7 @@ export async function spotifyCsvOfRows(rows: number): Promise<string> {
 }
 
 /** One path, run in a child process: its own timing (seconds, rows) and its peak RSS. */
-interface RunFigures {
+export interface RunFigures {
   seconds: number;
   /** The yardstick only: with the CHECKPOINT that writes its table into the file (an ingest's commits do). */
   secondsWithCheckpoint?: number;
@@ -68,8 +68,9 @@ interface RunFigures {
   peakRssMB: number;
 }
 
-function runChild(mode: string, file: string, store: string): RunFigures {
-  const script = new URL("./ingest-run.ts", import.meta.url).pathname;
+/** Runs one mode of `runner` (a script of this folder; bench/ingest-run.ts by default) in a child process. */
+export function runChild(mode: string, file: string, store: string, runner = "./ingest-run.ts"): RunFigures {
+  const script = new URL(runner, import.meta.url).pathname;
   const out = execFileSync(process.execPath, ["--import", "tsx", script, mode, file, store], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],

@@ -77,6 +77,7 @@ import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench, scanBench } from "./ingest.js";
+import { ingestFormatsBench } from "./ingest-formats.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -122,12 +123,12 @@ const valued = [
   "--seconds",
   "--mb",
   "--budget",
+  "--check-every",
   "--clock",
   "--hops",
-  "--refreshes",
   "--l2",
-  "--check-every",
   "--patience",
+  "--refreshes",
   "--graph",
   "--dim",
   "--free-start",
@@ -193,6 +194,7 @@ async function main() {
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
     ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
+    ["ingest-formats", () => ingestFormatsBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),

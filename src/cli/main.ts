@@ -6,6 +6,7 @@ import { banditCommand } from "./commands/bandit.js";
 import { demoCommand } from "./commands/demo.js";
 import { nextCommand } from "./commands/directed.js";
 import { evalCommand } from "./commands/eval.js";
+import { exportCommand } from "./commands/export.js";
 import { failuresCommand } from "./commands/failures.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { modelsCommand } from "./commands/models.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     ingestCommand,
     trainCommand,
     evalCommand,
+    exportCommand,
     affinityCommand,
     resolveCommand,
     recommendCommand,

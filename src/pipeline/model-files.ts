@@ -1,23 +1,26 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { AffinityModel } from "../core/affinity/affinity-model.js";
 import type { AffinityBlend } from "../core/affinity/blend.js";
 import type { TrainingCurvePoint } from "../core/affinity/training-curve.js";
 import type { LabelRule } from "../core/affinity/weighting.js";
 import type { RecommenderChoice, SkipMeaning, TopNModel, TopNSelection } from "../core/recommend/index.js";
 import type { EventStore } from "../store/event-store.js";
+import type { CpuPacer } from "../threads/index.js";
 
 /** What `manifest.json` in a model version folder holds, beside the binary arrays. */
 export interface ModelManifest {
@@ -249,10 +252,60 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * A version's array files already in memory, by file name (readArraysPaced): the loaders take them from
+ * here instead of reading the folder.
+ */
+export type ReadArrays = ReadonlyMap<string, ArrayBuffer>;
+
+const ARRAY_FILE = /\.(f32|i32|f64)$/;
+/** How much of a file is read between two of the pacer's rests. */
+const PACED_CHUNK_BYTES = 1 << 20;
+
+/**
+ * Reads every array file of a version's folder into its own ArrayBuffer (aligned, so no copy is needed
+ * for the typed-array view), a chunk at a time with `pacer.breathe()` between chunks, so a reader kept
+ * to a share of a core spreads the tens of MB of an item-item top-N model over time instead of taking a
+ * core for them at once. Reads run on the calling thread (readSync), not on libuv's pool, whose threads
+ * keep the normal priority.
+ */
+export async function readArraysPaced(
+  dir: string,
+  pacer: Pick<CpuPacer, "breathe">,
+  wanted: (name: string) => boolean = () => true,
+): Promise<ReadArrays> {
+  const arrays = new Map<string, ArrayBuffer>();
+  for (const name of readdirSync(dir).filter((n) => ARRAY_FILE.test(n) && wanted(n))) {
+    const fd = openSync(join(dir, name), "r");
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = new ArrayBuffer(size);
+      const bytes = new Uint8Array(buffer);
+      for (let at = 0; at < size; ) {
+        const read = readSync(fd, bytes, at, Math.min(PACED_CHUNK_BYTES, size - at), at);
+        if (read === 0) throw new Error(`model file ${join(dir, name)} ended at byte ${at} of ${size}`);
+        at += read;
+        await pacer.breathe();
+      }
+      arrays.set(name, buffer);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return arrays;
+}
+
 function readArray<T extends Float32Array | Int32Array | Float64Array>(
   path: string,
   ctor: { new (buffer: ArrayBuffer, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+  read?: ReadArrays,
 ): T {
+  const ready = read?.get(basename(path));
+  if (ready) {
+    if (ready.byteLength % ctor.BYTES_PER_ELEMENT !== 0)
+      throw new Error(`model file ${path} holds ${ready.byteLength} bytes, not whole ${ctor.name} elements`);
+    return new ctor(ready, 0, ready.byteLength / ctor.BYTES_PER_ELEMENT);
+  }
   const buf = readFileSync(path);
   // Copy into a fresh, aligned buffer: Node's pooled Buffers may not be aligned for typed-array views.
   const copy = new ArrayBuffer(buf.byteLength);
@@ -278,11 +331,11 @@ export function loadManifest(dir: string): ModelManifest {
 }
 
 /** The saved top-N model of a version, or null when it has none. */
-export function loadTopN(dir: string, manifest: ModelManifest): TopNModel | null {
+export function loadTopN(dir: string, manifest: ModelManifest, read?: ReadArrays): TopNModel | null {
   const t = manifest.topN;
   if (!t) return null;
-  const f32 = (name: string) => readArray(join(dir, name), Float32Array);
-  const i32 = (name: string) => readArray(join(dir, name), Int32Array);
+  const f32 = (name: string) => readArray(join(dir, name), Float32Array, read);
+  const i32 = (name: string) => readArray(join(dir, name), Int32Array, read);
   const model: TopNModel = {
     choice: t.choice,
     skips: t.skips,
@@ -312,10 +365,11 @@ export function loadTopN(dir: string, manifest: ModelManifest): TopNModel | null
   return model;
 }
 
-export function loadModel(dir: string): { model: AffinityModel; manifest: ModelManifest } {
+/** A version's affinity model; `read` holds its arrays when they were read already (readArraysPaced). */
+export function loadModel(dir: string, read?: ReadArrays): { model: AffinityModel; manifest: ModelManifest } {
   const manifest = loadManifest(dir);
-  const f32 = (name: string) => readArray(join(dir, name), Float32Array);
-  const i32 = (name: string) => readArray(join(dir, name), Int32Array);
+  const f32 = (name: string) => readArray(join(dir, name), Float32Array, read);
+  const i32 = (name: string) => readArray(join(dir, name), Int32Array, read);
   const users = JSON.parse(readFileSync(join(dir, "users.json"), "utf8")) as string[];
   const items = JSON.parse(readFileSync(join(dir, "items.json"), "utf8")) as string[];
   const model: AffinityModel = {
@@ -338,7 +392,7 @@ export function loadModel(dir: string): { model: AffinityModel; manifest: ModelM
       count: i32("history-count.i32"),
       longCount: i32("history-long-count.i32"),
     },
-    popularity: readArray(join(dir, "popularity.f64"), Float64Array),
+    popularity: readArray(join(dir, "popularity.f64"), Float64Array, read),
     itemLongRate: f32("item-long-rate.f32"),
     userLongRate: f32("user-long-rate.f32"),
     globalLongRate: manifest.globalLongRate,

@@ -22,6 +22,13 @@ import type { EventStore, ModelRegistryEntry } from "../store/event-store.js";
  */
 export const defaultMaxFoldedInUsers = 50_000;
 
+/**
+ * The share of one core a replica's read of a new version may take while the old one answers
+ * (CpuPacer). A quarter turns a local read of about 0.2 s of work into about a second, which is still
+ * far inside what a swap may take (a fetch from the store took 2-7 s).
+ */
+export const SWAP_READ_CPU_SHARE = 0.25;
+
 /** No model has been trained on this store yet. */
 export class NoModelError extends Error {
   constructor() {
@@ -184,6 +191,9 @@ export class ServingModels {
     const files = await this.reader.read({
       dir: found,
       withModel: !trained,
+      // With a version answering, the read is kept to a share of a core; with none, nothing waits on
+      // its requests, only for the model, so it goes as fast as it can.
+      ...(this.loaded ? { cpuShare: SWAP_READ_CPU_SHARE } : {}),
       extras: ["contextPriors", "resolveBlend"],
       ...(source ? { catalogue: { source, ...(trained ? { modelItems: trained.items } : {}) } } : {}),
     });

@@ -1,11 +1,13 @@
-import { rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toTrainConfig, trainSettingsSchema } from "../../config.js";
 import { simulateWorld } from "../../core/simulate/index.js";
 import type { Engine } from "../../engine.js";
 import { engineOnSimulatedWorld } from "../../services/simulated-engine.js";
-import { loadModel } from "../model-files.js";
+import { loadModel, loadTopN, readArraysPaced } from "../model-files.js";
 import { VersionReader } from "./version-reader.js";
 
 const world = simulateWorld({ users: 40, items: 120, days: 10, seed: 5 });
@@ -27,6 +29,52 @@ afterAll(async () => {
 const request = (dir: string) => ({ dir, withModel: true, extras: ["resolveBlend"] });
 
 describe("reading model versions on one kept thread", () => {
+  it("reads a version kept to a share of a core as loadModel and loadTopN read it", async () => {
+    const reader = new VersionReader();
+    try {
+      const dir = versions[1];
+      const paced = await reader.read({ ...request(dir), cpuShare: 0.25 });
+      const here = loadModel(dir);
+      expect(paced.manifest).toEqual(here.manifest);
+      expect(paced.model?.users).toEqual(here.model.users);
+      expect(paced.model?.factors.userFactors).toEqual(here.model.factors.userFactors);
+      expect(paced.model?.history.items).toEqual(here.model.history.items);
+      expect(paced.model?.popularity).toEqual(here.model.popularity);
+      const topN = loadTopN(dir, here.manifest);
+      expect(topN).not.toBeNull();
+      expect(paced.recommender).toEqual(topN);
+      // Without the model (one just trained here), only the top-N's files are wanted.
+      const topNOnly = await reader.read({ ...request(dir), withModel: false, cpuShare: 0.25 });
+      expect(topNOnly.model).toBeNull();
+      expect(topNOnly.recommender).toEqual(topN);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it("reads array files a chunk between rests, byte for byte, only those wanted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-paced-"));
+    try {
+      // 2.5 MiB: three chunks of at most 1 MiB.
+      const big = new Float32Array((5 << 20) / 8).map((_, i) => Math.sin(i));
+      writeFileSync(join(dir, "topn-weights.f32"), new Uint8Array(big.buffer));
+      writeFileSync(join(dir, "history-items.i32"), new Uint8Array(new Int32Array([3, 1, 4]).buffer));
+      writeFileSync(join(dir, "items.json"), "[]");
+      let rests = 0;
+      const read = await readArraysPaced(dir, { breathe: async () => void rests++ });
+      expect([...read.keys()].sort()).toEqual(["history-items.i32", "topn-weights.f32"]);
+      // Buffer.compare: a deep equality of 2.5 M elements would take the test seconds.
+      const onDisk = readFileSync(join(dir, "topn-weights.f32"));
+      expect(Buffer.compare(Buffer.from(read.get("topn-weights.f32")!), onDisk)).toBe(0);
+      expect([...new Int32Array(read.get("history-items.i32")!)]).toEqual([3, 1, 4]);
+      expect(rests).toBe(3 + 1);
+      const wanted = await readArraysPaced(dir, { breathe: async () => {} }, (n) => n.startsWith("topn-"));
+      expect([...wanted.keys()]).toEqual(["topn-weights.f32"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reads successive versions on the same thread, each as loadModel reads it", async () => {
     const reader = new VersionReader();
     try {

@@ -18,6 +18,11 @@ export interface VersionReadRequest {
    * else `modelItems`): the view comes back built.
    */
   catalogue?: { source: CatalogueSource; modelItems?: readonly string[] };
+  /**
+   * The share of one core the read may take (CpuPacer; default 1, as fast as it can). A replica swapping
+   * while another version answers asks for less, so its requests lose less of a core at any one moment.
+   */
+  cpuShare?: number;
 }
 
 /** A model version's files as serving needs them, read and parsed by a worker thread. */
@@ -44,7 +49,8 @@ export type VersionReaderMessage = { id: number; files: PackedVersionFiles } | {
  * model there too, so a serving replica swapping in a new version does neither on the thread answering
  * requests. What must be rebuilt here (the ids, the catalogue's items, their maps) is rebuilt a bounded
  * number a turn (version-transfer.ts), so requests are answered between the turns. The thread runs at
- * background priority and is started at the first read, not at each: from source, a thread's start
+ * background priority, a read may be kept to a share of a core (cpuShare), and the thread is started
+ * at the first read, not at each: from source, a thread's start
  * (compiling its modules) took seconds of a core the serving thread then waited for, and the quiet
  * bench's p99 during a local swap stayed 3.5-5.4x the steady one.
  *
