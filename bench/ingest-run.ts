@@ -6,11 +6,13 @@
  * - ingest-js: `ingestIntoStore` with the spotify preset, rows parsed and validated in JavaScript;
  * - ingest-bulk: the same through the store's bulk path (DuckDB reads the file; issue 14);
  * - scan: the training scan (EventStore.scanPlays) of a store, against the scan before schema 8 on the same
- *   store, alternating, three times each (the CSV argument is unused).
+ *   store, alternating, three times each (the CSV argument is unused);
+ * - scan-read: ways of reading the scan's columns out of DuckDB (bench/scan-read.ts), on a store.
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ingestIntoStore } from "../src/pipeline/ingest.js";
 import { DuckDbEventStore } from "../src/store/duckdb/duckdb-store.js";
+import { scanReadFigures } from "./scan-read.js";
 
 const [mode, file, storePath] = process.argv.slice(2);
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -55,6 +57,7 @@ async function main(): Promise<object> {
     }
   }
   if (mode === "scan") return scanFigures(storePath);
+  if (mode === "scan-read") return scanReadFigures(storePath);
   throw new Error(`unknown mode ${mode}`);
 }
 

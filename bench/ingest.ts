@@ -161,3 +161,15 @@ export async function scanBench(
     return { ...scan, csvRows: rows, ingestBulk: ingest };
   });
 }
+
+/** `npm run bench -- scan-read [--rows N]`: ways of reading the scan's columns (bench/scan-read.ts), on that store. */
+export async function scanReadBench(
+  options: { rows?: number; log?: (text: string) => void } = {},
+): Promise<object> {
+  return onSpotifyCsv("scan-read", options, (file, dir, rows, log) => {
+    log("tastebud ingest, bulk path ...");
+    runChild("ingest-bulk", file, join(dir, "s.duckdb"));
+    log("ways of reading the scan's columns, alternating, three rounds ...");
+    return { csvRows: rows, ...runChild("scan-read", file, join(dir, "s.duckdb")) };
+  });
+}

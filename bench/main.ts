@@ -5,6 +5,7 @@
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
  *                                 # (--rows N for a quicker run; bench/ingest.ts), then the training scan
  *   npm run bench -- scan         # the training scan of that store alone vs the scan before schema 8 (--rows N)
+ *   npm run bench -- scan-read    # ways of reading the scan's columns out of DuckDB on that store (--rows N)
  *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
  *                                 # beside the store's own append of the same events (bench/http-ingest.ts)
  *   npm run bench -- train        # BPR samples/s (reference, wasm, threads), memory on synth-2m, quality
@@ -76,7 +77,7 @@ import { followUpsBench } from "./follow-ups.js";
 import { homeBench } from "./home.js";
 import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
-import { ingestBench, scanBench } from "./ingest.js";
+import { ingestBench, scanBench, scanReadBench } from "./ingest.js";
 import { ingestFormatsBench } from "./ingest-formats.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
@@ -194,6 +195,7 @@ async function main() {
   const inTurn: Array<[string, () => object | Promise<object>]> = [
     ["ingest", () => ingestBench({ rows: numberFlag("--rows"), log })],
     ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
+    ["scan-read", () => scanReadBench({ rows: numberFlag("--rows"), log })],
     ["ingest-formats", () => ingestFormatsBench({ rows: numberFlag("--rows"), log })],
     [
       "http-ingest",

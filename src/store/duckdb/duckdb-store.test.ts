@@ -371,10 +371,13 @@ describe("DuckDbEventStore", () => {
 });
 
 describe("DuckDbEventStore.scanPlays", () => {
-  it("orders plays by time, then user and item name, played ms, item length and weight, as a slow sort does", async () => {
+  /**
+   * 400 plays with few distinct times, names and lengths (many ties, broken in turn by each later sort key),
+   * `time(r)` the end time of one with r in [0, 1), scanned and compared with a slow sort of the events.
+   */
+  async function scansInOrder(time: (r: number) => number, itemLengthMs: number): Promise<void> {
     const store = await DuckDbEventStore.open(":memory:");
     try {
-      // Few distinct times, names and lengths: many ties, broken in turn by each later sort key.
       let seed = 7;
       const next = () => {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -386,9 +389,9 @@ describe("DuckDbEventStore.scanPlays", () => {
         const event = {
           user: names[Math.floor(next() * names.length)],
           item: `i-${names[Math.floor(next() * names.length)]}`,
-          endTime: new Date(Date.UTC(2024, 0, 1) + Math.floor(next() * 4) * 60_000).toISOString(),
+          endTime: new Date(time(next())).toISOString(),
           playedMs: Math.floor(next() * 3) * 1000,
-          ...(next() < 0.5 ? { itemLengthMs: 180_000 } : {}),
+          ...(next() < 0.5 ? { itemLengthMs } : {}),
           ...(next() < 0.3 ? { weight: Math.floor(next() * 3) } : {}),
         };
         return { key: counter.keyFor(event), event, source: "t" };
@@ -428,5 +431,17 @@ describe("DuckDbEventStore.scanPlays", () => {
     } finally {
       await store.close();
     }
+  }
+
+  it("orders plays by time, then user and item name, played ms, item length and weight, as a slow sort does", async () => {
+    // Four whole minutes: the times are read as 32-bit steps of a minute, lengths as 32-bit integers.
+    await scansInOrder((r) => Date.UTC(2024, 0, 1) + Math.floor(r * 4) * 60_000, 180_000);
+  });
+
+  it("reads times and item lengths past 32 bits as they are", async () => {
+    // Times to the second over 20 years (32-bit steps of a second); to the ms over 3 years (past 2^32 ms);
+    // item lengths past 2^31 ms.
+    await scansInOrder((r) => Date.UTC(2004, 0, 1) + Math.floor(r * 6) * 116_683_201_000, 5e9);
+    await scansInOrder((r) => Date.UTC(2021, 0, 1) + Math.floor(r * 5) * 2.1e10 + 7, 180_000);
   });
 });
