@@ -1,6 +1,7 @@
 /**
- * Cora citations (citing -> cited) through the directed evaluation, one seed and a chosen set of models per
- * run, so the seeds and models of the README's Cora table can run side by side on a shared 2-core machine
+ * Cora citations (citing -> cited), or with `--graph spotify` the plays-next graph of the shared Spotify
+ * histories (what `tastebud eval --graph` evaluates on a store holding them), through the directed
+ * evaluation, one seed and a chosen set of models per run, so the seeds and models of the README's Cora table can run side by side on a shared 2-core machine
  * (`tastebud eval --graph` runs every model and seed in turn: 37 minutes and more under load). The same
  * experiment as `tastebud eval --graph --edges ../shared/data/cora-citations/cora.cites --reversed`:
  * 10% of edges held out, epochs, L2 (1e-6, 1e-4) and the bias start (zero, log-degree; `--bias-init` forces
@@ -8,17 +9,23 @@
  *   npm run bench -- directed-cora --seed 1 [--models blade,degree-only] [--source-bias] [--bias-init log-degree]
  *                                   [--batch-size 256 [--hops 0] [--refreshes 1]] [--lr 0.02]
  *                                   [--max-epochs 300] [--check-every 20] [--patience 3]
- * `--batch-size` trains the embedding models in mini-batches (an epoch is then one pass; minibatch.ts).
+ *                                   [--graph cora|spotify] [--dim 64] [--l2 1e-6,1e-4] [--max-validation-edges 1000]
+ * `--batch-size` trains the embedding models in mini-batches (an epoch is then one pass; minibatch.ts);
+ * `--refreshes 0` keeps the neighbourhood terms of the initial vectors (frozen propagation; `--free-start zero`
+ * then starts the free vectors at zero); `--no-bias` trains without the per-target bias.
  */
 import {
   type DirectedModelName,
   type DirectedTrainOptions,
   directedModels,
+  type EdgeArrays,
   runDirectedExperiment,
 } from "../src/core/directed/index.js";
 import { readEdgeFile } from "../src/services/directed.js";
+import { spotifyTransitions } from "./next-play.js";
 
 export interface DirectedCoraOptions {
+  graph?: "cora" | "spotify";
   seed?: number;
   models?: DirectedModelName[];
   /** Train with source biases a_u as well (off by default). */
@@ -31,41 +38,72 @@ export interface DirectedCoraOptions {
   maxEpochs?: number;
   checkEvery?: number;
   patience?: number;
+  dim?: number;
+  freeStart?: "random" | "zero";
+  /** Train without the per-target bias (`--no-bias`). */
+  noBias?: boolean;
+  l2Values?: number[];
+  maxValidationEdges?: number;
 }
 
-export function directedCoraBench(options: DirectedCoraOptions = {}): Record<string, unknown> {
-  const path = new URL("../../shared/data/cora-citations/cora.cites", import.meta.url).pathname;
-  const graph = readEdgeFile(path, true);
+export async function directedCoraBench(options: DirectedCoraOptions = {}): Promise<Record<string, unknown>> {
+  const graph = await graphOf(options.graph ?? "cora");
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const train: DirectedTrainOptions = {
     ...(options.sourceBias ? { sourceBias: true } : {}),
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
+    ...(options.dim ? { dim: options.dim } : {}),
+    ...(options.noBias ? { targetBias: false } : {}),
     ...(options.batchSize
       ? {
           miniBatch: {
             batchSize: options.batchSize,
             hops: options.hops ?? 0,
             refreshesPerPass: options.refreshesPerPass ?? 1,
+            ...(options.freeStart ? { freeStart: options.freeStart } : {}),
           },
         }
       : {}),
   };
-  const report = runDirectedExperiment(graph.nodeIds.length, graph.edges, {
+  const report = runDirectedExperiment(graph.nodes, graph.edges, {
     seed: options.seed ?? 1,
     models: options.models ?? directedModels,
     train,
     ...(options.maxEpochs ? { maxEpochs: options.maxEpochs } : {}),
     ...(options.checkEvery ? { checkEvery: options.checkEvery } : {}),
     ...(options.patience ? { patience: options.patience } : {}),
+    ...(options.l2Values ? { l2Values: options.l2Values } : {}),
+    ...(options.maxValidationEdges ? { maxValidationEdges: options.maxValidationEdges } : {}),
     onProgress: (phase) => process.stderr.write(`${phase}\n`),
+    onCheck: (c) =>
+      process.stderr.write(
+        `  check ${new Date().toISOString().slice(11, 19)} cpu ${cpuSince(cpu0).toFixed(0)} s: ${JSON.stringify(c)}\n`,
+      ),
   });
-  const cpu = process.cpuUsage(cpu0);
   return {
+    graph: options.graph ?? "cora",
     train,
     ...report,
     seconds: (performance.now() - started) / 1000,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: cpuSince(cpu0),
   };
+}
+
+async function graphOf(name: "cora" | "spotify"): Promise<{ nodes: number; edges: EdgeArrays }> {
+  if (name === "spotify") {
+    const { items, transitions } = await spotifyTransitions();
+    const { sources, targets, weights } = transitions;
+    return { nodes: items, edges: { sources, targets, weights } };
+  }
+  if (name !== "cora") throw new Error(`--graph expects cora or spotify, not "${name}"`);
+  const path = new URL("../../shared/data/cora-citations/cora.cites", import.meta.url).pathname;
+  const graph = readEdgeFile(path, true);
+  return { nodes: graph.nodeIds.length, edges: graph.edges };
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(start);
+  return (cpu.user + cpu.system) / 1e6;
 }

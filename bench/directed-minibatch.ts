@@ -8,7 +8,10 @@
  * (the code before mini-batches), so the same command gives the baseline.
  *   npm run bench -- directed-minibatch [--edges 1000000] [--budget 120] [--clock wall|cpu]
  *                                       [--batch-size 4096] [--hops 0] [--refreshes 1] [--lr 0.02] [--l2 1e-4]
- *                                       [--queries 200] [--bias-init zero|log-degree]
+ *                                       [--queries 200] [--bias-init zero|log-degree] [--dim 64]
+ * `--refreshes 0` keeps the neighbourhood terms of the initial vectors (frozen propagation, minibatch.ts);
+ * with it, `--free-start zero` starts the free vectors at zero (training starts from the propagation alone);
+ * `--no-bias` trains without the per-target bias.
  * Also counts, for one batch, the rows an exact two-hop propagation would read (the union of the sampled
  * two-hop neighbourhoods of the rows the batch scores): why the layers' terms are refreshed on a schedule.
  */
@@ -40,6 +43,10 @@ export interface DirectedMiniBatchOptions {
   l2?: number;
   queries?: number;
   biasInit?: "zero" | "log-degree";
+  dim?: number;
+  freeStart?: "random" | "zero";
+  /** Train without the per-target bias (`--no-bias`). */
+  noBias?: boolean;
 }
 
 export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): Record<string, unknown> {
@@ -69,7 +76,12 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
   const batchSize = options.batchSize ?? 4096;
   const miniBatch =
     batchSize > 0
-      ? { batchSize, hops: options.hops ?? 0, refreshesPerPass: options.refreshesPerPass ?? 1 }
+      ? {
+          batchSize,
+          hops: options.hops ?? 0,
+          refreshesPerPass: options.refreshesPerPass ?? 1,
+          ...(options.freeStart ? { freeStart: options.freeStart } : {}),
+        }
       : undefined;
   const budget = options.budget ?? 120;
   const clock = options.clock ?? "wall";
@@ -114,6 +126,8 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
     l2: options.l2 ?? 1e-4,
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
     ...(options.biasInit ? { biasInit: options.biasInit } : {}),
+    ...(options.dim ? { dim: options.dim } : {}),
+    ...(options.noBias ? { targetBias: false } : {}),
     ...(miniBatch ? { miniBatch } : {}),
     onBatch() {
       if (!setup) setup = { wall: wall() - wall0, cpu: cpu() - cpu0 };
@@ -150,6 +164,10 @@ export function directedMiniBatchBench(options: DirectedMiniBatchOptions = {}): 
       miniBatch: miniBatch ?? null,
       learningRate: options.learningRate ?? 0.02,
       l2: options.l2 ?? 1e-4,
+      dim: options.dim ?? 64,
+      biasInit: options.biasInit ?? "zero",
+      targetBias: !options.noBias,
+      freeStart: options.freeStart ?? "random",
     },
     setup,
     passes,

@@ -32,7 +32,8 @@
  *   npm run bench -- directed-minibatch  # BLADE in mini-batches on a 1M-edge graph within a budget (2 min):
  *                                 # validation HitRate@10/MRR per pass, wall and CPU (bench/directed-minibatch.ts)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
- *                                 # a,b --source-bias --bias-init log-degree; bench/directed-cora.ts)
+ *                                 # a,b --source-bias --bias-init log-degree; --graph spotify: the Spotify
+ *                                 # plays-next graph; bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
  *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
@@ -129,6 +130,10 @@ const valued = [
   "--l2",
   "--patience",
   "--refreshes",
+  "--graph",
+  "--dim",
+  "--free-start",
+  "--max-validation-edges",
 ];
 const which = process.argv
   .slice(2)
@@ -247,12 +252,16 @@ async function main() {
           l2: numberFlag("--l2"),
           queries: numberFlag("--queries"),
           biasInit: flag("--bias-init") as "zero" | "log-degree" | undefined,
+          dim: numberFlag("--dim"),
+          freeStart: flag("--free-start") as "random" | "zero" | undefined,
+          noBias: args.includes("--no-bias"),
         }),
     ],
     [
       "directed-cora",
       () =>
         directedCoraBench({
+          graph: flag("--graph") as "cora" | "spotify" | undefined,
           seed: numberFlag("--seed"),
           models: flag("--models")?.split(",") as DirectedModelName[] | undefined,
           sourceBias: args.includes("--source-bias"),
@@ -264,6 +273,11 @@ async function main() {
           maxEpochs: numberFlag("--max-epochs"),
           checkEvery: numberFlag("--check-every"),
           patience: numberFlag("--patience"),
+          dim: numberFlag("--dim"),
+          freeStart: flag("--free-start") as "random" | "zero" | undefined,
+          noBias: args.includes("--no-bias"),
+          l2Values: flag("--l2")?.split(",").map(Number),
+          maxValidationEdges: numberFlag("--max-validation-edges"),
         }),
     ],
     [
@@ -274,6 +288,9 @@ async function main() {
           only: flag("--only")?.split(","),
           maxEpochs: numberFlag("--max-epochs"),
           models: flag("--models")?.split(",") as NextPlayModelName[] | undefined,
+          batchSize: numberFlag("--batch-size"),
+          refreshesPerPass: numberFlag("--refreshes"),
+          learningRate: numberFlag("--lr"),
         }),
     ],
     [

@@ -5,6 +5,7 @@
  * choose epochs and L2 (validation, training side only), every model learns from the rest. A test transition
  * A -> B ranks B among all items with a training edge.
  *   npm run bench -- next-play [--seeds 3] [--only spotify,sim] [--max-epochs 40] [--models blade,transition-counts]
+ *                              [--batch-size 256 [--refreshes 1]] [--lr 0.02]
  * To fit a shared 2-core machine the embedding models try one L2 penalty (1e-4) and at most 40 epochs (the
  * epoch count still chosen on validation, every 10 epochs); `tastebud eval --graph` searches wider.
  * Data: the shared Spotify histories (8 people; seeds vary the initialisation and the 3,000 ranked test
@@ -36,6 +37,10 @@ export interface NextPlayBenchOptions {
   maxEpochs?: number;
   /** A subset of nextPlayModels (default all), in their table order. */
   models?: NextPlayModelName[];
+  /** Embedding models in mini-batches of this many edges (default: full-batch), and their learning rate. */
+  batchSize?: number;
+  refreshesPerPass?: number;
+  learningRate?: number;
 }
 
 async function transitionsOf(
@@ -59,17 +64,21 @@ async function transitionsOf(
 
 type Loaded = { items: number; transitions: PlayTransitions; plays: number };
 
+/** The plays-next transitions of the shared Spotify histories (ingested into a scratch in-memory store). */
+export function spotifyTransitions(): Promise<Loaded> {
+  return transitionsOf(async (engine, scratch) => {
+    await engine.events.ingest([join(shared, "spotify-personal-streaming-history/plays.csv.gz")], {
+      preset: "spotify",
+      rejectsPath: join(scratch, "r.jsonl"),
+    });
+  });
+}
+
 const dataSets: Record<
   string,
   (seed: number) => Promise<{ items: number; transitions: PlayTransitions; plays: number }>
 > = {
-  spotify: async () =>
-    transitionsOf(async (engine, scratch) => {
-      await engine.events.ingest([join(shared, "spotify-personal-streaming-history/plays.csv.gz")], {
-        preset: "spotify",
-        rejectsPath: join(scratch, "r.jsonl"),
-      });
-    }),
+  spotify: spotifyTransitions,
   sim: async (seed) =>
     transitionsOf(async (engine) => {
       const world = simulateWorld({ users: 300, items: 2000, days: 60, followShare: 0.3, seed });
@@ -103,6 +112,12 @@ export async function nextPlayBench(options: NextPlayBenchOptions = {}): Promise
         checkEvery: 10,
         l2Values: [1e-4],
         models: options.models,
+        train: {
+          ...(options.batchSize
+            ? { miniBatch: { batchSize: options.batchSize, refreshesPerPass: options.refreshesPerPass ?? 1 } }
+            : {}),
+          ...(options.learningRate ? { learningRate: options.learningRate } : {}),
+        },
         onProgress: (phase, done, total) => log(`${name} seed ${seed}: ${phase} ${done}/${total}`),
       });
       for (const r of report.results)

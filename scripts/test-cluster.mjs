@@ -323,6 +323,21 @@ try {
   const folded = JSON.parse(await answers(b)).filter((x) => x?.items?.[0]?.source === "folded-in").length;
   // (affinity answers carry a source per item: folded-in for users whose plays came over the bus)
   check("new users are answered from their folded-in plays at both", folded > 0, `${folded} folded-in answers`);
+  // What replica b's operator sees (GET /v1/serving, the Serving page): the shared store and the bus it
+  // applied the others' messages from, and the announced model swapped in after the first.
+  const serving = (await get(b.url, "/v1/serving")).body;
+  const swapped = serving?.swaps?.find((s) => s.version === second);
+  check(
+    "replica b's serving report: postgres without credentials, the bus connected and applied, the new version swapped in from the registry",
+    serving?.store?.kind === "postgres" &&
+      !serving.store.location.includes("@") &&
+      serving.bus?.state === "connected" &&
+      serving.bus.applied > 0 &&
+      serving.model?.version === second &&
+      swapped?.previous === first.version &&
+      swapped?.cause === "registry",
+    JSON.stringify({ store: serving?.store, bus: serving?.bus, swaps: serving?.swaps?.slice(0, 2) }),
+  );
   trainer.kill("SIGTERM");
 } catch (err) {
   check("the cluster ran", false, err.stack ?? String(err));

@@ -29,6 +29,9 @@ export interface DeliveredMessage {
   catchUp: boolean;
 }
 
+/** The connection to the bus as this process sees it now. */
+export type BusState = "connected" | "reconnecting" | "closed";
+
 export interface BusSubscription {
   close(): Promise<void>;
 }
@@ -40,6 +43,10 @@ export interface BusSubscription {
 export interface EventBus {
   /** Where the bus is, safe to print (no credentials). */
   readonly location: string;
+  /** The log's name on the bus (the NATS stream). */
+  readonly stream: string;
+  /** Connected, trying to reconnect (publishing fails meanwhile; the store keeps the events), or closed. */
+  readonly state: BusState;
   /** This process's id, carried by each message it publishes. */
   readonly origin: string;
   /** Appends a message to the log; resolves once the bus has stored it. */

@@ -1,6 +1,7 @@
 export {
   BusError,
   type BusMessage,
+  type BusState,
   type BusSubscription,
   type DeliveredMessage,
   type EventBus,

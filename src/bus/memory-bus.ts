@@ -1,5 +1,6 @@
 import {
   type BusMessage,
+  type BusState,
   type BusSubscription,
   type DeliveredMessage,
   type EventBus,
@@ -38,7 +39,9 @@ export class MemoryBusLog {
 
 class MemoryBus implements EventBus {
   readonly location = "memory";
+  readonly stream = "memory";
   readonly origin = newOrigin();
+  state: BusState = "connected";
   private readonly subscriptions = new Set<BusSubscription>();
 
   constructor(private readonly log: MemoryBusLog) {}
@@ -74,6 +77,7 @@ class MemoryBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.state = "closed";
     for (const s of [...this.subscriptions]) await s.close();
   }
 }

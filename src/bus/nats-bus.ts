@@ -3,6 +3,7 @@ import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
 import {
   BusError,
   type BusMessage,
+  type BusState,
   type BusSubscription,
   type DeliveredMessage,
   type EventBus,
@@ -28,12 +29,30 @@ export class NatsBus implements EventBus {
   private readonly subscriptions = new Set<BusSubscription>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
+  private connection: BusState = "connected";
 
   private constructor(
     private readonly nc: NatsConnection,
     readonly location: string,
-    private readonly stream: string,
-  ) {}
+    readonly stream: string,
+  ) {
+    this.followConnection();
+  }
+
+  get state(): BusState {
+    return this.nc.isClosed() ? "closed" : this.connection;
+  }
+
+  /** Keeps `state` as the client reports its connection (the loop ends when the connection closes). */
+  private followConnection(): void {
+    (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === "disconnect" || status.type === "reconnecting") this.connection = "reconnecting";
+        else if (status.type === "reconnect") this.connection = "connected";
+        else if (status.type === "close") this.connection = "closed";
+      }
+    })().catch(() => {});
+  }
 
   /** Connects (`nats://host:port[/STREAM]`) and creates the stream when missing. */
   static async open(url: string): Promise<NatsBus> {

@@ -515,6 +515,7 @@ describe("documentation and operations", () => {
         "/v1/home/evidence",
         "/v1/home/report",
         "/v1/privacy",
+        "/v1/serving",
         "/v1/impressions",
         "/v1/feedback",
       ].sort(),
@@ -529,6 +530,12 @@ describe("documentation and operations", () => {
     expect(events.responses["202"]).toBeDefined();
     const train = doc.paths["/v1/train"].post.requestBody.content["application/json"].schema;
     expect(train.properties.factors.type).toBe("integer");
+    // The serving report documents the swaps it lists and that it may have no bus.
+    const serving = doc.paths["/v1/serving"].get.responses["200"].content["application/json"].schema;
+    expect(Object.keys(serving.properties.swaps.items.properties)).toEqual(
+      expect.arrayContaining(["version", "cause", "readMs", "totalMs"]),
+    );
+    expect(serving.properties.bus.nullable ?? serving.properties.bus.anyOf).toBeTruthy();
     const recommend = doc.paths["/v1/users/{id}/recommendations"].get;
     expect(recommend.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
       expect.arrayContaining([

@@ -40,6 +40,7 @@ import { preferencesRoutes } from "./routes/preferences.js";
 import { privacyRoutes } from "./routes/privacy.js";
 import { recommendRoutes } from "./routes/recommend.js";
 import { type RouteContext, StoredPlays } from "./routes/route-context.js";
+import { servingRoutes } from "./routes/serving.js";
 import { trainingRoutes } from "./routes/training.js";
 import { voiceRoutes } from "./routes/voice.js";
 import { zodValidator } from "./validation.js";
@@ -428,7 +429,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
         { name: "preferences", description: "what users teach in words, and when to ask" },
         { name: "rewrites", description: "query rewrites learned from users' rephrases" },
         { name: "training", description: "background training jobs" },
-        { name: "operations", description: "health and metrics" },
+        { name: "operations", description: "health, metrics, and this replica's store, bus and model swaps" },
         { name: "insights", description: "what the engine knows, read-only: the dashboard's data" },
         { name: "playlists", description: "taste space, personal playlists, Blend and editors' pools" },
         { name: "home", description: "home shelves from a learning bandit policy, impressions and feedback" },
@@ -471,6 +472,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     affinityRoutes,
     trainingRoutes,
     operationsRoutes,
+    servingRoutes,
     insightsRoutes,
     dashboardRoutes,
     playlistsRoutes,

@@ -26,4 +26,23 @@ describe("the serving thread's event-loop delay", () => {
       delay.close();
     }
   });
+
+  it("peek reports the open window without closing it, so the next take still sees the stall", async () => {
+    const delay = new EventLoopDelay(5);
+    try {
+      const opened = delay.windowStartedAtMs;
+      await turns(30);
+      block(150);
+      await turns(30);
+      const peeked = delay.peek();
+      expect(peeked.maxSeconds).toBeGreaterThanOrEqual(0.1);
+      expect(delay.windowStartedAtMs).toBe(opened);
+      const taken = delay.take();
+      expect(taken.maxSeconds).toBeGreaterThanOrEqual(peeked.maxSeconds);
+      expect(delay.windowStartedAtMs).toBeGreaterThanOrEqual(opened);
+      expect(delay.peek()).toEqual({ maxSeconds: 0, p99Seconds: 0 });
+    } finally {
+      delay.close();
+    }
+  });
 });

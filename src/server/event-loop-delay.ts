@@ -1,5 +1,11 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 
+/** The event-loop delay over one window, in seconds (0 when nothing was sampled yet). */
+export interface EventLoopDelayWindow {
+  maxSeconds: number;
+  p99Seconds: number;
+}
+
 /**
  * How late the serving thread's event loop ran, per scrape window: the longest delay and the 99th
  * percentile since the previous take(). A request's latency during a model swap is a figure over a
@@ -9,6 +15,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
  */
 export class EventLoopDelay {
   private readonly histogram: IntervalHistogram;
+  private windowStartMs = Date.now();
 
   constructor(resolutionMs = 10) {
     this.histogram = monitorEventLoopDelay({ resolution: resolutionMs });
@@ -16,11 +23,28 @@ export class EventLoopDelay {
   }
 
   /** Seconds: the longest and the 99th-percentile delay since the previous take (0 when none was sampled). */
-  take(): { maxSeconds: number; p99Seconds: number } {
+  take(): EventLoopDelayWindow {
+    const window = this.peek();
+    this.histogram.reset();
+    this.windowStartMs = Date.now();
+    return window;
+  }
+
+  /**
+   * The window so far, left open: what the next /metrics scrape would report up to now. Readers other
+   * than the scraper (the serving page) use this, so they never cut the scraper's window short and hide a
+   * stall from it.
+   */
+  peek(): EventLoopDelayWindow {
     const h = this.histogram;
-    const window = h.count > 0 ? { maxSeconds: h.max / 1e9, p99Seconds: h.percentile(99) / 1e9 } : null;
-    h.reset();
-    return window ?? { maxSeconds: 0, p99Seconds: 0 };
+    return h.count > 0
+      ? { maxSeconds: h.max / 1e9, p99Seconds: h.percentile(99) / 1e9 }
+      : { maxSeconds: 0, p99Seconds: 0 };
+  }
+
+  /** When the current window began (epoch ms): the previous take, or the start. */
+  get windowStartedAtMs(): number {
+    return this.windowStartMs;
   }
 
   close(): void {

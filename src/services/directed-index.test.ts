@@ -63,6 +63,28 @@ describe("directed service: the served index is built with the model, not on the
     }
   });
 
+  it("evaluate passes the tuning through: mini-batches (the default) or full-batch, vector size, L2, checks", async () => {
+    const service = new DirectedService(ctx, Number.POSITIVE_INFINITY);
+    const source = { kind: "file" as const, path: edgesPath };
+    const search = { l2Values: [1e-3], checkEvery: 5, dim: 8 };
+    const options = { maxEpochs: 10, biases: { biasInit: "zero" as const } };
+    const bladeOf = (e: Awaited<ReturnType<DirectedService["evaluate"]>>) =>
+      e.seeds[0].results.find((r) => r.model === "blade")!;
+    const tuned = bladeOf(
+      await service.evaluate(source, { ...options, tuning: { ...search, miniBatch: { batchSize: 256 } } }),
+    );
+    expect(tuned.validation!.map((t) => [t.l2, t.biasInit])).toEqual([[1e-3, "zero"]]);
+    expect(tuned.epochs! % 5).toBe(0);
+    const fullBatch = bladeOf(
+      await service.evaluate(source, { ...options, tuning: { ...search, miniBatch: null } }),
+    );
+    expect(fullBatch.validation!.map((t) => t.l2)).toEqual([1e-3]);
+    expect(fullBatch.report.overall).not.toEqual(tuned.report.overall);
+    // Nothing said: the default mini-batches, the same as asking for them.
+    const byDefault = bladeOf(await service.evaluate(source, { ...options, tuning: search }));
+    expect(byDefault.report.overall).toEqual(tuned.report.overall);
+  });
+
   it("saves the index with the version and serves it without building", async () => {
     const trainer = new DirectedService(ctx, approximateAbove, indexConfig);
     const trained = await trainer.train({ kind: "file", path: edgesPath }, { maxEpochs: 40, dim: 16 });

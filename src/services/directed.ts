@@ -122,6 +122,46 @@ type Progress = (phase: string, done: number, total: number) => void;
 export type DirectedBiasOptions = Pick<DirectedTrainOptions, "biasInit" | "sourceBias">;
 
 /**
+ * How the embeddings are trained and searched: mini-batches (absent: `defaultMiniBatch`; null: full-batch),
+ * learning rate, vector size, and the L2 penalties, check interval and patience of the search on validation
+ * (absent: the defaults; in mini-batches a check every 5 passes and 4 checks of patience).
+ */
+export interface DirectedTuning {
+  miniBatch?: DirectedTrainOptions["miniBatch"] | null;
+  learningRate?: number;
+  dim?: number;
+  l2Values?: number[];
+  checkEvery?: number;
+  patience?: number;
+}
+
+/**
+ * Mini-batches by default: on the Spotify plays-next graph's seed-1 validation cut (training edges only)
+ * they reached MRR 0.019 where full-batch training reached 0.004 at the same L2, bias start and 30-epoch cap,
+ * and on Cora they ranked above full-batch training (README, "What comes next").
+ */
+export const defaultMiniBatch = { batchSize: 256 } as const;
+
+/** The training options and search settings a tuning stands for. */
+function tuningOptions(biases: DirectedBiasOptions | undefined, tuning: DirectedTuning = {}) {
+  const { learningRate, dim, l2Values } = tuning;
+  const miniBatch = tuning.miniBatch === undefined ? defaultMiniBatch : tuning.miniBatch;
+  const checkEvery = tuning.checkEvery ?? (miniBatch ? 5 : undefined);
+  const patience = tuning.patience ?? (miniBatch ? 4 : undefined);
+  return {
+    train: {
+      ...biases,
+      ...(miniBatch ? { miniBatch } : {}),
+      ...(learningRate !== undefined ? { learningRate } : {}),
+      ...(dim !== undefined ? { dim } : {}),
+    },
+    ...(l2Values ? { l2Values } : {}),
+    ...(checkEvery !== undefined ? { checkEvery } : {}),
+    ...(patience !== undefined ? { patience } : {}),
+  };
+}
+
+/**
  * Targets kept per node for `next` (answers up to this many come from the row; longer ones, or sources whose
  * own edges crowd it, search), and the counts-first prior's pool (its softmax's top candidates).
  */
@@ -170,6 +210,7 @@ export class DirectedService {
       onProgress?: Progress;
       maxEpochs?: number;
       biases?: DirectedBiasOptions;
+      tuning?: DirectedTuning;
     } = {},
   ): Promise<DirectedEvaluation> {
     const graph = await this.loadGraph(source);
@@ -181,7 +222,7 @@ export class DirectedService {
         runDirectedExperiment(graph.nodeIds.length, graph.edges, {
           seed,
           maxEpochs: options.maxEpochs,
-          train: options.biases,
+          ...tuningOptions(options.biases, options.tuning),
           onProgress: (phase, done, total) =>
             options.onProgress?.(`seed ${seed}: ${phase}`, i * total + done, count * total),
         }),
@@ -199,6 +240,7 @@ export class DirectedService {
       dim?: number;
       maxEpochs?: number;
       biases?: DirectedBiasOptions;
+      tuning?: DirectedTuning;
       onProgress?: Progress;
     } = {},
   ): Promise<DirectedTrainResult> {
@@ -209,7 +251,7 @@ export class DirectedService {
     const common = {
       seed: options.seed,
       maxEpochs: options.maxEpochs,
-      train: { ...options.biases, ...(options.dim ? { dim: options.dim } : {}) },
+      ...tuningOptions(options.biases, { ...(options.dim ? { dim: options.dim } : {}), ...options.tuning }),
       onProgress: options.onProgress,
     };
     // Plays: what follows is answered from the observed transitions first (they beat every embedding on

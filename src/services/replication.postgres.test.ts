@@ -107,6 +107,27 @@ describe.skipIf(unreachable !== null)("replicas on a bus", () => {
         await until(async () => (await e.models.current())?.manifest.version === version);
       expect(await answers(b)).toEqual(await answers(a));
       expect(await answers(c)).toEqual(await answers(a));
+      // Replica b's serving page: the shared store (no user or password shown), the bus it applied a's
+      // messages from, and the two versions it swapped in from the registry (at start, then announced).
+      const first = (await a.store.listModels()).find((m) => m.version !== version)?.version;
+      const report = (await apps[1].inject({ url: "/v1/serving" })).json();
+      expect(report.store.kind).toBe("postgres");
+      expect(report.store.location).not.toMatch(/@/);
+      expect(report.bus).toMatchObject({ stream: "memory", state: "connected", publishFailures: 0 });
+      expect(report.bus.applied).toBeGreaterThan(0);
+      expect(report.bus.applyDelaysMeasured).toBeGreaterThan(0);
+      expect(
+        report.swaps.map((s: { version: string; previous: string | null; cause: string }) => [
+          s.version,
+          s.previous,
+          s.cause,
+        ]),
+      ).toEqual([
+        [version, first, "registry"],
+        [first, null, "registry"],
+      ]);
+      expect(report.model.version).toBe(version);
+      expect(report.registryCurrent).toBe(version);
       for (const app of apps) await app.close();
     } finally {
       for (const e of engines) await e.close();

@@ -1,4 +1,4 @@
-import type { BusMessage, BusSubscription, DeliveredMessage, EventBus } from "../bus/event-bus.js";
+import type { BusMessage, BusState, BusSubscription, DeliveredMessage, EventBus } from "../bus/event-bus.js";
 import { eventTimeMs, type PlayEvent, type RequestEvent } from "../schema/events.js";
 import type { FeedbackEvent } from "../schema/impressions.js";
 import type { HomeService } from "./home.js";
@@ -23,6 +23,8 @@ export interface ReplicationStats {
   published: number;
   publishFailures: number;
   applied: number;
+  /** When the latest message was applied here (epoch ms; null before the first). */
+  lastAppliedAtMs: number | null;
   /** Messages of other replicas applied, and how long after the bus stored them (ms), the latest 1,000. */
   applyDelaysMs: number[];
 }
@@ -37,7 +39,13 @@ export class ReplicationService {
   private subscription: BusSubscription | null = null;
   private foldIn = false;
   private readonly foldIns: ReplicatedFoldIns;
-  readonly stats: ReplicationStats = { published: 0, publishFailures: 0, applied: 0, applyDelaysMs: [] };
+  readonly stats: ReplicationStats = {
+    published: 0,
+    publishFailures: 0,
+    applied: 0,
+    lastAppliedAtMs: null,
+    applyDelaysMs: [],
+  };
 
   constructor(
     private readonly bus: EventBus | null,
@@ -59,6 +67,11 @@ export class ReplicationService {
   /** Where the bus is (null without one). */
   get location(): string | null {
     return this.bus?.location ?? null;
+  }
+
+  /** The bus's stream and this process's connection to it (null without a bus). */
+  get connection(): { stream: string; state: BusState } | null {
+    return this.bus ? { stream: this.bus.stream, state: this.bus.state } : null;
   }
 
   /**
@@ -152,6 +165,7 @@ export class ReplicationService {
       await this.services.home.learn(m.events);
     }
     this.stats.applied++;
+    this.stats.lastAppliedAtMs = Date.now();
     if (!own && !d.catchUp) {
       const delays = this.stats.applyDelaysMs;
       delays.push(Date.now() - d.stampMs);

@@ -29,6 +29,36 @@ export const defaultMaxFoldedInUsers = 50_000;
  */
 export const SWAP_READ_CPU_SHARE = 0.25;
 
+/** Swaps a replica keeps for its serving page: enough to see the last trainer runs' pattern, a few kB. */
+export const RECENT_SWAPS_KEPT = 20;
+
+/**
+ * One version this process put into service, and what it took: the time from the request (a train here
+ * finishing, the registry announcing a new current version, the first request at start) to the first
+ * answer from the new version, and the reading thread's share of it.
+ */
+export interface ModelSwap {
+  version: string;
+  /** The version it replaced (null for the first one this process served). */
+  previous: string | null;
+  /** "trained-here": this process trained it; "registry": read as the registry's current version. */
+  cause: "trained-here" | "registry";
+  /** When the swap was asked for (epoch ms). */
+  requestedAtMs: number;
+  /** When its work began: later than requested when it queued behind another swap. */
+  startedAtMs: number;
+  /** When the new version began answering. */
+  servingAtMs: number;
+  /** The reading thread's read of the version's files and catalogue (VersionReader), ms. */
+  readMs: number;
+}
+
+/** What a swap's steps record of themselves on the way (the read's time lives inside load). */
+interface SwapTiming {
+  startedAtMs: number;
+  readMs: number;
+}
+
 /** No model has been trained on this store yet. */
 export class NoModelError extends Error {
   constructor() {
@@ -79,6 +109,8 @@ export class ServingModels {
   private readonly installHooks: Array<(model: ServingModel) => void> = [];
   /** One thread reads every version this process swaps in (see VersionReader). */
   private readonly reader = new VersionReader();
+  /** The latest RECENT_SWAPS_KEPT swaps, oldest first. */
+  private readonly swaps: ModelSwap[] = [];
 
   constructor(
     private readonly store: EventStore,
@@ -94,9 +126,9 @@ export class ServingModels {
   async current(): Promise<ServingModel | null> {
     if (this.loaded) return this.loaded;
     if (this.swapping) return this.swapping;
-    return this.swap(async () => {
+    return this.swap("registry", async (timing) => {
       const entry = await this.store.currentModel();
-      return entry ? this.load(await this.localPath(entry)) : null;
+      return entry ? this.load(await this.localPath(entry), timing) : null;
     });
   }
 
@@ -109,12 +141,12 @@ export class ServingModels {
 
   /** Re-reads the registry and swaps in its current model (used after a train elsewhere). */
   async reload(): Promise<ServingModel | null> {
-    return this.swap(async () => {
+    return this.swap("registry", async (timing) => {
       const entry = await this.store.currentModel();
       if (!entry) return null;
       return this.loaded?.manifest.version === entry.version
         ? this.loaded
-        : this.load(await this.localPath(entry));
+        : this.load(await this.localPath(entry), timing);
     });
   }
 
@@ -132,7 +164,7 @@ export class ServingModels {
 
   /** Swaps in a version just trained and registered, from the model in memory (its folder gives the rest). */
   async install(path: string, model: AffinityModel): Promise<ServingModel> {
-    const installed = await this.swap(() => this.load(path, model));
+    const installed = await this.swap("trained-here", (timing) => this.load(path, timing, model));
     if (!installed) throw new Error(`model at ${path} could not be loaded`);
     return installed;
   }
@@ -145,6 +177,16 @@ export class ServingModels {
     this.installHooks.push(hook);
   }
 
+  /** The latest swaps this process made (at most RECENT_SWAPS_KEPT), oldest first. */
+  recentSwaps(): readonly ModelSwap[] {
+    return this.swaps;
+  }
+
+  /** Whether a new version is being read and built now (the current one answers meanwhile). */
+  get swapInProgress(): boolean {
+    return this.swapping !== null;
+  }
+
   /** Ends the thread that reads versions (a later swap would start another). */
   async close(): Promise<void> {
     await this.reader.close();
@@ -155,11 +197,19 @@ export class ServingModels {
     this.loaded = null;
   }
 
-  private swap(next: () => Promise<ServingModel | null>): Promise<ServingModel | null> {
+  private swap(
+    cause: ModelSwap["cause"],
+    next: (timing: SwapTiming) => Promise<ServingModel | null>,
+  ): Promise<ServingModel | null> {
+    const requestedAtMs = Date.now();
+    const timing: SwapTiming = { startedAtMs: requestedAtMs, readMs: 0 };
     const previous = this.swapping ?? Promise.resolve(null);
     const swapping = previous
       .catch(() => null)
-      .then(next)
+      .then(() => {
+        timing.startedAtMs = Date.now();
+        return next(timing);
+      })
       .then((model) => {
         if (model && model !== this.loaded) {
           for (const hook of this.installHooks) {
@@ -169,7 +219,18 @@ export class ServingModels {
               // A hook's failure (a replicated fold-in it could not redo) must never keep a model out.
             }
           }
+          const replaced = this.loaded;
           this.loaded = model;
+          this.swaps.push({
+            version: model.manifest.version,
+            previous: replaced?.manifest.version ?? null,
+            cause,
+            requestedAtMs,
+            startedAtMs: timing.startedAtMs,
+            servingAtMs: Date.now(),
+            readMs: timing.readMs,
+          });
+          if (this.swaps.length > RECENT_SWAPS_KEPT) this.swaps.shift();
         }
         return model;
       })
@@ -180,7 +241,7 @@ export class ServingModels {
     return swapping;
   }
 
-  private async load(path: string, trained?: AffinityModel): Promise<ServingModel> {
+  private async load(path: string, timing: SwapTiming, trained?: AffinityModel): Promise<ServingModel> {
     // Versions registered by earlier releases may be relative to the store's folder.
     const found = isAbsolute(path) || existsSync(path) ? path : join(dirname(this.store.location), path);
     // The files (tens of MB for an item-item top-N model) are read on a worker, so the version answering
@@ -188,6 +249,7 @@ export class ServingModels {
     // thread read it (parsing its rows and aligning them with the model took some 0.2 s of this thread
     // for 3,000 items under load).
     const source = this.store.catalogueSource;
+    const readStartedMs = performance.now();
     const files = await this.reader.read({
       dir: found,
       withModel: !trained,
@@ -197,6 +259,7 @@ export class ServingModels {
       extras: ["contextPriors", "resolveBlend"],
       ...(source ? { catalogue: { source, ...(trained ? { modelItems: trained.items } : {}) } } : {}),
     });
+    timing.readMs = performance.now() - readStartedMs;
     const model = trained ?? files.model;
     if (!model) throw new Error(`model at ${found} could not be read`);
     const priorsJson = files.extras.contextPriors as ContextPriorsJson | null;

@@ -12,8 +12,14 @@ import type {
   ItemMap,
   UserHistory,
 } from "../services/insights-types.js";
+import type { ServingReport, SwapView } from "../services/serving-report-types.js";
 
-export type { DailyRequests, EvaluationRecord, HomeEvidence, HomeReport, ItemMap };
+export type { DailyRequests, EvaluationRecord, HomeEvidence, HomeReport, ItemMap, SwapView };
+
+/** GET /v1/serving: the serving report and the serving thread's event-loop delay in /metrics' open window. */
+export type ServingView = ServingReport & {
+  eventLoop: { maxSeconds: number; p99Seconds: number; windowStartedAt: string };
+};
 export type HistoryPlay = UserHistory["plays"][number];
 /** GET /v1/overview: the insights overview and the running training job. */
 export type Overview = InsightsOverview & { job: JobView | null };
@@ -357,6 +363,7 @@ export interface SimilarItems {
 export const api = {
   health: () => get<{ model: string | null; events: number; training: boolean }>("/healthz"),
   overview: () => get<Overview>("/v1/overview"),
+  serving: () => get<ServingView>("/v1/serving"),
   job: (id: string) => get<JobView>(`/v1/jobs/${u(id)}`),
   train: () => call<{ job: { id: string; status: string } }>("POST", "/v1/train", {}),
   history: (user: string, limit = 50) => get<UserHistory>(`/v1/users/${u(user)}/history${q({ limit })}`),

@@ -10,6 +10,7 @@ import { ModelPage } from "./pages/model.js";
 import { NextPage } from "./pages/next.js";
 import { OverviewPage } from "./pages/overview.js";
 import { PrivacyPage } from "./pages/privacy.js";
+import { ServingPage } from "./pages/serving.js";
 import { TastePage } from "./pages/taste.js";
 import { href, useRoute } from "./router.js";
 import { html } from "./ui.js";
@@ -26,6 +27,7 @@ const pages = [
   { id: "learning", title: "Self-learning" },
   { id: "privacy", title: "Privacy" },
   { id: "decisions", title: "Favourites and decisions" },
+  { id: "serving", title: "Serving" },
 ];
 
 function KeyField() {
@@ -60,6 +62,8 @@ function App() {
         return html`<${PrivacyPage} />`;
       case "learning":
         return html`<${LearningPage} />`;
+      case "serving":
+        return html`<${ServingPage} />`;
       default:
         return html`<${OverviewPage} />`;
     }

@@ -681,6 +681,61 @@ describe.skipIf(!haveChromium || !haveBuild)("dashboard in headless chromium", (
     expect(problems).toEqual([]);
   });
 
+  it("serving: this replica's store, bus, the version /healthz names, its swaps and the registry, as /v1/serving gives them", async () => {
+    await page.goto(`${base}/#/serving`);
+    await page.locator('[data-fact="serving-model"]').waitFor();
+    const health = await api<{ model: string }>("/healthz");
+    const report = await api<{
+      model: { version: string };
+      bus: unknown;
+      swaps: Array<{ version: string; totalMs: number; readMs: number }>;
+      registry: Array<{ version: string; isCurrent: boolean; serving: boolean }>;
+    }>("/v1/serving");
+    expect(report.model.version).toBe(health.model);
+    const fact = (id: string) => page.locator(`[data-fact="${id}"]`).innerText();
+    expect(await fact("serving-model")).toBe(health.model);
+    expect(await page.locator('[data-stat="serving-version"]').innerText()).toBe(health.model);
+    expect(await fact("registry-current")).toBe(health.model);
+    // The demo's store file by its name only, and no bus: `serve` was started without --bus.
+    expect(await fact("store-kind")).toBe("duckdb");
+    expect(await fact("store-location")).toBe("demo.duckdb");
+    expect(report.bus).toBeNull();
+    expect(await fact("bus")).toBe("none: this process serves alone");
+    // At least the swap that loaded the served version at start; the page lists them as the API does.
+    expect(report.swaps.length).toBeGreaterThanOrEqual(1);
+    expect(report.swaps[0].version).toBe(health.model);
+    expect(await page.locator("[data-swap]").allInnerTexts()).toEqual(report.swaps.map((s) => s.version));
+    expect(await page.locator("[data-registry]").allInnerTexts()).toEqual(
+      report.registry.map((m) => m.version),
+    );
+    expect(report.registry.filter((m) => m.isCurrent && m.serving).map((m) => m.version)).toEqual([
+      health.model,
+    ]);
+    const total = `${report.swaps[0].totalMs.toLocaleString("en-US", { maximumFractionDigits: 0 })} ms`;
+    const chart = page.getByRole("img", {
+      name: new RegExp(
+        `Time from request to serving of the ${report.swaps.length} latest.*Latest: ${escape(health.model)} in ${escape(total)}`,
+      ),
+    });
+    // Each swap's bar is its read and the rest (a part of 0 ms may draw no rectangle).
+    expect(await chart.locator("rect").count()).toBeGreaterThanOrEqual(report.swaps.length);
+    // The page's own control is reachable with Tab after the header's.
+    let reached = false;
+    for (let k = 0; k < 30 && !reached; k++) {
+      await page.keyboard.press("Tab");
+      reached =
+        (await page
+          .locator(":focus")
+          .innerText()
+          .catch(() => "")) === "Refresh";
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press("Enter");
+    await page.locator('[data-fact="serving-model"]').waitFor();
+    await shoot("serving");
+    expect(problems).toEqual([]);
+  });
+
   it("works from the keyboard: Tab reaches the navigation and Enter follows it", async () => {
     await page.goto(`${base}/`);
     await page.locator('[data-stat="plays"]').waitFor();

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
 import type { DirectedMetrics } from "../../core/directed/index.js";
-import type { DirectedBiasOptions, DirectedEvaluation, GraphSource } from "../../services/directed.js";
+import type {
+  DirectedBiasOptions,
+  DirectedEvaluation,
+  DirectedTuning,
+  GraphSource,
+} from "../../services/directed.js";
+import { defaultMiniBatch } from "../../services/directed.js";
 import { UsageError } from "../errors.js";
 import { addStoreOptions, number } from "../options.js";
 import { Progress } from "../progress.js";
@@ -29,7 +35,78 @@ export function addGraphOptions(cmd: Command): Command {
       "--bias-init <start>",
       "with --graph: biases start at zero or log-degree (default: both tried, chosen on validation)",
     )
-    .option("--source-bias", "with --graph: learn a per-source bias as well (only direction sees it)");
+    .option("--source-bias", "with --graph: learn a per-source bias as well (only direction sees it)")
+    .option(
+      "--batch-size <n>",
+      "with --graph: edges per Adam step in mini-batch training (default 256; 0: full-batch, one step per epoch)",
+      number("batch-size"),
+    )
+    .option(
+      "--refreshes <n>",
+      "with --graph in mini-batches: neighbourhood refreshes per pass (default 1; 0 keeps the initial ones)",
+      number("refreshes"),
+    )
+    .option("--dim <n>", "with --graph: vector size (default 64)", number("dim"))
+    .option(
+      "--l2 <values>",
+      "with --graph: L2 penalties tried on validation, comma-separated (default 1e-6,1e-4)",
+    )
+    .option(
+      "--check-every <n>",
+      "with --graph: epochs (passes) between validation checks",
+      number("check-every"),
+    )
+    .option("--patience <n>", "with --graph: checks without a gain before a run stops", number("patience"));
+}
+
+/** The training and search settings of `--batch-size`, `--learning-rate`, `--dim`, `--l2` and the checks. */
+function tuningOf(opts: {
+  batchSize?: number;
+  refreshes?: number;
+  learningRate?: number;
+  dim?: number;
+  l2?: string;
+  checkEvery?: number;
+  patience?: number;
+}): DirectedTuning {
+  const whole = (name: string, x: number | undefined, min: number) => {
+    if (x !== undefined && !(Number.isInteger(x) && x >= min))
+      throw new UsageError(`--${name} expects a whole number of at least ${min}`);
+  };
+  whole("batch-size", opts.batchSize, 0);
+  whole("refreshes", opts.refreshes, 0);
+  whole("dim", opts.dim, 1);
+  whole("check-every", opts.checkEvery, 1);
+  whole("patience", opts.patience, 1);
+  if (opts.refreshes !== undefined && opts.batchSize === 0)
+    throw new UsageError("--refreshes goes with mini-batches, not --batch-size 0");
+  if (opts.learningRate !== undefined && !(opts.learningRate > 0))
+    throw new UsageError("--learning-rate expects a positive number");
+  let l2Values: number[] | undefined;
+  if (opts.l2 !== undefined) {
+    l2Values = opts.l2.split(",").map((x) => {
+      const v = Number(x);
+      if (x.trim() === "" || !Number.isFinite(v) || v < 0)
+        throw new UsageError(`--l2 expects non-negative numbers separated by commas, got "${x}"`);
+      return v;
+    });
+  }
+  return {
+    ...(opts.batchSize === 0 ? { miniBatch: null } : {}),
+    ...(opts.batchSize || opts.refreshes !== undefined
+      ? {
+          miniBatch: {
+            batchSize: opts.batchSize || defaultMiniBatch.batchSize,
+            refreshesPerPass: opts.refreshes ?? 1,
+          },
+        }
+      : {}),
+    ...(opts.learningRate !== undefined ? { learningRate: opts.learningRate } : {}),
+    ...(opts.dim !== undefined ? { dim: opts.dim } : {}),
+    ...(l2Values ? { l2Values } : {}),
+    ...(opts.checkEvery !== undefined ? { checkEvery: opts.checkEvery } : {}),
+    ...(opts.patience !== undefined ? { patience: opts.patience } : {}),
+  };
 }
 
 /** The training options `--bias-init` and `--source-bias` force (nothing: the trainer chooses the start). */
@@ -54,7 +131,8 @@ function maxEpochs(opts: { maxEpochs?: number }): number | undefined {
   return opts.maxEpochs;
 }
 
-export async function runDirectedEvaluation(opts: {
+/** What `eval --graph` and `train --graph` read from their flags. */
+type GraphCommandOptions = {
   store: string;
   models?: string;
   edges?: string;
@@ -63,20 +141,23 @@ export async function runDirectedEvaluation(opts: {
   maxEpochs?: number;
   biasInit?: string;
   sourceBias?: boolean;
-  seeds: number;
   json?: boolean;
-}): Promise<void> {
+} & Parameters<typeof tuningOf>[0];
+
+export async function runDirectedEvaluation(opts: GraphCommandOptions & { seeds: number }): Promise<void> {
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1)
     throw new UsageError("--seeds expects a whole number >= 1");
   const source = graphSource(opts);
   const epochs = maxEpochs(opts);
   const biases = biasOptions(opts);
+  const tuning = tuningOf(opts);
   await withEngine(opts, async (engine) => {
     const progress = new Progress(!opts.json);
     const report = await engine.directed.evaluate(source, {
       seeds: opts.seeds,
       maxEpochs: epochs,
       biases,
+      tuning,
       onProgress: (phase, done, total) => progress.update(phase, done, total),
     });
     progress.stop();
@@ -84,27 +165,18 @@ export async function runDirectedEvaluation(opts: {
   });
 }
 
-export async function runDirectedTrain(opts: {
-  store: string;
-  models?: string;
-  edges?: string;
-  reversed?: boolean;
-  gapMinutes?: number;
-  maxEpochs?: number;
-  biasInit?: string;
-  sourceBias?: boolean;
-  seed?: number;
-  json?: boolean;
-}): Promise<void> {
+export async function runDirectedTrain(opts: GraphCommandOptions & { seed?: number }): Promise<void> {
   const source = graphSource(opts);
   const epochs = maxEpochs(opts);
   const biases = biasOptions(opts);
+  const tuning = tuningOf(opts);
   await withEngine(opts, async (engine) => {
     const progress = new Progress(!opts.json);
     const result = await engine.directed.train(source, {
       seed: opts.seed,
       maxEpochs: epochs,
       biases,
+      tuning,
       onProgress: (phase, done, total) => progress.update(phase, done, total),
     });
     progress.stop();
@@ -152,6 +224,12 @@ export function formatDirectedEvaluation(report: DirectedEvaluation): string {
   const lines = [
     `${graph.source}: ${graph.nodes} nodes, ${graph.edges} edges; ${first.testEdges} held out (${first.rankedEdges} ranked), ${seeds.length} seed(s)`,
   ];
+  const st = first.structure;
+  lines.push(
+    `ranked held-out edges u -> v of seed ${first.seed}: v -> u a training edge ${st.reverseInTraining.toFixed(3)}, ` +
+      `u and v share a neighbour ${st.sharedNeighbour.toFixed(3)}, v without training edges ${st.coldTarget.toFixed(3)}, ` +
+      `u low-degree ${st.lowDegreeSource.toFixed(3)}, v in the top 1% by in-degree ${st.popularTarget.toFixed(3)}`,
+  );
   const cell = (values: number[]) => {
     const finite = values.filter(Number.isFinite);
     if (!finite.length) return "-".padStart(14);
@@ -163,6 +241,8 @@ export function formatDirectedEvaluation(report: DirectedEvaluation): string {
     ["all queries", (r) => r.report.overall],
     ["low-degree queries", (r) => r.report.lowDegree],
     ["high-degree queries", (r) => r.report.highDegree],
+    ["held-out edges whose reverse is a training edge", (r) => r.report.reverseInTraining],
+    ["held-out edges whose reverse is not", (r) => r.report.reverseNotInTraining],
   ];
   for (const [label, pick] of buckets) {
     const edges = pick(first.results[0]).edges;

@@ -1,6 +1,6 @@
 import { Random } from "../random.js";
 import { type DirectedGraph, hasEdge } from "./graph.js";
-import { type MiniBatchSettings, MiniBatchTrainer, miniBatchPass } from "./minibatch.js";
+import { isFrozen, type MiniBatchSettings, MiniBatchTrainer, miniBatchPass } from "./minibatch.js";
 import {
   aggregate,
   aggregateTransposed,
@@ -205,9 +205,27 @@ export function trainDirectedEmbeddings(
       edges,
       terms,
       Math.max(1, Math.floor(settings.batchSize)),
-      settings.hops ?? 0,
+      // Frozen terms do not depend on the free vectors, so no gradient goes back through them.
+      isFrozen(settings) ? 0 : (settings.hops ?? 0),
     );
     const order = Int32Array.from({ length: g.edgeCount }, (_, k) => k);
+    // Frozen propagation: s and t are kept current by the trainer (S0's share moves, the neighbourhood terms
+    // of the initial vectors stay), and a forward pass from the trained S0 would replace those terms.
+    const frozen = isFrozen(settings);
+    if (frozen && settings.freeStart === "zero") {
+      trainer.refresh();
+      const inv = 1 / (layers + 1);
+      for (let i = 0; i < size; i++) {
+        forward.s[i] -= inv * s0[i];
+        forward.t[i] -= inv * t0[i];
+        s0[i] = 0;
+        t0[i] = 0;
+      }
+    }
+    const upToDate = () => {
+      if (!frozen) forward.run(s0, t0);
+      else if (trainer.refreshes === 0) trainer.refresh();
+    };
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const pass = miniBatchPass(
         trainer,
@@ -224,13 +242,13 @@ export function trainDirectedEmbeddings(
       if (options.onEpoch) {
         // The next pass starts with a refresh, so running the forward pass here changes nothing after.
         const current = () => {
-          forward.run(s0, t0);
+          upToDate();
           return snapshot();
         };
         if (options.onEpoch(epoch, pass.loss, current) === false) break;
       }
     }
-    forward.run(s0, t0);
+    upToDate();
     return snapshot();
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { dot, trainDirectedEmbeddings } from "./blade.js";
-import { runDirectedExperiment } from "./experiment.js";
+import { heldOutStructure, runDirectedExperiment } from "./experiment.js";
 import { buildDirectedGraph, type EdgeArrays, hasEdge, inDegree, outDegree } from "./graph.js";
 import { evaluateDirected, rankOf } from "./metrics.js";
 import { playsNextEdges } from "./plays-next.js";
@@ -267,7 +267,13 @@ describe("directed metrics", () => {
     const rng = new Random(11);
     const n = 40;
     const sim = simulateFollowGraph({ nodes: n, sequenceLength: 8, meanOutDegree: 3, seed: 5 });
-    const full = buildDirectedGraph(n, sim);
+    // Every seventh edge also reversed, so some held-out edges have their reverse among the training edges.
+    const back = Array.from(sim.sources, (_, k) => k).filter((k) => k % 7 === 0);
+    const full = buildDirectedGraph(n, {
+      sources: Int32Array.from([...sim.sources, ...back.map((k) => sim.targets[k])]),
+      targets: Int32Array.from([...sim.targets, ...back.map((k) => sim.sources[k])]),
+      weights: ones(sim.sources.length + back.length),
+    });
     // Hold out every fifth edge; scores are random integers so ties happen.
     const held: Array<[number, number]> = [];
     const kept: Array<[number, number]> = [];
@@ -314,11 +320,40 @@ describe("directed metrics", () => {
     expect(report.overall.directionPairs).toBe(pairs);
     expect(report.overall.directionAuc).toBeCloseTo(aucSum / pairs, 12);
     expect(report.lowDegree.edges + report.highDegree.edges).toBe(held.length);
+    const reverseKnown = held.filter(([u, v]) => kept.some(([a, b]) => a === v && b === u));
+    expect(reverseKnown.length).toBeGreaterThan(0);
+    expect(report.reverseInTraining.edges).toBe(reverseKnown.length);
+    expect(report.reverseNotInTraining.edges).toBe(held.length - reverseKnown.length);
+    expect(report.reverseInTraining.directionPairs).toBe(0);
     expect(rankOf(Float64Array.from([3, 1, 3, 3]), 0, new Uint8Array(4))).toBe(2);
     // The degree baseline is in-degree(v) - in-degree(u).
     const nodeWithEdges = Array.from({ length: n }, (_, x) => x).find((x) => outDegree(train, x) > 0)!;
     expect(degreeScorer(train).score(nodeWithEdges, 1)).toBe(
       inDegree(train, 1) - inDegree(train, nodeWithEdges),
     );
+  });
+
+  it("describe the held-out edges from the training edges: reverse known, shared neighbour, cold, popular", () => {
+    // Training 0->1, 2->1, 2->3, 4->5 over nodes 0-6; held out 0->2 (shares neighbour 1), 1->0 (its reverse is
+    // a training edge; 1 and 0 share no third node), 3->6 (6 has no edge), 5->1 (1 has the most in-edges).
+    const train = buildDirectedGraph(
+      7,
+      edges([
+        [0, 1],
+        [2, 1],
+        [2, 3],
+        [4, 5],
+      ]),
+    );
+    const held = { sources: Int32Array.from([0, 1, 3, 5]), targets: Int32Array.from([2, 0, 6, 1]) };
+    expect(heldOutStructure(train, held, 2)).toEqual({
+      edges: 4,
+      reverseInTraining: 0.25,
+      sharedNeighbour: 0.25,
+      coldTarget: 0.25,
+      // Degrees (in + out): 0 -> 1, 1 -> 2, 3 -> 1, 5 -> 1; below 2 is low.
+      lowDegreeSource: 0.75,
+      popularTarget: 0.25,
+    });
   });
 });

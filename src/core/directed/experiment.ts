@@ -1,8 +1,14 @@
 import { Random } from "../random.js";
 import { type DirectedEmbeddings, type DirectedTrainOptions, trainDirectedEmbeddings } from "./blade.js";
-import { buildDirectedGraph, type DirectedGraph, type EdgeArrays, edgesOf } from "./graph.js";
+import { buildDirectedGraph, type DirectedGraph, type EdgeArrays, edgesOf, hasEdge } from "./graph.js";
 import { type DirectedReport, evaluateDirected, type HeldOutEdges } from "./metrics.js";
-import { cosineScorer, type DirectedScorer, degreeScorer, embeddingScorer } from "./scorers.js";
+import {
+  blendedScorer,
+  cosineScorer,
+  type DirectedScorer,
+  degreeScorer,
+  embeddingScorer,
+} from "./scorers.js";
 import {
   type BiasStart,
   defaultL2Values,
@@ -20,6 +26,7 @@ export const directedModels = [
   "degree-only",
   "item-knn-cosine",
   "symmetric-factors",
+  "blade-plus-knn",
 ] as const;
 export type DirectedModelName = (typeof directedModels)[number];
 
@@ -48,6 +55,8 @@ export interface DirectedExperimentOptions {
   train?: Omit<DirectedTrainOptions, "epochs" | "seed" | "onEpoch" | "layers" | "tied" | "sampling">;
   models?: readonly DirectedModelName[];
   onProgress?: (phase: string, done: number, total: number) => void;
+  /** Called after every validation check of the search (for logs): epoch, candidate, score. */
+  onCheck?: (check: { epoch: number; l2: number; biasInit: BiasStart } & ValidationScore) => void;
 }
 
 export interface DirectedModelResult {
@@ -58,6 +67,8 @@ export interface DirectedModelResult {
   biasInit: BiasStart | null;
   /** Every candidate tried on validation, with its best check (embedding models only). */
   validation: TriedSettings[] | null;
+  /** blade-plus-knn: the item-kNN weight chosen on validation, and the validation MRR of every weight tried. */
+  blend: { weight: number; tried: Array<{ weight: number; mrr: number }> } | null;
   trainSeconds: number;
   report: DirectedReport;
 }
@@ -70,8 +81,13 @@ export interface DirectedExperimentReport {
   /** Held-out edges actually ranked (at most maxTestEdges). */
   rankedEdges: number;
   seed: number;
+  /** What the ranked held-out edges look like from the training edges (why a symmetric model can win). */
+  structure: HeldOutStructure;
   results: DirectedModelResult[];
 }
+
+/** Weights of the item-kNN cosine added to BLADE's scores that blade-plus-knn tries on validation. */
+export const blendWeights = [0, 0.3, 1, 3, 10, 30, 100] as const;
 
 /**
  * Holds out a share of the edges, trains every model on the rest (epoch counts chosen on a validation cut
@@ -88,13 +104,46 @@ export function runDirectedExperiment(
   const models = options.models ?? directedModels;
   const results: DirectedModelResult[] = [];
   const progress = options.onProgress ?? (() => {});
+  // BLADE's search and fit, shared by "blade" and "blade-plus-knn" (the blend reuses its vectors).
+  let blade: { search: SearchResult; final: DirectedEmbeddings; seconds: number } | null = null;
+  const bladeOf = (i: number) => {
+    if (blade) return blade;
+    const started = performance.now();
+    const setup = embeddingSetup("blade")!;
+    const base = { ...options.train, ...setup, seed };
+    const search = chooseSettings(
+      fit,
+      train,
+      validation,
+      base,
+      {
+        ...options,
+        onProgress: (_phase, done, total) =>
+          progress(`directed: blade, validation candidate ${done + 1} of ${total}`, i, models.length),
+      },
+      models.includes("blade-plus-knn"),
+    );
+    const final = trainDirectedEmbeddings(train, finalOf(base, search));
+    blade = { search, final, seconds: (performance.now() - started) / 1000 };
+    return blade;
+  };
   for (const [i, model] of models.entries()) {
     progress(`directed: ${model}`, i, models.length);
     const started = performance.now();
     let search: SearchResult | null = null;
+    let blend: DirectedModelResult["blend"] = null;
     let scorer: DirectedScorer;
     const setup = embeddingSetup(model);
-    if (setup) {
+    if (model === "blade") {
+      const b = bladeOf(i);
+      search = b.search;
+      scorer = embeddingScorer(b.final);
+    } else if (model === "blade-plus-knn") {
+      const b = bladeOf(i);
+      search = b.search;
+      blend = chooseBlendWeight(embeddingScorer(b.search.embeddings!), fit, train, validation);
+      scorer = blendedScorer(embeddingScorer(b.final), cosineScorer(train), blend.weight);
+    } else if (setup) {
       const base = { ...options.train, ...setup, seed };
       search = chooseSettings(fit, train, validation, base, {
         ...options,
@@ -113,6 +162,7 @@ export function runDirectedExperiment(
       l2: search?.chosen.l2 ?? null,
       biasInit: search?.chosen.biasInit ?? null,
       validation: search?.tried ?? null,
+      blend,
       trainSeconds,
       report,
     });
@@ -125,7 +175,90 @@ export function runDirectedExperiment(
     testEdges: testEdges.sources.length,
     rankedEdges: ranked.sources.length,
     seed,
+    structure: heldOutStructure(train, ranked, options.lowDegree),
     results,
+  };
+}
+
+/**
+ * The item-kNN weight (blendWeights) with the best validation MRR when added to a directed model's scores:
+ * the model trained on the fit side, the cosine of the fit graph, the validation cut of the training edges
+ * (`known`: every training edge, as in chooseSettings). The direction AUC is the model's own at every weight
+ * (the cosine cancels in a direction pair), so MRR decides; ties keep the smaller weight.
+ */
+export function chooseBlendWeight(
+  directedOnFit: DirectedScorer,
+  fit: DirectedGraph,
+  known: DirectedGraph,
+  validation: HeldOutEdges,
+  weights: readonly number[] = blendWeights,
+): { weight: number; tried: Array<{ weight: number; mrr: number }> } {
+  const symmetric = cosineScorer(fit);
+  const tried = weights.map((weight) => ({
+    weight,
+    mrr: evaluateDirected(blendedScorer(directedOnFit, symmetric, weight), fit, known, validation).overall
+      .mrr,
+  }));
+  let best = tried[0];
+  for (const t of tried) if (t.mrr > best.mrr) best = t;
+  return { weight: best.weight, tried };
+}
+
+/** Shares of the ranked held-out edges u -> v by how the training edges already connect u and v. */
+export interface HeldOutStructure {
+  edges: number;
+  /** v -> u is a training edge: a symmetric model sees v as u's neighbour. */
+  reverseInTraining: number;
+  /** u and v share a neighbour in the training edges, either direction (what item-kNN cosine counts). */
+  sharedNeighbour: number;
+  /** v has no training edge at all: nothing but a bias or noise can rank it. */
+  coldTarget: number;
+  /** u has fewer than `lowDegree` training edges (in + out). */
+  lowDegreeSource: number;
+  /** v is among the 1% of nodes with the most training in-edges. */
+  popularTarget: number;
+}
+
+export function heldOutStructure(train: DirectedGraph, held: HeldOutEdges, lowDegree = 5): HeldOutStructure {
+  const n = train.nodeCount;
+  const degree = (u: number) =>
+    train.outOffsets[u + 1] - train.outOffsets[u] + train.inOffsets[u + 1] - train.inOffsets[u];
+  const inDegrees = Array.from({ length: n }, (_, v) => train.inOffsets[v + 1] - train.inOffsets[v]).sort(
+    (a, b) => b - a,
+  );
+  const popularAbove = inDegrees[Math.max(0, Math.ceil(0.01 * n) - 1)] ?? 0;
+  const mark = new Int32Array(n).fill(-1);
+  const neighbours = (u: number, visit: (w: number) => void) => {
+    for (let k = train.outOffsets[u]; k < train.outOffsets[u + 1]; k++) visit(train.outTargets[k]);
+    for (let k = train.inOffsets[u]; k < train.inOffsets[u + 1]; k++) visit(train.inSources[k]);
+  };
+  const counts = { reverse: 0, shared: 0, cold: 0, low: 0, popular: 0 };
+  const m = held.sources.length;
+  for (let k = 0; k < m; k++) {
+    const u = held.sources[k];
+    const v = held.targets[k];
+    if (hasEdge(train, v, u)) counts.reverse++;
+    neighbours(u, (w) => {
+      mark[w] = k;
+    });
+    let shared = false;
+    neighbours(v, (w) => {
+      if (mark[w] === k && w !== u && w !== v) shared = true;
+    });
+    if (shared) counts.shared++;
+    if (degree(v) === 0) counts.cold++;
+    if (degree(u) < lowDegree) counts.low++;
+    const inV = train.inOffsets[v + 1] - train.inOffsets[v];
+    if (inV > 0 && inV >= popularAbove) counts.popular++;
+  }
+  const share = (x: number) => (m > 0 ? x / m : Number.NaN);
+  return {
+    edges: m,
+    reverseInTraining: share(counts.reverse),
+    sharedNeighbour: share(counts.shared),
+    coldTarget: share(counts.cold),
+    lowDegreeSource: share(counts.low),
+    popularTarget: share(counts.popular),
   };
 }
 
@@ -198,7 +331,7 @@ export function chooseSettings(
   base: DirectedTrainOptions,
   options: Pick<
     DirectedExperimentOptions,
-    "l2Values" | "biasStarts" | "maxEpochs" | "checkEvery" | "patience" | "onProgress"
+    "l2Values" | "biasStarts" | "maxEpochs" | "checkEvery" | "patience" | "onProgress" | "onCheck"
   > = {},
   keepEmbeddings = false,
 ): SearchResult {
@@ -220,6 +353,7 @@ export function chooseSettings(
     {
       keepEmbeddings,
       onCandidate: (done, total) => options.onProgress?.("choosing on validation", done, total),
+      onCheck: options.onCheck,
     },
   );
 }

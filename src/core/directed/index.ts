@@ -8,13 +8,17 @@ export {
   smoothedFollows,
 } from "./counts-first.js";
 export {
+  blendWeights,
   bothDirections,
+  chooseBlendWeight,
   type DirectedExperimentOptions,
   type DirectedExperimentReport,
   type DirectedModelName,
   type DirectedModelResult,
   type DirectedModelTraining,
   directedModels,
+  type HeldOutStructure,
+  heldOutStructure,
   runDirectedExperiment,
   trainDirectedModel,
 } from "./experiment.js";
@@ -71,5 +75,6 @@ export {
   playsNextTransitions,
 } from "./plays-next.js";
 export { type SamplingOptions, sampleNeighbourhoods } from "./sampling.js";
-export { cosineScorer, type DirectedScorer, degreeScorer, embeddingScorer } from "./scorers.js";
+// Every scorer: the model's, the baselines', and the blend of a directed model with a symmetric one.
+export * from "./scorers.js";
 export { type FollowGraphOptions, simulateFollowGraph } from "./synthetic.js";

@@ -19,6 +19,13 @@ export interface DirectedReport {
   /** Query nodes with fewer than `lowDegree` training edges (in + out). */
   lowDegree: DirectedMetrics;
   highDegree: DirectedMetrics;
+  /**
+   * Held-out edges u -> v whose reverse v -> u is a training edge, and the others. A symmetric model sees the
+   * first kind as a known neighbour (on a plays-next graph, listeners going back and forth), so the split
+   * shows how much of a symmetric baseline's lead is that; the first kind has no direction pairs.
+   */
+  reverseInTraining: DirectedMetrics;
+  reverseNotInTraining: DirectedMetrics;
 }
 
 export interface HeldOutEdges {
@@ -42,7 +49,13 @@ export function evaluateDirected(
   const n = train.nodeCount;
   const scores = new Float64Array(n);
   const excluded = new Uint8Array(n);
-  const acc = { overall: new Accumulator(), low: new Accumulator(), high: new Accumulator() };
+  const acc = {
+    overall: new Accumulator(),
+    low: new Accumulator(),
+    high: new Accumulator(),
+    reverseKnown: new Accumulator(),
+    reverseUnknown: new Accumulator(),
+  };
   // Group held-out edges by source so each query's scores are computed once.
   const order = Array.from({ length: heldOut.sources.length }, (_, k) => k).sort(
     (a, b) => heldOut.sources[a] - heldOut.sources[b] || a - b,
@@ -69,8 +82,15 @@ export function evaluateDirected(
     }
     acc.overall.add(rank, direction);
     bucket.add(rank, direction);
+    (hasEdge(train, v, u) ? acc.reverseKnown : acc.reverseUnknown).add(rank, direction);
   }
-  return { overall: acc.overall.result(), lowDegree: acc.low.result(), highDegree: acc.high.result() };
+  return {
+    overall: acc.overall.result(),
+    lowDegree: acc.low.result(),
+    highDegree: acc.high.result(),
+    reverseInTraining: acc.reverseKnown.result(),
+    reverseNotInTraining: acc.reverseUnknown.result(),
+  };
 }
 
 function markExcluded(g: DirectedGraph, u: number, excluded: Uint8Array, value: number): void {

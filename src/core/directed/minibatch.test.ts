@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { type EdgeTerms, Forward, trainDirectedEmbeddings } from "./blade.js";
 import { buildDirectedGraph, hasEdge } from "./graph.js";
-import { MiniBatchTrainer, SparseAdam } from "./minibatch.js";
+import { MiniBatchTrainer, miniBatchPass, SparseAdam } from "./minibatch.js";
 import { type SampledNeighbourhoods, sampleNeighbourhoods } from "./sampling.js";
 import { embeddingScorer } from "./scorers.js";
 import { simulateFollowGraph } from "./synthetic.js";
@@ -199,6 +199,38 @@ describe("mini-batch training: one batch's gradient against a slow reference", (
     expect(Array.from(trainer.g0T).every((x) => x === 0)).toBe(true);
     expect(Array.from(forward.t).some((x, i) => x !== tBefore[i])).toBe(true);
   });
+
+  it("frozen propagation (refreshesPerPass 0) keeps the initial neighbourhood terms; refreshes replace them", () => {
+    const start = freshModel();
+    start.forward.run(start.model.s0, start.model.t0);
+    // s - S0/3 and t - T0/3: what the layers bring.
+    const termsOf = (f: Forward, m: { s0: Float32Array; t0: Float32Array }) => [
+      ...Array.from(f.s, (x, i) => x - m.s0[i] / 3),
+      ...Array.from(f.t, (x, i) => x - m.t0[i] / 3),
+    ];
+    const initial = termsOf(start.forward, start.model);
+    const train = (refreshesPerPass: number) => {
+      const { forward, model } = freshModel();
+      const trainer = new MiniBatchTrainer(model, e, { dim, negatives, gamma: 1 }, 8, 0);
+      const random = new Random(3);
+      const order = Int32Array.from({ length: g.edgeCount }, (_, k) => k);
+      const settings = { batchSize: 8, refreshesPerPass };
+      for (let pass = 0; pass < 3; pass++)
+        miniBatchPass(trainer, g.edgeCount, settings, order, random, () => random.int(n), 0.05, 0);
+      return {
+        terms: termsOf(forward, model),
+        moved: model.s0.some((x, i) => x !== start.model.s0[i]),
+        trainer,
+      };
+    };
+    const frozen = train(0);
+    expect(frozen.trainer.refreshes).toBe(1);
+    expect(frozen.moved).toBe(true);
+    for (let i = 0; i < initial.length; i++) expect(frozen.terms[i]).toBeCloseTo(initial[i], 5);
+    const refreshed = train(1);
+    expect(refreshed.trainer.refreshes).toBe(3);
+    expect(Math.max(...refreshed.terms.map((x, i) => Math.abs(x - initial[i])))).toBeGreaterThan(1e-3);
+  });
 });
 
 describe("sparse Adam", () => {
@@ -239,20 +271,36 @@ describe("mini-batch training", () => {
   const g = buildDirectedGraph(600, sim);
   const options = { dim: 16, epochs: 12, seed: 1, miniBatch: { batchSize: 128 } };
 
-  it("is deterministic for a seed, and validation checks between passes do not change the result", () => {
-    const a = trainDirectedEmbeddings(g, options);
-    const b = trainDirectedEmbeddings(g, {
-      ...options,
-      onEpoch: (_epoch, _loss, embeddings) => {
-        embeddings();
-        return true;
-      },
+  for (const refreshesPerPass of [1, 0]) {
+    it(`is deterministic for a seed, and validation checks between passes do not change the result (refreshes ${refreshesPerPass})`, () => {
+      const settings = { ...options, miniBatch: { batchSize: 128, refreshesPerPass } };
+      const a = trainDirectedEmbeddings(g, settings);
+      const b = trainDirectedEmbeddings(g, {
+        ...settings,
+        onEpoch: (_epoch, _loss, embeddings) => {
+          embeddings();
+          return true;
+        },
+      });
+      expect(Array.from(a.source)).toEqual(Array.from(b.source));
+      expect(Array.from(a.target)).toEqual(Array.from(b.target));
+      expect(Array.from(a.targetBias)).toEqual(Array.from(b.targetBias));
+      const other = trainDirectedEmbeddings(g, { ...settings, seed: 2 });
+      expect(Array.from(other.source)).not.toEqual(Array.from(a.source));
     });
-    expect(Array.from(a.source)).toEqual(Array.from(b.source));
-    expect(Array.from(a.target)).toEqual(Array.from(b.target));
-    expect(Array.from(a.targetBias)).toEqual(Array.from(b.targetBias));
-    const other = trainDirectedEmbeddings(g, { ...options, seed: 2 });
-    expect(Array.from(other.source)).not.toEqual(Array.from(a.source));
+  }
+
+  it("frozen propagation from zero free vectors starts as the untrained propagation alone, then learns", () => {
+    const untrained = { dim: 16, epochs: 0, seed: 1 };
+    const whole = trainDirectedEmbeddings(g, untrained);
+    const miniBatch = { batchSize: 128, refreshesPerPass: 0, freeStart: "zero" as const };
+    const zero = trainDirectedEmbeddings(g, { ...untrained, miniBatch });
+    // The trainer's first draws are S0 (then T0): s was S0/3 plus the layers' terms, now the terms alone.
+    const random = new Random(1);
+    const s0 = Float32Array.from({ length: 600 * 16 }, () => 0.1 * random.normal());
+    for (let i = 0; i < s0.length; i++) expect(zero.source[i]).toBeCloseTo(whole.source[i] - s0[i] / 3, 5);
+    const trained = trainDirectedEmbeddings(g, { ...untrained, epochs: 3, miniBatch });
+    expect(Array.from(trained.source)).not.toEqual(Array.from(zero.source));
   });
 
   it("scores u -> v and v -> u differently and learns the true order of unseen pairs", () => {

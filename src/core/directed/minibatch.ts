@@ -22,8 +22,22 @@ import { type Biases, type EdgeTerms, edgeTermsFused, type Forward, type TermSet
 export interface MiniBatchSettings {
   /** Edges per Adam step. */
   batchSize: number;
-  /** Full forward passes per pass over the edges that refresh the neighbourhood terms (default 1). */
+  /**
+   * Full forward passes per pass over the edges that refresh the neighbourhood terms (default 1). 0: the
+   * terms are computed once, from the initial random vectors, and never again ("frozen propagation"): the
+   * model is then s = S0/(L+1) + N_s with N_s, N_t fixed random projections of the sampled neighbourhoods,
+   * and the hops-0 gradient is exact for it. Why one would: on sparse follow graphs the untrained
+   * propagation ranks better than any trained state (README, "What comes next"), and a refresh carries
+   * the free vectors' memorised edges into every neighbour's terms; frozen, training can only add to it.
+   * Frozen training ignores `hops` (its terms do not depend on the free vectors).
+   */
   refreshesPerPass?: number;
+  /**
+   * With frozen propagation: where the free vectors S0, T0 start once the neighbourhood terms have been taken
+   * from the random ones: "random" (default: they stay) or "zero", so training starts from the untrained
+   * propagation alone, s = N_s, t = N_t, and the free vectors only learn corrections to it.
+   */
+  freeStart?: "random" | "zero";
   /**
    * How far a batch's gradient reaches into the layers: 0 (default), each row's direct share only; 1, also
    * one hop back through the sampled neighbourhoods (s_u reads its out-neighbours' T0 rows, t_v its
@@ -103,6 +117,8 @@ export class MiniBatchTrainer {
   private readonly adamBias: SparseAdam;
   private readonly adamSourceBias: SparseAdam;
   private readonly batch: { u: Int32Array; v: Int32Array; c: Float32Array; reverseFree: Uint8Array };
+  /** Forward passes run so far (a frozen schedule runs one). */
+  refreshes = 0;
 
   constructor(
     private readonly model: MiniBatchModel,
@@ -137,6 +153,7 @@ export class MiniBatchTrainer {
   /** Every row of s and t from the layers again (a full forward pass from the current S0, T0). */
   refresh(): void {
     this.model.forward.run(this.model.s0, this.model.t0);
+    this.refreshes++;
   }
 
   /**
@@ -368,8 +385,11 @@ export function miniBatchPass(
   }
   const size = Math.max(1, Math.floor(settings.batchSize));
   const batches = Math.ceil(edgeCount / size);
-  const refreshes = Math.max(1, Math.min(batches, Math.floor(settings.refreshesPerPass ?? 1)));
-  let nextRefresh = 0;
+  const frozen = isFrozen(settings);
+  if (frozen && trainer.refreshes === 0) trainer.refresh();
+  // A frozen schedule never refreshes again: nextRefresh stays out of reach.
+  const refreshes = frozen ? 0 : Math.max(1, Math.min(batches, Math.floor(settings.refreshesPerPass ?? 1)));
+  let nextRefresh = frozen ? -1 : 0;
   let refreshed = 0;
   let loss = 0;
   const ids = new Int32Array(size);
@@ -388,4 +408,9 @@ export function miniBatchPass(
     if (onBatch && onBatch() === false) return { loss: loss / (b + 1), stopped: true };
   }
   return { loss: loss / Math.max(1, batches), stopped: false };
+}
+
+/** refreshesPerPass 0: the neighbourhood terms stay those of the initial vectors (MiniBatchSettings). */
+export function isFrozen(settings: MiniBatchSettings): boolean {
+  return settings.refreshesPerPass !== undefined && Math.floor(settings.refreshesPerPass) === 0;
 }

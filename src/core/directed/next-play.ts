@@ -32,6 +32,8 @@ export interface NextPlayOptions {
   biasStarts?: readonly BiasStart[];
   maxEpochs?: number;
   checkEvery?: number;
+  /** A run stops after this many checks without a gain in validation MRR (default 2). */
+  patience?: number;
   /** Test transitions ranked at most (a seeded sample), to bound the cost (default 3000). */
   maxTestQueries?: number;
   maxValidationQueries?: number;
@@ -307,7 +309,7 @@ function fitEmbeddingModel(
       biasStarts: options.biasStarts,
       maxEpochs: options.maxEpochs ?? 100,
       checkEvery: options.checkEvery ?? 10,
-      patience: 2,
+      patience: options.patience ?? 2,
     },
     (e) => ({
       mrr: evaluateNextPlay(embeddingScorer(e), fit, validation).overall.mrr,

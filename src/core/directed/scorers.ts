@@ -78,3 +78,27 @@ export function cosineScorer(g: DirectedGraph): DirectedScorer {
     },
   };
 }
+
+/**
+ * score(u -> v) = directed(u -> v) + weight * symmetric(u, v): a directed model with a symmetric neighbourhood
+ * prior (item-kNN cosine) added, its weight chosen on validation. Why this form: the symmetric term is the
+ * same both ways, so it cancels in every direction pair, score(u -> v) - score(v -> u), and the direction AUC
+ * stays the directed model's own; it only moves which targets rank first.
+ */
+export function blendedScorer(
+  directed: DirectedScorer,
+  symmetric: DirectedScorer,
+  weight: number,
+): DirectedScorer {
+  let buffer = new Float64Array(0);
+  return {
+    scoreAll(u, out) {
+      directed.scoreAll(u, out);
+      if (weight === 0) return;
+      if (buffer.length !== out.length) buffer = new Float64Array(out.length);
+      symmetric.scoreAll(u, buffer);
+      for (let v = 0; v < out.length; v++) out[v] += weight * buffer[v];
+    },
+    score: (u, v) => directed.score(u, v) + (weight === 0 ? 0 : weight * symmetric.score(u, v)),
+  };
+}

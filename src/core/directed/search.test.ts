@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { chooseSettings, runDirectedExperiment, splitForEvaluation } from "./experiment.js";
+import {
+  blendWeights,
+  chooseBlendWeight,
+  chooseSettings,
+  runDirectedExperiment,
+  splitForEvaluation,
+} from "./experiment.js";
 import { buildDirectedGraph, edgesOf, hasEdge } from "./graph.js";
 import { evaluateDirected } from "./metrics.js";
 import { embeddingScorer } from "./scorers.js";
@@ -144,5 +150,26 @@ describe("the search over bias starts and L2", () => {
       weights: Float32Array.from([...e.weights, ...testEdges.weights]),
     });
     expect(chooseWith(leaked).tried).not.toEqual(direct.tried);
+  });
+
+  it("blade-plus-knn: BLADE's own fit, the cosine weight chosen on the training side, BLADE's direction AUC", () => {
+    const { fit, train, validation } = split;
+    const options = { seed: 2, maxEpochs: 40, checkEvery: 20, l2Values: [1e-4], train: { dim: 8 } };
+    const report = runDirectedExperiment(300, sim, { ...options, models: ["blade", "blade-plus-knn"] });
+    const [blade, blend] = report.results;
+    expect(blend.validation).toEqual(blade.validation);
+    expect(blend.blend!.tried.map((t) => t.weight)).toEqual([...blendWeights]);
+    const bladeSide = { dim: 8, seed: 2, layers: 2, sampling: { mode: "biased" } } as const;
+    const onFit = chooseSettings(fit, train, validation, bladeSide, options, true).embeddings!;
+    expect(blend.blend).toEqual(chooseBlendWeight(embeddingScorer(onFit), fit, train, validation));
+    const best = Math.max(...blend.blend!.tried.map((t) => t.mrr));
+    expect(blend.blend!.tried.find((t) => t.weight === blend.blend!.weight)!.mrr).toBe(best);
+    // The cosine is the same both ways, so it cancels in every direction pair.
+    expect(blend.report.overall.directionPairs).toBe(blade.report.overall.directionPairs);
+    expect(blend.report.overall.directionAuc).toBeCloseTo(blade.report.overall.directionAuc, 6);
+    // At weight 0 the blend is BLADE itself; at the largest the cosine decides wherever it differs.
+    const zero = blend.blend!.tried.find((t) => t.weight === 0)!;
+    const bladeAlone = evaluateDirected(embeddingScorer(onFit), fit, train, validation).overall.mrr;
+    expect(zero.mrr).toBe(bladeAlone);
   });
 });

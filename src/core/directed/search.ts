@@ -124,6 +124,7 @@ export function searchOnValidation(
     /** Keep the vectors of the chosen check (a copy per improvement: off unless the caller needs them). */
     keepEmbeddings?: boolean;
     onCandidate?: (done: number, total: number) => void;
+    onCheck?: (check: { epoch: number; l2: number; biasInit: BiasStart } & ValidationScore) => void;
   } = {},
 ): SearchResult {
   const starts = biasStartsFor(base, settings.biasStarts);
@@ -144,7 +145,9 @@ export function searchOnValidation(
         onEpoch(epoch, _loss, embeddings) {
           if (epoch % settings.checkEvery !== 0) return true;
           const current = embeddings();
-          const go = watch.check(epoch, validate(current));
+          const score = validate(current);
+          extra.onCheck?.({ epoch, l2, biasInit, ...score });
+          const go = watch.check(epoch, score);
           if (extra.keepEmbeddings && watch.best()!.epochs === epoch) kept = current;
           return go;
         },
