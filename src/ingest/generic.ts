@@ -2,6 +2,7 @@ import type { PlayEvent } from "../schema/events.js";
 import { arraySuffix, BATCH, type Batches, type ReadContext, rejectRecord } from "./context.js";
 import { cleanRaw, csvRows, normColumn } from "./csv.js";
 import { type ByteCounter, fileError, lineBatches, notUtf8Reason, peekText, readBytes } from "./files.js";
+import { sqlString } from "./sql-rules.js";
 import type { FormatName, IngestRecord } from "./types.js";
 import {
   Bad,
@@ -40,8 +41,8 @@ export const genericFields = [
 export type GenericField = (typeof genericFields)[number];
 
 /** Where each field is found in a row: a column index (CSV, Parquet) or an object key (JSON). */
-type Keys = Partial<Record<GenericField, string | number>>;
-type Row = Record<string | number, unknown>;
+export type Keys = Partial<Record<GenericField, string | number>>;
+export type Row = Record<string | number, unknown>;
 
 /** Throws when `map` names a field we do not know. */
 export function checkMap(map: Record<string, string> | undefined): void {
@@ -57,7 +58,7 @@ export function checkMap(map: Record<string, string> | undefined): void {
 }
 
 /** Finds each field's column in a header; throws a one-line error for a missing required column. */
-function columnKeys(columns: string[], ctx: ReadContext, file: string, what: string): Keys {
+export function columnKeys(columns: string[], ctx: ReadContext, file: string, what: string): Keys {
   const map = ctx.options.map ?? {};
   const keys: Keys = {};
   const list = columns.map((c) => JSON.stringify(c)).join(", ");
@@ -117,7 +118,7 @@ function shortRow(
  * itemLengthMs, weight, context/deviceType, requestText, endReason, eventId, requestId; the first bad one is reported.
  * `width` is the header's column count (CSV) so that a short row can be named as such.
  */
-function convert(row: Row, k: Keys, ctx: ReadContext, width: number): PlayEvent | Bad {
+export function convert(row: Row, k: Keys, ctx: ReadContext, width: number): PlayEvent | Bad {
   let raw = at(row, k.user);
   let user: string | Bad;
   if (isMissing(raw) && ctx.options.user !== undefined) user = ctx.options.user;
@@ -327,8 +328,14 @@ export async function* readGenericJson(file: string, ctx: ReadContext): Batches 
   yield out;
 }
 
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
+/** DuckDB's reading of a Parquet file, as both readers run it (`options`: more of read_parquet's options). */
+export function readParquetSql(file: string, options = ""): string {
+  return `read_parquet(${sqlString(file)}${options ? `, ${options}` : ""})`;
+}
+
+/** Said in the reason of a reject from a Parquet file: its `line` is the row number. */
+export function parquetRowSuffix(line: number): string {
+  return ` (Parquet row ${line})`;
 }
 
 /** Parquet through an in-memory DuckDB, one data chunk (2,048 rows) at a time. `line` is the row number. */
@@ -340,7 +347,7 @@ export async function* readGenericParquet(file: string, ctx: ReadContext): Batch
   try {
     let result: Awaited<ReturnType<typeof conn.stream>>;
     try {
-      result = await conn.stream(`SELECT * FROM read_parquet(${sqlString(file)})`);
+      result = await conn.stream(`SELECT * FROM ${readParquetSql(file)}`);
     } catch (err) {
       throw fileError(file, `cannot read as Parquet: ${(err as Error).message.split("\n")[0]}`);
     }
@@ -360,7 +367,7 @@ export async function* readGenericParquet(file: string, ctx: ReadContext): Batch
           columns.forEach((c, i) => {
             obj[c] = values[i];
           });
-          out.push(rejectRecord(file, line, r, rawJson(obj), ` (Parquet row ${line})`));
+          out.push(rejectRecord(file, line, r, rawJson(obj), parquetRowSuffix(line)));
         } else {
           out.push({ kind: "play", event: r, file, line });
         }

@@ -34,7 +34,8 @@ export { parseTime } from "./time.js";
 export type { FormatName, IngestOptions, IngestRecord, PresetName } from "./types.js";
 export { formatNames, presetNames } from "./types.js";
 
-function checkOptions(options: IngestOptions): string | undefined {
+/** Throws for options the readers refuse; returns defaultEndTime normalised. */
+export function checkIngestOptions(options: IngestOptions): string | undefined {
   if (options.preset !== undefined && !presetNames.includes(options.preset)) {
     throw new Error(`unknown preset "${options.preset}"; the presets are ${presetNames.join(", ")}`);
   }
@@ -107,7 +108,7 @@ export async function* readSourceBatches(
   paths: string[],
   options: IngestOptions = {},
 ): AsyncGenerator<IngestRecord[], void, undefined> {
-  const defaultEndTime = checkOptions(options);
+  const defaultEndTime = checkIngestOptions(options);
   const files = await listSourceFiles(paths, options);
   if (files.length === 0) {
     throw fileError(paths.join(", "), `no source files found for the ${options.preset ?? "tastebud"} preset`);

@@ -40,7 +40,7 @@ async function ingestTwice(file: string, bulk: boolean, name: string) {
   const path = join(dir, `${name}.duckdb`);
   const rejectsPath = join(dir, `${name}.rejects.jsonl`);
   const store = await DuckDbEventStore.open(path);
-  const spy = vi.spyOn(store, "ingestCsvInBulk");
+  const spy = vi.spyOn(store, "ingestFileInBulk");
   let first: Awaited<ReturnType<typeof ingestIntoStore>>;
   let second: Awaited<ReturnType<typeof ingestIntoStore>>;
   try {

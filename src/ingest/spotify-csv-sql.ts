@@ -28,6 +28,7 @@ const CSV_OPTIONS = {
 };
 
 export class SpotifyCsvPlan implements BulkCsvPlan {
+  readonly kind = "csv";
   readonly delimiter = ",";
   readonly itemKind = "song";
   private idx: number[] = [];

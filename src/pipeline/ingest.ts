@@ -1,12 +1,15 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { finished } from "node:stream/promises";
+import { ItemTracker } from "../ingest/context.js";
 import { cleanRaw } from "../ingest/csv.js";
-import { type IngestOptions, listSourceFiles, readSource } from "../ingest/index.js";
+import { genericFormat } from "../ingest/generic.js";
+import { GenericParquetPlan } from "../ingest/generic-parquet-sql.js";
+import { checkIngestOptions, type IngestOptions, listSourceFiles, readSource } from "../ingest/index.js";
 import { readRequestSource, requestSourceFiles } from "../ingest/requests.js";
 import { SpotifyCsvPlan } from "../ingest/spotify-csv-sql.js";
 import { type CatalogueItem, catalogueItemSchema, type RequestEvent } from "../schema/events.js";
-import { type BulkCsvPlan, canIngestInBulk } from "../store/bulk-ingest.js";
+import { type BulkPlan, canIngestInBulk } from "../store/bulk-ingest.js";
 import { OccurrenceCounter } from "../store/event-key.js";
 import type { EventStore, KeyedPlayEvent, SourcedRequestEvent } from "../store/event-store.js";
 
@@ -132,11 +135,27 @@ class RejectsFile {
  * committed batch and no part of the one in flight; running the same ingest again completes it, since
  * already stored events are skipped by key. Rejected rows go to the rejects file and never stop the run.
  */
-/** The bulk plan for a file, when one fits it (so far: the Spotify CSV); else it is read row by row. */
-function bulkPlanFor(file: string, options: IngestRunOptions): BulkCsvPlan | undefined {
+/**
+ * The bulk plan for a file, when one fits it (so far: the Spotify CSV, the generic format in Parquet); else
+ * it is read row by row. Options the row-by-row reader refuses are left to it, which says why.
+ */
+async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<BulkPlan | undefined> {
   if (options.bulk === false || options.onStored) return undefined;
   if (options.preset === "spotify" && !/\.json(\.gz)?$/i.test(file) && options.format !== "json")
     return new SpotifyCsvPlan(file, options.user);
+  if ((options.preset ?? "tastebud") !== "tastebud") return undefined;
+  try {
+    checkIngestOptions(options);
+    const ctx = {
+      options,
+      defaultEndTime: undefined,
+      items: new ItemTracker(),
+      sideFilesRead: new Set<string>(),
+    };
+    if ((await genericFormat(file, ctx)) === "parquet") return new GenericParquetPlan(file, options);
+  } catch {
+    return undefined;
+  }
   return undefined;
 }
 
@@ -218,7 +237,7 @@ export async function ingestIntoStore(
     await flush();
   };
   /** One file through the store's bulk path; false when it declined the file (nothing stored). */
-  const readInBulk = async (file: string, plan: BulkCsvPlan): Promise<boolean> => {
+  const readInBulk = async (file: string, plan: BulkPlan): Promise<boolean> => {
     if (!canIngestInBulk(store)) return false;
     currentFile = file;
     const rowsBefore = rowsRead;
@@ -226,7 +245,7 @@ export async function ingestIntoStore(
     const size = bytes.sizeOf(file);
     let stored = 0;
     phase = "reading";
-    const done = await store.ingestCsvInBulk(file, plan, {
+    const done = await store.ingestFileInBulk(file, plan, {
       source: file,
       batchSize: bulkBatchSize,
       onReject: (line, bad, raw) => {
@@ -264,7 +283,7 @@ export async function ingestIntoStore(
     // Files in order; a run of files the bulk path does not take is read in one readSource call, as before.
     let pending: string[] = [];
     for (const file of files) {
-      const plan = canIngestInBulk(store) ? bulkPlanFor(file, options) : undefined;
+      const plan = canIngestInBulk(store) ? await bulkPlanFor(file, options) : undefined;
       if (plan === undefined) {
         pending.push(file);
         continue;

@@ -1,7 +1,9 @@
 /**
  * What a store offers when it can read a source file itself (issue 14): the database parses, checks and keys
  * the rows, and JavaScript sees only the rows the SQL rules cannot vouch for. A store without it (or a file
- * the plan declines) is read row by row as before; the results are the same either way.
+ * the plan declines) is read row by row as before; the results are the same either way. Two kinds of plan:
+ * a delimited text file read as lines (BulkCsvPlan) and a typed file that DuckDB reads into columns itself
+ * (BulkTablePlan: Parquet).
  */
 import type { PlayEvent } from "../schema/events.js";
 import type { EventStore } from "./event-store.js";
@@ -12,29 +14,54 @@ export interface RowVerdictBad {
   reason: string;
 }
 
-/** The JavaScript verdict on one line the SQL could not vouch for. */
+/** The JavaScript verdict on one row the SQL could not vouch for. */
 export type LineVerdict =
-  | { event: PlayEvent; title: string; creator: string }
-  | { bad: RowVerdictBad }
-  /** The line cannot be judged alone (csv-parse would read it differently in the stream): read the file row by row. */
+  /** Accepted; title and creator are the catalogue facts of plans with an itemKind. */
+  | { event: PlayEvent; title?: string; creator?: string }
+  /** Rejected; `raw` is the reject's raw text when it is not the line itself (typed files). */
+  | { bad: RowVerdictBad; raw?: string }
+  /**
+   * The row cannot be judged alone (csv-parse would read it differently in the stream), or the bulk path
+   * cannot store what it holds as the row-by-row path would (an event id): read the file row by row.
+   */
   | "irregular";
 
 /**
  * The SQL of a plan, in stages that each read the columns of the one before (so that an expression used
- * twice is computed once): `fields` over the line's fields (select's `field(k)`, 1-based, and `count`);
- * `derived` over those; `values` (user, item, endMs, playedMs, title, creator) over
- * both; `ok` over all of them, true only for rows the JavaScript rules accept, with the values they would
+ * twice is computed once): `fields` over the line's fields (a CSV plan's `field(k)`, 1-based, and `count`)
+ * or the file's columns (a table plan's `column(name)`); `derived` over those; `values` over both; `ok` over all of them, true only for rows the JavaScript rules accept, with the values they would
  * give (sql-rules.ts).
  */
 export interface BulkSelect {
   fields: Record<string, string>;
   derived: Record<string, string>;
-  values: { user: string; item: string; endMs: string; playedMs: string; title: string; creator: string };
+  values: BulkValues;
   ok: string;
+}
+
+/**
+ * A checked row's values, as SQL: the play's required fields, the catalogue facts of plans with an itemKind,
+ * and the optional fields a plan can vouch for (absent: NULL, as for a row without them). `weightText` is
+ * the weight as JavaScript's String() prints it (the event key holds that text).
+ */
+export interface BulkValues {
+  user: string;
+  item: string;
+  endMs: string;
+  playedMs: string;
+  title?: string;
+  creator?: string;
+  itemLengthMs?: string;
+  weight?: string;
+  weightText?: string;
+  endReason?: string;
+  requestText?: string;
+  requestId?: string;
 }
 
 /** How to read one delimited text file in SQL, and the JavaScript verdict for the rows SQL cannot vouch for. */
 export interface BulkCsvPlan {
+  kind: "csv";
   delimiter: string;
   /** Given the header line's text: sets up the plan, or throws the whole-file error the reader would. */
   header(text: string): void;
@@ -44,6 +71,36 @@ export interface BulkCsvPlan {
   /** The JavaScript verdict on each of these lines (each a whole record of the file on its own line). */
   judge(lines: string[]): LineVerdict[];
 }
+
+/** A column of a file DuckDB reads itself: its name and its DuckDB type (as DESCRIBE prints it). */
+export interface SourceColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * How to read one typed file (Parquet) in SQL: DuckDB's table function reads it, the plan's SQL checks its
+ * columns, and the rows it cannot vouch for are judged in JavaScript from the same values the row-by-row
+ * reader would see (each row's columns as DuckDB's JavaScript converter gives them).
+ */
+export interface BulkTablePlan {
+  kind: "table";
+  /**
+   * The table function reading the file, given the extra options it must pass (DuckDB's file_row_number):
+   * the row-by-row reader's rows, in its order.
+   */
+  source(options: string): string;
+  /** Given the file's columns: sets up the plan, or throws the whole-file error the reader would. */
+  columns(columns: SourceColumn[]): void;
+  /** `column(name)` is the SQL of a source column. */
+  select(column: (name: string) => string): BulkSelect;
+  /** Plans of files without catalogue facts have none. */
+  itemKind?: undefined;
+  /** The JavaScript verdict on each row (`line`: its 1-based row number; `values`: its columns in order). */
+  judge(rows: { line: number; values: unknown[] }[]): LineVerdict[];
+}
+
+export type BulkPlan = BulkCsvPlan | BulkTablePlan;
 
 export interface BulkIngestOptions {
   /** The plays' source (the file as given). */
@@ -62,13 +119,13 @@ export interface BulkIngestOptions {
 
 export interface BulkFileIngest {
   /** null: the file is not for the bulk path after all (nothing was stored); read it row by row. */
-  ingestCsvInBulk(
+  ingestFileInBulk(
     file: string,
-    plan: BulkCsvPlan,
+    plan: BulkPlan,
     options: BulkIngestOptions,
   ): Promise<{ rows: number } | null>;
 }
 
 export function canIngestInBulk(store: EventStore): store is EventStore & BulkFileIngest {
-  return typeof (store as Partial<BulkFileIngest>).ingestCsvInBulk === "function";
+  return typeof (store as Partial<BulkFileIngest>).ingestFileInBulk === "function";
 }

@@ -14,12 +14,18 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isGzip, openBytes } from "../../ingest/files.js";
 import { fieldListSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
+import type { PlayEvent } from "../../schema/events.js";
 import { eventTimeMs } from "../../schema/events.js";
-import type { BulkCsvPlan, BulkIngestOptions, LineVerdict } from "../bulk-ingest.js";
+import type {
+  BulkCsvPlan,
+  BulkIngestOptions,
+  BulkPlan,
+  BulkSelect,
+  BulkTablePlan,
+  BulkValues,
+  LineVerdict,
+} from "../bulk-ingest.js";
 import { eventKeyTextSql, md5NumberKeySql } from "../event-key-sql.js";
-
-/** The key parts of a judged row (bulk_judged j). */
-const jParts = { user: "j.user_id", item: "j.item_id", endMs: "j.end_ms", playedMs: "j.played_ms" };
 
 /** Runs a step on the store's connection, queued with its other calls (one statement at a time). */
 export type OnConnection = <T>(body: (conn: DuckDBConnection) => Promise<T>) => Promise<T>;
@@ -90,17 +96,86 @@ export async function hasMisreadCarriageReturn(file: string): Promise<boolean> {
 }
 
 /**
- * The reading half of the bulk path, shared by both stores (the PostgreSQL one runs it on an in-memory DuckDB):
- * reads the file, checks and keys its rows into the temporary table bulk_rows (line_no, ok, user_id, item_id,
- * end_ms, played_ms, title, creator, md5: md5_number of the key text, bulkKeySql turns it into the key), hands
- * the rejects to `onReject` in line order, and returns how many rows were read; null when the file is for the
- * row-by-row reader after all. The caller drops the tables (dropBulkTables), whatever happens.
+ * The columns of bulk_rows that a plan's values give (NULL where a plan gives none), with their types: the
+ * play's fields, the catalogue facts and the optional fields (BulkValues).
  */
-export async function readBulkRows(
+const VALUE_COLUMNS: [string, keyof BulkValues, string][] = [
+  ["user_id", "user", "VARCHAR"],
+  ["item_id", "item", "VARCHAR"],
+  ["end_ms", "endMs", "BIGINT"],
+  ["played_ms", "playedMs", "BIGINT"],
+  ["title", "title", "VARCHAR"],
+  ["creator", "creator", "VARCHAR"],
+  ["item_length_ms", "itemLengthMs", "BIGINT"],
+  ["weight", "weight", "DOUBLE"],
+  ["weight_text", "weightText", "VARCHAR"],
+  ["end_reason", "endReason", "VARCHAR"],
+  ["request_text", "requestText", "VARCHAR"],
+  ["request_id", "requestId", "VARCHAR"],
+];
+
+/**
+ * The columns only rows judged in JavaScript fill: a context's stored columns (as appendPlays stores them) and
+ * its JSON text, which the event key holds. The SQL rules never vouch for a row with a context.
+ */
+const CONTEXT_COLUMNS: [string, string][] = [
+  ["device_type", "VARCHAR"],
+  ["has_screen", "BOOLEAN"],
+  ["context_extra", "VARCHAR"],
+  ["device_state", "VARCHAR"],
+  ["activity", "VARCHAR"],
+  ["context_json", "VARCHAR"],
+];
+
+/** The key parts of bulk_rows' columns (prefixed `at`, e.g. "j."), as eventKey prints them. */
+function keyParts(at: string) {
+  return {
+    user: `${at}user_id`,
+    item: `${at}item_id`,
+    endMs: `${at}end_ms`,
+    playedMs: `${at}played_ms`,
+    itemLengthMs: `${at}item_length_ms::VARCHAR`,
+    weight: `${at}weight_text`,
+    endReason: `${at}end_reason`,
+    requestText: `${at}request_text`,
+    contextJson: `${at}context_json`,
+  };
+}
+
+/**
+ * The plan's checks over `from` (the rows: their line_no, the plan's fields and the `inner` columns), as
+ * bulk_rows' columns: `outer` first, then ok, the values (NULL unless ok), the context columns (NULL) and md5
+ * (md5_number of the key text, every row keyed as a first occurrence).
+ */
+function checkedRowsSql(s: BulkSelect, from: string, inner: string[], outer: string[]): string {
+  const cols = (m: Record<string, string>) =>
+    Object.entries(m)
+      .map(([name, sql]) => `, ${sql} AS ${name}`)
+      .join("");
+  const values = VALUE_COLUMNS.map(
+    ([name, key, type]) => `CAST(${s.values[key] ?? "NULL"} AS ${type}) AS ${name}`,
+  );
+  const kept = VALUE_COLUMNS.map(([name]) => `CASE WHEN ok THEN ${name} END AS ${name}`);
+  const context = CONTEXT_COLUMNS.map(([name, type]) => `NULL::${type} AS ${name}`);
+  return `SELECT ${outer.join(", ")}, ok, ${VALUE_COLUMNS.map(([n]) => n).join(", ")}, ${context.join(", ")},
+      CASE WHEN ok THEN md5_number(${eventKeyTextSql(keyParts(""), "0")}) END AS md5
+    FROM (SELECT ${inner.join(", ")}, ok, ${kept.join(", ")}
+    FROM (SELECT *, ${s.ok} AS ok FROM (
+      SELECT *, ${values.join(", ")}
+      FROM (SELECT *${cols(s.derived)} FROM (${from})))))`;
+}
+
+/** A column name as an SQL identifier. */
+export function sqlIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** A delimited file's lines into bulk_rows (BulkCsvPlan); null when the file is for the row-by-row reader. */
+async function readCsvRows(
   on: OnConnection,
   file: string,
   plan: BulkCsvPlan,
-  options: Pick<BulkIngestOptions, "onRead" | "onReject">,
+  options: Pick<BulkIngestOptions, "onRead">,
 ): Promise<number | null> {
   const gzip = await isGzip(file);
   // Looked for while DuckDB reads (this thread is idle then); awaited before anything is stored.
@@ -130,38 +205,27 @@ export async function readBulkRows(
   plan.header(lines.header);
   const d = plan.delimiter;
   const s = plan.select((k) => `fields[${k}]`, "len(fields)");
-  // Keys as eventKey gives them: every row keyed as a first occurrence here, then the few whose key repeats
-  // in the file are numbered in line order and re-keyed with their occurrence (below). The table holds
-  // md5_number of the key text; the key itself (its bytes in the other order) is taken as plays are stored.
-  const parts = { user: "user_id", item: "item_id", endMs: "end_ms", playedMs: "played_ms" };
+  const fields = Object.entries(s.fields)
+    .map(([name, sql]) => `${sql} AS ${name}`)
+    .join(", ");
   const rows = await on((conn) =>
     withProgress(
       conn,
       (f) => options.onRead(0, 0.8 + f * 0.2),
       async () => {
-        const cols = (m: Record<string, string>) =>
-          Object.entries(m)
-            .map(([name, sql]) => `${sql} AS ${name}`)
-            .join(", ");
-        const v = s.values;
-        await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_rows AS
-            SELECT line_no, ok, irregular, CASE WHEN ok THEN NULL ELSE line END AS line,
-              user_id, item_id, end_ms, played_ms, title, creator,
-              CASE WHEN ok THEN md5_number(${eventKeyTextSql(parts, "0")}) END AS md5
-            FROM (SELECT line_no, ok, irregular, line,
-              CASE WHEN ok THEN user_id END AS user_id, CASE WHEN ok THEN item_id END AS item_id,
-              CASE WHEN ok THEN end_ms END AS end_ms, CASE WHEN ok THEN played_ms END AS played_ms,
-              CASE WHEN ok THEN title END AS title, CASE WHEN ok THEN creator END AS creator
-            FROM (SELECT *, ${s.ok} AS ok FROM (
-              SELECT *, ${v.user} AS user_id, ${v.item} AS item_id, ${v.endMs} AS end_ms,
-                ${v.playedMs} AS played_ms, ${v.title} AS title, ${v.creator} AS creator
-              FROM (SELECT *, ${cols(s.derived)} FROM (
-                SELECT line_no, line, irregular, ${cols(s.fields)} FROM (
+        await conn.run(
+          `CREATE OR REPLACE TEMP TABLE bulk_rows AS ${checkedRowsSql(
+            s,
+            `SELECT line_no, line, irregular, ${fields} FROM (
                 SELECT line_no, line,
                   ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
                   ${fieldListSql("line", "quoted", d)} AS fields
                 FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
-                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> '')))))))`);
+                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))`,
+            ["line_no", "irregular", "line"],
+            ["line_no", "irregular", "CASE WHEN ok THEN NULL ELSE line END AS line"],
+          )}`,
+        );
         step("parse, check and key");
         await conn.run("DROP TABLE bulk_lines");
         if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE irregular")) > 0) return null;
@@ -170,53 +234,185 @@ export async function readBulkRows(
     ),
   );
   if (rows === null || (await carriageReturns)) return null;
+  return rows;
+}
+
+/**
+ * A typed file's rows into bulk_rows (BulkTablePlan), read by DuckDB's table function straight from the file;
+ * null when the file is for the row-by-row reader (DuckDB cannot read it, or the plan refuses its columns: that
+ * reader then reports the whole-file error itself).
+ */
+async function readTableRows(
+  on: OnConnection,
+  plan: BulkTablePlan,
+  options: Pick<BulkIngestOptions, "onRead">,
+): Promise<number | null> {
+  const columns = await on(async (conn) => {
+    try {
+      const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${plan.source("")}`);
+      return r.getRows().map(([name, type]) => ({ name: String(name), type: String(type) }));
+    } catch {
+      return null;
+    }
+  });
+  // The row number is a column of DuckDB's own: a file with a column of that name would lose it.
+  if (columns === null || columns.some((c) => c.name === "file_row_number")) return null;
+  try {
+    plan.columns(columns);
+  } catch {
+    return null;
+  }
+  const s = plan.select(sqlIdentifier);
+  const fields = Object.entries(s.fields)
+    .map(([name, sql]) => `, ${sql} AS ${name}`)
+    .join("");
+  return on((conn) =>
+    withProgress(
+      conn,
+      (f) => options.onRead(0, f),
+      async () => {
+        step("start");
+        try {
+          await conn.run(
+            `CREATE OR REPLACE TEMP TABLE bulk_rows AS ${checkedRowsSql(
+              s,
+              `SELECT file_row_number + 1 AS line_no${fields} FROM ${plan.source("file_row_number = true")}`,
+              ["line_no"],
+              ["line_no", "false AS irregular", "NULL::VARCHAR AS line"],
+            )}`,
+          );
+        } catch {
+          return null;
+        }
+        step("read, check and key");
+        return count(conn, "SELECT count(*) FROM bulk_rows");
+      },
+    ),
+  );
+}
+
+/** The JavaScript verdicts on the rows SQL could not vouch for, in line order: [line_no, raw line or null]. */
+async function judgeUnsure(
+  on: OnConnection,
+  plan: BulkPlan,
+): Promise<{ lines: [number, string | null][]; verdicts: LineVerdict[] } | null> {
+  if (plan.kind === "csv") {
+    const unsure = await on(async (conn) => {
+      const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
+      return (r.getRows() as [bigint, string][]).map(([n, text]): [number, string] => [Number(n), text]);
+    });
+    return { lines: unsure, verdicts: plan.judge(unsure.map(([, text]) => text)) };
+  }
+  // The rows as the row-by-row reader sees them: read from the file again, converted by the same converter.
+  const rows = await on(async (conn) => {
+    if ((await count(conn, "SELECT count(*) FROM bulk_rows WHERE NOT ok")) === 0) return [];
+    const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
+    const result = await conn.stream(`SELECT file_row_number + 1 AS bulk_line_no, * EXCLUDE (file_row_number)
+      FROM ${plan.source("file_row_number = true")}
+      WHERE file_row_number + 1 IN (SELECT line_no FROM bulk_rows WHERE NOT ok) ORDER BY file_row_number`);
+    const out: { line: number; values: unknown[] }[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      // A value the converter refuses (an infinite timestamp) fails the row-by-row reader: it is its error.
+      let converted: unknown[][];
+      try {
+        converted = chunk.convertRows(JSDuckDBValueConverter) as unknown[][];
+      } catch {
+        return null;
+      }
+      for (const [line, ...values] of converted) out.push({ line: Number(line), values });
+    }
+    return out;
+  });
+  if (rows === null) return null;
+  return { lines: rows.map((r) => [r.line, null]), verdicts: plan.judge(rows) };
+}
+
+/**
+ * The reading half of the bulk path, shared by both stores (the PostgreSQL one runs it on an in-memory DuckDB):
+ * reads the file, checks and keys its rows into the temporary table bulk_rows (line_no, ok, the values of
+ * VALUE_COLUMNS and CONTEXT_COLUMNS, md5: md5_number of the key text, bulkKeySql turns it into the key), hands
+ * the rejects to `onReject` in line order, and returns how many rows were read; null when the file is for the
+ * row-by-row reader after all. The caller drops the tables (dropBulkTables), whatever happens.
+ */
+export async function readBulkRows(
+  on: OnConnection,
+  file: string,
+  plan: BulkPlan,
+  options: Pick<BulkIngestOptions, "onRead" | "onReject">,
+): Promise<number | null> {
+  const rows =
+    plan.kind === "csv" ? await readCsvRows(on, file, plan, options) : await readTableRows(on, plan, options);
+  if (rows === null) return null;
   options.onRead(rows, 1);
 
   // The rows the SQL could not vouch for: the JavaScript reader's verdict on each, in line order.
-  const unsure = await on(async (conn) => {
-    const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
-    return r.getRows() as [bigint, string][];
-  });
+  const judged = await judgeUnsure(on, plan);
+  if (judged === null) return null;
   const rejects: [number, { field: string; reason: string }, string][] = [];
-  const accepted: [number, LineVerdict][] = [];
-  const verdicts = plan.judge(unsure.map(([, text]) => text));
-  for (const [k, [lineNo, text]] of unsure.entries()) {
-    const verdict = verdicts[k];
+  const accepted: [number, { event: PlayEvent; title?: string; creator?: string }][] = [];
+  for (const [k, [lineNo, text]] of judged.lines.entries()) {
+    const verdict = judged.verdicts[k];
     if (verdict === "irregular") return null;
-    if ("bad" in verdict) rejects.push([Number(lineNo), verdict.bad, text]);
-    else accepted.push([Number(lineNo), verdict]);
+    if ("bad" in verdict) rejects.push([lineNo, verdict.bad, verdict.raw ?? text ?? ""]);
+    else accepted.push([lineNo, verdict]);
   }
   if (accepted.length > 0)
     await on(async (conn) => {
+      const columns = [
+        ["line_no", "BIGINT"],
+        ...VALUE_COLUMNS.map(([name, , type]) => [name, type]),
+        ...CONTEXT_COLUMNS,
+      ];
       await conn.run(
-        "CREATE OR REPLACE TEMP TABLE bulk_judged (line_no BIGINT, user_id VARCHAR, item_id VARCHAR, end_ms BIGINT, played_ms BIGINT, title VARCHAR, creator VARCHAR)",
+        `CREATE OR REPLACE TEMP TABLE bulk_judged (${columns.map(([n, t]) => `${n} ${t}`).join(", ")})`,
       );
       const a = await conn.createAppender("bulk_judged", "main", "temp");
-      for (const [lineNo, v] of accepted) {
-        if (v === "irregular" || "bad" in v) continue;
+      const text = (v: string | undefined) => (v === undefined ? a.appendNull() : a.appendVarchar(v));
+      const int = (v: number | undefined) => (v === undefined ? a.appendNull() : a.appendBigInt(BigInt(v)));
+      for (const [lineNo, { event: e, title, creator }] of accepted) {
         a.appendBigInt(BigInt(lineNo));
-        a.appendVarchar(v.event.user);
-        a.appendVarchar(v.event.item);
-        a.appendBigInt(BigInt(eventTimeMs(v.event.endTime)));
-        a.appendBigInt(BigInt(v.event.playedMs));
-        a.appendVarchar(v.title);
-        a.appendVarchar(v.creator);
+        a.appendVarchar(e.user);
+        a.appendVarchar(e.item);
+        a.appendBigInt(BigInt(eventTimeMs(e.endTime)));
+        a.appendBigInt(BigInt(e.playedMs));
+        text(title);
+        text(creator);
+        int(e.itemLengthMs);
+        if (e.weight === undefined) a.appendNull();
+        else a.appendDouble(e.weight);
+        text(e.weight === undefined ? undefined : String(e.weight));
+        text(e.endReason);
+        text(e.requestText);
+        text(e.requestId);
+        // As appendPlays stores a context (playRow) and eventKey prints it.
+        const c = e.context;
+        text(c?.deviceType);
+        if (c?.hasScreen === undefined) a.appendNull();
+        else a.appendBoolean(c.hasScreen);
+        text(c?.extra ? JSON.stringify(c.extra) : undefined);
+        text(c?.deviceState);
+        text(c?.activity);
+        text(c ? JSON.stringify(c) : undefined);
         a.endRow();
       }
       a.closeSync();
-      await conn.run(`UPDATE bulk_rows SET ok = true, user_id = j.user_id, item_id = j.item_id,
-          end_ms = j.end_ms, played_ms = j.played_ms, title = j.title, creator = j.creator,
-          md5 = md5_number(${eventKeyTextSql(jParts, "0")})
+      const set = [...VALUE_COLUMNS.map(([n]) => n), ...CONTEXT_COLUMNS.map(([n]) => n)]
+        .map((n) => `${n} = j.${n}`)
+        .join(", ");
+      await conn.run(`UPDATE bulk_rows SET ok = true, ${set},
+          md5 = md5_number(${eventKeyTextSql(keyParts("j."), "0")})
           FROM bulk_judged j WHERE bulk_rows.line_no = j.line_no`);
       await conn.run("DROP TABLE bulk_judged");
     });
   for (const [lineNo, bad, text] of rejects) options.onReject(lineNo, bad, text);
-  step(`judge ${unsure.length} rows in JavaScript`);
+  step(`judge ${judged.lines.length} rows in JavaScript`);
 
   await on(async (conn) => {
     // Identical plays in one file: the second and later, in line order, keyed with their occurrence.
     await conn.run(`UPDATE bulk_rows SET md5 = r.md5 FROM (
-          SELECT line_no, md5_number(${eventKeyTextSql(parts, "occ")}) AS md5 FROM (
+          SELECT line_no, md5_number(${eventKeyTextSql(keyParts(""), "occ")}) AS md5 FROM (
             SELECT *, row_number() OVER (PARTITION BY md5 ORDER BY line_no) - 1 AS occ FROM bulk_rows
             WHERE ok AND md5 IN (SELECT md5 FROM bulk_rows WHERE ok GROUP BY md5 HAVING count(*) > 1))
           WHERE occ > 0) r
@@ -257,11 +453,37 @@ export async function dropBulkTables(on: OnConnection): Promise<void> {
   ).catch(() => {});
 }
 
+/** The optional columns of plays that bulk_rows holds under the same names. */
+const STORED_OPTIONAL =
+  "item_length_ms, weight, device_type, has_screen, context_extra, request_text, end_reason, request_id, device_state, activity";
+
+/** The file's items (bulk_items) into the catalogue, in a transaction of their own. */
+async function upsertBulkItems(conn: DuckDBConnection, options: BulkIngestOptions): Promise<void> {
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    // Only the items whose facts differ from the stored ones are written (a replace costs a delete and an
+    // insert); the count is every item the file names, as the row-by-row path counts them.
+    await conn.run(`INSERT OR REPLACE INTO items
+      SELECT n.* FROM bulk_items n
+      WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.item_id = n.item_id AND i.title = n.title
+        AND i.creators = n.creators AND i.kind = n.kind AND i.length_ms IS NULL AND i.tags = n.tags
+        AND i.attributes = n.attributes)`);
+    const r = {
+      rowsChanged: await count(conn, "SELECT count(*) FROM bulk_items"),
+    };
+    await conn.run("COMMIT");
+    options.onItems(r.rowsChanged);
+  } catch (err) {
+    await conn.run("ROLLBACK").catch(() => {});
+    throw err;
+  }
+}
+
 /** The bulk path of the embedded store: readBulkRows, then the items and the plays batch by batch. */
-export async function bulkIngestCsv(
+export async function bulkIngestFile(
   on: OnConnection,
   file: string,
-  plan: BulkCsvPlan,
+  plan: BulkPlan,
   options: BulkIngestOptions,
   /** How many play writes the store has run other than this path's: read between this path's steps. */
   otherPlayWrites: () => number,
@@ -274,30 +496,16 @@ export async function bulkIngestCsv(
     await on(async (conn) => {
       // The file's items and users, each found once: the steps below read these instead of grouping the
       // file's rows again (five groupings of 2 M rows by a text column before).
-      await conn.run(`CREATE OR REPLACE TEMP TABLE bulk_items AS ${bulkItemsSql(plan.itemKind)}`);
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE bulk_items AS ${plan.itemKind === undefined ? "SELECT DISTINCT item_id FROM bulk_rows WHERE ok" : bulkItemsSql(plan.itemKind)}`,
+      );
       await conn.run(
         "CREATE OR REPLACE TEMP TABLE bulk_users AS SELECT DISTINCT user_id FROM bulk_rows WHERE ok",
       );
       step("distinct items and users");
-      // Items first, in their own transaction: a committed play's item facts are never missing.
-      await conn.run("BEGIN TRANSACTION");
-      try {
-        // Only the items whose facts differ from the stored ones are written (a replace costs a delete and an
-        // insert); the count is every item the file names, as the row-by-row path counts them.
-        await conn.run(`INSERT OR REPLACE INTO items
-          SELECT n.* FROM bulk_items n
-          WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.item_id = n.item_id AND i.title = n.title
-            AND i.creators = n.creators AND i.kind = n.kind AND i.length_ms IS NULL AND i.tags = n.tags
-            AND i.attributes = n.attributes)`);
-        const r = {
-          rowsChanged: await count(conn, "SELECT count(*) FROM bulk_items"),
-        };
-        await conn.run("COMMIT");
-        options.onItems(r.rowsChanged);
-      } catch (err) {
-        await conn.run("ROLLBACK").catch(() => {});
-        throw err;
-      }
+      // Items first, in their own transaction: a committed play's item facts are never missing. A plan
+      // without an itemKind names no catalogue facts (as its row-by-row reader yields no items).
+      if (plan.itemKind !== undefined) await upsertBulkItems(conn, options);
       step("items");
       // The codes of the file's new users and items (schema 8), also before the plays: an id with a code and
       // no play yet (a kill before the plays commit) is harmless, and the batches below only look codes up.
@@ -342,9 +550,9 @@ export async function bulkIngestCsv(
               ? "ANTI JOIN plays p ON p.event_key = r.event_key AND p.end_time = r.end_time"
               : "";
           const r =
-            await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source, user_code, item_code)
-            SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}, u.user_code, i.item_code
-            FROM (SELECT ${bulkKeySql} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms
+            await conn.run(`INSERT INTO plays (event_key, user_id, item_id, end_time, played_ms, source, user_code, item_code, ${STORED_OPTIONAL})
+            SELECT r.event_key, r.user_id, r.item_id, r.end_time, r.played_ms, ${sqlString(options.source)}, u.user_code, i.item_code, ${STORED_OPTIONAL}
+            FROM (SELECT ${bulkKeySql} AS event_key, user_id, item_id, make_timestamp(end_ms * 1000) AS end_time, played_ms, ${STORED_OPTIONAL}
                   FROM bulk_rows WHERE ok AND line_no > ${from} AND line_no <= ${from + options.batchSize}) r
             JOIN user_codes u ON u.user_id = r.user_id JOIN item_codes i ON i.item_id = r.item_id
             ${antiJoin}`);

@@ -10,7 +10,7 @@ import {
 } from "@duckdb/node-api";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
-import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
+import type { BulkIngestOptions, BulkPlan } from "../bulk-ingest.js";
 import {
   type AppendOptions,
   type AppendResult,
@@ -42,7 +42,7 @@ import {
   recentPlaysOf,
   storeSummary,
 } from "../summary-queries.js";
-import { bulkIngestCsv } from "./bulk-ingest.js";
+import { bulkIngestFile } from "./bulk-ingest.js";
 import { EventKeyFilter } from "./event-key-filter.js";
 import { IdleCheckpoints } from "./idle-checkpoints.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
@@ -213,8 +213,8 @@ export class DuckDbEventStore implements EventStore {
     );
   };
   /** The bulk ingest path (bulk-ingest.ts): writes, so each of its steps queues with the other writes. */
-  ingestCsvInBulk = (file: string, plan: BulkCsvPlan, options: BulkIngestOptions) =>
-    bulkIngestCsv(
+  ingestFileInBulk = (file: string, plan: BulkPlan, options: BulkIngestOptions) =>
+    bulkIngestFile(
       (body) =>
         this.one((s) => {
           s.forgetWrittenPlays();

@@ -82,7 +82,7 @@ const byKey = (a: Play, b: Play) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 /** The file ingested twice into `store`: both summaries, the rejects, and what the bulk path returned. */
 async function ingestTwice(store: DuckDbEventStore | PostgresEventStore, file: string, batchSize?: number) {
   const rejectsPath = join(dir, `${Math.random().toString(36).slice(2)}.rejects.jsonl`);
-  const spy = vi.spyOn(store as Pick<PostgresEventStore, "ingestCsvInBulk">, "ingestCsvInBulk");
+  const spy = vi.spyOn(store as Pick<PostgresEventStore, "ingestFileInBulk">, "ingestFileInBulk");
   const options = { preset: "spotify" as const, rejectsPath, ...(batchSize ? { batchSize } : {}) };
   const first = await ingestIntoStore(store, [file], options);
   const second = await ingestIntoStore(store, [file], options);

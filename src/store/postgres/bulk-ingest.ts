@@ -27,7 +27,7 @@ import type pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { sqlString } from "../../ingest/sql-rules.js";
 import { processCpuSeconds } from "../../process-cpu.js";
-import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
+import type { BulkIngestOptions, BulkPlan } from "../bulk-ingest.js";
 import {
   bulkBatches,
   bulkItemsSql,
@@ -126,9 +126,11 @@ const YEAR_10000_MS = 253_402_300_800_000;
 export async function postgresBulkIngestCsv(
   context: PostgresBulkContext,
   file: string,
-  plan: BulkCsvPlan,
+  plan: BulkPlan,
   options: BulkIngestOptions,
 ): Promise<{ rows: number } | null> {
+  // Its COPY carries the CSV plan's columns only; a typed file's optional fields and contexts would be lost.
+  if (plan.kind !== "csv") return null;
   let last = performance.now();
   let lastCpu = process.cpuUsage();
   /** The backend serving the ingest, once it has one (for its CPU time). */

@@ -7,7 +7,7 @@ import copyStreams from "pg-copy-streams";
 import Cursor from "pg-cursor";
 import { type CatalogueItem, eventTimeMs, type RequestEvent } from "../../schema/events.js";
 import type { FeedbackEvent, ImpressionEvent } from "../../schema/impressions.js";
-import type { BulkCsvPlan, BulkFileIngest, BulkIngestOptions } from "../bulk-ingest.js";
+import type { BulkFileIngest, BulkIngestOptions, BulkPlan } from "../bulk-ingest.js";
 import type { CatalogueSource } from "../catalogue-source.js";
 import {
   type AppendOptions,
@@ -328,7 +328,7 @@ export class PostgresEventStore implements EventStore, BulkFileIngest {
   }
 
   /** The bulk ingest path (bulk-ingest.ts): DuckDB in memory reads, checks and keys; COPY brings the rows in. */
-  ingestCsvInBulk(file: string, plan: BulkCsvPlan, options: BulkIngestOptions) {
+  ingestFileInBulk(file: string, plan: BulkPlan, options: BulkIngestOptions) {
     return postgresBulkIngestCsv(
       {
         client: (body) => this.client(body),
