@@ -53,6 +53,8 @@ export async function ingestFormatsBench(
           duck.secondsWithCheckpoint ?? Number.NaN,
           first.seconds ?? Number.NaN,
         ),
+        // The same by CPU seconds (DuckDB's threads included), steadier on a shared machine.
+        ingestToDuckdbReaderCpu: ratio(duck.cpuSeconds ?? Number.NaN, first.cpuSeconds ?? Number.NaN),
       };
     }
     return { rows, ...formats, loadAverage: { before, after: load() } };

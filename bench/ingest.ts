@@ -61,6 +61,8 @@ export interface RunFigures {
   seconds: number;
   /** The yardstick only: with the CHECKPOINT that writes its table into the file (an ingest's commits do). */
   secondsWithCheckpoint?: number;
+  /** CPU seconds of the measured step (bench/ingest-formats-run.ts). */
+  cpuSeconds?: number;
   rows: number;
   accepted?: number;
   duplicates?: number;

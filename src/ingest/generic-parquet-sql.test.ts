@@ -140,7 +140,25 @@ async function expectSameOnBothPaths(file: string, name: string, options: Partia
 
 const users = ["'u1'", "'u2'", "'u3'"];
 const items = ["'i1'", "'i2'", "'i3'", "'i4'", "'ümlaut'"];
-const oddText = ["NULL", "''", "' padded '", "'\t'", "'a b'", long(201), long(1001), "'\u00a0nbsp'"];
+// Ends that String.prototype.trim removes (tab, NBSP, line and paragraph separators, ideographic space, BOM)
+// and that it keeps (zero-width space, NEL, the Mongolian vowel separator).
+const oddText = [
+  "NULL",
+  "''",
+  "' padded '",
+  "'\t'",
+  "'a b'",
+  long(201),
+  long(1001),
+  "' ' || repeat('y', 200)",
+  "'\u00a0nbsp'",
+  "'\u2028x\u3000'",
+  "'\ufeffx\u2029'",
+  "'\u200bx'",
+  "'x\u0085'",
+  "'\u180ex'",
+  "'é|Ünïcode '",
+];
 const endReasonPool = ["NULL", "NULL", "'completed'", "'skipped'"];
 const endReasonOdd = ["''", "' completed'", "'bogus'", "'Completed'"];
 

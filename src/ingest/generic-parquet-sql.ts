@@ -6,8 +6,8 @@
  * rejects and keys are that reader's. Each rule is per DuckDB type of the column, and each is proven against
  * the JavaScript rules by generic-parquet-sql.test.ts:
  *
- * - text fields (user, item, requestId): VARCHAR needing no trim (sql-rules.ts plainTextOk), or an integer
- *   column (toText prints the number as DuckDB does);
+ * - text fields (user, item, requestId): VARCHAR, trimmed as String.prototype.trim does (sql-rules.ts
+ *   jsTrimSql), or an integer column (toText prints the number as DuckDB does);
  * - endTime: TIMESTAMP with or without a zone (the converter's Date: microseconds truncated to ms), the text
  *   forms of sql-rules.ts, or an integer column as unix seconds or milliseconds (time.ts fromEpoch);
  * - playedMs, itemLengthMs: integer columns, whole finite doubles, digit strings, in range;
@@ -34,7 +34,7 @@ import {
   type Row,
   readParquetSql,
 } from "./generic.js";
-import { plainTextOk, playedMsSql, sqlString, timeMsSql, timePartsSql } from "./sql-rules.js";
+import { jsTrimSql, playedMsSql, sqlString, timeMsSql, timePartsSql } from "./sql-rules.js";
 import { parseTime } from "./time.js";
 import type { IngestOptions } from "./types.js";
 import { Bad, MAX_PLAYED_MS, rawJson } from "./values.js";
@@ -123,8 +123,15 @@ export class GenericParquetPlan implements BulkTablePlan {
     const text = (field: GenericField, max: number): FieldSql | undefined => {
       const c = get(field);
       if (c === undefined) return undefined;
-      if (c.type === "VARCHAR")
-        return { value: `CASE WHEN ${missing(c)} THEN NULL ELSE ${c.sql} END`, ok: plainTextOk(c.sql, max) };
+      if (c.type === "VARCHAR") {
+        // toText: trimmed, then not empty; at most `max` UTF-16 units, never more than its UTF-8 bytes.
+        const trimmed = `d_${field}`;
+        derived[trimmed] = jsTrimSql(c.sql);
+        return {
+          value: `CASE WHEN ${missing(c)} THEN NULL ELSE ${trimmed} END`,
+          ok: `(${trimmed} <> '' AND strlen(${trimmed}) <= ${max})`,
+        };
+      }
       if (INTEGER_TYPES.has(c.type)) return { value: `${c.sql}::VARCHAR`, ok: `${c.sql} IS NOT NULL` };
       return { value: "NULL", ok: "false" };
     };

@@ -36,6 +36,16 @@ export function plainTextOk(v: string, max: number): string {
   return `(${v} IS NOT NULL AND ascii(${v}) BETWEEN 33 AND 126 AND ascii(right(${v}, 1)) BETWEEN 33 AND 126 AND strlen(${v}) <= ${max})`;
 }
 
+/**
+ * String.prototype.trim of a text: the JS_SPACE characters removed from both ends (RE2's ^ and $ match at the
+ * text's ends only). The costly regex runs only for texts whose ends are not printable ASCII (needsTrim's
+ * own test).
+ */
+export function jsTrimSql(v: string): string {
+  return `(CASE WHEN ascii(${v}) BETWEEN 33 AND 126 AND ascii(right(${v}, 1)) BETWEEN 33 AND 126 THEN ${v}
+    ELSE regexp_replace(${v}, '^[${JS_SPACE}]+|[${JS_SPACE}]+$', '', 'g') END)`;
+}
+
 /** songId(artist, track): `\` and `|` escaped with `\`, joined by `|`. */
 export function songIdSql(artist: string, track: string): string {
   const esc = (v: string) =>
