@@ -89,7 +89,7 @@ export function columnKeys(columns: string[], ctx: ReadContext, file: string, wh
   return keys;
 }
 
-function objectKeys(ctx: ReadContext): Keys {
+export function objectKeys(ctx: ReadContext): Keys {
   const keys: Keys = {};
   for (const field of genericFields) keys[field] = ctx.options.map?.[field] ?? field;
   return keys;
@@ -250,6 +250,31 @@ export async function* readGenericCsv(file: string, ctx: ReadContext): Batches {
   if (keys === undefined) throw fileError(file, "empty file: expected a CSV header line");
 }
 
+/** One non-blank line of a JSON lines file (`trimmed`: its text trimmed) as a play or a reject. */
+export function jsonLineRecord(
+  file: string,
+  line: number,
+  text: string,
+  trimmed: string,
+  keys: Keys,
+  ctx: ReadContext,
+): IngestRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (err) {
+    const bad = new Bad("row", `not valid JSON: ${(err as Error).message}`);
+    return rejectRecord(file, line, bad, truncateRaw(text));
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const bad = new Bad("row", `expected a JSON object, got ${show(value)}`);
+    return rejectRecord(file, line, bad, truncateRaw(text));
+  }
+  const r = convert(value as Row, keys, ctx, 0);
+  if (r instanceof Bad) return rejectRecord(file, line, r, truncateRaw(text));
+  return { kind: "play", event: r, file, line };
+}
+
 export async function* readGenericJsonl(file: string, ctx: ReadContext): Batches {
   const keys = objectKeys(ctx);
   for await (const { lines, first, notUtf8 } of lineBatches(file, ctx.countBytes)) {
@@ -264,22 +289,7 @@ export async function* readGenericJsonl(file: string, ctx: ReadContext): Batches
         out.push(rejectRecord(file, line, new Bad("row", notUtf8Reason), truncateRaw(text)));
         continue;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(trimmed);
-      } catch (err) {
-        const bad = new Bad("row", `not valid JSON: ${(err as Error).message}`);
-        out.push(rejectRecord(file, line, bad, truncateRaw(text)));
-        continue;
-      }
-      if (typeof value !== "object" || value === null || Array.isArray(value)) {
-        const bad = new Bad("row", `expected a JSON object, got ${show(value)}`);
-        out.push(rejectRecord(file, line, bad, truncateRaw(text)));
-        continue;
-      }
-      const r = convert(value as Row, keys, ctx, 0);
-      if (r instanceof Bad) out.push(rejectRecord(file, line, r, truncateRaw(text)));
-      else out.push({ kind: "play", event: r, file, line });
+      out.push(jsonLineRecord(file, line, text, trimmed, keys, ctx));
     }
     yield out;
   }

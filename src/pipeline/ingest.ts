@@ -4,6 +4,7 @@ import { finished } from "node:stream/promises";
 import { ItemTracker } from "../ingest/context.js";
 import { cleanRaw } from "../ingest/csv.js";
 import { genericFormat } from "../ingest/generic.js";
+import { GenericJsonLinesPlan } from "../ingest/generic-jsonl-sql.js";
 import { GenericParquetPlan } from "../ingest/generic-parquet-sql.js";
 import { checkIngestOptions, type IngestOptions, listSourceFiles, readSource } from "../ingest/index.js";
 import { readRequestSource, requestSourceFiles } from "../ingest/requests.js";
@@ -136,7 +137,8 @@ class RejectsFile {
  * already stored events are skipped by key. Rejected rows go to the rejects file and never stop the run.
  */
 /**
- * The bulk plan for a file, when one fits it (so far: the Spotify CSV, the generic format in Parquet); else
+ * The bulk plan for a file, when one fits it (so far: the Spotify CSV, the generic format in Parquet and JSON
+ * lines); else
  * it is read row by row. Options the row-by-row reader refuses are left to it, which says why.
  */
 async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<BulkPlan | undefined> {
@@ -152,7 +154,9 @@ async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<Bul
       items: new ItemTracker(),
       sideFilesRead: new Set<string>(),
     };
-    if ((await genericFormat(file, ctx)) === "parquet") return new GenericParquetPlan(file, options);
+    const format = await genericFormat(file, ctx);
+    if (format === "parquet") return new GenericParquetPlan(file, options);
+    if (format === "jsonl") return new GenericJsonLinesPlan(file, options);
   } catch {
     return undefined;
   }

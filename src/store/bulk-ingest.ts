@@ -2,8 +2,8 @@
  * What a store offers when it can read a source file itself (issue 14): the database parses, checks and keys
  * the rows, and JavaScript sees only the rows the SQL rules cannot vouch for. A store without it (or a file
  * the plan declines) is read row by row as before; the results are the same either way. Two kinds of plan:
- * a delimited text file read as lines (BulkCsvPlan) and a typed file that DuckDB reads into columns itself
- * (BulkTablePlan: Parquet).
+ * a text file read as lines (BulkCsvPlan, BulkJsonLinesPlan) and a typed file that DuckDB reads into columns
+ * itself (BulkTablePlan: Parquet).
  */
 import type { PlayEvent } from "../schema/events.js";
 import type { EventStore } from "./event-store.js";
@@ -72,6 +72,19 @@ export interface BulkCsvPlan {
   judge(lines: string[]): LineVerdict[];
 }
 
+/**
+ * How to read one JSON lines file in SQL: the store reads it as lines (as for a CSV plan, without a header),
+ * the plan's SQL takes each line apart, and the lines it cannot vouch for are judged in JavaScript.
+ */
+export interface BulkJsonLinesPlan {
+  kind: "jsonl";
+  /** `line` is the SQL of the line's text (never blank). */
+  select(line: string): BulkSelect;
+  itemKind?: undefined;
+  /** The JavaScript verdict on each line (`line`: its 1-based number; `text`: the line as read). */
+  judge(lines: { line: number; text: string }[]): LineVerdict[];
+}
+
 /** A column of a file DuckDB reads itself: its name and its DuckDB type (as DESCRIBE prints it). */
 export interface SourceColumn {
   name: string;
@@ -100,7 +113,7 @@ export interface BulkTablePlan {
   judge(rows: { line: number; values: unknown[] }[]): LineVerdict[];
 }
 
-export type BulkPlan = BulkCsvPlan | BulkTablePlan;
+export type BulkPlan = BulkCsvPlan | BulkJsonLinesPlan | BulkTablePlan;
 
 export interface BulkIngestOptions {
   /** The plays' source (the file as given). */

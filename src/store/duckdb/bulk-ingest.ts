@@ -13,12 +13,13 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isGzip, openBytes } from "../../ingest/files.js";
-import { fieldListSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
+import { fieldListSql, jsTrimSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
 import type { PlayEvent } from "../../schema/events.js";
 import { eventTimeMs } from "../../schema/events.js";
 import type {
   BulkCsvPlan,
   BulkIngestOptions,
+  BulkJsonLinesPlan,
   BulkPlan,
   BulkSelect,
   BulkTablePlan,
@@ -72,8 +73,8 @@ async function withProgress<T>(
 /**
  * Whether the file holds a carriage return that DuckDB's line reading would take otherwise than csv-parse
  * (record delimiters \r\n and \n): one not followed by \n (DuckDB breaks the line there) or one that starts
- * a line (a blank CRLF line, which DuckDB counts as more than one line, so later line numbers shift). Files
- * without any (most) cost one memchr per chunk.
+ * a line (a blank CRLF line, which DuckDB counts as more than one line, so later line numbers shift); or a
+ * \x01 byte, the line reading's delimiter. Files without any (most) cost two memchr calls per chunk.
  */
 export async function hasMisreadCarriageReturn(file: string): Promise<boolean> {
   const input = await openBytes(file);
@@ -83,6 +84,8 @@ export async function hasMisreadCarriageReturn(file: string): Promise<boolean> {
     for await (const chunk of input) {
       const bytes = chunk as Buffer;
       if (before === 0x0d && bytes[0] !== 0x0a) return true;
+      // The line reading's delimiter: DuckDB cuts the line there (strict_mode off) rather than refusing it.
+      if (bytes.indexOf(0x01) >= 0) return true;
       for (let at = bytes.indexOf(0x0d); at >= 0; at = bytes.indexOf(0x0d, at + 1)) {
         if (at + 1 < bytes.length && bytes[at + 1] !== 0x0a) return true;
         if ((at === 0 ? before : bytes[at - 1]) === 0x0a) return true;
@@ -170,19 +173,22 @@ export function sqlIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A delimited file's lines into bulk_rows (BulkCsvPlan); null when the file is for the row-by-row reader. */
-async function readCsvRows(
+/**
+ * A text file's lines into bulk_rows (BulkCsvPlan: after its header; BulkJsonLinesPlan: every line not blank);
+ * null when the file is for the row-by-row reader.
+ */
+async function readLineRows(
   on: OnConnection,
   file: string,
-  plan: BulkCsvPlan,
+  plan: BulkCsvPlan | BulkJsonLinesPlan,
   options: Pick<BulkIngestOptions, "onRead">,
 ): Promise<number | null> {
   const gzip = await isGzip(file);
   // Looked for while DuckDB reads (this thread is idle then); awaited before anything is stored.
   const carriageReturns = hasMisreadCarriageReturn(file);
   carriageReturns.catch(() => {});
-  // \x01 as the delimiter: a line holding one splits into two columns, which DuckDB rejects, which sends the
-  // file back to the row-by-row reader (below).
+  // \x01 as the delimiter: DuckDB cuts a line holding one short, so a file with one goes back to the
+  // row-by-row reader (hasMisreadCarriageReturn looks for it).
   const read = `read_csv(${sqlString(file)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01',
     quote = '', escape = '', strict_mode = false, store_rejects = true, rejects_table = 'bulk_reject_errors',
     rejects_scan = 'bulk_reject_scans', max_line_size = 100000000${gzip ? ", compression = 'gzip'" : ""})`;
@@ -201,13 +207,28 @@ async function readCsvRows(
       },
     ),
   );
-  if (lines === null || lines.header == null || lines.header === "") return null;
-  plan.header(lines.header);
-  const d = plan.delimiter;
-  const s = plan.select((k) => `fields[${k}]`, "len(fields)");
-  const fields = Object.entries(s.fields)
-    .map(([name, sql]) => `${sql} AS ${name}`)
-    .join(", ");
+  if (lines === null) return null;
+  let from: string;
+  let s: BulkSelect;
+  if (plan.kind === "csv") {
+    if (lines.header == null || lines.header === "") return null;
+    plan.header(lines.header);
+    const d = plan.delimiter;
+    s = plan.select((k) => `fields[${k}]`, "len(fields)");
+    from = `SELECT line_no, line, irregular${fieldsSql(s)} FROM (
+                SELECT line_no, line,
+                  ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
+                  ${fieldListSql("line", "quoted", d)} AS fields
+                FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
+                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))`;
+  } else {
+    // Blank lines (by String.prototype.trim) are skipped, as the row-by-row reader skips them; a carriage
+    // return within a line sends the file to that reader.
+    s = plan.select("line");
+    from = `SELECT line_no, line, strpos(line, chr(13)) > 0 AS irregular${fieldsSql(s)} FROM (
+                SELECT rowid + 1 AS line_no, line FROM bulk_lines
+                WHERE line IS NOT NULL AND line <> '' AND ${jsTrimSql("line")} <> '')`;
+  }
   const rows = await on((conn) =>
     withProgress(
       conn,
@@ -216,12 +237,7 @@ async function readCsvRows(
         await conn.run(
           `CREATE OR REPLACE TEMP TABLE bulk_rows AS ${checkedRowsSql(
             s,
-            `SELECT line_no, line, irregular, ${fields} FROM (
-                SELECT line_no, line,
-                  ((quoted IS NULL AND strpos(line, '"') > 0) OR strpos(line, chr(13)) > 0) AS irregular,
-                  ${fieldListSql("line", "quoted", d)} AS fields
-                FROM (SELECT rowid + 1 AS line_no, line, ${quotedFieldsSql("line", d)} AS quoted
-                      FROM bulk_lines WHERE rowid > 0 AND line IS NOT NULL AND line <> ''))`,
+            from,
             ["line_no", "irregular", "line"],
             ["line_no", "irregular", "CASE WHEN ok THEN NULL ELSE line END AS line"],
           )}`,
@@ -235,6 +251,13 @@ async function readCsvRows(
   );
   if (rows === null || (await carriageReturns)) return null;
   return rows;
+}
+
+/** A plan's fields as columns of a SELECT list, each after a comma. */
+function fieldsSql(s: BulkSelect): string {
+  return Object.entries(s.fields)
+    .map(([name, sql]) => `, ${sql} AS ${name}`)
+    .join("");
 }
 
 /**
@@ -263,9 +286,7 @@ async function readTableRows(
     return null;
   }
   const s = plan.select(sqlIdentifier);
-  const fields = Object.entries(s.fields)
-    .map(([name, sql]) => `, ${sql} AS ${name}`)
-    .join("");
+  const fields = fieldsSql(s);
   return on((conn) =>
     withProgress(
       conn,
@@ -296,12 +317,16 @@ async function judgeUnsure(
   on: OnConnection,
   plan: BulkPlan,
 ): Promise<{ lines: [number, string | null][]; verdicts: LineVerdict[] } | null> {
-  if (plan.kind === "csv") {
+  if (plan.kind !== "table") {
     const unsure = await on(async (conn) => {
       const r = await conn.runAndReadAll("SELECT line_no, line FROM bulk_rows WHERE NOT ok ORDER BY line_no");
       return (r.getRows() as [bigint, string][]).map(([n, text]): [number, string] => [Number(n), text]);
     });
-    return { lines: unsure, verdicts: plan.judge(unsure.map(([, text]) => text)) };
+    const verdicts =
+      plan.kind === "csv"
+        ? plan.judge(unsure.map(([, text]) => text))
+        : plan.judge(unsure.map(([line, text]) => ({ line, text })));
+    return { lines: unsure, verdicts };
   }
   // The rows as the row-by-row reader sees them: read from the file again, converted by the same converter.
   const rows = await on(async (conn) => {
@@ -343,7 +368,9 @@ export async function readBulkRows(
   options: Pick<BulkIngestOptions, "onRead" | "onReject">,
 ): Promise<number | null> {
   const rows =
-    plan.kind === "csv" ? await readCsvRows(on, file, plan, options) : await readTableRows(on, plan, options);
+    plan.kind === "table"
+      ? await readTableRows(on, plan, options)
+      : await readLineRows(on, file, plan, options);
   if (rows === null) return null;
   options.onRead(rows, 1);
 
