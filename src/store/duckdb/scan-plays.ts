@@ -159,7 +159,6 @@ function sqlType(column: Int32Array | Float64Array): string {
   return column instanceof Int32Array ? "INTEGER" : "DOUBLE";
 }
 
-/** What the scan reads by: how many plays, which columns hold values, and whether they fit 32 bits. */
 /** What the scan reads by: how many plays, which columns hold values, and which fit 32 bits. */
 export interface PlaysShape {
   count: number;
