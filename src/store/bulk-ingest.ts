@@ -58,6 +58,26 @@ export interface BulkIngestOptions {
   onCommitted: (inserted: number, duplicates: number) => void;
   /** Rows read so far and the fraction of the file read, at least every second while a statement runs. */
   onRead: (rows: number, fraction: number) => void;
+  /**
+   * The most memory the database may hold while it ingests (DuckDB's memory_limit, e.g. "256MB"); past it
+   * the staged rows spill to its temporary folder. Default BULK_MEMORY_LIMIT; the store's own setting is
+   * put back afterwards.
+   */
+  memoryLimit?: string;
+}
+
+/**
+ * DuckDB's memory limit while a bulk ingest runs. Its own default is 80% of the machine's memory, and the bulk
+ * path stages the whole file in temporary tables that grow to fill it: 20 M rows of the Spotify CSV peaked at
+ * 4.6 GB of RSS. Under this limit the staged rows spill to disk instead. The process holds about 220 MB
+ * beyond it (Node, DuckDB's own allocations outside its buffers): under 256MB 20 M rows peaked at 596 MB,
+ * too near issue 14's 600 (README, "Memory of a bulk ingest").
+ */
+export const BULK_MEMORY_LIMIT = "128MB";
+
+/** A size DuckDB's memory_limit takes: a number and a unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB). */
+export function isMemorySize(text: string): boolean {
+  return /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(text.trim());
 }
 
 export interface BulkFileIngest {
