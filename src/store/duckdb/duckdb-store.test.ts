@@ -245,6 +245,57 @@ describe("DuckDbEventStore", () => {
     }
   }, 60_000);
 
+  it("stamps ingested_at with the write's own time, new event ids and staged plays alike", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tb-ingested-")), "s.duckdb");
+    const play = (k: number, withId: boolean): PlayEvent => ({
+      ...(withId ? { eventId: `i-${k}` } : {}),
+      user: "u",
+      item: `x${k}`,
+      endTime: new Date(Date.UTC(2024, 0, 1) + k * 1000).toISOString(),
+      playedMs: 10,
+    });
+    const keyed = (events: PlayEvent[]) => {
+      const counter = new OccurrenceCounter();
+      return events.map((event) => ({ key: counter.keyFor(event), event, source: "t" }));
+    };
+    const store = await DuckDbEventStore.open(file);
+    const windows: Array<[number, number]> = [];
+    try {
+      // Three writes over two seconds, each with new event ids (straight into plays) and plays without.
+      for (let w = 0; w < 3; w++) {
+        if (w > 0) await new Promise((r) => setTimeout(r, 1000));
+        const before = Date.now();
+        await store.appendPlays(keyed([play(2 * w, true), play(2 * w + 1, false)]));
+        windows.push([before, Date.now()]);
+      }
+    } finally {
+      await store.close();
+    }
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    try {
+      const rows =
+        // ingested_at is the session time zone's wall time: less its offset from UTC, epoch time.
+        (
+          await conn.runAndReadAll(
+            `SELECT item_id, epoch_ms(ingested_at) - (epoch_ms(current_timestamp::TIMESTAMP) - epoch_ms(current_timestamp))
+           FROM plays ORDER BY item_id`,
+          )
+        ).getRows();
+      expect(rows.map((r) => r[0])).toEqual(["x0", "x1", "x2", "x3", "x4", "x5"]);
+      for (let w = 0; w < 3; w++) {
+        const [withId, without] = [rows[2 * w][1], rows[2 * w + 1][1]].map(Number);
+        // One transaction, one time, within the write's call.
+        expect(withId).toBe(without);
+        expect(withId).toBeGreaterThanOrEqual(windows[w][0] - 1);
+        expect(withId).toBeLessThanOrEqual(windows[w][1] + 1);
+      }
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+
   it("commits writes that queue together in one group, each answered as if it had run alone in turn", async () => {
     const groups: Array<{ writes: number; rows: number }> = [];
     const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"), {
