@@ -1170,18 +1170,18 @@ class DuckDbConnectionStore {
  * load 12). A play with an event id is its id, whatever its time: looked up among all stored plays.
  */
 function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
-  let lo: bigint | null = null;
-  let hi: bigint | null = null;
+  let lo: number | null = null;
+  let hi: number | null = null;
   let withIds = 0;
-  for (const { eventId, endMicros } of staged) {
+  for (const { eventId, endMs } of staged) {
     if (eventId !== null) {
       withIds++;
       continue;
     }
-    if (lo === null || endMicros < lo) lo = endMicros;
-    if (hi === null || endMicros > hi) hi = endMicros;
+    if (lo === null || endMs < lo) lo = endMs;
+    if (hi === null || endMs > hi) hi = endMs;
   }
-  const stamp = (micros: bigint) => `make_timestamp(${micros}::BIGINT)`;
+  const stamp = (ms: number) => `make_timestamp(${BigInt(ms) * 1000n}::BIGINT)`;
   const insert = (kind: string, antiJoin: string) =>
     `INSERT INTO plays BY NAME SELECT s.* FROM plays_staging s ${antiJoin} WHERE ${kind}`;
   const statements: string[] = [];
@@ -1235,9 +1235,9 @@ function playRow({ key, event, source, endMs }: KeyedPlayEvent): PlayRow {
     eventId: event.eventId ?? null,
     user: event.user,
     item: event.item,
-    endMicros: BigInt(endMs ?? eventTimeMs(event.endTime)) * 1000n,
-    playedMs: BigInt(event.playedMs),
-    itemLengthMs: event.itemLengthMs === undefined ? null : BigInt(event.itemLengthMs),
+    endMs: integer(endMs ?? eventTimeMs(event.endTime)),
+    playedMs: integer(event.playedMs),
+    itemLengthMs: event.itemLengthMs === undefined ? null : integer(event.itemLengthMs),
     weight: event.weight ?? null,
     deviceType: event.context?.deviceType ?? null,
     hasScreen: event.context?.hasScreen ?? null,
@@ -1251,6 +1251,12 @@ function playRow({ key, event, source, endMs }: KeyedPlayEvent): PlayRow {
     userCode: -1,
     itemCode: -1,
   };
+}
+
+/** A number the store can write as a BIGINT or TIMESTAMP, refused as BigInt() refuses one (RangeError). */
+function integer(n: number): number {
+  if (!Number.isInteger(n)) throw new RangeError(`${n} is not an integer`);
+  return n;
 }
 
 /** New (code, id) entries of user_codes or item_codes. */

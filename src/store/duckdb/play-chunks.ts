@@ -16,9 +16,10 @@ export interface PlayRow {
   eventId: string | null;
   user: string;
   item: string;
-  endMicros: bigint;
-  playedMs: bigint;
-  itemLengthMs: bigint | null;
+  /** Integers (playRow checks them): written into the chunk without a BigInt each (setInt64). */
+  endMs: number;
+  playedMs: number;
+  itemLengthMs: number | null;
   weight: number | null;
   deviceType: string | null;
   hasScreen: boolean | null;
@@ -84,6 +85,9 @@ export function playChunks(rows: readonly PlayRow[], ingestedAtMicros?: bigint):
       copyInto(bindings.data_chunk_get_vector(chunk.chunk, 14), new BigInt64Array(n).fill(ingestedAtMicros));
     const key = new BigUint64Array(2 * n);
     const [endMicros, playedMs, itemLengthMs] = [n, n, n].map((length) => new BigInt64Array(length));
+    const [endWords, playedWords, lengthWords] = [endMicros, playedMs, itemLengthMs].map(
+      (column) => new Uint32Array(column.buffer),
+    );
     const [userCode, itemCode] = [n, n].map((length) => new Int32Array(length));
     const weight = new Float64Array(n);
     const hasScreen = new Uint8Array(n);
@@ -93,12 +97,12 @@ export function playChunks(rows: readonly PlayRow[], ingestedAtMicros?: bigint):
       // UHUGEINT: the low 64 bits, then the high 64, each little-endian (as the platform's typed arrays).
       key[2 * k] = BigInt.asUintN(64, row.key);
       key[2 * k + 1] = row.key >> 64n;
-      endMicros[k] = row.endMicros;
-      playedMs[k] = row.playedMs;
+      setInt64(endMicros, endWords, k, row.endMs, 1000);
+      setInt64(playedMs, playedWords, k, row.playedMs, 1);
       userCode[k] = row.userCode;
       itemCode[k] = row.itemCode;
       if (row.itemLengthMs === null) lengthValid.clear(k);
-      else itemLengthMs[k] = row.itemLengthMs;
+      else setInt64(itemLengthMs, lengthWords, k, row.itemLengthMs, 1);
       if (row.weight === null) weightValid.clear(k);
       else weight[k] = row.weight;
       if (row.hasScreen === null) screenValid.clear(k);
@@ -126,6 +130,18 @@ export function playChunks(rows: readonly PlayRow[], ingestedAtMicros?: bigint):
     chunks.push(chunk);
   }
   return chunks;
+}
+
+/**
+ * value x scale into slot k of an int64 column: as its two 32-bit words (low first, the platform's order)
+ * while the product is a safe integer, which needs no BigInt; as a BigInt past that (times past 2255).
+ */
+function setInt64(column: BigInt64Array, words: Uint32Array, k: number, value: number, scale: number): void {
+  const v = value * scale;
+  if (Number.isSafeInteger(v)) {
+    words[2 * k] = v >>> 0;
+    words[2 * k + 1] = Math.floor(v / 4294967296) >>> 0;
+  } else column[k] = BigInt(value) * BigInt(scale);
 }
 
 /** A vector's validity mask: 64-bit words, one bit a row, set when the row has a value. */
@@ -161,6 +177,10 @@ function setValidity(vector: Vector, validity: Validity | undefined): void {
   );
 }
 
+/**
+ * A column of strings: one call a non-NULL value, or, when every row has the same one (a batch's source, as
+ * a rule), one for the chunk: the vector then refers to that value as a constant.
+ */
 function strings(
   vector: Vector,
   rows: readonly PlayRow[],
@@ -168,6 +188,13 @@ function strings(
   n: number,
   of: (row: PlayRow) => string | null,
 ): void {
+  const first = of(rows[start]);
+  let same = true;
+  for (let k = 1; k < n && same; k++) same = of(rows[start + k]) === first;
+  if (same && first !== null) {
+    bindings.vector_reference_value(vector, bindings.create_varchar(first));
+    return;
+  }
   const validity = new Validity(n);
   for (let k = 0; k < n; k++) {
     const s = of(rows[start + k]);
