@@ -70,7 +70,18 @@ describe("surelyValid", () => {
   it("never accepts what playEventSchema rejects", () => {
     const rng = new Random(7);
     const pick = <T>(xs: readonly T[]): T => xs[rng.nextUint32() % xs.length];
-    const strings = ["", "u", "x".repeat(200), "x".repeat(201), "y".repeat(1000), "y".repeat(1001), " "];
+    const strings = [
+      "",
+      "u",
+      "x".repeat(200),
+      "x".repeat(201),
+      "y".repeat(1000),
+      "y".repeat(1001),
+      " ",
+      "u\ud800",
+      "\udc00u",
+      "\ud83c\udfb5",
+    ];
     const times = [
       "2021-03-11T17:34:12.000Z",
       "2021-03-11T17:34:12Z",
@@ -106,8 +117,8 @@ describe("surelyValid", () => {
         context: pick(contexts),
         requestText: pick([undefined, "", "x".repeat(2001)]),
         endReason: pick([undefined, "completed", "bored"]),
-        eventId: pick([undefined, "", "e", "x".repeat(201)]),
-        requestId: pick([undefined, "", "r1", "x".repeat(201)]),
+        eventId: pick([undefined, "", "e", "x".repeat(201), "e\ud800"]),
+        requestId: pick([undefined, "", "r1", "x".repeat(201), "\udfffr"]),
       } as PlayEvent;
       for (const k of Object.keys(e) as (keyof PlayEvent)[]) if (e[k] === undefined) delete e[k];
       if (surelyValid(e)) {

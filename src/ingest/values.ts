@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { endReasons, type PlayEvent, playEventSchema } from "../schema/events.js";
+import { endReasons, LONE_SURROGATE, type PlayEvent, playEventSchema } from "../schema/events.js";
 import { parseTime, timeFormatsText } from "./time.js";
 
 /** Why one row was rejected: the first offending field (our field names) and a reason for a person. */
@@ -62,9 +62,6 @@ function needsTrim(s: string): boolean {
   const b = s.charCodeAt(s.length - 1);
   return !(a > 32 && a < 127 && b > 32 && b < 127);
 }
-
-/** Half of a UTF-16 surrogate pair without the other half (JSON's "\ud800" escapes can make one). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A non-empty id-like text: strings are trimmed; numbers (JSON, Parquet) are accepted as their decimal text. */
 export function toText(value: unknown, field: string, what = "text"): string | Bad {
@@ -241,9 +238,11 @@ export function surelyValid(e: PlayEvent): boolean {
     typeof user === "string" &&
     user.length >= 1 &&
     user.length <= 200 &&
+    !LONE_SURROGATE.test(user) &&
     typeof item === "string" &&
     item.length >= 1 &&
     item.length <= 1000 &&
+    !LONE_SURROGATE.test(item) &&
     typeof endTime === "string" &&
     isCanonicalTime(endTime) &&
     Number.isSafeInteger(playedMs) &&
@@ -255,9 +254,15 @@ export function surelyValid(e: PlayEvent): boolean {
     (requestText === undefined || (typeof requestText === "string" && requestText.length <= 2000)) &&
     (endReason === undefined || END_REASONS.has(endReason)) &&
     (eventId === undefined ||
-      (typeof eventId === "string" && eventId.length >= 1 && eventId.length <= 200)) &&
+      (typeof eventId === "string" &&
+        eventId.length >= 1 &&
+        eventId.length <= 200 &&
+        !LONE_SURROGATE.test(eventId))) &&
     (requestId === undefined ||
-      (typeof requestId === "string" && requestId.length >= 1 && requestId.length <= 200))
+      (typeof requestId === "string" &&
+        requestId.length >= 1 &&
+        requestId.length <= 200 &&
+        !LONE_SURROGATE.test(requestId)))
   );
 }
 

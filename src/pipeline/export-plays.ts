@@ -15,6 +15,7 @@
  */
 import { renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { sqlString } from "../ingest/sql-rules.js";
 import type { EventStore, TimeWindow } from "../store/event-store.js";
 
 export interface ExportSummary {
@@ -27,10 +28,6 @@ export interface ExportSummary {
 
 /** Rows per appended chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
-
-function sqlString(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
 
 export async function exportPlaysToParquet(
   store: EventStore,

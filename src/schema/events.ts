@@ -40,7 +40,7 @@ export const playContextSchema = z
   .strict();
 
 /** Half of a UTF-16 surrogate pair without the other half: JSON's "\ud800" escapes can make one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * An id or text of 1 to `max` characters that UTF-8 can hold: a lone surrogate would be stored as U+FFFD,
