@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
-import { type PlaySortColumns, sortPlayColumns } from "./play-order.js";
+import { type PlayScanColumns, type PlaySortColumns, sortPlayColumns } from "./play-order.js";
 
 /**
  * n plays with few distinct values per key (many ties), times over `timeSpan` ms from `timeFrom`, on whole
@@ -45,6 +45,31 @@ function copy(c: PlaySortColumns): PlaySortColumns {
     itemIndex: c.itemIndex.slice(),
     playedMs: c.playedMs.slice(),
     itemLengthMs: c.itemLengthMs.slice(),
+    weight: c.weight.slice(),
+  };
+}
+
+/**
+ * The columns as the DuckDB scan reads them narrow: times as 32-bit steps of `step` from the earliest (with
+ * room for the doubles after them, or without), played ms and item lengths as 32-bit integers.
+ */
+function narrow(c: PlaySortColumns, step: number, room: boolean): PlayScanColumns {
+  const n = c.endTimeMs.length;
+  let min = Number.POSITIVE_INFINITY;
+  for (const t of c.endTimeMs) min = Math.min(min, t);
+  const steps = new Uint32Array(new ArrayBuffer((room ? 8 : 4) * n), 0, n);
+  let max = 0;
+  for (let k = 0; k < n; k++) {
+    steps[k] = (c.endTimeMs[k] - min) / step;
+    max = Math.max(max, steps[k]);
+    expect(min + steps[k] * step).toBe(c.endTimeMs[k]);
+  }
+  return {
+    userIndex: c.userIndex.slice(),
+    itemIndex: c.itemIndex.slice(),
+    endTimeMs: { steps, min, step, max },
+    playedMs: Int32Array.from(c.playedMs),
+    itemLengthMs: Int32Array.from(c.itemLengthMs),
     weight: c.weight.slice(),
   };
 }
@@ -137,6 +162,77 @@ describe("sortPlayColumns", () => {
         if (c.n > 1) expect(pauses).toBeGreaterThan(0);
       }
     }
+  });
+
+  it("orders plays read narrow (times in steps, 32-bit played ms and lengths) as it orders doubles", async () => {
+    // Minutes over 25 years, ms over a few hours, seconds from before 1970; every key equal.
+    const cases = [
+      {
+        seed: 2,
+        n: 2_000,
+        from: Date.UTC(1999, 0, 1),
+        span: 25 * 365 * 86_400_000,
+        distinct: 50,
+        step: 60_000,
+      },
+      { seed: 3, n: 3_000, from: Date.UTC(2024, 0, 1), span: 4 * 3_600_000, distinct: 6, step: 1 },
+      {
+        seed: 13,
+        n: 2_000,
+        from: Date.UTC(1960, 0, 1),
+        span: 3 * 365 * 86_400_000,
+        distinct: 9,
+        step: 1_000,
+      },
+      { seed: 8, n: 300, from: Date.UTC(2024, 0, 1), span: 1, distinct: 1, step: 1 },
+    ];
+    for (const c of cases) {
+      const columns = randomColumns(c.seed, c.n, c.from, c.span, c.distinct, c.step, true);
+      // With item lengths and weights (looked up through the row numbers), and without (played ms, the one
+      // column left, moved with the keys).
+      const alone = { ...copy(columns), itemLengthMs: new Float64Array(c.n), weight: new Float64Array(c.n) };
+      alone.weight.fill(Number.NaN);
+      for (const [cols, uniform] of [
+        [columns, []],
+        [alone, ["itemLengthMs", "weight"]],
+        [alone, []],
+      ] as const)
+        for (const room of [true, false]) {
+          const sorted = await sortPlayColumns(
+            narrow(cols, c.step, room),
+            50 * 7,
+            50 * 13,
+            undefined,
+            uniform,
+          );
+          expect(rows(sorted)).toEqual(slowSortedRows(cols));
+          for (const column of [sorted.endTimeMs, sorted.playedMs, sorted.itemLengthMs, sorted.weight])
+            expect(column).toBeInstanceOf(Float64Array);
+        }
+    }
+    // Already in order: handed back widened.
+    const ordered = rows(
+      await sortPlayColumns(copy(randomColumns(9, 500, Date.UTC(2024, 0, 1), 86_400_000, 20, 1)), 20, 20),
+    );
+    const back = await sortPlayColumns(
+      narrow(
+        {
+          endTimeMs: Float64Array.from(ordered, (r) => r[0]),
+          userIndex: Int32Array.from(ordered, (r) => r[1]),
+          itemIndex: Int32Array.from(ordered, (r) => r[2]),
+          playedMs: Float64Array.from(ordered, (r) => r[3]),
+          itemLengthMs: Float64Array.from(ordered, (r) => r[4]),
+          weight: Float64Array.from(ordered, (r) => r[5]),
+        },
+        1,
+        true,
+      ),
+      20,
+      20,
+    );
+    expect(rows(back)).toEqual(ordered);
+    expect(back.endTimeMs).toBeInstanceOf(Float64Array);
+    expect(back.playedMs).toBeInstanceOf(Float64Array);
   });
 
   it("orders plays whose other columns hold one value throughout, or whose times are not whole ms", async () => {

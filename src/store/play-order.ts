@@ -22,6 +22,32 @@ import type { PlayColumns } from "./event-store.js";
 /** Plays as scanned: ranks are integers from 0 below `users` and `items`, times integer epoch ms. */
 export type PlaySortColumns = Omit<PlayColumns, "users" | "items">;
 
+/**
+ * End times read as 32-bit whole steps from the earliest (the DuckDB scan's narrow read): a time is
+ * `min + steps[k] * step` ms. The steps' buffer, from their offset, should have room for n doubles: the sorted
+ * times in ms are written there (else into a fresh array).
+ */
+export interface EndTimeSteps {
+  steps: Uint32Array;
+  min: number;
+  step: number;
+  /** The largest of the steps. */
+  max: number;
+}
+
+/**
+ * Plays as a store reads them: as PlaySortColumns, or narrower where the values fit 32 bits (times as steps,
+ * played ms and item lengths as 32-bit integers), which the sort reads as they are and widens as it writes.
+ */
+export interface PlayScanColumns {
+  userIndex: Int32Array;
+  itemIndex: Int32Array;
+  endTimeMs: Float64Array | EndTimeSteps;
+  playedMs: Float64Array | Int32Array;
+  itemLengthMs: Float64Array | Int32Array;
+  weight: Float64Array;
+}
+
 /** The widest digit: 2^11 buckets of each moved array stay in the cache as they fill. */
 const MAX_DIGIT_BITS = 11;
 const TWO_32 = 4294967296;
@@ -32,25 +58,30 @@ const PAYLOAD: readonly PlayPayloadColumn[] = ["playedMs", "itemLengthMs", "weig
 
 /**
  * The columns in scan order. The input is used up: its user, item and time arrays come back holding the sorted
- * values, and a column that holds one value throughout is handed back as it is. `users` and `items` bound the
- * ranks. `pause` is awaited between passes (a scan yields to the event loop there). `uniform` names columns
- * the caller knows hold one value throughout, which are then not read at all.
+ * values, and a column that holds one value throughout is handed back as it is (widened to doubles when it was
+ * read narrow). `users` and `items` bound the ranks. `pause` is awaited between passes (a scan yields to the
+ * event loop there). `uniform` names columns the caller knows hold one value throughout, which are then not read
+ * at all.
  *
  * Memory is reused rather than taken fresh (on the shared machine a first touch of a page costs ~13 us, as
  * much as sorting 300 rows): the time array holds the row numbers while the times are packed, the sorted values
  * go back into the input's arrays, and a spent block of key words holds the first looked-up column.
  */
 export async function sortPlayColumns(
-  columns: PlaySortColumns,
+  columns: PlayScanColumns,
   users: number,
   items: number,
   pause: () => Promise<void> = async () => {},
   uniform: readonly PlayPayloadColumn[] = [],
 ): Promise<PlaySortColumns> {
-  const n = columns.endTimeMs.length;
-  if (n < 2 || isOrdered(columns)) return columns;
-  const time = timeSteps(columns.endTimeMs);
-  if (!time) return comparatorSorted(columns);
+  const n = columns.userIndex.length;
+  const stepped = columns.endTimeMs instanceof Float64Array ? null : columns.endTimeMs;
+  if (n < 2 || isOrdered(columns)) return widened(columns);
+  // Times read as steps need no pass to find their step (the store chose it); the times in ms are not read.
+  const time = stepped
+    ? { min: stepped.min, step: stepped.step, bits: bitsFor(stepped.max) }
+    : timeSteps(wide(columns.endTimeMs));
+  if (!time) return comparatorSorted(widened(columns));
   const layout = keyLayout(bitsFor(items - 1), bitsFor(users - 1), time.bits);
   const wordCount = Math.max(1, Math.ceil(layout.bits / 32));
   // Two blocks for the key words (the passes move them from one to the other), each big enough to hold a
@@ -62,22 +93,89 @@ export async function sortPlayColumns(
   const spare = wordsIn(blocks[1]);
   packKeys(columns, time, layout, words, new Uint32Array(blocks[1], 0, n));
   await pause();
-  // The times are packed, so until they are unpacked their array holds the row numbers and theirs.
-  const t = columns.endTimeMs;
-  const rowBlocks = [0, 1].map((half) => new Int32Array(t.buffer, t.byteOffset + half * 4 * n, n));
-  const rows = await radixSortRows(words, spare, rowBlocks, layout.bits, pause);
-  const sorted: PlaySortColumns = { ...columns };
   const varying = PAYLOAD.filter((c) => !uniform.includes(c) && !isConstant(columns[c]));
-  if (varying.length > 0) {
+  // When played ms is the one column to look up and 32-bit, the passes move its values where they would move
+  // the row numbers: no gather through the rows afterwards (a random read of every row), and ties are put in
+  // order by sorting the values themselves.
+  const carried =
+    varying.length === 1 && varying[0] === "playedMs" && columns.playedMs instanceof Int32Array
+      ? columns.playedMs
+      : null;
+  // The times are packed, so until they are unpacked their array holds the row numbers and theirs.
+  const t = stepped ? roomForTimes(stepped, n) : wide(columns.endTimeMs);
+  const rowBlocks = [0, 1].map((half) => new Int32Array(t.buffer, t.byteOffset + half * 4 * n, n));
+  const rows = await radixSortRows(words, spare, rowBlocks, layout.bits, pause, carried);
+  // Columns not looked up are handed back (in doubles); the rest are replaced below.
+  const sorted: PlaySortColumns = {
+    userIndex: columns.userIndex,
+    itemIndex: columns.itemIndex,
+    endTimeMs: t,
+    playedMs: varying.includes("playedMs") ? new Float64Array(0) : widenedColumn(columns.playedMs),
+    itemLengthMs: varying.includes("itemLengthMs")
+      ? new Float64Array(0)
+      : widenedColumn(columns.itemLengthMs),
+    weight: columns.weight,
+  };
+  // The block the sorted words are not in takes the first looked-up column.
+  const free = words[0].buffer === blocks[0] ? blocks[1] : blocks[0];
+  if (carried) {
+    orderTieValues(words, rows);
+    const played = new Float64Array(free, 0, n);
+    for (let k = 0; k < n; k++) played[k] = rows[k];
+    sorted.playedMs = played;
+  } else if (varying.length > 0) {
     orderTies(words, rows, columns);
-    // The block the sorted words are not in takes the first looked-up column.
-    const free = words[0].buffer === blocks[0] ? blocks[1] : blocks[0];
     varying.forEach((c, k) => {
       sorted[c] = gather(columns[c], rows, k === 0 ? new Float64Array(free, 0, n) : new Float64Array(n));
     });
   }
   unpackKeys(words, time, layout, sorted);
   return sorted;
+}
+
+/** Never true of what a caller passes: the narrow cases are taken apart before (for the type checker). */
+function wide(times: Float64Array | EndTimeSteps): Float64Array {
+  if (!(times instanceof Float64Array)) throw new Error("sortPlayColumns: times in steps where ms were due");
+  return times;
+}
+
+/** Doubles of n times over the steps' memory when it has room (the steps are read first), else fresh. */
+function roomForTimes(times: EndTimeSteps, n: number): Float64Array {
+  const { buffer, byteOffset } = times.steps;
+  return byteOffset % 8 === 0 && buffer.byteLength - byteOffset >= 8 * n
+    ? new Float64Array(buffer, byteOffset, n)
+    : new Float64Array(n);
+}
+
+/** A payload column as doubles: itself when it is, else a widened copy. */
+function widenedColumn(column: Float64Array | Int32Array): Float64Array {
+  return column instanceof Float64Array ? column : Float64Array.from(column);
+}
+
+/** The columns as they are, in doubles (the times in ms over their steps, in place when there is room). */
+function widened(columns: PlayScanColumns): PlaySortColumns {
+  const times = columns.endTimeMs;
+  if (
+    times instanceof Float64Array &&
+    columns.playedMs instanceof Float64Array &&
+    columns.itemLengthMs instanceof Float64Array
+  )
+    return columns as PlaySortColumns;
+  let endTimeMs: Float64Array;
+  if (times instanceof Float64Array) endTimeMs = times;
+  else {
+    const n = times.steps.length;
+    endTimeMs = roomForTimes(times, n);
+    const { steps, min, step } = times;
+    // Backwards: the double at k covers the steps at 2k and 2k + 1, read by then (or, at 0, just read).
+    for (let k = n - 1; k >= 0; k--) endTimeMs[k] = min + steps[k] * step;
+  }
+  return {
+    ...columns,
+    endTimeMs,
+    playedMs: widenedColumn(columns.playedMs),
+    itemLengthMs: widenedColumn(columns.itemLengthMs),
+  };
 }
 
 interface TimeSteps {
@@ -148,17 +246,22 @@ function keyLayout(itemBits: number, userBits: number, timeBits: number): KeyLay
  * then item. `part` is room for the time's parts.
  */
 function packKeys(
-  c: PlaySortColumns,
+  c: PlayScanColumns,
   time: TimeSteps,
   layout: KeyLayout,
   words: Uint32Array[],
   part: Uint32Array,
 ): void {
-  const n = c.endTimeMs.length;
+  const n = c.userIndex.length;
   orBits(words, layout.item, layout.itemBits, c.itemIndex);
   orBits(words, layout.user, layout.userBits, c.userIndex);
   const { min, step, bits } = time;
   if (bits === 0) return;
+  if (!(c.endTimeMs instanceof Float64Array)) {
+    // Read as steps already (bits <= 32).
+    orBits(words, layout.time, bits, c.endTimeMs.steps);
+    return;
+  }
   // The time in steps, in up to two 32-bit parts.
   const t = c.endTimeMs;
   for (let k = 0; k < n; k++) part[k] = (t[k] - min) / step; // ToUint32: the low 32 bits
@@ -245,7 +348,8 @@ interface Pass {
 
 /**
  * Sorts the key words (in place: the arrays of `words` and `spare` trade places as the passes go) and returns
- * the row numbers in their new order (in one of `rowBlocks`). Stable, so rows with equal keys keep their order.
+ * the row numbers in their new order (in one of `rowBlocks`), or `carried`'s values when given. Stable, so rows
+ * with equal keys keep their order.
  */
 async function radixSortRows(
   words: Uint32Array[],
@@ -253,11 +357,13 @@ async function radixSortRows(
   rowBlocks: Int32Array[],
   keyBits: number,
   pause: () => Promise<void>,
+  carried: Int32Array | null = null,
 ): Promise<Int32Array> {
   const n = words[0].length;
   const passes = plannedPasses(words, keyBits);
   let [rows, spareRows] = rowBlocks;
-  for (let k = 0; k < n; k++) rows[k] = k;
+  if (carried) rows.set(carried);
+  else for (let k = 0; k < n; k++) rows[k] = k;
   if (passes.length === 0) return rows;
   for (const pass of passes) {
     if (words.length === 1) scatterOne(words[0], rows, spare[0], spareRows, pass);
@@ -405,17 +511,27 @@ function scatterAny(
  * Sorts each run of rows with equal keys (equal in time, user and item) on played ms, item length and weight
  * (`c`'s, through the row numbers), in place in `rows`.
  */
-function orderTies(words: Uint32Array[], rows: Int32Array, c: PlaySortColumns): void {
-  const n = rows.length;
-  const w0 = words[0];
+function orderTies(words: Uint32Array[], rows: Int32Array, c: PlayScanColumns): void {
   const compare = (a: number, b: number) =>
     c.playedMs[a] - c.playedMs[b] ||
     c.itemLengthMs[a] - c.itemLengthMs[b] ||
     compareWeights(c.weight[a], c.weight[b]);
+  forEachTie(words, (start, end) => rows.subarray(start, end).sort(compare));
+}
+
+/** Sorts each run of rows with equal keys on the values carried with them (played ms), in place. */
+function orderTieValues(words: Uint32Array[], values: Int32Array): void {
+  forEachTie(words, (start, end) => values.subarray(start, end).sort());
+}
+
+/** Calls `run` with the bounds of each run of more than one row with equal keys (sorted key words). */
+function forEachTie(words: Uint32Array[], run: (start: number, end: number) => void): void {
+  const w0 = words[0];
+  const n = w0.length;
   for (let start = 0; start < n; ) {
     let end = start + 1;
     while (end < n && w0[end] === w0[start] && sameKey(words, start, end)) end++;
-    if (end - start > 1) rows.subarray(start, end).sort(compare);
+    if (end - start > 1) run(start, end);
     start = end;
   }
 }
@@ -425,7 +541,7 @@ function sameKey(words: Uint32Array[], a: number, b: number): boolean {
   return true;
 }
 
-function isConstant(column: Float64Array): boolean {
+function isConstant(column: Float64Array | Int32Array): boolean {
   const first = column[0];
   if (Number.isNaN(first)) {
     for (let k = 1; k < column.length; k++) if (!Number.isNaN(column[k])) return false;
@@ -435,7 +551,7 @@ function isConstant(column: Float64Array): boolean {
   return true;
 }
 
-function gather(column: Float64Array, rows: Int32Array, out: Float64Array): Float64Array {
+function gather(column: Float64Array | Int32Array, rows: Int32Array, out: Float64Array): Float64Array {
   for (let k = 0; k < rows.length; k++) out[k] = column[rows[k]];
   return out;
 }
@@ -449,10 +565,13 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** Compares two rows on every key (NaN weights last, equal to each other). */
-function compareRows(c: PlaySortColumns, a: number, b: number): number {
+/**
+ * Compares two rows on every key (NaN weights last, equal to each other); `time` is the times in ms or in
+ * steps (the same order).
+ */
+function compareRows(c: PlayScanColumns, time: Float64Array | Uint32Array, a: number, b: number): number {
   return (
-    c.endTimeMs[a] - c.endTimeMs[b] ||
+    time[a] - time[b] ||
     c.userIndex[a] - c.userIndex[b] ||
     c.itemIndex[a] - c.itemIndex[b] ||
     c.playedMs[a] - c.playedMs[b] ||
@@ -468,14 +587,15 @@ function compareWeights(a: number, b: number): number {
 }
 
 /** Whether the rows are in scan order already (a store written in time order often is). */
-function isOrdered(c: PlaySortColumns): boolean {
-  for (let k = 1; k < c.endTimeMs.length; k++) if (compareRows(c, k - 1, k) > 0) return false;
+function isOrdered(c: PlayScanColumns): boolean {
+  const time = c.endTimeMs instanceof Float64Array ? c.endTimeMs : c.endTimeMs.steps;
+  for (let k = 1; k < time.length; k++) if (compareRows(c, time, k - 1, k) > 0) return false;
   return true;
 }
 
 /** Times that are not whole ms (not from a store, which keeps ms): a comparator sort of the row numbers. */
 function comparatorSorted(c: PlaySortColumns): PlaySortColumns {
-  const rows = Int32Array.from(c.endTimeMs, (_, k) => k).sort((a, b) => compareRows(c, a, b));
+  const rows = Int32Array.from(c.endTimeMs, (_, k) => k).sort((a, b) => compareRows(c, c.endTimeMs, a, b));
   const pick = <T extends Int32Array | Float64Array>(column: T): T => {
     const out = new (column.constructor as new (n: number) => T)(rows.length);
     for (let k = 0; k < rows.length; k++) out[k] = column[rows[k]];

@@ -13,6 +13,7 @@ import { StoreError } from "../event-store.js";
 import { testEventStore } from "../event-store-conformance.js";
 import { DuckDbEventStore } from "./duckdb-store.js";
 import { latestSchemaVersion, migrations } from "./migrations.js";
+import { type PlaysShape, playsShape } from "./scan-plays.js";
 
 testEventStore("duckdb in memory", () => DuckDbEventStore.open(":memory:"));
 testEventStore("duckdb file", () =>
@@ -457,8 +458,13 @@ describe("DuckDbEventStore.scanPlays", () => {
    * 400 plays with few distinct times, names and lengths (many ties, broken in turn by each later sort key),
    * `time(r)` the end time of one with r in [0, 1), scanned and compared with a slow sort of the events.
    */
-  async function scansInOrder(time: (r: number) => number, itemLengthMs: number): Promise<void> {
-    const store = await DuckDbEventStore.open(":memory:");
+  async function scansInOrder(
+    time: (r: number) => number,
+    itemLengthMs: number,
+    playedStep = 1000,
+  ): Promise<PlaysShape> {
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    const store = await DuckDbEventStore.open(path);
     try {
       let seed = 7;
       const next = () => {
@@ -472,7 +478,7 @@ describe("DuckDbEventStore.scanPlays", () => {
           user: names[Math.floor(next() * names.length)],
           item: `i-${names[Math.floor(next() * names.length)]}`,
           endTime: new Date(time(next())).toISOString(),
-          playedMs: Math.floor(next() * 3) * 1000,
+          playedMs: Math.floor(next() * 3) * playedStep,
           ...(next() < 0.5 ? { itemLengthMs } : {}),
           ...(next() < 0.3 ? { weight: Math.floor(next() * 3) } : {}),
         };
@@ -513,6 +519,13 @@ describe("DuckDbEventStore.scanPlays", () => {
     } finally {
       await store.close();
     }
+    // Which columns the scan read narrow, by the same query it chose by.
+    const instance = await DuckDBInstance.create(path);
+    try {
+      return await playsShape(await instance.connect(), "");
+    } finally {
+      instance.closeSync();
+    }
   }
 
   it("orders plays by time, then user and item name, played ms, item length and weight, as a slow sort does", async () => {
@@ -525,5 +538,30 @@ describe("DuckDbEventStore.scanPlays", () => {
     // item lengths past 2^31 ms.
     await scansInOrder((r) => Date.UTC(2004, 0, 1) + Math.floor(r * 6) * 116_683_201_000, 5e9);
     await scansInOrder((r) => Date.UTC(2021, 0, 1) + Math.floor(r * 5) * 2.1e10 + 7, 180_000);
+  });
+
+  it("reads 32-bit columns where the values fit and doubles where they do not, in the same order", async () => {
+    // Which columns the scan reads narrow (the query it chooses by), on the stores the scans above compare
+    // with a slow sort: whole minutes; seconds over 22 years with item lengths past 2^31 ms; ms over 3 years
+    // (past 2^32 steps); whole minutes from 7 ms past one; played ms past 2^31.
+    const minutes = await scansInOrder((r) => Date.UTC(2024, 0, 1) + Math.floor(r * 4) * 60_000, 180_000);
+    expect(minutes).toMatchObject({
+      timeSteps: { step: 60_000, max: 3 },
+      playedFits: true,
+      lengthsFit: true,
+    });
+    const seconds = await scansInOrder(
+      (r) => Date.UTC(2004, 0, 1) + Math.floor(r * 6) * 116_683_201_000,
+      5e9,
+    );
+    expect(seconds).toMatchObject({ timeSteps: { step: 1000, max: 583_416_005 }, lengthsFit: false });
+    const ms = await scansInOrder((r) => Date.UTC(2021, 0, 1) + Math.floor(r * 5) * (2.1e10 + 7), 180_000);
+    expect(ms).toMatchObject({ timeSteps: null, playedFits: true, lengthsFit: true });
+    const offset = await scansInOrder((r) => Date.UTC(2021, 0, 1) + Math.floor(r * 5) * 2.1e10 + 7, 180_000);
+    expect(offset).toMatchObject({
+      timeSteps: { min: Date.UTC(2021, 0, 1) + 7, step: 60_000, max: 1_400_000 },
+    });
+    const played = await scansInOrder((r) => Date.UTC(2024, 0, 1) + Math.floor(r * 4) * 1000, 180_000, 1.5e9);
+    expect(played).toMatchObject({ timeSteps: { step: 1000, max: 3 }, playedFits: false, lengthsFit: true });
   });
 });
