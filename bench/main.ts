@@ -4,6 +4,8 @@
  *   npm run bench                 # (all) includes ingest events/s of ~1M simulated plays into a fresh store
  *   npm run bench -- ingest       # a 2M-row Spotify CSV: tastebud ingest vs DuckDB's own read_csv, in one run
  *                                 # (--rows N for a quicker run; bench/ingest.ts), then the training scan
+ *   npm run bench -- ingest-rss   # peak RSS, wall and CPU of tastebud ingest of a 20M-row Spotify CSV and again
+ *                                 # (--rows N, --memory-limit, --baseline <checkout>; bench/ingest-rss.ts)
  *   npm run bench -- scan         # the training scan of that store alone vs the scan before schema 8 (--rows N)
  *   npm run bench -- scan-read    # ways of reading the scan's columns out of DuckDB on that store (--rows N)
  *   npm run bench -- http-ingest  # POST /v1/events, 10k-event batches from 4 connections: events/s accepted,
@@ -79,6 +81,7 @@ import { hostileBench } from "./hostile.js";
 import { httpIngestBench } from "./http-ingest.js";
 import { ingestBench, scanBench, scanReadBench } from "./ingest.js";
 import { ingestFormatsBench } from "./ingest-formats.js";
+import { ingestRssBench } from "./ingest-rss.js";
 import { kernelsBench } from "./kernels.js";
 import { memoryBench } from "./memory.js";
 import { nextPlayBench } from "./next-play.js";
@@ -134,6 +137,10 @@ const valued = [
   "--dim",
   "--free-start",
   "--max-validation-edges",
+  "--memory-limit",
+  "--baseline",
+  "--rounds",
+  "--jsonl-rows",
 ];
 const which = process.argv
   .slice(2)
@@ -197,6 +204,18 @@ async function main() {
     ["scan", () => scanBench({ rows: numberFlag("--rows"), log })],
     ["scan-read", () => scanReadBench({ rows: numberFlag("--rows"), log })],
     ["ingest-formats", () => ingestFormatsBench({ rows: numberFlag("--rows"), log })],
+    [
+      "ingest-rss",
+      () =>
+        ingestRssBench({
+          rows: numberFlag("--rows"),
+          memoryLimit: flag("--memory-limit"),
+          baseline: flag("--baseline"),
+          rounds: numberFlag("--rounds"),
+          jsonlRows: numberFlag("--jsonl-rows"),
+          log,
+        }),
+    ],
     [
       "http-ingest",
       () => httpIngestBench({ batches: numberFlag("--batches"), batchSize: numberFlag("--batch-size") }),

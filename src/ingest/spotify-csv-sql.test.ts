@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ingestIntoStore } from "../pipeline/ingest.js";
 import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
@@ -110,6 +110,89 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
       expect(await other).toMatchObject({ inserted: 1 });
       expect(summary).toMatchObject({ accepted: 299, duplicates: 1, rejected: 0 });
       expect(await store.countPlays()).toBe(300);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("under a memory limit below its staged rows it spills to disk and stores the same; the store's limit is put back", async () => {
+    const file = join(dir, "limit.csv");
+    const rows = [...ordinaryRows(20_000, 17), ...ODD_ROWS];
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+    /** The database's memory limit and its temporary files, on the store's read connection. */
+    const probe = async (store: DuckDbEventStore) => {
+      const reader = (store as unknown as { reader: { connection: DuckDBConnection } }).reader.connection;
+      const r = await reader.runAndReadAll(
+        "SELECT current_setting('memory_limit'), (SELECT count(*) FROM duckdb_temporary_files())::INTEGER",
+      );
+      const [limit, files] = r.getRows()[0] as [string, number];
+      return { limit, files };
+    };
+    const ingestUnder = async (name: string, memoryLimit?: string) => {
+      const path = join(dir, `${name}.duckdb`);
+      const store = await DuckDbEventStore.open(path);
+      const during: Promise<{ limit: string; files: number }>[] = [];
+      try {
+        const before = await probe(store);
+        const summary = await ingestIntoStore(store, [file], {
+          preset: "spotify",
+          rejectsPath: join(dir, `${name}.rejects.jsonl`),
+          batchSize: 5000,
+          memoryLimit,
+          // Between two batches the write connection is idle; the read connection sees the same database.
+          onProgress: (p) => {
+            if (p.phase === "storing") during.push(probe(store));
+          },
+        });
+        // Again under the same limit (the staged rows spill, every one a duplicate), for the tight limit only.
+        const again =
+          memoryLimit === "40MB"
+            ? await ingestIntoStore(store, [file], {
+                preset: "spotify",
+                rejectsPath: join(dir, `${name}.rejects-again.jsonl`),
+                memoryLimit,
+              })
+            : null;
+        return { before, during: await Promise.all(during), after: await probe(store), summary, again };
+      } finally {
+        await store.close();
+      }
+    };
+    const free = await ingestUnder("limit-none", "4GB");
+    const tight = await ingestUnder("limit-tight", "40MB");
+    expect(tight.during.length).toBeGreaterThan(1);
+    expect(tight.during.every((d) => d.limit !== tight.before.limit)).toBe(true);
+    expect(tight.during.some((d) => d.files > 0)).toBe(true);
+    expect(free.during.every((d) => d.files === 0)).toBe(true);
+    expect(tight.after.limit).toBe(tight.before.limit);
+    expect(free.after.limit).toBe(free.before.limit);
+    expect({ ...tight.summary, rejectsFile: null }).toEqual({ ...free.summary, rejectsFile: null });
+    expect(tight.again).toMatchObject({ accepted: 0, duplicates: free.summary.accepted });
+    expect(rejectsIn(join(dir, "limit-tight.rejects.jsonl"))).toEqual(
+      rejectsIn(join(dir, "limit-none.rejects.jsonl")),
+    );
+    const [a, b] = [
+      await storeContents(join(dir, "limit-tight.duckdb")),
+      await storeContents(join(dir, "limit-none.duckdb")),
+    ];
+    expect(a.plays.length).toBe(free.summary.accepted);
+    expect(a).toEqual(b);
+
+    // Under a limit too small for DuckDB's read buffers the ingest fails naming the limit, stores nothing, and
+    // the store's own limit is back.
+    const path = join(dir, "limit-too-small.duckdb");
+    const store = await DuckDbEventStore.open(path);
+    try {
+      const before = await probe(store);
+      await expect(
+        ingestIntoStore(store, [file], {
+          preset: "spotify",
+          rejectsPath: join(dir, "limit-too-small.rejects.jsonl"),
+          memoryLimit: "8MB",
+        }),
+      ).rejects.toThrow(/memory limit of 8MB/);
+      expect(await store.countPlays()).toBe(0);
+      expect((await probe(store)).limit).toBe(before.limit);
     } finally {
       await store.close();
     }

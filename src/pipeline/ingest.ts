@@ -23,6 +23,8 @@ export interface IngestRunOptions extends IngestOptions {
    * counts, at the database's speed. false reads every row in JavaScript (the benchmark's baseline).
    */
   bulk?: boolean;
+  /** The database's memory limit while the store reads a file itself (BulkIngestOptions.memoryLimit). */
+  memoryLimit?: string;
   onProgress?: (progress: IngestProgress) => void;
   /**
    * Called after each commit with the plays that batch stored (not those the store already held), before
@@ -229,6 +231,7 @@ export async function ingestIntoStore(
     const done = await store.ingestCsvInBulk(file, plan, {
       source: file,
       batchSize: bulkBatchSize,
+      memoryLimit: options.memoryLimit,
       onReject: (line, bad, raw) => {
         summary.rejected++;
         summary.rejectsFile = rejects.write({ kind: "reject", file, line, ...bad, raw: cleanRaw(raw) });

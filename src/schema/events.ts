@@ -12,6 +12,9 @@ import { z } from "zod";
  * the same play sent over HTTP and read from a file would get different times and idempotence keys.
  */
 export function eventTimeMs(time: string): number {
+  // A time ending in other than a digit (a `Z`, as most do) cannot be local: no need for the pattern.
+  const last = time.charCodeAt(time.length - 1);
+  if (!(last >= 48 && last <= 57)) return Date.parse(time);
   // A date alone (no time of day) is already read as UTC midnight.
   return Date.parse(LOCAL_DATE_TIME.test(time) ? `${time}Z` : time);
 }

@@ -84,6 +84,38 @@ describe("body limits per route", () => {
     expect(ingest.json().accepted).toBe(8000);
   });
 
+  it("takes ASCII and other UTF-8 bodies as written, and refuses bytes that are not UTF-8", async () => {
+    const app = await appWith();
+    const post = (payload: Buffer) =>
+      app.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: { ...auth, "content-type": "application/json" },
+        payload,
+      });
+    // Users ASCII and not (Latin-1 range, beyond it, astral), so the ASCII path and the decoding one both run.
+    const users = ["utf8-plain", "utf8-é", "utf8-ü€", "utf8-😀"];
+    for (const [k, user] of users.entries()) {
+      const event = { eventId: `utf8-${k}`, user, item: "i", endTime: "2024-01-01T00:00:00Z", playedMs: 1 };
+      const answer = await post(Buffer.from(JSON.stringify({ events: [event] }), "utf8"));
+      expect(answer.statusCode).toBe(202);
+      expect(answer.json().accepted).toBe(1);
+      // Found by the id as sent: stored as written, not mangled by the decoding.
+      expect(await engine.store.recentPlays(user, 10)).toHaveLength(1);
+    }
+    // 0xe9 alone is "é" in Latin-1 but not UTF-8; 0xc3 0x28 is a broken two-byte sequence.
+    for (const bad of [[0xe9], [0xc3, 0x28]]) {
+      const text = Buffer.from(
+        '{"events":[{"eventId":"x","user":"u","item":"i","endTime":"2024-01-01T00:00:00Z","playedMs":1}]}',
+      );
+      const at = text.indexOf('u"');
+      const body = Buffer.concat([text.subarray(0, at), Buffer.from(bad), text.subarray(at)]);
+      const answer = await post(body);
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().error).toBe("invalid-utf8");
+    }
+  });
+
   it("refuses a deeply nested 16 MB body and a huge string before parsing, as 400 JSON", async () => {
     const app = await appWith();
     const depth = 8_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../core/random.js";
-import { checkJsonLimits } from "./json-limits.js";
+import { checkJsonLimits, type JsonLimits } from "./json-limits.js";
 
 /** Slow reference: parse, then walk the value for its nesting and its longest string as written. */
 function reference(value: unknown): { depth: number; longest: number } {
@@ -35,7 +35,54 @@ function randomString(rng: Random): string {
   return Array.from({ length: rng.int(12) }, () => alphabet[rng.int(alphabet.length)]).join("");
 }
 
+/**
+ * The check as first written, one character at a time (a backslash in a string skips the next character):
+ * the slow, obvious reference for the one that crosses strings with indexOf.
+ */
+function charByCharCheck(text: string, limits: JsonLimits) {
+  let depth = 0;
+  let inString = false;
+  let stringStart = 0;
+  const tooLong = () => ({
+    code: "json-string-too-long",
+    message: `JSON string longer than ${limits.maxStringLength} characters (starting at character ${stringStart})`,
+  });
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') {
+        inString = false;
+        if (i - stringStart > limits.maxStringLength) return tooLong();
+      } else if (i - stringStart >= limits.maxStringLength) return tooLong();
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      stringStart = i + 1;
+    } else if (c === "[" || c === "{") {
+      if (++depth > limits.maxDepth)
+        return {
+          code: "json-too-deep",
+          message: `JSON nested deeper than ${limits.maxDepth} levels (at character ${i})`,
+        };
+    } else if (c === "]" || c === "}") depth--;
+  }
+  if (inString && text.length - stringStart > limits.maxStringLength) return tooLong();
+  return null;
+}
+
 describe("checkJsonLimits", () => {
+  it("gives the character-by-character check's answer and message on random text, JSON or not", () => {
+    const rng = new Random(19);
+    const alphabet = ['"', '"', "\\", "\\", "[", "{", "]", "}", "a", ":", ",", "1", "😀"];
+    for (let trial = 0; trial < 20_000; trial++) {
+      const text = Array.from({ length: rng.int(40) }, () => alphabet[rng.int(alphabet.length)]).join("");
+      const limits = { maxDepth: 1 + rng.int(5), maxStringLength: rng.int(8) };
+      expect(checkJsonLimits(text, limits), text).toEqual(charByCharCheck(text, limits));
+    }
+  });
+
   it("agrees with a parse-and-walk reference on random JSON", () => {
     const rng = new Random(7);
     for (let trial = 0; trial < 2000; trial++) {

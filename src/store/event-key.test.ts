@@ -79,4 +79,33 @@ describe("eventKey", () => {
     counter.reset();
     expect(counter.keyFor(play)).toBe(referenceKey(play, 0));
   });
+
+  it("gives the reference's keys, occurrences counted, whether the caller passes the end time or not", () => {
+    const rng = new Random(23);
+    const pick = <T>(xs: readonly T[]): T => xs[rng.nextUint32() % xs.length];
+    // Few distinct values, so that identical events repeat and occurrences past 0 are numbered.
+    const events: PlayEvent[] = Array.from({ length: 3000 }, () => ({
+      ...(rng.nextUint32() % 5 === 0 ? { eventId: `id-${rng.nextUint32() % 20}` } : {}),
+      user: pick(["u", "ü"]),
+      item: pick(["a", "b"]),
+      endTime: pick([
+        "2021-03-11T17:34:12.000Z",
+        "2021-03-11T18:34:12+01:00",
+        "2021-03-11T17:34",
+        "2021-03-11",
+      ]),
+      playedMs: rng.nextUint32() % 3,
+    }));
+    const withTime = new OccurrenceCounter();
+    const without = new OccurrenceCounter();
+    const seen = new Map<string, number>();
+    for (const event of events) {
+      const text = JSON.stringify({ ...event, endTime: eventTimeMs(event.endTime) });
+      const occurrence = event.eventId === undefined ? (seen.get(text) ?? 0) : 0;
+      seen.set(text, occurrence + 1);
+      const expected = referenceKey(event, occurrence);
+      expect(withTime.keyFor(event, eventTimeMs(event.endTime))).toBe(expected);
+      expect(without.keyFor(event)).toBe(expected);
+    }
+  });
 });

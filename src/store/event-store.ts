@@ -177,6 +177,8 @@ export interface KeyedPlayEvent {
   event: PlayEvent;
   /** Where the row came from (file path or "http"), kept for provenance. */
   source: string;
+  /** eventTimeMs(event.endTime), when the caller has it already (the store then need not parse it again). */
+  endMs?: number;
 }
 
 export interface SourcedRequestEvent {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { presetHelp, presetNames } from "../../ingest/index.js";
 import { catalogueItemSchema } from "../../schema/events.js";
+import { BULK_MEMORY_LIMIT, isMemorySize } from "../../store/bulk-ingest.js";
 import { besideStore } from "../../store/open-store.js";
 import { exitCodes, UsageError } from "../errors.js";
 import { addStoreOptions } from "../options.js";
@@ -27,6 +28,10 @@ export function ingestCommand(program: Command): void {
       "rows per transaction (default 20000; 500000 where the store reads the file itself)",
     )
     .option(
+      "--memory-limit <size>",
+      `the database's memory while it reads a file itself (the Spotify CSV), e.g. 512MB or 2GB; past it rows spill to <store>.tmp (default ${BULK_MEMORY_LIMIT})`,
+    )
+    .option(
       "--bus <url>",
       "NATS JetStream bus of serving replicas (nats://host:port[/STREAM]): each committed batch's new plays (or requests) are published, as the replicas publish what they accept over HTTP, so they fold them in without a retraining",
     )
@@ -48,6 +53,8 @@ export function ingestCommand(program: Command): void {
     const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
       throw new UsageError("--batch-size expects a positive whole number");
+    if (opts.memoryLimit !== undefined && !isMemorySize(opts.memoryLimit))
+      throw new UsageError(`--memory-limit expects a size such as 256MB or 2GB, got "${opts.memoryLimit}"`);
     await withEngine(opts, async (engine) => {
       const progress = new Progress(!opts.json);
       let items = 0;
@@ -84,6 +91,7 @@ export function ingestCommand(program: Command): void {
                 defaultEndTime: opts.defaultEndTime,
                 rejectsPath,
                 batchSize,
+                memoryLimit: opts.memoryLimit,
                 onProgress,
               });
       progress.stop();

@@ -49,11 +49,11 @@ export const eventsRoutes: FastifyPluginAsync<RouteContext> = async (plain, ctx)
       const rows = batchRows((request.body as unknown as { events: unknown[] }).events, "events", maxBatch);
       const counter = new OccurrenceCounter();
       const { valid, rejects } = validatePlayRows(rows);
-      const batch: KeyedPlayEvent[] = valid.map((event) => ({
-        key: counter.keyFor(event),
-        event,
-        source: "http",
-      }));
+      // The end time is parsed once, for the key and for the store's row.
+      const batch: KeyedPlayEvent[] = valid.map((event) => {
+        const endMs = eventTimeMs(event.endTime);
+        return { key: counter.keyFor(event, endMs), event, source: "http", endMs };
+      });
       // One store call, not under the store lock: the batch and its ingest run go in one transaction, and
       // the writes that arrive while the store commits go into its next commit together (group-commit.ts).
       const stored = await ctx.storedPlays.write(() =>

@@ -15,8 +15,16 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { isGzip, openBytes } from "../../ingest/files.js";
 import { fieldListSql, quotedFieldsSql, sqlString } from "../../ingest/sql-rules.js";
 import { eventTimeMs } from "../../schema/events.js";
-import type { BulkCsvPlan, BulkIngestOptions, LineVerdict } from "../bulk-ingest.js";
+import {
+  BULK_MEMORY_LIMIT,
+  type BulkCsvPlan,
+  type BulkIngestOptions,
+  type LineVerdict,
+} from "../bulk-ingest.js";
 import { eventKeyTextSql, md5NumberKeySql } from "../event-key-sql.js";
+
+/** The longest line DuckDB reads (max_line_size); a file with a longer one is read row by row. */
+export const MAX_LINE_BYTES = 2 * 1024 * 1024;
 
 /** The key parts of a judged row (bulk_judged j). */
 const jParts = { user: "j.user_id", item: "j.item_id", endMs: "j.end_ms", playedMs: "j.played_ms" };
@@ -27,13 +35,17 @@ export type OnConnection = <T>(body: (conn: DuckDBConnection) => Promise<T>) => 
 const timing = process.env.TASTEBUD_BULK_TIMING === "1";
 let last = performance.now();
 let lastCpu = process.cpuUsage();
-/** TASTEBUD_BULK_TIMING=1: each step's wall and CPU seconds (DuckDB's threads included) on stderr. */
+/**
+ * TASTEBUD_BULK_TIMING=1: each step's wall and CPU seconds (DuckDB's threads included) on stderr, with the
+ * process's resident memory after it and its peak so far.
+ */
 function step(name: string): void {
   if (!timing) return;
   const now = performance.now();
   const cpu = process.cpuUsage(lastCpu);
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
   process.stderr.write(
-    `bulk ${name}: ${((now - last) / 1000).toFixed(3)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} CPU s\n`,
+    `bulk ${name}: ${((now - last) / 1000).toFixed(3)} s, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} CPU s, RSS ${mb(process.memoryUsage.rss())} MB, peak ${mb(process.resourceUsage().maxRSS * 1024)} MB\n`,
   );
   last = now;
   lastCpu = process.cpuUsage();
@@ -107,10 +119,12 @@ export async function readBulkRows(
   const carriageReturns = hasMisreadCarriageReturn(file);
   carriageReturns.catch(() => {});
   // \x01 as the delimiter: a line holding one splits into two columns, which DuckDB rejects, which sends the
-  // file back to the row-by-row reader (below).
+  // file back to the row-by-row reader (below). So does a line longer than max_line_size (DuckDB's default,
+  // 2 MiB, named here because its read buffer is 16 times it: at 100 MB the reader asked for a 1.4 GiB buffer,
+  // which held a whole 1.2 GB file in memory).
   const read = `read_csv(${sqlString(file)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01',
     quote = '', escape = '', strict_mode = false, store_rejects = true, rejects_table = 'bulk_reject_errors',
-    rejects_scan = 'bulk_reject_scans', max_line_size = 100000000${gzip ? ", compression = 'gzip'" : ""})`;
+    rejects_scan = 'bulk_reject_scans', max_line_size = ${MAX_LINE_BYTES}${gzip ? ", compression = 'gzip'" : ""})`;
   const lines = await on((conn) =>
     withProgress(
       conn,
@@ -266,6 +280,8 @@ export async function bulkIngestCsv(
   /** How many play writes the store has run other than this path's: read between this path's steps. */
   otherPlayWrites: () => number,
 ): Promise<{ rows: number } | null> {
+  const limit = options.memoryLimit ?? BULK_MEMORY_LIMIT;
+  const restoreMemoryLimit = await on((conn) => limitMemory(conn, limit));
   try {
     const rows = await readBulkRows(on, file, plan, options);
     if (rows === null) return null;
@@ -359,8 +375,41 @@ export async function bulkIngestCsv(
     }
     if (batches.length === 0) options.onCommitted(0, 0);
     step("insert");
+    // The plays written into the store file now, under the limit: the checkpoint that would otherwise come
+    // when the store closes, after the limit is lifted, took 20 M plays' RSS from 450 MB to 2.1 GB.
+    await on((conn) => conn.run("CHECKPOINT"));
+    step("checkpoint");
     return { rows: rows };
+  } catch (err) {
+    throw overLimit(err, limit) ?? err;
   } finally {
     await dropBulkTables(on);
+    await on(restoreMemoryLimit);
   }
+}
+
+/** DuckDB's out-of-memory error as what it means here: the limit is too small for this file's ingest. */
+export function overLimit(err: unknown, limit: string): Error | null {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/Out of Memory Error/i.test(message)) return null;
+  return new Error(
+    `the bulk ingest needed more than its memory limit of ${limit} (--memory-limit; nothing of the batch in flight was stored): ${message.split("\n")[0]}`,
+    { cause: err },
+  );
+}
+
+/**
+ * Sets DuckDB's memory limit (a setting of the whole database, not of one connection) and returns what puts
+ * the store's back: RESET, since the store sets none of its own and DuckDB shows its default rounded (setting
+ * back the '18.8 GiB' it shows gave 18.6). Past the limit DuckDB writes the staged rows to its temporary
+ * folder (for a store file, `<store>.tmp` beside it, which it empties again) instead of holding them all.
+ */
+export async function limitMemory(
+  conn: DuckDBConnection,
+  limit: string,
+): Promise<(conn: DuckDBConnection) => Promise<void>> {
+  await conn.run(`SET memory_limit = ${sqlString(limit)}`);
+  return async (c) => {
+    await c.run("RESET memory_limit");
+  };
 }

@@ -166,7 +166,7 @@ describe("DuckDbEventStore", () => {
     }
   }, 60_000);
 
-  it("stores every field as given, through the staging table's data chunks and the row appender alike", async () => {
+  it("stores every field as given, through the staging table and straight into plays alike", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tb-fields-"));
     const file = join(dir, "s.duckdb");
     const rng = new Random(3);
@@ -240,6 +240,110 @@ describe("DuckDbEventStore", () => {
           e.context?.activity ?? null,
           true,
         ]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+
+  it("stores times before 1970 and past 2255 and lengths past 2^32 exactly, through both paths", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tb-times-")), "s.duckdb");
+    // In microseconds, times past 2255 (and before 1685) are no longer safe integers: written as BigInts.
+    const times = ["0001-01-01T00:00:00.001Z", "1685-06-01T12:00:00.999Z", "1969-12-31T23:59:59.999Z"];
+    times.push("1970-01-01T00:00:00.000Z", "2255-06-05T23:47:34.740Z", "2255-06-05T23:47:34.741Z");
+    times.push("2300-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z");
+    const lengths = [1, 2 ** 31 + 1, 2 ** 32 + 3, 2 ** 53 - 1];
+    const events: PlayEvent[] = times.flatMap((endTime, k) =>
+      [true, false].map((withId) => ({
+        ...(withId ? { eventId: `t-${k}` } : {}),
+        user: "u",
+        item: `i${k}-${withId}`,
+        endTime,
+        playedMs: 604_800_000 - k,
+        itemLengthMs: lengths[k % lengths.length],
+      })),
+    );
+    const store = await DuckDbEventStore.open(file);
+    const counter = new OccurrenceCounter();
+    try {
+      const keyed = events.map((event) => ({ key: counter.keyFor(event), event, source: "t" }));
+      expect(await store.appendPlays(keyed)).toEqual({ inserted: events.length, duplicates: 0 });
+    } finally {
+      await store.close();
+    }
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    try {
+      const rows = (
+        await conn.runAndReadAll("SELECT item_id, epoch_ms(end_time), played_ms, item_length_ms FROM plays")
+      ).getRows();
+      const stored = new Map(rows.map((r) => [r[0] as string, r.slice(1)]));
+      for (const e of events)
+        expect(stored.get(e.item), e.item).toEqual([
+          BigInt(Date.parse(e.endTime)),
+          BigInt(e.playedMs),
+          BigInt(e.itemLengthMs as number),
+        ]);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+
+  it("stamps ingested_at with the write's own time, new event ids and staged plays alike", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "tb-ingested-")), "s.duckdb");
+    const play = (k: number, withId: boolean): PlayEvent => ({
+      ...(withId ? { eventId: `i-${k}` } : {}),
+      user: "u",
+      item: `x${k}`,
+      endTime: new Date(Date.UTC(2024, 0, 1) + k * 1000).toISOString(),
+      playedMs: 10,
+    });
+    // Two sources in one write: the chunk's source column is then not one value for every row.
+    const keyed = (events: PlayEvent[]) => {
+      const counter = new OccurrenceCounter();
+      return events.map((event, k) => ({ key: counter.keyFor(event), event, source: `t${k}` }));
+    };
+    const store = await DuckDbEventStore.open(file);
+    const windows: Array<[number, number]> = [];
+    try {
+      // Three writes over two seconds, each with new event ids (straight into plays) and plays without.
+      for (let w = 0; w < 3; w++) {
+        if (w > 0) await new Promise((r) => setTimeout(r, 1000));
+        const before = Date.now();
+        await store.appendPlays(keyed([play(2 * w, true), play(2 * w + 1, false)]));
+        windows.push([before, Date.now()]);
+      }
+    } finally {
+      await store.close();
+    }
+    const instance = await DuckDBInstance.create(file);
+    const conn = await instance.connect();
+    try {
+      const rows =
+        // ingested_at is the session time zone's wall time: less its offset from UTC, epoch time.
+        (
+          await conn.runAndReadAll(
+            `SELECT item_id, epoch_ms(ingested_at) - (epoch_ms(current_timestamp::TIMESTAMP) - epoch_ms(current_timestamp)),
+               source
+             FROM plays ORDER BY item_id`,
+          )
+        ).getRows();
+      expect(rows.map((r) => [r[0], r[2]])).toEqual([
+        ["x0", "t0"],
+        ["x1", "t1"],
+        ["x2", "t0"],
+        ["x3", "t1"],
+        ["x4", "t0"],
+        ["x5", "t1"],
+      ]);
+      for (let w = 0; w < 3; w++) {
+        const [withId, without] = [rows[2 * w][1], rows[2 * w + 1][1]].map(Number);
+        // One transaction, one time, within the write's call.
+        expect(withId).toBe(without);
+        expect(withId).toBeGreaterThanOrEqual(windows[w][0] - 1);
+        expect(withId).toBeLessThanOrEqual(windows[w][1] + 1);
+      }
     } finally {
       conn.closeSync();
       instance.closeSync();

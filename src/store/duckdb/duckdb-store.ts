@@ -357,10 +357,22 @@ class DuckDbConnectionStore {
     return r.getColumns()[0][0] as number;
   }
 
-  private async transaction<T>(body: () => Promise<T>): Promise<T> {
-    await this.conn.run("BEGIN TRANSACTION");
+  /**
+   * `body` in one transaction. With `readStart`, body is given the transaction's start as a TIMESTAMP (epoch
+   * microseconds), what a `current_timestamp` default stores, read with the BEGIN in one round trip.
+   */
+  private async transaction<T>(
+    body: (startMicros: bigint | null) => Promise<T>,
+    readStart = false,
+  ): Promise<T> {
+    if (!readStart) await this.conn.run("BEGIN TRANSACTION");
     try {
-      const result = await body();
+      const start = readStart
+        ? ((
+            await this.conn.runAndReadAll("BEGIN TRANSACTION; SELECT epoch_us(current_timestamp::TIMESTAMP)")
+          ).getColumns()[0][0] as bigint)
+        : null;
+      const result = await body(start);
       await this.conn.run("COMMIT");
       return result;
     } catch (err) {
@@ -444,7 +456,7 @@ class DuckDbConnectionStore {
     const one = writes.length === 1 && !writes[0].options.listInserted;
     let results: AppendResult[];
     try {
-      results = await this.transaction(async () => {
+      results = await this.transaction(async (now) => {
         if (!this.codes) this.codes = await PlayCodes.read(this.conn);
         const codes = this.codes;
         for (const row of unique) {
@@ -459,13 +471,13 @@ class DuckDbConnectionStore {
         const stored = new Set<bigint>();
         let inserted = 0;
         if (direct.length > 0) {
-          await this.appendRows("plays", direct, true);
+          await this.appendRows("plays", direct, now ?? undefined);
           inserted += direct.length;
           if (!one) for (const row of direct) stored.add(row.key);
         }
         if (lookedUp.length > 0) {
           await this.conn.run("DELETE FROM plays_staging");
-          await this.appendRows("plays_staging", lookedUp, false);
+          await this.appendRows("plays_staging", lookedUp);
           for (const sql of newPlaysInsertSql(lookedUp)) {
             if (one) inserted += (await this.conn.run(sql)).rowsChanged;
             else {
@@ -488,7 +500,7 @@ class DuckDbConnectionStore {
             });
         await this.recordRuns(writes, answers);
         return answers;
-      });
+      }, direct.length > 0);
     } catch (err) {
       // Codes given in a write that did not commit are not in the store: read them again next time.
       this.codes = null;
@@ -499,14 +511,21 @@ class DuckDbConnectionStore {
   }
 
   /**
-   * The group's rows through one appender (already converted: playRow); `direct` into plays itself, whose
-   * ingested_at takes its default, with the connection's kept appender (appendTo) row by row; the staging
-   * table with an appender of its own, in data chunks (play-chunks.ts says why).
+   * The group's rows (already converted: playRow) as data chunks (play-chunks.ts says why). With
+   * `ingestedAtMicros`, straight into plays itself through the connection's kept appender (appendTo), every
+   * row ingested at the transaction's start: what plays' `current_timestamp` default gives a row that the
+   * staging table's INSERT moves in. (The row appender's appendDefault gave the time the kept appender was
+   * created, not the write's, and cost a call into DuckDB per value.) Otherwise into the staging table,
+   * with an appender of its own.
    */
-  private async appendRows(table: string, rows: readonly PlayRow[], direct: boolean): Promise<void> {
-    if (direct) {
+  private async appendRows(
+    table: string,
+    rows: readonly PlayRow[],
+    ingestedAtMicros?: bigint,
+  ): Promise<void> {
+    if (ingestedAtMicros !== undefined) {
       await this.appendTo(table, (a) => {
-        for (const row of rows) appendPlayRow(a, row);
+        for (const chunk of playChunks(rows, ingestedAtMicros)) a.appendDataChunk(chunk);
       });
       return;
     }
@@ -1151,18 +1170,18 @@ class DuckDbConnectionStore {
  * load 12). A play with an event id is its id, whatever its time: looked up among all stored plays.
  */
 function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
-  let lo: bigint | null = null;
-  let hi: bigint | null = null;
+  let lo: number | null = null;
+  let hi: number | null = null;
   let withIds = 0;
-  for (const { eventId, endMicros } of staged) {
+  for (const { eventId, endMs } of staged) {
     if (eventId !== null) {
       withIds++;
       continue;
     }
-    if (lo === null || endMicros < lo) lo = endMicros;
-    if (hi === null || endMicros > hi) hi = endMicros;
+    if (lo === null || endMs < lo) lo = endMs;
+    if (hi === null || endMs > hi) hi = endMs;
   }
-  const stamp = (micros: bigint) => `make_timestamp(${micros}::BIGINT)`;
+  const stamp = (ms: number) => `make_timestamp(${BigInt(ms) * 1000n}::BIGINT)`;
   const insert = (kind: string, antiJoin: string) =>
     `INSERT INTO plays BY NAME SELECT s.* FROM plays_staging s ${antiJoin} WHERE ${kind}`;
   const statements: string[] = [];
@@ -1210,15 +1229,15 @@ interface PlayWrite {
 }
 
 /** Converts a play for the appender; throws (a time or a duration that is not an integer) before any append. */
-function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
+function playRow({ key, event, source, endMs }: KeyedPlayEvent): PlayRow {
   return {
     key,
     eventId: event.eventId ?? null,
     user: event.user,
     item: event.item,
-    endMicros: BigInt(eventTimeMs(event.endTime)) * 1000n,
-    playedMs: BigInt(event.playedMs),
-    itemLengthMs: event.itemLengthMs === undefined ? null : BigInt(event.itemLengthMs),
+    endMs: integer(endMs ?? eventTimeMs(event.endTime)),
+    playedMs: integer(event.playedMs),
+    itemLengthMs: event.itemLengthMs === undefined ? null : integer(event.itemLengthMs),
     weight: event.weight ?? null,
     deviceType: event.context?.deviceType ?? null,
     hasScreen: event.context?.hasScreen ?? null,
@@ -1232,6 +1251,12 @@ function playRow({ key, event, source }: KeyedPlayEvent): PlayRow {
     userCode: -1,
     itemCode: -1,
   };
+}
+
+/** A number the store can write as a BIGINT or TIMESTAMP, refused as BigInt() refuses one (RangeError). */
+function integer(n: number): number {
+  if (!Number.isInteger(n)) throw new RangeError(`${n} is not an integer`);
+  return n;
 }
 
 /** New (code, id) entries of user_codes or item_codes. */
@@ -1253,34 +1278,6 @@ function discardAppender(a: Appender): void {
   } catch {
     // Closed already, or nothing left to close.
   }
-}
-
-/** One row into plays itself, in its column order; ingested_at takes its default. */
-function appendPlayRow(a: Appender, r: PlayRow): void {
-  a.appendUHugeInt(r.key);
-  appendOptionalVarchar(a, r.eventId);
-  a.appendVarchar(r.user);
-  a.appendVarchar(r.item);
-  a.appendTimestamp(new DuckDBTimestampValue(r.endMicros));
-  a.appendBigInt(r.playedMs);
-  if (r.itemLengthMs === null) a.appendNull();
-  else a.appendBigInt(r.itemLengthMs);
-  if (r.weight === null) a.appendNull();
-  else a.appendDouble(r.weight);
-  appendOptionalVarchar(a, r.deviceType);
-  if (r.hasScreen === null) a.appendNull();
-  else a.appendBoolean(r.hasScreen);
-  appendOptionalVarchar(a, r.extra);
-  appendOptionalVarchar(a, r.requestText);
-  appendOptionalVarchar(a, r.endReason);
-  a.appendVarchar(r.source);
-  a.appendDefault();
-  appendOptionalVarchar(a, r.requestId);
-  appendOptionalVarchar(a, r.deviceState);
-  appendOptionalVarchar(a, r.activity);
-  a.appendInteger(r.userCode);
-  a.appendInteger(r.itemCode);
-  a.endRow();
 }
 
 function appendOptionalVarchar(

@@ -16,9 +16,10 @@ export interface PlayRow {
   eventId: string | null;
   user: string;
   item: string;
-  endMicros: bigint;
-  playedMs: bigint;
-  itemLengthMs: bigint | null;
+  /** Integers (playRow checks them): written into the chunk without a BigInt each (setInt64). */
+  endMs: number;
+  playedMs: number;
+  itemLengthMs: number | null;
   weight: number | null;
   deviceType: string | null;
   hasScreen: boolean | null;
@@ -57,25 +58,36 @@ const STAGING_TYPES = [
   INTEGER,
 ];
 
+/** The plays table's own columns: the staging table's with ingested_at (a TIMESTAMP) after source. */
+const PLAYS_TYPES = [...STAGING_TYPES.slice(0, 14), TIMESTAMP, ...STAGING_TYPES.slice(14)];
+
 type Vector = ReturnType<typeof bindings.data_chunk_get_vector>;
 
 /**
- * Plays as DuckDB data chunks of the staging table's columns, for `appender.appendDataChunk`. The row-by-row
+ * Plays as DuckDB data chunks of the staging table's columns, for `appender.appendDataChunk`; with
+ * `ingestedAtMicros`, of the plays table's own columns, every row ingested at that time. The row-by-row
  * appender makes one call into DuckDB per value, 21 a play, and with the bindings' cost per call that was
  * the largest JavaScript cost of a 10k-event POST /v1/events (about 3.5 us of the server's main thread per
  * play, a third of it for NULLs). Here a column of numbers is one copy into its vector, NULLs are bits of one
  * validity copy, and only non-NULL strings are a call each. Written against the bindings rather than the
  * node API's vectors: those set validity bit by bit with BigInt arithmetic.
  */
-export function playChunks(rows: readonly PlayRow[]): DuckDBDataChunk[] {
+export function playChunks(rows: readonly PlayRow[], ingestedAtMicros?: bigint): DuckDBDataChunk[] {
   const size = bindings.vector_size();
   const chunks: DuckDBDataChunk[] = [];
   for (let start = 0; start < rows.length; start += size) {
     const n = Math.min(size, rows.length - start);
-    const chunk = DuckDBDataChunk.create(STAGING_TYPES, n);
-    const column = (c: number) => bindings.data_chunk_get_vector(chunk.chunk, c);
+    const chunk = DuckDBDataChunk.create(ingestedAtMicros === undefined ? STAGING_TYPES : PLAYS_TYPES, n);
+    // The staging table's columns; for plays itself, those after source move one on past ingested_at.
+    const column = (c: number) =>
+      bindings.data_chunk_get_vector(chunk.chunk, ingestedAtMicros === undefined || c < 14 ? c : c + 1);
+    if (ingestedAtMicros !== undefined)
+      copyInto(bindings.data_chunk_get_vector(chunk.chunk, 14), new BigInt64Array(n).fill(ingestedAtMicros));
     const key = new BigUint64Array(2 * n);
     const [endMicros, playedMs, itemLengthMs] = [n, n, n].map((length) => new BigInt64Array(length));
+    const [endWords, playedWords, lengthWords] = [endMicros, playedMs, itemLengthMs].map(
+      (column) => new Uint32Array(column.buffer),
+    );
     const [userCode, itemCode] = [n, n].map((length) => new Int32Array(length));
     const weight = new Float64Array(n);
     const hasScreen = new Uint8Array(n);
@@ -85,12 +97,12 @@ export function playChunks(rows: readonly PlayRow[]): DuckDBDataChunk[] {
       // UHUGEINT: the low 64 bits, then the high 64, each little-endian (as the platform's typed arrays).
       key[2 * k] = BigInt.asUintN(64, row.key);
       key[2 * k + 1] = row.key >> 64n;
-      endMicros[k] = row.endMicros;
-      playedMs[k] = row.playedMs;
+      setInt64(endMicros, endWords, k, row.endMs, 1000);
+      setInt64(playedMs, playedWords, k, row.playedMs, 1);
       userCode[k] = row.userCode;
       itemCode[k] = row.itemCode;
       if (row.itemLengthMs === null) lengthValid.clear(k);
-      else itemLengthMs[k] = row.itemLengthMs;
+      else setInt64(itemLengthMs, lengthWords, k, row.itemLengthMs, 1);
       if (row.weight === null) weightValid.clear(k);
       else weight[k] = row.weight;
       if (row.hasScreen === null) screenValid.clear(k);
@@ -118,6 +130,18 @@ export function playChunks(rows: readonly PlayRow[]): DuckDBDataChunk[] {
     chunks.push(chunk);
   }
   return chunks;
+}
+
+/**
+ * value x scale into slot k of an int64 column: as its two 32-bit words (low first, the platform's order)
+ * while the product is a safe integer, which needs no BigInt; as a BigInt past that (times past 2255).
+ */
+function setInt64(column: BigInt64Array, words: Uint32Array, k: number, value: number, scale: number): void {
+  const v = value * scale;
+  if (Number.isSafeInteger(v)) {
+    words[2 * k] = v >>> 0;
+    words[2 * k + 1] = Math.floor(v / 4294967296) >>> 0;
+  } else column[k] = BigInt(value) * BigInt(scale);
 }
 
 /** A vector's validity mask: 64-bit words, one bit a row, set when the row has a value. */
@@ -153,6 +177,10 @@ function setValidity(vector: Vector, validity: Validity | undefined): void {
   );
 }
 
+/**
+ * A column of strings: one call a non-NULL value, or, when every row has the same one (a batch's source, as
+ * a rule), one for the chunk: the vector then refers to that value as a constant.
+ */
 function strings(
   vector: Vector,
   rows: readonly PlayRow[],
@@ -160,6 +188,13 @@ function strings(
   n: number,
   of: (row: PlayRow) => string | null,
 ): void {
+  const first = of(rows[start]);
+  let same = true;
+  for (let k = 1; k < n && same; k++) same = of(rows[start + k]) === first;
+  if (same && first !== null) {
+    bindings.vector_reference_value(vector, bindings.create_varchar(first));
+    return;
+  }
   const validity = new Validity(n);
   for (let k = 0; k < n; k++) {
     const s = of(rows[start + k]);

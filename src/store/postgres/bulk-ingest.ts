@@ -27,7 +27,7 @@ import type pg from "pg";
 import copyStreams from "pg-copy-streams";
 import { sqlString } from "../../ingest/sql-rules.js";
 import { processCpuSeconds } from "../../process-cpu.js";
-import type { BulkCsvPlan, BulkIngestOptions } from "../bulk-ingest.js";
+import { BULK_MEMORY_LIMIT, type BulkCsvPlan, type BulkIngestOptions } from "../bulk-ingest.js";
 import {
   bulkBatches,
   bulkItemsSql,
@@ -149,7 +149,11 @@ export async function postgresBulkIngestCsv(
   };
   const dir = await mkdtemp(join(tmpdir(), "tastebud-pg-bulk-"));
   const fifo = join(dir, "rows.csv");
-  const instance = await DuckDBInstance.create(":memory:");
+  // The staged rows spill to this folder past the bulk path's memory limit (as on the embedded store).
+  const instance = await DuckDBInstance.create(":memory:", {
+    memory_limit: options.memoryLimit ?? BULK_MEMORY_LIMIT,
+    temp_directory: join(dir, "spill"),
+  });
   const conn = await instance.connect();
   // One caller at a time by construction (each step awaits the one before).
   const on: OnConnection = (body) => body(conn);
