@@ -7,10 +7,13 @@ import {
   cosineScorer,
   type DirectedScorer,
   degreeScorer,
+  directedNeighbourhoodScorer,
   embeddingScorer,
+  type NeighbourhoodWeights,
 } from "./scorers.js";
 import {
   type BiasStart,
+  criterionOf,
   defaultL2Values,
   type SearchResult,
   searchOnValidation,
@@ -27,6 +30,7 @@ export const directedModels = [
   "item-knn-cosine",
   "symmetric-factors",
   "blade-plus-knn",
+  "directed-knn",
 ] as const;
 export type DirectedModelName = (typeof directedModels)[number];
 
@@ -69,6 +73,11 @@ export interface DirectedModelResult {
   validation: TriedSettings[] | null;
   /** blade-plus-knn: the item-kNN weight chosen on validation, and the validation MRR of every weight tried. */
   blend: { weight: number; tried: Array<{ weight: number; mrr: number }> } | null;
+  /** directed-knn: the weights of its directed terms chosen on validation, and every pair tried. */
+  neighbourhood: {
+    weights: NeighbourhoodWeights;
+    tried: Array<NeighbourhoodWeights & ValidationScore>;
+  } | null;
   trainSeconds: number;
   report: DirectedReport;
 }
@@ -132,6 +141,7 @@ export function runDirectedExperiment(
     const started = performance.now();
     let search: SearchResult | null = null;
     let blend: DirectedModelResult["blend"] = null;
+    let neighbourhood: DirectedModelResult["neighbourhood"] = null;
     let scorer: DirectedScorer;
     const setup = embeddingSetup(model);
     if (model === "blade") {
@@ -143,6 +153,9 @@ export function runDirectedExperiment(
       search = b.search;
       blend = chooseBlendWeight(embeddingScorer(b.search.embeddings!), fit, train, validation);
       scorer = blendedScorer(embeddingScorer(b.final), cosineScorer(train), blend.weight);
+    } else if (model === "directed-knn") {
+      neighbourhood = chooseNeighbourhoodWeights(fit, train, validation);
+      scorer = directedNeighbourhoodScorer(train, neighbourhood.weights);
     } else if (setup) {
       const base = { ...options.train, ...setup, seed };
       search = chooseSettings(fit, train, validation, base, {
@@ -163,6 +176,7 @@ export function runDirectedExperiment(
       biasInit: search?.chosen.biasInit ?? null,
       validation: search?.tried ?? null,
       blend,
+      neighbourhood,
       trainSeconds,
       report,
     });
@@ -202,6 +216,37 @@ export function chooseBlendWeight(
   let best = tried[0];
   for (const t of tried) if (t.mrr > best.mrr) best = t;
   return { weight: best.weight, tried };
+}
+
+/** The weights of directed-knn's "what follows nodes like u" and reverse terms tried on validation. */
+export const neighbourhoodGrid = {
+  followers: [0, 0.03, 0.1, 0.3, 1],
+  reverse: [0, 0.3, 1, 3],
+} as const;
+
+/**
+ * directed-knn's weights with the best validation criterion (criterionOf: MRR + direction AUC, the AUC
+ * counted at 0.5 at least), scored from the fit graph on the validation cut (`known`: every training edge).
+ * Ties keep the earlier pair: smaller followers weight first, then smaller reverse weight.
+ */
+export function chooseNeighbourhoodWeights(
+  fit: DirectedGraph,
+  known: DirectedGraph,
+  validation: HeldOutEdges,
+  grid: { followers: readonly number[]; reverse: readonly number[] } = neighbourhoodGrid,
+): { weights: NeighbourhoodWeights; tried: Array<NeighbourhoodWeights & ValidationScore> } {
+  const tried: Array<NeighbourhoodWeights & ValidationScore> = [];
+  let best: { weights: NeighbourhoodWeights; criterion: number } | null = null;
+  for (const followers of grid.followers)
+    for (const reverse of grid.reverse) {
+      const weights = { followers, reverse };
+      const m = evaluateDirected(directedNeighbourhoodScorer(fit, weights), fit, known, validation).overall;
+      const score = { mrr: m.mrr, directionAuc: m.directionAuc };
+      tried.push({ ...weights, ...score });
+      const criterion = criterionOf(score);
+      if (!best || criterion > best.criterion) best = { weights, criterion };
+    }
+  return { weights: best!.weights, tried };
 }
 
 /** Shares of the ranked held-out edges u -> v by how the training edges already connect u and v. */

@@ -9,7 +9,7 @@ import {
 import { buildDirectedGraph, edgesOf, hasEdge } from "./graph.js";
 import { evaluateDirected } from "./metrics.js";
 import { embeddingScorer } from "./scorers.js";
-import { searchOnValidation, type ValidationScore, ValidationWatch } from "./search.js";
+import { criterionOf, searchOnValidation, type ValidationScore, ValidationWatch } from "./search.js";
 import { simulateFollowGraph } from "./synthetic.js";
 
 /** Feeds checks at 20, 40, ... epochs until the watch says stop; returns where it stopped and its best. */
@@ -76,6 +76,33 @@ describe("the validation rule of one run", () => {
     expect(flat.best.epochs).toBe(40);
     expect(flat.best.criterion).toBeCloseTo(0.62, 12);
     expect(() => new ValidationWatch(0)).toThrow(RangeError);
+  });
+
+  it("counts a direction AUC below chance as chance, so below 0.5 MRR alone decides", () => {
+    expect(criterionOf({ mrr: 0.02, directionAuc: 0.41 })).toBeCloseTo(0.52, 12);
+    expect(criterionOf({ mrr: 0.02, directionAuc: 0.5 })).toBeCloseTo(0.52, 12);
+    expect(criterionOf({ mrr: 0.02, directionAuc: 0.7 })).toBeCloseTo(0.72, 12);
+    expect(criterionOf({ mrr: 0.02, directionAuc: Number.NaN })).toBeCloseTo(0.52, 12);
+    // Spotify seed 1's shape: the first check has the less-wrong direction, a later one ranks five times
+    // better. The raw sum would keep the first (0.4404 against 0.4317); counted at chance, the later one wins
+    // on its MRR.
+    const belowChance = watchRun([
+      [0.0034, 0.437], // raw 0.4404, the raw sum's best
+      [0.009, 0.42],
+      [0.0177, 0.414], // raw 0.4317; the best MRR
+      [0.015, 0.41],
+      [0.014, 0.4],
+    ]);
+    expect(belowChance.best).toMatchObject({ epochs: 60, mrr: 0.0177 });
+    expect(belowChance.best.criterion).toBeCloseTo(0.5177, 12);
+    // One check above chance still earns its direction over a better-ranking one below it.
+    const mixed = watchRun([
+      [0.01, 0.56], // 0.57
+      [0.03, 0.45], // 0.53
+      [0.02, 0.4],
+      [0.02, 0.4],
+    ]);
+    expect(mixed.best.epochs).toBe(20);
   });
 });
 
