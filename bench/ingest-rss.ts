@@ -8,8 +8,8 @@
  *
  * --baseline runs the same two ingests with another checkout's CLI first in each round (R rounds, default
  * 1), so that before and after meet the same load; --memory-limit goes to this checkout's CLI only.
- * --jsonl-rows writes M plays (a bulk ingest of the M-row CSV, exported) as JSON lines and ingests that file,
- * which is read row by row in JavaScript, once per checkout.
+ * --jsonl-rows writes M plays (a bulk ingest of the M-row CSV, exported) as JSON lines and ingests that file
+ * once per checkout (through the bulk path and its memory limit since commit 55ef9b8; row by row before).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
