@@ -31,6 +31,7 @@ export const directedModels = [
   "symmetric-factors",
   "blade-plus-knn",
   "directed-knn",
+  "directed-knn-undirected",
 ] as const;
 export type DirectedModelName = (typeof directedModels)[number];
 
@@ -153,9 +154,11 @@ export function runDirectedExperiment(
       search = b.search;
       blend = chooseBlendWeight(embeddingScorer(b.search.embeddings!), fit, train, validation);
       scorer = blendedScorer(embeddingScorer(b.final), cosineScorer(train), blend.weight);
-    } else if (model === "directed-knn") {
-      neighbourhood = chooseNeighbourhoodWeights(fit, train, validation);
-      scorer = directedNeighbourhoodScorer(train, neighbourhood.weights);
+    } else if (model === "directed-knn" || model === "directed-knn-undirected") {
+      // The ablation scores on the graph with each edge both ways: what directed-knn gains from direction.
+      const view = model === "directed-knn" ? (g: DirectedGraph) => g : symmetrised;
+      neighbourhood = chooseNeighbourhoodWeights(fit, train, validation, neighbourhoodGrid, view);
+      scorer = directedNeighbourhoodScorer(view(train), neighbourhood.weights);
     } else if (setup) {
       const base = { ...options.train, ...setup, seed };
       search = chooseSettings(fit, train, validation, base, {
@@ -234,13 +237,20 @@ export function chooseNeighbourhoodWeights(
   known: DirectedGraph,
   validation: HeldOutEdges,
   grid: { followers: readonly number[]; reverse: readonly number[] } = neighbourhoodGrid,
+  /** The graph the scorer reads, made from the fit graph (the ablation's symmetrised); the ranking's is `fit`. */
+  view: (g: DirectedGraph) => DirectedGraph = (g) => g,
 ): { weights: NeighbourhoodWeights; tried: Array<NeighbourhoodWeights & ValidationScore> } {
   const tried: Array<NeighbourhoodWeights & ValidationScore> = [];
   let best: { weights: NeighbourhoodWeights; criterion: number } | null = null;
   for (const followers of grid.followers)
     for (const reverse of grid.reverse) {
       const weights = { followers, reverse };
-      const m = evaluateDirected(directedNeighbourhoodScorer(fit, weights), fit, known, validation).overall;
+      const m = evaluateDirected(
+        directedNeighbourhoodScorer(view(fit), weights),
+        fit,
+        known,
+        validation,
+      ).overall;
       const score = { mrr: m.mrr, directionAuc: m.directionAuc };
       tried.push({ ...weights, ...score });
       const criterion = criterionOf(score);
@@ -409,7 +419,7 @@ function finalOf(base: DirectedTrainOptions, search: SearchResult): DirectedTrai
   return { ...base, epochs, l2, biasInit };
 }
 
-/** The undirected version of g (both directions of every edge), for the symmetric baseline. */
+/** The undirected version of g (both directions of every edge), for the symmetric baseline and directed-knn's ablation. */
 export function symmetrised(g: DirectedGraph): DirectedGraph {
   return buildDirectedGraph(g.nodeCount, bothDirections(edgesOf(g)));
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { chooseNeighbourhoodWeights, neighbourhoodGrid, splitForEvaluation } from "./experiment.js";
+import {
+  chooseNeighbourhoodWeights,
+  neighbourhoodGrid,
+  splitForEvaluation,
+  symmetrised,
+} from "./experiment.js";
 import { buildDirectedGraph, type DirectedGraph, hasEdge } from "./graph.js";
 import { evaluateDirected } from "./metrics.js";
 import { cosineScorer, directedNeighbourhoodScorer } from "./scorers.js";
@@ -36,6 +41,12 @@ function reference(g: DirectedGraph, followers: number, reverse: number) {
     for (let w = 0; w < n; w++) if (w !== u && hasEdge(g, w, v)) follow += cos(u, w);
     return cos(u, v) + followers * follow + (hasEdge(g, v, u) ? reverse : 0);
   };
+}
+
+/** A seeded follow graph of 200 nodes and its fit / validation cut. */
+function followSplit() {
+  const sim = simulateFollowGraph({ nodes: 200, sequenceLength: 8, meanOutDegree: 3, noise: 0.05, seed: 5 });
+  return splitForEvaluation(200, sim, { seed: 3 });
 }
 
 describe("the directed neighbourhood scorer", () => {
@@ -83,14 +94,7 @@ describe("the directed neighbourhood scorer", () => {
   });
 
   it("chooses its weights on the validation cut by the search's criterion", () => {
-    const sim = simulateFollowGraph({
-      nodes: 200,
-      sequenceLength: 8,
-      meanOutDegree: 3,
-      noise: 0.05,
-      seed: 5,
-    });
-    const { fit, train, validation } = splitForEvaluation(200, sim, { seed: 3 });
+    const { fit, train, validation } = followSplit();
     const chosen = chooseNeighbourhoodWeights(fit, train, validation);
     const pairs = neighbourhoodGrid.followers.flatMap((f) => neighbourhoodGrid.reverse.map((r) => [f, r]));
     expect(chosen.tried.map((t) => [t.followers, t.reverse])).toEqual(pairs);
@@ -103,5 +107,33 @@ describe("the directed neighbourhood scorer", () => {
     expect(chosen.weights).toEqual({ followers: first.followers, reverse: first.reverse });
     // Without the followers term both directions score alike: chance.
     expect(chosen.tried[0].directionAuc).toBe(0.5);
+  });
+
+  it("has an ablation that ignores direction: the same scorer on every edge walked both ways", () => {
+    const both = symmetrised(small);
+    expect(both.edgeCount).toBe(8);
+    for (let u = 0; u < 4; u++)
+      for (let v = 0; v < 4; v++)
+        expect(hasEdge(both, u, v)).toBe(hasEdge(small, u, v) || hasEdge(small, v, u));
+    const directed = directedNeighbourhoodScorer(small, { followers: 0.5, reverse: 2 });
+    const ablation = directedNeighbourhoodScorer(both, { followers: 0.5, reverse: 2 });
+    // 3 -> 2 walked back is 2 -> 3, so 2 now "leads to" 3: cos(1, 3) + 0.5 cos(1, 2) = 1/sqrt(6) + 0.5 sqrt(3)/2.
+    expect(ablation.score(1, 3)).toBeCloseTo(1 / Math.sqrt(6) + 0.5 * (Math.sqrt(3) / 2), 12);
+    expect(directed.score(1, 3)).toBeCloseTo(1 / Math.sqrt(6), 12);
+    // 1 -> 0 is no edge, but 0 -> 1 walked back makes the reverse term pay for 0 -> 1 as well as 1 -> 0.
+    expect(ablation.score(0, 1) - directed.score(0, 1)).toBeGreaterThan(1.9);
+  });
+
+  it("chooses the ablation's weights on the validation cut, scoring on the undirected fit graph", () => {
+    const { fit, train, validation } = followSplit();
+    const chosen = chooseNeighbourhoodWeights(fit, train, validation, neighbourhoodGrid, symmetrised);
+    const both = symmetrised(fit);
+    for (const t of chosen.tried) {
+      const m = evaluateDirected(directedNeighbourhoodScorer(both, t), fit, train, validation).overall;
+      expect([t.mrr, t.directionAuc]).toEqual([m.mrr, m.directionAuc]);
+    }
+    const best = Math.max(...chosen.tried.map(criterionOf));
+    const first = chosen.tried.find((t) => criterionOf(t) === best)!;
+    expect(chosen.weights).toEqual({ followers: first.followers, reverse: first.reverse });
   });
 });
