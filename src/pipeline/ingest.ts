@@ -134,14 +134,8 @@ class RejectsFile {
 }
 
 /**
- * Reads sources and appends their plays in batches, each batch one transaction: a kill keeps every
- * committed batch and no part of the one in flight; running the same ingest again completes it, since
- * already stored events are skipped by key. Rejected rows go to the rejects file and never stop the run.
- */
-/**
  * The bulk plan for a file, when one fits it (so far: the Spotify CSV, the generic format in Parquet and JSON
- * lines); else
- * it is read row by row. Options the row-by-row reader refuses are left to it, which says why.
+ * lines); else it is read row by row. Options the row-by-row reader refuses are left to it, which says why.
  */
 async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<BulkPlan | undefined> {
   if (options.bulk === false || options.onStored) return undefined;
@@ -165,6 +159,11 @@ async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<Bul
   return undefined;
 }
 
+/**
+ * Reads sources and appends their plays in batches, each batch one transaction: a kill keeps every
+ * committed batch and no part of the one in flight; running the same ingest again completes it, since
+ * already stored events are skipped by key. Rejected rows go to the rejects file and never stop the run.
+ */
 export async function ingestIntoStore(
   store: EventStore,
   paths: string[],

@@ -15,29 +15,45 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const total = 20_001;
 const batch = 2_000;
 
-it("kill -9 mid-ingest keeps whole batches only; running it again completes it with the exact total", async () => {
-  const file = playsFile(dir, total);
-  const store = join(dir, "k.duckdb");
+/**
+ * Starts `tastebud ingest` of `total` plays in batches of `batch`, kills it (SIGKILL) on the first progress
+ * line that starts with `marker`, checks that what is stored is whole batches only and mid-ingest, then runs
+ * the same ingest again and checks that it completes with the exact total.
+ */
+async function killMidIngestThenRerun(format: "csv" | "jsonl", marker: string): Promise<void> {
+  const file = playsFile(dir, total, format);
+  const store = join(dir, `${format}.duckdb`);
   expect(total % batch).not.toBe(0);
-  const ingest = start(["ingest", file, "--store", store, "--batch-size", String(batch)]);
-  // The first progress line comes right after the first batch is committed (ingestIntoStore reports only
-  // then, and the CLI prints its first report at once): killing on it lands with at least one batch stored
-  // and most still to come. The counts below check that it did.
-  const first = await ingest.line((l) => l.startsWith("ingest (MB read): "));
+  const args = ["ingest", file, "--store", store, "--batch-size", String(batch)];
+  const ingest = start(args);
+  const first = await ingest.line((l) => l.startsWith(marker));
   await ingest.kill9();
   expect(first, ingest.stderr()).not.toBeNull();
 
   const afterKill = await storedPlays(store);
-  // Mid-ingest, and what it left is whole batches only.
+  // Mid-ingest, and what it left is whole batches only (a JSON lines file has no header line, so each of the
+  // bulk path's batches of 2,000 lines holds 2,000 plays).
   expect(afterKill).toBeGreaterThan(0);
   expect(afterKill).toBeLessThan(total);
   expect(afterKill % batch).toBe(0);
 
-  const again = await tastebudOk(["ingest", file, "--store", store, "--batch-size", String(batch)]);
+  const again = await tastebudOk(args);
   expect(again).toContain(
     `stored ${total - afterKill} new plays, ${afterKill} already in the store, 0 rejected`,
   );
   expect(await storedPlays(store)).toBe(total);
+}
+
+it("kill -9 mid-ingest keeps whole batches only; running it again completes it with the exact total", async () => {
+  // A CSV of the generic format is read row by row (JSON lines take the bulk path, below). The first progress
+  // line comes right after the first batch is committed (ingestIntoStore reports only then, and the CLI prints
+  // its first report at once): killing on it lands with at least one batch stored and most still to come.
+  await killMidIngestThenRerun("csv", "ingest (MB read): ");
+});
+
+it("kill -9 mid bulk ingest of JSON lines keeps whole batches only; running it again completes it exactly", async () => {
+  // The bulk path reads the whole file first and reports "stored" right after its first batch is committed.
+  await killMidIngestThenRerun("jsonl", "ingest (MB stored): ");
 });
 
 it("kill -9 mid-ingest of request events keeps whole batches only; running it again completes it exactly", async () => {

@@ -159,21 +159,22 @@ export async function quickTrain(store: string): Promise<string> {
 }
 
 /**
- * `total` distinct plays (of 97 users and 500 items, a minute apart) as a JSON-lines file: what a kill during
- * ingest needs is rows, not a world.
+ * `total` distinct plays (of 97 users and 500 items, a minute apart) as a file of the generic format: what a
+ * kill during ingest needs is rows, not a world. JSON lines go through the bulk path (DuckDB reads the file,
+ * then stores it in batches); a CSV of the generic format is read row by row in JavaScript.
  */
-export function playsFile(dir: string, total: number): string {
-  const lines: string[] = [];
-  for (let k = 0; k < total; k++)
-    lines.push(
-      JSON.stringify({
-        user: `u${k % 97}`,
-        item: `song-${k % 500}`,
-        endTime: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
-        playedMs: 1000 * (k % 300),
-      }),
-    );
-  const file = join(dir, "plays.jsonl");
+export function playsFile(dir: string, total: number, format: "jsonl" | "csv" = "jsonl"): string {
+  const lines: string[] = format === "csv" ? ["user,item,endTime,playedMs"] : [];
+  for (let k = 0; k < total; k++) {
+    const play = {
+      user: `u${k % 97}`,
+      item: `song-${k % 500}`,
+      endTime: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
+      playedMs: 1000 * (k % 300),
+    };
+    lines.push(format === "csv" ? Object.values(play).join(",") : JSON.stringify(play));
+  }
+  const file = join(dir, `plays.${format}`);
   writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 }
