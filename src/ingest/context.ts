@@ -1,3 +1,4 @@
+import { parseTime } from "./time.js";
 import type { IngestOptions, IngestRecord } from "./types.js";
 import type { Bad } from "./values.js";
 
@@ -16,6 +17,15 @@ export interface ReadContext {
   sideFilesRead: Set<string>;
   /** Told the bytes read of the file being read (its side files not counted), for progress by size. */
   countBytes?: (bytes: number) => void;
+}
+
+/**
+ * A fresh context for one read of `options`' sources. The default end time is normalised here; callers that
+ * must refuse a bad one check the options first (checkIngestOptions), as every ingest does.
+ */
+export function newReadContext(options: IngestOptions): ReadContext {
+  const defaultEndTime = options.defaultEndTime === undefined ? undefined : parseTime(options.defaultEndTime);
+  return { options, defaultEndTime, items: new ItemTracker(), sideFilesRead: new Set() };
 }
 
 /**

@@ -10,25 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { type IngestRunOptions, ingestIntoStore } from "../pipeline/ingest.js";
-import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
-import { rejectsIn } from "./spotify-csv-odd-rows.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { Random } from "../core/random.js";
+import type { IngestRunOptions } from "../pipeline/ingest.js";
+import { expectSameOnBothPaths as expectSameOnBoth, STORED_PLAYS_SQL } from "./bulk-conformance.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-bulk-jsonl-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** mulberry32: a small seeded generator, so that the lines are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per key: the JSON texts most lines take, and odd ones (undefined: the key left out). */
 type Pools = Record<string, { ordinary: (string | undefined)[]; odd: (string | undefined)[] }>;
@@ -151,7 +139,8 @@ const ODD_LINES = [
 ];
 
 function lines(count: number, seed: number): string[] {
-  const next = random(seed);
+  const rng = new Random(seed);
+  const next = () => rng.next();
   const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
@@ -166,55 +155,9 @@ function lines(count: number, seed: number): string[] {
   return out;
 }
 
-async function storeContents(path: string) {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    const plays = await conn.runAndReadAll(
-      `SELECT * EXCLUDE (ingested_at, user_code, item_code) REPLACE (event_key::VARCHAR AS event_key, end_time::VARCHAR AS end_time)
-       FROM plays ORDER BY event_key`,
-    );
-    return { plays: plays.getRowsJson() };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
-/** Ingests the file twice on one path; the store's contents, both summaries, the rejects and whether bulk ran. */
-async function ingestTwice(file: string, bulk: boolean, name: string, options: Partial<IngestRunOptions>) {
-  const path = join(dir, `${name}.duckdb`);
-  const rejectsPath = join(dir, `${name}.rejects.jsonl`);
-  const store = await DuckDbEventStore.open(path);
-  const spy = vi.spyOn(store, "ingestFileInBulk");
-  let first: Awaited<ReturnType<typeof ingestIntoStore>>;
-  let second: Awaited<ReturnType<typeof ingestIntoStore>>;
-  try {
-    first = await ingestIntoStore(store, [file], { ...options, rejectsPath, bulk });
-    second = await ingestIntoStore(store, [file], { ...options, rejectsPath, bulk });
-  } finally {
-    await store.close();
-  }
-  const bulkRan = await Promise.all(spy.mock.results.map((r) => r.value));
-  return {
-    first: { ...first, rejectsFile: null },
-    second: { ...second, rejectsFile: null },
-    rejects: rejectsIn(rejectsPath).map((r) => ({ ...r, file: r.file === file ? "(file)" : r.file })),
-    bulkRan,
-    ...(await storeContents(path)),
-  };
-}
-
-async function expectSameOnBothPaths(file: string, name: string, options: Partial<IngestRunOptions> = {}) {
-  const js = await ingestTwice(file, false, `${name}-js`, options);
-  const bulk = await ingestTwice(file, true, `${name}-bulk`, options);
-  expect(js.bulkRan).toEqual([]);
-  expect(bulk.plays).toEqual(js.plays);
-  expect(bulk.rejects).toEqual(js.rejects);
-  expect(bulk.first).toEqual(js.first);
-  expect(bulk.second).toEqual(js.second);
-  expect(js.second.accepted).toBe(0);
-  return { js, bulkTook: bulk.bulkRan.map((r) => r !== null) };
+/** Both paths over one file: the same stored plays, rejects and counts; whether the bulk path took it. */
+function expectSameOnBothPaths(file: string, name: string, options: Partial<IngestRunOptions> = {}) {
+  return expectSameOnBoth(file, dir, name, options, { plays: STORED_PLAYS_SQL });
 }
 
 describe("the JSON lines bulk path agrees with the JavaScript reader", () => {

@@ -19,10 +19,9 @@
  */
 import { endReasons, eventTimeMs } from "../schema/events.js";
 import type { BulkJsonLinesPlan, BulkSelect, LineVerdict } from "../store/bulk-ingest.js";
-import { ItemTracker, type ReadContext } from "./context.js";
+import { newReadContext, type ReadContext } from "./context.js";
 import { type GenericField, genericFields, jsonLineRecord, type Keys, objectKeys } from "./generic.js";
 import { jsTrimSql, sqlString, timeMsSql, timePartsSql } from "./sql-rules.js";
-import { parseTime } from "./time.js";
 import type { IngestOptions } from "./types.js";
 import { MAX_PLAYED_MS } from "./values.js";
 
@@ -50,9 +49,7 @@ export class GenericJsonLinesPlan implements BulkJsonLinesPlan {
     private readonly file: string,
     options: IngestOptions,
   ) {
-    const defaultEndTime =
-      options.defaultEndTime === undefined ? undefined : parseTime(options.defaultEndTime);
-    this.ctx = { options, defaultEndTime, items: new ItemTracker(), sideFilesRead: new Set() };
+    this.ctx = newReadContext(options);
     this.keys = objectKeys(this.ctx);
     // A key JSON paths cannot name plainly, or one every object has (Object.prototype's): row by row.
     for (const key of Object.values(this.keys)) {
@@ -70,22 +67,8 @@ export class GenericJsonLinesPlan implements BulkJsonLinesPlan {
       f_t: `CASE WHEN ${shape} THEN json_type(${line}, [${paths}]) END`,
       f_keys: `CASE WHEN ${shape} THEN json_keys(${line}) END`,
     };
-    const used: GenericField[] = [
-      "user",
-      "item",
-      "endTime",
-      "playedMs",
-      "itemLengthMs",
-      "weight",
-      "context",
-      "requestText",
-      "endReason",
-      "eventId",
-      "deviceType",
-      "requestId",
-    ];
     const derived: Record<string, string> = {};
-    for (const f of used) {
+    for (const f of genericFields) {
       const k = genericFields.indexOf(f) + 1;
       derived[`d_${f}_t`] = `f_t[${k}]`;
       derived[`d_${f}_s`] = `f_s[${k}]`;

@@ -10,24 +10,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { Random } from "../core/random.js";
 import { type IngestRunOptions, ingestIntoStore } from "../pipeline/ingest.js";
 import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
-import { rejectsIn } from "./spotify-csv-odd-rows.js";
+import { expectSameOnBothPaths as expectSameOnBoth, STORED_PLAYS_SQL } from "./bulk-conformance.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-bulk-parquet-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** mulberry32: a small seeded generator, so that the rows are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const long = (n: number) => q("x".repeat(n));
@@ -47,7 +37,8 @@ async function writeParquet(
   seed: number,
   extra: string[][] = [],
 ): Promise<void> {
-  const next = random(seed);
+  const rng = new Random(seed);
+  const next = () => rng.next();
   const pick = (list: string[]) => list[Math.floor(next() * list.length)];
   const names = Object.keys(columns);
   const lines: string[] = [];
@@ -79,63 +70,12 @@ async function writeParquet(
   }
 }
 
-async function storeContents(path: string) {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    const plays = await conn.runAndReadAll(
-      `SELECT * EXCLUDE (ingested_at, user_code, item_code) REPLACE (event_key::VARCHAR AS event_key, end_time::VARCHAR AS end_time)
-       FROM plays ORDER BY event_key`,
-    );
-    const items = await conn.runAndReadAll("SELECT count(*) FROM items");
-    return { plays: plays.getRowsJson(), items: items.getRowsJson() };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
-/** Ingests the file twice on one path; the store's contents, both summaries, the rejects and whether bulk ran. */
-async function ingestTwice(
-  file: string,
-  bulk: boolean,
-  name: string,
-  options: Partial<IngestRunOptions> = {},
-) {
-  const path = join(dir, `${name}.duckdb`);
-  const rejectsPath = join(dir, `${name}.rejects.jsonl`);
-  const store = await DuckDbEventStore.open(path);
-  const spy = vi.spyOn(store, "ingestFileInBulk");
-  let first: Awaited<ReturnType<typeof ingestIntoStore>>;
-  let second: Awaited<ReturnType<typeof ingestIntoStore>>;
-  try {
-    first = await ingestIntoStore(store, [file], { ...options, rejectsPath, bulk });
-    second = await ingestIntoStore(store, [file], { ...options, rejectsPath, bulk });
-  } finally {
-    await store.close();
-  }
-  const bulkRan = await Promise.all(spy.mock.results.map((r) => r.value));
-  return {
-    first: { ...first, rejectsFile: null },
-    second: { ...second, rejectsFile: null },
-    rejects: rejectsIn(rejectsPath).map((r) => ({ ...r, file: r.file === file ? "(file)" : r.file })),
-    bulkRan,
-    ...(await storeContents(path)),
-  };
-}
+/** What both paths must store alike: every play's stored columns, and how many items. */
+const STORED = { plays: STORED_PLAYS_SQL, items: "SELECT count(*) FROM items" };
 
 /** Both paths over one file: the same outcome; whether the bulk path took it. */
-async function expectSameOnBothPaths(file: string, name: string, options: Partial<IngestRunOptions> = {}) {
-  const js = await ingestTwice(file, false, `${name}-js`, options);
-  const bulk = await ingestTwice(file, true, `${name}-bulk`, options);
-  expect(js.bulkRan).toEqual([]);
-  expect(bulk.plays).toEqual(js.plays);
-  expect(bulk.items).toEqual(js.items);
-  expect(bulk.rejects).toEqual(js.rejects);
-  expect(bulk.first).toEqual(js.first);
-  expect(bulk.second).toEqual(js.second);
-  expect(js.second.accepted).toBe(0);
-  return { js, bulkTook: bulk.bulkRan.map((r) => r !== null) };
+function expectSameOnBothPaths(file: string, name: string, options: Partial<IngestRunOptions> = {}) {
+  return expectSameOnBoth(file, dir, name, options, STORED);
 }
 
 const users = ["'u1'", "'u2'", "'u3'"];

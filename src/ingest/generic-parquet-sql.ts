@@ -24,7 +24,7 @@ import type {
   LineVerdict,
   SourceColumn,
 } from "../store/bulk-ingest.js";
-import { ItemTracker, type ReadContext } from "./context.js";
+import { newReadContext, type ReadContext } from "./context.js";
 import {
   columnKeys,
   convert,
@@ -35,7 +35,6 @@ import {
   readParquetSql,
 } from "./generic.js";
 import { jsTrimSql, playedMsSql, sqlString, timeMsSql, timePartsSql } from "./sql-rules.js";
-import { parseTime } from "./time.js";
 import type { IngestOptions } from "./types.js";
 import { Bad, MAX_PLAYED_MS, rawJson } from "./values.js";
 
@@ -76,9 +75,7 @@ export class GenericParquetPlan implements BulkTablePlan {
     private readonly file: string,
     options: IngestOptions,
   ) {
-    const defaultEndTime =
-      options.defaultEndTime === undefined ? undefined : parseTime(options.defaultEndTime);
-    this.ctx = { options, defaultEndTime, items: new ItemTracker(), sideFilesRead: new Set() };
+    this.ctx = newReadContext(options);
   }
 
   source(options: string): string {

@@ -12,7 +12,7 @@
  *
  * The presets and their weight rules are described in `presetHelp` and in each reader's module comment.
  */
-import { type Batches, ItemTracker, type ReadContext } from "./context.js";
+import { type Batches, newReadContext, type ReadContext } from "./context.js";
 import { fileError, listSourceFiles } from "./files.js";
 import {
   checkMap,
@@ -108,12 +108,12 @@ export async function* readSourceBatches(
   paths: string[],
   options: IngestOptions = {},
 ): AsyncGenerator<IngestRecord[], void, undefined> {
-  const defaultEndTime = checkIngestOptions(options);
+  checkIngestOptions(options);
   const files = await listSourceFiles(paths, options);
   if (files.length === 0) {
     throw fileError(paths.join(", "), `no source files found for the ${options.preset ?? "tastebud"} preset`);
   }
-  const ctx: ReadContext = { options, defaultEndTime, items: new ItemTracker(), sideFilesRead: new Set() };
+  const ctx = newReadContext(options);
   const onBytesRead = options.onBytesRead;
   for (const file of files) {
     ctx.countBytes = onBytesRead ? (bytes) => onBytesRead(file, bytes) : undefined;

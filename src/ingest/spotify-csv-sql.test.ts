@@ -8,56 +8,28 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, describe, expect, it } from "vitest";
 import { ingestIntoStore } from "../pipeline/ingest.js";
 import { DuckDbEventStore } from "../store/duckdb/duckdb-store.js";
 import { eventKey } from "../store/event-key.js";
+import { ingestTwice as ingestTwiceOn, storeRows } from "./bulk-conformance.js";
 import { HEADER, ODD_ROWS, ordinaryRows, rejectsIn } from "./spotify-csv-odd-rows.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tastebud-bulk-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function storeContents(path: string) {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    const plays = await conn.runAndReadAll(
-      "SELECT event_key::VARCHAR, user_id, item_id, end_time::VARCHAR, played_ms, source FROM plays ORDER BY event_key",
-    );
-    const items = await conn.runAndReadAll(
-      "SELECT item_id, title, creators::VARCHAR, kind, attributes, tags::VARCHAR FROM items ORDER BY item_id",
-    );
-    return { plays: plays.getRowsJson(), items: items.getRowsJson() };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
+/** What both paths must store alike: the plays and their keys, and the catalogue. */
+const STORED = {
+  plays:
+    "SELECT event_key::VARCHAR, user_id, item_id, end_time::VARCHAR, played_ms, source FROM plays ORDER BY event_key",
+  items:
+    "SELECT item_id, title, creators::VARCHAR, kind, attributes, tags::VARCHAR FROM items ORDER BY item_id",
+};
 
-/** Ingests the file twice on one path; the store's contents, both summaries, the rejects and whether bulk ran. */
-async function ingestTwice(file: string, bulk: boolean, name: string) {
-  const path = join(dir, `${name}.duckdb`);
-  const rejectsPath = join(dir, `${name}.rejects.jsonl`);
-  const store = await DuckDbEventStore.open(path);
-  const spy = vi.spyOn(store, "ingestFileInBulk");
-  let first: Awaited<ReturnType<typeof ingestIntoStore>>;
-  let second: Awaited<ReturnType<typeof ingestIntoStore>>;
-  try {
-    first = await ingestIntoStore(store, [file], { preset: "spotify", rejectsPath, bulk });
-    second = await ingestIntoStore(store, [file], { preset: "spotify", rejectsPath, bulk });
-  } finally {
-    await store.close();
-  }
-  const bulkRan = await Promise.all(spy.mock.results.map((r) => r.value));
-  const rejects = rejectsIn(rejectsPath);
-  return {
-    first: { ...first, rejectsFile: null },
-    second: { ...second, rejectsFile: null },
-    rejects,
-    bulkRan,
-    ...(await storeContents(path)),
-  };
+/** Ingests the file twice on one path (bulk-conformance.ts): both summaries, rejects, stored rows. */
+function ingestTwice(file: string, bulk: boolean, name: string) {
+  return ingestTwiceOn(file, bulk, dir, name, { preset: "spotify" }, STORED);
 }
 
 describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
@@ -172,8 +144,8 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
       rejectsIn(join(dir, "limit-none.rejects.jsonl")),
     );
     const [a, b] = [
-      await storeContents(join(dir, "limit-tight.duckdb")),
-      await storeContents(join(dir, "limit-none.duckdb")),
+      await storeRows(join(dir, "limit-tight.duckdb"), STORED),
+      await storeRows(join(dir, "limit-none.duckdb"), STORED),
     ];
     expect(a.plays.length).toBe(free.summary.accepted);
     expect(a).toEqual(b);

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { finished } from "node:stream/promises";
-import { ItemTracker } from "../ingest/context.js";
+import { newReadContext } from "../ingest/context.js";
 import { cleanRaw } from "../ingest/csv.js";
 import { genericFormat } from "../ingest/generic.js";
 import { GenericJsonLinesPlan } from "../ingest/generic-jsonl-sql.js";
@@ -144,13 +144,7 @@ async function bulkPlanFor(file: string, options: IngestRunOptions): Promise<Bul
   if ((options.preset ?? "tastebud") !== "tastebud") return undefined;
   try {
     checkIngestOptions(options);
-    const ctx = {
-      options,
-      defaultEndTime: undefined,
-      items: new ItemTracker(),
-      sideFilesRead: new Set<string>(),
-    };
-    const format = await genericFormat(file, ctx);
+    const format = await genericFormat(file, newReadContext(options));
     if (format === "parquet") return new GenericParquetPlan(file, options);
     if (format === "jsonl") return new GenericJsonLinesPlan(file, options);
   } catch {
