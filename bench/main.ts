@@ -35,7 +35,8 @@
  *                                 # validation HitRate@10/MRR per pass, wall and CPU (bench/directed-minibatch.ts)
  *   npm run bench -- directed-cora  # Cora through the directed evaluation, one seed per run (--seed N --models
  *                                 # a,b --source-bias --bias-init log-degree; --graph spotify: the Spotify
- *                                 # plays-next graph; bench/directed-cora.ts)
+ *                                 # plays-next graph, --hold-out sessions to hold out whole sessions;
+ *                                 # bench/directed-cora.ts)
  *   npm run bench -- next-play    # next played item: directed model vs transition counts, symmetric factors,
  *                                 # co-occurrence, popularity on Spotify and the simulated world, per seed
  *                                 # (--seeds N --only spotify,sim --max-epochs N --models a,b; bench/next-play.ts)
@@ -281,6 +282,7 @@ async function main() {
       () =>
         directedCoraBench({
           graph: flag("--graph") as "cora" | "spotify" | undefined,
+          holdOut: flag("--hold-out") as "edges" | "sessions" | undefined,
           seed: numberFlag("--seed"),
           models: flag("--models")?.split(",") as DirectedModelName[] | undefined,
           sourceBias: args.includes("--source-bias"),

@@ -64,6 +64,7 @@ export async function playlistOrderBench(options: { seeds?: number; maxEpochs?: 
       ...trainEdges,
       userIndex: Int32Array.from(early, (k) => t.userIndex[k]),
       endTimeMs: Float64Array.from(early, (k) => t.endTimeMs[k]),
+      sessionIndex: Int32Array.from(early, (k) => t.sessionIndex[k]),
     };
     const { embeddings: train, countsFirst } = directedTrainers(
       n,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulateFollowGraph } from "../core/directed/index.js";
+import { Random } from "../core/random.js";
 import { Engine } from "../engine.js";
 import type { PlayEvent } from "../schema/events.js";
 import { buildApp } from "../server/app.js";
@@ -115,6 +116,53 @@ describe("directed service: edge files, training, what follows (HTTP too)", () =
       expect(cold!.items.every((i) => i.reasons[0].factor !== "edge")).toBe(true);
     } finally {
       await plays.close();
+    }
+  });
+});
+
+describe("directed service: evaluating the plays-next graph", () => {
+  it("holds out whole listening sessions by default on plays, single edges when asked, and refuses sessions of a file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tastebud-directed-holdout-"));
+    const random = new Random(7);
+    const events: PlayEvent[] = [];
+    const day0 = Date.parse("2026-01-01T08:00:00Z");
+    // 30 listeners, 6 days, a session a day of 6 items drawn from 40: sessions 3 hours apart, plays 3 minutes.
+    for (let user = 0; user < 30; user++)
+      for (let day = 0; day < 6; day++)
+        for (let k = 0; k < 6; k++)
+          events.push({
+            user: `u${user}`,
+            item: `i${random.int(40)}`,
+            endTime: new Date(day0 + day * 86_400_000 + user * 600_000 + (k + 1) * 180_000).toISOString(),
+            playedMs: 180_000,
+            itemLengthMs: 180_000,
+          });
+    const engine = await Engine.open({ store: ":memory:", models: join(dir, "models") });
+    try {
+      const counter = new OccurrenceCounter();
+      await engine.store.appendPlays(
+        events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
+      );
+      const models = ["degree-only", "item-knn-cosine"] as const;
+      const bySessions = await engine.directed.evaluate({ kind: "plays" }, { models });
+      const byEdges = await engine.directed.evaluate({ kind: "plays" }, { models, holdOut: "edges" });
+      expect(bySessions.graph.holdOut).toBe("sessions");
+      expect(byEdges.graph.holdOut).toBe("edges");
+      // 180 sessions of 5 transitions: 18 held out, so at most 90 test pairs (fewer where a pair was also
+      // played in a kept session); holding out a tenth of the distinct edges instead gives a tenth of them.
+      const [s, e] = [bySessions.seeds[0], byEdges.seeds[0]];
+      expect(s.testEdges).toBeGreaterThan(0);
+      expect(s.testEdges).toBeLessThanOrEqual(90);
+      expect(e.testEdges).toBe(Math.round(0.1 * e.edges));
+      expect(s.trainEdges + s.testEdges).toBeLessThanOrEqual(s.edges);
+      expect(s.results.map((r) => r.model)).toEqual([...models]);
+      writeFileSync(join(dir, "edges.csv"), "source,target\na,b\nb,c\n");
+      await expect(
+        engine.directed.evaluate({ kind: "file", path: join(dir, "edges.csv") }, { holdOut: "sessions" }),
+      ).rejects.toThrow(/no sessions to hold out/);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   buildNextCandidates,
   buildNextIndex,
   type DirectedExperimentReport,
+  type DirectedModelName,
   type DirectedTrainOptions,
   type EdgeArrays,
   type NextIndex,
@@ -72,8 +73,14 @@ export interface LoadedGraph {
   source: string;
 }
 
+/**
+ * What the evaluation holds out: single edges, or whole listening sessions (a plays-next graph only; its
+ * default, since holding out single edges of chains biases every directed score against the true direction).
+ */
+export type GraphHoldOut = "edges" | "sessions";
+
 export interface DirectedEvaluation {
-  graph: { source: string; nodes: number; edges: number };
+  graph: { source: string; nodes: number; edges: number; holdOut: GraphHoldOut };
   seeds: DirectedExperimentReport[];
 }
 
@@ -211,9 +218,17 @@ export class DirectedService {
       maxEpochs?: number;
       biases?: DirectedBiasOptions;
       tuning?: DirectedTuning;
+      holdOut?: GraphHoldOut;
+      /** The models evaluated (default every one). */
+      models?: readonly DirectedModelName[];
     } = {},
   ): Promise<DirectedEvaluation> {
     const graph = await this.loadGraph(source);
+    const holdOut = options.holdOut ?? (graph.transitions ? "sessions" : "edges");
+    if (holdOut === "sessions" && !graph.transitions)
+      throw new EdgeFileError(
+        `${graph.source}: an edge file has no sessions to hold out; hold out edges instead`,
+      );
     const seeds: DirectedExperimentReport[] = [];
     const count = options.seeds ?? 1;
     for (let i = 0; i < count; i++) {
@@ -222,14 +237,16 @@ export class DirectedService {
         runDirectedExperiment(graph.nodeIds.length, graph.edges, {
           seed,
           maxEpochs: options.maxEpochs,
+          ...(options.models ? { models: options.models } : {}),
           ...tuningOptions(options.biases, options.tuning),
+          ...(holdOut === "sessions" ? { sessionOf: graph.transitions!.sessionIndex } : {}),
           onProgress: (phase, done, total) =>
             options.onProgress?.(`seed ${seed}: ${phase}`, i * total + done, count * total),
         }),
       );
     }
     const first = seeds[0];
-    return { graph: { source: graph.source, nodes: first.nodes, edges: first.edges }, seeds };
+    return { graph: { source: graph.source, nodes: first.nodes, edges: first.edges, holdOut }, seeds };
   }
 
   /** Trains the served model on every edge and saves it as the newest version (atomically). */

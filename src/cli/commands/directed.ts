@@ -4,6 +4,7 @@ import type {
   DirectedBiasOptions,
   DirectedEvaluation,
   DirectedTuning,
+  GraphHoldOut,
   GraphSource,
 } from "../../services/directed.js";
 import { defaultMiniBatch } from "../../services/directed.js";
@@ -21,6 +22,10 @@ export function addGraphOptions(cmd: Command): Command {
       "with --graph: an edge list (source,target[,weight]; CSV or TSV) instead of the plays-next graph",
     )
     .option("--reversed", "with --edges: the file lists the target first (Cora's `cited citing`)")
+    .option(
+      "--hold-out <what>",
+      "with eval --graph: edges, or whole listening sessions (plays only; the default there)",
+    )
     .option(
       "--gap-minutes <m>",
       "with --graph on plays: B follows A when it starts within this gap (default 10)",
@@ -125,6 +130,15 @@ function graphSource(opts: { edges?: string; reversed?: boolean; gapMinutes?: nu
   return { kind: "plays", playsNext: opts.gapMinutes ? { maxGapMs: opts.gapMinutes * 60_000 } : undefined };
 }
 
+function holdOutOf(opts: { holdOut?: string; edges?: string }): GraphHoldOut | undefined {
+  if (opts.holdOut === undefined) return undefined;
+  if (opts.holdOut !== "edges" && opts.holdOut !== "sessions")
+    throw new UsageError(`--hold-out expects edges or sessions, not "${opts.holdOut}"`);
+  if (opts.holdOut === "sessions" && opts.edges)
+    throw new UsageError("--hold-out sessions needs the plays-next graph: an edge file has no sessions");
+  return opts.holdOut;
+}
+
 function maxEpochs(opts: { maxEpochs?: number }): number | undefined {
   if (opts.maxEpochs !== undefined && !(Number.isInteger(opts.maxEpochs) && opts.maxEpochs >= 10))
     throw new UsageError("--max-epochs expects a whole number of at least 10");
@@ -137,6 +151,7 @@ type GraphCommandOptions = {
   models?: string;
   edges?: string;
   reversed?: boolean;
+  holdOut?: string;
   gapMinutes?: number;
   maxEpochs?: number;
   biasInit?: string;
@@ -151,9 +166,11 @@ export async function runDirectedEvaluation(opts: GraphCommandOptions & { seeds:
   const epochs = maxEpochs(opts);
   const biases = biasOptions(opts);
   const tuning = tuningOf(opts);
+  const holdOut = holdOutOf(opts);
   await withEngine(opts, async (engine) => {
     const progress = new Progress(!opts.json);
     const report = await engine.directed.evaluate(source, {
+      holdOut,
       seeds: opts.seeds,
       maxEpochs: epochs,
       biases,
@@ -222,7 +239,7 @@ export function formatDirectedEvaluation(report: DirectedEvaluation): string {
   const { graph, seeds } = report;
   const first = seeds[0];
   const lines = [
-    `${graph.source}: ${graph.nodes} nodes, ${graph.edges} edges; ${first.testEdges} held out (${first.rankedEdges} ranked), ${seeds.length} seed(s)`,
+    `${graph.source}: ${graph.nodes} nodes, ${graph.edges} edges; ${first.testEdges} held out (${first.rankedEdges} ranked; ${graph.holdOut === "sessions" ? "the pairs of whole sessions held out" : "single edges held out"}), ${seeds.length} seed(s)`,
   ];
   const st = first.structure;
   lines.push(

@@ -149,6 +149,7 @@ describe("counts first, a prior filling in", () => {
       targets: Int32Array.from(rows, (r) => r[2]),
       endTimeMs: Float64Array.from(rows, (r) => r[3]),
       weights: new Float32Array(rows.length).fill(1),
+      sessionIndex: Int32Array.from(rows, (r) => r[0]),
     };
     for (const prior of ["blade", "popularity"] as const) {
       const model = trainCountsFirstModel(9, t, { prior, maxEpochs: 20, checkEvery: 10, l2Values: [1e-4] });

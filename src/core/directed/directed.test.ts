@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Random } from "../random.js";
 import { dot, trainDirectedEmbeddings } from "./blade.js";
-import { heldOutStructure, runDirectedExperiment } from "./experiment.js";
+import { heldOutStructure, runDirectedExperiment, splitForEvaluation } from "./experiment.js";
 import { buildDirectedGraph, type EdgeArrays, hasEdge, inDegree, outDegree } from "./graph.js";
 import { evaluateDirected, rankOf } from "./metrics.js";
 import { playsNextEdges } from "./plays-next.js";
@@ -355,5 +355,113 @@ describe("directed metrics", () => {
       lowDegreeSource: 0.75,
       popularTarget: 0.25,
     });
+  });
+});
+
+describe("holding out whole sessions", () => {
+  // Listening sessions with no direction at all: each a run of items drawn by popularity, in random order.
+  function directionlessSessions(seed: number, sessions = 2000, length = 8, items = 6000) {
+    const random = new Random(seed);
+    const cumulative = new Float64Array(items);
+    for (let i = 0, sum = 0; i < items; i++) cumulative[i] = sum += 1 / (i + 1) ** 0.8;
+    const draw = () => {
+      const x = random.next() * cumulative[items - 1];
+      let [lo, hi] = [0, items - 1];
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const sources: number[] = [];
+    const targets: number[] = [];
+    const sessionOf: number[] = [];
+    for (let s = 0; s < sessions; s++) {
+      let previous = draw();
+      for (let k = 1; k < length; k++) {
+        const next = draw();
+        if (next === previous) continue;
+        sources.push(previous);
+        targets.push(next);
+        sessionOf.push(s);
+        previous = next;
+      }
+    }
+    const e = {
+      sources: Int32Array.from(sources),
+      targets: Int32Array.from(targets),
+      weights: ones(sources.length),
+    };
+    return { items, edges: e, sessionOf: Int32Array.from(sessionOf) };
+  }
+
+  it("keeps each session whole on one side, and tests only pairs the kept sessions never played", () => {
+    const { items, edges: e, sessionOf } = directionlessSessions(3, 400, 6, 60);
+    const split = splitForEvaluation(items, e, {
+      seed: 5,
+      sessionOf,
+      maxTestEdges: 1e9,
+      maxValidationEdges: 1e9,
+    });
+    const sessions = Math.max(...sessionOf) + 1;
+    // Which side each session fell on, read back from the graphs: a session is in training iff all its
+    // transitions are training edges, and a test pair must come from a session that is not.
+    const inTrain = new Array<boolean>(sessions).fill(true);
+    for (let k = 0; k < sessionOf.length; k++)
+      if (!hasEdge(split.train, e.sources[k], e.targets[k])) inTrain[sessionOf[k]] = false;
+    const held = inTrain.filter((x) => !x).length;
+    // 10% of sessions held out; a held-out session whose every pair was also played elsewhere looks kept.
+    expect(held).toBeGreaterThan(0.07 * sessions);
+    expect(held).toBeLessThanOrEqual(Math.round(0.1 * sessions));
+    const testPairs = new Set<string>();
+    for (let k = 0; k < split.testEdges.sources.length; k++) {
+      const [u, v] = [split.testEdges.sources[k], split.testEdges.targets[k]];
+      expect(hasEdge(split.train, u, v)).toBe(false);
+      testPairs.add(`${u},${v}`);
+    }
+    // Every pair of a held-out session is either a test pair or a training edge (played in a kept session).
+    for (let k = 0; k < sessionOf.length; k++) {
+      if (inTrain[sessionOf[k]]) continue;
+      const key = `${e.sources[k]},${e.targets[k]}`;
+      expect(testPairs.has(key) || hasEdge(split.train, e.sources[k], e.targets[k])).toBe(true);
+    }
+    // The validation cut is the same one level down: its pairs are training edges missing from fit.
+    expect(split.validation.sources.length).toBeGreaterThan(0);
+    for (let k = 0; k < split.validation.sources.length; k++) {
+      const [u, v] = [split.validation.sources[k], split.validation.targets[k]];
+      expect(hasEdge(split.train, u, v) && !hasEdge(split.fit, u, v)).toBe(true);
+    }
+    expect(split.fit.edgeCount).toBeLessThan(split.train.edgeCount);
+    const again = splitForEvaluation(items, e, {
+      seed: 5,
+      sessionOf,
+      maxTestEdges: 1e9,
+      maxValidationEdges: 1e9,
+    });
+    expect(Array.from(again.testEdges.targets)).toEqual(Array.from(split.testEdges.targets));
+    expect(() => splitForEvaluation(items, e, { sessionOf: sessionOf.subarray(1) })).toThrow(
+      /one session per edge/,
+    );
+  });
+
+  it("gives a direction-blind score chance-level direction AUC, where holding out edges does not", () => {
+    // The same directionless plays evaluated both ways: holding out single edges leaves the held-out A -> B's
+    // neighbours X -> A and B -> Y in training, so the in-degree score favours B -> A below chance.
+    const aucs = { edges: [] as number[], sessions: [] as number[] };
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { items, edges: e, sessionOf } = directionlessSessions(seed);
+      for (const holdOut of ["edges", "sessions"] as const) {
+        const report = runDirectedExperiment(items, e, {
+          seed,
+          models: ["degree-only"],
+          ...(holdOut === "sessions" ? { sessionOf } : {}),
+        });
+        aucs[holdOut].push(report.results[0].report.overall.directionAuc);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(aucs.edges)).toBeLessThan(0.47);
+    expect(Math.abs(mean(aucs.sessions) - 0.5)).toBeLessThan(0.02);
   });
 });

@@ -53,6 +53,16 @@ export interface DirectedExperimentOptions {
   checkEvery?: number;
   /** A run stops after this many checks in a row with neither validation MRR nor MRR + AUC gaining (default 3). */
   patience?: number;
+  /**
+   * The session of each entry of the edge list (a plays-next graph's transitions, `sessionIndex`): when
+   * given, the test and then the validation hold out whole sessions (the shares count sessions), and the
+   * held-out edges are the pairs those sessions played that the kept sessions never did. Holding out single
+   * edges of a graph built from chains biases direction: the held-out A -> B loses its own count while the
+   * same session's X -> A and B -> Y stay, so A looks like a target and B like a source, and every directed
+   * score leans towards B -> A (on the shared Spotify plays the in-degree score's direction AUC is 0.41 with
+   * edges held out, 0.44 with each session's order shuffled, 0.50 with sessions held out).
+   */
+  sessionOf?: Int32Array;
   /** Held-out edges ranked at most (sampled, seeded), to bound the cost on large graphs. */
   maxTestEdges?: number;
   maxValidationEdges?: number;
@@ -339,9 +349,10 @@ export function splitForEvaluation(
   edges: EdgeArrays,
   options: Pick<
     DirectedExperimentOptions,
-    "seed" | "testShare" | "validationShare" | "maxTestEdges" | "maxValidationEdges"
+    "seed" | "testShare" | "validationShare" | "maxTestEdges" | "maxValidationEdges" | "sessionOf"
   > = {},
 ): EvaluationSplit {
+  if (options.sessionOf) return splitBySessions(nodeCount, edges, options.sessionOf, options);
   const random = new Random(options.seed ?? 1);
   const full = buildDirectedGraph(nodeCount, edges);
   const { kept: trainEdges, held: testEdges } = splitEdges(edgesOf(full), options.testShare ?? 0.1, random);
@@ -355,6 +366,91 @@ export function splitForEvaluation(
   const ranked = subsample(testEdges, options.maxTestEdges ?? 3000, random);
   const validation = subsample(validationEdges, options.maxValidationEdges ?? 1000, random);
   return { full, train, testEdges, ranked, fit, validation };
+}
+
+/**
+ * splitForEvaluation holding out whole sessions: a share of the sessions for the test, then a share of the
+ * rest for validation. The training graph is every kept session's transitions; the test edges are the pairs
+ * of the held-out sessions that no kept session played (so, as with held-out edges, each ranked target is a
+ * pair the models never saw), and the same one level down for the validation cut.
+ */
+function splitBySessions(
+  nodeCount: number,
+  edges: EdgeArrays,
+  sessionOf: Int32Array,
+  options: Pick<
+    DirectedExperimentOptions,
+    "seed" | "testShare" | "validationShare" | "maxTestEdges" | "maxValidationEdges"
+  >,
+): EvaluationSplit {
+  const m = edges.sources.length;
+  if (sessionOf.length !== m)
+    throw new RangeError(
+      `sessionOf has ${sessionOf.length} entries for ${m} edges: one session per edge entry`,
+    );
+  const random = new Random(options.seed ?? 1);
+  let sessions = 0;
+  for (let k = 0; k < m; k++) {
+    if (!(sessionOf[k] >= 0))
+      throw new RangeError(`sessionOf[${k}] is ${sessionOf[k]}: sessions number from 0`);
+    sessions = Math.max(sessions, sessionOf[k] + 1);
+  }
+  // 0 kept for training and validation's fit, 1 test, 2 validation.
+  const role = new Uint8Array(sessions);
+  const order = shuffled(sessions, random);
+  const testCount = Math.round((options.testShare ?? 0.1) * sessions);
+  for (let i = 0; i < testCount; i++) role[order[i]] = 1;
+  const validationCount = Math.round((options.validationShare ?? 0.1) * (sessions - testCount));
+  for (let i = testCount; i < testCount + validationCount; i++) role[order[i]] = 2;
+  const entries = (keep: (r: number) => boolean): EdgeArrays => {
+    const idx: number[] = [];
+    for (let k = 0; k < m; k++) if (keep(role[sessionOf[k]])) idx.push(k);
+    return pickEdges(edges, idx);
+  };
+  const full = buildDirectedGraph(nodeCount, edges);
+  const train = buildDirectedGraph(
+    nodeCount,
+    entries((r) => r !== 1),
+  );
+  const fit = buildDirectedGraph(
+    nodeCount,
+    entries((r) => r === 0),
+  );
+  const testEdges = pairsNotIn(
+    buildDirectedGraph(
+      nodeCount,
+      entries((r) => r === 1),
+    ),
+    train,
+  );
+  const validationEdges = pairsNotIn(
+    buildDirectedGraph(
+      nodeCount,
+      entries((r) => r === 2),
+    ),
+    fit,
+  );
+  const ranked = subsample(testEdges, options.maxTestEdges ?? 3000, random);
+  const validation = subsample(validationEdges, options.maxValidationEdges ?? 1000, random);
+  return { full, train, testEdges, ranked, fit, validation };
+}
+
+/** The edges of g that are not edges of known. */
+function pairsNotIn(g: DirectedGraph, known: DirectedGraph): EdgeArrays {
+  const all = edgesOf(g);
+  const idx: number[] = [];
+  for (let k = 0; k < all.sources.length; k++)
+    if (!hasEdge(known, all.sources[k], all.targets[k])) idx.push(k);
+  return pickEdges(all, idx);
+}
+
+/** The entries idx of an edge list, in that order. */
+function pickEdges(edges: EdgeArrays, idx: ArrayLike<number>): EdgeArrays {
+  return {
+    sources: Int32Array.from(idx, (k) => edges.sources[k]),
+    targets: Int32Array.from(idx, (k) => edges.targets[k]),
+    weights: Float32Array.from(idx, (k) => edges.weights[k]),
+  };
 }
 
 function embeddingSetup(model: DirectedModelName): Partial<DirectedTrainOptions> | null {
@@ -452,12 +548,10 @@ export function splitEdges(
   const m = edges.sources.length;
   const order = shuffled(m, random);
   const heldCount = Math.round(share * m);
-  const pick = (idx: Int32Array): EdgeArrays => ({
-    sources: Int32Array.from(idx, (k) => edges.sources[k]),
-    targets: Int32Array.from(idx, (k) => edges.targets[k]),
-    weights: Float32Array.from(idx, (k) => edges.weights[k]),
-  });
-  return { held: pick(order.subarray(0, heldCount)), kept: pick(order.subarray(heldCount)) };
+  return {
+    held: pickEdges(edges, order.subarray(0, heldCount)),
+    kept: pickEdges(edges, order.subarray(heldCount)),
+  };
 }
 
 function subsample(edges: HeldOutEdges, max: number, random: Random): HeldOutEdges {

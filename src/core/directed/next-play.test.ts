@@ -18,6 +18,7 @@ function transitions(rows: Array<[user: number, from: number, to: number, time: 
     targets: Int32Array.from(rows, (r) => r[2]),
     endTimeMs: Float64Array.from(rows, (r) => r[3]),
     weights: new Float32Array(rows.length).fill(1),
+    sessionIndex: Int32Array.from(rows, (r) => r[0]),
   };
 }
 

@@ -36,6 +36,12 @@ export function playsNextEdges(plays: PlaySequenceColumns, options: PlaysNextOpt
 export interface PlayTransitions extends EdgeArrays {
   userIndex: Int32Array;
   endTimeMs: Float64Array;
+  /**
+   * The listening session each transition belongs to, numbered from 0 in (user, time) order: a session ends
+   * where the listener changes or a gap longer than maxGapMs opens. An evaluation that holds out whole
+   * sessions keeps a held-out transition's neighbours in the chain out of training with it.
+   */
+  sessionIndex: Int32Array;
 }
 
 /** playsNextEdges with who made each transition and when (the follow-up play's end), in the same order. */
@@ -54,6 +60,8 @@ export function playsNextTransitions(
   const targets: number[] = [];
   const weights: number[] = [];
   const rows: number[] = [];
+  const sessions: number[] = [];
+  let session = -1;
   let lastUser = -1;
   let anchor = -1; // last non-skipped play of this user, the candidate A
   let lastEnd = Number.NEGATIVE_INFINITY; // end of the user's latest play of any kind
@@ -66,7 +74,10 @@ export function playsNextTransitions(
     }
     const start = plays.endTimeMs[k] - plays.playedMs[k];
     // A gap anywhere in the chain ends the session: the skips in between must themselves follow closely.
-    if (start - lastEnd > maxGap) anchor = -1;
+    if (start - lastEnd > maxGap) {
+      anchor = -1;
+      session++;
+    }
     lastEnd = plays.endTimeMs[k];
     if (plays.playedMs[k] < skip) continue;
     if (anchor >= 0 && plays.itemIndex[anchor] !== plays.itemIndex[k]) {
@@ -75,6 +86,7 @@ export function playsNextTransitions(
       targets.push(plays.itemIndex[k]);
       weights.push(Math.min(1, plays.playedMs[k] / (length > 0 ? length : full)));
       rows.push(k);
+      sessions.push(session);
     }
     anchor = k;
   }
@@ -84,5 +96,18 @@ export function playsNextTransitions(
     weights: Float32Array.from(weights),
     userIndex: Int32Array.from(rows, (k) => plays.userIndex[k]),
     endTimeMs: Float64Array.from(rows, (k) => plays.endTimeMs[k]),
+    // Renumbered densely: sessions without a transition (a lone play, skips only) take no number.
+    sessionIndex: denseRanks(sessions),
   };
+}
+
+/** Non-decreasing integers renumbered 0, 1, 2, ... keeping equal ones equal. */
+function denseRanks(sorted: number[]): Int32Array {
+  const out = new Int32Array(sorted.length);
+  let rank = -1;
+  for (let k = 0; k < sorted.length; k++) {
+    if (k === 0 || sorted[k] !== sorted[k - 1]) rank++;
+    out[k] = rank;
+  }
+  return out;
 }
