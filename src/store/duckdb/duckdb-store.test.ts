@@ -472,20 +472,26 @@ describe("DuckDbEventStore", () => {
   });
 
   it("answers a read while a long write is in flight, from the last committed state", async () => {
-    const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"));
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    const counter = new OccurrenceCounter();
+    // Play n ends n seconds before 2024: the long write's plays end before the first ten.
+    const keyed = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => {
+        const event = {
+          user: `u${(from + k) % 997}`,
+          item: `i${(from + k) % 1009}`,
+          endTime: new Date(Date.UTC(2024, 0, 1) - (from + k) * 1000).toISOString(),
+          playedMs: 30_000,
+        };
+        return { key: counter.keyFor(event), event, source: "t" };
+      });
+    // The first ten, then the store reopened: its key filter's horizon is the newest of them, so the long
+    // write's plays (all earlier) take the staging table and the anti-join, as plays sent late do.
+    const first = await DuckDbEventStore.open(path);
+    await first.appendPlays(keyed(0, 10));
+    await first.close();
+    const store = await DuckDbEventStore.open(path);
     try {
-      const counter = new OccurrenceCounter();
-      const keyed = (from: number, n: number) =>
-        Array.from({ length: n }, (_, k) => {
-          const event = {
-            user: `u${(from + k) % 997}`,
-            item: `i${(from + k) % 1009}`,
-            endTime: new Date(Date.UTC(2024, 0, 1) + (from + k) * 1000).toISOString(),
-            playedMs: 30_000,
-          };
-          return { key: counter.keyFor(event), event, source: "t" };
-        });
-      await store.appendPlays(keyed(0, 10));
       // A batch that takes the write connection for a long while (staging, then one transaction).
       const order: string[] = [];
       const write = store.appendPlays(keyed(10, 60_000)).then((r) => {
