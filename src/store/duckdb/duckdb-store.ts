@@ -233,9 +233,9 @@ class DuckDbConnectionStore {
   private statements: DuckDBPreparedStatement[] = [];
   /**
    * The keys a new row may find stored (event-key-filter.ts): of every play with an event id, and of every
-   * play without one that ended after `afterUs` (the newest stored end time when it was built; null for an
-   * empty store: every play). Kept up to date by appendPlays; null until first needed, and again after plays
-   * are written any other way (forgetWrittenPlays).
+   * play without one that ended after the newest stored play when it was built (every play, for an empty
+   * store). Kept up to date by appendPlays; null until first needed, and again after plays are written any
+   * other way (forgetWrittenPlays).
    */
   private storedKeys: StoredKeys | null = null;
   /** The users' and items' codes (play-codes.ts), read on first use; null again after a failed write. */
@@ -422,14 +422,11 @@ class DuckDbConnectionStore {
       const [low, high] = chunk.getColumns() as number[][];
       for (let r = 0; r < chunk.rowCount; r++) filter.addWords(low[r], high[r]);
     }
-    this.storedKeys = {
-      filter,
-      afterUs,
-      // A play without an event id has its end time in its key and is only ever matched on it (the anti-join
-      // of newPlaysInsertSql): one that ended after the horizon can only repeat a play that did too. In
-      // microseconds, the stored precision, as exact numbers (epoch microseconds stay below 2^53).
-      covers: (row) => row.eventId !== null || afterUs === null || row.endMs * 1000 > Number(afterUs),
-    };
+    // A play without an event id has its end time in its key and is only ever matched on it (the anti-join
+    // of newPlaysInsertSql): one that ended after the horizon can only repeat a play that did too. Compared
+    // in microseconds, the stored precision, as exact numbers (epoch microseconds stay below 2^53).
+    const horizon = afterUs === null ? Number.NEGATIVE_INFINITY : Number(afterUs);
+    this.storedKeys = { filter, covers: (row) => row.eventId !== null || row.endMs * 1000 > horizon };
     return this.storedKeys;
   }
 
@@ -443,7 +440,8 @@ class DuckDbConnectionStore {
    * (keys that may be stored, older plays without an event id) through the staging table and an anti-join
    * on the key. Plays keyed by their fields took the anti-join always until 8 Dec 2026: a staging append,
    * its DELETE and the INSERT took 1.0 s a group of 10-30k plays against 0.17 s for the direct append
-   * (the writes' own steps timed in a bench/http-ingest.ts run at load 10), and bounded the rate over HTTP. The batches' ingest runs are recorded in the same transaction. So a group of
+   * (the writes' own steps timed in a bench/http-ingest.ts run at load 10), and bounded the rate over
+   * HTTP. The batches' ingest runs are recorded in the same transaction. So a group of
    * new plays is BEGIN, the plays and the runs through the connection's kept appenders, and COMMIT (two
    * round trips to DuckDB's thread: appendTo says why that matters): before, each one-play write was
    * two autocommits on the staging table, a transaction with an INSERT ... SELECT, and a second commit for
@@ -1218,7 +1216,6 @@ function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
 /** The key filter with what it covers (DuckDbConnectionStore.storedKeys). */
 interface StoredKeys {
   filter: EventKeyFilter;
-  afterUs: bigint | null;
   /** Whether the filter holds every stored key this row could repeat. */
   covers: (row: PlayRow) => boolean;
 }
