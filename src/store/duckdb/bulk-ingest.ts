@@ -181,7 +181,7 @@ export function checkedRowsSql(s: BulkSelect, from: string, inner: string[], out
  * Appended to the staging statements' SELECT, a condition always true that DuckDB plans as a semi join (whose
  * output has no order to keep): the CREATE TABLE AS then appends in any order (CREATE_TABLE_AS) rather than in
  * the source's (BATCH_CREATE_TABLE_AS), which buffers out-of-order batches outside its buffer pool: 20 M rows
- * of the Spotify CSV took RSS from 462 to 538 MB there under a 256MB limit, and not at all this way. Every reader of
+ * of the Spotify CSV took RSS from 462 to 538 MiB there under a 256MB limit, and not at all this way. Every reader of
  * bulk_rows orders by line_no. SET preserve_insertion_order = false would do the same, but it is a setting of
  * the whole database: a scan on another connection (scan-plays.ts reads in stored order) would lose its order.
  * bulk-ingest.test.ts checks the plan.
