@@ -87,23 +87,23 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
     }
   });
 
-  it("under a memory limit below its staged rows it spills to disk and stores the same; the store's limit is put back", async () => {
+  it("under a memory limit below its staged rows it spills to disk and stores the same; the store's limit and threads are put back", async () => {
     const file = join(dir, "limit.csv");
     const rows = [...ordinaryRows(20_000, 17), ...ODD_ROWS];
     writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
-    /** The database's memory limit and its temporary files, on the store's read connection. */
+    /** The database's memory limit, threads and temporary files, on the store's read connection. */
     const probe = async (store: DuckDbEventStore) => {
       const reader = (store as unknown as { reader: { connection: DuckDBConnection } }).reader.connection;
       const r = await reader.runAndReadAll(
-        "SELECT current_setting('memory_limit'), (SELECT count(*) FROM duckdb_temporary_files())::INTEGER",
+        "SELECT current_setting('memory_limit'), (SELECT count(*) FROM duckdb_temporary_files())::INTEGER, current_setting('threads')::INTEGER",
       );
-      const [limit, files] = r.getRows()[0] as [string, number];
-      return { limit, files };
+      const [limit, files, threads] = r.getRows()[0] as [string, number, number];
+      return { limit, files, threads };
     };
     const ingestUnder = async (name: string, memoryLimit?: string) => {
       const path = join(dir, `${name}.duckdb`);
       const store = await DuckDbEventStore.open(path);
-      const during: Promise<{ limit: string; files: number }>[] = [];
+      const during: Promise<{ limit: string; files: number; threads: number }>[] = [];
       try {
         const before = await probe(store);
         const summary = await ingestIntoStore(store, [file], {
@@ -138,6 +138,10 @@ describe("the Spotify CSV bulk path agrees with the JavaScript reader", () => {
     expect(free.during.every((d) => d.files === 0)).toBe(true);
     expect(tight.after.limit).toBe(tight.before.limit);
     expect(free.after.limit).toBe(free.before.limit);
+    // A first ingest (no user known to the store) inserts on one thread, and the store's threads come back.
+    expect(free.during.every((d) => d.threads === 1)).toBe(true);
+    expect(free.after.threads).toBe(free.before.threads);
+    expect(tight.after.threads).toBe(tight.before.threads);
     expect({ ...tight.summary, rejectsFile: null }).toEqual({ ...free.summary, rejectsFile: null });
     expect(tight.again).toMatchObject({ accepted: 0, duplicates: free.summary.accepted });
     expect(rejectsIn(join(dir, "limit-tight.rejects.jsonl"))).toEqual(
