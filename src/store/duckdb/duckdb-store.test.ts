@@ -20,6 +20,22 @@ testEventStore("duckdb file", () =>
   DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb")),
 );
 
+/**
+ * Opens a file store holding one play that ended at `endTime` (reopened, so the store's key filter is built
+ * with that play as the newest): plays without an event id that end later then go straight into plays, those
+ * that end at or before it through the staging table.
+ */
+async function storeWithNewestPlay(file: string, endTime: string): Promise<DuckDbEventStore> {
+  const first = await DuckDbEventStore.open(file);
+  try {
+    const event: PlayEvent = { user: "anchor", item: "anchor", endTime, playedMs: 1 };
+    await first.appendPlays([{ key: new OccurrenceCounter().keyFor(event), event, source: "anchor" }]);
+  } finally {
+    await first.close();
+  }
+  return DuckDbEventStore.open(file);
+}
+
 describe("DuckDbEventStore", () => {
   it("migrates a new file to the latest schema and reopens it", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
@@ -198,11 +214,12 @@ describe("DuckDbEventStore", () => {
         for (const [k, v] of Object.entries(e.context))
           if (v === undefined) delete (e.context as Record<string, unknown>)[k];
     }
-    const store = await DuckDbEventStore.open(file);
+    // New event ids go straight into plays; plays without one through the staging table up to the stored
+    // play's time, straight in after it.
+    const store = await storeWithNewestPlay(file, events[2500].endTime);
     const counter = new OccurrenceCounter();
     const keyed = events.map((event) => ({ key: counter.keyFor(event), event, source: "src" }));
     try {
-      // Plays without an event id go through the staging table, new event ids straight into plays.
       expect(await store.appendPlays(keyed)).toEqual({ inserted: 5000, duplicates: 0 });
     } finally {
       await store.close();
@@ -215,7 +232,8 @@ describe("DuckDbEventStore", () => {
           `SELECT event_key, event_id, p.user_id, p.item_id, epoch_ms(end_time), played_ms, item_length_ms, weight,
              device_type, has_screen, context_extra, request_text, end_reason, source, request_id, device_state,
              activity, u.user_id = p.user_id AND i.item_id = p.item_id
-           FROM plays p JOIN user_codes u USING (user_code) JOIN item_codes i USING (item_code)`,
+           FROM plays p JOIN user_codes u USING (user_code) JOIN item_codes i USING (item_code)
+           WHERE source = 'src'`,
         )
       ).getRows();
       const stored = new Map(rows.map((r) => [r[0] as bigint, r.slice(1)]));
@@ -263,7 +281,8 @@ describe("DuckDbEventStore", () => {
         itemLengthMs: lengths[k % lengths.length],
       })),
     );
-    const store = await DuckDbEventStore.open(file);
+    // Plays without an event id up to 1970 through the staging table, later ones straight into plays.
+    const store = await storeWithNewestPlay(file, "1970-01-01T00:00:00.000Z");
     const counter = new OccurrenceCounter();
     try {
       const keyed = events.map((event) => ({ key: counter.keyFor(event), event, source: "t" }));
@@ -304,7 +323,8 @@ describe("DuckDbEventStore", () => {
       const counter = new OccurrenceCounter();
       return events.map((event, k) => ({ key: counter.keyFor(event), event, source: `t${k}` }));
     };
-    const store = await DuckDbEventStore.open(file);
+    // The plays without an event id end before the stored one: through the staging table.
+    const store = await storeWithNewestPlay(file, "2100-01-01T00:00:00.000Z");
     const windows: Array<[number, number]> = [];
     try {
       // Three writes over two seconds, each with new event ids (straight into plays) and plays without.
@@ -326,7 +346,7 @@ describe("DuckDbEventStore", () => {
           await conn.runAndReadAll(
             `SELECT item_id, epoch_ms(ingested_at) - (epoch_ms(current_timestamp::TIMESTAMP) - epoch_ms(current_timestamp)),
                source
-             FROM plays ORDER BY item_id`,
+             FROM plays WHERE source <> 'anchor' ORDER BY item_id`,
           )
         ).getRows();
       expect(rows.map((r) => [r[0], r[2]])).toEqual([
@@ -452,20 +472,26 @@ describe("DuckDbEventStore", () => {
   });
 
   it("answers a read while a long write is in flight, from the last committed state", async () => {
-    const store = await DuckDbEventStore.open(join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb"));
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    const counter = new OccurrenceCounter();
+    // Play n ends n seconds before 2024: the long write's plays end before the first ten.
+    const keyed = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => {
+        const event = {
+          user: `u${(from + k) % 997}`,
+          item: `i${(from + k) % 1009}`,
+          endTime: new Date(Date.UTC(2024, 0, 1) - (from + k) * 1000).toISOString(),
+          playedMs: 30_000,
+        };
+        return { key: counter.keyFor(event), event, source: "t" };
+      });
+    // The first ten, then the store reopened: its key filter's horizon is the newest of them, so the long
+    // write's plays (all earlier) take the staging table and the anti-join, as plays sent late do.
+    const first = await DuckDbEventStore.open(path);
+    await first.appendPlays(keyed(0, 10));
+    await first.close();
+    const store = await DuckDbEventStore.open(path);
     try {
-      const counter = new OccurrenceCounter();
-      const keyed = (from: number, n: number) =>
-        Array.from({ length: n }, (_, k) => {
-          const event = {
-            user: `u${(from + k) % 997}`,
-            item: `i${(from + k) % 1009}`,
-            endTime: new Date(Date.UTC(2024, 0, 1) + (from + k) * 1000).toISOString(),
-            playedMs: 30_000,
-          };
-          return { key: counter.keyFor(event), event, source: "t" };
-        });
-      await store.appendPlays(keyed(0, 10));
       // A batch that takes the write connection for a long while (staging, then one transaction).
       const order: string[] = [];
       const write = store.appendPlays(keyed(10, 60_000)).then((r) => {
@@ -551,6 +577,40 @@ describe("DuckDbEventStore", () => {
         duplicates: 1_500,
       });
       expect(await store.countPlays()).toBe(151_500);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a play keyed by its fields a duplicate on either side of the filter's horizon, as it grew, after a reopen", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "tb-")), "s.duckdb");
+    // Play n ends n seconds into 2024: the fields, and so the key, depend on n alone.
+    const played = (n: number) => {
+      const event = {
+        user: `u${n % 101}`,
+        item: `i${n % 103}`,
+        endTime: new Date(Date.UTC(2024, 0, 1) + n * 1000).toISOString(),
+        playedMs: 30_000,
+      };
+      return { key: new OccurrenceCounter().keyFor(event), event, source: "t" };
+    };
+    const plays = (from: number, n: number) => Array.from({ length: n }, (_, k) => played(from + k));
+    let store = await DuckDbEventStore.open(path);
+    try {
+      // An empty store: every play is in the filter. More than its first room (100,000), so the next write
+      // builds a larger one from the store, with play 149,999 the newest.
+      expect(await store.appendPlays(plays(0, 150_000))).toEqual({ inserted: 150_000, duplicates: 0 });
+      // Stored plays sent again from before the horizon and at it (the look-up), mixed with new ones after it.
+      const mixed = [...plays(0, 1_000), ...plays(149_000, 1_000), ...plays(150_000, 1_000)];
+      expect(await store.appendPlays(mixed)).toEqual({ inserted: 1_000, duplicates: 2_000 });
+      // Plays after the horizon stored by this store, sent again: the filter holds them.
+      expect(await store.appendPlays(plays(150_500, 1_000))).toEqual({ inserted: 500, duplicates: 500 });
+      await store.close();
+      // Reopened: the horizon is play 151,499; plays up to it are looked up, later ones are new.
+      store = await DuckDbEventStore.open(path);
+      expect(await store.appendPlays(plays(151_000, 1_000))).toEqual({ inserted: 500, duplicates: 500 });
+      expect(await store.appendPlays(plays(151_000, 1_000))).toEqual({ inserted: 0, duplicates: 1_000 });
+      expect(await store.countPlays()).toBe(152_000);
     } finally {
       await store.close();
     }

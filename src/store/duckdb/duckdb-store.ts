@@ -232,10 +232,12 @@ class DuckDbConnectionStore {
   /** Statements prepared by the call under way, destroyed when it ends (see prepare). */
   private statements: DuckDBPreparedStatement[] = [];
   /**
-   * The keys of stored plays with an event id (event-key-filter.ts), kept up to date by appendPlays; null
-   * until first needed, and again after plays are written any other way (forgetStoredEventIds).
+   * The keys a new row may find stored (event-key-filter.ts): of every play with an event id, and of every
+   * play without one that ended after the newest stored play when it was built (every play, for an empty
+   * store). Kept up to date by appendPlays; null until first needed, and again after plays are written any
+   * other way (forgetWrittenPlays).
    */
-  private storedEventIds: EventKeyFilter | null = null;
+  private storedKeys: StoredKeys | null = null;
   /** The users' and items' codes (play-codes.ts), read on first use; null again after a failed write. */
   private codes: PlayCodes | null = null;
   /** appendPlayGroup's calls so far: the bulk path checks that no other write stored plays between its batches. */
@@ -388,14 +390,22 @@ class DuckDbConnectionStore {
    * when next needed.
    */
   forgetWrittenPlays(): void {
-    this.storedEventIds = null;
+    this.storedKeys = null;
     this.codes = null;
   }
 
-  /** Built from the store on first use (a scan of the keys with an event id), larger when it fills up. */
-  private async storedEventIdFilter(): Promise<EventKeyFilter> {
-    if (this.storedEventIds && !this.storedEventIds.overfull) return this.storedEventIds;
-    const where = "FROM plays WHERE event_id IS NOT NULL";
+  /**
+   * Built from the store on first use (a scan of the keys it covers), again, larger, when it fills up; each
+   * build takes the newest stored end time as its horizon.
+   */
+  private async storedKeyFilter(): Promise<StoredKeys> {
+    if (this.storedKeys && !this.storedKeys.filter.overfull) return this.storedKeys;
+    const newest = await this.conn.runAndReadAll("SELECT epoch_us(max(end_time)) FROM plays");
+    const afterUs = newest.getColumns()[0][0] as bigint | null;
+    const where =
+      afterUs === null
+        ? "FROM plays"
+        : `FROM plays WHERE event_id IS NOT NULL OR end_time > make_timestamp(${afterUs}::BIGINT)`;
     const count = Number(
       (await this.conn.runAndReadAll(`SELECT count(*) ${where}`)).getColumns()[0][0] as bigint,
     );
@@ -412,8 +422,12 @@ class DuckDbConnectionStore {
       const [low, high] = chunk.getColumns() as number[][];
       for (let r = 0; r < chunk.rowCount; r++) filter.addWords(low[r], high[r]);
     }
-    this.storedEventIds = filter;
-    return filter;
+    // A play without an event id has its end time in its key and is only ever matched on it (the anti-join
+    // of newPlaysInsertSql): one that ended after the horizon can only repeat a play that did too. Compared
+    // in microseconds, the stored precision, as exact numbers (epoch microseconds stay below 2^53).
+    const horizon = afterUs === null ? Number.NEGATIVE_INFINITY : Number(afterUs);
+    this.storedKeys = { filter, covers: (row) => row.eventId !== null || row.endMs * 1000 > horizon };
+    return this.storedKeys;
   }
 
   /**
@@ -421,9 +435,13 @@ class DuckDbConnectionStore {
    * one answer each: the first row of a key in the group wins, in the callers' order, which is what each
    * would have got had they run one after another. A kill at any point leaves the whole group or none of it.
    *
-   * Rows with an event id the key filter rules out (the usual live write) go straight into plays with an
-   * appender; the others (plays without an event id, ids that may be stored) through the staging table and
-   * an anti-join on the key. The batches' ingest runs are recorded in the same transaction. So a group of
+   * Rows the key filter rules out (new event ids, and plays without one that ended after every play stored
+   * when the filter was built: the usual live write) go straight into plays with an appender; the others
+   * (keys that may be stored, older plays without an event id) through the staging table and an anti-join
+   * on the key. Plays keyed by their fields took the anti-join always until 8 Dec 2026: a staging append,
+   * its DELETE and the INSERT took 1.0 s a group of 10-30k plays against 0.17 s for the direct append
+   * (the writes' own steps timed in a bench/http-ingest.ts run at load 10), and bounded the rate over
+   * HTTP. The batches' ingest runs are recorded in the same transaction. So a group of
    * new plays is BEGIN, the plays and the runs through the connection's kept appenders, and COMMIT (two
    * round trips to DuckDB's thread: appendTo says why that matters): before, each one-play write was
    * two autocommits on the staging table, a transaction with an INSERT ... SELECT, and a second commit for
@@ -445,13 +463,10 @@ class DuckDbConnectionStore {
         }
     const direct: PlayRow[] = [];
     const lookedUp: PlayRow[] = [];
-    if (unique.some((r) => r.eventId !== null)) {
-      const filter = await this.storedEventIdFilter();
-      for (const row of unique)
-        (row.eventId !== null && !filter.mayHold(row.key) ? direct : lookedUp).push(row);
-      // Keys go into the filter before the insert: one whose group then fails only costs a false positive.
-      for (const row of unique) if (row.eventId !== null) filter.add(row.key);
-    } else for (const row of unique) lookedUp.push(row); // a spread of 200k rows overflows the stack
+    const { filter, covers } = await this.storedKeyFilter();
+    for (const row of unique) (covers(row) && !filter.mayHold(row.key) ? direct : lookedUp).push(row);
+    // Keys go into the filter before the insert: one whose group then fails only costs a false positive.
+    for (const row of unique) if (covers(row)) filter.add(row.key);
     // One caller that only counts needs no keys back; otherwise the stored keys say whose rows went in.
     const one = writes.length === 1 && !writes[0].options.listInserted;
     let results: AppendResult[];
@@ -1196,6 +1211,13 @@ function newPlaysInsertSql(staged: readonly PlayRow[]): string[] {
   if (withIds > 0)
     statements.push(insert("s.event_id IS NOT NULL", "ANTI JOIN plays p ON p.event_key = s.event_key"));
   return statements;
+}
+
+/** The key filter with what it covers (DuckDbConnectionStore.storedKeys). */
+interface StoredKeys {
+  filter: EventKeyFilter;
+  /** Whether the filter holds every stored key this row could repeat. */
+  covers: (row: PlayRow) => boolean;
 }
 
 /** Rows of one write at most, more when several queue together (the first write goes however large). */
