@@ -129,7 +129,7 @@ export interface BulkIngestOptions {
   /** Rows read so far and the fraction of the file read, at least every second while a statement runs. */
   onRead: (rows: number, fraction: number) => void;
   /**
-   * The most memory the database may hold while it ingests (DuckDB's memory_limit, e.g. "256MB"); past it
+   * The most memory the database may hold while it ingests (DuckDB's memory_limit, e.g. "192MB"); past it
    * the staged rows spill to its temporary folder. Default BULK_MEMORY_LIMIT; the store's own setting is
    * put back afterwards.
    */
@@ -141,11 +141,12 @@ export interface BulkIngestOptions {
  * path stages the whole file in temporary tables that grow to fill it: 20 M rows of the Spotify CSV peaked at
  * 4.4 GB of RSS. Under this limit the staged rows spill to disk instead. The process holds more than it (Node
  * and its modules, DuckDB's allocations outside its buffer pool): with the staging table written in any order
- * (ANY_ORDER in duckdb/bulk-ingest.ts) 20 M rows peaked at 547-550 MiB in the CLI under 256MB and at 389 MiB under
- * 128MB, which ran out of memory before (README, "Memory of a bulk ingest"). 256MB stays the default
- * (what 128MB costs in time was not measured).
+ * (ANY_ORDER in duckdb/bulk-ingest.ts) 20 M rows peaked at 547-550 MiB in the CLI under 256MB at load 7-14 but
+ * 622 and 670 MiB quiet, and 576 and 561 MiB quiet under 192MB (README, "Memory of a bulk ingest"). 192MB costs
+ * no time against 256MB on 2 M rows quiet (alternated: 8.8-8.9 s against 9.1-9.2 for a first ingest, 6.0-6.1
+ * against 6.0-6.2 for a re-ingest); 128MB stored the 20 M rows too (389 MiB, loaded), its time not measured.
  */
-export const BULK_MEMORY_LIMIT = "256MB";
+export const BULK_MEMORY_LIMIT = "192MB";
 
 /** A size DuckDB's memory_limit takes: a number and a unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB). */
 export function isMemorySize(text: string): boolean {
