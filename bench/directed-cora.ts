@@ -52,12 +52,12 @@ export interface DirectedCoraOptions {
 }
 
 export async function directedCoraBench(options: DirectedCoraOptions = {}): Promise<Record<string, unknown>> {
-  const graph = await graphOf(options.graph ?? "cora");
   const holdOut = options.holdOut ?? "edges";
-  if (holdOut === "sessions" && !graph.sessionOf)
-    throw new Error("--hold-out sessions needs --graph spotify: Cora's citations have no sessions");
   if (holdOut !== "edges" && holdOut !== "sessions")
     throw new Error(`--hold-out expects edges or sessions, not "${holdOut}"`);
+  const graph = await graphOf(options.graph ?? "cora");
+  if (holdOut === "sessions" && !graph.sessionOf)
+    throw new Error("--hold-out sessions needs --graph spotify: Cora's citations have no sessions");
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const train: DirectedTrainOptions = {

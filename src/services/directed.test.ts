@@ -78,31 +78,17 @@ describe("directed service: edge files, training, what follows (HTTP too)", () =
   it("serves a plays-next graph counts first: the observed follow-up first, the embeddings fill in", async () => {
     // 12 listeners, each day a session a0 -> a1 -> ... -> a7 (3-minute plays, back to back); a0 -> a1 is what
     // follows a0 every time. One listener once went on from a7 to x (x never leads anywhere: a cold source).
-    const events: PlayEvent[] = [];
-    const day0 = Date.parse("2026-01-01T08:00:00Z");
-    for (let user = 0; user < 12; user++)
-      for (let day = 0; day < 10; day++)
-        for (let k = 0; k < 8; k++)
-          events.push({
-            user: `u${user}`,
-            item: `a${k}`,
-            endTime: new Date(day0 + day * 86_400_000 + user * 3_600_000 + (k + 1) * 180_000).toISOString(),
-            playedMs: 180_000,
-            itemLengthMs: 180_000,
-          });
+    const events = dailySessions({ users: 12, days: 10, length: 8, userOffsetMs: 3_600_000 }, (k) => `a${k}`);
     events.push({
       user: "u0",
       item: "x",
-      endTime: new Date(day0 + 9 * 180_000).toISOString(),
+      endTime: new Date(Date.parse("2026-01-01T08:00:00Z") + 9 * 180_000).toISOString(),
       playedMs: 180_000,
       itemLengthMs: 180_000,
     });
     const plays = await Engine.open({ store: ":memory:", models: join(dir, "plays-models") });
     try {
-      const counter = new OccurrenceCounter();
-      await plays.store.appendPlays(
-        events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
-      );
+      await storePlays(plays, events);
       const trained = await plays.directed.train({ kind: "plays" }, { maxEpochs: 20, dim: 8 });
       expect(trained.alpha).not.toBeNull();
       for (let k = 0; k < 7; k++) {
@@ -124,25 +110,14 @@ describe("directed service: evaluating the plays-next graph", () => {
   it("holds out whole listening sessions by default on plays, single edges when asked, and refuses sessions of a file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tastebud-directed-holdout-"));
     const random = new Random(7);
-    const events: PlayEvent[] = [];
-    const day0 = Date.parse("2026-01-01T08:00:00Z");
-    // 30 listeners, 6 days, a session a day of 6 items drawn from 40: sessions 3 hours apart, plays 3 minutes.
-    for (let user = 0; user < 30; user++)
-      for (let day = 0; day < 6; day++)
-        for (let k = 0; k < 6; k++)
-          events.push({
-            user: `u${user}`,
-            item: `i${random.int(40)}`,
-            endTime: new Date(day0 + day * 86_400_000 + user * 600_000 + (k + 1) * 180_000).toISOString(),
-            playedMs: 180_000,
-            itemLengthMs: 180_000,
-          });
+    // 30 listeners, 6 days, a session a day of 6 items drawn from 40 (a day apart, so each day one session).
+    const events = dailySessions(
+      { users: 30, days: 6, length: 6, userOffsetMs: 600_000 },
+      () => `i${random.int(40)}`,
+    );
     const engine = await Engine.open({ store: ":memory:", models: join(dir, "models") });
     try {
-      const counter = new OccurrenceCounter();
-      await engine.store.appendPlays(
-        events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
-      );
+      await storePlays(engine, events);
       const models = ["degree-only", "item-knn-cosine"] as const;
       const bySessions = await engine.directed.evaluate({ kind: "plays" }, { models });
       const byEdges = await engine.directed.evaluate({ kind: "plays" }, { models, holdOut: "edges" });
@@ -166,3 +141,32 @@ describe("directed service: evaluating the plays-next graph", () => {
     }
   });
 });
+
+/** Each listener's session of `length` back-to-back 3-minute plays every day from 1 Jan 2026 08:00 UTC. */
+function dailySessions(
+  shape: { users: number; days: number; length: number; userOffsetMs: number },
+  item: (position: number) => string,
+): PlayEvent[] {
+  const events: PlayEvent[] = [];
+  const day0 = Date.parse("2026-01-01T08:00:00Z");
+  for (let user = 0; user < shape.users; user++)
+    for (let day = 0; day < shape.days; day++)
+      for (let k = 0; k < shape.length; k++)
+        events.push({
+          user: `u${user}`,
+          item: item(k),
+          endTime: new Date(
+            day0 + day * 86_400_000 + user * shape.userOffsetMs + (k + 1) * 180_000,
+          ).toISOString(),
+          playedMs: 180_000,
+          itemLengthMs: 180_000,
+        });
+  return events;
+}
+
+async function storePlays(engine: Engine, events: PlayEvent[]): Promise<void> {
+  const counter = new OccurrenceCounter();
+  await engine.store.appendPlays(
+    events.map((event) => ({ key: counter.keyFor(event), event, source: "test" })),
+  );
+}
